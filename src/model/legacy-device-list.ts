@@ -1,0 +1,56 @@
+// Legacy `Command=DeviceList` answer -> DeviceListPayload.
+import { Device, DeviceListPayload, withViews } from "./device";
+import { classifyLowerCase, isPropertyField, optionalString } from "./fields";
+import { PayloadError } from "./payload-error";
+import { redactDeep } from "./redact";
+import { isJsonObject, JsonObject, setOwn } from "./safe-object";
+import { parsePvsTime } from "./time";
+
+/**
+ * Normalizes a DeviceList answer. Throws PayloadError when the answer is not a device list at all;
+ * any device that is present is carried whole, whatever fields it has.
+ * The supervisor's serial (the LocalAPI password source) is masked everywhere in the result.
+ */
+export function normalizeDeviceList(raw: unknown): DeviceListPayload {
+  if (!isJsonObject(raw)) throw new PayloadError("the device list is not a JSON object");
+  const list = raw.devices;
+  if (!Array.isArray(list)) throw new PayloadError('the device list has no "devices" array');
+  list.forEach((entry, i) => {
+    if (!isJsonObject(entry)) throw new PayloadError(`device #${i + 1} of the list is not an object`);
+  });
+  const entries = list as JsonObject[];
+  const devices = entries.map(normalizeLegacyDevice);
+  const curtime = entries.map((e) => parsePvsTime(e.CURTIME)).find((t) => t !== null) ?? null;
+  return withViews(curtime, redactDeep(devices, legacySecrets(raw)));
+}
+
+/** The strings in a legacy answer that must never leave the package unmasked: the supervisor serial. */
+export function legacySecrets(raw: unknown): string[] {
+  const list = isJsonObject(raw) && Array.isArray(raw.devices) ? raw.devices : [];
+  const fromList = list.filter(isJsonObject).find((e) => e.DEVICE_TYPE === "PVS")?.SERIAL;
+  const fromStart = isJsonObject(raw) && isJsonObject(raw.supervisor) ? raw.supervisor.SERIAL : undefined;
+  return [fromList, fromStart].filter((s): s is string => typeof s === "string" && s.trim().length >= 6).map((s) => s.trim());
+}
+
+export function normalizeLegacyDevice(entry: JsonObject): Device {
+  const properties: JsonObject = {};
+  const metrics: Device["metrics"] = {};
+  for (const [key, value] of Object.entries(entry)) {
+    if (isPropertyField(key)) {
+      setOwn(properties, key, value);
+      continue;
+    }
+    const kind = classifyLowerCase(key, value);
+    if ("metric" in kind) setOwn(metrics, key, kind.metric);
+    else setOwn(properties, key, kind.property);
+  }
+  return {
+    serial: optionalString(entry.SERIAL),
+    deviceType: optionalString(entry.DEVICE_TYPE),
+    model: optionalString(entry.MODEL),
+    state: optionalString(entry.STATE),
+    dataTime: parsePvsTime(entry.DATATIME),
+    properties,
+    metrics,
+  };
+}

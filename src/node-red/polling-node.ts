@@ -1,0 +1,100 @@
+// What pvs-device-list and pvs-comm share: find the config node, poll on a timer and on input through the
+// shared client, send a new message per result, report failures to Catch nodes, and clean up on close.
+import { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
+import { JsonObject } from "../model/safe-object";
+import { PvsError, toPvsError } from "../pvs/errors";
+import { PvsRequest } from "../pvs/legacy";
+import { Poller } from "../pvs/poller";
+import { numberSetting } from "./numbers";
+import { errorStatus, pollingStatus, translator, Translate } from "./status";
+import { PollingDef, PvsConfigNode } from "./types";
+
+export interface PollingSpec {
+  request: PvsRequest;
+  defaultTopic: string;
+  /**
+   * Turns one answer into the message to send (a new object built on `base`), or null to send nothing
+   * (e.g. "only on change"). Throws for an answer it cannot use.
+   */
+  toMessage(raw: JsonObject, base: NodeMessage): NodeMessage | null;
+  okStatus(msg: NodeMessage | null, t: Translate): NodeStatus;
+}
+
+const MAX_INTERVAL_S = 7 * 24 * 3600;
+
+export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec: PollingSpec): void {
+  const t = translator(RED);
+  const found = RED.nodes.getNode(def.server) as PvsConfigNode | null;
+  const config = found && found.type === "pvs-config" ? found : null;
+  const interval = numberSetting(def.interval, 120, 0, MAX_INTERVAL_S, "interval");
+  const setupError = !config
+    ? new PvsError("PVS_NOT_CONFIGURED", "no pvs-config node is selected, or it is disabled")
+    : "error" in interval
+      ? new PvsError("PVS_BAD_CONFIG", interval.error)
+      : config.configError
+        ? new PvsError("PVS_BAD_CONFIG", config.configError)
+        : null;
+  const topic = def.topic && def.topic.trim() !== "" ? def.topic.trim() : spec.defaultTopic;
+  const inFlight = new Set<AbortController>();
+  let closed = false;
+  let poller: Poller | null = null;
+
+  const fail = (error: PvsError, msg: NodeMessage, done?: (err?: Error) => void) => {
+    node.status(errorStatus(t, error));
+    // With an input message, done(err) reports to Catch nodes; a timer poll reports with a message of its own.
+    if (done) done(error);
+    else node.error(error, msg);
+  };
+
+  const poll = async (trigger: NodeMessageInFlow | null, send: (m: NodeMessage) => void, done?: (err?: Error) => void): Promise<void> => {
+    const base: NodeMessage = trigger ? { ...trigger } : {};
+    base.topic = topic;
+    if (setupError || !config?.client) {
+      fail(setupError ?? new PvsError("PVS_NOT_CONFIGURED", "the PVS connection is not available"), base, done);
+      return;
+    }
+    const controller = new AbortController();
+    inFlight.add(controller);
+    node.status(pollingStatus(t));
+    try {
+      const raw = await config.client.request(spec.request, controller.signal);
+      if (closed) return done?.();
+      const out = spec.toMessage(raw, base);
+      if (out) send(out);
+      node.status(spec.okStatus(out, t));
+      done?.();
+    } catch (err) {
+      const error = toPvsError(err);
+      // A request cancelled because this node closed is not a failure anyone needs to hear about.
+      if (closed || error.code === "PVS_ABORTED") return done?.();
+      fail(error, base, done);
+    } finally {
+      inFlight.delete(controller);
+    }
+  };
+
+  if (setupError) {
+    node.status(errorStatus(t, setupError));
+    if (setupError.code === "PVS_BAD_CONFIG") node.error(setupError);
+  }
+  config?.register(node);
+
+  node.on("input", (msg, send, done) => {
+    poll(msg, send, done).catch((err: unknown) => done(toPvsError(err)));
+  });
+
+  if (!setupError && "value" in interval && interval.value > 0) {
+    poller = new Poller(interval.value * 1000, () => poll(null, (m) => node.send(m)));
+    poller.start();
+  }
+
+  node.on("close", (_removed: boolean, done: () => void) => {
+    closed = true;
+    poller?.stop();
+    for (const controller of inFlight) controller.abort();
+    inFlight.clear();
+    config?.deregister(node);
+    node.status({});
+    done();
+  });
+}

@@ -1,0 +1,44 @@
+// Node status texts: short, named fills only, the meaning in words (never colour alone).
+import { NodeAPI, NodeStatus } from "node-red";
+import { PvsError, PvsErrorCode } from "../pvs/errors";
+
+/** Status and error texts shared by all nodes live in the pvs-config message catalog. */
+const SHARED = "@pvs-local/node-red-sunpower/pvs-config:";
+
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+export function translator(RED: NodeAPI): Translate {
+  return (key, params) => RED._(key.includes(":") ? key : SHARED + key, params);
+}
+
+/** Local wall-clock HH:MM, so a glance tells how fresh the status is. */
+export function clock(date = new Date()): string {
+  return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
+}
+
+const ERROR_KEYS: Record<PvsErrorCode, string> = {
+  PVS_NOT_CONFIGURED: "status.notConfigured",
+  PVS_BAD_CONFIG: "status.badConfig",
+  PVS_UNREACHABLE: "status.unreachable",
+  PVS_TIMEOUT: "status.timeout",
+  PVS_FORBIDDEN: "status.forbidden",
+  PVS_HTTP_ERROR: "status.httpError",
+  PVS_HTML_RESPONSE: "status.html",
+  PVS_NOT_JSON: "status.notJson",
+  PVS_TOO_LARGE: "status.tooLarge",
+  PVS_COMMAND_FAILED: "status.commandFailed",
+  PVS_BAD_RESPONSE: "status.badResponse",
+  PVS_NOT_ALLOWED: "status.notAllowed",
+  PVS_BAD_INPUT: "status.badInput",
+  PVS_ABORTED: "status.aborted",
+  PVS_INTERNAL: "status.internal",
+};
+
+export function errorStatus(t: Translate, err: PvsError): NodeStatus {
+  const text = t(ERROR_KEYS[err.code], { status: err.statusCode ?? "" });
+  return { fill: "red", shape: "ring", text: `${text} · ${clock()}` };
+}
+
+export function pollingStatus(t: Translate): NodeStatus {
+  return { fill: "blue", shape: "dot", text: t("status.polling") };
+}

@@ -1,0 +1,33 @@
+// Shapes shared by the node wrappers (runtime side of the editor's `defaults`).
+import { Node, NodeDef } from "node-red";
+import { PvsClient } from "../pvs/client";
+import { Protocol } from "../pvs/transport";
+
+export interface PvsConfigDef extends NodeDef {
+  host: string;
+  port: string | number;
+  protocol: Protocol;
+  /** Seconds. */
+  timeout: string | number;
+  /** Seconds between the end of one request and the start of the next. */
+  minSpacing: string | number;
+}
+
+/** The runtime pvs-config node: owns the one shared client for its PVS and counts its users. */
+export interface PvsConfigNode extends Node {
+  /** Null when the configuration is invalid; `configError` then says why. */
+  client: PvsClient | null;
+  configError: string | null;
+  /** host:port, for messages and status (never a secret). */
+  label: string;
+  register(user: Node): void;
+  deregister(user: Node): void;
+  userCount(): number;
+}
+
+export interface PollingDef extends NodeDef {
+  server: string;
+  /** Seconds; 0 = poll only when a message arrives. */
+  interval: string | number;
+  topic?: string;
+}

@@ -1,0 +1,115 @@
+// pvs-inverter-split: one message per device of a pvs-device-list message, in chunks so that a list of
+// hundreds of inverters never blocks the runtime.
+import { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
+import { Device, DeviceCategory, deviceCategory, devicesOf } from "./model/device";
+import { PvsError } from "./pvs/errors";
+import { clock, errorStatus, translator } from "./node-red/status";
+
+interface SplitDef extends NodeDef {
+  topicPrefix: string;
+  splitInverters: boolean;
+  splitMeters: boolean;
+  splitSupervisor: boolean;
+  splitOther: boolean;
+  /** "single": everything on one output; "perType": inverters, meters, supervisor, other on outputs 1-4. */
+  outputMode: "single" | "perType";
+}
+
+/** Messages sent per event-loop turn. */
+const CHUNK_SIZE = 50;
+const OUTPUT_INDEX: Record<DeviceCategory, number> = { inverter: 0, meter: 1, supervisor: 2, other: 3 };
+
+/** Topic segment: the category, or for "other" the device type, made safe for MQTT topics. */
+function topicSegment(device: Device, category: DeviceCategory): string {
+  return category === "other" ? topicSafe((device.deviceType ?? "device").toLowerCase().replace(/\s+/g, "-")) : category;
+}
+
+function topicSafe(s: string): string {
+  return s.replace(/[+#/\s\u0000]/g, "_");
+}
+
+export = function (RED: NodeAPI): void {
+  function PvsInverterSplit(this: Node, def: SplitDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const t = translator(RED);
+    const prefix = (def.topicPrefix ?? "").trim().replace(/\/+$/, "") || "pvs";
+    const perType = def.outputMode === "perType";
+    const wanted: Record<DeviceCategory, boolean> = {
+      inverter: def.splitInverters !== false,
+      meter: def.splitMeters === true,
+      supervisor: def.splitSupervisor === true,
+      other: def.splitOther === true,
+    };
+    // Splits still sending, with the done() of the message each one came from.
+    const pending = new Map<NodeJS.Immediate, () => void>();
+
+    node.on("input", (msg, send, done) => {
+      const devices = devicesOf(msg.payload);
+      if (typeof devices === "string") {
+        const error = new PvsError("PVS_BAD_INPUT", devices);
+        node.status(errorStatus(t, error));
+        done(error);
+        return;
+      }
+      const selected = devices.filter((d) => wanted[deviceCategory(d)]);
+      const counts = [0, 0, 0, 0];
+      const totals = [0, 0, 0, 0];
+      for (const d of selected) totals[perType ? OUTPUT_INDEX[deviceCategory(d)] : 0]++;
+      const { payload: _payload, topic: _topic, parts: _parts, _msgid, ...carried } = msg as NodeMessageInFlow;
+      const sequence = RED.util.generateId();
+
+      const messageFor = (device: Device, index: number): [number, NodeMessage] => {
+        const category = deviceCategory(device);
+        const output = perType ? OUTPUT_INDEX[category] : 0;
+        const position = counts[output]++;
+        const serial = topicSafe(device.serial ?? `unknown-${index}`);
+        return [
+          output,
+          {
+            ...carried,
+            topic: `${prefix}/${topicSegment(device, category)}/${serial}`,
+            payload: structuredClone(device),
+            deviceType: device.deviceType,
+            parts: { id: `${sequence}-${output}`, index: position, count: totals[output], type: "array" },
+          },
+        ];
+      };
+
+      let next = 0;
+      const sendChunk = () => {
+        const outputs: NodeMessage[][] = perType ? [[], [], [], []] : [[]];
+        const end = Math.min(selected.length, next + CHUNK_SIZE);
+        for (; next < end; next++) {
+          const [output, out] = messageFor(selected[next], next);
+          outputs[output].push(out);
+        }
+        if (outputs.some((o) => o.length > 0)) send(outputs);
+        if (next < selected.length) {
+          // Yield to the event loop between chunks: other flows keep running during a 1,000-device split.
+          const handle = setImmediate(() => {
+            pending.delete(handle);
+            sendChunk();
+          });
+          pending.set(handle, () => done());
+          return;
+        }
+        node.status({ fill: "green", shape: "dot", text: `${t("status.sent", { count: selected.length })} · ${clock()}` });
+        done();
+      };
+      sendChunk();
+    });
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      for (const [handle, finish] of pending) {
+        clearImmediate(handle);
+        finish();
+      }
+      pending.clear();
+      node.status({});
+      done();
+    });
+  }
+
+  RED.nodes.registerType("pvs-inverter-split", PvsInverterSplit);
+};

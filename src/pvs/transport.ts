@@ -1,0 +1,98 @@
+// The HTTP layer for one PVS: an axios instance with its own agents, an overall deadline per request,
+// and every failure mapped to a PvsError.
+import axios, { AxiosError, AxiosInstance } from "axios";
+import http from "http";
+import https from "https";
+import { PvsError } from "./errors";
+
+export type Protocol = "http" | "https";
+
+export interface Endpoint {
+  protocol: Protocol;
+  host: string;
+  port: number;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  durationMs: number;
+}
+
+/** A DeviceList of 1,000 devices is about 1 MB; anything far larger is not a PVS answer. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "EPIPE", "ERR_SOCKET_CONNECTION_TIMEOUT"]);
+
+export function endpointLabel(endpoint: Endpoint): string {
+  const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
+  return `${host}:${endpoint.port}`;
+}
+
+export class Transport {
+  private readonly client: AxiosInstance;
+  private readonly agent: http.Agent | https.Agent;
+  private readonly label: string;
+
+  constructor(endpoint: Endpoint, maxBodyBytes = DEFAULT_MAX_BODY_BYTES) {
+    this.label = endpointLabel(endpoint);
+    // No keep-alive: polls are minutes apart and the PVS's web server is small. The agent is ours alone,
+    // so trusting the PVS's self-signed certificate never loosens TLS for anything else in Node-RED.
+    this.agent =
+      endpoint.protocol === "https"
+        ? new https.Agent({ keepAlive: false, maxSockets: 1, rejectUnauthorized: false })
+        : new http.Agent({ keepAlive: false, maxSockets: 1 });
+    this.client = axios.create({
+      baseURL: `${endpoint.protocol}://${this.label}`,
+      httpAgent: endpoint.protocol === "http" ? this.agent : undefined,
+      httpsAgent: endpoint.protocol === "https" ? this.agent : undefined,
+      proxy: false,
+      maxRedirects: 0,
+      maxContentLength: maxBodyBytes,
+      responseType: "text",
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      headers: { Accept: "application/json" },
+    });
+  }
+
+  /** GET `path` with `params`; resolves with any HTTP status, rejects with a PvsError for transport failures. */
+  async get(path: string, params: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<HttpAnswer> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const started = Date.now();
+    try {
+      const res = await this.client.get<string>(path, { params, signal: controller.signal });
+      const body = typeof res.data === "string" ? res.data : String(res.data ?? "");
+      return { status: res.status, body, durationMs: Date.now() - started };
+    } catch (err) {
+      if (timedOut) throw new PvsError("PVS_TIMEOUT", `PVS at ${this.label} did not answer within ${Math.round(timeoutMs / 1000)} s`);
+      if (signal?.aborted || controller.signal.aborted) throw new PvsError("PVS_ABORTED", "request cancelled");
+      throw this.mapError(err);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private mapError(err: unknown): PvsError {
+    const ax = err as AxiosError;
+    const code = typeof ax?.code === "string" ? ax.code : "";
+    const message = err instanceof Error ? err.message : String(err);
+    if (/maxContentLength/i.test(message)) return new PvsError("PVS_TOO_LARGE", `PVS at ${this.label} sent an answer over the size limit`);
+    if (code === "ECONNABORTED" || code === "ETIMEDOUT") return new PvsError("PVS_TIMEOUT", `PVS at ${this.label} timed out`);
+    if (UNREACHABLE.has(code)) return new PvsError("PVS_UNREACHABLE", `PVS at ${this.label} is unreachable (${code})`);
+    return new PvsError("PVS_UNREACHABLE", `PVS at ${this.label}: ${message}`);
+  }
+}

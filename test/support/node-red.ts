@@ -1,0 +1,32 @@
+// The Node-RED runtime the node tests run in: Node-RED 5 by default, 4.1 with PVS_NODE_RED=node-red-4.
+import helper from "node-red-node-test-helper";
+
+export const NODE_RED_PACKAGE = process.env.PVS_NODE_RED === "node-red-4" ? "node-red-4" : "node-red";
+helper.init(require.resolve(NODE_RED_PACKAGE));
+
+export { helper };
+
+/** Waits for real I/O and Node-RED's setImmediate message delivery. */
+export function settle(ms = 0): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves with the next `count` messages a helper node receives. */
+export function nextMessages<T = Record<string, unknown>>(node: { on(event: "input", cb: (msg: T) => void): void }, count = 1): Promise<T[]> {
+  return new Promise((resolve) => {
+    const got: T[] = [];
+    node.on("input", (msg: T) => {
+      got.push(msg);
+      if (got.length === count) resolve(got);
+    });
+  });
+}
+
+/** Resolves when `predicate` holds, polling with real timers; rejects after `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 4000, what = "condition"): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await settle(10);
+  }
+}
