@@ -117,8 +117,7 @@ export class PvsEmulator {
 
     const fault = this.fault && (!this.fault.commands || this.fault.commands.includes(command)) ? this.fault : null;
     if (fault?.kind === "hang") return; // never answers; the client's timeout must end it
-    const timer = setTimeout(() => {
-      this.pending.delete(timer);
+    const respond = () => {
       if (fault?.kind === "reset") {
         req.socket.destroy();
         return;
@@ -127,6 +126,12 @@ export class PvsEmulator {
       if (fault?.kind === "body") return this.send(res, 200, fault.body, fault.contentType ?? "application/json");
       const answer = this.route(req.method ?? "GET", url);
       this.send(res, answer.status, JSON.stringify(answer.body), "application/json");
+    };
+    // Without a delay, answer at once: tests that fake the clock still get their answers.
+    if (this.delayMs <= 0) return respond();
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      respond();
     }, this.delayMs);
     this.pending.add(timer);
     res.on("close", () => {

@@ -6,9 +6,12 @@ helper.init(require.resolve(NODE_RED_PACKAGE));
 
 export { helper };
 
+// Kept before any test fakes the clock, so waiting for real I/O still works under sinon fake timers.
+const realSetTimeout = globalThis.setTimeout;
+
 /** Waits for real I/O and Node-RED's setImmediate message delivery. */
 export function settle(ms = 0): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => realSetTimeout(resolve, ms));
 }
 
 /** Resolves with the next `count` messages a helper node receives. */

@@ -1,0 +1,25 @@
+// Test flows: our four node modules, a pvs-config pointing at the emulator, a Catch node and helpers.
+import pvsComm = require("../../src/pvs-comm");
+import pvsConfig = require("../../src/pvs-config");
+import pvsDeviceList = require("../../src/pvs-device-list");
+import pvsInverterSplit = require("../../src/pvs-inverter-split");
+
+export const NODE_MODULES = [pvsConfig, pvsDeviceList, pvsComm, pvsInverterSplit];
+
+export type FlowNode = { id: string; type: string; [key: string]: unknown };
+
+/**
+ * A tab holding `nodes`, a pvs-config "cfg" on `port`, an "out" helper, and a Catch node wired to a
+ * "caught" helper, so that tests see both outputs and the errors a user's Catch node would see.
+ */
+export function testFlow(port: number, nodes: FlowNode[], config: Record<string, unknown> = {}): FlowNode[] {
+  return [
+    { id: "tab", type: "tab", label: "test" },
+    { id: "cfg", type: "pvs-config", host: "127.0.0.1", port, protocol: "http", timeout: 5, minSpacing: 0, ...config },
+    ...nodes.map((n) => ({ z: "tab", x: 100, y: 100, wires: [["out"]], ...n })),
+    { id: "out", type: "helper", z: "tab", x: 300, y: 100 },
+    // Node-RED 4+ treats a node without x/y as a config node, so flow nodes carry coordinates.
+    { id: "catch", type: "catch", z: "tab", x: 100, y: 200, scope: null, uncaught: false, wires: [["caught"]] },
+    { id: "caught", type: "helper", z: "tab", x: 300, y: 200 },
+  ];
+}
