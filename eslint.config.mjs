@@ -10,13 +10,16 @@ export default tseslint.config(
     files: ["**/*.ts"],
     rules: {
       "@typescript-eslint/no-explicit-any": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
+      // `const node = this` is the Node-RED idiom for use inside callbacks.
+      "@typescript-eslint/no-this-alias": ["error", { allowedNames: ["node"] }],
       "no-console": ["error", { allow: ["warn", "error"] }],
     },
   },
   {
     files: ["test/**/*.ts"],
-    rules: { "@typescript-eslint/no-unused-expressions": "off" },
+    // `import x = require()` is how TypeScript imports the node modules, which use `export =`.
+    rules: { "@typescript-eslint/no-unused-expressions": "off", "@typescript-eslint/no-require-imports": "off" },
   },
   {
     files: ["scripts/**/*.js", "test/**/*.js", "eslint.config.mjs"],

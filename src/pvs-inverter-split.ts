@@ -25,7 +25,7 @@ function topicSegment(device: Device, category: DeviceCategory): string {
 }
 
 function topicSafe(s: string): string {
-  return s.replace(/[+#/\s\u0000]/g, "_");
+  return s.replace(/[+#/\s]/g, "_");
 }
 
 export = function (RED: NodeAPI): void {

@@ -1,5 +1,6 @@
 // The Node-RED runtime the node tests run in: Node-RED 5 by default, 4.1 with PVS_NODE_RED=node-red-4.
 import helper from "node-red-node-test-helper";
+import { Node } from "node-red";
 
 export const NODE_RED_PACKAGE = process.env.PVS_NODE_RED === "node-red-4" ? "node-red-4" : "node-red";
 helper.init(require.resolve(NODE_RED_PACKAGE));
@@ -15,11 +16,11 @@ export function settle(ms = 0): Promise<void> {
 }
 
 /** Resolves with the next `count` messages a helper node receives. */
-export function nextMessages<T = Record<string, unknown>>(node: { on(event: "input", cb: (msg: T) => void): void }, count = 1): Promise<T[]> {
+export function nextMessages<T = Record<string, unknown>>(node: Node, count = 1): Promise<T[]> {
   return new Promise((resolve) => {
     const got: T[] = [];
-    node.on("input", (msg: T) => {
-      got.push(msg);
+    node.on("input", (msg) => {
+      got.push(msg as unknown as T);
       if (got.length === count) resolve(got);
     });
   });
