@@ -1,0 +1,102 @@
+// Starts the embedded PVS emulator and a real Node-RED 5 with this package and the demo flow; used by
+// `npm start` and by the end-to-end test, so that the test runs exactly what a newcomer runs.
+"use strict";
+const { spawn } = require("child_process");
+const fs = require("fs");
+const http = require("http");
+const net = require("net");
+const path = require("path");
+const { buildDemoFlow } = require("./demo-flow");
+
+const root = path.resolve(__dirname, "..");
+const pkg = require(path.join(root, "package.json"));
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const probe = net.createServer().once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+async function firstFreePort(from) {
+  for (let p = from; p < from + 50; p++) if (await portFree(p)) return p;
+  throw new Error(`no free port from ${from} to ${from + 49}`);
+}
+
+function get(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { Accept: "application/json" } }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode, body }));
+      })
+      .on("error", reject);
+  });
+}
+
+async function waitForEditor(url, child, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
+    const res = await get(`${url}settings`).catch(() => null);
+    if (res && res.status === 200) return;
+    if (Date.now() > end) throw new Error("Node-RED did not start in time");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * @param {{userDir: string, editorPort?: number, emulatorPort?: number, inverters?: number, delayMs?: number}} options
+ * @returns {Promise<{url: string, emulator: object, logFile: string, stop: () => Promise<void>}>}
+ */
+async function startDemo(options) {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 22 || (major === 22 && minor < 9)) {
+    throw new Error(`Node-RED 5 needs Node >= 22.9, this is ${process.version}. Run it through npm (npm start), which uses the Node 22 from devDependencies.`);
+  }
+  const { userDir } = options;
+  const { PvsEmulator } = require(path.join(root, "nodes", "emulator", "server.js"));
+  const emulator = new PvsEmulator({ port: options.emulatorPort ?? (await firstFreePort(18080)), inverters: options.inverters ?? 20, delayMs: options.delayMs ?? 1500 });
+  await emulator.start();
+
+  // A throw-away user directory: this package linked in (as `npm install <folder>` does) and the demo flow.
+  const moduleLink = path.join(userDir, "node_modules", ...pkg.name.split("/"));
+  fs.mkdirSync(path.dirname(moduleLink), { recursive: true });
+  fs.rmSync(moduleLink, { recursive: true, force: true });
+  fs.symlinkSync(root, moduleLink, "dir");
+  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "pvs-demo", private: true, dependencies: { [pkg.name]: `file:${root}` } }, null, 2));
+  fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(buildDemoFlow({ host: "127.0.0.1", port: emulator.port }), null, 2));
+  fs.copyFileSync(path.join(__dirname, "demo-settings.js"), path.join(userDir, "settings.js"));
+
+  const editorPort = options.editorPort ?? (await firstFreePort(1880));
+  const logFile = path.join(userDir, "node-red.log");
+  const log = fs.openSync(logFile, "w");
+  const child = spawn(process.execPath, [require.resolve("node-red/red.js"), "--userDir", userDir, "--port", String(editorPort), "--settings", path.join(userDir, "settings.js")], {
+    cwd: root,
+    stdio: ["ignore", log, log],
+  });
+  fs.closeSync(log);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGINT");
+      await exited;
+    }
+    await emulator.stop();
+  };
+  const url = `http://127.0.0.1:${editorPort}/`;
+  try {
+    await waitForEditor(url, child, 60000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${err.message}; see ${logFile}`, { cause: err });
+  }
+  return { url, emulator, logFile, child, stop, get };
+}
+
+module.exports = { startDemo, firstFreePort };
