@@ -6,6 +6,8 @@ import { setupPollingNode } from "./node-red/polling-node";
 import { clock, Translate } from "./node-red/status";
 import { PollingDef, PvsConfigNode } from "./node-red/types";
 
+const GET_COMM = legacyCommand("Get_Comm");
+
 interface CommDef extends PollingDef {
   onlyOnChange: boolean;
 }
@@ -17,9 +19,9 @@ export = function (RED: NodeAPI): void {
     const config = RED.nodes.getNode(def.server) as PvsConfigNode | null;
     let last: CommPayload | null = null;
     setupPollingNode(RED, node, def, {
-      request: legacyCommand("Get_Comm"),
       defaultTopic: "pvs/comm",
-      toMessage(raw, base) {
+      async produce({ client, signal }, base) {
+        const raw = await client.request(GET_COMM, signal);
         const payload = normalizeComm(raw);
         const changed = commChanged(last, payload);
         last = payload;

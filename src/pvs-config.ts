@@ -4,6 +4,7 @@ import { PvsClient } from "./pvs/client";
 import { endpointLabel, Protocol } from "./pvs/transport";
 import { cleanHost, CONFIG_DEFAULTS as DEFAULTS } from "./node-red/config-settings";
 import { numberSetting } from "./node-red/numbers";
+import { siteMemoryStore } from "./node-red/site-memory-store";
 import { PvsConfigDef, PvsConfigNode } from "./node-red/types";
 
 export = function (RED: NodeAPI): void {
@@ -29,6 +30,7 @@ export = function (RED: NodeAPI): void {
       host && "value" in port && "value" in timeout && "value" in spacing
         ? new PvsClient({ protocol, host, port: port.value, timeoutMs: timeout.value * 1000, spacingMs: spacing.value * 1000 })
         : null;
+    node.siteMemory = siteMemoryStore(node);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
 
     node.register = (user: Node) => {

@@ -1,37 +1,66 @@
-// pvs-device-list: polls Command=DeviceList and sends the normalized device list.
+// pvs-device-list: polls the device list (and the SunVault report when there is storage) and sends the
+// normalized, checked device list with the site's power and energy.
 import { NodeAPI, Node, NodeMessage, NodeStatus } from "node-red";
-import { DeviceListPayload, productionKw } from "./model/device";
-import { legacySecrets, normalizeDeviceList } from "./model/legacy-device-list";
+import { Check } from "./model/checks";
+import { analyzeDeviceList, DeviceListPayload } from "./model/device-list-output";
 import { redactDeep } from "./model/redact";
-import { legacyCommand } from "./pvs/legacy";
+import { UnitSystem } from "./model/units";
+import { readLegacyDeviceList } from "./pvs/read-device-list";
 import { setupPollingNode } from "./node-red/polling-node";
 import { clock, Translate } from "./node-red/status";
-import { PollingDef, PvsConfigNode } from "./node-red/types";
+import { PollingDef } from "./node-red/types";
 
 interface DeviceListDef extends PollingDef {
   includeRaw: boolean;
+  /** "pvs" (kW, kWh, as the PVS reports) or "si" (W, Wh). */
+  units?: UnitSystem;
 }
+
+/** Keys of checks already logged by one node; bounded so that a long run of counter events cannot grow it. */
+const MAX_REMEMBERED_CHECKS = 1000;
 
 export = function (RED: NodeAPI): void {
   function PvsDeviceList(this: Node, def: DeviceListDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const config = RED.nodes.getNode(def.server) as PvsConfigNode | null;
+    const unitSystem: UnitSystem = def.units === "si" ? "si" : "pvs";
+    const logged = new Set<string>();
+
+    // A finding is logged once, not on every poll; it stays in payload.checks while it holds.
+    const logChecks = (checks: Check[]) => {
+      for (const check of checks) {
+        if (check.level !== "warning" || logged.has(check.key)) continue;
+        if (logged.size >= MAX_REMEMBERED_CHECKS) logged.clear();
+        logged.add(check.key);
+        node.warn(check.message);
+      }
+    };
+
     setupPollingNode(RED, node, def, {
-      request: legacyCommand("DeviceList"),
       defaultTopic: "pvs/device-list",
-      toMessage(raw, base) {
-        const payload = normalizeDeviceList(raw);
-        const msg: NodeMessage = { ...base, payload, pvs: { host: config?.label ?? null, api: "legacy", command: "DeviceList" } };
-        if (def.includeRaw) msg.raw = redactDeep(raw, legacySecrets(raw));
+      async produce({ client, config, signal }, base) {
+        const reading = await readLegacyDeviceList(client, signal);
+        const memory = await config.siteMemory.load();
+        const payload = analyzeDeviceList(reading.list, { memory, unknowns: reading.unknowns, storage: reading.storage, now: Date.now(), unitSystem });
+        config.siteMemory.save(memory);
+        logChecks(payload.checks);
+        const msg: NodeMessage = { ...base, payload, pvs: { host: config.label, api: "legacy", command: "DeviceList" } };
+        if (def.includeRaw) {
+          msg.raw = redactDeep(reading.raw.deviceList, reading.secrets);
+          if (reading.raw.essStatus) msg.rawStorage = redactDeep(reading.raw.essStatus, reading.secrets);
+        }
         return msg;
       },
       okStatus(msg, t: Translate): NodeStatus {
         const payload = msg?.payload as DeviceListPayload;
-        const kw = productionKw(payload);
-        const count = payload.inverters.length;
-        const power = kw === null ? t("status.noPower") : `${kw.toFixed(2)} kW`;
-        return { fill: "green", shape: "dot", text: `${t("status.inverters", { count })} · ${power} · ${clock()}` };
+        const { site } = payload;
+        const inv = site.inverters;
+        const watts = (site as { production_w?: number }).production_w;
+        const kw = payload.unitSystem === "si" ? (watts === undefined ? undefined : watts / 1000) : site.production_kw;
+        const count = inv.missing > 0 ? t("status.invertersOf", { count: inv.reporting, known: inv.known }) : t("status.inverters", { count: inv.reporting });
+        const power = kw === undefined ? t("status.noPower") : `${kw.toFixed(2)} kW`;
+        const fault = inv.fault > 0 ? ` · ${t("status.faults", { count: inv.fault })}` : "";
+        return { fill: inv.fault > 0 ? "yellow" : "green", shape: "dot", text: `${count} · ${power}${fault} · ${clock()}` };
       },
     });
   }

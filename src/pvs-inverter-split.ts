@@ -1,7 +1,8 @@
 // pvs-inverter-split: one message per device of a pvs-device-list message, in chunks so that a list of
 // hundreds of inverters never blocks the runtime.
 import { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
-import { Device, DeviceCategory, deviceCategory, devicesOf } from "./model/device";
+import { Device, devicesOf, splitGroup } from "./model/device";
+import { SplitGroup } from "./model/device-types";
 import { PvsError } from "./pvs/errors";
 import { clock, errorStatus, translator } from "./node-red/status";
 
@@ -17,10 +18,10 @@ interface SplitDef extends NodeDef {
 
 /** Messages sent per event-loop turn. */
 const CHUNK_SIZE = 50;
-const OUTPUT_INDEX: Record<DeviceCategory, number> = { inverter: 0, meter: 1, supervisor: 2, other: 3 };
+const OUTPUT_INDEX: Record<SplitGroup, number> = { inverter: 0, meter: 1, supervisor: 2, other: 3 };
 
 /** Topic segment: the category, or for "other" the device type, made safe for MQTT topics. */
-function topicSegment(device: Device, category: DeviceCategory): string {
+function topicSegment(device: Device, category: SplitGroup): string {
   return category === "other" ? topicSafe((device.deviceType ?? "device").toLowerCase().replace(/\s+/g, "-")) : category;
 }
 
@@ -35,7 +36,7 @@ export = function (RED: NodeAPI): void {
     const t = translator(RED);
     const prefix = (def.topicPrefix ?? "").trim().replace(/\/+$/, "") || "pvs";
     const perType = def.outputMode === "perType";
-    const wanted: Record<DeviceCategory, boolean> = {
+    const wanted: Record<SplitGroup, boolean> = {
       inverter: def.splitInverters !== false,
       meter: def.splitMeters === true,
       supervisor: def.splitSupervisor === true,
@@ -52,15 +53,15 @@ export = function (RED: NodeAPI): void {
         done(error);
         return;
       }
-      const selected = devices.filter((d) => wanted[deviceCategory(d)]);
+      const selected = devices.filter((d) => wanted[splitGroup(d)]);
       const counts = [0, 0, 0, 0];
       const totals = [0, 0, 0, 0];
-      for (const d of selected) totals[perType ? OUTPUT_INDEX[deviceCategory(d)] : 0]++;
+      for (const d of selected) totals[perType ? OUTPUT_INDEX[splitGroup(d)] : 0]++;
       const { payload: _payload, topic: _topic, parts: _parts, _msgid, ...carried } = msg as NodeMessageInFlow;
       const sequence = RED.util.generateId();
 
       const messageFor = (device: Device, index: number): [number, NodeMessage] => {
-        const category = deviceCategory(device);
+        const category = splitGroup(device);
         const output = perType ? OUTPUT_INDEX[category] : 0;
         const position = counts[output]++;
         const serial = topicSafe(device.serial ?? `unknown-${index}`);

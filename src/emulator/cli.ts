@@ -1,21 +1,46 @@
 #!/usr/bin/env node
 // pvs-emulator: a PVS6 (legacy dl_cgi API) on this machine, for trying flows without hardware.
-import { PvsEmulator } from "./server";
+import { EmulatorOptions, PvsEmulator } from "./server";
 
 const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude -117]
+                    [--model PVS6|PVS5] [--firmware 2024|2019] [--ct net|gross|none] [--declared SUBTYPE]
+                    [--storage] [--night frozen|no-data|absent]
 
   --port       TCP port to listen on (0 = any free port)
   --host       address to listen on (default 127.0.0.1, this machine only)
   --inverters  number of simulated microinverters
   --delay      milliseconds before each answer (a real DeviceList takes ~10 s)
-  --longitude  degrees east; sets when the simulated sun rises and sets`;
+  --longitude  degrees east; sets when the simulated sun rises and sets
+  --model      PVS6 (default) or PVS5 (meters without per-leg fields, subtype or import counter)
+  --firmware   PVS6 field set: 2024 (default: per-leg meter fields, subtypes, p_mppt1_kw) or 2019 (the seed's)
+  --ct         what the consumption CT measures: net (grid, default), gross (house load) or none
+  --declared   the subtype the PVS claims for the consumption meter (e.g. a misconfigured NET_CONSUMPTION_LOADSIDE)
+  --storage    add a SunVault (HUB+, ESS, BMS, batteries, storage inverter) and its status report
+  --night      inverters at night: frozen (error, data frozen at sunset), no-data (error, no data) or absent`;
 
-export function parseArgs(argv: string[]): { port: number; host: string; inverters: number; delayMs: number; longitude: number } {
-  const opts = { port: 18080, host: "127.0.0.1", inverters: 12, delayMs: 0, longitude: -117 };
+export interface CliOptions extends Required<Pick<EmulatorOptions, "port" | "host" | "inverters" | "delayMs" | "longitude">> {
+  model?: EmulatorOptions["model"];
+  firmware?: EmulatorOptions["firmware"];
+  consumptionCt?: EmulatorOptions["consumptionCt"];
+  declaredSubtype?: string;
+  storage?: boolean;
+  night?: EmulatorOptions["night"];
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const opts: CliOptions = { port: 18080, host: "127.0.0.1", inverters: 12, delayMs: 0, longitude: -117 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === "--help" || flag === "-h") throw new Error(USAGE);
+    if (flag === "--storage") {
+      opts.storage = true;
+      continue;
+    }
     const value = argv[++i];
+    const oneOf = <T extends string>(choices: readonly T[]): T => {
+      if (!choices.includes(value as T)) throw new Error(`${flag} needs one of ${choices.join(", ")}\n\n${USAGE}`);
+      return value as T;
+    };
     const n = Number(value);
     const needNumber = (min: number, max: number) => {
       if (value === undefined || !Number.isFinite(n) || n < min || n > max) throw new Error(`${flag} needs a number from ${min} to ${max}\n\n${USAGE}`);
@@ -26,6 +51,11 @@ export function parseArgs(argv: string[]): { port: number; host: string; inverte
     else if (flag === "--inverters") opts.inverters = Math.floor(needNumber(0, 5000));
     else if (flag === "--delay") opts.delayMs = needNumber(0, 600_000);
     else if (flag === "--longitude") opts.longitude = needNumber(-180, 180);
+    else if (flag === "--model") opts.model = oneOf(["PVS6", "PVS5"] as const);
+    else if (flag === "--firmware") opts.firmware = oneOf(["2024", "2019"] as const);
+    else if (flag === "--ct") opts.consumptionCt = oneOf(["net", "gross", "none"] as const);
+    else if (flag === "--declared") opts.declaredSubtype = oneOf(["NET_CONSUMPTION_LOADSIDE", "GROSS_CONSUMPTION_LINESIDE", "NOT_USED"] as const);
+    else if (flag === "--night") opts.night = oneOf(["frozen", "no-data", "absent"] as const);
     else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
   }
   return opts;
@@ -41,7 +71,7 @@ async function main(): Promise<void> {
   }
   const emulator = new PvsEmulator(opts);
   await emulator.start();
-  process.stdout.write(`PVS emulator (PVS6, legacy API, ${opts.inverters} inverters) listening on ${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList\n`);
+  process.stdout.write(`PVS emulator (${opts.model ?? "PVS6"}, legacy API, ${opts.inverters} inverters${opts.storage ? ", SunVault" : ""}) listening on ${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList\n`);
   const stop = () => {
     void emulator.stop().then(() => process.exit(0));
   };

@@ -1,7 +1,7 @@
 // An HTTP server that behaves like a PVS6 on the legacy dl_cgi API, for the demo and the tests.
 import http from "http";
 import { AddressInfo } from "net";
-import { SimulatedSite } from "./site";
+import { CtPlacement, NightMode, SimulatedSite } from "./site";
 
 export interface EmulatorOptions {
   /** 0 picks a free port. */
@@ -13,6 +13,12 @@ export interface EmulatorOptions {
   longitude?: number;
   serial?: string;
   now?: () => number;
+  model?: "PVS6" | "PVS5";
+  firmware?: "2019" | "2024";
+  consumptionCt?: CtPlacement;
+  declaredSubtype?: string | null;
+  storage?: boolean;
+  night?: NightMode;
 }
 
 /** A switchable misbehaviour, for the tests (applies to the listed commands, or to all). */
@@ -39,6 +45,8 @@ export class PvsEmulator {
   /** Every request received, in order. */
   readonly requests: RequestRecord[] = [];
   delayMs: number;
+  /** Lets a test reshape each DeviceList answer (hide inverters, glitch a counter) before it is sent. */
+  editDeviceList: ((answer: { devices: Array<Record<string, unknown>> }) => void) | null = null;
   private fault: Fault | null = null;
   private readonly server: http.Server;
   private readonly host: string;
@@ -56,6 +64,12 @@ export class PvsEmulator {
       longitude: options.longitude ?? -117,
       serial: options.serial ?? DEFAULT_SERIAL,
       now: options.now ?? Date.now,
+      model: options.model,
+      firmware: options.firmware,
+      consumptionCt: options.consumptionCt,
+      declaredSubtype: options.declaredSubtype,
+      storage: options.storage,
+      night: options.night,
     });
     this.server = http.createServer((req, res) => this.handle(req, res));
   }
@@ -146,8 +160,11 @@ export class PvsEmulator {
       const command = url.searchParams.get("Command") ?? "";
       if (!READ_COMMANDS.has(command)) return { status: 200, body: { result: "error", msg: `unsupported command ${command}` } };
       switch (command) {
-        case "DeviceList":
-          return { status: 200, body: this.site.deviceList() };
+        case "DeviceList": {
+          const answer = this.site.deviceList();
+          this.editDeviceList?.(answer);
+          return { status: 200, body: answer };
+        }
         case "Get_Comm":
           return { status: 200, body: this.site.comm() };
         case "Start":
@@ -161,6 +178,10 @@ export class PvsEmulator {
       }
     }
     if (url.pathname === "/cgi-bin/dl_cgi/supervisor/info") return { status: 200, body: this.site.supervisorInfo() };
+    if (url.pathname === "/cgi-bin/dl_cgi/energy-storage-system/status") {
+      const report = this.site.essStatus();
+      return report ? { status: 200, body: report } : { status: 404, body: { result: "error", msg: "no energy storage system" } };
+    }
     return { status: 404, body: { result: "error", msg: "not found" } };
   }
 

@@ -2,6 +2,12 @@
 // N microinverters whose power follows the sun. Pure and deterministic for a given clock.
 // Deliberately shares no code with src/pvs or src/model, so that a bug there cannot hide here.
 
+/** What the site's consumption CT physically measures: the grid connection, the house load, or nothing. */
+export type CtPlacement = "net" | "gross" | "none";
+
+/** What inverters look like at night on the firmware being emulated. */
+export type NightMode = "frozen" | "no-data" | "absent";
+
 export interface SiteOptions {
   inverters: number;
   /** Degrees east; sets local solar time (default -117, southern California). */
@@ -9,6 +15,16 @@ export interface SiteOptions {
   /** The supervisor serial; its last 5 characters would be the LocalAPI password on a real unit. */
   serial: string;
   now: () => number;
+  /** PVS5 meters lack per-leg fields, subtypes and the import counter; PVS6 on "2024" firmware has them all. */
+  model?: "PVS6" | "PVS5";
+  /** PVS6 firmware era: "2019" is the seed's field set (p_mpptsum_kw, no per-leg meter fields). */
+  firmware?: "2019" | "2024";
+  consumptionCt?: CtPlacement;
+  /** The subtype the PVS claims for the consumption meter; by default the one matching the CT. */
+  declaredSubtype?: string | null;
+  /** A SunVault: HUB+, ESS, BMS, batteries, storage inverter, gateway, PV disconnect, and the ESS report. */
+  storage?: boolean;
+  night?: NightMode;
 }
 
 const HOUR_MS = 3_600_000;
@@ -66,18 +82,50 @@ function num(n: number, decimals: number): string {
 
 export type LegacyDevice = Record<string, string | number | boolean>;
 
+const BATTERY_KWH = 13;
+const BATTERY_MAX_KW = 6.8;
+const BATTERY_RESERVE = 0.2;
+
+const STORAGE = {
+  hub: "SY2108850-005505.00448",
+  mio: "SY2121534552D1805",
+  ess: "00001ABC1234_M00122109A0355_M00122109A0356",
+  bms: "BC123400678933751040",
+  batteries: ["M00122109A0355", "M00122109A0356"],
+  inverter: "00001ABC1234",
+  gateway: "GW0123456789",
+  disconnect: "SY01234567890ABCDEF",
+};
+
 export class SimulatedSite {
   private readonly startedAt: number;
   private lastT: number;
   /** Integral of sunFactor, in peak-hours since start. */
   private sunHours = 0;
   private productionKwh = 0;
+  private loadKwh = 0;
   private importKwh = 0;
   private exportKwh = 0;
+  private soc = 0.6;
+  private batteryKw = 0;
+  private readonly model: "PVS6" | "PVS5";
+  private readonly firmware: "2019" | "2024";
+  private readonly ct: CtPlacement;
+  private readonly subtype: string | null;
+  private readonly night: NightMode;
+  readonly storage: boolean;
 
   constructor(private readonly options: SiteOptions) {
     this.startedAt = options.now();
     this.lastT = this.startedAt;
+    this.model = options.model ?? "PVS6";
+    this.firmware = this.model === "PVS5" ? "2019" : (options.firmware ?? "2024");
+    this.ct = options.consumptionCt ?? "net";
+    const matching = this.ct === "gross" ? "GROSS_CONSUMPTION_LINESIDE" : "NET_CONSUMPTION_LOADSIDE";
+    // Old PVS5 meters report no subtype at all.
+    this.subtype = options.declaredSubtype !== undefined ? options.declaredSubtype : this.model === "PVS5" ? null : matching;
+    this.night = options.night ?? "frozen";
+    this.storage = options.storage === true;
   }
 
   get serial(): string {
@@ -99,6 +147,13 @@ export class SimulatedSite {
     return sum;
   }
 
+  /** Battery power for a surplus (kW, positive = charging): self-consumption mode, within SOC limits. */
+  private batteryFor(surplusKw: number): number {
+    if (!this.storage) return 0;
+    if (surplusKw > 0) return this.soc >= 1 ? 0 : Math.min(surplusKw, BATTERY_MAX_KW);
+    return this.soc <= BATTERY_RESERVE ? 0 : Math.max(surplusKw, -BATTERY_MAX_KW);
+  }
+
   /** Advances the energy counters to the current time. */
   private advance(): number {
     const now = this.options.now();
@@ -113,8 +168,13 @@ export class SimulatedSite {
       const hours = dt / HOUR_MS;
       this.sunHours += f * hours;
       const production = peak * f;
+      const load = loadKw(mid, this.options.longitude);
       this.productionKwh += production * hours;
-      const net = loadKw(mid, this.options.longitude) - production;
+      this.loadKwh += load * hours;
+      const battery = this.batteryFor(production - load);
+      this.soc = Math.min(1, Math.max(0, this.soc + (battery * hours) / BATTERY_KWH));
+      this.batteryKw = battery;
+      const net = load - production + battery;
       if (net >= 0) this.importKwh += net * hours;
       else this.exportKwh += -net * hours;
     }
@@ -129,29 +189,33 @@ export class SimulatedSite {
     const curtime = pvsTime(t);
     const production = this.sitePeakKw() * f;
     const load = loadKw(t, lon);
-    const net = load - production;
+    const battery = this.batteryFor(production - load);
     const devices: LegacyDevice[] = [this.supervisor(t, curtime)];
-    devices.push(this.meter("p", curtime, t, production * 0.995, this.productionKwh + 1200, 50));
-    devices.push(this.meter("c", curtime, t, net, this.importKwh - this.exportKwh - 150, 100));
+    devices.push(this.productionMeter(curtime, t, production * 0.995));
+    if (this.ct !== "none") devices.push(this.consumptionMeter(curtime, t, this.ct === "gross" ? load : load - production + battery));
     const night = f === 0;
-    const dataT = night ? lastSunset(t, lon) : floorTo(t, 15_000);
-    for (let i = 0; i < this.options.inverters; i++) devices.push(this.inverter(i, curtime, dataT, night ? 0 : f));
+    if (!(night && this.night === "absent")) {
+      const dataT = night ? lastSunset(t, lon) : floorTo(t, 15_000);
+      for (let i = 0; i < this.options.inverters; i++) devices.push(this.inverter(i, curtime, dataT, night ? 0 : f));
+    }
+    if (this.storage) devices.push(...this.storageDevices(curtime, t));
     return { devices, result: "succeed" };
   }
 
   private supervisor(t: number, curtime: string): LegacyDevice {
     const uptime = Math.floor((t - this.startedAt) / 1000) + 2181;
+    const pvs5 = this.model === "PVS5";
     return {
       CURTIME: curtime,
       DATATIME: pvsTime(floorTo(t, 5 * 60_000)),
       DETAIL: "detail",
       DEVICE_TYPE: "PVS",
-      HWVER: "6.0",
-      MODEL: "PV Supervisor PVS6",
+      HWVER: pvs5 ? "5.2" : "6.0",
+      MODEL: `PV Supervisor ${this.model}`,
       SERIAL: this.options.serial,
       STATE: "working",
       STATEDESCR: "Working",
-      SWVER: "2019.5, Build 4150",
+      SWVER: this.swver(),
       dl_comm_err: "270",
       dl_cpu_load: num(0.45 + 0.2 * Math.abs(Math.sin(t / 600_000)), 2),
       dl_err_count: "0",
@@ -165,11 +229,13 @@ export class SimulatedSite {
     };
   }
 
-  private meter(kind: "p" | "c", curtime: string, t: number, kw: number, lifetimeKwh: number, ct: number): LegacyDevice {
-    const serial = `PVS6M01234567${kind}`;
-    const pf = kind === "p" ? 0.99 : Math.sign(kw || 1) * 0.88;
-    const kva = Math.abs(kw / pf);
-    const kvar = Math.sign(kw || 1) * Math.sqrt(Math.max(0, kva * kva - kw * kw));
+  private swver(): string {
+    if (this.model === "PVS5") return "2022.3, Build 5206";
+    return this.firmware === "2019" ? "2019.5, Build 4150" : "2024.6, Build 61707";
+  }
+
+  private meterBase(kind: "p" | "c", curtime: string, t: number, ct: number): LegacyDevice {
+    const serial = `${this.model}M01234567${kind}`;
     return {
       CAL0: String(ct),
       CURTIME: curtime,
@@ -177,59 +243,220 @@ export class SimulatedSite {
       DESCR: `Power Meter ${serial}`,
       DEVICE_TYPE: "Power Meter",
       ISDETAIL: true,
-      MODEL: `PVS6M0400${kind}`,
+      MODEL: `${this.model}M0400${kind}`,
       OPERATION: "noop",
       PORT: "",
       SERIAL: serial,
       STATE: "working",
       STATEDESCR: "Working",
-      SWVER: "3000",
+      SWVER: this.model === "PVS5" ? "17" : "3000",
       TYPE: kind === "p" ? "PVS5-METER-P" : "PVS5-METER-C",
       ct_scl_fctr: String(ct),
       freq_hz: num(60 + 0.03 * Math.sin(t / 97_000), 4),
-      net_ltea_3phsum_kwh: num(lifetimeKwh, 2),
       origin: "data_logger",
-      p_3phsum_kw: num(kw, 4),
-      q_3phsum_kvar: num(kvar, 4),
-      s_3phsum_kva: num(kva, 4),
-      tot_pf_rto: num(pf, 4),
     };
   }
 
+  private powerFields(kw: number, pf: number): LegacyDevice {
+    const kva = Math.abs(kw / pf);
+    const kvar = Math.sign(kw || 1) * Math.sqrt(Math.max(0, kva * kva - kw * kw));
+    return { p_3phsum_kw: num(kw, 4), q_3phsum_kvar: num(kvar, 4), s_3phsum_kva: num(kva, 4), tot_pf_rto: num(Math.sign(kw || 1) * Math.abs(pf), 4) };
+  }
+
+  private productionMeter(curtime: string, t: number, kw: number): LegacyDevice {
+    const meter: LegacyDevice = { ...this.meterBase("p", curtime, t, 50), ...this.powerFields(kw, 0.99), net_ltea_3phsum_kwh: num(this.productionKwh * 0.995 + 1200, 2) };
+    if (this.firmware === "2024") {
+      const v12 = 240 + 2 * Math.sin(t / 300_000);
+      Object.assign(meter, { i_a: num((Math.abs(kw) * 1000) / v12, 2), v12_v: num(v12, 2), subtype: "GROSS_PRODUCTION_SITE", production_subtype_enum: "GROSS_PRODUCTION_SITE" });
+    }
+    return meter;
+  }
+
+  private consumptionMeter(curtime: string, t: number, kw: number): LegacyDevice {
+    const ct = 200;
+    const base = this.meterBase("c", curtime, t, ct);
+    // A gross CT counts the house load forward; a net CT counts import forward and export backward.
+    const pos = this.ct === "gross" ? this.loadKwh + 3200 : this.importKwh + 2600;
+    const neg = this.ct === "gross" ? 0.03 : this.exportKwh + 2750;
+    const meter: LegacyDevice = { ...base, ...this.powerFields(kw, this.ct === "gross" ? 0.92 : 0.88), net_ltea_3phsum_kwh: num(pos - neg, 2), neg_ltea_3phsum_kwh: num(neg, 2) };
+    if (this.subtype !== null) Object.assign(meter, { subtype: this.subtype, consumption_subtype_enum: this.subtype });
+    if (this.firmware === "2024") {
+      const v1 = 121 + Math.sin(t / 200_000);
+      const v2 = 120.5 + Math.sin(t / 260_000);
+      const p1 = kw * 0.55;
+      const p2 = kw - p1;
+      Object.assign(meter, {
+        pos_ltea_3phsum_kwh: num(pos, 2),
+        i1_a: num((Math.abs(p1) * 1000) / v1, 2),
+        i2_a: num((Math.abs(p2) * 1000) / v2, 2),
+        p1_kw: num(p1, 4),
+        p2_kw: num(p2, 4),
+        v1n_v: num(v1, 2),
+        v2n_v: num(v2, 2),
+        v12_v: num(v1 + v2, 2),
+      });
+    }
+    return meter;
+  }
+
+  private inverterSerial(i: number): string {
+    return this.model === "PVS5" ? String(450051912002100 + i) : `E00${String(122000000001 + i).padStart(12, "0")}`;
+  }
+
   private inverter(i: number, curtime: string, dataT: number, f: number): LegacyDevice {
-    const serial = `E00${String(122000000001 + i).padStart(12, "0")}`;
-    const ac = this.inverterPeakKw(i) * f;
-    const dc = ac / INVERTER_EFFICIENCY;
-    const vdc = f > 0 ? 52 + 4 * f : 0;
-    const vac = 244 + ((i * 13) % 7) * 0.2;
-    const lifetime = 1500 + i * 3.7 + this.inverterPeakKw(i) * this.sunHours;
-    return {
+    const serial = this.inverterSerial(i);
+    const identity: LegacyDevice = {
       CURTIME: curtime,
-      DATATIME: pvsTime(dataT),
       DESCR: `Inverter ${serial}`,
       DEVICE_TYPE: "Inverter",
       ISDETAIL: true,
-      MODEL: "AC_Module_Type_E",
-      MOD_SN: `P07M${String(1234567 + i).padStart(8, "0")}`,
-      NMPLT_SKU: "",
+      MODEL: this.firmware === "2024" ? "AC_Module_Type_H" : "AC_Module_Type_E",
       OPERATION: "noop",
       PORT: "",
       SERIAL: serial,
       STATE: f > 0 ? "working" : "error",
       STATEDESCR: f > 0 ? "Working" : "Error",
-      SWVER: "118079776",
       TYPE: "SOLARBRIDGE",
+      origin: "data_logger",
+    };
+    if (f === 0 && this.night === "no-data") return identity;
+    const ac = this.inverterPeakKw(i) * f;
+    const dc = ac / INVERTER_EFFICIENCY;
+    const vdc = f > 0 ? 52 + 4 * f : 0;
+    const vac = 244 + ((i * 13) % 7) * 0.2;
+    const lifetime = 1500 + i * 3.7 + this.inverterPeakKw(i) * this.sunHours;
+    const modern = this.firmware === "2024";
+    return {
+      ...identity,
+      DATATIME: pvsTime(dataT),
+      MOD_SN: modern ? "" : `P07M${String(1234567 + i).padStart(8, "0")}`,
+      NMPLT_SKU: "",
+      SWVER: modern ? "4.40.1" : "118079776",
+      ...(modern ? { PANEL: "SPR-A420-G-AC", hw_version: "4405", interface: "mime", module_serial: "" } : {}),
       freq_hz: num(59.99 + 0.02 * Math.sin(dataT / 50_000), 2),
       i_3phsum_a: num((ac * 1000) / vac, 2),
       i_mppt1_a: num(vdc > 0 ? (dc * 1000) / vdc : 0, 2),
       ltea_3phsum_kwh: num(lifetime, 4),
-      origin: "data_logger",
       p_3phsum_kw: num(ac, 4),
-      p_mpptsum_kw: num(dc, 4),
+      [modern ? "p_mppt1_kw" : "p_mpptsum_kw"]: num(dc, 4),
       stat_ind: "0",
       t_htsnk_degc: String(Math.round(18 + 24 * f)),
       v_mppt1_v: num(vdc, 2),
       vln_3phavg_v: num(vac, 2),
+    };
+  }
+
+  /** SunVault parts: identity fields only, as in every published sample; their data is in the ESS report. */
+  private storageDevices(curtime: string, t: number): LegacyDevice[] {
+    const part = (serial: string, deviceType: string, type: string, model: string, extra: LegacyDevice): LegacyDevice => ({
+      ISDETAIL: true,
+      SERIAL: serial,
+      TYPE: type,
+      MODEL: model,
+      DESCR: `${deviceType} ${serial}`,
+      DEVICE_TYPE: deviceType,
+      origin: "data_logger",
+      OPERATION: "noop",
+      CURTIME: curtime,
+      ...extra,
+    });
+    const child = (slave: number) => ({ parent: 11, slave, PARENT: STORAGE.ess });
+    return [
+      part(STORAGE.hub, "HUB+", "HUB+", "SunPower MIDC", { STATE: "working", STATEDESCR: "Working", hw_version: "1.5.0", interface: "ttymxc5", slave: 220, SWVER: "0.7.18", PORT: "P0, Modbus, Slave 220" }),
+      part(STORAGE.mio, "ESS Hub", "EQUINOX-MIO", "SunPower MIO", { STATE: "working", STATEDESCR: "Working", hw_version: "0.4.0", interface: "ttymxc5", parent: 11, slave: 221 }),
+      part(STORAGE.ess, "Energy Storage System", "EQUINOX-ESS", "SPWR-Equinox-model", { STATE: "error", STATEDESCR: "Error", hw_version: "0", interface: "none", SWVER: "0", PORT: "P0, Parent, Slave -1" }),
+      part(STORAGE.bms, "ESS BMS", "EQUINOX-BMS", "SchneiderElectric-SP1", { STATE: "error", STATEDESCR: "Error", interface: "sunspec", mac_address: "d8:a9:ab:cd:12:34", PORT: "P0, SunSpec, Slave 230", ...child(230) }),
+      ...STORAGE.batteries.map((b) => part(b, "Battery", "BATTERY", "POWERAMP-Komodo 1.2", { STATE: "error", STATEDESCR: "Error", hw_version: "4.34", interface: "none", SWVER: "2.8", PORT: "P0, None, Slave -1", parent: 11, PARENT: STORAGE.ess })),
+      part(STORAGE.inverter, "Storage Inverter", "SCHNEIDER-XWPRO", "SchneiderElectric-XW6848-21", { interface: "sunspec", PORT: "P0, SunSpec, Slave 10", ...child(10) }),
+      part(STORAGE.gateway, "Gateway", "GATEWAY", "SchneiderElectric-ConextGateway", { interface: "sunspec", PORT: "P0, SunSpec, Slave 1", ...child(1) }),
+      part(STORAGE.disconnect, "PV Disconnect", "PV-DISCONNECT", "SunPower PV Disconnect Relay", {
+        STATE: "working",
+        STATEDESCR: "Working",
+        hw_version: "0.2.0",
+        interface: "ttymxc5",
+        slave: 230,
+        SWVER: "0.2.13",
+        PORT: "P0, Modbus, Slave 230",
+        DATATIME: pvsTime(floorTo(t, 15_000)),
+        event_history: "32",
+        fw_error: "0",
+        relay_mode: "0",
+        relay1_state: "1",
+        relay2_state: "1",
+        relay1_error: "0",
+        relay2_error: "0",
+        v1n_grid_v: "123.1",
+        v2n_grid_v: "122.5",
+        v1n_pv_v: "122.8",
+        v2n_pv_v: "122.5",
+      }),
+    ];
+  }
+
+  /** The `energy-storage-system/status` report, or null on a site without storage. */
+  essStatus(): Record<string, unknown> | null {
+    if (!this.storage) return null;
+    const t = this.advance();
+    const v = (value: number, unit: string, decimals = 2) => ({ value: Number(value.toFixed(decimals)), unit });
+    const updated = new Date(t).toISOString().slice(0, 19).replace("T", " ");
+    const battV = 51 + 4 * this.soc;
+    const amps = (this.batteryKw * 1000) / battV / STORAGE.batteries.length;
+    return {
+      ess_report: {
+        battery_status: [
+          {
+            serial_number: STORAGE.bms,
+            battery_amperage: v(amps, "A"),
+            battery_voltage: v(battV, "V"),
+            customer_state_of_charge: v(Math.max(0, (this.soc - BATTERY_RESERVE) / (1 - BATTERY_RESERVE)) * 100, "%", 0),
+            system_state_of_charge: v(this.soc * 100, "%", 0),
+            temperature: v(24 + 3 * Math.abs(this.batteryKw) / BATTERY_MAX_KW, "C", 1),
+            last_updated: updated,
+          },
+        ],
+        ess_status: [
+          {
+            serial_number: STORAGE.ess,
+            enclosure_humidity: v(38, "%", 0),
+            enclosure_temperature: v(27.5, "C", 1),
+            ess_meter_reading: {
+              agg_power: v(this.batteryKw, "kW", 3),
+              meter_a: { reading: { current: v(Math.abs(this.batteryKw) * 500 / 121, "A"), voltage: v(121, "V"), power: v(this.batteryKw / 2, "kW", 3) } },
+              meter_b: { reading: { current: v(Math.abs(this.batteryKw) * 500 / 120.5, "A"), voltage: v(120.5, "V"), power: v(this.batteryKw / 2, "kW", 3) } },
+            },
+            last_updated: updated,
+          },
+        ],
+        hub_plus_status: {
+          serial_number: STORAGE.hub,
+          contactor_position: "CLOSED",
+          contactor_error: "CONTACTOR_ERROR_NONE",
+          grid_voltage_state: "METER_VOLTAGE_IN_RANGE",
+          load_voltage_state: "METER_VOLTAGE_IN_RANGE",
+          grid_frequency_state: "METER_FREQUENCY_IN_RANGE",
+          load_frequency_state: "METER_FREQUENCY_IN_RANGE",
+          hub_temperature: v(31.2, "C", 1),
+          hub_humidity: v(35, "%", 0),
+          grid_phase1_voltage: v(121.4, "V"),
+          grid_phase2_voltage: v(120.9, "V"),
+          load_phase1_voltage: v(121.3, "V"),
+          load_phase2_voltage: v(120.8, "V"),
+          last_updated: updated,
+        },
+        inverter_status: [
+          {
+            serial_number: STORAGE.inverter,
+            ac_current: v(Math.abs(this.batteryKw) * 1000 / 241, "A"),
+            ac_power: v(this.batteryKw, "kW", 3),
+            a_n_voltage: v(121, "V"),
+            b_n_voltage: v(120.5, "V"),
+            temperature: v(36.6, "C", 1),
+            last_updated: updated,
+          },
+        ],
+        ess_state: { storage_controller_status: "RUNNING", operational_mode: "SELF_CONSUMPTION", permission_to_operate: true },
+      },
+      errors: [],
     };
   }
 
@@ -250,6 +477,9 @@ export class SimulatedSite {
   }
 
   supervisorInfo(): Record<string, unknown> {
-    return { result: "succeed", supervisor: { SWVER: "2019.5, Build 4150", SERIAL: this.options.serial, MODEL: "PVS6", BUILD: 4150, FWVER: "1.0.0" } };
+    const supervisor: Record<string, unknown> = { SWVER: this.swver(), SERIAL: this.options.serial, MODEL: this.model, FWVER: this.model === "PVS5" ? "0.0.0" : "1.0.0" };
+    // PVS5 reports no BUILD (only inside SWVER).
+    if (this.model === "PVS6") supervisor.BUILD = this.firmware === "2019" ? 4150 : 61707;
+    return { result: "succeed", supervisor };
   }
 }

@@ -1,24 +1,45 @@
-// The normalized device model shared by every output of the package.
+// The normalized device model shared by every output of the package, whichever API reported the data.
+import { categoryOf, DeviceCategory, splitGroupOf, SplitGroup, STALE_AFTER_S } from "./device-types";
 import { isJsonObject, JsonObject } from "./safe-object";
 
-/** One device of the PVS, whichever API reported it. */
+/**
+ * How a device is doing, from its state, its data age and its neighbours:
+ * - `ok`: reporting, data fresh;
+ * - `asleep`: an inverter without fresh data while the site as a whole does not produce (night, dawn, dusk);
+ * - `fault`: an inverter without fresh data, or in error, while its neighbours produce;
+ * - `error`: any other device that reports STATE error (SunVault parts often sit there permanently);
+ * - `stale`: any other device whose data lags the answer beyond its class's threshold;
+ * - `unknown`: the device reports neither a state nor a data time (identity-only records).
+ */
+export type DeviceCondition = "ok" | "asleep" | "fault" | "error" | "stale" | "unknown";
+
+/** One device of the PVS. */
 export interface Device {
   /** `SERIAL`; the supervisor's own serial is masked (see redact.ts). Null when the PVS sent none. */
   serial: string | null;
-  /** `DEVICE_TYPE` as reported, e.g. "PVS", "Power Meter", "Inverter". */
+  /** `DEVICE_TYPE` as reported, e.g. "PVS", "Power Meter", "Inverter", "ESS BMS". */
   deviceType: string | null;
+  category: DeviceCategory;
   model: string | null;
   /** `STATE` as reported, e.g. "working" or "error". */
   state: string | null;
   /** When the PVS sampled this device's data (`DATATIME`), ISO-8601 UTC. */
   dataTime: string | null;
+  /** Seconds between the sample and the answer (`CURTIME − DATATIME`); null without a data time. */
+  dataAgeS: number | null;
+  /** Whether `dataAgeS` is over the threshold of this device's class; null without a data time. */
+  stale: boolean | null;
+  condition: DeviceCondition;
+  /** Serial of the device this one belongs to (`PARENT`, SunVault parts), or null. */
+  parent: string | null;
   /** UPPERCASE fields and descriptive lower-case fields (origin, interface, subtype…), as reported. */
   properties: JsonObject;
   /** Lower-case measurement fields as numbers; null where the PVS sent a placeholder such as "nan". */
   metrics: { [field: string]: number | null };
 }
 
-export interface DeviceListPayload {
+/** The stateless part of a device-list output: what one answer says. */
+export interface DeviceList {
   /** When the PVS produced the answer (`CURTIME`), ISO-8601 UTC. */
   time: string | null;
   devices: Device[];
@@ -27,29 +48,16 @@ export interface DeviceListPayload {
   inverters: Device[];
 }
 
-/** Coarse classes used for topics and for splitting a list. */
-export type DeviceCategory = "supervisor" | "meter" | "inverter" | "other";
-
-export function deviceCategory(device: Device): DeviceCategory {
-  switch (device.deviceType) {
-    case "PVS":
-      return "supervisor";
-    case "Power Meter":
-      return "meter";
-    case "Inverter":
-      return "inverter";
-    default:
-      return "other";
-  }
-}
+export type MeterRole = "production" | "consumption" | "storage";
 
 /** Production or consumption, from `TYPE` (PVS5-METER-P/-C), the subtype, or the model's p/c suffix. */
-export function meterRole(device: Device): "production" | "consumption" | null {
+export function meterRole(device: Pick<Device, "deviceType" | "model" | "properties">): MeterRole | null {
   if (device.deviceType !== "Power Meter") return null;
+  const subtype = String(device.properties.subtype ?? "").toUpperCase();
+  if (subtype === "STORAGE_METER") return "storage";
   const type = String(device.properties.TYPE ?? "").toUpperCase();
   if (type.endsWith("-P")) return "production";
   if (type.endsWith("-C")) return "consumption";
-  const subtype = String(device.properties.subtype ?? "").toUpperCase();
   if (subtype.includes("PRODUCTION")) return "production";
   if (subtype.includes("CONSUMPTION")) return "consumption";
   const model = device.model ?? "";
@@ -58,8 +66,59 @@ export function meterRole(device: Device): "production" | "consumption" | null {
   return null;
 }
 
+/** A device whose data counts as produced-now: fresh, working, with AC power over `minKw`. */
+function producing(device: Device, minKw: number): boolean {
+  const p = device.metrics.p_3phsum_kw;
+  return device.stale === false && device.state?.toLowerCase() === "working" && typeof p === "number" && p > minKw;
+}
+
+/** Inverters wake up within minutes of each other; until half of them produce, the rest are asleep, not faulty. */
+const DAYLIGHT_SHARE = 0.5;
+/** 20 W, about 5 % of a residential panel: below that the roof is not really producing yet. */
+const DAYLIGHT_MEDIAN_KW = 0.02;
+
+/** Whether the site produces now, judged from the inverters themselves (not from the clock). */
+export function siteProducing(inverters: Device[]): boolean {
+  if (inverters.length === 0) return false;
+  const working = inverters.filter((d) => producing(d, 0)).map((d) => d.metrics.p_3phsum_kw as number);
+  if (working.length === 0 || working.length < inverters.length * DAYLIGHT_SHARE) return false;
+  working.sort((a, b) => a - b);
+  return working[Math.floor(working.length / 2)] >= DAYLIGHT_MEDIAN_KW;
+}
+
+/** Adds category, data age, staleness and condition to devices freshly read from one answer. */
+export function assess(time: string | null, devices: Device[]): void {
+  const answeredAt = time === null ? null : Date.parse(time);
+  for (const d of devices) {
+    d.category = categoryOf(d.deviceType);
+    if (d.dataTime !== null && answeredAt !== null) {
+      d.dataAgeS = Math.max(0, Math.round((answeredAt - Date.parse(d.dataTime)) / 1000));
+      d.stale = d.dataAgeS > STALE_AFTER_S[d.category];
+    } else {
+      d.dataAgeS = null;
+      d.stale = null;
+    }
+  }
+  const inverters = devices.filter((d) => d.category === "inverter");
+  const daylight = siteProducing(inverters);
+  for (const d of devices) d.condition = conditionOf(d, daylight);
+}
+
+function conditionOf(d: Device, daylight: boolean): DeviceCondition {
+  const state = d.state?.toLowerCase() ?? null;
+  if (d.category === "inverter") {
+    const fine = state !== "error" && d.stale === false;
+    if (fine) return "ok";
+    return daylight ? "fault" : "asleep";
+  }
+  if (state === "error") return "error";
+  if (d.stale === true) return "stale";
+  if (state === null && d.dataTime === null) return "unknown";
+  return "ok";
+}
+
 /** Builds the convenience views; they point at the same objects as `devices`. */
-export function withViews(time: string | null, devices: Device[]): DeviceListPayload {
+export function withViews(time: string | null, devices: Device[]): DeviceList {
   return {
     time,
     devices,
@@ -73,10 +132,10 @@ export function withViews(time: string | null, devices: Device[]): DeviceListPay
 }
 
 /** Sum of inverter AC power in kW (never the DC/MPPT power), or null when no inverter reports it. */
-export function totalInverterPowerKw(payload: DeviceListPayload): number | null {
+export function totalInverterPowerKw(list: Pick<DeviceList, "inverters">): number | null {
   let sum = 0;
   let seen = false;
-  for (const inv of payload.inverters) {
+  for (const inv of list.inverters) {
     const p = inv.metrics.p_3phsum_kw;
     if (typeof p === "number") {
       sum += p;
@@ -86,10 +145,9 @@ export function totalInverterPowerKw(payload: DeviceListPayload): number | null 
   return seen ? sum : null;
 }
 
-/** Site production in kW: the production meter when there is one, else the inverters' AC sum. */
-export function productionKw(payload: DeviceListPayload): number | null {
-  const meter = payload.meters.production?.metrics.p_3phsum_kw;
-  return typeof meter === "number" ? meter : totalInverterPowerKw(payload);
+/** Which of pvs-inverter-split's four outputs a device goes to. */
+export function splitGroup(device: Pick<Device, "deviceType"> & { category?: DeviceCategory }): SplitGroup {
+  return splitGroupOf(device.category ?? categoryOf(device.deviceType));
 }
 
 /** The devices of a pvs-device-list payload, or an error text saying why this is not one. */

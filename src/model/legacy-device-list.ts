@@ -1,5 +1,6 @@
 // Legacy `Command=DeviceList` answer -> DeviceListPayload.
-import { Device, DeviceListPayload, withViews } from "./device";
+import { assess, Device, DeviceList, withViews } from "./device";
+import { categoryOf, isKnownDeviceType, unknownFields } from "./device-types";
 import { classifyLowerCase, isPropertyField, optionalString } from "./fields";
 import { PayloadError } from "./payload-error";
 import { redactDeep } from "./redact";
@@ -11,7 +12,7 @@ import { parsePvsTime } from "./time";
  * any device that is present is carried whole, whatever fields it has.
  * The supervisor's serial (the LocalAPI password source) is masked everywhere in the result.
  */
-export function normalizeDeviceList(raw: unknown): DeviceListPayload {
+export function normalizeDeviceList(raw: unknown): DeviceList {
   if (!isJsonObject(raw)) throw new PayloadError("the device list is not a JSON object");
   const list = raw.devices;
   if (!Array.isArray(list)) throw new PayloadError('the device list has no "devices" array');
@@ -21,7 +22,31 @@ export function normalizeDeviceList(raw: unknown): DeviceListPayload {
   const entries = list as JsonObject[];
   const devices = entries.map(normalizeLegacyDevice);
   const curtime = entries.map((e) => parsePvsTime(e.CURTIME)).find((t) => t !== null) ?? null;
-  return withViews(curtime, redactDeep(devices, legacySecrets(raw)));
+  const safe = redactDeep(devices, legacySecrets(raw));
+  assess(curtime, safe);
+  return withViews(curtime, safe);
+}
+
+/** What a device list holds that this package does not know: DEVICE_TYPEs, and fields per DEVICE_TYPE. */
+export interface Unknowns {
+  deviceTypes: { [deviceType: string]: number };
+  fields: { [typeAndField: string]: number };
+}
+
+/** Counts the unknown DEVICE_TYPEs and fields of a legacy answer (they are still carried, see above). */
+export function legacyUnknowns(raw: unknown): Unknowns {
+  const out: Unknowns = { deviceTypes: {}, fields: {} };
+  const list = isJsonObject(raw) && Array.isArray(raw.devices) ? raw.devices.filter(isJsonObject) : [];
+  const bump = (bag: { [k: string]: number }, key: string) => setOwn(bag, key, (Object.hasOwn(bag, key) ? bag[key] : 0) + 1);
+  for (const entry of list) {
+    const type = optionalString(entry.DEVICE_TYPE);
+    if (!isKnownDeviceType(type)) {
+      bump(out.deviceTypes, type ?? "(none)");
+      continue;
+    }
+    for (const field of unknownFields(type, Object.keys(entry))) bump(out.fields, `${type}.${field}`);
+  }
+  return out;
 }
 
 /** The strings in a legacy answer that must never leave the package unmasked: the supervisor serial. */
@@ -44,12 +69,19 @@ export function normalizeLegacyDevice(entry: JsonObject): Device {
     if ("metric" in kind) setOwn(metrics, key, kind.metric);
     else setOwn(properties, key, kind.property);
   }
+  const deviceType = optionalString(entry.DEVICE_TYPE);
+  // Data age, staleness and condition need the whole answer: assess() fills them in.
   return {
     serial: optionalString(entry.SERIAL),
-    deviceType: optionalString(entry.DEVICE_TYPE),
+    deviceType,
+    category: categoryOf(deviceType),
     model: optionalString(entry.MODEL),
     state: optionalString(entry.STATE),
     dataTime: parsePvsTime(entry.DATATIME),
+    dataAgeS: null,
+    stale: null,
+    condition: "unknown",
+    parent: optionalString(entry.PARENT),
     properties,
     metrics,
   };

@@ -1,22 +1,27 @@
 // What pvs-device-list and pvs-comm share: find the config node, poll on a timer and on input through the
 // shared client, send a new message per result, report failures to Catch nodes, and clean up on close.
 import { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
-import { JsonObject } from "../model/safe-object";
+import { PvsClient } from "../pvs/client";
 import { PvsError, toPvsError } from "../pvs/errors";
-import { PvsRequest } from "../pvs/legacy";
 import { Poller } from "../pvs/poller";
 import { numberSetting } from "./numbers";
 import { errorStatus, pollingStatus, translator, Translate } from "./status";
 import { PollingDef, PvsConfigNode } from "./types";
 
+/** What a poll may use: the PVS's shared client, the config node, and the signal that ends with the node. */
+export interface PollContext {
+  client: PvsClient;
+  config: PvsConfigNode;
+  signal: AbortSignal;
+}
+
 export interface PollingSpec {
-  request: PvsRequest;
   defaultTopic: string;
   /**
-   * Turns one answer into the message to send (a new object built on `base`), or null to send nothing
-   * (e.g. "only on change"). Throws for an answer it cannot use.
+   * Reads from the PVS and builds the message to send (a new object built on `base`), or null to send
+   * nothing (e.g. "only on change"). Throws for an answer it cannot use.
    */
-  toMessage(raw: JsonObject, base: NodeMessage): NodeMessage | null;
+  produce(io: PollContext, base: NodeMessage): Promise<NodeMessage | null>;
   okStatus(msg: NodeMessage | null, t: Translate): NodeStatus;
 }
 
@@ -57,9 +62,8 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     inFlight.add(controller);
     node.status(pollingStatus(t));
     try {
-      const raw = await config.client.request(spec.request, controller.signal);
+      const out = await spec.produce({ client: config.client, config, signal: controller.signal }, base);
       if (closed) return done?.();
-      const out = spec.toMessage(raw, base);
       if (out) send(out);
       node.status(spec.okStatus(out, t));
       done?.();

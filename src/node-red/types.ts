@@ -1,6 +1,7 @@
 // Shapes shared by the node wrappers (runtime side of the editor's `defaults`).
 import { Node, NodeDef } from "node-red";
 import { PvsClient } from "../pvs/client";
+import { SiteMemoryStore } from "./site-memory-store";
 import { Protocol } from "../pvs/transport";
 
 export interface PvsConfigDef extends NodeDef {
@@ -20,6 +21,8 @@ export interface PvsConfigNode extends Node {
   configError: string | null;
   /** host:port, for messages and status (never a secret). */
   label: string;
+  /** What is remembered about this PVS between polls (devices seen, counters, today's energy). */
+  siteMemory: SiteMemoryStore;
   register(user: Node): void;
   deregister(user: Node): void;
   userCount(): number;

@@ -1,7 +1,7 @@
 import assert from "assert";
 import { readFileSync } from "fs";
 import path from "path";
-import { productionKw, totalInverterPowerKw } from "../../src/model/device";
+import { totalInverterPowerKw } from "../../src/model/device";
 import { legacySecrets, normalizeDeviceList } from "../../src/model/legacy-device-list";
 import { PayloadError } from "../../src/model/payload-error";
 
@@ -75,9 +75,8 @@ describe("model/legacy-device-list (the seed's DeviceList sample)", () => {
     assert.ok(!JSON.stringify(payload).includes("ABCDEF"));
   });
 
-  it("sums inverter AC power, never DC, and prefers the production meter for site power", () => {
+  it("sums inverter AC power, never DC", () => {
     assert.strictEqual(Number(totalInverterPowerKw(payload)?.toFixed(4)), 0.3771);
-    assert.strictEqual(productionKw(payload), 1.9867);
   });
 });
 
@@ -118,6 +117,13 @@ describe("model/legacy-device-list (odd input)", () => {
     for (const bad of [null, [], "x", { result: "succeed" }, { devices: {} }, { devices: [1] }]) {
       assert.throws(() => normalizeDeviceList(bad), (e: unknown) => e instanceof PayloadError && e.code === "PVS_BAD_RESPONSE", JSON.stringify(bad));
     }
+  });
+
+  it("reads 0x hex on measurement names and trims spaces, but keeps hex-looking identity text as reported", () => {
+    const out = normalizeDeviceList({ devices: [{ DEVICE_TYPE: "PVS", SERIAL: "ZT1", dl_err_count: "0x1A", dl_cpu_load: " 0.5 ", mac_address: "0x00ff" }] });
+    assert.strictEqual(out.devices[0].metrics.dl_err_count, 26);
+    assert.strictEqual(out.devices[0].metrics.dl_cpu_load, 0.5);
+    assert.strictEqual(out.devices[0].properties.mac_address, "0x00ff");
   });
 
   it("reports an empty list as an empty list", () => {
