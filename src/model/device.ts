@@ -53,9 +53,10 @@ export type MeterRole = "production" | "consumption" | "storage";
 /** Production or consumption, from `TYPE` (PVS5-METER-P/-C), the subtype, or the model's p/c suffix. */
 export function meterRole(device: Pick<Device, "deviceType" | "model" | "properties">): MeterRole | null {
   if (device.deviceType !== "Power Meter") return null;
-  const subtype = String(device.properties.subtype ?? "").toUpperCase();
+  const text = (v: unknown) => (typeof v === "string" ? v.trim().toUpperCase() : "");
+  const subtype = text(device.properties.subtype);
   if (subtype === "STORAGE_METER") return "storage";
-  const type = String(device.properties.TYPE ?? "").toUpperCase();
+  const type = text(device.properties.TYPE);
   if (type.endsWith("-P")) return "production";
   if (type.endsWith("-C")) return "consumption";
   if (subtype.includes("PRODUCTION")) return "production";

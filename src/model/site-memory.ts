@@ -396,7 +396,8 @@ export class SiteMemory {
     const after = splittable && last !== null ? (t - midnight) / (t - last) : 0;
     if (today) this.state.yesterday = splittable ? add(today, interval, 1 - after) : today;
     const fresh: DayEnergy = { date, since: new Date(splittable ? midnight : t).toISOString(), complete: splittable };
-    this.state.today = add(fresh, splittable ? interval : {}, after);
+    // Without a split, the interval's energy belongs to no known day; the quantities still start at 0.
+    this.state.today = add(fresh, interval, splittable ? after : 0);
   }
 }
 

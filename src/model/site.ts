@@ -71,6 +71,9 @@ function exportSeen(ev: CtEvidence): boolean {
   return ev.negative >= NEGATIVE_READINGS || (ev.negFirst !== null && ev.negLast !== null && ev.negLast - ev.negFirst > EXPORT_GROWTH_KWH);
 }
 
+/** A lifetime export count a load-only CT could never have gathered (kWh, and share of the meter's lifetime). */
+const LIFETIME_EXPORT_KWH = 10;
+
 /** Decides how to read the consumption meter: the subtype when it says, else the evidence. */
 export function consumptionCt(list: DeviceList, ev: CtEvidence): ConsumptionCt {
   const meter = list.meters.consumption;
@@ -78,10 +81,11 @@ export function consumptionCt(list: DeviceList, ev: CtEvidence): ConsumptionCt {
   const declared = declaredSubtype(meter);
   const fromSubtype = declared !== null && Object.hasOwn(DECLARED_MODES, declared) ? DECLARED_MODES[declared] : null;
   if (fromSubtype) return { meter: meter.serial, declared, mode: fromSubtype, basis: "declared" };
-  if (exportSeen(ev) || (num(meter, "net_ltea_3phsum_kwh") ?? 0) < 0) return { meter: meter.serial, declared, mode: "net", basis: "inferred" };
   // A load-only CT never counts export: its export counter stays near zero while its lifetime grows.
   const neg = num(meter, "neg_ltea_3phsum_kwh");
   const net = num(meter, "net_ltea_3phsum_kwh");
+  const exportedInItsLife = neg !== null && neg > LIFETIME_EXPORT_KWH && neg > Math.abs(net ?? 0) * 0.01;
+  if (exportSeen(ev) || exportedInItsLife || (net ?? 0) < 0) return { meter: meter.serial, declared, mode: "net", basis: "inferred" };
   if (neg !== null && net !== null && net > 100 && neg < net * 0.01) return { meter: meter.serial, declared, mode: "gross", basis: "inferred" };
   return { meter: meter.serial, declared, mode: null, basis: null };
 }
@@ -261,7 +265,7 @@ export function ctChecks(list: DeviceList, ct: ConsumptionCt, ev: CtEvidence): C
       key: `CT_MODE_INFERRED:${ct.mode}`,
       message:
         `The consumption meter ${serial} does not declare what its CT measures (subtype ${ct.declared ?? "none"}); ` +
-        (ct.mode === "net" ? "it has been seen exporting, so it is read as a net (grid) meter." : "its export counter stays at zero while its lifetime grows, so it is read as a gross (house-load) meter."),
+        (ct.mode === "net" ? "it shows export (negative readings, or an export counter a load-only CT could not have), so it is read as a net (grid) meter." : "its export counter stays at zero while its lifetime grows, so it is read as a gross (house-load) meter."),
     });
   }
   if (list.meters.consumption && ct.mode === null) {

@@ -3,7 +3,7 @@ import sinon from "sinon";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { Fault } from "../../src/emulator/server";
-import { DeviceListPayload } from "../../src/model/device";
+import { DeviceListPayload } from "../../src/model/device-list-output";
 import { helper, nextMessages, settle, until } from "../support/node-red";
 import { NODE_MODULES, testFlow } from "../support/flows";
 

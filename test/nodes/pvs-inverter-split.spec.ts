@@ -1,7 +1,7 @@
 import assert from "assert";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
-import { Device, DeviceListPayload } from "../../src/model/device";
+import { Device, DeviceList as DeviceListPayload } from "../../src/model/device";
 import { normalizeDeviceList } from "../../src/model/legacy-device-list";
 import { helper, nextMessages, until } from "../support/node-red";
 import { NODE_MODULES, testFlow } from "../support/flows";
