@@ -8,5 +8,7 @@ module.exports = {
   editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
   logging: { console: { level: "info", metrics: false, audit: false } },
   functionExternalModules: false,
+  // What pvs-device-list remembers (inverters seen, counters, today's energy) survives demo restarts.
+  contextStorage: { default: { module: "localfilesystem" } },
   externalModules: { autoInstall: false, palette: { allowInstall: false } },
 };

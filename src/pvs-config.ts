@@ -30,7 +30,7 @@ export = function (RED: NodeAPI): void {
       host && "value" in port && "value" in timeout && "value" in spacing
         ? new PvsClient({ protocol, host, port: port.value, timeoutMs: timeout.value * 1000, spacingMs: spacing.value * 1000 })
         : null;
-    node.siteMemory = siteMemoryStore(node);
+    node.siteMemory = siteMemoryStore(node, node.label);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
 
     node.register = (user: Node) => {
@@ -41,7 +41,8 @@ export = function (RED: NodeAPI): void {
     };
     node.userCount = () => users.size;
 
-    node.on("close", (_removed: boolean, done: () => void) => {
+    node.on("close", (removed: boolean, done: () => void) => {
+      if (removed) node.siteMemory.forget();
       // Cancels whatever is still waiting or on the wire; the users' own close handlers drop late answers.
       node.client?.close();
       users.clear();

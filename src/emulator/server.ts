@@ -1,24 +1,15 @@
 // An HTTP server that behaves like a PVS6 on the legacy dl_cgi API, for the demo and the tests.
 import http from "http";
 import { AddressInfo } from "net";
-import { CtPlacement, NightMode, SimulatedSite } from "./site";
+import { SimulatedSite, SiteOptions } from "./site";
 
-export interface EmulatorOptions {
+/** The server's own settings, and the simulated site's (all optional here). */
+export interface EmulatorOptions extends Partial<SiteOptions> {
   /** 0 picks a free port. */
   port?: number;
   host?: string;
-  inverters?: number;
   /** Delay before every answer, in ms (a real DeviceList takes about 10 s). */
   delayMs?: number;
-  longitude?: number;
-  serial?: string;
-  now?: () => number;
-  model?: "PVS6" | "PVS5";
-  firmware?: "2019" | "2024";
-  consumptionCt?: CtPlacement;
-  declaredSubtype?: string | null;
-  storage?: boolean;
-  night?: NightMode;
 }
 
 /** A switchable misbehaviour, for the tests (applies to the listed commands, or to all). */
@@ -59,18 +50,8 @@ export class PvsEmulator {
     this.host = options.host ?? "127.0.0.1";
     this.wantedPort = options.port ?? 0;
     this.delayMs = options.delayMs ?? 0;
-    this.site = new SimulatedSite({
-      inverters: options.inverters ?? 3,
-      longitude: options.longitude ?? -117,
-      serial: options.serial ?? DEFAULT_SERIAL,
-      now: options.now ?? Date.now,
-      model: options.model,
-      firmware: options.firmware,
-      consumptionCt: options.consumptionCt,
-      declaredSubtype: options.declaredSubtype,
-      storage: options.storage,
-      night: options.night,
-    });
+    const { port: _port, host: _host, delayMs: _delay, ...site } = options;
+    this.site = new SimulatedSite({ ...site, inverters: site.inverters ?? 3, longitude: site.longitude ?? -117, serial: site.serial ?? DEFAULT_SERIAL, now: site.now ?? Date.now });
     this.server = http.createServer((req, res) => this.handle(req, res));
   }
 

@@ -1,5 +1,8 @@
-// Keeps a PVS's SiteMemory in the pvs-config node's context: it survives redeploys, and Node-RED restarts
-// when the user's settings.js has a persistent context store (localfilesystem).
+// Keeps a PVS's SiteMemory across redeploys and restarts.
+// - Redeploys: Node-RED deletes a node's in-memory context whenever the node closes (unless a context store is
+//   configured), so the live memory is kept here, per pvs-config id and PVS address, for as long as the process runs.
+// - Restarts: the memory is also written to the pvs-config node's context; with a persistent context store
+//   (`contextStorage` with `localfilesystem` in settings.js) it is read back on the first poll after a start.
 import { Node } from "node-red";
 import { SiteMemory } from "../model/site-memory";
 
@@ -9,25 +12,44 @@ export interface SiteMemoryStore {
   /** The memory, loaded from the context store on first use; every caller gets the same instance. */
   load(): Promise<SiteMemory>;
   save(memory: SiteMemory): void;
+  /** The pvs-config was deleted: its memory goes with it. */
+  forget(): void;
 }
 
-export function siteMemoryStore(owner: Node): SiteMemoryStore {
-  let loading: Promise<SiteMemory> | null = null;
+const live = new Map<string, Promise<SiteMemory>>();
+
+/** What a process restart does to the live memories (for tests of the restart path). */
+export function dropLiveSiteMemories(): void {
+  live.clear();
+}
+
+function problem(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function siteMemoryStore(owner: Node, pvsLabel: string): SiteMemoryStore {
+  const key = `${owner.id}|${pvsLabel}`;
   const context = owner.context();
+  const fromContext = () =>
+    new Promise<SiteMemory>((resolve) => {
+      try {
+        context.get(SITE_MEMORY_KEY, (err: Error | undefined, saved: unknown) => {
+          if (err) owner.warn(`could not read the remembered devices and counters (${err.message}); starting afresh`);
+          resolve(err ? SiteMemory.create() : SiteMemory.fromJSON(saved));
+        });
+      } catch (err) {
+        owner.warn(`could not read the remembered devices and counters (${problem(err)}); starting afresh`);
+        resolve(SiteMemory.create());
+      }
+    });
   return {
     load() {
-      loading ??= new Promise<SiteMemory>((resolve) => {
-        try {
-          context.get(SITE_MEMORY_KEY, (err: Error | undefined, saved: unknown) => {
-            if (err) owner.warn(`could not read the remembered devices and counters (${err.message}); starting afresh`);
-            resolve(err ? SiteMemory.create() : SiteMemory.fromJSON(saved));
-          });
-        } catch (err) {
-          owner.warn(`could not read the remembered devices and counters (${err instanceof Error ? err.message : String(err)}); starting afresh`);
-          resolve(SiteMemory.create());
-        }
-      });
-      return loading;
+      let memory = live.get(key);
+      if (!memory) {
+        memory = fromContext();
+        live.set(key, memory);
+      }
+      return memory;
     },
     save(memory) {
       try {
@@ -35,8 +57,11 @@ export function siteMemoryStore(owner: Node): SiteMemoryStore {
           if (err) owner.warn(`could not store the remembered devices and counters: ${err.message}`);
         });
       } catch (err) {
-        owner.warn(`could not store the remembered devices and counters: ${err instanceof Error ? err.message : String(err)}`);
+        owner.warn(`could not store the remembered devices and counters: ${problem(err)}`);
       }
+    },
+    forget() {
+      live.delete(key);
     },
   };
 }

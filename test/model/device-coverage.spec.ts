@@ -37,7 +37,7 @@ describe("model: every device type and field of the reference samples", () => {
       Array(9).fill("number"),
     );
     assert.strictEqual(c.properties.subtype, "NET_CONSUMPTION_LOADSIDE");
-    assert.strictEqual(list.meters.production?.metrics.i_a, 2.19);
+    assert.strictEqual(list.meters.production?.metrics.i_a, 15.13);
     assert.strictEqual(list.inverters[0].metrics.p_mppt1_kw, 0.1808);
     assert.strictEqual(list.inverters[0].properties.PANEL, "SPR-A420-G-AC");
     assert.strictEqual(list.inverters[2].metrics.p_3phsum_kw, null, '"nan" is a missing reading, never 0');
