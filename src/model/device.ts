@@ -132,16 +132,18 @@ export function withViews(time: string | null, devices: Device[]): DeviceList {
   };
 }
 
-/** Sum of inverter AC power in kW (never the DC/MPPT power), or null when no inverter reports it. */
+/**
+ * Sum of the AC power of the inverters with fresh data, in kW (never the DC/MPPT power: stale night-time values
+ * must not show as ghost production), or null when no inverter reports AC power at all.
+ */
 export function totalInverterPowerKw(list: Pick<DeviceList, "inverters">): number | null {
   let sum = 0;
   let seen = false;
   for (const inv of list.inverters) {
     const p = inv.metrics.p_3phsum_kw;
-    if (typeof p === "number") {
-      sum += p;
-      seen = true;
-    }
+    if (typeof p !== "number") continue;
+    seen = true;
+    if (inv.stale === false) sum += p;
   }
   return seen ? sum : null;
 }

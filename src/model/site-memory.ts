@@ -2,7 +2,7 @@
 // value of every lifetime counter, the evidence about the consumption CT, and the energy of the current
 // local day. The state is plain JSON so that the Node-RED wrapper can keep it in the context store, where it
 // survives redeploys and (with a persistent store) restarts.
-import { Device, DeviceList, meterRole } from "./device";
+import { Device, DeviceList, meterRole, totalInverterPowerKw } from "./device";
 import { DeviceCategory } from "./device-types";
 import { isJsonObject, setOwn } from "./safe-object";
 
@@ -142,9 +142,7 @@ export function counterKey(serial: string, field: string): string {
 export function monotonicCounters(device: Device): Array<{ field: string; maxKw: number }> {
   if (device.category === "inverter") return [{ field: "ltea_3phsum_kwh", maxKw: 1 }];
   if (device.category !== "meter") return [];
-  const ct = device.metrics.ct_scl_fctr;
-  // Split-phase 240 V at the CT's rating, with a margin; 200 A when the meter does not say.
-  const maxKw = (typeof ct === "number" && ct > 0 ? ct : 200) * 0.5;
+  const maxKw = meterMaxKw(device);
   const fields = [{ field: "pos_ltea_3phsum_kwh", maxKw }, { field: "neg_ltea_3phsum_kwh", maxKw }];
   if (meterRole(device) === "production") fields.push({ field: "net_ltea_3phsum_kwh", maxKw });
   return fields;
@@ -153,8 +151,13 @@ export function monotonicCounters(device: Device): Array<{ field: string; maxKw:
 /** Counters that may go both ways (a net consumption meter's lifetime net energy). */
 function signedCounters(device: Device): Array<{ field: string; maxKw: number }> {
   if (device.category !== "meter" || meterRole(device) !== "consumption") return [];
-  const ct = device.metrics.ct_scl_fctr;
-  return [{ field: "net_ltea_3phsum_kwh", maxKw: (typeof ct === "number" && ct > 0 ? ct : 200) * 0.5 }];
+  return [{ field: "net_ltea_3phsum_kwh", maxKw: meterMaxKw(device) }];
+}
+
+/** The most power a meter's counters could see: split-phase 240 V at its CT's rating, with a margin; 200 A when it does not say. */
+function meterMaxKw(meter: Device): number {
+  const ct = meter.metrics.ct_scl_fctr;
+  return (typeof ct === "number" && ct > 0 ? ct : 200) * 0.5;
 }
 
 export function emptyEvidence(subtype: string | null = null): CtEvidence {
@@ -356,8 +359,7 @@ export class SiteMemory {
     const ev = this.state.ct;
     const fresh = (d: Device | null) => d !== null && d.stale !== true;
     const pKw = p && fresh(p) ? p.metrics.p_3phsum_kw : null;
-    const invKw = list.inverters.reduce((sum, d) => sum + (d.stale === false && typeof d.metrics.p_3phsum_kw === "number" ? d.metrics.p_3phsum_kw : 0), 0);
-    const production = typeof pKw === "number" ? pKw : invKw;
+    const production = typeof pKw === "number" ? pKw : (totalInverterPowerKw(list) ?? 0);
     if (typeof pKw === "number" && pKw < NEGATIVE_KW) {
       ev.productionNegative++;
       ev.lowestProductionMeter = min(ev.lowestProductionMeter, pKw);

@@ -1,7 +1,7 @@
 // Site power and energy, derived from the meters this site actually has and from what the consumption
 // meter's CT measures. A value that cannot be known for this site is absent, with the reason in
 // `unavailable`; nothing is guessed and DC power never stands in for AC.
-import { Device, DeviceList } from "./device";
+import { Device, DeviceList, totalInverterPowerKw } from "./device";
 import { Check } from "./checks";
 import { counterKey, CtEvidence, DayEnergy, EnergySources, HIGH_SUN_KW, IntervalEnergy, NEGATIVE_KW, Observation, SiteMemory } from "./site-memory";
 
@@ -159,9 +159,7 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
 
   // Production: the production meter when there is one, else the inverters' AC output.
   const meterKw = productionMeterKw(p);
-  const inverterKw = list.inverters.some((i) => typeof i.metrics.p_3phsum_kw === "number")
-    ? list.inverters.reduce((sum, i) => sum + (i.stale === false && typeof i.metrics.p_3phsum_kw === "number" ? i.metrics.p_3phsum_kw : 0), 0)
-    : null;
+  const inverterKw = totalInverterPowerKw(list);
   const production = meterKw ?? inverterKw;
   site.productionSource = meterKw !== null ? "production meter" : inverterKw !== null ? "inverters" : null;
   put("production_kw", production, p ? "the production meter's reading is missing or stale" : "no production meter and no inverter reports AC power");
