@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// pvs-emulator: a PVS6 (legacy dl_cgi API) on this machine, for trying flows without hardware.
+// pvs-emulator: a PVS6/PVS5 on this machine (legacy dl_cgi API, or the new firmware's LocalAPI), for trying
+// flows without hardware.
 import { EmulatorOptions, PvsEmulator } from "./server";
 
 const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude -117]
                     [--model PVS6|PVS5] [--firmware 2024|2019] [--ct net|gross|none] [--declared SUBTYPE]
                     [--storage] [--night frozen|no-data|absent]
+                    [--localapi] [--https-port 18443] [--session-ttl 300]
 
   --port       TCP port to listen on (0 = any free port)
   --host       address to listen on (default 127.0.0.1, this machine only)
@@ -16,7 +18,12 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
   --ct         what the consumption CT measures: net (grid, default), gross (house load) or none
   --declared   the subtype the PVS claims for the consumption meter (e.g. a misconfigured NET_CONSUMPTION_LOADSIDE)
   --storage    add a SunVault (HUB+, ESS, BMS, batteries, storage inverter) and its status report
-  --night      inverters at night: frozen (error, data frozen at sunset), no-data (error, no data) or absent`;
+  --night      inverters at night: frozen (error, data frozen at sunset), no-data (error, no data) or absent
+  --localapi   new firmware: LocalAPI (/auth, /vars) served, legacy DeviceList answers 403
+  --https-port HTTPS port, same paths as HTTP with a self-signed certificate (default 18443, 0 = any free port)
+  --session-ttl LocalAPI session lifetime in seconds from login (default 300)`;
+
+const DEFAULT_HTTPS_PORT = 18443;
 
 export interface CliOptions extends Required<Pick<EmulatorOptions, "port" | "host" | "inverters" | "delayMs" | "longitude">> {
   model?: EmulatorOptions["model"];
@@ -25,6 +32,10 @@ export interface CliOptions extends Required<Pick<EmulatorOptions, "port" | "hos
   declaredSubtype?: string;
   storage?: boolean;
   night?: EmulatorOptions["night"];
+  localApi?: boolean;
+  /** Unset: DEFAULT_HTTPS_PORT. */
+  httpsPort?: number;
+  sessionTtlS?: number;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -34,6 +45,10 @@ export function parseArgs(argv: string[]): CliOptions {
     if (flag === "--help" || flag === "-h") throw new Error(USAGE);
     if (flag === "--storage") {
       opts.storage = true;
+      continue;
+    }
+    if (flag === "--localapi") {
+      opts.localApi = true;
       continue;
     }
     const value = argv[++i];
@@ -56,9 +71,20 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (flag === "--ct") opts.consumptionCt = oneOf(["net", "gross", "none"] as const);
     else if (flag === "--declared") opts.declaredSubtype = oneOf(["NET_CONSUMPTION_LOADSIDE", "GROSS_CONSUMPTION_LINESIDE", "NOT_USED"] as const);
     else if (flag === "--night") opts.night = oneOf(["frozen", "no-data", "absent"] as const);
+    else if (flag === "--https-port") opts.httpsPort = needNumber(0, 65535);
+    else if (flag === "--session-ttl") opts.sessionTtlS = needNumber(1, 86_400);
     else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
   }
   return opts;
+}
+
+/** Says which API is served and where; never prints the serial, which is half of the LocalAPI password. */
+export function startupLine(opts: CliOptions, url: string, httpsUrl: string): string {
+  const what = `${opts.model ?? "PVS6"}, ${opts.localApi ? "LocalAPI" : "legacy API"}, ${opts.inverters} inverters${opts.storage ? ", SunVault" : ""}`;
+  const where = opts.localApi
+    ? `listening on ${url} and ${httpsUrl}; log in at ${httpsUrl}/auth?login as ssm_owner (password: last 5 characters of the serial), then read ${httpsUrl}/vars?match=/sys/livedata`
+    : `listening on ${url}/cgi-bin/dl_cgi?Command=DeviceList (HTTPS on ${httpsUrl})`;
+  return `PVS emulator (${what}) ${where}`;
 }
 
 async function main(): Promise<void> {
@@ -69,9 +95,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const emulator = new PvsEmulator(opts);
+  const emulator = new PvsEmulator({ ...opts, httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT });
   await emulator.start();
-  process.stdout.write(`PVS emulator (${opts.model ?? "PVS6"}, legacy API, ${opts.inverters} inverters${opts.storage ? ", SunVault" : ""}) listening on ${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList\n`);
+  process.stdout.write(`${startupLine(opts, emulator.url, emulator.httpsUrl)}\n`);
   const stop = () => {
     void emulator.stop().then(() => process.exit(0));
   };

@@ -1,7 +1,12 @@
-// An HTTP server that behaves like a PVS6 on the legacy dl_cgi API, for the demo and the tests.
+// HTTP and HTTPS servers that behave like a PVS: the legacy dl_cgi API, or (new firmware) the LocalAPI
+// `/auth` + `/vars` with the legacy DeviceList locked. For the demo and the tests.
 import http from "http";
+import https from "https";
 import { AddressInfo } from "net";
+import { Answer, LocalApi } from "./local-api";
+import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SimulatedSite, SiteOptions } from "./site";
+import { siteVariables } from "./varserver";
 
 /** The server's own settings, and the simulated site's (all optional here). */
 export interface EmulatorOptions extends Partial<SiteOptions> {
@@ -10,6 +15,13 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
   host?: string;
   /** Delay before every answer, in ms (a real DeviceList takes about 10 s). */
   delayMs?: number;
+  /** Port of the HTTPS server (same paths as HTTP, as on a real PVS); 0 or undefined picks a free port. */
+  httpsPort?: number;
+  /** LocalAPI session lifetime in seconds, from login (default 300, as firmware 61707's cfg_timeout). */
+  sessionTtlS?: number;
+  /** What a request with an expired or unknown session cookie gets (real firmware answers either). */
+  expiredSessionStatus?: 401 | 500;
+  // `localApi` (new firmware: LocalAPI served, legacy DeviceList locked) comes from SiteOptions.
 }
 
 /** A switchable misbehaviour, for the tests (applies to the listed commands, or to all). */
@@ -20,8 +32,12 @@ export type Fault =
   | { kind: "reset"; commands?: string[] };
 
 export interface RequestRecord {
-  /** `Command=` value, or the dl_cgi sub-path such as `supervisor/info`. */
+  /** `Command=` value, the dl_cgi sub-path such as `supervisor/info`, or `auth:login`, `auth:logout`, `vars`. */
   command: string;
+  /** The raw query string, or a POST's body. */
+  query?: string;
+  /** On `vars` records: whether the request carried a valid session. */
+  authenticated?: boolean;
   startedAt: number;
   finishedAt: number | null;
 }
@@ -31,6 +47,26 @@ const READ_COMMANDS = new Set(["Start", "Stop", "DeviceList", "Get_Comm", "Check
 
 export const DEFAULT_SERIAL = "ZT01234567890ABCDE";
 
+/** What new firmware answers on the legacy list (krbaker#125). */
+const LEGACY_LOCKED: Answer = { status: 403, body: { status: 403, error: "Unauthorized", path: "" } };
+const NOT_FOUND: Answer = { status: 404, body: { result: "error", msg: "not found" } };
+const NOT_ALLOWED: Answer = { status: 405, body: { result: "error", msg: "method not allowed" } };
+
+function commandOf(url: URL): string {
+  if (url.pathname === "/cgi-bin/dl_cgi") return url.searchParams.get("Command") ?? "";
+  if (url.pathname === "/auth") return url.searchParams.has("login") ? "auth:login" : url.searchParams.has("logout") ? "auth:logout" : "auth";
+  if (url.pathname === "/vars") return "vars";
+  return url.pathname.replace(/^\/cgi-bin\/dl_cgi\/?/, "");
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+}
+
 export class PvsEmulator {
   readonly site: SimulatedSite;
   /** Every request received, in order. */
@@ -38,10 +74,19 @@ export class PvsEmulator {
   delayMs: number;
   /** Lets a test reshape each DeviceList answer (hide inverters, glitch a counter) before it is sent. */
   editDeviceList: ((answer: { devices: Array<Record<string, unknown>> }) => void) | null = null;
+  /** LocalAPI session lifetime, seconds from login; applies to later logins. */
+  sessionTtlS: number;
+  expiredSessionStatus: 401 | 500;
+  /** `/vars` requests that would return any of these names never answer. */
+  hangVars: string[] = [];
   private fault: Fault | null = null;
   private readonly server: http.Server;
+  private readonly httpsServer: https.Server;
+  private certificate: SelfSignedCertificate;
+  private readonly localApi: LocalApi;
   private readonly host: string;
   private readonly wantedPort: number;
+  private readonly wantedHttpsPort: number;
   private active = 0;
   private maxActive = 0;
   private readonly pending = new Set<NodeJS.Timeout>();
@@ -49,20 +94,28 @@ export class PvsEmulator {
   constructor(options: EmulatorOptions = {}) {
     this.host = options.host ?? "127.0.0.1";
     this.wantedPort = options.port ?? 0;
+    this.wantedHttpsPort = options.httpsPort ?? 0;
     this.delayMs = options.delayMs ?? 0;
-    const { port: _port, host: _host, delayMs: _delay, ...site } = options;
+    this.sessionTtlS = options.sessionTtlS ?? 300;
+    this.expiredSessionStatus = options.expiredSessionStatus ?? 401;
+    const { port: _port, host: _host, delayMs: _delay, httpsPort: _https, sessionTtlS: _ttl, expiredSessionStatus: _expired, ...site } = options;
     this.site = new SimulatedSite({ ...site, inverters: site.inverters ?? 3, longitude: site.longitude ?? -117, serial: site.serial ?? DEFAULT_SERIAL, now: site.now ?? Date.now });
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.localApi = new LocalApi(() => this.site.serial, this, () => this.variables());
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
+    this.server = http.createServer(handler);
+    this.certificate = selfSignedCertificate("pvs6.local");
+    this.httpsServer = https.createServer({ key: this.certificate.key, cert: this.certificate.cert }, handler);
   }
 
+  /** Starts both servers; resolves to the HTTP port. */
   async start(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(this.wantedPort, this.host, () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
+    await listen(this.server, this.wantedPort, this.host);
+    try {
+      await listen(this.httpsServer, this.wantedHttpsPort, this.host);
+    } catch (err) {
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      throw err;
+    }
     return this.port;
   }
 
@@ -74,11 +127,50 @@ export class PvsEmulator {
     return `http://${this.host}:${this.port}`;
   }
 
+  get httpsPort(): number {
+    return (this.httpsServer.address() as AddressInfo).port;
+  }
+
+  get httpsUrl(): string {
+    return `https://${this.host}:${this.httpsPort}`;
+  }
+
+  /** SHA-256 of the current certificate, as `getPeerCertificate().fingerprint256` shows it. */
+  get certificateFingerprint(): string {
+    return this.certificate.fingerprint256;
+  }
+
+  /** A new key and certificate (as after a PVS replacement or reset); only new connections see it. */
+  regenerateCertificate(): void {
+    this.certificate = selfSignedCertificate("pvs6.local");
+    this.httpsServer.setSecureContext({ key: this.certificate.key, cert: this.certificate.cert });
+  }
+
+  /** A firmware update: new build numbers, LocalAPI on or off, and (a reboot) no sessions or caches. */
+  setLocalApi(on: boolean): void {
+    this.site.localApi = on;
+    this.localApi.expireSessions();
+    this.localApi.forgetCaches();
+  }
+
+  expireSessions(): void {
+    this.localApi.expireSessions();
+  }
+
+  /** A PVS reboot forgets every `/vars` cache. */
+  forgetCaches(): void {
+    this.localApi.forgetCaches();
+  }
+
   async stop(): Promise<void> {
     for (const t of this.pending) clearTimeout(t);
     this.pending.clear();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all(
+      [this.server, this.httpsServer].map((server) => {
+        server.closeAllConnections();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      }),
+    );
   }
 
   setFault(fault: Fault | null): void {
@@ -96,8 +188,9 @@ export class PvsEmulator {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? "/", "http://pvs");
-    const command = url.pathname === "/cgi-bin/dl_cgi" ? (url.searchParams.get("Command") ?? "") : url.pathname.replace(/^\/cgi-bin\/dl_cgi\/?/, "");
-    const record: RequestRecord = { command, startedAt: Date.now(), finishedAt: null };
+    const record: RequestRecord = { command: commandOf(url), startedAt: Date.now(), finishedAt: null };
+    if (url.search.length > 1) record.query = url.search.slice(1);
+    const command = record.command;
     this.requests.push(record);
     this.active++;
     this.maxActive = Math.max(this.maxActive, this.active);
@@ -112,15 +205,27 @@ export class PvsEmulator {
 
     const fault = this.fault && (!this.fault.commands || this.fault.commands.includes(command)) ? this.fault : null;
     if (fault?.kind === "hang") return; // never answers; the client's timeout must end it
-    const respond = () => {
+    // A POST's form body is the query; read it at once, answer when it is complete (GETs stay synchronous).
+    let body: string | null = null;
+    const posted = req.method === "POST" ? readBody(req) : null;
+    void posted?.then((text) => {
+      body = text;
+      if (text) record.query = text;
+    });
+    const answer = () => {
       if (fault?.kind === "reset") {
         req.socket.destroy();
         return;
       }
       if (fault?.kind === "status") return this.send(res, fault.status, fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`, "text/html");
       if (fault?.kind === "body") return this.send(res, 200, fault.body, fault.contentType ?? "application/json");
-      const answer = this.route(req.method ?? "GET", url);
-      this.send(res, answer.status, JSON.stringify(answer.body), "application/json");
+      const routed = this.route(req, url, body ?? "", record);
+      if (routed === null) return; // a hanging variable: never answers
+      this.send(res, routed.status, JSON.stringify(routed.body), "application/json", routed.headers);
+    };
+    const respond = () => {
+      if (posted && body === null) void posted.then(answer);
+      else answer();
     };
     // Without a delay, answer at once: tests that fake the clock still get their answers.
     if (this.delayMs <= 0) return respond();
@@ -135,9 +240,34 @@ export class PvsEmulator {
     });
   }
 
-  private route(method: string, url: URL): { status: number; body: unknown } {
-    if (method !== "GET") return { status: 405, body: { result: "error", msg: "method not allowed" } };
+  /** The whole namespace at one instant; a test's `editDeviceList` reshapes it too. */
+  private variables(): Map<string, string> {
+    const snapshot = this.site.snapshot();
+    const answer = { devices: snapshot.devices };
+    this.editDeviceList?.(answer);
+    return siteVariables(this.site, snapshot, answer.devices);
+  }
+
+  /** The answer to a request, or null to never answer. */
+  private route(req: http.IncomingMessage, url: URL, body: string, record: RequestRecord): Answer | null {
+    const method = req.method ?? "GET";
+    if (url.pathname === "/auth" || url.pathname === "/vars") {
+      if (!this.site.localApi) return NOT_FOUND;
+      if (url.pathname === "/auth") {
+        if (method !== "GET") return NOT_ALLOWED;
+        if (url.searchParams.has("login")) return this.localApi.login(req.headers.authorization);
+        if (url.searchParams.has("logout")) return this.localApi.logout(req.headers.cookie);
+        return { status: 400, body: { status: 400, error: "Bad Request" } };
+      }
+      if (method !== "GET" && method !== "POST") return NOT_ALLOWED;
+      const params = method === "POST" ? new URLSearchParams(body) : url.searchParams;
+      const { answer, authenticated } = this.localApi.vars(params, req.headers.cookie);
+      record.authenticated = authenticated;
+      return answer;
+    }
+    if (method !== "GET") return NOT_ALLOWED;
     if (url.pathname === "/cgi-bin/dl_cgi") {
+      if (this.site.localApi) return LEGACY_LOCKED;
       const command = url.searchParams.get("Command") ?? "";
       if (!READ_COMMANDS.has(command)) return { status: 200, body: { result: "error", msg: `unsupported command ${command}` } };
       switch (command) {
@@ -160,14 +290,25 @@ export class PvsEmulator {
     }
     if (url.pathname === "/cgi-bin/dl_cgi/supervisor/info") return { status: 200, body: this.site.supervisorInfo() };
     if (url.pathname === "/cgi-bin/dl_cgi/energy-storage-system/status") {
+      if (this.site.localApi) return LEGACY_LOCKED;
       const report = this.site.essStatus();
       return report ? { status: 200, body: report } : { status: 404, body: { result: "error", msg: "no energy storage system" } };
     }
-    return { status: 404, body: { result: "error", msg: "not found" } };
+    return NOT_FOUND;
   }
 
-  private send(res: http.ServerResponse, status: number, body: string, contentType: string): void {
-    res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
+  private send(res: http.ServerResponse, status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { ...headers, "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
     res.end(body);
   }
+}
+
+function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }

@@ -25,6 +25,8 @@ export interface SiteOptions {
   /** A SunVault: HUB+, ESS, BMS, batteries, storage inverter, gateway, PV disconnect, and the ESS report. */
   storage?: boolean;
   night?: NightMode;
+  /** New firmware (2025+): LocalAPI builds in every version string. Mutable later through `localApi`. */
+  localApi?: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -76,7 +78,7 @@ function floorTo(t: number, ms: number): number {
 }
 
 /** Numbers go out as strings with a few decimals, as the PVS sends them. */
-function num(n: number, decimals: number): string {
+export function num(n: number, decimals: number): string {
   return String(Number(n.toFixed(decimals)));
 }
 
@@ -86,7 +88,8 @@ const BATTERY_KWH = 13;
 const BATTERY_MAX_KW = 6.8;
 const BATTERY_RESERVE = 0.2;
 
-const STORAGE = {
+/** SunVault part serials (the varserver's ESS and transfer switch reuse them). */
+export const STORAGE = {
   hub: "SY2108850-005505.00448",
   mio: "SY2121534552D1805",
   ess: "00001ABC1234_M00122109A0355_M00122109A0356",
@@ -95,7 +98,55 @@ const STORAGE = {
   inverter: "00001ABC1234",
   gateway: "GW0123456789",
   disconnect: "SY01234567890ABCDEF",
-};
+} as const;
+
+/** Lifetime-counter offsets, so a fresh emulator does not look like a brand-new site. */
+const PRODUCTION_KWH0 = 1200;
+const IMPORT_KWH0 = 2600;
+const EXPORT_KWH0 = 2750;
+const LOAD_KWH0 = 3200;
+const CHARGED_KWH0 = 5400;
+const DISCHARGED_KWH0 = 5000;
+
+/** A firmware's version strings: legacy SWVER, supervisor/info BUILD (PVS6 only) and varserver sw_rev. */
+interface Build {
+  swver: string;
+  build: number | null;
+  swRev: string;
+}
+
+/** The battery as the varserver shows it; power positive = discharging, fractions 0-1. */
+export interface BatteryState {
+  soc: number;
+  customerSoc: number;
+  kw: number;
+  chargedKwh: number;
+  dischargedKwh: number;
+  voltage: number;
+  /** Average cell temperature, as the ESS report's battery temperature. */
+  cellTempC: number;
+  chargeLimitKw: number;
+  dischargeLimitKw: number;
+  /** Minutes the usable charge would carry the current house load. */
+  backupMinutes: number;
+}
+
+/** One instant of the site, for the LocalAPI: the legacy device list and the site totals behind it. */
+export interface SiteSnapshot {
+  t: number;
+  devices: LegacyDevice[];
+  /** Production meter power and lifetime energy (the production meter's own numbers). */
+  pvKw: number;
+  pvKwh: number;
+  /** Grid power (+import/−export) and net lifetime energy (import − export). */
+  gridKw: number;
+  gridKwh: number;
+  loadKw: number;
+  uptimeS: number;
+  /** A load average, as dl_cpu_load. */
+  cpuLoad: number;
+  battery: BatteryState | null;
+}
 
 export class SimulatedSite {
   private readonly startedAt: number;
@@ -108,17 +159,21 @@ export class SimulatedSite {
   private exportKwh = 0;
   private soc = 0.6;
   private batteryKw = 0;
-  private readonly model: "PVS6" | "PVS5";
+  private chargedKwh = 0;
+  private dischargedKwh = 0;
+  private readonly modelName: "PVS6" | "PVS5";
   private readonly firmware: "2019" | "2024";
   private readonly ct: CtPlacement;
   private readonly subtype: string | null;
   private readonly night: NightMode;
   readonly storage: boolean;
+  /** New firmware: changes the build numbers (a firmware update flips it). */
+  localApi: boolean;
 
   constructor(private readonly options: SiteOptions) {
     this.startedAt = options.now();
     this.lastT = this.startedAt;
-    this.model = options.model ?? "PVS6";
+    this.modelName = options.model ?? "PVS6";
     this.firmware = this.model === "PVS5" ? "2019" : (options.firmware ?? "2024");
     this.ct = options.consumptionCt ?? "net";
     const matching = this.ct === "gross" ? "GROSS_CONSUMPTION_LINESIDE" : "NET_CONSUMPTION_LOADSIDE";
@@ -126,6 +181,11 @@ export class SimulatedSite {
     this.subtype = options.declaredSubtype !== undefined ? options.declaredSubtype : this.model === "PVS5" ? null : matching;
     this.night = options.night ?? "frozen";
     this.storage = options.storage === true;
+    this.localApi = options.localApi === true;
+  }
+
+  get model(): "PVS6" | "PVS5" {
+    return this.modelName;
   }
 
   get serial(): string {
@@ -174,6 +234,8 @@ export class SimulatedSite {
       const battery = this.batteryFor(production - load);
       this.soc = Math.min(1, Math.max(0, this.soc + (battery * hours) / BATTERY_KWH));
       this.batteryKw = battery;
+      if (battery > 0) this.chargedKwh += battery * hours;
+      else this.dischargedKwh -= battery * hours;
       const net = load - production + battery;
       if (net >= 0) this.importKwh += net * hours;
       else this.exportKwh += -net * hours;
@@ -182,14 +244,69 @@ export class SimulatedSite {
     return now;
   }
 
-  deviceList(): { devices: LegacyDevice[]; result: string } {
-    const t = this.advance();
-    const lon = this.options.longitude;
-    const f = sunFactor(t, lon);
-    const curtime = pvsTime(t);
+  /** Production, load and battery power (kW, battery positive = charging) at `t`. */
+  private powersAt(t: number): { f: number; production: number; load: number; battery: number } {
+    const f = sunFactor(t, this.options.longitude);
     const production = this.sitePeakKw() * f;
-    const load = loadKw(t, lon);
-    const battery = this.batteryFor(production - load);
+    const load = loadKw(t, this.options.longitude);
+    return { f, production, load, battery: this.batteryFor(production - load) };
+  }
+
+  deviceList(): { devices: LegacyDevice[]; result: string } {
+    return this.deviceListAt(this.advance());
+  }
+
+  /** The device list and the site totals at one instant, so both APIs can show the same site. */
+  snapshot(): SiteSnapshot {
+    const t = this.advance();
+    const { devices } = this.deviceListAt(t);
+    const { production, load, battery } = this.powersAt(t);
+    return {
+      t,
+      devices,
+      pvKw: production * 0.995,
+      pvKwh: this.productionMeterKwh(),
+      gridKw: load - production + battery,
+      gridKwh: this.importKwh + IMPORT_KWH0 - (this.exportKwh + EXPORT_KWH0),
+      loadKw: load,
+      uptimeS: this.uptimeS(t),
+      cpuLoad: this.cpuLoad(t),
+      battery: this.storage ? this.batteryState(battery, load) : null,
+    };
+  }
+
+  private batteryState(chargingKw: number, load: number): BatteryState {
+    const usable = Math.max(0, this.soc - BATTERY_RESERVE);
+    return {
+      soc: this.soc,
+      customerSoc: usable / (1 - BATTERY_RESERVE),
+      kw: -chargingKw,
+      chargedKwh: this.chargedKwh + CHARGED_KWH0,
+      dischargedKwh: this.dischargedKwh + DISCHARGED_KWH0,
+      voltage: 51 + 4 * this.soc,
+      cellTempC: 24 + (3 * Math.abs(chargingKw)) / BATTERY_MAX_KW,
+      chargeLimitKw: this.soc >= 1 ? 0 : BATTERY_MAX_KW,
+      dischargeLimitKw: this.soc <= BATTERY_RESERVE ? 0 : BATTERY_MAX_KW,
+      backupMinutes: Math.floor(((usable * BATTERY_KWH) / Math.max(load, 0.1)) * 60),
+    };
+  }
+
+  private productionMeterKwh(): number {
+    return this.productionKwh * 0.995 + PRODUCTION_KWH0;
+  }
+
+  private uptimeS(t: number): number {
+    return (t - this.startedAt) / 1000 + 2181;
+  }
+
+  private cpuLoad(t: number): number {
+    return 0.45 + 0.2 * Math.abs(Math.sin(t / 600_000));
+  }
+
+  private deviceListAt(t: number): { devices: LegacyDevice[]; result: string } {
+    const lon = this.options.longitude;
+    const curtime = pvsTime(t);
+    const { f, production, load, battery } = this.powersAt(t);
     const devices: LegacyDevice[] = [this.supervisor(t, curtime)];
     devices.push(this.productionMeter(curtime, t, production * 0.995));
     if (this.ct !== "none") devices.push(this.consumptionMeter(curtime, t, this.ct === "gross" ? load : load - production + battery));
@@ -203,21 +320,20 @@ export class SimulatedSite {
   }
 
   private supervisor(t: number, curtime: string): LegacyDevice {
-    const uptime = Math.floor((t - this.startedAt) / 1000) + 2181;
-    const pvs5 = this.model === "PVS5";
+    const uptime = Math.floor(this.uptimeS(t));
     return {
       CURTIME: curtime,
       DATATIME: pvsTime(floorTo(t, 5 * 60_000)),
       DETAIL: "detail",
       DEVICE_TYPE: "PVS",
-      HWVER: pvs5 ? "5.2" : "6.0",
+      HWVER: this.hardwareVersion,
       MODEL: `PV Supervisor ${this.model}`,
       SERIAL: this.options.serial,
       STATE: "working",
       STATEDESCR: "Working",
       SWVER: this.swver(),
       dl_comm_err: "270",
-      dl_cpu_load: num(0.45 + 0.2 * Math.abs(Math.sin(t / 600_000)), 2),
+      dl_cpu_load: num(this.cpuLoad(t), 2),
       dl_err_count: "0",
       dl_flash_avail: "86825",
       dl_mem_used: "41320",
@@ -229,9 +345,28 @@ export class SimulatedSite {
     };
   }
 
+  private build(): Build {
+    if (this.localApi) return this.model === "PVS5" ? { swver: "2025.11, Build 5412", build: null, swRev: "0.0.25.5412" } : { swver: "2025.10, Build 61846", build: 61846, swRev: "2025.10.07.61846" };
+    if (this.model === "PVS5") return { swver: "2022.3, Build 5206", build: null, swRev: "0.0.22.5206" };
+    return this.firmware === "2019" ? { swver: "2019.5, Build 4150", build: 4150, swRev: "2019.05.08.4150" } : { swver: "2024.6, Build 61707", build: 61707, swRev: "2024.06.18.61707" };
+  }
+
   private swver(): string {
-    if (this.model === "PVS5") return "2022.3, Build 5206";
-    return this.firmware === "2019" ? "2019.5, Build 4150" : "2024.6, Build 61707";
+    return this.build().swver;
+  }
+
+  /** The varserver's `/sys/info/sw_rev` ("2025.10.07.61846"; PVS5 "0.0.25.5412"). */
+  get swRev(): string {
+    return this.build().swRev;
+  }
+
+  /** HWVER of the supervisor; FWVER of supervisor/info. */
+  get hardwareVersion(): string {
+    return this.model === "PVS5" ? "5.2" : "6.0";
+  }
+
+  get fwver(): string {
+    return this.model === "PVS5" ? "0.0.0" : "1.0.0";
   }
 
   private meterBase(kind: "p" | "c", curtime: string, t: number, ct: number): LegacyDevice {
@@ -264,7 +399,7 @@ export class SimulatedSite {
   }
 
   private productionMeter(curtime: string, t: number, kw: number): LegacyDevice {
-    const meter: LegacyDevice = { ...this.meterBase("p", curtime, t, 50), ...this.powerFields(kw, 0.99), net_ltea_3phsum_kwh: num(this.productionKwh * 0.995 + 1200, 2) };
+    const meter: LegacyDevice = { ...this.meterBase("p", curtime, t, 50), ...this.powerFields(kw, 0.99), net_ltea_3phsum_kwh: num(this.productionMeterKwh(), 2) };
     if (this.firmware === "2024") {
       const v12 = 240 + 2 * Math.sin(t / 300_000);
       Object.assign(meter, { i_a: num((Math.abs(kw) * 1000) / v12, 2), v12_v: num(v12, 2), subtype: "GROSS_PRODUCTION_SITE", production_subtype_enum: "GROSS_PRODUCTION_SITE" });
@@ -276,8 +411,8 @@ export class SimulatedSite {
     const ct = 200;
     const base = this.meterBase("c", curtime, t, ct);
     // A gross CT counts the house load forward; a net CT counts import forward and export backward.
-    const pos = this.ct === "gross" ? this.loadKwh + 3200 : this.importKwh + 2600;
-    const neg = this.ct === "gross" ? 0.03 : this.exportKwh + 2750;
+    const pos = this.ct === "gross" ? this.loadKwh + LOAD_KWH0 : this.importKwh + IMPORT_KWH0;
+    const neg = this.ct === "gross" ? 0.03 : this.exportKwh + EXPORT_KWH0;
     const meter: LegacyDevice = { ...base, ...this.powerFields(kw, this.ct === "gross" ? 0.92 : 0.88), net_ltea_3phsum_kwh: num(pos - neg, 2), neg_ltea_3phsum_kwh: num(neg, 2) };
     if (this.subtype !== null) Object.assign(meter, { subtype: this.subtype, consumption_subtype_enum: this.subtype });
     if (this.firmware === "2024") {
@@ -477,9 +612,9 @@ export class SimulatedSite {
   }
 
   supervisorInfo(): Record<string, unknown> {
-    const supervisor: Record<string, unknown> = { SWVER: this.swver(), SERIAL: this.options.serial, MODEL: this.model, FWVER: this.model === "PVS5" ? "0.0.0" : "1.0.0" };
+    const { swver, build } = this.build();
     // PVS5 reports no BUILD (only inside SWVER).
-    if (this.model === "PVS6") supervisor.BUILD = this.firmware === "2019" ? 4150 : 61707;
+    const supervisor = { SWVER: swver, SERIAL: this.options.serial, MODEL: this.model, ...(build === null ? {} : { BUILD: build }), FWVER: this.fwver };
     return { result: "succeed", supervisor };
   }
 }

@@ -1,0 +1,399 @@
+import assert from "assert";
+import { parseArgs, startupLine } from "../../src/emulator/cli";
+import { DEFAULT_SERIAL, EmulatorOptions, PvsEmulator } from "../../src/emulator/server";
+import { basic, byName, login, request, vars, VarsList } from "./request";
+
+// 2025-06-21 at longitude -117: local solar noon is about 19:48 UTC.
+const NOON = Date.UTC(2025, 5, 21, 19, 48);
+const MIDNIGHT = Date.UTC(2025, 5, 22, 7, 48);
+const PASSWORD = DEFAULT_SERIAL.slice(-5);
+
+const PUBLIC = ["serialnum", "model", "hwrev", "fwrev", "boardtype", "sw_rev", "ssid", "wpa_key", "lmac", "active_interface"].map((n) => `/sys/info/${n}`);
+
+type Legacy = Record<string, string | number | boolean>;
+
+describe("emulator LocalAPI", () => {
+  const running: PvsEmulator[] = [];
+  const start = async (options: EmulatorOptions = {}) => {
+    const emulator = new PvsEmulator({ localApi: true, inverters: 2, ...options });
+    running.push(emulator);
+    await emulator.start();
+    return emulator;
+  };
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((e) => e.stop()));
+  });
+
+  describe("/auth", () => {
+    it("logs in ssm_owner with the serial's last 5 characters and sets a Secure HttpOnly session cookie", async () => {
+      const emulator = await start();
+      const reply = await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) } });
+      assert.strictEqual(reply.status, 200);
+      const { session } = reply.json as { session: string };
+      assert.match(session, /^[A-Za-z0-9]{64}$/);
+      assert.deepStrictEqual(reply.headers["set-cookie"], [`session=${session}; Path=/; Secure; HttpOnly`]);
+      const upper = await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD).replace("basic", "Basic") } });
+      assert.strictEqual(upper.status, 200, "the scheme is case-insensitive");
+      assert.notStrictEqual((upper.json as { session: string }).session, session);
+      assert.strictEqual(emulator.count("auth:login"), 2);
+    });
+
+    it("refuses a wrong password, a wrong user and a missing header with 401", async () => {
+      const emulator = await start();
+      const attempts: Array<Record<string, string>> = [{ Authorization: basic("ssm_owner", "WRONG") }, { Authorization: basic("ssm_owner", PASSWORD.toLowerCase()) }, { Authorization: basic("spwr_owner", PASSWORD) }, {}];
+      for (const headers of attempts) {
+        const reply = await request(`${emulator.httpsUrl}/auth?login`, { headers });
+        assert.strictEqual(reply.status, 401);
+        assert.deepStrictEqual(reply.json, { status: 401, error: "Unauthorized" });
+        assert.strictEqual(reply.headers["set-cookie"], undefined);
+      }
+      assert.strictEqual(emulator.count("auth:login"), 4);
+    });
+
+    it("logs out: the session stops working", async () => {
+      const emulator = await start();
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie)).status, 200);
+      const out = await request(`${emulator.httpsUrl}/auth?logout`, { headers: { Cookie: cookie } });
+      assert.deepStrictEqual([out.status, out.json], [200, { status: "logged out" }]);
+      assert.strictEqual(emulator.count("auth:logout"), 1);
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie)).status, 401);
+    });
+  });
+
+  describe("/vars sessions", () => {
+    it("shows only the public /sys/info variables without a session, silently", async () => {
+      const emulator = await start();
+      const all = await vars(emulator.httpsUrl, "match=/", null);
+      assert.strictEqual(all.status, 200);
+      assert.deepStrictEqual([...byName(all).keys()].sort(), [...PUBLIC].sort());
+      assert.strictEqual(byName(all).get("/sys/info/serialnum"), DEFAULT_SERIAL);
+      const mixed = await vars(emulator.httpsUrl, "name=/sys/info/serialnum,/sys/livedata/pv_p", null);
+      assert.deepStrictEqual([...byName(mixed).keys()], ["/sys/info/serialnum"]);
+      const hidden = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", null);
+      assert.strictEqual(hidden.status, 400, "a non-public variable alone matches nothing");
+      assert.strictEqual(emulator.requests.at(-1)?.authenticated, false);
+    });
+
+    it("shows everything with the session cookie", async () => {
+      const emulator = await start();
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      const reply = await vars(emulator.httpsUrl, "match=/", cookie);
+      const names = [...byName(reply).keys()];
+      assert.ok(names.includes("/sys/livedata/pv_p") && names.includes("/sys/devices/inverter/1/p3phsumKw") && names.includes("/sys/info/uptime"));
+      assert.strictEqual(emulator.requests.at(-1)?.authenticated, true);
+      assert.strictEqual(emulator.requests.at(-1)?.query, "match=/");
+    });
+
+    it("answers 401 once the session expired, or 500 when configured so", async () => {
+      const emulator = await start({ sessionTtlS: 0.2 });
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie)).status, 200);
+      await new Promise((r) => setTimeout(r, 300));
+      const expired = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie);
+      assert.deepStrictEqual([expired.status, expired.json], [401, { status: 401, error: "Unauthorized" }]);
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/serialnum", cookie)).status, 401, "even for a public variable");
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", "session=nonsense")).status, 401, "an unknown session too");
+
+      emulator.sessionTtlS = 300;
+      emulator.expiredSessionStatus = 500;
+      const again = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", again)).status, 200);
+      emulator.expireSessions();
+      const reply = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", again);
+      assert.strictEqual(reply.status, 500);
+      assert.strictEqual((reply.json as { status: number }).status, 500);
+    });
+
+    it("takes expiredSessionStatus from the options", async () => {
+      const emulator = await start({ expiredSessionStatus: 500 });
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", "session=stale")).status, 500);
+    });
+  });
+
+  describe("/vars queries", () => {
+    let emulator: PvsEmulator;
+    let cookie: string;
+    beforeEach(async () => {
+      emulator = await start({ now: () => NOON });
+      cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+    });
+
+    it("answers name= in the asked order, skipping unknown names, as strings in {values, count}", async () => {
+      const reply = await vars(emulator.httpsUrl, "name=/sys/info/sw_rev,/sys/nonexistent,/sys/info/lmac", cookie);
+      assert.strictEqual(reply.status, 200);
+      const list = reply.json as VarsList;
+      assert.deepStrictEqual(list.values.map((v) => v.name), ["/sys/info/sw_rev", "/sys/info/lmac"]);
+      assert.strictEqual(list.count, 2);
+      assert.strictEqual(list.values[0].value, "2025.10.07.61846");
+    });
+
+    it("answers match= with every variable containing the substring, and fmt=obj as one object", async () => {
+      const reply = await vars(emulator.httpsUrl, "match=/sys/livedata/&fmt=obj", cookie);
+      const obj = reply.json as Record<string, string>;
+      const fields = ["time", "pv_p", "pv_en", "net_p", "net_en", "site_load_p", "site_load_en", "ess_p", "ess_en", "soc", "backupTimeRemaining", "midstate"];
+      assert.deepStrictEqual(Object.keys(obj), fields.map((f) => `/sys/livedata/${f}`));
+      assert.ok(Object.values(obj).every((v) => typeof v === "string"));
+      assert.strictEqual(obj["/sys/livedata/time"], String(NOON / 1000));
+      assert.strictEqual(obj["/sys/livedata/ess_p"], "0", "no storage on this site");
+      const sum = Number(obj["/sys/livedata/pv_p"]) + Number(obj["/sys/livedata/net_p"]) + Number(obj["/sys/livedata/ess_p"]);
+      assert.ok(Math.abs(sum - Number(obj["/sys/livedata/site_load_p"])) < 0.001, "load = production + grid + battery");
+    });
+
+    it("answers 400 when nothing matches, or nothing is asked", async () => {
+      for (const query of ["match=/sys/devices/ess/", "name=/sys/nothing", "fmt=obj"]) {
+        const reply = await vars(emulator.httpsUrl, query, cookie);
+        assert.strictEqual(reply.status, 400, query);
+        assert.strictEqual((reply.json as { status: number }).status, 400);
+      }
+    });
+
+    it("accepts a POSTed form body", async () => {
+      const body = "name=/sys/info/serialnum,/sys/info/model&fmt=obj";
+      const reply = await request(`${emulator.httpsUrl}/vars`, { method: "POST", body, headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" } });
+      assert.strictEqual(reply.status, 200);
+      assert.deepStrictEqual(reply.json, { "/sys/info/serialnum": DEFAULT_SERIAL, "/sys/info/model": "PVS6" });
+      const record = emulator.requests.at(-1);
+      assert.deepStrictEqual([record?.command, record?.query, record?.authenticated], ["vars", body, true]);
+    });
+
+    it("is served over plain HTTP as well", async () => {
+      const reply = await vars(emulator.url, "name=/sys/info/model", cookie);
+      assert.deepStrictEqual(byName(reply), new Map([["/sys/info/model", "PVS6"]]));
+    });
+
+    it("refuses writes with 403", async () => {
+      const reply = await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", cookie);
+      assert.strictEqual(reply.status, 403);
+      assert.strictEqual(byName(await vars(emulator.httpsUrl, "name=/sys/telemetryws/enable", cookie)).get("/sys/telemetryws/enable"), "0");
+    });
+
+    it("never answers a query that includes a hanging variable", async () => {
+      emulator.hangVars = ["/sys/pvs/flashwear_type_b"];
+      await assert.rejects(vars(emulator.httpsUrl, "match=/sys/pvs/", cookie, 300), /no answer within 300 ms/);
+      await assert.rejects(vars(emulator.httpsUrl, "name=/sys/info/model,/sys/pvs/flashwear_type_b", cookie, 300), /no answer/);
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/model", cookie, 300)).status, 200, "other variables still answer");
+      emulator.hangVars = [];
+      assert.strictEqual(byName(await vars(emulator.httpsUrl, "match=/sys/pvs/", cookie)).get("/sys/pvs/flashwear_type_b"), "0x01");
+    });
+
+    it("lets a Fault target vars and auth:login", async () => {
+      emulator.setFault({ kind: "status", status: 500, commands: ["vars"] });
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/model", cookie)).status, 500);
+      assert.strictEqual((await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) } })).status, 200);
+      emulator.setFault({ kind: "hang", commands: ["auth:login"] });
+      await assert.rejects(request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) }, timeoutMs: 200 }));
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/model", cookie)).status, 200);
+    });
+  });
+
+  describe("/vars caches", () => {
+    it("creates a cache from name/match, re-reads it with fresh values, and forgets it on reboot", async () => {
+      let now = NOON;
+      const emulator = await start({ now: () => now });
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      const created = await vars(emulator.httpsUrl, "match=/sys/livedata/&fmt=obj&cache=ldata", cookie);
+      assert.strictEqual(created.status, 200);
+      now += 60_000;
+      const reread = await vars(emulator.httpsUrl, "fmt=obj&cache=ldata", cookie);
+      assert.deepStrictEqual(Object.keys(reread.json as object), Object.keys(created.json as object));
+      assert.strictEqual((reread.json as Record<string, string>)["/sys/livedata/time"], String(now / 1000), "values are fresh");
+      assert.strictEqual((await vars(emulator.httpsUrl, "cache=other", cookie)).status, 400, "unknown cache id");
+      const replaced = await vars(emulator.httpsUrl, "name=/sys/info/model&cache=ldata", cookie);
+      assert.strictEqual((replaced.json as VarsList).count, 1);
+      assert.deepStrictEqual([...byName(await vars(emulator.httpsUrl, "cache=ldata", cookie)).keys()], ["/sys/info/model"], "re-creating replaces");
+      emulator.forgetCaches();
+      assert.strictEqual((await vars(emulator.httpsUrl, "cache=ldata", cookie)).status, 400);
+    });
+
+    it("keeps the names it was created with: variables that appear later are not in it", async () => {
+      let now = MIDNIGHT;
+      const emulator = await start({ now: () => now, night: "absent" });
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      const night = await vars(emulator.httpsUrl, "match=/sys/devices/&cache=dev", cookie);
+      assert.ok([...byName(night).keys()].every((n) => n.startsWith("/sys/devices/meter/")), "no inverters at night");
+      assert.strictEqual((await vars(emulator.httpsUrl, "match=/sys/devices/inverter/", cookie)).status, 400);
+      now = MIDNIGHT + 12 * 3_600_000;
+      const cached = await vars(emulator.httpsUrl, "cache=dev", cookie);
+      assert.deepStrictEqual([...byName(cached).keys()], [...byName(night).keys()]);
+      const fresh = await vars(emulator.httpsUrl, "match=/sys/devices/&cache=dev", cookie);
+      assert.ok(byName(fresh).has("/sys/devices/inverter/1/p3phsumKw"), "a new match sees the inverters");
+      assert.ok(byName(await vars(emulator.httpsUrl, "cache=dev", cookie)).has("/sys/devices/inverter/0/sn"));
+    });
+  });
+
+  describe("firmware identity", () => {
+    it("locks the legacy list with 403 and keeps supervisor/info open (PVS6 build 61846)", async () => {
+      const emulator = await start({ storage: true });
+      for (const path of ["/cgi-bin/dl_cgi?Command=DeviceList", "/cgi-bin/dl_cgi?Command=Get_Comm", "/cgi-bin/dl_cgi?Command=Start", "/cgi-bin/dl_cgi/energy-storage-system/status"]) {
+        const reply = await request(`${emulator.url}${path}`);
+        assert.deepStrictEqual([reply.status, reply.json], [403, { status: 403, error: "Unauthorized", path: "" }], path);
+      }
+      const info = await request(`${emulator.httpsUrl}/cgi-bin/dl_cgi/supervisor/info`);
+      assert.deepStrictEqual(info.json, { result: "succeed", supervisor: { SWVER: "2025.10, Build 61846", SERIAL: DEFAULT_SERIAL, MODEL: "PVS6", BUILD: 61846, FWVER: "1.0.0" } });
+      const pvs = emulator.site.deviceList().devices[0];
+      assert.strictEqual(pvs.SWVER, "2025.10, Build 61846");
+    });
+
+    it("has PVS5 build 5412 without BUILD, and the PVS5 namespace", async () => {
+      const emulator = await start({ model: "PVS5" });
+      const info = await request(`${emulator.url}/cgi-bin/dl_cgi/supervisor/info`);
+      assert.deepStrictEqual(info.json, { result: "succeed", supervisor: { SWVER: "2025.11, Build 5412", SERIAL: DEFAULT_SERIAL, MODEL: "PVS5", FWVER: "0.0.0" } });
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      const all = byName(await vars(emulator.httpsUrl, "match=/", cookie));
+      assert.strictEqual(all.get("/sys/info/sw_rev"), "0.0.25.5412");
+      assert.strictEqual(all.get("/sys/info/active_interface"), "wan");
+      assert.deepStrictEqual([...all.keys()].filter((n) => n.startsWith("/net/")), ["/net/cell/state", "/net/plc/state", "/net/sta0/state", "/net/wan/state"]);
+      assert.strictEqual(all.get("/net/wan/state"), "up");
+      for (const absent of ["/sys/pvs/flashwear_type_b", "/sys/livedata/ess_p", "/sys/livedata/soc", "/sys/livedata/midstate", "/sys/telemetryws/enable", "/sys/toggle_cell/cell_connected"]) {
+        assert.ok(!all.has(absent), absent);
+      }
+    });
+
+    it("has the PVS6 identity and network variables", async () => {
+      const emulator = await start();
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      const all = byName(await vars(emulator.httpsUrl, "match=/", cookie));
+      assert.strictEqual(all.get("/sys/info/model"), "PVS6");
+      assert.strictEqual(all.get("/sys/info/sys_type"), "PV-only");
+      assert.strictEqual(all.get("/sys/info/active_interface"), "wan0");
+      assert.match(all.get("/sys/info/uptime") ?? "", /^\d+\.\d\d$/);
+      for (const n of ["cpu_usage", "ram_usage", "flash_usage"]) assert.match(all.get(`/sys/info/${n}`) ?? "", /^\d+$/, n);
+      assert.deepStrictEqual(
+        [...all].filter(([n]) => n.startsWith("/net/")),
+        [["/net/sta0/state", "down"], ["/net/wan0/state", "up"], ["/net/wan1/state", "down"], ["/net/wwan0/state", "down"]],
+      );
+      assert.strictEqual(all.get("/sys/toggle_cell/broadband_connected"), "1");
+      assert.strictEqual(all.get("/sys/telemetryws/enable"), "0");
+    });
+
+    it("answers 404 on /auth and /vars in legacy mode, and setLocalApi switches like a firmware update", async () => {
+      const emulator = await start({ localApi: false });
+      assert.strictEqual((await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) } })).status, 404);
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/serialnum", null)).status, 404);
+      assert.strictEqual((await request(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`)).status, 200);
+      assert.strictEqual(((await request(`${emulator.url}/cgi-bin/dl_cgi/supervisor/info`)).json as { supervisor: { BUILD: number } }).supervisor.BUILD, 61707);
+
+      emulator.setLocalApi(true);
+      assert.strictEqual((await request(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`)).status, 403);
+      assert.strictEqual(((await request(`${emulator.url}/cgi-bin/dl_cgi/supervisor/info`)).json as { supervisor: { BUILD: number } }).supervisor.BUILD, 61846);
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p&cache=c", cookie)).status, 200);
+
+      emulator.setLocalApi(false);
+      assert.strictEqual((await request(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`)).status, 200);
+      assert.strictEqual((await vars(emulator.httpsUrl, "cache=c", cookie)).status, 404);
+      emulator.setLocalApi(true);
+      assert.strictEqual((await vars(emulator.httpsUrl, "cache=c", cookie)).status, 401, "an update reboots: sessions are gone");
+      const again = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      assert.strictEqual((await vars(emulator.httpsUrl, "cache=c", again)).status, 400, "and caches too");
+    });
+  });
+
+  describe("same site on both APIs", () => {
+    const fields = {
+      inverter: { SERIAL: "sn", MODEL: "prodMdlNm", p_3phsum_kw: "p3phsumKw", i_3phsum_a: "i3phsumA", vln_3phavg_v: "vln3phavgV", freq_hz: "freqHz", ltea_3phsum_kwh: "ltea3phsumKwh", t_htsnk_degc: "tHtsnkDegc", p_mppt1_kw: "pMppt1Kw", v_mppt1_v: "vMppt1V", i_mppt1_a: "iMppt1A" },
+      meter: {
+        SERIAL: "sn",
+        MODEL: "prodMdlNm",
+        ct_scl_fctr: "ctSclFctr",
+        freq_hz: "freqHz",
+        p_3phsum_kw: "p3phsumKw",
+        q_3phsum_kvar: "q3phsumKvar",
+        s_3phsum_kva: "s3phsumKva",
+        tot_pf_rto: "totPfRto",
+        net_ltea_3phsum_kwh: "netLtea3phsumKwh",
+        neg_ltea_3phsum_kwh: "negLtea3phsumKwh",
+        pos_ltea_3phsum_kwh: "posLtea3phsumKwh",
+        v12_v: "v12V",
+        v1n_v: "v1nV",
+        v2n_v: "v2nV",
+        i1_a: "i1A",
+        i2_a: "i2A",
+        p1_kw: "p1Kw",
+        p2_kw: "p2Kw",
+        i_a: "i3phsumA",
+      },
+    };
+
+    /** DeviceList from a legacy emulator and /vars from a LocalAPI one, at the same fake instant. */
+    async function bothApis(options: EmulatorOptions): Promise<{ devices: Legacy[]; all: Map<string, string> }> {
+      const legacy = await start({ ...options, localApi: false });
+      const local = await start({ ...options, localApi: true });
+      const list = await request(`${legacy.url}/cgi-bin/dl_cgi?Command=DeviceList`);
+      const cookie = await login(local.httpsUrl, DEFAULT_SERIAL);
+      const reply = await vars(local.httpsUrl, "match=/", cookie);
+      return { devices: (list.json as { devices: Legacy[] }).devices, all: byName(reply) };
+    }
+
+    it("shows the same serials and identical value strings for inverters and meters", async () => {
+      const { devices, all } = await bothApis({ now: () => NOON, inverters: 4, storage: true });
+      for (const [cls, deviceType] of [["inverter", "Inverter"], ["meter", "Power Meter"]] as const) {
+        const legacy = devices.filter((d) => d.DEVICE_TYPE === deviceType);
+        assert.ok(legacy.length > 0);
+        legacy.forEach((device, n) => {
+          const prefix = `/sys/devices/${cls}/${n}`;
+          const leaves = [...all.keys()].filter((k) => k.startsWith(`${prefix}/`)).map((k) => k.slice(prefix.length + 1));
+          const expected = Object.entries(fields[cls]).filter(([legacyName]) => device[legacyName] !== undefined);
+          assert.deepStrictEqual(leaves.filter((l) => l !== "msmtEps").sort(), expected.map(([, leaf]) => leaf).sort(), prefix);
+          for (const [legacyName, leaf] of expected) assert.strictEqual(all.get(`${prefix}/${leaf}`), String(device[legacyName]), `${prefix}/${leaf}`);
+          const [y, mo, d, h, mi, s] = String(device.DATATIME).split(",");
+          assert.strictEqual(all.get(`${prefix}/msmtEps`), `${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
+        });
+        assert.ok(!all.has(`/sys/devices/${cls}/${legacy.length}/sn`), "no more devices than the legacy list");
+      }
+      const production = devices.find((d) => d.TYPE === "PVS5-METER-P");
+      assert.strictEqual(all.get("/sys/livedata/pv_p"), production?.p_3phsum_kw);
+      assert.strictEqual(all.get("/sys/livedata/pv_en"), production?.net_ltea_3phsum_kwh);
+      const consumption = devices.find((d) => d.TYPE === "PVS5-METER-C");
+      assert.strictEqual(all.get("/sys/livedata/net_p"), consumption?.p_3phsum_kw, "a net CT measures the grid");
+      assert.strictEqual(all.get("/sys/livedata/net_en"), consumption?.net_ltea_3phsum_kwh);
+      assert.strictEqual(all.get("/sys/info/sys_type"), "Storage");
+      assert.strictEqual(all.get("/sys/devices/ess/0/sn"), devices.find((d) => d.DEVICE_TYPE === "Energy Storage System")?.SERIAL);
+      assert.strictEqual(all.get("/sys/devices/transfer_switch/0/sn"), devices.find((d) => d.DEVICE_TYPE === "HUB+")?.SERIAL);
+      assert.strictEqual(all.get("/sys/devices/transfer_switch/0/midStEnum"), "MID_STATE_CLOSED");
+      const soc = Number(all.get("/sys/devices/ess/0/socVal"));
+      assert.ok(soc > 0 && soc <= 1, "SOC is a fraction");
+      assert.strictEqual(all.get("/sys/livedata/soc"), all.get("/sys/devices/ess/0/socVal"));
+      assert.strictEqual(all.get("/sys/livedata/ess_p"), all.get("/sys/devices/ess/0/p3phsumKw"));
+      assert.ok(!all.has("/sys/devices/inverter/0/STATE"));
+    });
+
+    it("has no inverters at night when the legacy list has none, and only sn/prodMdlNm in no-data mode", async () => {
+      const absent = await bothApis({ now: () => MIDNIGHT, night: "absent" });
+      assert.strictEqual(absent.devices.filter((d) => d.DEVICE_TYPE === "Inverter").length, 0);
+      assert.ok(![...absent.all.keys()].some((k) => k.startsWith("/sys/devices/inverter/")));
+      const noData = await bothApis({ now: () => MIDNIGHT, night: "no-data" });
+      const leaves = [...noData.all.keys()].filter((k) => k.startsWith("/sys/devices/inverter/0/"));
+      assert.deepStrictEqual(leaves, ["/sys/devices/inverter/0/sn", "/sys/devices/inverter/0/prodMdlNm"]);
+    });
+
+    it("applies editDeviceList to the varserver devices too", async () => {
+      const emulator = await start({ now: () => NOON, inverters: 3 });
+      emulator.editDeviceList = (answer) => {
+        answer.devices = answer.devices.filter((d) => d.SERIAL !== "E00122000000002");
+      };
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      const all = byName(await vars(emulator.httpsUrl, "match=/sys/devices/inverter/", cookie));
+      assert.deepStrictEqual([0, 1, 2].map((n) => all.get(`/sys/devices/inverter/${n}/sn`)), ["E00122000000001", "E00122000000003", undefined]);
+    });
+  });
+
+  describe("command line", () => {
+    it("parses --localapi, --https-port and --session-ttl", () => {
+      assert.deepStrictEqual(parseArgs(["--localapi", "--https-port", "0", "--session-ttl", "60"]), { port: 18080, host: "127.0.0.1", inverters: 12, delayMs: 0, longitude: -117, localApi: true, httpsPort: 0, sessionTtlS: 60 });
+      assert.throws(() => parseArgs(["--https-port", "99999"]), /--https-port needs a number/);
+      assert.throws(() => parseArgs(["--session-ttl", "0"]), /--session-ttl needs a number/);
+    });
+
+    it("says which API it serves and how to log in, without printing the serial", () => {
+      const opts = parseArgs(["--localapi"]);
+      const line = startupLine(opts, "http://127.0.0.1:18080", "https://127.0.0.1:18443");
+      assert.match(line, /LocalAPI/);
+      assert.match(line, /https:\/\/127\.0\.0\.1:18443/);
+      assert.match(line, /\(password: last 5 characters of the serial\)/);
+      assert.ok(!line.includes(PASSWORD) && !line.includes(DEFAULT_SERIAL));
+      assert.match(startupLine(parseArgs([]), "http://127.0.0.1:18080", "https://127.0.0.1:18443"), /legacy API.*Command=DeviceList/);
+    });
+  });
+});
