@@ -5,9 +5,8 @@ import { Check } from "./model/checks";
 import { analyzeDeviceList, DeviceListPayload } from "./model/device-list-output";
 import { redactDeep } from "./model/redact";
 import { UnitSystem } from "./model/units";
-import { readLegacyDeviceList } from "./pvs/read-device-list";
 import { setupPollingNode } from "./node-red/polling-node";
-import { clock, Translate } from "./node-red/status";
+import { apiTag, clock, MessageSource, sourceOf, Translate } from "./node-red/status";
 import { PollingDef } from "./node-red/types";
 
 interface DeviceListDef extends PollingDef {
@@ -38,16 +37,17 @@ export = function (RED: NodeAPI): void {
 
     setupPollingNode(RED, node, def, {
       defaultTopic: "pvs/device-list",
-      async produce({ client, config, signal }, base) {
-        const reading = await readLegacyDeviceList(client, signal);
+      async produce({ pvs, config, signal }, base) {
+        const reading = await pvs.readDeviceList(signal);
         const memory = await config.siteMemory.load();
-        const payload = analyzeDeviceList(reading.list, { memory, unknowns: reading.unknowns, storage: reading.storage, now: Date.now(), unitSystem });
+        const payload = analyzeDeviceList(reading.list, { memory, unknowns: reading.unknowns, storage: reading.storage, live: reading.live, now: Date.now(), unitSystem });
         config.siteMemory.save(memory);
         logChecks(payload.checks);
-        const msg: NodeMessage = { ...base, payload, pvs: { host: config.label, api: "legacy", command: "DeviceList" } };
+        const data = reading.api === "legacy" ? "DeviceList" : "varserver";
+        const msg: NodeMessage = { ...base, payload, pvs: sourceOf(config.label, pvs.info(), data) };
         if (def.includeRaw) {
-          msg.raw = redactDeep(reading.raw.deviceList, reading.secrets);
-          if (reading.raw.essStatus) msg.rawStorage = redactDeep(reading.raw.essStatus, reading.secrets);
+          msg.raw = redactDeep(reading.raw.main, reading.secrets);
+          if (reading.raw.storage) msg.rawStorage = redactDeep(reading.raw.storage, reading.secrets);
         }
         return msg;
       },
@@ -60,7 +60,8 @@ export = function (RED: NodeAPI): void {
         const count = inv.missing > 0 ? t("status.invertersOf", { count: inv.reporting, known: inv.known }) : t("status.inverters", { count: inv.reporting });
         const power = kw === undefined ? t("status.noPower") : `${kw.toFixed(2)} kW`;
         const fault = inv.fault > 0 ? ` · ${t("status.faults", { count: inv.fault })}` : "";
-        return { fill: inv.fault > 0 ? "yellow" : "green", shape: "dot", text: `${count} · ${power}${fault} · ${clock()}` };
+        const tag = apiTag(msg?.pvs as MessageSource);
+        return { fill: inv.fault > 0 ? "yellow" : "green", shape: "dot", text: `${count} · ${power}${fault}${tag ? ` · ${tag}` : ""} · ${clock()}` };
       },
     });
   }

@@ -8,6 +8,7 @@ import { setOwn } from "./safe-object";
 import { consumptionCt, ctChecks, deriveSite, energySources, Site } from "./site";
 import { DayEnergy, MissingDevice, SiteMemory } from "./site-memory";
 import { metricsToSi, scale, siName, Unit, unitOf, unitsFor, UnitSystem } from "./units";
+import { LiveData } from "./varserver";
 
 export interface DeviceListPayload extends DeviceList {
   /** Devices seen in earlier answers that this one lacks (night-time restarts, sunrise), with their held counters. */
@@ -15,6 +16,8 @@ export interface DeviceListPayload extends DeviceList {
   /** The SunVault summary when the site has storage, else null. */
   storage: StorageSummary | null;
   site: Site;
+  /** The LocalAPI's own site totals (`/sys/livedata/`: power, lifetime energy, state of charge); null on the legacy API. */
+  live: LiveData | null;
   checks: Check[];
   /** "pvs": the PVS's kW/kWh; "si": W/Wh (names change with the unit: `p_3phsum_kw` → `p_3phsum_w`). */
   unitSystem: UnitSystem;
@@ -26,6 +29,7 @@ export interface AnalysisInput {
   memory: SiteMemory;
   unknowns: Unknowns;
   storage: StorageSummary | null;
+  live?: LiveData | null;
   /** Used when the answer carries no time of its own. */
   now: number;
   unitSystem: UnitSystem;
@@ -45,7 +49,7 @@ export function analyzeDeviceList(list: DeviceList, input: AnalysisInput): Devic
     ...missingChecks(obs.missing),
     ...storageChecks(input.storage),
   ];
-  const payload: DeviceListPayload = { ...list, missing: obs.missing, storage: input.storage, site, checks, unitSystem: "pvs", units: {} };
+  const payload: DeviceListPayload = { ...list, missing: obs.missing, storage: input.storage, site, live: input.live ?? null, checks, unitSystem: "pvs", units: {} };
   const out = input.unitSystem === "si" ? toSi(payload) : payload;
   out.units = unitsFor(metricNames(out));
   return out;
@@ -72,6 +76,7 @@ function metricNames(p: DeviceListPayload): string[] {
   for (const d of p.devices) names.push(...Object.keys(d.metrics));
   for (const m of p.missing) names.push(...Object.keys(m.held));
   names.push(...numericKeys(p.site));
+  if (p.live) names.push(...numericKeys(p.live));
   for (const day of [p.site.today, p.site.yesterday]) if (day) names.push(...numericKeys(day));
   if (p.storage) {
     names.push(...numericKeys(p.storage));
@@ -109,5 +114,6 @@ export function toSi(p: DeviceListPayload): DeviceListPayload {
   const site: Site = { ...numbersToSi(p.site), today: dayToSi(p.site.today), yesterday: dayToSi(p.site.yesterday), unavailable };
   const storage = p.storage ? { ...numbersToSi(p.storage), unmatched: p.storage.unmatched.map((u) => ({ ...u, metrics: metricsToSi(u.metrics) })) } : null;
   const missing = p.missing.map((m) => ({ ...m, held: metricsToSi(m.held) }));
-  return { ...withViews(p.time, devices), missing, storage, site, checks: p.checks, unitSystem: "si", units: {} };
+  const live = p.live ? numbersToSi(p.live) : null;
+  return { ...withViews(p.time, devices), missing, storage, site, live, checks: p.checks, unitSystem: "si", units: {} };
 }

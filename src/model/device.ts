@@ -67,10 +67,11 @@ export function meterRole(device: Pick<Device, "deviceType" | "model" | "propert
   return null;
 }
 
-/** A device whose data counts as produced-now: fresh, working, with AC power over `minKw`. */
+/** A device whose data counts as produced-now: fresh, working (or no state reported: LocalAPI), with AC power over `minKw`. */
 function producing(device: Device, minKw: number): boolean {
   const p = device.metrics.p_3phsum_kw;
-  return device.stale === false && device.state?.toLowerCase() === "working" && typeof p === "number" && p > minKw;
+  const working = device.state === null || device.state.toLowerCase() === "working";
+  return device.stale === false && working && typeof p === "number" && p > minKw;
 }
 
 /** Inverters wake up within minutes of each other; until half of them produce, the rest are asleep, not faulty. */

@@ -32,7 +32,7 @@ export interface CommPayload {
   interfaces: CommInterface[];
 }
 
-const KINDS: { [name: string]: InterfaceKind } = { wan: "ethernet", wan0: "ethernet", wan1: "ethernet", sta0: "wifi", plc: "plc", cell: "cellular", wwan0: "cellular" };
+export const KINDS: { [name: string]: InterfaceKind } = { wan: "ethernet", wan0: "ethernet", wan1: "ethernet", sta0: "wifi", plc: "plc", cell: "cellular", wwan0: "cellular" };
 
 export function normalizeComm(raw: unknown): CommPayload {
   if (!isJsonObject(raw)) throw new PayloadError("the network status is not a JSON object");
@@ -74,7 +74,7 @@ function word(value: unknown): string | null {
   return typeof value === "string" ? value.trim().toLowerCase() : null;
 }
 
-function upDown(value: unknown): boolean | null {
+export function upDown(value: unknown): boolean | null {
   const w = word(value);
   return w === "up" ? true : w === "down" ? false : null;
 }
@@ -84,7 +84,7 @@ function reachable(value: unknown): boolean | null {
   return w === "reachable" ? true : w === "unreachable" ? false : null;
 }
 
-function connected(entry: JsonObject): boolean | null {
+export function connected(entry: JsonObject): boolean | null {
   const signals = [word(entry.state), word(entry.link), word(entry.status)].filter((w): w is string => w !== null && w !== "");
   if (signals.length === 0) return null;
   return signals.some((w) => w === "up" || w === "connected");

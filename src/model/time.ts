@@ -33,3 +33,19 @@ export function parseEpochSeconds(value: unknown): string | null {
   if (!Number.isFinite(n) || n < 0 || n > 1e11) return null;
   return new Date(Math.round(n * 1000)).toISOString();
 }
+
+/** Parses the LocalAPI's ISO-8601 stamps (`msmtEps`, "2025-09-30T15:50:00Z"); only explicit UTC or offset times. */
+export function parseIsoTime(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const s = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s)) return null;
+  const ms = Date.parse(s);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+/** `/sys/livedata/time`: epoch seconds (some firmware may send milliseconds). */
+export function parseEpochFlexible(value: unknown): string | null {
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0) return null;
+  return parseEpochSeconds(n > 1e11 ? n / 1000 : n);
+}

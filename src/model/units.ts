@@ -22,6 +22,7 @@ export type Unit =
   | "KiB"
   | "count"
   | "load"
+  | "min"
   | "code";
 
 /** Suffix → unit, longest suffixes first so that `_kwh` is not read as `_kw` or `_wh` as `_w`. */
@@ -42,6 +43,7 @@ const SUFFIX_UNITS: ReadonlyArray<readonly [string, Unit]> = [
   ["_v", "V"],
   ["_a", "A"],
   ["_s", "s"],
+  ["_min", "min"],
 ];
 
 /** Measurements whose name carries no unit. */
@@ -56,6 +58,9 @@ const NAMED_UNITS: Readonly<Record<string, Unit>> = {
   dl_untransmitted: "count",
   dl_scan_time: "s", // unit not documented by the vendor; peers read seconds
   stat_ind: "code",
+  flashwear_type_b: "code", // eMMC wear band: 1 = up to 10 % of rated life used … 10 = 100 %, 11 = beyond
+  usb_erase_count: "count",
+  midstate: "code",
   event_history: "code",
   fw_error: "code",
   relay_mode: "code",
@@ -130,6 +135,7 @@ export const UNIT_DESCRIPTIONS: Readonly<Record<Unit, string>> = {
   "%": "percent (0-100)",
   ratio: "dimensionless ratio (power factor: -1 to 1)",
   s: "second",
+  min: "minute",
   KiB: "kibibyte (1024 bytes)",
   count: "count",
   load: "load average (runnable processes), not a percentage",

@@ -2,14 +2,16 @@
 // shared client, send a new message per result, report failures to Catch nodes, and clean up on close.
 import { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
 import { PvsClient } from "../pvs/client";
+import { PvsConnection } from "../pvs/connection";
 import { PvsError, toPvsError } from "../pvs/errors";
 import { Poller } from "../pvs/poller";
 import { numberSetting } from "./numbers";
 import { errorStatus, pollingStatus, translator, Translate } from "./status";
 import { PollingDef, PvsConfigNode } from "./types";
 
-/** What a poll may use: the PVS's shared client, the config node, and the signal that ends with the node. */
+/** What a poll may use: the PVS connection and its shared client, the config node, and the signal that ends with the node. */
 export interface PollContext {
+  pvs: PvsConnection;
   client: PvsClient;
   config: PvsConfigNode;
   signal: AbortSignal;
@@ -54,7 +56,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
   const poll = async (trigger: NodeMessageInFlow | null, send: (m: NodeMessage) => void, done?: (err?: Error) => void): Promise<void> => {
     const base: NodeMessage = trigger ? { ...trigger } : {};
     base.topic = topic;
-    if (setupError || !config?.client) {
+    if (setupError || !config?.pvs) {
       fail(setupError ?? new PvsError("PVS_NOT_CONFIGURED", "the PVS connection is not available"), base, done);
       return;
     }
@@ -62,7 +64,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     inFlight.add(controller);
     node.status(pollingStatus(t));
     try {
-      const out = await spec.produce({ client: config.client, config, signal: controller.signal }, base);
+      const out = await spec.produce({ pvs: config.pvs, client: config.pvs.client, config, signal: controller.signal }, base);
       if (closed) return done?.();
       if (out) send(out);
       node.status(spec.okStatus(out, t));
@@ -71,7 +73,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
       const error = toPvsError(err);
       // A request cancelled because this node closed is not a failure anyone needs to hear about.
       if (closed || error.code === "PVS_ABORTED") return done?.();
-      fail(error, base, done);
+      fail(config.pvs ? new PvsError(error.code, config.pvs.redact(error.message), error.statusCode) : error, base, done);
     } finally {
       inFlight.delete(controller);
     }

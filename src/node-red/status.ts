@@ -1,5 +1,6 @@
 // Node status texts: short, named fills only, the meaning in words (never colour alone).
 import { NodeAPI, NodeStatus } from "node-red";
+import { ConnectionInfo } from "../pvs/connection";
 import { PvsError, PvsErrorCode } from "../pvs/errors";
 
 /** Status and error texts shared by all nodes live in the pvs-config message catalog. */
@@ -22,6 +23,10 @@ const ERROR_KEYS: Record<PvsErrorCode, string> = {
   PVS_UNREACHABLE: "status.unreachable",
   PVS_TIMEOUT: "status.timeout",
   PVS_FORBIDDEN: "status.forbidden",
+  PVS_LOGIN_REFUSED: "status.loginRefused",
+  PVS_NO_PASSWORD: "status.noPassword",
+  PVS_SESSION_EXPIRED: "status.sessionExpired",
+  PVS_CERT_MISMATCH: "status.certMismatch",
   PVS_HTTP_ERROR: "status.httpError",
   PVS_HTML_RESPONSE: "status.html",
   PVS_NOT_JSON: "status.notJson",
@@ -41,4 +46,25 @@ export function errorStatus(t: Translate, err: PvsError): NodeStatus {
 
 export function pollingStatus(t: Translate): NodeStatus {
   return { fill: "blue", shape: "dot", text: t("status.polling") };
+}
+
+/** What every output message says about its source in `msg.pvs` (never a secret). */
+export interface MessageSource {
+  host: string;
+  api: ConnectionInfo["api"];
+  model: string | null;
+  build: number | null;
+  /** What was read: "DeviceList", "Get_Comm" (legacy) or "varserver" (LocalAPI). */
+  data: string;
+}
+
+/** "PVS6 b61846 LocalAPI": which PVS and firmware the node talks to, and through which API. */
+export function apiTag(info: Pick<ConnectionInfo, "api" | "model" | "build">): string {
+  const api = info.api === "localapi" ? "LocalAPI" : info.api === "legacy" ? "legacy" : "";
+  const firmware = [info.model, info.build !== null ? `b${info.build}` : null].filter((p): p is string => !!p).join(" ");
+  return [firmware, api].filter((p) => p !== "").join(" ");
+}
+
+export function sourceOf(host: string, info: ConnectionInfo, data: string): MessageSource {
+  return { host, api: info.api, model: info.model, build: info.build, data };
 }

@@ -1,6 +1,8 @@
 // Shapes shared by the node wrappers (runtime side of the editor's `defaults`).
 import { Node, NodeDef } from "node-red";
 import { PvsClient } from "../pvs/client";
+import { PvsConnection } from "../pvs/connection";
+import { ApiSetting } from "../pvs/detect";
 import { SiteMemoryStore } from "./site-memory-store";
 import { Protocol } from "../pvs/transport";
 
@@ -12,11 +14,25 @@ export interface PvsConfigDef extends NodeDef {
   timeout: string | number;
   /** Seconds between the end of one request and the start of the next. */
   minSpacing: string | number;
+  /** Which API: detected from the firmware build ("auto"), or fixed. */
+  api?: ApiSetting;
+  /** The LocalAPI's HTTPS port. */
+  localPort?: string | number;
+  /** Pinned SHA-256 fingerprint of the PVS's certificate; empty accepts the PVS's self-signed certificate. */
+  fingerprint?: string;
+}
+
+/** Stored encrypted by Node-RED, never exported with the flow. */
+export interface PvsConfigCredentials {
+  /** The LocalAPI owner password; empty = last 5 characters of the serial, read from the PVS. */
+  password?: string;
 }
 
 /** The runtime pvs-config node: owns the one shared client for its PVS and counts its users. */
-export interface PvsConfigNode extends Node {
+export interface PvsConfigNode extends Node<PvsConfigCredentials> {
   /** Null when the configuration is invalid; `configError` then says why. */
+  pvs: PvsConnection | null;
+  /** The connection's shared client (null with `pvs`). */
   client: PvsClient | null;
   configError: string | null;
   /** host:port, for messages and status (never a secret). */

@@ -1,9 +1,30 @@
 // The per-PVS client that every node shares: one request in flight, identical requests coalesced,
-// requests spaced, back-off after failures, and cancellation when the asking node closes.
+// requests spaced (a LocalAPI login counts as a request too), back-off after failures, the one LocalAPI
+// session, and cancellation when the asking node closes.
 import { PvsError, PvsErrorCode, toPvsError } from "./errors";
-import { parseLegacyAnswer, PvsRequest } from "./legacy";
-import { Endpoint, endpointLabel, Transport } from "./transport";
+import { parseLegacyAnswer } from "./legacy";
+import { isSessionExpired, loginHeaders, parseVarsAnswer, sessionFromLogin } from "./localapi";
+import { PvsRequest } from "./request";
+import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession } from "./session";
+import { Endpoint, endpointLabel, HttpAnswer, Transport } from "./transport";
 import { JsonObject } from "../model/safe-object";
+
+/** The LocalAPI side of a PVS: HTTPS on its own port, the owner password, certificate trust. */
+export interface LocalApiOptions {
+  port: number;
+  /** The owner password (last 5 characters of the serial, or the user's); null while unknown. */
+  password: () => string | null;
+  /** Deadline of one variable read; some variables make the firmware hang forever. */
+  timeoutMs?: number;
+  /** Pinned SHA-256 certificate fingerprint ("AB:CD:…"), or null to accept the PVS's self-signed certificate. */
+  pinnedFingerprint?: string | null;
+  /** Hears the fingerprint of every certificate the PVS presents. */
+  onCertificate?: (fingerprint: string) => void;
+  renewAfterMs?: number;
+  refusedHoldMs?: number;
+}
+
+export const DEFAULT_LOCALAPI_TIMEOUT_MS = 15_000;
 
 export interface ClientOptions extends Endpoint {
   /** Deadline of one request, from sending it to the end of the answer. */
@@ -16,11 +37,15 @@ export interface ClientOptions extends Endpoint {
   maxBodyBytes?: number;
   /** Masks secrets in text taken from an answer before it reaches an error message. */
   redact?: (text: string) => string;
+  /** Present when the PVS may serve the LocalAPI. */
+  localApi?: LocalApiOptions;
 }
 
 export interface ClientStats {
-  /** Requests sent to the PVS. */
+  /** Requests sent to the PVS (logins included). */
   requests: number;
+  /** LocalAPI logins sent. */
+  logins: number;
   failures: number;
   /** Requests answered by sharing another caller's request. */
   coalesced: number;
@@ -50,15 +75,29 @@ export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
 export class PvsClient {
   readonly label: string;
   private readonly transport: Transport;
+  private readonly localTransport: Transport | null;
+  private readonly session: LocalApiSession | null;
   private readonly queue: Job[] = [];
   private inFlight: Job | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private readonly stats: ClientStats = { requests: 0, failures: 0, coalesced: 0, consecutiveFailures: 0, lastDurationMs: null, lastErrorCode: null, nextRequestAt: 0 };
+  /** The last login failure (refused, no password) until a session read succeeds again. */
+  private authFailure: PvsError | null = null;
+  private readonly stats: ClientStats = { requests: 0, logins: 0, failures: 0, coalesced: 0, consecutiveFailures: 0, lastDurationMs: null, lastErrorCode: null, nextRequestAt: 0 };
 
   constructor(private readonly options: ClientOptions) {
     this.label = endpointLabel(options);
     this.transport = new Transport(options, options.maxBodyBytes);
+    const local = options.localApi;
+    this.localTransport = local
+      ? new Transport({ protocol: "https", host: options.host, port: local.port }, options.maxBodyBytes, {
+          pinned: local.pinnedFingerprint ?? null,
+          onCertificate: (fp) => local.onCertificate?.(fp),
+        })
+      : null;
+    this.session = local
+      ? new LocalApiSession({ password: local.password, renewAfterMs: local.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS, refusedHoldMs: local.refusedHoldMs ?? DEFAULT_REFUSED_HOLD_MS })
+      : null;
   }
 
   /** Sends `request` (or joins an identical one already waiting or in flight) and resolves with its JSON answer. */
@@ -66,6 +105,8 @@ export class PvsClient {
     return new Promise<JsonObject>((resolve, reject) => {
       if (this.closed) return reject(new PvsError("PVS_ABORTED", "the PVS connection is closed"));
       if (signal?.aborted) return reject(new PvsError("PVS_ABORTED", "request cancelled"));
+      // While a refused login is held off, say so at once instead of queueing for minutes.
+      if (request.session && this.authFailure && Date.now() < this.stats.nextRequestAt) return reject(this.authFailure);
       const waiter: Waiter = { resolve, reject, signal };
       let job = this.findJob(request.key);
       if (job) {
@@ -106,6 +147,29 @@ export class PvsClient {
       this.settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
     }
     this.transport.close();
+    this.localTransport?.close();
+  }
+
+  /** Ends the LocalAPI session (one short request, errors ignored), then closes like close(). */
+  async closeAndLogout(): Promise<void> {
+    const cookie = this.session?.cookieHeader() ?? null;
+    const transport = this.localTransport;
+    this.session?.invalidate();
+    const wasClosed = this.closed;
+    this.close();
+    if (wasClosed || !cookie || !transport) return;
+    const logout = new Transport({ protocol: "https", host: this.options.host, port: this.options.localApi?.port ?? 443 }, 64 * 1024, {
+      pinned: this.options.localApi?.pinnedFingerprint ?? null,
+      onCertificate: () => undefined,
+    });
+    try {
+      this.stats.requests++;
+      await logout.get("/auth?logout", {}, 3000, undefined, cookie);
+    } catch {
+      // The session expires by itself within minutes; closing must not wait on a PVS that does not answer.
+    } finally {
+      logout.close();
+    }
   }
 
   private findJob(key: string): Job | undefined {
@@ -143,16 +207,89 @@ export class PvsClient {
     let outcome: JsonObject | PvsError;
     this.stats.requests++;
     try {
-      const answer = await this.transport.get(request.path, request.params, request.timeoutMs ?? this.options.timeoutMs, job.controller.signal);
-      this.stats.lastDurationMs = answer.durationMs;
-      outcome = parseLegacyAnswer(answer, this.options.redact);
+      outcome = await this.perform(request, job.controller.signal);
     } catch (err) {
       outcome = toPvsError(err);
     }
     this.inFlight = null;
+    if (outcome instanceof PvsError && (outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD")) this.authFailure = outcome;
+    else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
     this.recordOutcome(outcome);
     this.settle(job, outcome);
     this.pump();
+  }
+
+  private async perform(request: PvsRequest, signal: AbortSignal): Promise<JsonObject> {
+    if (request.kind === "dl_cgi") {
+      const answer = await this.wire(this.transport, request.path, request.params, request.timeoutMs ?? this.options.timeoutMs, signal);
+      return parseLegacyAnswer(answer, this.options.redact);
+    }
+    const transport = this.localTransport;
+    const session = this.session;
+    if (!transport || !session) throw new PvsError("PVS_BAD_CONFIG", "this PVS connection has no LocalAPI settings");
+    const timeoutMs = request.timeoutMs ?? this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS;
+    if (!request.session) return parseVarsAnswer(await this.wire(transport, request.path, request.params, timeoutMs, signal));
+    let answer = await this.wire(transport, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
+    if (isSessionExpired(answer.status)) {
+      // Expired (the firmware says 401, or 500): log in again once and retry once.
+      session.invalidate();
+      answer = await this.wire(transport, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
+      if (isSessionExpired(answer.status)) {
+        session.invalidate();
+        throw new PvsError("PVS_SESSION_EXPIRED", `PVS at ${this.label} rejected a fresh LocalAPI session (HTTP ${answer.status})`, answer.status);
+      }
+    }
+    return parseVarsAnswer(answer);
+  }
+
+  /** The session cookie, logging in first when there is none or it is due for renewal. */
+  private async sessionCookie(transport: Transport, session: LocalApiSession, signal: AbortSignal): Promise<Record<string, string>> {
+    const current = session.cookieHeader();
+    if (current) return current;
+    const password = session.passwordForLogin();
+    this.stats.logins++;
+    session.logins++;
+    const answer = await this.wire(transport, "/auth?login", {}, this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS, signal, loginHeaders(password));
+    if (answer.status === 401 || answer.status === 403) {
+      session.refusedLogin(password);
+      throw new PvsError("PVS_LOGIN_REFUSED", "login refused: check the serial/password", answer.status);
+    }
+    if (answer.status >= 400) throw new PvsError("PVS_HTTP_ERROR", `PVS answered HTTP ${answer.status} to the LocalAPI login`, answer.status);
+    const cookie = sessionFromLogin(answer);
+    if (!cookie) throw new PvsError("PVS_BAD_RESPONSE", "the LocalAPI login answer carried no session");
+    session.loggedIn(cookie);
+    return { Cookie: `session=${cookie}` };
+  }
+
+  /** One HTTP exchange, spaced from the previous one like every request to this PVS. */
+  private async wire(transport: Transport, path: string, params: Record<string, string>, timeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<HttpAnswer> {
+    await this.turn(signal);
+    this.stats.requests++;
+    try {
+      const answer = await transport.get(path, params, timeoutMs, signal, headers);
+      this.stats.lastDurationMs = answer.durationMs;
+      return answer;
+    } finally {
+      this.stats.nextRequestAt = Date.now() + this.options.spacingMs;
+    }
+  }
+
+  /** Waits out the spacing between two exchanges of one job (a login and its read). */
+  private turn(signal: AbortSignal): Promise<void> {
+    const wait = this.stats.nextRequestAt - Date.now();
+    if (wait <= 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new PvsError("PVS_ABORTED", "request cancelled"));
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, wait);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   private recordOutcome(outcome: JsonObject | PvsError): void {
@@ -163,7 +300,8 @@ export class PvsClient {
       this.stats.lastErrorCode = outcome.code;
       const base = this.options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
       const max = this.options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
-      const backoff = Math.min(max, base * 2 ** (this.stats.consecutiveFailures - 1));
+      // A refused password will not start working by itself: wait the longest before the next try.
+      const backoff = outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD" ? max : Math.min(max, base * 2 ** (this.stats.consecutiveFailures - 1));
       // Jitter keeps several Node-RED instances from retrying a recovering PVS in lock-step.
       gap = Math.max(gap, Math.round(backoff * (0.9 + Math.random() * 0.2)));
     } else if (!(outcome instanceof PvsError)) {

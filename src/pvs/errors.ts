@@ -6,6 +6,10 @@ export type PvsErrorCode =
   | "PVS_UNREACHABLE" // connection refused, reset, host not found, network down
   | "PVS_TIMEOUT" // no complete answer within the timeout
   | "PVS_FORBIDDEN" // HTTP 403 (legacy lock-out or locked firmware)
+  | "PVS_LOGIN_REFUSED" // the LocalAPI refused the owner login (wrong serial/password)
+  | "PVS_NO_PASSWORD" // the LocalAPI needs a password and the PVS serial could not be read
+  | "PVS_SESSION_EXPIRED" // the LocalAPI session stayed invalid after logging in again
+  | "PVS_CERT_MISMATCH" // HTTPS certificate differs from the pinned fingerprint
   | "PVS_HTTP_ERROR" // any other HTTP status >= 400
   | "PVS_HTML_RESPONSE" // an HTML page where JSON was expected
   | "PVS_NOT_JSON" // a body that is not JSON (or is cut short)

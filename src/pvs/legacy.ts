@@ -1,5 +1,6 @@
 // The legacy dl_cgi API: a read-only allow-list of commands and paths, and the checks every answer goes through.
 import { PvsError } from "./errors";
+import { PvsRequest } from "./request";
 import { HttpAnswer } from "./transport";
 import { isJsonObject, JsonObject } from "../model/safe-object";
 
@@ -14,14 +15,6 @@ export type LegacyPath = (typeof LEGACY_READ_PATHS)[number];
 const DL_CGI = "/cgi-bin/dl_cgi";
 const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
 
-/** A request the shared client can send: requests with the same key are the same request. */
-export interface PvsRequest {
-  key: string;
-  path: string;
-  params: Record<string, string>;
-  /** Overrides the client's default timeout for this request. */
-  timeoutMs?: number;
-}
 
 export function isLegacyReadCommand(command: string): command is LegacyCommand {
   return (LEGACY_READ_COMMANDS as readonly string[]).includes(command);
@@ -35,13 +28,13 @@ export function legacyCommand(command: string, params: Record<string, string> = 
     query[name] = String(value);
   }
   const key = "GET " + DL_CGI + "?" + new URLSearchParams(query).toString();
-  return { key, path: DL_CGI, params: query };
+  return { key, kind: "dl_cgi", path: DL_CGI, params: query };
 }
 
 export function legacyPath(path: string): PvsRequest {
   if (!(LEGACY_READ_PATHS as readonly string[]).includes(path)) throw new PvsError("PVS_NOT_ALLOWED", `"${path}" is not a read-only PVS path`);
   const full = `${DL_CGI}/${path}`;
-  return { key: "GET " + full, path: full, params: {} };
+  return { key: "GET " + full, kind: "dl_cgi", path: full, params: {} };
 }
 
 const FAILED_RESULTS = new Set(["error", "fail", "failed", "failure"]);

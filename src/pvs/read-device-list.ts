@@ -5,16 +5,24 @@ import { emptyStorage, hasStorage, mergeEssStatus, StorageSummary } from "../mod
 import { legacySecrets, legacyUnknowns, normalizeDeviceList, Unknowns } from "../model/legacy-device-list";
 import { redactDeep } from "../model/redact";
 import { JsonObject } from "../model/safe-object";
+import { LiveData } from "../model/varserver";
+import { ApiKind } from "./detect";
 import { PvsClient } from "./client";
 import { toPvsError } from "./errors";
 import { legacyCommand, legacyPath } from "./legacy";
 
 export interface DeviceListReading {
+  api: ApiKind;
   list: DeviceList;
   unknowns: Unknowns;
   storage: StorageSummary | null;
-  /** The answers as received (unmasked: callers redact with `secrets` before they leave the package). */
-  raw: { deviceList: JsonObject; essStatus: JsonObject | null };
+  /** The varserver's site totals (`/sys/livedata/`); null on the legacy API. */
+  live: LiveData | null;
+  /**
+   * The answers as received (unmasked: callers redact with `secrets` before they leave the package):
+   * the DeviceList (legacy) or the variables (LocalAPI), and the storage report (legacy, storage sites).
+   */
+  raw: { main: JsonObject; storage: JsonObject | null };
   secrets: string[];
 }
 
@@ -37,5 +45,5 @@ export async function readLegacyDeviceList(client: PvsClient, signal: AbortSigna
       storage = emptyStorage({ code: error.code, message: error.message });
     }
   }
-  return { list, unknowns: legacyUnknowns(deviceList), storage, raw: { deviceList, essStatus }, secrets };
+  return { api: "legacy", list, unknowns: legacyUnknowns(deviceList), storage, live: null, raw: { main: deviceList, storage: essStatus }, secrets };
 }

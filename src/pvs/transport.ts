@@ -2,8 +2,8 @@
 // and every failure mapped to a PvsError.
 import axios, { AxiosError, AxiosInstance } from "axios";
 import http from "http";
-import https from "https";
 import { PvsError } from "./errors";
+import { CertificateMismatchError, PvsHttpsAgent, TlsObserver } from "./tls-trust";
 
 export type Protocol = "http" | "https";
 
@@ -17,6 +17,13 @@ export interface HttpAnswer {
   status: number;
   body: string;
   durationMs: number;
+  /** `Set-Cookie` headers (the LocalAPI's session). */
+  setCookie: string[];
+}
+
+/** HTTPS trust for this PVS: an optional pinned fingerprint, and who hears of each certificate seen. */
+export interface TlsTrust extends TlsObserver {
+  pinned: string | null;
 }
 
 /** A DeviceList of 1,000 devices is about 1 MB; anything far larger is not a PVS answer. */
@@ -31,17 +38,14 @@ export function endpointLabel(endpoint: Endpoint): string {
 
 export class Transport {
   private readonly client: AxiosInstance;
-  private readonly agent: http.Agent | https.Agent;
+  private readonly agent: http.Agent;
   private readonly label: string;
 
-  constructor(endpoint: Endpoint, maxBodyBytes = DEFAULT_MAX_BODY_BYTES) {
+  constructor(endpoint: Endpoint, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, trust: TlsTrust = { pinned: null, onCertificate: () => undefined }) {
     this.label = endpointLabel(endpoint);
     // No keep-alive: polls are minutes apart and the PVS's web server is small. The agent is ours alone,
     // so trusting the PVS's self-signed certificate never loosens TLS for anything else in Node-RED.
-    this.agent =
-      endpoint.protocol === "https"
-        ? new https.Agent({ keepAlive: false, maxSockets: 1, rejectUnauthorized: false })
-        : new http.Agent({ keepAlive: false, maxSockets: 1 });
+    this.agent = endpoint.protocol === "https" ? new PvsHttpsAgent(trust.pinned, trust) : new http.Agent({ keepAlive: false, maxSockets: 1 });
     this.client = axios.create({
       baseURL: `${endpoint.protocol}://${this.label}`,
       httpAgent: endpoint.protocol === "http" ? this.agent : undefined,
@@ -57,7 +61,7 @@ export class Transport {
   }
 
   /** GET `path` with `params`; resolves with any HTTP status, rejects with a PvsError for transport failures. */
-  async get(path: string, params: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<HttpAnswer> {
+  async get(path: string, params: Record<string, string>, timeoutMs: number, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -69,9 +73,11 @@ export class Transport {
     signal?.addEventListener("abort", onAbort, { once: true });
     const started = Date.now();
     try {
-      const res = await this.client.get<string>(path, { params, signal: controller.signal });
+      const res = await this.client.get<string>(path, { params, headers, signal: controller.signal });
       const body = typeof res.data === "string" ? res.data : String(res.data ?? "");
-      return { status: res.status, body, durationMs: Date.now() - started };
+      const cookies: unknown = res.headers["set-cookie"];
+      const setCookie = Array.isArray(cookies) ? cookies.filter((c): c is string => typeof c === "string") : [];
+      return { status: res.status, body, durationMs: Date.now() - started, setCookie };
     } catch (err) {
       if (timedOut) throw new PvsError("PVS_TIMEOUT", `PVS at ${this.label} did not answer within ${Math.round(timeoutMs / 1000)} s`);
       if (signal?.aborted || controller.signal.aborted) throw new PvsError("PVS_ABORTED", "request cancelled");
@@ -90,6 +96,11 @@ export class Transport {
     const ax = err as AxiosError;
     const code = typeof ax?.code === "string" ? ax.code : "";
     const message = err instanceof Error ? err.message : String(err);
+    const cause: unknown = (err as { cause?: unknown })?.cause;
+    const mismatch = err instanceof CertificateMismatchError ? err : cause instanceof CertificateMismatchError ? cause : code === "PVS_CERT_MISMATCH" ? (err as CertificateMismatchError) : null;
+    if (mismatch) {
+      return new PvsError("PVS_CERT_MISMATCH", `PVS at ${this.label} presented a certificate (SHA-256 ${mismatch.seen || "unknown"}) that is not the pinned one; nothing was sent. If the PVS was replaced or reset, clear or update the pinned fingerprint in the PVS settings`);
+    }
     if (/maxContentLength/i.test(message)) return new PvsError("PVS_TOO_LARGE", `PVS at ${this.label} sent an answer over the size limit`);
     if (code === "ECONNABORTED" || code === "ETIMEDOUT") return new PvsError("PVS_TIMEOUT", `PVS at ${this.label} timed out`);
     if (UNREACHABLE.has(code)) return new PvsError("PVS_UNREACHABLE", `PVS at ${this.label} is unreachable (${code})`);

@@ -23,7 +23,7 @@ describe("pvs-comm node", function () {
   const commNode = (extra: Record<string, unknown> = {}) => ({ id: "comm", type: "pvs-comm", server: "cfg", interval: 0, ...extra });
 
   it("sends the normalized interfaces and shows the uplink in its status", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [commNode()]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [commNode()]));
     const got = nextMessages<Msg>(helper.getNode("out"));
     helper.getNode("comm").receive({});
     const [msg] = await got;
@@ -37,7 +37,7 @@ describe("pvs-comm node", function () {
   });
 
   it("with 'only when changed', sends an unchanged answer once", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [commNode({ onlyOnChange: true })]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [commNode({ onlyOnChange: true })]));
     let sent = 0;
     helper.getNode("out").on("input", () => sent++);
     const comm = helper.getNode("comm");
@@ -50,7 +50,7 @@ describe("pvs-comm node", function () {
   });
 
   it("sends every answer without the option", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [commNode()]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [commNode()]));
     const got = nextMessages<Msg>(helper.getNode("out"), 2);
     helper.getNode("comm").receive({});
     await settle(60);
@@ -60,7 +60,7 @@ describe("pvs-comm node", function () {
 
   it("reports an answer without network status as PVS_BAD_RESPONSE", async () => {
     emulator.setFault({ kind: "body", body: '{"result":"succeed"}', commands: ["Get_Comm"] });
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [commNode()]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [commNode()]));
     const caught = nextMessages<Msg>(helper.getNode("caught"));
     helper.getNode("comm").receive({});
     assert.strictEqual((await caught)[0].error?.code, "PVS_BAD_RESPONSE");

@@ -18,7 +18,7 @@ describe("pvs-config node", () => {
   });
 
   it("loads with its settings and owns one client", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }], { name: "garage PVS" }));
+    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }], { name: "garage PVS" }));
     const cfg = helper.getNode("cfg") as unknown as ConfigNode & { name: string };
     assert.strictEqual(cfg.name, "garage PVS");
     assert.strictEqual(cfg.label, `127.0.0.1:${emulator.port}`);
@@ -28,13 +28,13 @@ describe("pvs-config node", () => {
   });
 
   it("takes numbers given as strings, as the editor sends them", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [], { port: String(emulator.port), timeout: "30", minSpacing: "2" }));
+    await helper.load(NODE_MODULES, testFlow(emulator, [], { port: String(emulator.port), timeout: "30", minSpacing: "2" }));
     const cfg = helper.getNode("cfg") as unknown as ConfigNode;
     assert.strictEqual(cfg.configError, null);
   });
 
   it("says which setting is wrong instead of starting", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [], { port: 70000, timeout: "soon" }));
+    await helper.load(NODE_MODULES, testFlow(emulator, [], { port: 70000, timeout: "soon" }));
     const cfg = helper.getNode("cfg") as unknown as ConfigNode;
     assert.match(cfg.configError as string, /port must be a number from 1 to 65535/);
     assert.match(cfg.configError as string, /timeout must be a number/);

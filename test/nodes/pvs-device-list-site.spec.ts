@@ -38,7 +38,7 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
 
   it("sends site power and energy, the unit table, and W/Wh when SI units are chosen", async () => {
     await start();
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode(), { ...listNode({ id: "si", units: "si" }), wires: [["out"]] }]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode(), { ...listNode({ id: "si", units: "si" }), wires: [["out"]] }]));
     const pvs = await poll();
     assert.strictEqual(pvs.payload.unitSystem, "pvs");
     assert.strictEqual(typeof pvs.payload.site.production_kw, "number");
@@ -55,7 +55,7 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
 
   it("reads the SunVault report when the list shows storage, once per poll, and merges it", async () => {
     await start({ storage: true });
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode({ includeRaw: true })]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ includeRaw: true })]));
     const msg = await poll();
     const bms = msg.payload.devices.find((d) => d.deviceType === "ESS BMS")!;
     assert.strictEqual(typeof bms.metrics.customer_state_of_charge_pct, "number");
@@ -68,7 +68,7 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
   it("still sends the device list when the SunVault report fails, and warns once, not on every poll", async () => {
     await start({ storage: true });
     emulator.setFault({ kind: "status", status: 500, commands: ["energy-storage-system/status"] });
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode()]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode()]));
     const warn = helper.getNode("list").warn as unknown as sinon.SinonSpy;
     const first = await poll();
     await poll();
@@ -84,7 +84,7 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
     emulator.editDeviceList = (answer) => {
       answer.devices[3].x_new_kw = "1.5";
     };
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode()]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode()]));
     const warn = helper.getNode("list").warn as unknown as sinon.SinonSpy;
     const msg = await poll();
     await poll();
@@ -96,7 +96,7 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
 
   it("remembers inverters across a full redeploy: one that vanished is listed missing, its lifetime kept", async () => {
     await start();
-    const flow = testFlow(emulator.port, [listNode()]);
+    const flow = testFlow(emulator, [listNode()]);
     await helper.load(NODE_MODULES, flow);
     const before = await poll();
     assert.strictEqual(before.payload.inverters.length, 3);
@@ -122,7 +122,7 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
     try {
       helper.settings(settings);
       await start();
-      await helper.load(withFileStore, testFlow(emulator.port, [listNode()]));
+      await helper.load(withFileStore, testFlow(emulator, [listNode()]));
       await poll();
       await runtime._redNodes.closeContextsPlugin(); // flushes to disk, as a shutdown does
       cpSync(dir, saved, { recursive: true });
@@ -134,7 +134,7 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
       emulator.editDeviceList = (answer) => {
         answer.devices = answer.devices.filter((d) => d.DEVICE_TYPE !== "Inverter");
       };
-      await helper.load(withFileStore, testFlow(emulator.port, [listNode()]));
+      await helper.load(withFileStore, testFlow(emulator, [listNode()]));
       const after = await poll();
       assert.deepStrictEqual(after.payload.missing.map((m) => m.serial).sort(), ["E00122000000001", "E00122000000002", "E00122000000003"]);
       assert.strictEqual(after.payload.site.inverters.known, 3);

@@ -31,21 +31,21 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
   const listNode = (extra: Record<string, unknown> = {}) => ({ id: "list", type: "pvs-device-list", server: "cfg", interval: 0, ...extra });
 
   it("loads with its configuration", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode({ name: "roof", topic: "home/solar" })]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ name: "roof", topic: "home/solar" })]));
     const node = helper.getNode("list") as unknown as { name: string; type: string };
     assert.strictEqual(node.name, "roof");
     assert.strictEqual(node.type, "pvs-device-list");
   });
 
   it("polls on input and sends the normalized device list", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode()]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode()]));
     const got = nextMessages<Msg>(helper.getNode("out"));
     helper.getNode("list").receive({ payload: "go", keep: "me" } as NodeMessage);
     const [msg] = await got;
     const p = msg.payload;
     assert.strictEqual(msg.topic, "pvs/device-list");
     assert.strictEqual(msg.keep, "me", "other input properties are carried");
-    assert.deepStrictEqual(msg.pvs, { host: `127.0.0.1:${emulator.port}`, api: "legacy", command: "DeviceList" });
+    assert.deepStrictEqual(msg.pvs, { host: `127.0.0.1:${emulator.port}`, api: "legacy", model: "PVS6", build: 61707, data: "DeviceList" });
     assert.strictEqual(msg.raw, undefined, "raw only on request");
     assert.match(p.time as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
     assert.strictEqual(p.devices.length, 6);
@@ -56,11 +56,11 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     assert.strictEqual(p.inverters[0].properties.TYPE, "SOLARBRIDGE");
     const status = lastStatus("list");
     assert.strictEqual(status.fill, "green");
-    assert.match(status.text as string, /status\.inverters · \d+\.\d\d kW · \d\d:\d\d/);
+    assert.match(status.text as string, /status\.inverters · \d+\.\d\d kW · PVS6 b61707 legacy · \d\d:\d\d/);
   });
 
   it("sends the raw answer, with the supervisor serial masked, when asked to", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode({ includeRaw: true, topic: "site/a" })]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ includeRaw: true, topic: "site/a" })]));
     const got = nextMessages<Msg>(helper.getNode("out"));
     helper.getNode("list").receive({});
     const [msg] = await got;
@@ -75,7 +75,7 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     const clock = sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     let count = 0;
     try {
-      await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode({ interval: 60 })]));
+      await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ interval: 60 })]));
       helper.getNode("out").on("input", () => count++);
       await clock.tickAsync(0);
       await until(() => count === 1, 4000, "the poll at deploy");
@@ -95,28 +95,30 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     } finally {
       clock.restore();
     }
-    assert.strictEqual(emulator.count(), 4, "no request after close");
+    assert.strictEqual(emulator.count("DeviceList"), 4, "no request after close");
+    assert.strictEqual(emulator.count("supervisor/info"), 1, "the firmware is detected once");
     assert.strictEqual(count, 4, "no message after close");
   });
 
   it("aborts the request in flight on close and sends nothing afterwards", async () => {
     emulator.delayMs = 800;
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode()]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode()]));
     let sent = 0;
     helper.getNode("out").on("input", () => sent++);
     helper.getNode("list").receive({});
-    await until(() => emulator.count() === 1, 2000, "the request");
+    await until(() => emulator.count("DeviceList") === 1, 3000, "the request");
+    const request = emulator.requests.find((r) => r.command === "DeviceList")!;
     const started = Date.now();
     await helper.unload();
-    await until(() => emulator.requests[0].finishedAt !== null, 2000, "the connection to close");
-    assert.ok((emulator.requests[0].finishedAt as number) - started < 500, "closed well before the PVS answered");
+    await until(() => request.finishedAt !== null, 2000, "the connection to close");
+    assert.ok((request.finishedAt as number) - started < 500, "closed well before the PVS answered");
     await settle(900);
     assert.strictEqual(sent, 0);
   });
 
   it("shares one device request between two nodes on the same PVS", async () => {
     emulator.delayMs = 100;
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode(), listNode({ id: "list2" })]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode(), listNode({ id: "list2" })]));
     const got = nextMessages<Msg>(helper.getNode("out"), 2);
     helper.getNode("list").receive({});
     helper.getNode("list2").receive({});
@@ -129,7 +131,7 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
   });
 
   it("spaces requests from several nodes by the configured spacing", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode(), { id: "comm", type: "pvs-comm", server: "cfg", interval: 0 }], { minSpacing: 0.3 }));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode(), { id: "comm", type: "pvs-comm", server: "cfg", interval: 0 }], { minSpacing: 0.3 }));
     const got = nextMessages<Msg>(helper.getNode("out"), 2);
     helper.getNode("list").receive({});
     helper.getNode("comm").receive({});
@@ -141,8 +143,8 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
 
   it("carries a device with no metrics (an inverter at night) as a normal result", async () => {
     const body = JSON.stringify({ result: "succeed", devices: [{ DEVICE_TYPE: "Inverter", SERIAL: "E001", STATE: "error", CURTIME: "2025,01,01,08,00,00" }] });
-    emulator.setFault({ kind: "body", body });
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode()]));
+    emulator.setFault({ kind: "body", body, commands: ["DeviceList"] });
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode()]));
     const got = nextMessages<Msg>(helper.getNode("out"));
     helper.getNode("list").receive({});
     const [msg] = await got;
@@ -164,8 +166,9 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     ];
     for (const [what, fault, code, statusKey] of cases) {
       it(`${what} -> ${code}`, async () => {
-        emulator.setFault(fault);
-        await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode()], { timeout: 1 }));
+        // The fault hits the device list only: detecting the firmware (supervisor/info) has tests of its own.
+        emulator.setFault({ ...fault, commands: ["DeviceList"] });
+        await helper.load(NODE_MODULES, testFlow(emulator, [listNode()], { timeout: 1 }));
         let sent = 0;
         helper.getNode("out").on("input", () => sent++);
         const caught = nextMessages<Msg>(helper.getNode("caught"));
@@ -195,8 +198,8 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     });
 
     it("recovers on the next poll once the fault clears", async () => {
-      emulator.setFault({ kind: "status", status: 500 });
-      await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode()]));
+      emulator.setFault({ kind: "status", status: 500, commands: ["DeviceList"] });
+      await helper.load(NODE_MODULES, testFlow(emulator, [listNode()]));
       const caught = nextMessages<Msg>(helper.getNode("caught"));
       helper.getNode("list").receive({});
       await caught;
@@ -212,7 +215,7 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
   });
 
   it("without a pvs-config: red status and PVS_NOT_CONFIGURED to Catch nodes", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode({ server: "" })]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ server: "" })]));
     assert.ok(lastStatus("list").text?.includes("status.notConfigured"));
     const caught = nextMessages<Msg>(helper.getNode("caught"));
     helper.getNode("list").receive({});
@@ -222,7 +225,7 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
   });
 
   it("with an invalid pvs-config: red status, no request", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [listNode({ interval: 60 })], { host: "not a host/!" }));
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ interval: 60 })], { host: "not a host/!" }));
     assert.ok(lastStatus("list").text?.includes("status.badConfig"));
     await settle(100);
     assert.strictEqual(emulator.count(), 0);

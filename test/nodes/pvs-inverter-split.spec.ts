@@ -21,7 +21,7 @@ describe("pvs-inverter-split node", function () {
   });
 
   it("sends one message per inverter from a pvs-device-list node, topic <prefix>/inverter/<serial>", async () => {
-    const flow = testFlow(emulator.port, [
+    const flow = testFlow(emulator, [
       { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["split"]] },
       { id: "split", type: "pvs-inverter-split", topicPrefix: "home/pv", splitInverters: true, outputMode: "single", outputs: 1 },
     ]);
@@ -43,7 +43,7 @@ describe("pvs-inverter-split node", function () {
     const payload = normalizeDeviceList(emulator.site.deviceList());
     await helper.load(
       NODE_MODULES,
-      testFlow(emulator.port, [
+      testFlow(emulator, [
         { id: "split", type: "pvs-inverter-split", splitInverters: true, splitMeters: true, splitSupervisor: true, splitOther: true, outputMode: "perType", outputs: 4, wires: [["inv"], ["met"], ["sup"], ["oth"]] },
         { id: "inv", type: "helper" },
         { id: "met", type: "helper" },
@@ -63,7 +63,7 @@ describe("pvs-inverter-split node", function () {
   it("sends 250 inverters in chunks, yielding to the event loop between them", async () => {
     const big = new PvsEmulator({ inverters: 250 });
     const payload: DeviceListPayload = normalizeDeviceList(big.site.deviceList());
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]));
     let received = 0;
     helper.getNode("out").on("input", () => received++);
     helper.getNode("split").receive({ payload } as NodeMessage);
@@ -74,14 +74,14 @@ describe("pvs-inverter-split node", function () {
 
   it("sends a device of an unknown type on the 'other' output with its type in the topic", async () => {
     const payload = normalizeDeviceList({ devices: [{ DEVICE_TYPE: "Energy Storage System", SERIAL: "00001ABC1234_0123" }] });
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [{ id: "split", type: "pvs-inverter-split", splitInverters: false, splitOther: true, outputMode: "single", outputs: 1 }]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", splitInverters: false, splitOther: true, outputMode: "single", outputs: 1 }]));
     const got = nextMessages<Msg>(helper.getNode("out"));
     helper.getNode("split").receive({ payload } as NodeMessage);
     assert.strictEqual((await got)[0].topic, "pvs/energy-storage-system/00001ABC1234_0123");
   });
 
   it("rejects a message that is not a device list with PVS_BAD_INPUT", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator.port, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]));
+    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]));
     const caught = nextMessages<Msg>(helper.getNode("caught"), 2);
     helper.getNode("split").receive({ payload: "hello" } as NodeMessage);
     helper.getNode("split").receive({ payload: { devices: [null] } } as NodeMessage);

@@ -9,13 +9,15 @@ export const NODE_MODULES = [pvsConfig, pvsDeviceList, pvsComm, pvsInverterSplit
 export type FlowNode = { id: string; type: string; [key: string]: unknown };
 
 /**
- * A tab holding `nodes`, a pvs-config "cfg" on `port`, an "out" helper, and a Catch node wired to a
+ * A tab holding `nodes`, a pvs-config "cfg" on the emulator's ports (or an HTTP `port` alone), an "out" helper, and a Catch node wired to a
  * "caught" helper, so that tests see both outputs and the errors a user's Catch node would see.
  */
-export function testFlow(port: number, nodes: FlowNode[], config: Record<string, unknown> = {}): FlowNode[] {
+export function testFlow(target: number | { port: number; httpsPort: number }, nodes: FlowNode[], config: Record<string, unknown> = {}): FlowNode[] {
+  const port = typeof target === "number" ? target : target.port;
+  const localPort = typeof target === "number" ? undefined : target.httpsPort;
   return [
     { id: "tab", type: "tab", label: "test" },
-    { id: "cfg", type: "pvs-config", host: "127.0.0.1", port, protocol: "http", timeout: 5, minSpacing: 0, ...config },
+    { id: "cfg", type: "pvs-config", host: "127.0.0.1", port, localPort, protocol: "http", timeout: 5, minSpacing: 0, ...config },
     ...nodes.map((n) => ({ z: "tab", x: 100, y: 100, wires: [["out"]], ...n })),
     { id: "out", type: "helper", z: "tab", x: 300, y: 100 },
     // Node-RED 4+ treats a node without x/y as a config node, so flow nodes carry coordinates.

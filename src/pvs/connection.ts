@@ -1,0 +1,316 @@
+// One PVS as the nodes see it: which API it serves (detected, or set by the user), the shared client, and
+// the readings every node asks for (device list, network status) in the same normalized shapes on both APIs.
+import { DeviceList } from "../model/device";
+import { CommPayload, normalizeComm } from "../model/legacy-comm";
+import { maskSerial, redactDeep, redactText } from "../model/redact";
+import { JsonObject } from "../model/safe-object";
+import { normalizeVarsComm } from "../model/varserver-comm";
+import { normalizeVars, varsSecrets } from "../model/varserver";
+import { ClientOptions, PvsClient } from "./client";
+import { ApiKind, apiForBuild, ApiSetting, buildFromVersion, Identity, identityFromSupervisorInfo, identityFromVars } from "./detect";
+import { PvsError, toPvsError } from "./errors";
+import { legacyCommand, legacyPath } from "./legacy";
+import { PUBLIC_VARS, VarsSelection, varsRequest } from "./localapi";
+import { DeviceListReading, readLegacyDeviceList } from "./read-device-list";
+
+export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "redact"> {
+  api: ApiSetting;
+  /** The LocalAPI's HTTPS port (443 on a real PVS). */
+  localApiPort: number;
+  /** The owner password the user set; when empty, the last 5 characters of the serial. */
+  password?: string | null;
+  pinnedFingerprint?: string | null;
+  localApiTimeoutMs?: number;
+  renewAfterMs?: number;
+  refusedHoldMs?: number;
+}
+
+/** What may be shown about a PVS (editor, status, msg.pvs): nothing secret. */
+export interface ConnectionInfo {
+  setting: ApiSetting;
+  /** The API in use; null until detected. */
+  api: ApiKind | null;
+  model: string | null;
+  build: number | null;
+  version: string | null;
+  /** Masked: the last 5 characters are the password. */
+  serial: string | null;
+  detectedAt: string | null;
+  /** SHA-256 fingerprint of the certificate the PVS last presented on the LocalAPI. */
+  certificate: string | null;
+  pinned: string | null;
+}
+
+export interface CommReading {
+  api: ApiKind;
+  payload: CommPayload;
+}
+
+const SUPERVISOR_INFO = legacyPath("supervisor/info");
+const GET_COMM = legacyCommand("Get_Comm");
+
+/** After this many failed readings in a row, the API is detected again (a firmware update, a replaced PVS). */
+export const REDETECT_AFTER_FAILURES = 3;
+
+type Group = "devices" | "live" | "system" | "network";
+
+/** Server-side cache ids: one per data group, created once and re-read by id as the vendor recommends. */
+const CACHE_IDS: Record<Group, string> = { devices: "nrpvsdev", live: "nrpvslive", system: "nrpvssys", network: "nrpvsnet" };
+/** New devices (sunrise after a night-time reboot) only enter a cache when it is created again. */
+const DEVICE_CACHE_MAX_AGE_MS = 60 * 60_000;
+const DEVICE_CACHE_RECHECK_MS = 5 * 60_000;
+const FLASHWEAR = "/sys/pvs/flashwear_type_b";
+const SECRET_NAME = /wpa_key|psk|passw|secret|token/i;
+/** Failures that still prove a dl_cgi answered (so the PVS is there, on the legacy API). */
+const ANSWERED = new Set(["PVS_HTTP_ERROR", "PVS_FORBIDDEN", "PVS_BAD_RESPONSE", "PVS_NOT_JSON", "PVS_HTML_RESPONSE", "PVS_COMMAND_FAILED"]);
+/** A legacy 403 triggers a fresh detection at most this often (lock-outs 403 every request). */
+const FORBIDDEN_REDETECT_MS = 30 * 60_000;
+
+function systemVars(model: string | null, withFlashwear: boolean): string[] {
+  const info = ["serialnum", "model", "hwrev", "fwrev", "sw_rev", "sys_type", "boardtype", "uptime", "cpu_usage", "ram_usage", "flash_usage", "active_interface"].map((n) => `/sys/info/${n}`);
+  if (model !== "PVS6") return info; // PVS5 has no flash-wear or cellular-toggle variables
+  return [...info, ...(withFlashwear ? [FLASHWEAR] : []), "/sys/toggle_cell/broadband_connected", "/sys/toggle_cell/cell_connected", "/sys/toggle_cell/low_data_mode"];
+}
+
+export class PvsConnection {
+  readonly client: PvsClient;
+  private readonly setting: ApiSetting;
+  private api: ApiKind | null = null;
+  private identity: Identity | null = null;
+  private detectedAt: number | null = null;
+  private failures = 0;
+  private forbiddenRedetectAt = -Infinity;
+  private certificate: string | null = null;
+  private readonly caches = new Map<Group, { createdAt: number; refresh: boolean }>();
+  private flashwearHangs = false;
+  private readonly knownSerials = new Set<string>();
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.setting = options.api;
+    const { api: _api, localApiPort, password: _password, pinnedFingerprint, localApiTimeoutMs, renewAfterMs, refusedHoldMs, ...client } = options;
+    this.client = new PvsClient({
+      ...client,
+      redact: (text) => this.redact(text),
+      localApi: {
+        port: localApiPort,
+        password: () => this.password(),
+        timeoutMs: localApiTimeoutMs,
+        pinnedFingerprint: pinnedFingerprint ?? null,
+        onCertificate: (fp) => (this.certificate = fp),
+        renewAfterMs,
+        refusedHoldMs,
+      },
+    });
+  }
+
+  info(): ConnectionInfo {
+    const id = this.identity;
+    return {
+      setting: this.setting,
+      api: this.api,
+      model: id?.model ?? null,
+      build: id?.build ?? null,
+      version: id?.version ?? null,
+      serial: id?.serial ? maskSerial(id.serial) : null,
+      detectedAt: this.detectedAt === null ? null : new Date(this.detectedAt).toISOString(),
+      certificate: this.certificate,
+      pinned: this.options.pinnedFingerprint ?? null,
+    };
+  }
+
+  /** Every string that must never leave the package unmasked. */
+  secrets(): string[] {
+    return [this.identity?.serial, this.options.password].filter((s): s is string => typeof s === "string" && s.length > 0);
+  }
+
+  redact(text: string): string {
+    return redactText(text, this.secrets());
+  }
+
+  async readDeviceList(signal: AbortSignal): Promise<DeviceListReading> {
+    return this.withApi(signal, (api) => (api === "legacy" ? this.legacyDeviceList(signal) : this.varsDeviceList(signal)));
+  }
+
+  async readComm(signal: AbortSignal): Promise<CommReading> {
+    return this.withApi(signal, async (api) => {
+      if (api === "legacy") return { api, payload: normalizeComm(await this.client.request(GET_COMM, signal)) };
+      const net = await this.readGroup("network", signal);
+      const system = await this.readGroup("system", signal);
+      return { api, payload: redactDeep(normalizeVarsComm(net, system), this.secrets()) };
+    });
+  }
+
+  /** Logs out of the LocalAPI session (when there is one) and closes the connection. */
+  close(): Promise<void> {
+    return this.client.closeAndLogout();
+  }
+
+  private password(): string | null {
+    if (this.options.password) return this.options.password;
+    const serial = this.identity?.serial;
+    return serial && serial.length >= 5 ? serial.slice(-5) : null;
+  }
+
+  private async withApi<T>(signal: AbortSignal, read: (api: ApiKind) => Promise<T>): Promise<T> {
+    const api = await this.ensureApi(signal);
+    try {
+      const result = await read(api);
+      this.failures = 0;
+      return result;
+    } catch (err) {
+      const error = toPvsError(err);
+      if (error.code === "PVS_ABORTED") throw error;
+      // A legacy 403 may mean the firmware was updated to the LocalAPI: look again now, and read through
+      // the new API in the same poll. On old firmware it stays a lock-out and backs off as usual.
+      if (this.setting === "auto" && api === "legacy" && error.code === "PVS_FORBIDDEN" && Date.now() - this.forbiddenRedetectAt >= FORBIDDEN_REDETECT_MS) {
+        this.forbiddenRedetectAt = Date.now();
+        this.forgetDetection();
+        const again = await this.ensureApi(signal);
+        if (again !== api) return this.withApi(signal, read);
+      }
+      if (++this.failures >= REDETECT_AFTER_FAILURES) this.forgetDetection();
+      throw error;
+    }
+  }
+
+  private forgetDetection(): void {
+    this.failures = 0;
+    this.api = null;
+    this.identity = null;
+    this.caches.clear();
+  }
+
+  private async ensureApi(signal: AbortSignal): Promise<ApiKind> {
+    if (this.api) return this.api;
+    if (this.setting === "auto") {
+      const found = await this.detect(signal, "legacy-first");
+      this.identity = found.identity;
+      this.api = (found.identity && apiForBuild(found.identity.model, found.identity.build)) ?? found.source;
+    } else {
+      // A fixed API still wants the identity: the serial is the LocalAPI password, the build is shown.
+      const found = await this.detect(signal, this.setting === "legacy" ? "legacy-first" : "vars-first").catch((err: unknown) => {
+        if (toPvsError(err).code === "PVS_ABORTED") throw err;
+        return null;
+      });
+      this.identity = found?.identity ?? null;
+      this.api = this.setting;
+    }
+    this.detectedAt = Date.now();
+    return this.api;
+  }
+
+  /**
+   * Asks the open sources in turn and resolves with the first identity. A PVS whose dl_cgi answers but
+   * says nothing useful, and that has no LocalAPI, is an old legacy unit (identity unknown). Rejects with
+   * the first error when nothing answered at all.
+   */
+  private async detect(signal: AbortSignal, order: "legacy-first" | "vars-first"): Promise<{ identity: Identity | null; source: ApiKind }> {
+    const sources: Array<[ApiKind, () => Promise<Identity | null>]> = [
+      ["legacy", async () => identityFromSupervisorInfo(await this.client.request(SUPERVISOR_INFO, signal))],
+      ["localapi", async () => identityFromVars(await this.client.request(varsRequest({ names: PUBLIC_VARS }, { session: false }), signal))],
+    ];
+    if (order === "vars-first") sources.reverse();
+    let firstError: PvsError | null = null;
+    let legacyAnswered = false;
+    for (const [source, ask] of sources) {
+      try {
+        const identity = await ask();
+        if (identity) return { identity, source };
+        if (source === "legacy") legacyAnswered = true;
+      } catch (err) {
+        const error = toPvsError(err);
+        if (error.code === "PVS_ABORTED") throw error;
+        if (source === "legacy" && ANSWERED.has(error.code)) legacyAnswered = true;
+        firstError ??= error;
+      }
+    }
+    if (legacyAnswered) return { identity: null, source: "legacy" };
+    throw firstError ?? new PvsError("PVS_BAD_RESPONSE", "the PVS did not say which firmware it runs");
+  }
+
+  private async legacyDeviceList(signal: AbortSignal): Promise<DeviceListReading> {
+    const reading = await readLegacyDeviceList(this.client, signal);
+    this.noteBuild(buildFromVersion(typeof reading.list.supervisor?.properties.SWVER === "string" ? reading.list.supervisor.properties.SWVER : null));
+    return reading;
+  }
+
+  private async varsDeviceList(signal: AbortSignal): Promise<DeviceListReading> {
+    const devices = await this.readGroup("devices", signal);
+    const live = await this.readGroup("live", signal);
+    const system = await this.readGroup("system", signal);
+    const secrets = [...this.secrets(), ...varsSecrets(system)];
+    const normalized = normalizeVars({ devices, live, system });
+    this.noteBuild(buildFromVersion(typeof system["/sys/info/sw_rev"] === "string" ? system["/sys/info/sw_rev"] : null));
+    this.noteSerials(normalized.list);
+    return {
+      api: "localapi",
+      list: redactDeep(normalized.list, secrets),
+      unknowns: normalized.unknowns,
+      storage: normalized.storage,
+      live: normalized.live,
+      raw: { main: { ...devices, ...live, ...system }, storage: null },
+      secrets,
+    };
+  }
+
+  /** A build other than the detected one means a firmware update: detect again before the next reading. */
+  private noteBuild(build: number | null): void {
+    if (build !== null && this.identity?.build != null && build !== this.identity.build) this.forgetDetection();
+  }
+
+  /** A device seen before but missing now may only be missing from the cache: renew it soon. */
+  private noteSerials(list: DeviceList): void {
+    const now = new Set(list.devices.map((d) => d.serial).filter((s): s is string => s !== null));
+    const missing = [...this.knownSerials].some((s) => !now.has(s));
+    for (const s of now) if (this.knownSerials.size < 10_000) this.knownSerials.add(s);
+    const cache = this.caches.get("devices");
+    if (missing && cache && Date.now() - cache.createdAt >= DEVICE_CACHE_RECHECK_MS) cache.refresh = true;
+  }
+
+  private selection(group: Group): VarsSelection {
+    switch (group) {
+      case "devices":
+        return { match: "/sys/devices/" };
+      case "live":
+        return { match: "/sys/livedata/" };
+      case "network":
+        return { match: "/net/" };
+      case "system":
+        return { names: systemVars(this.identity?.model ?? null, !this.flashwearHangs) };
+    }
+  }
+
+  /** One data group through its server-side cache: created once, re-read by id, created again when the PVS forgot it. */
+  private async readGroup(group: Group, signal: AbortSignal): Promise<JsonObject> {
+    const cache = CACHE_IDS[group];
+    const state = this.caches.get(group);
+    const usable = state && !state.refresh && (group !== "devices" || Date.now() - state.createdAt < DEVICE_CACHE_MAX_AGE_MS);
+    if (usable) {
+      const vars = await this.client.request(varsRequest(null, { cache }), signal);
+      if (Object.keys(vars).length > 0) return withoutSecrets(vars);
+      // HTTP 400 for a cache id: the PVS forgot it (reboot). Create it again below.
+    }
+    let vars: JsonObject;
+    try {
+      vars = await this.client.request(varsRequest(this.selection(group), { cache }), signal);
+    } catch (err) {
+      const error = toPvsError(err);
+      // Some firmware never answers a read that includes the flash-wear variable: leave it out from now on.
+      if (group !== "system" || error.code !== "PVS_TIMEOUT" || this.flashwearHangs || this.identity?.model !== "PVS6") throw error;
+      this.flashwearHangs = true;
+      vars = await this.client.request(varsRequest(this.selection(group), { cache }), signal);
+    }
+    if (Object.keys(vars).length === 0) {
+      this.caches.delete(group); // no such variables on this PVS (HTTP 400): none, not an error
+      return {};
+    }
+    this.caches.set(group, { createdAt: Date.now(), refresh: false });
+    return withoutSecrets(vars);
+  }
+}
+
+function withoutSecrets(vars: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [name, value] of Object.entries(vars)) if (!SECRET_NAME.test(name)) Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  return out;
+}

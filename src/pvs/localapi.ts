@@ -1,0 +1,105 @@
+// The new-firmware LocalAPI (varserver): read-only `/vars` queries, the owner login, and the checks every
+// answer goes through. Only reads are ever built here: `set=` and `clearcache=` cannot be expressed.
+import { PvsError } from "./errors";
+import { PvsRequest } from "./request";
+import { HttpAnswer } from "./transport";
+import { isJsonObject, JsonObject, setOwn } from "../model/safe-object";
+
+export const LOCALAPI_USER = "ssm_owner";
+
+/** Variables any client may read without logging in (enough to learn the serial, hence the password). */
+export const PUBLIC_VARS = ["/sys/info/serialnum", "/sys/info/model", "/sys/info/sw_rev", "/sys/info/hwrev"] as const;
+
+/** Prefixes this package reads; a query outside them is refused in code. */
+const READABLE = ["/sys/info/", "/sys/devices/", "/sys/livedata/", "/sys/pvs/", "/sys/toggle_cell/", "/net/"];
+/** Never asked for, so never in an answer: the Wi-Fi key is a password. */
+const SECRET_VARS = /wpa_key|psk|passw|secret|token/i;
+const CACHE_ID = /^[a-z][a-z0-9_]{0,15}$/;
+const VAR_NAME = /^\/[A-Za-z0-9_/.]+$/;
+
+export type VarsSelection = { names: readonly string[] } | { match: string };
+
+function checkName(name: string): void {
+  const ok = VAR_NAME.test(name) && READABLE.some((p) => name.startsWith(p));
+  if (!ok || SECRET_VARS.test(name)) throw new PvsError("PVS_NOT_ALLOWED", `"${name}" is not a variable this package reads`);
+}
+
+/**
+ * A `/vars` read: `selection` with `cache` creates (or replaces) the server-side cache `cache`;
+ * `cache` alone re-reads it. `session` false sends no cookie (public variables only).
+ */
+export function varsRequest(selection: VarsSelection | null, options: { cache?: string; session?: boolean; timeoutMs?: number } = {}): PvsRequest {
+  const params: Record<string, string> = { fmt: "obj" };
+  if (selection && "names" in selection) {
+    if (selection.names.length === 0) throw new PvsError("PVS_NOT_ALLOWED", "a variable list must not be empty");
+    selection.names.forEach((n) => checkName(n));
+    params.name = selection.names.join(",");
+  } else if (selection) {
+    checkName(selection.match);
+    params.match = selection.match;
+  }
+  if (options.cache !== undefined) {
+    if (!CACHE_ID.test(options.cache)) throw new PvsError("PVS_NOT_ALLOWED", `"${options.cache}" is not a valid cache id`);
+    params.cache = options.cache;
+  }
+  if (!params.name && !params.match && !params.cache) throw new PvsError("PVS_NOT_ALLOWED", "a /vars read needs names, a match or a cache id");
+  const session = options.session !== false;
+  const key = `VARS${session ? "" : " public"} ?` + new URLSearchParams(params).toString();
+  return { key, kind: "vars", path: "/vars", params, session, timeoutMs: options.timeoutMs };
+}
+
+/** Statuses with which the firmware says the session is gone: re-login once and retry. */
+export function isSessionExpired(status: number): boolean {
+  return status === 401 || status === 500;
+}
+
+/**
+ * A `/vars` answer as `{ name: value }`. Both the `fmt=obj` object and the `{"values":[…]}` list are read.
+ * HTTP 400 means "no such variables" (no storage, a forgotten cache): an empty object, not an error.
+ */
+export function parseVarsAnswer(answer: HttpAnswer): JsonObject {
+  if (answer.status === 400) return {};
+  if (answer.status === 403) throw new PvsError("PVS_FORBIDDEN", "PVS refused the variable read (HTTP 403)", 403);
+  if (answer.status >= 400) throw new PvsError("PVS_HTTP_ERROR", `PVS answered HTTP ${answer.status} to a variable read`, answer.status);
+  const body = answer.body.trim();
+  if (body === "") throw new PvsError("PVS_NOT_JSON", "PVS sent an empty answer");
+  if (body.startsWith("<")) throw new PvsError("PVS_HTML_RESPONSE", "PVS sent an HTML page instead of JSON");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new PvsError("PVS_NOT_JSON", `PVS sent a variable answer that is not JSON (${body.length} bytes)`);
+  }
+  if (!isJsonObject(parsed)) throw new PvsError("PVS_BAD_RESPONSE", "PVS sent variables that are not a JSON object");
+  if (Array.isArray(parsed.values)) {
+    const out: JsonObject = {};
+    for (const entry of parsed.values) {
+      if (isJsonObject(entry) && typeof entry.name === "string") setOwn(out, entry.name, entry.value);
+    }
+    return out;
+  }
+  const out: JsonObject = {};
+  for (const [name, value] of Object.entries(parsed)) if (name.startsWith("/")) setOwn(out, name, value);
+  if (Object.keys(out).length === 0 && Object.keys(parsed).length > 0) throw new PvsError("PVS_BAD_RESPONSE", "PVS sent JSON that holds no variables");
+  return out;
+}
+
+/** The login request: a Basic header built from the owner password. */
+export function loginHeaders(password: string): Record<string, string> {
+  return { Authorization: "basic " + Buffer.from(`${LOCALAPI_USER}:${password}`).toString("base64") };
+}
+
+/** The session cookie from a login answer: `Set-Cookie: session=…`, else the body's `session`. */
+export function sessionFromLogin(answer: HttpAnswer): string | null {
+  for (const header of answer.setCookie) {
+    const m = /(?:^|;\s*)session=([^;\s]+)/.exec(header);
+    if (m) return m[1];
+  }
+  try {
+    const parsed: unknown = JSON.parse(answer.body);
+    if (isJsonObject(parsed) && typeof parsed.session === "string" && /^[A-Za-z0-9._~+/=-]{8,512}$/.test(parsed.session)) return parsed.session;
+  } catch {
+    // fall through: no session in the answer
+  }
+  return null;
+}
