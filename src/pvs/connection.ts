@@ -168,7 +168,8 @@ export class PvsConnection {
         const again = await this.ensureApi(signal);
         if (again !== api) return this.withApi(signal, read);
       }
-      if (++this.failures >= REDETECT_AFTER_FAILURES) this.forgetDetection();
+      // A refused password is not a firmware question: looking again would only add requests.
+      if (error.code !== "PVS_LOGIN_REFUSED" && ++this.failures >= REDETECT_AFTER_FAILURES) this.forgetDetection();
       throw error;
     }
   }
@@ -189,7 +190,8 @@ export class PvsConnection {
     } else {
       // A fixed API still wants the identity: the serial is the LocalAPI password, the build is shown.
       const found = await this.detect(signal, this.setting === "legacy" ? "legacy-first" : "vars-first").catch((err: unknown) => {
-        if (toPvsError(err).code === "PVS_ABORTED") throw err;
+        const code = toPvsError(err).code;
+        if (code === "PVS_ABORTED" || code === "PVS_CERT_MISMATCH") throw err;
         return null;
       });
       this.identity = found?.identity ?? null;
@@ -219,7 +221,8 @@ export class PvsConnection {
         if (source === "legacy") legacyAnswered = true;
       } catch (err) {
         const error = toPvsError(err);
-        if (error.code === "PVS_ABORTED") throw error;
+        // A certificate that is not the pinned one settles it: no other source is asked.
+        if (error.code === "PVS_ABORTED" || error.code === "PVS_CERT_MISMATCH") throw error;
         if (source === "legacy" && ANSWERED.has(error.code)) legacyAnswered = true;
         firstError ??= error;
       }

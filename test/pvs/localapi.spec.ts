@@ -1,0 +1,253 @@
+// The LocalAPI path end to end against the emulator over real HTTPS: detection, the shared session,
+// caches, certificate pinning, hanging variables, and the same normalized devices as the legacy API.
+import assert from "assert";
+import { PvsEmulator } from "../../src/emulator/server";
+import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
+import { PvsError } from "../../src/pvs/errors";
+import { EmulatorOptions } from "../../src/emulator/server";
+import { Device } from "../../src/model/device";
+
+const SERIAL = "ZT01234567890ABCDE";
+
+async function rejection(p: Promise<unknown>): Promise<PvsError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof PvsError, `expected a PvsError, got ${String(err)}`);
+    return err;
+  }
+  throw new Error("expected the read to fail");
+}
+
+describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
+  const emulators: PvsEmulator[] = [];
+  const connections: PvsConnection[] = [];
+  const signal = new AbortController().signal;
+
+  async function emulator(options: EmulatorOptions = {}): Promise<PvsEmulator> {
+    const e = new PvsEmulator({ inverters: 3, localApi: true, ...options });
+    await e.start();
+    emulators.push(e);
+    return e;
+  }
+  function connect(e: PvsEmulator, extra: Partial<ConnectionOptions> = {}): PvsConnection {
+    const c = new PvsConnection({ api: "auto", protocol: "http", host: "127.0.0.1", port: e.port, localApiPort: e.httpsPort, timeoutMs: 3000, spacingMs: 0, backoffBaseMs: 0, ...extra });
+    connections.push(c);
+    return c;
+  }
+  afterEach(async () => {
+    await Promise.all(connections.splice(0).map((c) => c.close()));
+    await Promise.all(emulators.splice(0).map((e) => e.stop()));
+  });
+
+  describe("detection", () => {
+    it("finds the LocalAPI on a new-firmware PVS6 from supervisor/info's BUILD", async () => {
+      const e = await emulator();
+      const c = connect(e);
+      const reading = await c.readDeviceList(signal);
+      assert.strictEqual(reading.api, "localapi");
+      assert.deepStrictEqual([c.info().api, c.info().model, c.info().build], ["localapi", "PVS6", 61846]);
+      assert.strictEqual(c.info().serial, "ZT01234567890*****", "shown masked");
+      assert.strictEqual(e.count("DeviceList"), 0, "the locked legacy list is not even tried");
+    });
+
+    it("finds the LocalAPI on a new-firmware PVS5, whose supervisor/info has no BUILD", async () => {
+      const e = await emulator({ model: "PVS5" });
+      const c = connect(e);
+      await c.readDeviceList(signal);
+      assert.deepStrictEqual([c.info().api, c.info().model, c.info().build], ["localapi", "PVS5", 5412]);
+    });
+
+    it("stays on the legacy API for old firmware", async () => {
+      const e = await emulator({ localApi: false });
+      const c = connect(e);
+      const reading = await c.readDeviceList(signal);
+      assert.strictEqual(reading.api, "legacy");
+      assert.deepStrictEqual([c.info().api, c.info().build], ["legacy", 61707]);
+      assert.strictEqual(e.count("auth:login"), 0);
+    });
+
+    it("follows a firmware update: the locked DeviceList makes it look again and read the LocalAPI in the same poll", async () => {
+      const e = await emulator({ localApi: false });
+      const c = connect(e);
+      assert.strictEqual((await c.readDeviceList(signal)).api, "legacy");
+      e.setLocalApi(true);
+      const reading = await c.readDeviceList(signal);
+      assert.strictEqual(reading.api, "localapi");
+      assert.strictEqual(c.info().build, 61846);
+      assert.strictEqual(reading.list.inverters.length, 3);
+    });
+
+    it("a fixed API setting is used as set", async () => {
+      const e = await emulator();
+      const c = connect(e, { api: "legacy" });
+      const err = await rejection(c.readDeviceList(signal));
+      assert.strictEqual(err.code, "PVS_FORBIDDEN");
+      assert.strictEqual(c.info().api, "legacy");
+    });
+  });
+
+  describe("session", () => {
+    it("logs in once for many polls and shares the session", async () => {
+      const e = await emulator();
+      const c = connect(e);
+      for (let i = 0; i < 5; i++) await c.readDeviceList(signal);
+      await c.readComm(signal);
+      assert.strictEqual(e.count("auth:login"), 1);
+    });
+
+    it("recovers from a session that expired mid-run with one new login (401 and 500)", async () => {
+      for (const status of [401, 500] as const) {
+        const e = await emulator({ expiredSessionStatus: status });
+        const c = connect(e);
+        await c.readDeviceList(signal);
+        e.expireSessions();
+        const reading = await c.readDeviceList(signal);
+        assert.strictEqual(reading.list.inverters.length, 3);
+        assert.strictEqual(e.count("auth:login"), 2, `HTTP ${status}`);
+      }
+    });
+
+    it("renews the session before its lifetime ends, without a failed request", async () => {
+      const e = await emulator({ sessionTtlS: 0.25 });
+      const c = connect(e, { renewAfterMs: 150 });
+      await c.readDeviceList(signal);
+      await new Promise((r) => setTimeout(r, 300));
+      await c.readDeviceList(signal);
+      assert.strictEqual(e.count("auth:login"), 2);
+      // Every variable read carried a live session: the renewal came before the PVS would have refused it.
+      const reads = e.requests.filter((r) => r.command === "vars" && r.authenticated !== undefined);
+      assert.ok(reads.length >= 6 && reads.every((r) => r.authenticated === true), JSON.stringify(reads.map((r) => r.authenticated)));
+    });
+
+    it("a wrong password: a clear error and no retry storm", async () => {
+      const e = await emulator();
+      const c = connect(e, { password: "WRONG" });
+      const first = await rejection(c.readDeviceList(signal));
+      assert.strictEqual(first.code, "PVS_LOGIN_REFUSED");
+      assert.match(first.message, /login refused: check the serial\/password/);
+      for (let i = 0; i < 5; i++) assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_LOGIN_REFUSED");
+      assert.strictEqual(e.count("auth:login"), 1, "the refused password is not tried again at once");
+    });
+
+    it("the password the user set is used instead of the serial", async () => {
+      const e = await emulator();
+      const c = connect(e, { password: SERIAL.slice(-5) });
+      await c.readDeviceList(signal);
+      assert.strictEqual(e.count("auth:login"), 1);
+    });
+
+    it("logs out when closed", async () => {
+      const e = await emulator();
+      const c = connect(e);
+      await c.readDeviceList(signal);
+      await c.close();
+      assert.strictEqual(e.count("auth:logout"), 1);
+    });
+  });
+
+  describe("queries", () => {
+    it("creates each cache once and then reads it by id; creates it again when the PVS forgot it", async () => {
+      const e = await emulator();
+      const c = connect(e);
+      await c.readDeviceList(signal);
+      const creates = () => e.requests.filter((r) => r.command === "vars" && /(^|&)(match|name)=/.test(r.query ?? "")).length;
+      assert.strictEqual(creates(), 3, "devices, livedata, system");
+      await c.readDeviceList(signal);
+      await c.readDeviceList(signal);
+      assert.strictEqual(creates(), 3, "later polls re-read the caches");
+      assert.strictEqual(e.count("vars"), 3 + 6);
+      e.forgetCaches();
+      const reading = await c.readDeviceList(signal);
+      assert.strictEqual(reading.list.inverters.length, 3);
+      assert.strictEqual(creates(), 6, "each forgotten cache answered 400 once and was created again");
+      assert.strictEqual(e.count("vars"), 3 + 6 + 6);
+    });
+
+    it("gives every request its own timeout: a hanging flash-wear variable is left out from then on", async () => {
+      const e = await emulator();
+      e.hangVars = ["/sys/pvs/flashwear_type_b"];
+      const c = connect(e, { localApiTimeoutMs: 300 });
+      const reading = await c.readDeviceList(signal);
+      assert.strictEqual(reading.list.supervisor?.metrics.flashwear_type_b, undefined);
+      assert.strictEqual(typeof reading.list.supervisor?.metrics.cpu_usage_pct, "number");
+      await c.readDeviceList(signal);
+    });
+
+    it("a site without storage has no storage devices and no storage summary", async () => {
+      const e = await emulator();
+      const reading = await connect(e).readDeviceList(signal);
+      assert.strictEqual(reading.storage, null);
+      assert.ok(!reading.list.devices.some((d) => d.category === "storage"));
+    });
+
+    it("reads the SunVault: ESS and transfer switch devices, state of charge and backup time", async () => {
+      const e = await emulator({ storage: true });
+      const reading = await connect(e).readDeviceList(signal);
+      const ess = reading.list.devices.find((d) => d.deviceType === "Energy Storage System") as Device;
+      assert.ok(ess, "ESS device");
+      assert.ok((ess.metrics.soc_pct as number) > 0 && (ess.metrics.soc_pct as number) <= 100, "percent, not a fraction");
+      assert.ok(reading.list.devices.some((d) => d.deviceType === "HUB+"));
+      assert.strictEqual(typeof reading.storage?.system_soc_pct, "number");
+      assert.strictEqual(typeof reading.live?.backup_time_remaining_min, "number");
+    });
+
+    it("reads the network variables into the same shape as Get_Comm", async () => {
+      for (const model of ["PVS6", "PVS5"] as const) {
+        const e = await emulator({ model });
+        const { api, payload } = await connect(e).readComm(signal);
+        assert.strictEqual(api, "localapi");
+        assert.ok(payload.interfaces.length >= 4, model);
+        assert.strictEqual(payload.system.interface, model === "PVS6" ? "wan0" : "wan");
+        assert.strictEqual(payload.primary?.connected, true);
+        assert.strictEqual(payload.primary?.kind, "ethernet");
+        assert.ok(!JSON.stringify(payload).includes("wpa"), "no Wi-Fi key");
+      }
+    });
+  });
+
+  describe("TLS", () => {
+    it("records the certificate's fingerprint and accepts it when pinned", async () => {
+      const e = await emulator();
+      const c = connect(e, { pinnedFingerprint: e.certificateFingerprint });
+      await c.readDeviceList(signal);
+      assert.strictEqual(c.info().certificate, e.certificateFingerprint);
+    });
+
+    it("refuses a different certificate than the pinned one, before any password is sent", async () => {
+      const e = await emulator();
+      const pinned = e.certificateFingerprint;
+      e.regenerateCertificate();
+      const c = connect(e, { api: "localapi", pinnedFingerprint: pinned });
+      const err = await rejection(c.readDeviceList(signal));
+      assert.strictEqual(err.code, "PVS_CERT_MISMATCH");
+      assert.match(err.message, /not the pinned one/);
+      assert.strictEqual(e.count("auth:login"), 0, "no login reached the server");
+      assert.strictEqual(e.count("vars"), 0);
+    });
+  });
+
+  it("normalizes the same site to the same devices on both APIs (serials, values, units)", async () => {
+    const now = Date.UTC(2026, 5, 21, 19, 0, 0); // midday at the emulator's longitude
+    const legacy = await emulator({ localApi: false, now: () => now, inverters: 5 });
+    const fresh = await emulator({ localApi: true, now: () => now, inverters: 5 });
+    const a = await connect(legacy).readDeviceList(signal);
+    const b = await connect(fresh).readDeviceList(signal);
+    const bySerial = (devices: Device[]) => new Map(devices.filter((d) => d.category === "meter" || d.category === "inverter").map((d) => [d.serial, d]));
+    const left = bySerial(a.list.devices);
+    const right = bySerial(b.list.devices);
+    assert.deepStrictEqual([...right.keys()].sort(), [...left.keys()].sort(), "same serials");
+    assert.strictEqual(right.size, 7);
+    for (const [serial, d] of right) {
+      const l = left.get(serial) as Device;
+      assert.strictEqual(d.deviceType, l.deviceType, serial);
+      assert.strictEqual(d.dataTime, l.dataTime, `${serial} data time`);
+      const names = Object.keys(d.metrics);
+      assert.ok(names.length >= 9, `${serial} has its measurements`);
+      for (const name of names) assert.strictEqual(d.metrics[name], l.metrics[name], `${serial} ${name}`);
+    }
+    assert.strictEqual(b.list.meters.production?.serial, a.list.meters.production?.serial);
+    assert.strictEqual(b.list.meters.consumption?.serial, a.list.meters.consumption?.serial);
+    assert.strictEqual(b.list.inverters.filter((i) => i.condition === "ok").length, 5);
+  });
+});
