@@ -14,9 +14,9 @@ function exampleFiles(dir = EXAMPLES) {
     .sort();
 }
 
-/** @returns {object[]} a full flow: tabs, their nodes, and one pvs-config on host:port */
-function buildDemoFlow({ host, port, deviceListInterval = 30 }) {
-  const flow = [{ id: DEMO_CONFIG_ID, type: "pvs-config", name: "Emulated PVS", host, port, protocol: "http", timeout: 120, minSpacing: 1 }];
+/** @returns {object[]} a full flow: tabs, their nodes, and one pvs-config on host (dl_cgi port, LocalAPI port) */
+function buildDemoFlow({ host, port, localPort = 443, deviceListInterval = 30 }) {
+  const flow = [{ id: DEMO_CONFIG_ID, type: "pvs-config", name: "Emulated PVS", host, api: "auto", port, protocol: "http", localPort, timeout: 120, minSpacing: 1 }];
   exampleFiles().forEach((file, i) => {
     const tab = `demo0tab0${String(i).padStart(6, "0")}`;
     const label = path.basename(file, ".json").replace(/^\d+ - /, "");

@@ -47,7 +47,7 @@ async function waitForEditor(url, child, timeoutMs) {
 }
 
 /**
- * @param {{userDir: string, editorPort?: number, emulatorPort?: number, inverters?: number, delayMs?: number}} options
+ * @param {{userDir: string, editorPort?: number, emulatorPort?: number, inverters?: number, delayMs?: number, localApi?: boolean}} options
  * @returns {Promise<{url: string, emulator: object, logFile: string, stop: () => Promise<void>}>}
  */
 async function startDemo(options) {
@@ -57,7 +57,13 @@ async function startDemo(options) {
   }
   const { userDir } = options;
   const { PvsEmulator } = require(path.join(root, "nodes", "emulator", "server.js"));
-  const emulator = new PvsEmulator({ port: options.emulatorPort ?? (await firstFreePort(18080)), inverters: options.inverters ?? 20, delayMs: options.delayMs ?? 1500 });
+  const emulator = new PvsEmulator({
+    port: options.emulatorPort ?? (await firstFreePort(18080)),
+    httpsPort: await firstFreePort(18443),
+    localApi: options.localApi === true,
+    inverters: options.inverters ?? 20,
+    delayMs: options.delayMs ?? 1500,
+  });
   await emulator.start();
 
   // A throw-away user directory: this package linked in (as `npm install <folder>` does) and the demo flow.
@@ -66,7 +72,7 @@ async function startDemo(options) {
   fs.rmSync(moduleLink, { recursive: true, force: true });
   fs.symlinkSync(root, moduleLink, "dir");
   fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "pvs-demo", private: true, dependencies: { [pkg.name]: `file:${root}` } }, null, 2));
-  fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(buildDemoFlow({ host: "127.0.0.1", port: emulator.port }), null, 2));
+  fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(buildDemoFlow({ host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort }), null, 2));
   fs.copyFileSync(path.join(__dirname, "demo-settings.js"), path.join(userDir, "settings.js"));
 
   const editorPort = options.editorPort ?? (await firstFreePort(1880));

@@ -6,7 +6,10 @@ const path = require("path");
 const { startDemo } = require("./demo");
 
 async function main() {
+  // `npm start -- --localapi` (or PVS_DEMO_API=localapi): the emulator runs new firmware (LocalAPI over HTTPS).
+  const localApi = process.argv.includes("--localapi") || process.env.PVS_DEMO_API === "localapi";
   const demo = await startDemo({
+    localApi,
     userDir: path.resolve(__dirname, "..", ".demo"),
     editorPort: process.env.PORT ? Number(process.env.PORT) : undefined,
     emulatorPort: process.env.PVS_EMULATOR_PORT ? Number(process.env.PVS_EMULATOR_PORT) : undefined,
@@ -17,7 +20,9 @@ async function main() {
   process.on("SIGTERM", stop);
   demo.child.on("exit", (code) => void demo.stop().then(() => process.exit(code ?? 1)));
   console.log(`
-  PVS emulator (PVS6, legacy API, ${demo.emulator.site.inverterCount} inverters): ${demo.emulator.url}/cgi-bin/dl_cgi?Command=DeviceList
+  PVS emulator (PVS6, ${localApi ? "new firmware: LocalAPI" : "legacy API"}, ${demo.emulator.site.inverterCount} inverters):
+      ${localApi ? `${demo.emulator.httpsUrl}/vars?name=/sys/info/sw_rev (self-signed certificate; password: last 5 characters of the serial)` : `${demo.emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`}
+  ${localApi ? "" : "(npm start -- --localapi runs it as a new-firmware PVS with the LocalAPI)"}
   Node-RED ${require("node-red/package.json").version} with the demo flow (one tab per example):
 
       ${demo.url}

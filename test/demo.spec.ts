@@ -10,7 +10,7 @@ const { buildDemoFlow, exampleFiles } = require("../scripts/demo-flow") as { bui
 type FlowNode = { id: string; type: string; z?: string; server?: string; wires?: string[][] };
 interface Demo {
   url: string;
-  emulator: { count(command?: string): number; port: number };
+  emulator: { count(command?: string): number; port: number; httpsPort: number };
   logFile: string;
   stop(): Promise<void>;
   get(url: string): Promise<{ status: number; body: string }>;
@@ -91,5 +91,31 @@ describe("examples", () => {
     const res = await demo.get(`${demo.url}library/examples/flows/@pvs-local/node-red-sunpower`);
     assert.strictEqual(res.status, 200);
     assert.deepStrictEqual((JSON.parse(res.body) as string[]).sort(), ["pvs-comm", "pvs-device-list", "pvs-inverter-split"]);
+  });
+});
+
+(canRunNodeRed5 ? describe : describe.skip)("npm start -- --localapi demo (new-firmware PVS)", function () {
+  this.timeout(60000);
+  let demo: Demo;
+  let userDir: string;
+
+  before(async () => {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-demo-"));
+    demo = await startDemo({ userDir, delayMs: 0, inverters: 5, localApi: true });
+  });
+  after(async () => {
+    await demo?.stop();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it("detects the new firmware and polls the LocalAPI with one login", async () => {
+    const end = Date.now() + 20000;
+    while (demo.emulator.count("vars") < 5 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(demo.emulator.count("vars") >= 5, "variables read");
+    assert.strictEqual(demo.emulator.count("auth:login"), 1);
+    assert.strictEqual(demo.emulator.count("DeviceList"), 0);
+    const log = fs.readFileSync(demo.logFile, "utf8");
+    assert.ok(!/\[error\]/.test(log), log);
+    assert.ok(!log.includes("ZT01234567890ABCDE"), "no serial in Node-RED's log");
   });
 });
