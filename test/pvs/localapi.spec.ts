@@ -240,7 +240,7 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
     assert.strictEqual(right.size, 7);
     for (const [serial, d] of right) {
       const l = left.get(serial) as Device;
-      assert.strictEqual(d.deviceType, l.deviceType, serial);
+      assert.strictEqual(d.deviceType, l.deviceType, String(serial));
       assert.strictEqual(d.dataTime, l.dataTime, `${serial} data time`);
       const names = Object.keys(d.metrics);
       assert.ok(names.length >= 9, `${serial} has its measurements`);
