@@ -38,6 +38,13 @@ export interface Device {
   metrics: { [field: string]: number | null };
 }
 
+/** What an API reports about a device; data age, staleness and condition are filled in by assess(). */
+export type ReportedDevice = Pick<Device, "serial" | "deviceType" | "model" | "state" | "dataTime" | "parent" | "properties" | "metrics">;
+
+export function newDevice(reported: ReportedDevice): Device {
+  return { ...reported, category: categoryOf(reported.deviceType), dataAgeS: null, stale: null, condition: "unknown" };
+}
+
 /** The stateless part of a device-list output: what one answer says. */
 export interface DeviceList {
   /** When the PVS produced the answer (`CURTIME`), ISO-8601 UTC. */

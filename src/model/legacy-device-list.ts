@@ -1,6 +1,6 @@
 // Legacy `Command=DeviceList` answer -> DeviceListPayload.
-import { assess, Device, DeviceList, withViews } from "./device";
-import { categoryOf, isKnownDeviceType, unknownFields } from "./device-types";
+import { assess, Device, DeviceList, newDevice, withViews } from "./device";
+import { isKnownDeviceType, unknownFields } from "./device-types";
 import { classifyLowerCase, isPropertyField, optionalString } from "./fields";
 import { PayloadError } from "./payload-error";
 import { redactDeep } from "./redact";
@@ -69,20 +69,15 @@ export function normalizeLegacyDevice(entry: JsonObject): Device {
     if ("metric" in kind) setOwn(metrics, key, kind.metric);
     else setOwn(properties, key, kind.property);
   }
-  const deviceType = optionalString(entry.DEVICE_TYPE);
   // Data age, staleness and condition need the whole answer: assess() fills them in.
-  return {
+  return newDevice({
     serial: optionalString(entry.SERIAL),
-    deviceType,
-    category: categoryOf(deviceType),
+    deviceType: optionalString(entry.DEVICE_TYPE),
     model: optionalString(entry.MODEL),
     state: optionalString(entry.STATE),
     dataTime: parsePvsTime(entry.DATATIME),
-    dataAgeS: null,
-    stale: null,
-    condition: "unknown",
     parent: optionalString(entry.PARENT),
     properties,
     metrics,
-  };
+  });
 }

@@ -3,8 +3,7 @@
 // their serial (`sn`), and their camelCase fields are renamed to the legacy names (`p3phsumKw` → `p_3phsum_kw`)
 // so that every downstream piece (site energy, checks, split, units) works unchanged. What the varserver does
 // not report (STATE, meter subtype, firmware versions of inverters) stays absent: nothing is invented.
-import { assess, Device, DeviceList, withViews } from "./device";
-import { categoryOf } from "./device-types";
+import { assess, Device, DeviceList, newDevice, withViews } from "./device";
 import { classifyLowerCase, optionalString, parseDecimal } from "./fields";
 import { emptyStorage, StorageSummary } from "./ess-status";
 import { Unknowns } from "./legacy-device-list";
@@ -227,21 +226,16 @@ function varsDevice(cls: string, known: VarsClass | null, leaves: JsonObject, un
     if ("metric" in kind) setOwn(metrics, snakeCase(field), kind.metric);
     else setOwn(properties, field, kind.property);
   }
-  const deviceType = known?.deviceType ?? cls;
-  return {
+  return newDevice({
     serial: optionalString(leaves.sn),
-    deviceType,
-    category: categoryOf(deviceType),
+    deviceType: known?.deviceType ?? cls,
     model: optionalString(leaves.prodMdlNm),
     state: null,
     dataTime: parseIsoTime(leaves.msmtEps),
-    dataAgeS: null,
-    stale: null,
-    condition: "unknown",
     parent: null,
     properties,
     metrics,
-  };
+  });
 }
 
 const INFO = "/sys/info/";
@@ -264,20 +258,7 @@ function supervisorDevice(system: JsonObject, time: string | null): Device | nul
   }
   const serial = text(INFO + "serialnum");
   const model = text(INFO + "model");
-  return {
-    serial: serial === null ? null : maskSerial(serial),
-    deviceType: "PVS",
-    category: "supervisor",
-    model: model ? `PV Supervisor ${model}` : null,
-    state: null,
-    dataTime: time,
-    dataAgeS: null,
-    stale: null,
-    condition: "unknown",
-    parent: null,
-    properties,
-    metrics,
-  };
+  return newDevice({ serial: serial === null ? null : maskSerial(serial), deviceType: "PVS", model: model ? `PV Supervisor ${model}` : null, state: null, dataTime: time, parent: null, properties, metrics });
 }
 
 /** The storage summary from the varserver's ESS devices and live data (null on a site without storage). */

@@ -228,7 +228,7 @@ export class PvsClient {
     const session = this.session;
     if (!transport || !session) throw new PvsError("PVS_BAD_CONFIG", "this PVS connection has no LocalAPI settings");
     const timeoutMs = request.timeoutMs ?? this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS;
-    if (!request.session) return parseVarsAnswer(await this.wire(transport, request.path, request.params, timeoutMs, signal));
+    if (!request.session) return parseVarsAnswer(await this.wire(transport, request.path, request.params, timeoutMs, signal), this.options.redact);
     let answer = await this.wire(transport, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
     if (isSessionExpired(answer.status)) {
       // Expired (the firmware says 401, or 500): log in again once and retry once.
@@ -239,7 +239,7 @@ export class PvsClient {
         throw new PvsError("PVS_SESSION_EXPIRED", `PVS at ${this.label} rejected a fresh LocalAPI session (HTTP ${answer.status})`, answer.status);
       }
     }
-    return parseVarsAnswer(answer);
+    return parseVarsAnswer(answer, this.options.redact);
   }
 
   /** The session cookie, logging in first when there is none or it is due for renewal. */

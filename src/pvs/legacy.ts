@@ -1,5 +1,6 @@
 // The legacy dl_cgi API: a read-only allow-list of commands and paths, and the checks every answer goes through.
 import { PvsError } from "./errors";
+import { parseJsonBody } from "./json-body";
 import { PvsRequest } from "./request";
 import { HttpAnswer } from "./transport";
 import { isJsonObject, JsonObject } from "../model/safe-object";
@@ -44,19 +45,11 @@ const FAILED_RESULTS = new Set(["error", "fail", "failed", "failure"]);
  * `secrets` are masked in any text taken from the answer.
  */
 export function parseLegacyAnswer(answer: HttpAnswer, redact: (text: string) => string = (t) => t): JsonObject {
-  const body = answer.body.trim();
   if (answer.status === 403) {
     throw new PvsError("PVS_FORBIDDEN", "PVS refused the request (HTTP 403): a temporary lock-out on older firmware, or firmware that only serves the new LocalAPI", 403);
   }
   if (answer.status >= 400) throw new PvsError("PVS_HTTP_ERROR", `PVS answered HTTP ${answer.status}`, answer.status);
-  if (body === "") throw new PvsError("PVS_NOT_JSON", "PVS sent an empty answer");
-  if (body.startsWith("<")) throw new PvsError("PVS_HTML_RESPONSE", "PVS sent an HTML page instead of JSON");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new PvsError("PVS_NOT_JSON", `PVS sent an answer that is not JSON (${body.length} bytes, starts "${redact(body.slice(0, 24))}")`);
-  }
+  const parsed = parseJsonBody(answer.body, redact);
   if (!isJsonObject(parsed)) throw new PvsError("PVS_BAD_RESPONSE", "PVS sent JSON that is not an object");
   const status = parsed.status;
   if (typeof status === "number" && status >= 400 && typeof parsed.error === "string") {

@@ -1,6 +1,7 @@
 // The new-firmware LocalAPI (varserver): read-only `/vars` queries, the owner login, and the checks every
 // answer goes through. Only reads are ever built here: `set=` and `clearcache=` cannot be expressed.
 import { PvsError } from "./errors";
+import { parseJsonBody } from "./json-body";
 import { PvsRequest } from "./request";
 import { HttpAnswer } from "./transport";
 import { isJsonObject, JsonObject, setOwn } from "../model/safe-object";
@@ -57,19 +58,11 @@ export function isSessionExpired(status: number): boolean {
  * A `/vars` answer as `{ name: value }`. Both the `fmt=obj` object and the `{"values":[…]}` list are read.
  * HTTP 400 means "no such variables" (no storage, a forgotten cache): an empty object, not an error.
  */
-export function parseVarsAnswer(answer: HttpAnswer): JsonObject {
+export function parseVarsAnswer(answer: HttpAnswer, redact?: (text: string) => string): JsonObject {
   if (answer.status === 400) return {};
   if (answer.status === 403) throw new PvsError("PVS_FORBIDDEN", "PVS refused the variable read (HTTP 403)", 403);
   if (answer.status >= 400) throw new PvsError("PVS_HTTP_ERROR", `PVS answered HTTP ${answer.status} to a variable read`, answer.status);
-  const body = answer.body.trim();
-  if (body === "") throw new PvsError("PVS_NOT_JSON", "PVS sent an empty answer");
-  if (body.startsWith("<")) throw new PvsError("PVS_HTML_RESPONSE", "PVS sent an HTML page instead of JSON");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new PvsError("PVS_NOT_JSON", `PVS sent a variable answer that is not JSON (${body.length} bytes)`);
-  }
+  const parsed = parseJsonBody(answer.body, redact);
   if (!isJsonObject(parsed)) throw new PvsError("PVS_BAD_RESPONSE", "PVS sent variables that are not a JSON object");
   if (Array.isArray(parsed.values)) {
     const out: JsonObject = {};

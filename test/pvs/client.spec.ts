@@ -4,16 +4,8 @@ import { PvsClient, ClientOptions } from "../../src/pvs/client";
 import { PvsError } from "../../src/pvs/errors";
 import { LEGACY_READ_COMMANDS, legacyCommand, legacyPath } from "../../src/pvs/legacy";
 import { PvsEmulator } from "../../src/emulator/server";
+import { rejection } from "../support/rejection";
 
-async function rejection(p: Promise<unknown>): Promise<PvsError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof PvsError, `expected a PvsError, got ${String(err)}`);
-    return err;
-  }
-  throw new Error("expected the request to fail");
-}
 
 describe("pvs/client against the emulator", () => {
   let emulator: PvsEmulator;

@@ -2,22 +2,13 @@
 // caches, certificate pinning, hanging variables, and the same normalized devices as the legacy API.
 import assert from "assert";
 import { PvsEmulator } from "../../src/emulator/server";
+import { rejection } from "../support/rejection";
 import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
-import { PvsError } from "../../src/pvs/errors";
 import { EmulatorOptions } from "../../src/emulator/server";
 import { Device } from "../../src/model/device";
 
 const SERIAL = "ZT01234567890ABCDE";
 
-async function rejection(p: Promise<unknown>): Promise<PvsError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof PvsError, `expected a PvsError, got ${String(err)}`);
-    return err;
-  }
-  throw new Error("expected the read to fail");
-}
 
 describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
   const emulators: PvsEmulator[] = [];

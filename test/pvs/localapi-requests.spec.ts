@@ -1,0 +1,58 @@
+// The LocalAPI's read-only request builder, answer parser and firmware detection, without a network.
+import assert from "assert";
+import { apiForBuild, buildFromVersion, identityFromSupervisorInfo } from "../../src/pvs/detect";
+import { PvsError } from "../../src/pvs/errors";
+import { parseVarsAnswer, sessionFromLogin, varsRequest } from "../../src/pvs/localapi";
+
+const answer = (status: number, body: string, setCookie: string[] = []) => ({ status, body, durationMs: 1, setCookie });
+const notAllowed = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof PvsError && e.code === "PVS_NOT_ALLOWED");
+
+describe("pvs/localapi requests and answers", () => {
+  it("builds only reads: names, a match or a cache id; never a write, never the Wi-Fi key", () => {
+    const r = varsRequest({ match: "/sys/devices/" }, { cache: "nrpvsdev" });
+    assert.deepStrictEqual(r.params, { fmt: "obj", match: "/sys/devices/", cache: "nrpvsdev" });
+    assert.strictEqual(r.session, true);
+    notAllowed(() => varsRequest({ names: ["/sys/info/wpa_key"] }));
+    notAllowed(() => varsRequest({ names: ["/ess/config/dcm/mode_param/control_mode"] }));
+    notAllowed(() => varsRequest({ names: ["/sys/info/model&set=/sys/telemetryws/enable=1"] }));
+    notAllowed(() => varsRequest({ match: "/" }));
+    notAllowed(() => varsRequest(null, { cache: "x;set=1" }));
+    notAllowed(() => varsRequest(null));
+  });
+
+  it("reads both answer formats, and HTTP 400 as 'no such variables'", () => {
+    assert.deepStrictEqual(parseVarsAnswer(answer(200, '{"values":[{"name":"/sys/info/model","value":"PVS6 "}],"count":1}')), { "/sys/info/model": "PVS6 " });
+    assert.deepStrictEqual(parseVarsAnswer(answer(200, '{"/sys/livedata/soc":"0.86"}')), { "/sys/livedata/soc": "0.86" });
+    assert.deepStrictEqual(parseVarsAnswer(answer(400, '{"status":400}')), {});
+    assert.strictEqual(Object.getPrototypeOf(parseVarsAnswer(answer(200, '{"__proto__":{"x":1},"/a/b":"1"}'))), Object.prototype);
+    for (const [status, body, code] of [
+      [403, "{}", "PVS_FORBIDDEN"],
+      [502, "<html/>", "PVS_HTTP_ERROR"],
+      [200, "<html/>", "PVS_HTML_RESPONSE"],
+      [200, '{"values":', "PVS_NOT_JSON"],
+      [200, '{"result":"error"}', "PVS_BAD_RESPONSE"],
+    ] as const) {
+      assert.throws(() => parseVarsAnswer(answer(status, body)), (e: unknown) => e instanceof PvsError && e.code === code, `${status} ${body}`);
+    }
+  });
+
+  it("takes the session from the cookie, else from the body", () => {
+    assert.strictEqual(sessionFromLogin(answer(200, "{}", ["session=abc123def456; Path=/; Secure; HttpOnly"])), "abc123def456");
+    assert.strictEqual(sessionFromLogin(answer(200, '{"session":"3z02Z55Qabcdef"}')), "3z02Z55Qabcdef");
+    assert.strictEqual(sessionFromLogin(answer(200, '{"session":"bad value;"}')), null);
+  });
+
+  it("reads the build from every firmware's own wording and picks the API", () => {
+    assert.strictEqual(buildFromVersion("2025.11, Build 5412"), 5412);
+    assert.strictEqual(buildFromVersion("2025.09.04.61845"), 61845);
+    assert.strictEqual(buildFromVersion("0.0.25.5412"), 5412);
+    assert.strictEqual(buildFromVersion("1.0.0"), null);
+    assert.deepStrictEqual(identityFromSupervisorInfo({ supervisor: { SWVER: "2025.06, Build 61839", MODEL: "PVS6", BUILD: 61839, SERIAL: "ZT22" } }), { model: "PVS6", build: 61839, version: "2025.06, Build 61839", serial: "ZT22" });
+    assert.strictEqual(apiForBuild("PVS6", 61839), "legacy");
+    assert.strictEqual(apiForBuild("PVS6", 61840), "localapi");
+    assert.strictEqual(apiForBuild("PVS5", 5408), "localapi");
+    assert.strictEqual(apiForBuild("PVS5", 5206), "legacy");
+    assert.strictEqual(apiForBuild(null, 61846), "localapi");
+    assert.strictEqual(apiForBuild("PVS6", null), null);
+  });
+});
