@@ -136,6 +136,13 @@ export class PvsClient {
 
   /** Cancels everything, in flight and waiting, and releases the connection. */
   close(): void {
+    this.abortAll();
+    this.transport.close();
+    this.localTransport?.close();
+  }
+
+  /** Refuses new requests and cancels those in flight or waiting; the transports stay open. */
+  private abortAll(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -146,30 +153,22 @@ export class PvsClient {
       job.controller.abort();
       this.settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
     }
-    this.transport.close();
-    this.localTransport?.close();
   }
 
-  /** Ends the LocalAPI session (one short request, errors ignored), then closes like close(). */
+  /** Ends the LocalAPI session (one short request, errors ignored) after cancelling everything, then closes. */
   async closeAndLogout(): Promise<void> {
     const cookie = this.session?.cookieHeader() ?? null;
     const transport = this.localTransport;
+    if (this.closed || !cookie || !transport) return this.close();
     this.session?.invalidate();
-    const wasClosed = this.closed;
-    this.close();
-    if (wasClosed || !cookie || !transport) return;
-    const logout = new Transport({ protocol: "https", host: this.options.host, port: this.options.localApi?.port ?? 443 }, 64 * 1024, {
-      pinned: this.options.localApi?.pinnedFingerprint ?? null,
-      onCertificate: () => undefined,
-    });
+    this.abortAll();
     try {
       this.stats.requests++;
-      await logout.get("/auth?logout", {}, 3000, undefined, cookie);
+      await transport.get("/auth?logout", {}, 3000, undefined, cookie);
     } catch {
       // The session expires by itself within minutes; closing must not wait on a PVS that does not answer.
-    } finally {
-      logout.close();
     }
+    this.close();
   }
 
   private findJob(key: string): Job | undefined {

@@ -3,7 +3,7 @@
 import { DeviceList } from "../model/device";
 import { CommPayload, normalizeComm } from "../model/legacy-comm";
 import { maskSerial, redactDeep, redactText } from "../model/redact";
-import { JsonObject } from "../model/safe-object";
+import { JsonObject, setOwn } from "../model/safe-object";
 import { normalizeVarsComm } from "../model/varserver-comm";
 import { normalizeVars, varsSecrets } from "../model/varserver";
 import { ClientOptions, PvsClient } from "./client";
@@ -314,6 +314,6 @@ export class PvsConnection {
 
 function withoutSecrets(vars: JsonObject): JsonObject {
   const out: JsonObject = {};
-  for (const [name, value] of Object.entries(vars)) if (!SECRET_NAME.test(name)) Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  for (const [name, value] of Object.entries(vars)) if (!SECRET_NAME.test(name)) setOwn(out, name, value);
   return out;
 }
