@@ -54,7 +54,6 @@ export = function (RED: NodeAPI): void {
             pinnedFingerprint: pinned,
           })
         : null;
-    node.client = node.pvs?.client ?? null;
     node.siteMemory = siteMemoryStore(node, node.label);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
 

@@ -1,7 +1,6 @@
 // What pvs-device-list and pvs-comm share: find the config node, poll on a timer and on input through the
 // shared client, send a new message per result, report failures to Catch nodes, and clean up on close.
 import { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
-import { PvsClient } from "../pvs/client";
 import { PvsConnection } from "../pvs/connection";
 import { PvsError, toPvsError } from "../pvs/errors";
 import { Poller } from "../pvs/poller";
@@ -9,10 +8,9 @@ import { numberSetting } from "./numbers";
 import { errorStatus, pollingStatus, translator, Translate } from "./status";
 import { PollingDef, PvsConfigNode } from "./types";
 
-/** What a poll may use: the PVS connection and its shared client, the config node, and the signal that ends with the node. */
+/** What a poll may use: the PVS connection, the config node, and the signal that ends with the node. */
 export interface PollContext {
   pvs: PvsConnection;
-  client: PvsClient;
   config: PvsConfigNode;
   signal: AbortSignal;
 }
@@ -64,7 +62,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     inFlight.add(controller);
     node.status(pollingStatus(t));
     try {
-      const out = await spec.produce({ pvs: config.pvs, client: config.pvs.client, config, signal: controller.signal }, base);
+      const out = await spec.produce({ pvs: config.pvs, config, signal: controller.signal }, base);
       if (closed) return done?.();
       if (out) send(out);
       node.status(spec.okStatus(out, t));

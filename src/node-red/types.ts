@@ -1,6 +1,5 @@
 // Shapes shared by the node wrappers (runtime side of the editor's `defaults`).
 import { Node, NodeDef } from "node-red";
-import { PvsClient } from "../pvs/client";
 import { PvsConnection } from "../pvs/connection";
 import { ApiSetting } from "../pvs/detect";
 import { SiteMemoryStore } from "./site-memory-store";
@@ -32,8 +31,6 @@ export interface PvsConfigCredentials {
 export interface PvsConfigNode extends Node<PvsConfigCredentials> {
   /** Null when the configuration is invalid; `configError` then says why. */
   pvs: PvsConnection | null;
-  /** The connection's shared client (null with `pvs`). */
-  client: PvsClient | null;
   configError: string | null;
   /** host:port, for messages and status (never a secret). */
   label: string;

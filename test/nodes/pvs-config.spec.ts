@@ -4,7 +4,7 @@ import { PvsEmulator } from "../../src/emulator/server";
 import { helper } from "../support/node-red";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
-type ConfigNode = { label: string; configError: string | null; client: unknown; userCount(): number; host: string };
+type ConfigNode = { label: string; configError: string | null; pvs: unknown; userCount(): number; host: string };
 
 describe("pvs-config node", () => {
   let emulator: PvsEmulator;
@@ -17,13 +17,13 @@ describe("pvs-config node", () => {
     await emulator.stop();
   });
 
-  it("loads with its settings and owns one client", async () => {
+  it("loads with its settings and owns one connection", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }], { name: "garage PVS" }));
     const cfg = helper.getNode("cfg") as unknown as ConfigNode & { name: string };
     assert.strictEqual(cfg.name, "garage PVS");
     assert.strictEqual(cfg.label, `127.0.0.1:${emulator.port}`);
     assert.strictEqual(cfg.configError, null);
-    assert.ok(cfg.client);
+    assert.ok(cfg.pvs);
     assert.strictEqual(cfg.userCount(), 1);
   });
 
@@ -38,7 +38,7 @@ describe("pvs-config node", () => {
     const cfg = helper.getNode("cfg") as unknown as ConfigNode;
     assert.match(cfg.configError as string, /port must be a number from 1 to 65535/);
     assert.match(cfg.configError as string, /timeout must be a number/);
-    assert.strictEqual(cfg.client, null);
+    assert.strictEqual(cfg.pvs, null);
   });
 
   it("cleans up what people paste as a host", () => {

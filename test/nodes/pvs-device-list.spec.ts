@@ -204,8 +204,8 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
       helper.getNode("list").receive({});
       await caught;
       emulator.setFault(null);
-      const cfg = helper.getNode("cfg") as unknown as { client: { getStats(): { nextRequestAt: number } } };
-      await until(() => Date.now() >= cfg.client.getStats().nextRequestAt, 8000, "the back-off");
+      const cfg = helper.getNode("cfg") as unknown as { pvs: { client: { getStats(): { nextRequestAt: number } } } };
+      await until(() => Date.now() >= cfg.pvs.client.getStats().nextRequestAt, 8000, "the back-off");
       const got = nextMessages<Msg>(helper.getNode("out"));
       helper.getNode("list").receive({});
       const [msg] = await got;
