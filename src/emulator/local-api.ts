@@ -60,6 +60,13 @@ export class LocalApi {
     return { status: 200, body: { status: "logged out" } };
   }
 
+  /** Sessions that have not expired or logged out: a client that leaks logins makes this grow. */
+  get openSessions(): number {
+    let n = 0;
+    for (const token of this.sessions.keys()) if (this.valid(token)) n++;
+    return n;
+  }
+
   expireSessions(): void {
     this.sessions.clear();
   }

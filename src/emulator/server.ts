@@ -157,6 +157,17 @@ export class PvsEmulator {
     this.localApi.expireSessions();
   }
 
+  /** LocalAPI sessions still open (logged in, not expired, not logged out). */
+  get openSessions(): number {
+    return this.localApi.openSessions;
+  }
+
+  /** TCP connections open on either server right now. */
+  async openConnections(): Promise<number> {
+    const count = (server: http.Server | https.Server) => new Promise<number>((resolve) => server.getConnections((_err, n) => resolve(n ?? 0)));
+    return (await count(this.server)) + (await count(this.httpsServer));
+  }
+
   /** A PVS reboot forgets every `/vars` cache. */
   forgetCaches(): void {
     this.localApi.forgetCaches();
