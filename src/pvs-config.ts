@@ -25,6 +25,7 @@ export = function (RED: NodeAPI): void {
     const localPort = numberSetting(def.localPort, DEFAULTS.localPort, 1, 65535, "LocalAPI port");
     const timeout = numberSetting(def.timeout, DEFAULTS.timeoutS, 1, 600, "timeout");
     const spacing = numberSetting(def.minSpacing, DEFAULTS.minSpacingS, 0, 3600, "minimum spacing");
+    const deviceListEvery = numberSetting(def.deviceListEvery, DEFAULTS.deviceListEveryS, 0, 24 * 3600, "DeviceList interval");
     const pinnedText = typeof def.fingerprint === "string" ? def.fingerprint.trim() : "";
     const pinned = pinnedText === "" ? null : normalizeFingerprint(pinnedText);
     const password = typeof node.credentials?.password === "string" && node.credentials.password.trim() !== "" ? node.credentials.password.trim() : null;
@@ -34,13 +35,14 @@ export = function (RED: NodeAPI): void {
       "error" in localPort ? localPort.error : null,
       "error" in timeout ? timeout.error : null,
       "error" in spacing ? spacing.error : null,
+      "error" in deviceListEvery ? deviceListEvery.error : null,
       pinnedText !== "" && pinned === null ? "the pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits)" : null,
     ].filter((p): p is string => p !== null);
 
     node.configError = problems.length ? problems.join("; ") : null;
     node.label = endpointLabel({ protocol, host: host ?? String(def.host), port: "value" in port ? port.value : DEFAULTS.port });
     node.pvs =
-      host && "value" in port && "value" in localPort && "value" in timeout && "value" in spacing && problems.length === 0
+      host && "value" in port && "value" in localPort && "value" in timeout && "value" in spacing && "value" in deviceListEvery && problems.length === 0
         ? new PvsConnection({
             api,
             protocol,
@@ -50,6 +52,7 @@ export = function (RED: NodeAPI): void {
             timeoutMs: timeout.value * 1000,
             localApiTimeoutMs: Math.min(timeout.value * 1000, LOCALAPI_TIMEOUT_MAX_MS),
             spacingMs: spacing.value * 1000,
+            heavyIntervalMs: deviceListEvery.value * 1000,
             password,
             pinnedFingerprint: pinned,
           })
@@ -92,6 +95,7 @@ export = function (RED: NodeAPI): void {
       res.json({ deployed: false });
       return;
     }
-    res.json({ deployed: true, label: found.label, configError: found.configError, ...(found.pvs ? found.pvs.info() : {}) });
+    const pvs = found.pvs;
+    res.json({ deployed: true, label: found.label, configError: found.configError, ...(pvs ? { ...pvs.info(), health: pvs.health(), budget: pvs.budget() } : {}) });
   });
 };

@@ -37,14 +37,14 @@ export = function (RED: NodeAPI): void {
 
     setupPollingNode(RED, node, def, {
       defaultTopic: "pvs/device-list",
-      async produce({ pvs, config, signal }, base) {
-        const reading = await pvs.readDeviceList(signal);
+      async produce({ pvs, config, signal, freshness }, base) {
+        const reading = await pvs.readDeviceList(signal, freshness);
         const memory = await config.siteMemory.load();
         const payload = analyzeDeviceList(reading.list, { memory, unknowns: reading.unknowns, storage: reading.storage, live: reading.live, now: Date.now(), unitSystem });
         config.siteMemory.save(memory);
         logChecks(payload.checks);
         const data = reading.api === "legacy" ? "DeviceList" : "varserver";
-        const msg: NodeMessage = { ...base, payload, pvs: sourceOf(config.label, pvs.info(), data) };
+        const msg: NodeMessage = { ...base, payload, pvs: sourceOf(config.label, pvs, data) };
         if (def.includeRaw) {
           msg.raw = redactDeep(reading.raw.main, reading.secrets);
           if (reading.raw.storage) msg.rawStorage = redactDeep(reading.raw.storage, reading.secrets);

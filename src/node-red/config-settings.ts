@@ -1,7 +1,7 @@
 // Defaults and input cleaning for pvs-config (shared with its tests).
 import { Protocol } from "../pvs/transport";
 
-export const CONFIG_DEFAULTS = { host: "172.27.153.1", port: 80, localPort: 443, protocol: "http" as Protocol, timeoutS: 120, minSpacingS: 5 };
+export const CONFIG_DEFAULTS = { host: "172.27.153.1", port: 80, localPort: 443, protocol: "http" as Protocol, timeoutS: 120, minSpacingS: 5, deviceListEveryS: 120 };
 
 /** Accepts what people paste: "http://172.27.153.1/", " pvs.local ". Returns null if it is not a host name. */
 export function cleanHost(value: unknown): string | null {

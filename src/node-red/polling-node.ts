@@ -4,8 +4,9 @@ import { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-
 import { PvsConnection } from "../pvs/connection";
 import { PvsError, toPvsError } from "../pvs/errors";
 import { Poller } from "../pvs/poller";
+import { Freshness } from "../pvs/request";
 import { numberSetting } from "./numbers";
-import { errorStatus, pollingStatus, translator, Translate } from "./status";
+import { clock, errorStatus, healthStatus, pollingStatus, translator, Translate } from "./status";
 import { PollingDef, PvsConfigNode } from "./types";
 
 /** What a poll may use: the PVS connection, the config node, and the signal that ends with the node. */
@@ -13,6 +14,8 @@ export interface PollContext {
   pvs: PvsConnection;
   config: PvsConfigNode;
   signal: AbortSignal;
+  /** Timer polls wait for a rationed request's turn; a message asking "now" may get the last answer. */
+  freshness: Freshness;
 }
 
 export interface PollingSpec {
@@ -43,12 +46,17 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
   const inFlight = new Set<AbortController>();
   let closed = false;
   let poller: Poller | null = null;
+  /** True while this node shows the PVS's circuit-breaker status (set by the config's health change). */
+  let showingHealth = false;
 
   const fail = (error: PvsError, msg: NodeMessage, done?: (err?: Error) => void) => {
-    node.status(errorStatus(t, error));
-    // With an input message, done(err) reports to Catch nodes; a timer poll reports with a message of its own.
+    const health = config?.pvs ? healthStatus(t, config.pvs.health()) : null;
+    showingHealth = health !== null;
+    node.status(health ?? errorStatus(t, error));
+    // With an input message, done(err) reports to Catch nodes; a timer poll reports with a message of its own,
+    // except while the breaker is open: the failures that opened it were reported, the PVS was not asked again.
     if (done) done(error);
-    else node.error(error, msg);
+    else if (error.code !== "PVS_CIRCUIT_OPEN") node.error(error, msg);
   };
 
   const poll = async (trigger: NodeMessageInFlow | null, send: (m: NodeMessage) => void, done?: (err?: Error) => void): Promise<void> => {
@@ -62,9 +70,10 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     inFlight.add(controller);
     node.status(pollingStatus(t));
     try {
-      const out = await spec.produce({ pvs: config.pvs, config, signal: controller.signal }, base);
+      const out = await spec.produce({ pvs: config.pvs, config, signal: controller.signal, freshness: trigger ? "reuse" : "wait" }, base);
       if (closed) return done?.();
       if (out) send(out);
+      showingHealth = false;
       node.status(spec.okStatus(out, t));
       done?.();
     } catch (err) {
@@ -82,6 +91,21 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     if (setupError.code === "PVS_BAD_CONFIG") node.error(setupError);
   }
   config?.register(node);
+  // Every node of a PVS shows when the PVS is being left alone, and when it answers again.
+  const stopHearing =
+    !setupError && config?.pvs
+      ? config.pvs.onHealth((health) => {
+          if (closed) return;
+          const status = healthStatus(t, health);
+          if (status) {
+            showingHealth = true;
+            node.status(status);
+          } else if (showingHealth && health.state === "ok") {
+            showingHealth = false;
+            node.status({ fill: "green", shape: "ring", text: `${t("status.recovered")} · ${clock()}` });
+          }
+        })
+      : null;
 
   node.on("input", (msg, send, done) => {
     poll(msg, send, done).catch((err: unknown) => done(toPvsError(err)));
@@ -94,6 +118,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
 
   node.on("close", (_removed: boolean, done: () => void) => {
     closed = true;
+    stopHearing?.();
     poller?.stop();
     for (const controller of inFlight) controller.abort();
     inFlight.clear();

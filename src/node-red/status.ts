@@ -1,6 +1,8 @@
 // Node status texts: short, named fills only, the meaning in words (never colour alone).
 import { NodeAPI, NodeStatus } from "node-red";
-import { ConnectionInfo } from "../pvs/connection";
+import { Health } from "../pvs/breaker";
+import { RequestBudget } from "../pvs/budget";
+import { ConnectionInfo, PvsConnection } from "../pvs/connection";
 import { PvsError, PvsErrorCode } from "../pvs/errors";
 
 /** Status and error texts shared by all nodes live in the pvs-config message catalog. */
@@ -35,13 +37,28 @@ const ERROR_KEYS: Record<PvsErrorCode, string> = {
   PVS_BAD_RESPONSE: "status.badResponse",
   PVS_NOT_ALLOWED: "status.notAllowed",
   PVS_BAD_INPUT: "status.badInput",
+  PVS_CIRCUIT_OPEN: "status.circuitOpen",
   PVS_ABORTED: "status.aborted",
   PVS_INTERNAL: "status.internal",
 };
 
 export function errorStatus(t: Translate, err: PvsError): NodeStatus {
+  if (err.code === "PVS_CIRCUIT_OPEN" && err.retryAt !== undefined) return retryStatus(t, err.reason ?? null, err.statusCode, err.retryAt);
   const text = t(ERROR_KEYS[err.code], { status: err.statusCode ?? "" });
   return { fill: "red", shape: "ring", text: `${text} · ${clock()}` };
+}
+
+/** "PVS unreachable, retry in 4 min · 14:05": the PVS is being left alone after failing repeatedly. */
+export function retryStatus(t: Translate, reason: PvsErrorCode | null, statusCode: number | undefined, retryAt: number, now = Date.now()): NodeStatus {
+  const what = reason ? t(ERROR_KEYS[reason], { status: statusCode ?? "" }) : t("status.circuitOpen");
+  const minutes = Math.max(1, Math.ceil((retryAt - now) / 60_000));
+  return { fill: "red", shape: "ring", text: `${what}, ${t("status.retryIn", { minutes })} · ${clock(new Date(now))}` };
+}
+
+/** The status every node of a PVS shows while its circuit breaker is open; null when it is not. */
+export function healthStatus(t: Translate, health: Health, now = Date.now()): NodeStatus | null {
+  if (health.state !== "open" || health.retryAt === null) return null;
+  return retryStatus(t, health.lastError?.code ?? null, health.lastError?.statusCode, health.retryAt, now);
 }
 
 export function pollingStatus(t: Translate): NodeStatus {
@@ -56,6 +73,8 @@ export interface MessageSource {
   build: number | null;
   /** What was read: "DeviceList", "Get_Comm" (legacy) or "varserver" (LocalAPI). */
   data: string;
+  /** The request budget: what this PVS received in the last hour, from all nodes (a metrics feed). */
+  requests: RequestBudget;
 }
 
 /** "PVS6 b61846 LocalAPI": which PVS and firmware the node talks to, and through which API. */
@@ -65,6 +84,7 @@ export function apiTag(info: Pick<ConnectionInfo, "api" | "model" | "build">): s
   return [firmware, api].filter((p) => p !== "").join(" ");
 }
 
-export function sourceOf(host: string, info: ConnectionInfo, data: string): MessageSource {
-  return { host, api: info.api, model: info.model, build: info.build, data };
+export function sourceOf(host: string, pvs: Pick<PvsConnection, "info" | "budget">, data: string): MessageSource {
+  const info = pvs.info();
+  return { host, api: info.api, model: info.model, build: info.build, data, requests: pvs.budget() };
 }

@@ -1,10 +1,13 @@
 // The per-PVS client that every node shares: one request in flight, identical requests coalesced,
-// requests spaced (a LocalAPI login counts as a request too), back-off after failures, the one LocalAPI
-// session, and cancellation when the asking node closes.
+// requests spaced (a LocalAPI login counts as a request too), the DeviceList rationed, back-off and a
+// circuit breaker after failures, the one LocalAPI session, the request budget, and cancellation when the
+// asking node closes.
+import { Breaker, DEFAULT_OPEN_AFTER, Health } from "./breaker";
+import { RequestBudget, RequestLog } from "./budget";
 import { PvsError, PvsErrorCode, toPvsError } from "./errors";
 import { parseLegacyAnswer } from "./legacy";
 import { isSessionExpired, loginHeaders, parseVarsAnswer, sessionFromLogin } from "./localapi";
-import { PvsRequest } from "./request";
+import { PvsRequest, RequestOptions } from "./request";
 import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession } from "./session";
 import { Endpoint, endpointLabel, HttpAnswer, Transport } from "./transport";
 import { JsonObject } from "../model/safe-object";
@@ -34,6 +37,10 @@ export interface ClientOptions extends Endpoint {
   /** Back-off after failures: base doubles per consecutive failure up to max. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Failures in a row after which requests fail fast until the back-off has passed (circuit breaker). */
+  openAfter?: number;
+  /** Least time between the starts of two heavy requests (the legacy DeviceList); 0 = no limit. */
+  heavyIntervalMs?: number;
   maxBodyBytes?: number;
   /** Masks secrets in text taken from an answer before it reaches an error message. */
   redact?: (text: string) => string;
@@ -49,6 +56,10 @@ export interface ClientStats {
   failures: number;
   /** Requests answered by sharing another caller's request. */
   coalesced: number;
+  /** Heavy requests answered with the previous answer, because it was asked again within the interval. */
+  reused: number;
+  /** Requests refused at once because the circuit breaker was open. */
+  refused: number;
   consecutiveFailures: number;
   lastDurationMs: number | null;
   lastErrorCode: PvsErrorCode | null;
@@ -65,8 +76,16 @@ interface Waiter {
 
 interface Job {
   request: PvsRequest;
+  urgent: boolean;
   waiters: Set<Waiter>;
   controller: AbortController;
+}
+
+/** The last heavy request of a kind: when it started, and the last answer with when its request started. */
+interface HeavyRecord {
+  startedAt: number;
+  answer: JsonObject | null;
+  answerStartedAt: number;
 }
 
 export const DEFAULT_BACKOFF_BASE_MS = 5_000;
@@ -83,7 +102,14 @@ export class PvsClient {
   private closed = false;
   /** The last login failure (refused, no password) until a session read succeeds again. */
   private authFailure: PvsError | null = null;
-  private readonly stats: ClientStats = { requests: 0, logins: 0, failures: 0, coalesced: 0, consecutiveFailures: 0, lastDurationMs: null, lastErrorCode: null, nextRequestAt: 0 };
+  private readonly stats: ClientStats = { requests: 0, logins: 0, failures: 0, coalesced: 0, reused: 0, refused: 0, consecutiveFailures: 0, lastDurationMs: null, lastErrorCode: null, nextRequestAt: 0 };
+  private readonly breaker: Breaker;
+  private readonly log = new RequestLog();
+  private readonly heavy = new Map<string, HeavyRecord>();
+  private readonly healthListeners = new Set<(health: Health) => void>();
+  /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
+  private spacedUntil = 0;
+  private lastHealthState: Health["state"] = "ok";
 
   constructor(private readonly options: ClientOptions) {
     this.label = endpointLabel(options);
@@ -98,21 +124,39 @@ export class PvsClient {
     this.session = local
       ? new LocalApiSession({ password: local.password, renewAfterMs: local.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS, refusedHoldMs: local.refusedHoldMs ?? DEFAULT_REFUSED_HOLD_MS })
       : null;
+    this.breaker = new Breaker({
+      baseMs: options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS,
+      maxMs: options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS,
+      openAfter: options.openAfter ?? DEFAULT_OPEN_AFTER,
+    });
   }
 
-  /** Sends `request` (or joins an identical one already waiting or in flight) and resolves with its JSON answer. */
-  request(request: PvsRequest, signal?: AbortSignal): Promise<JsonObject> {
+  /**
+   * Sends `request` (or joins an identical one already waiting or in flight) and resolves with its JSON
+   * answer. A heavy request asked again within its interval waits for the interval to pass, or with
+   * `freshness` "reuse" gets the last answer at once.
+   */
+  request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false }: RequestOptions = {}): Promise<JsonObject> {
     return new Promise<JsonObject>((resolve, reject) => {
       if (this.closed) return reject(new PvsError("PVS_ABORTED", "the PVS connection is closed"));
       if (signal?.aborted) return reject(new PvsError("PVS_ABORTED", "request cancelled"));
       // While a refused login is held off, say so at once instead of queueing for minutes.
       if (request.session && this.authFailure && Date.now() < this.stats.nextRequestAt) return reject(this.authFailure);
+      if (this.breaker.isOpen() && !urgent) {
+        this.stats.refused++;
+        return reject(this.breaker.openError(this.label));
+      }
+      const recent = request.heavy && freshness === "reuse" ? this.heavy.get(request.key) : undefined;
+      if (recent?.answer && Date.now() - recent.answerStartedAt < this.heavyIntervalMs()) {
+        this.stats.reused++;
+        return resolve(recent.answer);
+      }
       const waiter: Waiter = { resolve, reject, signal };
       let job = this.findJob(request.key);
       if (job) {
         this.stats.coalesced++;
       } else {
-        job = { request, waiters: new Set(), controller: new AbortController() };
+        job = { request, urgent, waiters: new Set(), controller: new AbortController() };
         this.queue.push(job);
       }
       const target = job;
@@ -127,6 +171,22 @@ export class PvsClient {
 
   getStats(): Readonly<ClientStats> {
     return { ...this.stats };
+  }
+
+  /** Whether the PVS is answering, backing off or left alone for a while (the circuit breaker). */
+  health(): Health {
+    return this.breaker.health();
+  }
+
+  /** What the PVS received in the last hour. */
+  budget(): RequestBudget {
+    return this.log.summary();
+  }
+
+  /** Hears every change of the health state (ok, backing-off, open); returns the way to stop hearing. */
+  onHealth(listener: (health: Health) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
   }
 
   /** True while a request is in flight or waiting for its turn. */
@@ -147,6 +207,7 @@ export class PvsClient {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.healthListeners.clear();
     const jobs = [...this.queue, ...(this.inFlight ? [this.inFlight] : [])];
     this.queue.length = 0;
     for (const job of jobs) {
@@ -164,7 +225,8 @@ export class PvsClient {
     this.abortAll();
     try {
       this.stats.requests++;
-      await transport.get("/auth?logout", {}, 3000, undefined, cookie);
+      const answer = await transport.get("/auth?logout", {}, 3000, undefined, cookie);
+      this.log.add("logout", answer.durationMs, answer.status < 400);
     } catch {
       // The session expires by itself within minutes; closing must not wait on a PVS that does not answer.
     }
@@ -186,9 +248,29 @@ export class PvsClient {
     else job.controller.abort();
   }
 
+  private heavyIntervalMs(): number {
+    return this.options.heavyIntervalMs ?? 0;
+  }
+
+  /** When a job may start: a heavy one not before its interval since the last one of its kind. */
+  private notBefore(job: Job): number {
+    if (!job.request.heavy) return 0;
+    const last = this.heavy.get(job.request.key);
+    return last ? last.startedAt + this.heavyIntervalMs() : 0;
+  }
+
   private pump(): void {
     if (this.closed || this.inFlight || this.timer || this.queue.length === 0) return;
-    const wait = this.stats.nextRequestAt - Date.now();
+    const now = Date.now();
+    // The first job whose turn has come (spacing, back-off, and for a heavy job its interval); the others wait.
+    let next = -1;
+    let earliest = Infinity;
+    this.queue.forEach((job, i) => {
+      const at = Math.max(this.notBefore(job), job.urgent ? this.spacedUntil : this.stats.nextRequestAt);
+      if (next < 0 && at <= now) next = i;
+      earliest = Math.min(earliest, at);
+    });
+    const wait = next >= 0 ? 0 : earliest - now;
     if (wait > 0) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -196,7 +278,7 @@ export class PvsClient {
       }, wait);
       return;
     }
-    const job = this.queue.shift() as Job;
+    const [job] = this.queue.splice(next, 1);
     this.inFlight = job;
     void this.execute(job);
   }
@@ -204,6 +286,9 @@ export class PvsClient {
   private async execute(job: Job): Promise<void> {
     const { request } = job;
     let outcome: JsonObject | PvsError;
+    const startedAt = Date.now();
+    const previous = this.heavy.get(request.key);
+    if (request.heavy) this.heavy.set(request.key, { startedAt, answer: previous?.answer ?? null, answerStartedAt: previous?.answerStartedAt ?? 0 });
     this.stats.requests++;
     try {
       outcome = await this.perform(request, job.controller.signal);
@@ -213,26 +298,37 @@ export class PvsClient {
     this.inFlight = null;
     if (outcome instanceof PvsError && (outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD")) this.authFailure = outcome;
     else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
+    if (request.heavy && !(outcome instanceof PvsError)) this.heavy.set(request.key, { startedAt, answer: outcome, answerStartedAt: startedAt });
     this.recordOutcome(outcome);
     this.settle(job, outcome);
+    // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
+    if (this.breaker.isOpen()) this.refuseQueue();
     this.pump();
+  }
+
+  private refuseQueue(): void {
+    const jobs = this.queue.splice(0);
+    for (const job of jobs) {
+      this.stats.refused++;
+      this.settle(job, this.breaker.openError(this.label));
+    }
   }
 
   private async perform(request: PvsRequest, signal: AbortSignal): Promise<JsonObject> {
     if (request.kind === "dl_cgi") {
-      const answer = await this.wire(this.transport, request.path, request.params, request.timeoutMs ?? this.options.timeoutMs, signal);
+      const answer = await this.wire(this.transport, request.label, request.path, request.params, request.timeoutMs ?? this.options.timeoutMs, signal);
       return parseLegacyAnswer(answer, this.options.redact);
     }
     const transport = this.localTransport;
     const session = this.session;
     if (!transport || !session) throw new PvsError("PVS_BAD_CONFIG", "this PVS connection has no LocalAPI settings");
     const timeoutMs = request.timeoutMs ?? this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS;
-    if (!request.session) return parseVarsAnswer(await this.wire(transport, request.path, request.params, timeoutMs, signal), this.options.redact);
-    let answer = await this.wire(transport, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
+    if (!request.session) return parseVarsAnswer(await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal), this.options.redact);
+    let answer = await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
     if (isSessionExpired(answer.status)) {
       // Expired (the firmware says 401, or 500): log in again once and retry once.
       session.invalidate();
-      answer = await this.wire(transport, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
+      answer = await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
       if (isSessionExpired(answer.status)) {
         session.invalidate();
         throw new PvsError("PVS_SESSION_EXPIRED", `PVS at ${this.label} rejected a fresh LocalAPI session (HTTP ${answer.status})`, answer.status);
@@ -248,7 +344,7 @@ export class PvsClient {
     const password = session.passwordForLogin();
     this.stats.logins++;
     session.logins++;
-    const answer = await this.wire(transport, "/auth?login", {}, this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS, signal, loginHeaders(password));
+    const answer = await this.wire(transport, "login", "/auth?login", {}, this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS, signal, loginHeaders(password));
     if (answer.status === 401 || answer.status === 403) {
       session.refusedLogin(password);
       throw new PvsError("PVS_LOGIN_REFUSED", "login refused: check the serial/password", answer.status);
@@ -261,21 +357,27 @@ export class PvsClient {
   }
 
   /** One HTTP exchange, spaced from the previous one like every request to this PVS. */
-  private async wire(transport: Transport, path: string, params: Record<string, string>, timeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<HttpAnswer> {
+  private async wire(transport: Transport, kind: string, path: string, params: Record<string, string>, timeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<HttpAnswer> {
     await this.turn(signal);
     this.stats.requests++;
+    const started = Date.now();
     try {
       const answer = await transport.get(path, params, timeoutMs, signal, headers);
       this.stats.lastDurationMs = answer.durationMs;
+      this.log.add(kind, answer.durationMs, answer.status < 400);
       return answer;
+    } catch (err) {
+      if (toPvsError(err).code !== "PVS_ABORTED") this.log.add(kind, Date.now() - started, false);
+      throw err;
     } finally {
-      this.stats.nextRequestAt = Date.now() + this.options.spacingMs;
+      this.spacedUntil = Date.now() + this.options.spacingMs;
+      this.stats.nextRequestAt = this.spacedUntil;
     }
   }
 
   /** Waits out the spacing between two exchanges of one job (a login and its read). */
   private turn(signal: AbortSignal): Promise<void> {
-    const wait = this.stats.nextRequestAt - Date.now();
+    const wait = this.spacedUntil - Date.now();
     if (wait <= 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
@@ -297,17 +399,28 @@ export class PvsClient {
       this.stats.failures++;
       this.stats.consecutiveFailures++;
       this.stats.lastErrorCode = outcome.code;
-      const base = this.options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
-      const max = this.options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
-      // A refused password will not start working by itself: wait the longest before the next try.
-      const backoff = outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD" ? max : Math.min(max, base * 2 ** (this.stats.consecutiveFailures - 1));
-      // Jitter keeps several Node-RED instances from retrying a recovering PVS in lock-step.
-      gap = Math.max(gap, Math.round(backoff * (0.9 + Math.random() * 0.2)));
+      gap = Math.max(gap, this.breaker.failure(outcome));
     } else if (!(outcome instanceof PvsError)) {
       this.stats.consecutiveFailures = 0;
       this.stats.lastErrorCode = null;
+      this.breaker.success();
     }
     this.stats.nextRequestAt = Date.now() + gap;
+    this.spacedUntil = Date.now() + this.options.spacingMs;
+    this.announceHealth();
+  }
+
+  private announceHealth(): void {
+    const health = this.breaker.health();
+    if (health.state === this.lastHealthState) return;
+    this.lastHealthState = health.state;
+    for (const listener of [...this.healthListeners]) {
+      try {
+        listener(health);
+      } catch {
+        // A listener's fault must not stop the client.
+      }
+    }
   }
 
   private settle(job: Job, outcome: JsonObject | PvsError): void {

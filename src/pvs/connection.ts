@@ -6,11 +6,14 @@ import { maskSerial, redactDeep, redactText } from "../model/redact";
 import { JsonObject, setOwn } from "../model/safe-object";
 import { normalizeVarsComm } from "../model/varserver-comm";
 import { normalizeVars, varsSecrets } from "../model/varserver";
+import { Health } from "./breaker";
+import { RequestBudget } from "./budget";
 import { ClientOptions, PvsClient } from "./client";
 import { ApiKind, apiForBuild, ApiSetting, buildFromVersion, Identity, identityFromSupervisorInfo, identityFromVars } from "./detect";
 import { PvsError, toPvsError } from "./errors";
 import { legacyCommand, legacyPath } from "./legacy";
 import { PUBLIC_VARS, VarsSelection, varsRequest } from "./localapi";
+import { Freshness } from "./request";
 import { DeviceListReading, readLegacyDeviceList } from "./read-device-list";
 
 export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "redact"> {
@@ -127,8 +130,24 @@ export class PvsConnection {
     return redactText(text, this.secrets());
   }
 
-  async readDeviceList(signal: AbortSignal): Promise<DeviceListReading> {
-    return this.withApi(signal, (api) => (api === "legacy" ? this.legacyDeviceList(signal) : this.varsDeviceList(signal)));
+  health(): Health {
+    return this.client.health();
+  }
+
+  budget(): RequestBudget {
+    return this.client.budget();
+  }
+
+  onHealth(listener: (health: Health) => void): () => void {
+    return this.client.onHealth(listener);
+  }
+
+  /**
+   * The device list. On the legacy API, a DeviceList asked for again within the PVS's DeviceList interval
+   * waits for it to pass ("wait"), or gets the last answer at once ("reuse").
+   */
+  async readDeviceList(signal: AbortSignal, freshness: Freshness = "wait"): Promise<DeviceListReading> {
+    return this.withApi(signal, (api) => (api === "legacy" ? this.legacyDeviceList(signal, freshness) : this.varsDeviceList(signal)));
   }
 
   async readComm(signal: AbortSignal): Promise<CommReading> {
@@ -159,13 +178,14 @@ export class PvsConnection {
       return result;
     } catch (err) {
       const error = toPvsError(err);
-      if (error.code === "PVS_ABORTED") throw error;
+      // Not asked (cancelled, or the breaker is open): nothing new was learnt about the PVS.
+      if (error.code === "PVS_ABORTED" || error.code === "PVS_CIRCUIT_OPEN") throw error;
       // A legacy 403 may mean the firmware was updated to the LocalAPI: look again now, and read through
       // the new API in the same poll. On old firmware it stays a lock-out and backs off as usual.
       if (this.setting === "auto" && api === "legacy" && error.code === "PVS_FORBIDDEN" && Date.now() - this.forbiddenRedetectAt >= FORBIDDEN_REDETECT_MS) {
         this.forbiddenRedetectAt = Date.now();
         this.forgetDetection();
-        const again = await this.ensureApi(signal);
+        const again = await this.ensureApi(signal, true);
         if (again !== api) return this.withApi(signal, read);
       }
       // A refused password is not a firmware question: looking again would only add requests.
@@ -181,10 +201,11 @@ export class PvsConnection {
     this.caches.clear();
   }
 
-  private async ensureApi(signal: AbortSignal): Promise<ApiKind> {
+  /** The API to read through, detected first when unknown; `urgent` lets detection past a back-off (see RequestOptions). */
+  private async ensureApi(signal: AbortSignal, urgent = false): Promise<ApiKind> {
     if (this.api) return this.api;
     if (this.setting === "auto") {
-      const found = await this.detect(signal, "legacy-first");
+      const found = await this.detect(signal, "legacy-first", urgent);
       this.identity = found.identity;
       this.api = (found.identity && apiForBuild(found.identity.model, found.identity.build)) ?? found.source;
     } else {
@@ -206,10 +227,10 @@ export class PvsConnection {
    * says nothing useful, and that has no LocalAPI, is an old legacy unit (identity unknown). Rejects with
    * the first error when nothing answered at all.
    */
-  private async detect(signal: AbortSignal, order: "legacy-first" | "vars-first"): Promise<{ identity: Identity | null; source: ApiKind }> {
+  private async detect(signal: AbortSignal, order: "legacy-first" | "vars-first", urgent = false): Promise<{ identity: Identity | null; source: ApiKind }> {
     const sources: Array<[ApiKind, () => Promise<Identity | null>]> = [
-      ["legacy", async () => identityFromSupervisorInfo(await this.client.request(SUPERVISOR_INFO, signal))],
-      ["localapi", async () => identityFromVars(await this.client.request(varsRequest({ names: PUBLIC_VARS }, { session: false }), signal))],
+      ["legacy", async () => identityFromSupervisorInfo(await this.client.request(SUPERVISOR_INFO, signal, { urgent }))],
+      ["localapi", async () => identityFromVars(await this.client.request(varsRequest({ names: PUBLIC_VARS }, { session: false }), signal, { urgent }))],
     ];
     if (order === "vars-first") sources.reverse();
     let firstError: PvsError | null = null;
@@ -231,8 +252,8 @@ export class PvsConnection {
     throw firstError ?? new PvsError("PVS_BAD_RESPONSE", "the PVS did not say which firmware it runs");
   }
 
-  private async legacyDeviceList(signal: AbortSignal): Promise<DeviceListReading> {
-    const reading = await readLegacyDeviceList(this.client, signal);
+  private async legacyDeviceList(signal: AbortSignal, freshness: Freshness): Promise<DeviceListReading> {
+    const reading = await readLegacyDeviceList(this.client, signal, freshness);
     this.noteBuild(buildFromVersion(typeof reading.list.supervisor?.properties.SWVER === "string" ? reading.list.supervisor.properties.SWVER : null));
     return reading;
   }

@@ -18,6 +18,7 @@ export type PvsErrorCode =
   | "PVS_BAD_RESPONSE" // JSON, but not the shape the command answers with
   | "PVS_NOT_ALLOWED" // a command or path outside the read-only allow-list
   | "PVS_BAD_INPUT" // an input message this node cannot use
+  | "PVS_CIRCUIT_OPEN" // failed several times in a row: not asked again until the back-off has passed
   | "PVS_ABORTED" // the request was cancelled because its node closed
   | "PVS_INTERNAL"; // a fault in this package; the message says what
 
@@ -25,6 +26,9 @@ export class PvsError extends Error {
   readonly code: PvsErrorCode;
   /** HTTP status, when the PVS answered with one. */
   readonly statusCode?: number;
+  /** PVS_CIRCUIT_OPEN: when the PVS will be asked again (epoch ms), and the failure that opened it. */
+  retryAt?: number;
+  reason?: PvsErrorCode;
 
   constructor(code: PvsErrorCode, message: string, statusCode?: number) {
     super(message);

@@ -29,13 +29,14 @@ export function legacyCommand(command: string, params: Record<string, string> = 
     query[name] = String(value);
   }
   const key = "GET " + DL_CGI + "?" + new URLSearchParams(query).toString();
-  return { key, kind: "dl_cgi", path: DL_CGI, params: query };
+  // DeviceList makes the PVS walk every device (10 s to over a minute): the one request worth rationing.
+  return { key, kind: "dl_cgi", path: DL_CGI, params: query, label: command, ...(command === "DeviceList" ? { heavy: true } : {}) };
 }
 
 export function legacyPath(path: string): PvsRequest {
   if (!(LEGACY_READ_PATHS as readonly string[]).includes(path)) throw new PvsError("PVS_NOT_ALLOWED", `"${path}" is not a read-only PVS path`);
   const full = `${DL_CGI}/${path}`;
-  return { key: "GET " + full, kind: "dl_cgi", path: full, params: {} };
+  return { key: "GET " + full, kind: "dl_cgi", path: full, params: {}, label: path };
 }
 
 const FAILED_RESULTS = new Set(["error", "fail", "failed", "failure"]);

@@ -46,12 +46,15 @@ export function varsRequest(selection: VarsSelection | null, options: { cache?: 
   if (!params.name && !params.match && !params.cache) throw new PvsError("PVS_NOT_ALLOWED", "a /vars read needs names, a match or a cache id");
   const session = options.session !== false;
   const key = `VARS${session ? "" : " public"} ?` + new URLSearchParams(params).toString();
-  return { key, kind: "vars", path: "/vars", params, session, timeoutMs: options.timeoutMs };
+  return { key, kind: "vars", path: "/vars", params, session, timeoutMs: options.timeoutMs, label: "vars" };
 }
 
-/** Statuses with which the firmware says the session is gone: re-login once and retry. */
+/**
+ * Statuses with which the firmware says the session is gone: re-login once and retry. On new firmware a
+ * 403 to a session read is a session problem too (never the old firmware's lock-out).
+ */
 export function isSessionExpired(status: number): boolean {
-  return status === 401 || status === 500;
+  return status === 401 || status === 403 || status === 500;
 }
 
 /**

@@ -12,4 +12,24 @@ export interface PvsRequest {
   timeoutMs?: number;
   /** A LocalAPI read that needs the owner session (public variables do not). */
   session?: boolean;
+  /** A request that costs the PVS dearly (the legacy DeviceList): asked at most once per the client's heavy interval. */
+  heavy?: boolean;
+  /** What the request budget counts it as: "DeviceList", "supervisor/info", "vars"… */
+  label: string;
+}
+
+/** How a heavy request asked again within its interval is served. */
+export type Freshness =
+  /** Wait for the interval to pass, then ask (timer polls: every answer is new). */
+  | "wait"
+  /** Take the answer of the last one at once (a user's "poll now" within the interval). */
+  | "reuse";
+
+export interface RequestOptions {
+  freshness?: Freshness;
+  /**
+   * Sent after the spacing even while backing off or with the breaker open: the one look at the firmware
+   * after a legacy 403, which may mean the PVS was updated to the LocalAPI (rate-limited by the caller).
+   */
+  urgent?: boolean;
 }

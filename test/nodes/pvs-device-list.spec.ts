@@ -45,7 +45,12 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     const p = msg.payload;
     assert.strictEqual(msg.topic, "pvs/device-list");
     assert.strictEqual(msg.keep, "me", "other input properties are carried");
-    assert.deepStrictEqual(msg.pvs, { host: `127.0.0.1:${emulator.port}`, api: "legacy", model: "PVS6", build: 61707, data: "DeviceList" });
+    const { requests, ...source } = msg.pvs as Record<string, unknown> & { requests: { requests: number; byKind: Record<string, number>; failed: number } };
+    assert.deepStrictEqual(source, { host: `127.0.0.1:${emulator.port}`, api: "legacy", model: "PVS6", build: 61707, data: "DeviceList" });
+    // The request budget: what the PVS received in the last hour, counted by the client itself.
+    assert.deepStrictEqual(requests.byKind, { "supervisor/info": 1, DeviceList: 1 });
+    assert.strictEqual(requests.requests, emulator.count());
+    assert.strictEqual(requests.failed, 0);
     assert.strictEqual(msg.raw, undefined, "raw only on request");
     assert.match(p.time as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
     assert.strictEqual(p.devices.length, 6);

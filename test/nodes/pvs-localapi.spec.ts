@@ -39,7 +39,9 @@ describe("nodes on the LocalAPI (real Node-RED runtime, emulator over HTTPS)", f
       await until(() => emulator.count("vars") >= 3 * (i + 1), 4000, `poll ${i + 1}`);
     }
     const [msg] = await got;
-    assert.deepStrictEqual(msg.pvs, { host: `127.0.0.1:${emulator.port}`, api: "localapi", model: "PVS6", build: 61846, data: "varserver" });
+    const { requests, ...source } = msg.pvs as Record<string, unknown> & { requests: { byKind: Record<string, number> } };
+    assert.deepStrictEqual(source, { host: `127.0.0.1:${emulator.port}`, api: "localapi", model: "PVS6", build: 61846, data: "varserver" });
+    assert.deepStrictEqual(requests.byKind, { "supervisor/info": 1, login: 1, vars: 3 }, "the first poll: detection, one login, three cache creations");
     const p = msg.payload;
     assert.strictEqual(p.inverters.length, 4);
     assert.strictEqual(p.supervisor?.serial, "ZT01234567890*****");

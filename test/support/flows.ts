@@ -17,7 +17,8 @@ export function testFlow(target: number | { port: number; httpsPort: number }, n
   const localPort = typeof target === "number" ? undefined : target.httpsPort;
   return [
     { id: "tab", type: "tab", label: "test" },
-    { id: "cfg", type: "pvs-config", host: "127.0.0.1", port, localPort, protocol: "http", timeout: 5, minSpacing: 0, ...config },
+    // No DeviceList rationing unless a test asks for it: most tests poll several times in a row.
+    { id: "cfg", type: "pvs-config", host: "127.0.0.1", port, localPort, protocol: "http", timeout: 5, minSpacing: 0, deviceListEvery: 0, ...config },
     ...nodes.map((n) => ({ z: "tab", x: 100, y: 100, wires: [["out"]], ...n })),
     { id: "out", type: "helper", z: "tab", x: 300, y: 100 },
     // Node-RED 4+ treats a node without x/y as a config node, so flow nodes carry coordinates.

@@ -1,0 +1,88 @@
+// How hard a PVS is asked after it failed: exponential back-off with jitter after every failure, and a
+// circuit breaker that, after a few failures in a row, stops asking at all until the back-off has passed
+// and then lets one request through as a probe. Shared by every node that uses the PVS.
+import { PvsError, PvsErrorCode } from "./errors";
+
+export interface BreakerOptions {
+  /** Back-off after the first failure; doubles per failure in a row, up to `maxMs`. */
+  baseMs: number;
+  maxMs: number;
+  /** Failures in a row after which requests fail fast until the back-off has passed. */
+  openAfter: number;
+  /** For tests: [0, 1). */
+  random?: () => number;
+}
+
+/** What nodes show and the editor reads: the PVS's health as this package sees it. */
+export interface Health {
+  /** ok; backing-off (failed, the next request waits); open (failed repeatedly, requests fail fast). */
+  state: "ok" | "backing-off" | "open";
+  failuresInARow: number;
+  /** Epoch ms before which no request is sent; null when there is no wait. */
+  retryAt: number | null;
+  lastError: { code: PvsErrorCode; message: string; statusCode?: number } | null;
+}
+
+export const DEFAULT_OPEN_AFTER = 3;
+
+/** A refused password or a changed certificate will not mend by itself: the longest wait at once. */
+const HOPELESS = new Set<PvsErrorCode>(["PVS_LOGIN_REFUSED", "PVS_NO_PASSWORD", "PVS_CERT_MISMATCH"]);
+/** Old firmware's 403 lock-outs last minutes to hours: start the back-off at a minute, not seconds. */
+const LOCKOUT_BASE_MS = 60_000;
+
+export class Breaker {
+  private failures = 0;
+  private retryAt = 0;
+  private lastError: PvsError | null = null;
+
+  constructor(private readonly options: BreakerOptions) {}
+
+  /** Records a failed request; returns how long the PVS is left alone before the next one. */
+  failure(error: PvsError, now = Date.now()): number {
+    this.failures++;
+    this.lastError = error;
+    const { baseMs, maxMs } = this.options;
+    const base = error.code === "PVS_FORBIDDEN" ? Math.max(baseMs, Math.min(maxMs, LOCKOUT_BASE_MS)) : baseMs;
+    const backoff = HOPELESS.has(error.code) ? maxMs : Math.min(maxMs, base * 2 ** Math.min(this.failures - 1, 30));
+    // Jitter (±10 %) keeps several Node-RED instances from retrying a recovering PVS in lock-step.
+    const wait = Math.round(backoff * (0.9 + (this.options.random ?? Math.random)() * 0.2));
+    this.retryAt = now + wait;
+    return wait;
+  }
+
+  success(): void {
+    this.failures = 0;
+    this.retryAt = 0;
+    this.lastError = null;
+  }
+
+  /** True while requests must fail fast: failed `openAfter` times in a row and the back-off has not passed. */
+  isOpen(now = Date.now()): boolean {
+    return this.failures >= this.options.openAfter && now < this.retryAt;
+  }
+
+  /** The error a request gets while the breaker is open. */
+  openError(label: string, now = Date.now()): PvsError {
+    const last = this.lastError;
+    const minutes = Math.max(1, Math.ceil((this.retryAt - now) / 60_000));
+    const error = new PvsError(
+      "PVS_CIRCUIT_OPEN",
+      `not asking the PVS at ${label} for ${minutes} min after ${this.failures} failures in a row${last ? ` (last: ${last.message})` : ""}`,
+      last?.statusCode,
+    );
+    error.retryAt = this.retryAt;
+    if (last) error.reason = last.code;
+    return error;
+  }
+
+  health(now = Date.now()): Health {
+    const last = this.lastError;
+    const waiting = this.failures > 0 && now < this.retryAt;
+    return {
+      state: this.failures === 0 ? "ok" : this.isOpen(now) ? "open" : "backing-off",
+      failuresInARow: this.failures,
+      retryAt: waiting ? this.retryAt : null,
+      lastError: last ? { code: last.code, message: last.message, ...(last.statusCode !== undefined ? { statusCode: last.statusCode } : {}) } : null,
+    };
+  }
+}
