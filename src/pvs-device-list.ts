@@ -25,13 +25,15 @@ export = function (RED: NodeAPI): void {
     const unitSystem: UnitSystem = def.units === "si" ? "si" : "pvs";
     const logged = new Set<string>();
 
-    // A finding is logged once, not on every poll; it stays in payload.checks while it holds.
-    const logChecks = (checks: Check[]) => {
+    // A finding is logged once, not on every poll; it stays in payload.checks while it holds. Errors (part of
+    // the answer unusable) also reach Catch nodes, with the check's code, while the rest of the reading goes out.
+    const logChecks = (checks: Check[], msg: NodeMessage) => {
       for (const check of checks) {
-        if (check.level !== "warning" || logged.has(check.key)) continue;
+        if (check.level === "info" || logged.has(check.key)) continue;
         if (logged.size >= MAX_REMEMBERED_CHECKS) logged.clear();
         logged.add(check.key);
-        node.warn(check.message);
+        if (check.level === "warning") node.warn(check.message);
+        else node.error(Object.assign(new Error(check.message), { code: check.code }), { ...msg });
       }
     };
 
@@ -42,7 +44,7 @@ export = function (RED: NodeAPI): void {
         const memory = await config.siteMemory.load();
         const payload = analyzeDeviceList(reading.list, { memory, unknowns: reading.unknowns, storage: reading.storage, live: reading.live, now: Date.now(), unitSystem });
         config.siteMemory.save(memory);
-        logChecks(payload.checks);
+        logChecks(payload.checks, base);
         const data = reading.api === "legacy" ? "DeviceList" : "varserver";
         const msg: NodeMessage = { ...base, payload, pvs: sourceOf(config.label, pvs, data) };
         if (def.includeRaw) {
@@ -60,8 +62,11 @@ export = function (RED: NodeAPI): void {
         const count = inv.missing > 0 ? t("status.invertersOf", { count: inv.reporting, known: inv.known }) : t("status.inverters", { count: inv.reporting });
         const power = kw === undefined ? t("status.noPower") : `${kw.toFixed(2)} kW`;
         const fault = inv.fault > 0 ? ` · ${t("status.faults", { count: inv.fault })}` : "";
+        // Part of the answer was unusable as sent: say so where the user looks first.
+        const anomalies = payload.checks.filter((c) => c.level === "error").map((c) => ` · ${t(c.code === "DUPLICATE_SERIAL" ? "status.duplicateSerial" : "status.noSerial")}`);
         const tag = apiTag(msg?.pvs as MessageSource);
-        return { fill: inv.fault > 0 ? "yellow" : "green", shape: "dot", text: `${count} · ${power}${fault}${tag ? ` · ${tag}` : ""} · ${clock()}` };
+        const fill = inv.fault > 0 || anomalies.length > 0 ? "yellow" : "green";
+        return { fill, shape: "dot", text: `${count} · ${power}${fault}${anomalies.join("")}${tag ? ` · ${tag}` : ""} · ${clock()}` };
       },
     });
   }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // pvs-emulator: a PVS6/PVS5 on this machine (legacy dl_cgi API, or the new firmware's LocalAPI), for trying
 // flows without hardware.
+import { Fault, FAULT_SPECS, parseFault } from "./faults";
 import { EmulatorOptions, PvsEmulator } from "./server";
 
 const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude -117]
                     [--model PVS6|PVS5] [--firmware 2024|2019] [--ct net|gross|none] [--declared SUBTYPE]
                     [--storage] [--night frozen|no-data|absent]
                     [--localapi] [--https-port 18443] [--session-ttl 300]
+                    [--fault SPEC] [--fault-on COMMAND,...]
 
   --port       TCP port to listen on (0 = any free port)
   --host       address to listen on (default 127.0.0.1, this machine only)
@@ -21,7 +23,10 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
   --night      inverters at night: frozen (error, data frozen at sunset), no-data (error, no data) or absent
   --localapi   new firmware: LocalAPI (/auth, /vars) served, legacy DeviceList answers 403
   --https-port HTTPS port, same paths as HTTP with a self-signed certificate (default 18443, 0 = any free port)
-  --session-ttl LocalAPI session lifetime in seconds from login (default 300)`;
+  --session-ttl LocalAPI session lifetime in seconds from login (default 300)
+  --fault      misbehave like a struggling PVS; SPEC is one of:
+${FAULT_SPECS.map(([spec, what]) => `                 ${spec.padEnd(18)} ${what}`).join("\n")}
+  --fault-on   only for these requests: DeviceList, Get_Comm, supervisor/info, vars, auth:login… (default: all)`;
 
 const DEFAULT_HTTPS_PORT = 18443;
 
@@ -36,10 +41,13 @@ export interface CliOptions extends Required<Pick<EmulatorOptions, "port" | "hos
   /** Unset: DEFAULT_HTTPS_PORT. */
   httpsPort?: number;
   sessionTtlS?: number;
+  fault?: Fault;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
   const opts: CliOptions = { port: 18080, host: "127.0.0.1", inverters: 12, delayMs: 0, longitude: -117 };
+  let faultSpec: string | null = null;
+  let faultOn: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === "--help" || flag === "-h") throw new Error(USAGE);
@@ -73,7 +81,16 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (flag === "--night") opts.night = oneOf(["frozen", "no-data", "absent"] as const);
     else if (flag === "--https-port") opts.httpsPort = needNumber(0, 65535);
     else if (flag === "--session-ttl") opts.sessionTtlS = needNumber(1, 86_400);
+    else if (flag === "--fault") faultSpec = value ?? "";
+    else if (flag === "--fault-on") faultOn = (value ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
     else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
+  }
+  if (faultSpec !== null) {
+    try {
+      opts.fault = parseFault(faultSpec, faultOn);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n\n${USAGE}`);
+    }
   }
   return opts;
 }
@@ -84,7 +101,8 @@ export function startupLine(opts: CliOptions, url: string, httpsUrl: string): st
   const where = opts.localApi
     ? `listening on ${url} and ${httpsUrl}; log in at ${httpsUrl}/auth?login as ssm_owner (password: last 5 characters of the serial), then read ${httpsUrl}/vars?match=/sys/livedata`
     : `listening on ${url}/cgi-bin/dl_cgi?Command=DeviceList (HTTPS on ${httpsUrl})`;
-  return `PVS emulator (${what}) ${where}`;
+  const fault = opts.fault ? `; fault: ${opts.fault.kind}${opts.fault.commands ? ` on ${opts.fault.commands.join(", ")}` : ""}` : "";
+  return `PVS emulator (${what}) ${where}${fault}`;
 }
 
 async function main(): Promise<void> {
@@ -95,7 +113,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const emulator = new PvsEmulator({ ...opts, httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT });
+  const { fault, ...settings } = opts;
+  const emulator = new PvsEmulator({ ...settings, httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT });
+  if (fault) emulator.setFault(fault);
   await emulator.start();
   process.stdout.write(`${startupLine(opts, emulator.url, emulator.httpsUrl)}\n`);
   const stop = () => {

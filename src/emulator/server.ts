@@ -3,6 +3,7 @@
 import http from "http";
 import https from "https";
 import { AddressInfo } from "net";
+import { changeDevices, Fault, hugeBody } from "./faults";
 import { Answer, LocalApi } from "./local-api";
 import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SimulatedSite, SiteOptions } from "./site";
@@ -24,12 +25,7 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
   // `localApi` (new firmware: LocalAPI served, legacy DeviceList locked) comes from SiteOptions.
 }
 
-/** A switchable misbehaviour, for the tests (applies to the listed commands, or to all). */
-export type Fault =
-  | { kind: "status"; status: number; body?: string; commands?: string[] }
-  | { kind: "body"; body: string; contentType?: string; commands?: string[] }
-  | { kind: "hang"; commands?: string[] }
-  | { kind: "reset"; commands?: string[] };
+export type { Fault } from "./faults";
 
 export interface RequestRecord {
   /** `Command=` value, the dl_cgi sub-path such as `supervisor/info`, or `auth:login`, `auth:logout`, `vars`. */
@@ -83,6 +79,7 @@ export class PvsEmulator {
   private readonly server: http.Server;
   private readonly httpsServer: https.Server;
   private certificate: SelfSignedCertificate;
+  private previousCertificate: SelfSignedCertificate | null = null;
   private readonly localApi: LocalApi;
   private readonly host: string;
   private readonly wantedPort: number;
@@ -142,8 +139,19 @@ export class PvsEmulator {
 
   /** A new key and certificate (as after a PVS replacement or reset); only new connections see it. */
   regenerateCertificate(): void {
-    this.certificate = selfSignedCertificate("pvs6.local");
-    this.httpsServer.setSecureContext({ key: this.certificate.key, cert: this.certificate.cert });
+    this.previousCertificate = this.certificate;
+    this.useCertificate(selfSignedCertificate("pvs6.local"));
+  }
+
+  /** Back to the certificate before the last regeneration (the fault clears). */
+  restoreCertificate(): void {
+    if (this.previousCertificate) this.useCertificate(this.previousCertificate);
+    this.previousCertificate = null;
+  }
+
+  private useCertificate(certificate: SelfSignedCertificate): void {
+    this.certificate = certificate;
+    this.httpsServer.setSecureContext({ key: certificate.key, cert: certificate.cert });
   }
 
   /** A firmware update: new build numbers, LocalAPI on or off, and (a reboot) no sessions or caches. */
@@ -188,6 +196,11 @@ export class PvsEmulator {
     this.fault = fault;
   }
 
+  /** Requests being answered right now (a hanging one stays until the client gives up). */
+  get inFlight(): number {
+    return this.active;
+  }
+
   /** Most requests that were ever being answered at the same moment. */
   get maxConcurrent(): number {
     return this.maxActive;
@@ -214,7 +227,7 @@ export class PvsEmulator {
     };
     res.on("close", finish);
 
-    const fault = this.fault && (!this.fault.commands || this.fault.commands.includes(command)) ? this.fault : null;
+    const fault = this.fault && this.fault.kind !== "devices" && (!this.fault.commands || this.fault.commands.includes(command)) ? this.fault : null;
     if (fault?.kind === "hang") return; // never answers; the client's timeout must end it
     // A POST's form body is the query; read it at once, answer when it is complete (GETs stay synchronous).
     let body: string | null = null;
@@ -230,20 +243,30 @@ export class PvsEmulator {
       }
       if (fault?.kind === "status") return this.send(res, fault.status, fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`, "text/html");
       if (fault?.kind === "body") return this.send(res, 200, fault.body, fault.contentType ?? "application/json");
+      if (fault?.kind === "huge") return this.stream(res, hugeBody(fault.megabytes));
       const routed = this.route(req, url, body ?? "", record);
       if (routed === null) return; // a hanging variable: never answers
-      this.send(res, routed.status, JSON.stringify(routed.body), "application/json", routed.headers);
+      const text = JSON.stringify(routed.body);
+      if (fault?.kind === "truncate") return this.send(res, routed.status, text.slice(0, Math.floor(text.length / 2)), "application/json", routed.headers);
+      if (fault?.kind === "reset-mid-body") {
+        // The full length is announced, half is sent, then the connection drops.
+        res.writeHead(routed.status, { ...routed.headers, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+        res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
+        return;
+      }
+      this.send(res, routed.status, text, "application/json", routed.headers);
     };
     const respond = () => {
       if (posted && body === null) void posted.then(answer);
       else answer();
     };
     // Without a delay, answer at once: tests that fake the clock still get their answers.
-    if (this.delayMs <= 0) return respond();
+    const delay = fault?.kind === "delay" ? fault.ms : this.delayMs;
+    if (delay <= 0) return respond();
     const timer = setTimeout(() => {
       this.pending.delete(timer);
       respond();
-    }, this.delayMs);
+    }, delay);
     this.pending.add(timer);
     res.on("close", () => {
       clearTimeout(timer);
@@ -255,7 +278,7 @@ export class PvsEmulator {
   private variables(): Map<string, string> {
     const snapshot = this.site.snapshot();
     const answer = { devices: snapshot.devices };
-    this.editDeviceList?.(answer);
+    this.editDevices(answer);
     return siteVariables(this.site, snapshot, answer.devices);
   }
 
@@ -284,7 +307,7 @@ export class PvsEmulator {
       switch (command) {
         case "DeviceList": {
           const answer = this.site.deviceList();
-          this.editDeviceList?.(answer);
+          this.editDevices(answer);
           return { status: 200, body: answer };
         }
         case "Get_Comm":
@@ -306,6 +329,26 @@ export class PvsEmulator {
       return report ? { status: 200, body: report } : { status: 404, body: { result: "error", msg: "no energy storage system" } };
     }
     return NOT_FOUND;
+  }
+
+  /** A device-list fault, then the test's own edit. */
+  private editDevices(answer: { devices: Array<Record<string, unknown>> }): void {
+    if (this.fault?.kind === "devices") changeDevices(answer.devices, this.fault.change);
+    this.editDeviceList?.(answer);
+  }
+
+  /** Sends a body chunk by chunk (chunked encoding), stopping when the client goes away. */
+  private stream(res: http.ServerResponse, chunks: Iterator<string>): void {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    const next = () => {
+      for (;;) {
+        if (res.destroyed) return;
+        const chunk = chunks.next();
+        if (chunk.done) return void res.end();
+        if (!res.write(chunk.value)) return void res.once("drain", next);
+      }
+    };
+    next();
   }
 
   private send(res: http.ServerResponse, status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {

@@ -6,7 +6,11 @@ import { CounterEvent, MissingDevice } from "./site-memory";
 export interface Check {
   /** Stable code for flows to switch on, e.g. CT_NET_NEVER_EXPORTS, COUNTER_RESET. */
   code: string;
-  level: "warning" | "info";
+  /**
+   * warning: logged once per key; error: part of the answer could not be used as sent (a device listed
+   * twice…): reported once per key to Catch nodes with `code`, while the rest of the reading still goes out.
+   */
+  level: "error" | "warning" | "info";
   /** The same key is logged once per node; a new key (new fields, a new event) is logged again. */
   key: string;
   message: string;
@@ -36,6 +40,30 @@ export function unknownChecks(unknowns: Unknowns): Check[] {
       key: `UNKNOWN_FIELDS:${fields.join("|")}`,
       message: `The PVS reported ${fields.length} field${fields.length === 1 ? "" : "s"} this package does not know (${list(fields)}); they are carried as reported.`,
       details: { fields: { ...unknowns.fields } },
+    });
+  }
+  return checks;
+}
+
+/** Devices the PVS listed twice, or without a serial. */
+export function identityChecks(duplicates: string[], withoutSerial: number): Check[] {
+  const checks: Check[] = [];
+  if (duplicates.length > 0) {
+    checks.push({
+      code: "DUPLICATE_SERIAL",
+      level: "error",
+      key: `DUPLICATE_SERIAL:${duplicates.join("|")}`,
+      message: `The PVS listed ${list(duplicates)} more than once; each is counted once (the entry with the newest data).`,
+      details: { serials: [...duplicates] },
+    });
+  }
+  if (withoutSerial > 0) {
+    checks.push({
+      code: "DEVICE_WITHOUT_SERIAL",
+      level: "error",
+      key: `DEVICE_WITHOUT_SERIAL:${withoutSerial}`,
+      message: `The PVS listed ${withoutSerial} device${withoutSerial === 1 ? "" : "s"} without a serial; ${withoutSerial === 1 ? "it is" : "they are"} carried with serial null but cannot be followed from one poll to the next.`,
+      details: { count: withoutSerial },
     });
   }
   return checks;

@@ -1,7 +1,7 @@
 // The complete pvs-device-list payload: one answer's devices, plus what the site memory adds (missing devices,
 // checked counters, today's energy, CT evidence), the site figures, the checks and the unit table.
-import { Check, counterChecks, missingChecks, unknownChecks } from "./checks";
-import { DeviceList, withViews } from "./device";
+import { Check, counterChecks, identityChecks, missingChecks, unknownChecks } from "./checks";
+import { DeviceList, distinctDevices, withViews } from "./device";
 import { StorageSummary } from "./ess-status";
 import { Unknowns } from "./legacy-device-list";
 import { setOwn } from "./safe-object";
@@ -35,14 +35,16 @@ export interface AnalysisInput {
   unitSystem: UnitSystem;
 }
 
-export function analyzeDeviceList(list: DeviceList, input: AnalysisInput): DeviceListPayload {
+export function analyzeDeviceList(reported: DeviceList, input: AnalysisInput): DeviceListPayload {
   const { memory } = input;
+  const { list, duplicates, withoutSerial } = distinctDevices(reported);
   // The interval's energy is split by the CT judgement made before this answer; the output uses the updated one.
   const before = consumptionCt(list, memory.evidence);
   const obs = memory.observe(list, energySources(list, before), input.now);
   const ct = consumptionCt(list, obs.ct);
   const site = deriveSite(list, memory, obs, ct);
   const checks = [
+    ...identityChecks(duplicates, withoutSerial),
     ...unknownChecks(input.unknowns),
     ...ctChecks(list, ct, obs.ct),
     ...counterChecks(obs.counterEvents, list.time),

@@ -126,6 +126,41 @@ function conditionOf(d: Device, daylight: boolean): DeviceCondition {
   return "ok";
 }
 
+/** A device list with each serial once, and what had to be done for that. */
+export interface DistinctDevices {
+  list: DeviceList;
+  /** Serials the PVS listed more than once (only the entry with the newest data is kept). */
+  duplicates: string[];
+  /** Devices listed without a serial: carried, but not remembered between polls. */
+  withoutSerial: number;
+}
+
+/** Keeps one entry per serial (the newest data), so that a device listed twice is not counted twice. */
+export function distinctDevices(list: DeviceList): DistinctDevices {
+  const kept = new Map<string, Device>();
+  const duplicates = new Set<string>();
+  let withoutSerial = 0;
+  const order: Array<Device | string> = [];
+  for (const d of list.devices) {
+    if (d.serial === null || d.serial.trim() === "") {
+      withoutSerial++;
+      order.push(d);
+      continue;
+    }
+    const seen = kept.get(d.serial);
+    if (!seen) {
+      kept.set(d.serial, d);
+      order.push(d.serial);
+    } else {
+      duplicates.add(d.serial);
+      if ((d.dataTime ?? "") > (seen.dataTime ?? "")) kept.set(d.serial, d);
+    }
+  }
+  if (duplicates.size === 0) return { list, duplicates: [], withoutSerial };
+  const devices = order.map((entry) => (typeof entry === "string" ? (kept.get(entry) as Device) : entry));
+  return { list: withViews(list.time, devices), duplicates: [...duplicates].sort(), withoutSerial };
+}
+
 /** Builds the convenience views; they point at the same objects as `devices`. */
 export function withViews(time: string | null, devices: Device[]): DeviceList {
   return {

@@ -35,6 +35,7 @@ const ERROR_KEYS: Record<PvsErrorCode, string> = {
   PVS_TOO_LARGE: "status.tooLarge",
   PVS_COMMAND_FAILED: "status.commandFailed",
   PVS_BAD_RESPONSE: "status.badResponse",
+  PVS_NO_DEVICES: "status.noDevices",
   PVS_NOT_ALLOWED: "status.notAllowed",
   PVS_BAD_INPUT: "status.badInput",
   PVS_CIRCUIT_OPEN: "status.circuitOpen",

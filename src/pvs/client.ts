@@ -189,6 +189,11 @@ export class PvsClient {
     return () => this.healthListeners.delete(listener);
   }
 
+  /** True while a request is on the wire (or between the exchanges of one job, such as a login and its read). */
+  get requestInFlight(): boolean {
+    return this.inFlight !== null;
+  }
+
   /** True while a request is in flight or waiting for its turn. */
   isBusy(): boolean {
     return this.inFlight !== null || this.queue.length > 0;

@@ -147,7 +147,14 @@ export class PvsConnection {
    * waits for it to pass ("wait"), or gets the last answer at once ("reuse").
    */
   async readDeviceList(signal: AbortSignal, freshness: Freshness = "wait"): Promise<DeviceListReading> {
-    return this.withApi(signal, (api) => (api === "legacy" ? this.legacyDeviceList(signal, freshness) : this.varsDeviceList(signal)));
+    return this.withApi(signal, async (api) => {
+      const reading = api === "legacy" ? await this.legacyDeviceList(signal, freshness) : await this.varsDeviceList(signal);
+      // A PVS always has meters or inverters: a list without them is a PVS starting up, not a site without devices.
+      if (!reading.list.devices.some((d) => d.deviceType !== "PVS")) {
+        throw new PvsError("PVS_NO_DEVICES", "the PVS listed no devices (it may be starting up or rediscovering them); nothing was sent, the last readings are kept");
+      }
+      return reading;
+    });
   }
 
   async readComm(signal: AbortSignal): Promise<CommReading> {

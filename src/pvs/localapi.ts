@@ -67,6 +67,9 @@ export function parseVarsAnswer(answer: HttpAnswer, redact?: (text: string) => s
   if (answer.status >= 400) throw new PvsError("PVS_HTTP_ERROR", `PVS answered HTTP ${answer.status} to a variable read`, answer.status);
   const parsed = parseJsonBody(answer.body, redact);
   if (!isJsonObject(parsed)) throw new PvsError("PVS_BAD_RESPONSE", "PVS sent variables that are not a JSON object");
+  if (typeof parsed.result === "string" && /^(error|fail(ed|ure)?)$/i.test(parsed.result.trim())) {
+    throw new PvsError("PVS_COMMAND_FAILED", `PVS reported the variable read failed${typeof parsed.msg === "string" ? `: ${redact ? redact(parsed.msg) : parsed.msg}` : ""}`);
+  }
   if (Array.isArray(parsed.values)) {
     const out: JsonObject = {};
     for (const entry of parsed.values) {

@@ -33,6 +33,9 @@ export class Poller {
     } catch {
       // The task reports its own failures; a throw must never stop the schedule or escape as a rejection.
     }
-    this.schedule(this.intervalMs - (Date.now() - started));
+    // A run that took longer than the interval (waiting out a back-off) is not followed by one at once:
+    // the next run keeps to the interval's beat.
+    const elapsed = Math.max(0, Date.now() - started);
+    this.schedule(this.intervalMs - (elapsed % this.intervalMs));
   }
 }
