@@ -89,7 +89,7 @@ export function parseArgs(argv: string[]): CliOptions {
     try {
       opts.fault = parseFault(faultSpec, faultOn);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n\n${USAGE}`);
+      throw new Error(`${(err as Error).message}\n\n${USAGE}`, { cause: err });
     }
   }
   return opts;
