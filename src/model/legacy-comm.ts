@@ -60,7 +60,7 @@ function normalizeInterface(entry: JsonObject): CommInterface {
   for (const [k, v] of Object.entries(entry)) setOwn(properties, k, v);
   return {
     name,
-    kind: KINDS[name] ?? "other",
+    kind: Object.hasOwn(KINDS, name) ? KINDS[name] : "other",
     connected: connected(entry),
     internet: upDown(entry.internet),
     cloud: reachable(entry.sms),

@@ -25,15 +25,31 @@ export function redactText(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * The copy is built with a work list, not recursion: an answer nested thousands of levels deep (the PVS
+ * sends what it sends) must be masked, not overflow the stack.
+ */
 function redact(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === "string") return redactText(value, secrets);
-  if (Array.isArray(value)) return value.map((v) => redact(v, secrets));
-  if (typeof value === "object" && value !== null) {
-    const out: { [key: string]: unknown } = {};
-    for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, redactText(k, secrets), { value: redact(v, secrets), enumerable: true, writable: true, configurable: true });
+  let result: unknown;
+  const work: Array<{ value: unknown; put: (copy: unknown) => void }> = [{ value, put: (copy) => (result = copy) }];
+  for (let task = work.pop(); task; task = work.pop()) {
+    const v = task.value;
+    if (typeof v === "string") {
+      task.put(redactText(v, secrets));
+    } else if (Array.isArray(v)) {
+      const out: unknown[] = new Array<unknown>(v.length);
+      task.put(out);
+      v.forEach((item: unknown, i) => work.push({ value: item, put: (copy) => (out[i] = copy) }));
+    } else if (typeof v === "object" && v !== null) {
+      const out: { [key: string]: unknown } = {};
+      task.put(out);
+      for (const [k, item] of Object.entries(v)) {
+        const key = redactText(k, secrets);
+        work.push({ value: item, put: (copy) => Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true }) });
+      }
+    } else {
+      task.put(v);
     }
-    return out;
   }
-  return value;
+  return result;
 }

@@ -72,7 +72,7 @@ const NAMED_UNITS: Readonly<Record<string, Unit>> = {
 
 /** The unit of a metric, or null when the name says nothing this package knows. */
 export function unitOf(name: string): Unit | null {
-  const named = NAMED_UNITS[name];
+  const named = Object.hasOwn(NAMED_UNITS, name) ? NAMED_UNITS[name] : undefined;
   if (named) return named;
   for (const [suffix, unit] of SUFFIX_UNITS) if (name.endsWith(suffix)) return unit;
   return null;

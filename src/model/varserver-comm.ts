@@ -23,7 +23,7 @@ export function normalizeVarsComm(net: JsonObject, system: JsonObject): CommPayl
   }
   const interfaces: CommInterface[] = [...byName].map(([name, fields]) => ({
     name,
-    kind: KINDS[name] ?? "other",
+    kind: Object.hasOwn(KINDS, name) ? KINDS[name] : "other",
     connected: connected(fields),
     internet: null,
     cloud: null,

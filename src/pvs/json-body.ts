@@ -10,6 +10,6 @@ export function parseJsonBody(text: string, redact: (text: string) => string = (
   try {
     return JSON.parse(body);
   } catch {
-    throw new PvsError("PVS_NOT_JSON", `PVS sent an answer that is not JSON (${body.length} bytes, starts "${redact(body.slice(0, 24))}")`);
+    throw new PvsError("PVS_NOT_JSON", `PVS sent an answer that is not JSON (${body.length} bytes, starts "${redact(body.slice(0, 64)).slice(0, 24)}")`);
   }
 }

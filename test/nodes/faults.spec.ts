@@ -171,8 +171,8 @@ describe("fault matrix: every PVS fault through the real runtime, on both APIs",
           await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 60 }], { timeout: 5, ...config }));
           const sent: Msg[] = [];
           const caught: Msg[] = [];
-          helper.getNode("out").on("input", (m: Msg) => sent.push(m));
-          helper.getNode("caught").on("input", (m: Msg) => caught.push(m));
+          helper.getNode("out").on("input", (m: NodeMessage) => sent.push(m as Msg));
+          helper.getNode("caught").on("input", (m: NodeMessage) => caught.push(m as Msg));
           const status = () => {
             const spy = helper.getNode("list").status as unknown as sinon.SinonSpy;
             return (spy.lastCall?.args[0] ?? {}) as { fill?: string; text?: string };

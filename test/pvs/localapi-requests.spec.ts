@@ -30,7 +30,7 @@ describe("pvs/localapi requests and answers", () => {
       [502, "<html/>", "PVS_HTTP_ERROR"],
       [200, "<html/>", "PVS_HTML_RESPONSE"],
       [200, '{"values":', "PVS_NOT_JSON"],
-      [200, '{"result":"error"}', "PVS_BAD_RESPONSE"],
+      [200, '{"result":"error"}', "PVS_COMMAND_FAILED"],
     ] as const) {
       assert.throws(() => parseVarsAnswer(answer(status, body)), (e: unknown) => e instanceof PvsError && e.code === code, `${status} ${body}`);
     }
