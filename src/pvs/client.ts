@@ -223,7 +223,7 @@ export class PvsClient {
 
   /** Ends the LocalAPI session (one short request, errors ignored) after cancelling everything, then closes. */
   async closeAndLogout(): Promise<void> {
-    const cookie = this.session?.cookieHeader() ?? null;
+    const cookie = this.session?.logoutHeader() ?? null;
     const transport = this.localTransport;
     if (this.closed || !cookie || !transport) return this.close();
     this.session?.invalidate();

@@ -30,6 +30,11 @@ export class LocalApiSession {
     return { Cookie: `session=${this.cookie}` };
   }
 
+  /** The cookie to log out with: also one due for renewal, which the PVS still honours until it expires. */
+  logoutHeader(): Record<string, string> | null {
+    return this.cookie === null ? null : { Cookie: `session=${this.cookie}` };
+  }
+
   get active(): boolean {
     return this.cookie !== null;
   }

@@ -134,6 +134,17 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       await c.readDeviceList(signal);
       await c.close();
       assert.strictEqual(e.count("auth:logout"), 1);
+      assert.strictEqual(e.openSessions, 0);
+    });
+
+    it("logs out when closed while the session is due for renewal (older than renewAfter, not yet expired)", async () => {
+      const e = await emulator();
+      const c = connect(e, { renewAfterMs: 50 });
+      await c.readDeviceList(signal);
+      await new Promise((r) => setTimeout(r, 80));
+      await c.close();
+      assert.strictEqual(e.count("auth:logout"), 1);
+      assert.strictEqual(e.openSessions, 0, "no session left on the PVS");
     });
   });
 
