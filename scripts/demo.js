@@ -40,14 +40,15 @@ async function waitForEditor(url, child, timeoutMs) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
     const res = await get(`${url}settings`).catch(() => null);
-    if (res && res.status === 200) return;
+    if (res && (res.status === 200 || res.status === 401)) return; // 401: up, behind adminAuth
     if (Date.now() > end) throw new Error("Node-RED did not start in time");
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
 /**
- * @param {{userDir: string, editorPort?: number, emulatorPort?: number, inverters?: number, delayMs?: number, localApi?: boolean}} options
+ * @param {{userDir: string, editorPort?: number, emulatorPort?: number, inverters?: number, delayMs?: number, localApi?: boolean, settings?: object, flow?: object[]}} options
+ *   `settings` is merged over the demo settings (tests add adminAuth); `flow` replaces the demo flow.
  * @returns {Promise<{url: string, emulator: object, logFile: string, stop: () => Promise<void>}>}
  */
 async function startDemo(options) {
@@ -72,8 +73,11 @@ async function startDemo(options) {
   fs.rmSync(moduleLink, { recursive: true, force: true });
   fs.symlinkSync(root, moduleLink, "dir");
   fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "pvs-demo", private: true, dependencies: { [pkg.name]: `file:${root}` } }, null, 2));
-  fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(buildDemoFlow({ host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort }), null, 2));
-  fs.copyFileSync(path.join(__dirname, "demo-settings.js"), path.join(userDir, "settings.js"));
+  const flow = options.flow ?? buildDemoFlow({ host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort });
+  fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow, null, 2));
+  fs.copyFileSync(path.join(__dirname, "demo-settings.js"), path.join(userDir, "demo-settings.js"));
+  const extra = JSON.stringify(options.settings ?? {});
+  fs.writeFileSync(path.join(userDir, "settings.js"), `module.exports = Object.assign(require("./demo-settings.js"), ${extra});\n`);
 
   const editorPort = options.editorPort ?? (await firstFreePort(1880));
   const logFile = path.join(userDir, "node-red.log");
