@@ -7,7 +7,8 @@ import sinon from "sinon";
 import { NodeMessage } from "node-red";
 import { Fault, PvsEmulator } from "../../src/emulator/server";
 import { DeviceListPayload } from "../../src/model/device-list-output";
-import { helper, settle } from "../support/node-red";
+import { helper } from "../support/node-red";
+import { advance, fakeClock } from "../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Msg = NodeMessage & { payload: DeviceListPayload; error?: { message: string; code?: string } };
@@ -142,23 +143,7 @@ describe("fault matrix: every PVS fault through the real runtime, on both APIs",
         emulator.restoreCertificate();
       });
 
-      /** Moves simulated time on, in small steps while the PVS is answering, until `predicate` holds. */
-      const drive = async (predicate: () => boolean, maxSimulatedMs: number, what: string) => {
-        let simulated = 0;
-        while (!predicate()) {
-          if (simulated > maxSimulatedMs) {
-            const calls = (helper.getNode("list").status as unknown as sinon.SinonSpy).getCalls().map((c) => JSON.stringify(c.args[0]));
-            throw new Error(`${what}: not within ${maxSimulatedMs / 1000} simulated seconds; statuses ${calls.join(" ")}; requests ${emulator.requests.slice(-8).map((r) => r.command).join(",")}`);
-          }
-          // Small steps while a request is on the wire, so that real I/O keeps pace with simulated time.
-          const cfg = helper.getNode("cfg") as unknown as { pvs: { client: { requestInFlight: boolean } } | null };
-          const busy = emulator.inFlight > 0 || cfg.pvs?.client.requestInFlight === true;
-          const step = busy ? 100 : 1000;
-          await (clock as sinon.SinonFakeTimers).tickAsync(step);
-          simulated += step;
-          await settle(busy ? 10 : 2);
-        }
-      };
+      const drive = (until: () => boolean, forMs: number, what: string) => advance(clock as sinon.SinonFakeTimers, emulator, { until, forMs, what });
 
       for (const row of FAULT_ROWS) {
         const expect = row[api];
@@ -167,7 +152,7 @@ describe("fault matrix: every PVS fault through the real runtime, on both APIs",
           const config = row.config?.(emulator) ?? {};
           row.start(emulator, TARGET[api]);
           const logins = emulator.count("auth:login");
-          clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["setTimeout", "clearTimeout", "Date"] });
+          clock = fakeClock();
           await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 60 }], { timeout: 5, ...config }));
           const sent: Msg[] = [];
           const caught: Msg[] = [];

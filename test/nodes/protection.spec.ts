@@ -5,6 +5,7 @@ import sinon from "sinon";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { helper, settle } from "../support/node-red";
+import { advance, fakeClock } from "../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Msg = NodeMessage & { error?: { code?: string }; pvs?: { requests: { requests: number; byKind: Record<string, number> } } };
@@ -22,7 +23,7 @@ describe("protecting the PVS (real runtime, fake clock)", function () {
   beforeEach(async () => {
     emulator = new PvsEmulator({ inverters: 3 });
     await emulator.start();
-    clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["setTimeout", "clearTimeout", "Date"] });
+    clock = fakeClock();
   });
   afterEach(async () => {
     clock.restore();
@@ -30,16 +31,7 @@ describe("protecting the PVS (real runtime, fake clock)", function () {
     await emulator.stop();
   });
 
-  /** Simulated time passes: timer to timer while nothing is on the wire, small steps while something is. */
-  async function run(simulatedMs: number, until: () => boolean = () => false): Promise<void> {
-    const end = Date.now() + simulatedMs;
-    while (Date.now() < end && !until()) {
-      const cfg = helper.getNode("cfg") as unknown as { pvs: { client: { requestInFlight: boolean } } | null };
-      const busy = emulator.inFlight > 0 || cfg.pvs?.client.requestInFlight === true;
-      await clock.tickAsync(busy ? 50 : Math.min(1000, end - Date.now()));
-      await settle(busy ? 5 : 1);
-    }
-  }
+  const run = (forMs: number, until?: () => boolean) => advance(clock, emulator, { forMs, until });
 
   it("opens the breaker after repeated failures: every node says so, the PVS is left alone, and it recovers by itself", async () => {
     emulator.setFault({ kind: "reset" });

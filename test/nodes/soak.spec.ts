@@ -2,10 +2,10 @@
 // fake clock. Every poll must end in exactly what its fault allows: a message when the PVS answers usably,
 // one coded error when it does not, never both, never neither; and the run must leave nothing behind.
 import assert from "assert";
-import sinon from "sinon";
 import { NodeMessage } from "node-red";
 import { Fault, PvsEmulator } from "../../src/emulator/server";
-import { helper, settle } from "../support/node-red";
+import { helper } from "../support/node-red";
+import { advance, fakeClock } from "../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Msg = NodeMessage & { error?: { code?: string; message?: string } };
@@ -46,7 +46,7 @@ describe("soak: a simulated week with random faults (real runtime, fake clock)",
     it(`${api}: ${WEEK_POLLS} polls, every one ends in exactly one message or one coded error`, async () => {
       const emulator = new PvsEmulator({ inverters: 3, localApi: api === "localapi" });
       await emulator.start();
-      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["setTimeout", "clearTimeout", "Date"] });
+      const clock = fakeClock();
       const rand = random(api === "legacy" ? 20261124 : 5408);
       let unhandled = 0;
       const onUnhandled = () => unhandled++;
@@ -57,7 +57,6 @@ describe("soak: a simulated week with random faults (real runtime, fake clock)",
         const caught: Msg[] = [];
         helper.getNode("out").on("input", (m: NodeMessage) => sent.push(m as Msg));
         helper.getNode("caught").on("input", (m: NodeMessage) => caught.push(m as Msg));
-        const cfg = helper.getNode("cfg") as unknown as { pvs: { client: { requestInFlight: boolean } } };
 
         // Fault windows: most polls are clean; now and then a fault holds for 1 to 8 polls.
         let expectSent = 0;
@@ -81,26 +80,8 @@ describe("soak: a simulated week with random faults (real runtime, fake clock)",
 
           // Let the poll happen (the first at deploy, the others on the interval), then wait for its outcome.
           const outcomes = sent.length + caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL").length;
-          const started = Date.now();
-          while (sent.length + caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL").length === outcomes) {
-            // Nothing on the wire: jump to the next timer (the poll, or the end of a back-off). On the wire:
-            // small steps, so that real I/O keeps pace with simulated time (and a hang meets its timeout).
-            if (emulator.inFlight > 0 || cfg.pvs.client.requestInFlight) {
-              await clock.tickAsync(100);
-              await settle(2);
-            } else {
-              // The outcome may still be on its way to the helper nodes (setImmediate hops): let it land first.
-              await settle(1);
-              if (sent.length + caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL").length !== outcomes) break;
-              await clock.nextAsync();
-              await settle(0);
-            }
-            if (Date.now() - started >= 2 * INTERVAL_S * 1000) {
-              const spy = helper.getNode("list").status as unknown as sinon.SinonSpy;
-              const c = helper.getNode("cfg") as unknown as { pvs: { client: { getStats(): unknown; isBusy(): boolean } } };
-              assert.fail(`poll ${poll} (${current ? JSON.stringify(current) : "no fault"}) ended in nothing; timers ${clock.countTimers()}; status ${JSON.stringify(spy.getCalls().slice(-3).map((x) => x.args[0]))}; stats ${JSON.stringify(c.pvs.client.getStats())} busy ${c.pvs.client.isBusy()}; requests ${JSON.stringify(emulator.requests.slice(-3))}; sent ${sent.length} caught ${caught.length} ${caught.slice(-3).map((m) => m.error?.code).join()} outcomes ${outcomes}; now ${Date.now()} started ${started}`);
-            }
-          }
+          const outcome = () => sent.length + caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL").length !== outcomes;
+          await advance(clock, emulator, { until: outcome, forMs: 2 * INTERVAL_S * 1000, what: `poll ${poll} (${current ? JSON.stringify(current) : "no fault"})`, idle: "next-timer" });
         }
 
         const failures = caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL");

@@ -1,0 +1,49 @@
+// Simulated time for tests that run the real runtime against the emulator over real HTTP on a fake clock:
+// while a request is on the wire, time moves in small steps so that real I/O keeps pace (and a hang meets
+// its deadline); while nothing is, it moves in big steps.
+import sinon from "sinon";
+import { PvsEmulator } from "../../src/emulator/server";
+import { helper, settle } from "./node-red";
+
+/** Fakes the clock the polling, back-off and session logic read (Date) and wait on (setTimeout). */
+export function fakeClock(): sinon.SinonFakeTimers {
+  return sinon.useFakeTimers({ now: Date.now(), toFake: ["setTimeout", "clearTimeout", "Date"] });
+}
+
+/** True while a request to the PVS is on the wire, seen from the client of pvs-config `configId` or from the emulator. */
+export function onTheWire(emulator: PvsEmulator, configId = "cfg"): boolean {
+  const cfg = helper.getNode(configId) as unknown as { pvs: { client: { requestInFlight: boolean } } | null } | null;
+  return emulator.inFlight > 0 || cfg?.pvs?.client.requestInFlight === true;
+}
+
+export interface AdvanceOptions {
+  /** Stop as soon as this holds (checked after real I/O has had its turn). */
+  until?: () => boolean;
+  /** Simulated time at most; with `what`, not reaching `until` by then fails the test. */
+  forMs: number;
+  what?: string;
+  /** Step while nothing is on the wire: ms, or "next-timer" to jump to the next timer (fast; may pass `forMs`). */
+  idle?: number | "next-timer";
+}
+
+export async function advance(clock: sinon.SinonFakeTimers, emulator: PvsEmulator, options: AdvanceOptions): Promise<void> {
+  const { until = () => false, forMs, what, idle = 1000 } = options;
+  const end = Date.now() + forMs;
+  while (!until()) {
+    if (Date.now() >= end) {
+      if (what) throw new Error(`${what}: not within ${forMs / 1000} simulated seconds`);
+      return;
+    }
+    if (onTheWire(emulator)) {
+      await clock.tickAsync(100);
+      await settle(3);
+      continue;
+    }
+    // An outcome may still be on its way to the helper nodes (setImmediate hops): let it land first.
+    await settle(1);
+    if (until()) return;
+    if (idle === "next-timer") await clock.nextAsync();
+    else await clock.tickAsync(Math.min(idle, end - Date.now()));
+    await settle(1);
+  }
+}
