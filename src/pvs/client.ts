@@ -158,6 +158,9 @@ export class PvsClient {
       } else {
         job = { request, urgent, waiters: new Set(), controller: new AbortController() };
         this.queue.push(job);
+        // The timer may be waiting out a heavy job's ration: a new job that may go sooner must not wait behind it.
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = null;
       }
       const target = job;
       target.waiters.add(waiter);

@@ -45,6 +45,43 @@ describe("pvs/client against the emulator", () => {
     assert.ok(r3.startedAt - (r2.finishedAt as number) >= 140, `gap ${r3.startedAt - (r2.finishedAt as number)} ms`);
   });
 
+  it("rations the DeviceList: a second one waits for the interval, other requests go first, 'reuse' gets the last answer at once", async () => {
+    const c = make({ heavyIntervalMs: 600 });
+    const first = await c.request(legacyCommand("DeviceList"));
+    const order: string[] = [];
+    const waiting = c.request(legacyCommand("DeviceList")).then(() => order.push("DeviceList"));
+    await new Promise((r) => setTimeout(r, 20));
+    // Asked after the waiting DeviceList, answered before it: the ration does not hold up other requests.
+    await c.request(legacyCommand("Get_Comm")).then(() => order.push("Get_Comm"));
+    assert.strictEqual(await c.request(legacyCommand("DeviceList"), undefined, { freshness: "reuse" }), first, "the last answer, at once");
+    await waiting;
+    assert.deepStrictEqual(order, ["Get_Comm", "DeviceList"]);
+    const lists = emulator.requests.filter((r) => r.command === "DeviceList");
+    assert.strictEqual(lists.length, 2);
+    assert.ok(lists[1].startedAt - lists[0].startedAt >= 590, `${lists[1].startedAt - lists[0].startedAt} ms apart`);
+    assert.strictEqual(c.getStats().reused, 1);
+  });
+
+  it("fails fast once the breaker is open, then probes with one request after the back-off", async () => {
+    emulator.setFault({ kind: "status", status: 503 });
+    const c = make({ backoffBaseMs: 40, openAfter: 3 });
+    for (let i = 0; i < 3; i++) assert.strictEqual((await rejection(c.request(legacyCommand("Get_Comm")))).code, "PVS_HTTP_ERROR");
+    const sent = emulator.count();
+    const open = await rejection(c.request(legacyCommand("Get_Comm")));
+    assert.strictEqual(open.code, "PVS_CIRCUIT_OPEN");
+    assert.strictEqual(open.reason, "PVS_HTTP_ERROR");
+    assert.strictEqual(emulator.count(), sent, "not sent");
+    assert.strictEqual(c.health().state, "open");
+    const heard: string[] = [];
+    c.onHealth((h) => heard.push(h.state));
+    emulator.setFault(null);
+    await new Promise((r) => setTimeout(r, 200)); // 40 ms doubled twice, +10 %
+    await c.request(legacyCommand("Get_Comm"));
+    assert.strictEqual(emulator.count(), sent + 1, "one probe");
+    assert.deepStrictEqual(heard, ["ok"]);
+    assert.strictEqual(c.budget().failed, 3);
+  });
+
   it("aborts the request on the wire when its only caller cancels", async () => {
     emulator.delayMs = 5000;
     const c = make();
