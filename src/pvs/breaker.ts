@@ -45,9 +45,10 @@ export class Breaker {
     const base = error.code === "PVS_FORBIDDEN" ? Math.max(baseMs, Math.min(maxMs, LOCKOUT_BASE_MS)) : baseMs;
     const backoff = HOPELESS.has(error.code) ? maxMs : Math.min(maxMs, base * 2 ** Math.min(this.failures - 1, 30));
     // Jitter (±10 %) keeps several Node-RED instances from retrying a recovering PVS in lock-step.
-    const wait = Math.round(backoff * (0.9 + (this.options.random ?? Math.random)() * 0.2));
-    this.retryAt = now + wait;
-    return wait;
+    const wait = Math.min(maxMs, Math.round(backoff * (0.9 + (this.options.random ?? Math.random)() * 0.2)));
+    // A longer wait already running (a lock-out) is never shortened by a later, milder failure.
+    this.retryAt = Math.max(this.retryAt, now + wait);
+    return this.retryAt - now;
   }
 
   success(): void {

@@ -77,6 +77,7 @@ interface Waiter {
 interface Job {
   request: PvsRequest;
   urgent: boolean;
+  probe: boolean;
   waiters: Set<Waiter>;
   controller: AbortController;
 }
@@ -110,6 +111,9 @@ export class PvsClient {
   /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
   private spacedUntil = 0;
   private lastHealthState: Health["state"] = "ok";
+  private lastRetryAt: number | null = null;
+  /** Wire exchanges of the job in flight (0: it failed before sending anything). */
+  private exchanges = 0;
 
   constructor(private readonly options: ClientOptions) {
     this.label = endpointLabel(options);
@@ -136,27 +140,30 @@ export class PvsClient {
    * answer. A heavy request asked again within its interval waits for the interval to pass, or with
    * `freshness` "reuse" gets the last answer at once.
    */
-  request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false }: RequestOptions = {}): Promise<JsonObject> {
+  request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false, probe = false }: RequestOptions = {}): Promise<JsonObject> {
     return new Promise<JsonObject>((resolve, reject) => {
       if (this.closed) return reject(new PvsError("PVS_ABORTED", "the PVS connection is closed"));
       if (signal?.aborted) return reject(new PvsError("PVS_ABORTED", "request cancelled"));
       // While a refused login is held off, say so at once instead of queueing for minutes.
       if (request.session && this.authFailure && Date.now() < this.stats.nextRequestAt) return reject(this.authFailure);
-      if (this.breaker.isOpen() && !urgent) {
-        this.stats.refused++;
-        return reject(this.breaker.openError(this.label));
-      }
+      // "Poll now" within the ration: the last answer, even while the breaker is open.
       const recent = request.heavy && freshness === "reuse" ? this.heavy.get(request.key) : undefined;
       if (recent?.answer && Date.now() - recent.answerStartedAt < this.heavyIntervalMs()) {
         this.stats.reused++;
         return resolve(recent.answer);
       }
+      if (this.breaker.isOpen() && !urgent) {
+        this.stats.refused++;
+        return reject(this.breaker.openError(this.label));
+      }
       const waiter: Waiter = { resolve, reject, signal };
       let job = this.findJob(request.key);
       if (job) {
         this.stats.coalesced++;
+        job.urgent ||= urgent;
+        job.probe &&= probe;
       } else {
-        job = { request, urgent, waiters: new Set(), controller: new AbortController() };
+        job = { request, urgent, probe, waiters: new Set(), controller: new AbortController() };
         this.queue.push(job);
         // The timer may be waiting out a heavy job's ration: a new job that may go sooner must not wait behind it.
         if (this.timer) clearTimeout(this.timer);
@@ -241,8 +248,10 @@ export class PvsClient {
     this.close();
   }
 
+  /** A job to join: the same request, waiting or on the wire, and not being cancelled. */
   private findJob(key: string): Job | undefined {
-    if (this.inFlight?.request.key === key) return this.inFlight;
+    const inFlight = this.inFlight;
+    if (inFlight?.request.key === key && !inFlight.controller.signal.aborted) return inFlight;
     return this.queue.find((j) => j.request.key === key);
   }
 
@@ -297,7 +306,7 @@ export class PvsClient {
     const startedAt = Date.now();
     const previous = this.heavy.get(request.key);
     if (request.heavy) this.heavy.set(request.key, { startedAt, answer: previous?.answer ?? null, answerStartedAt: previous?.answerStartedAt ?? 0 });
-    this.stats.requests++;
+    this.exchanges = 0;
     try {
       outcome = await this.perform(request, job.controller.signal);
     } catch (err) {
@@ -307,7 +316,9 @@ export class PvsClient {
     if (outcome instanceof PvsError && (outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD")) this.authFailure = outcome;
     else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
     if (request.heavy && !(outcome instanceof PvsError)) this.heavy.set(request.key, { startedAt, answer: outcome, answerStartedAt: startedAt });
-    this.recordOutcome(outcome);
+    // A failure before anything was sent (no password, a refusal still held) or of a probe says nothing about
+    // the PVS's health: it gets the spacing, not a back-off.
+    this.recordOutcome(outcome instanceof PvsError && (this.exchanges === 0 || job.probe) ? null : outcome);
     this.settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();
@@ -315,7 +326,8 @@ export class PvsClient {
   }
 
   private refuseQueue(): void {
-    const jobs = this.queue.splice(0);
+    const jobs = this.queue.filter((job) => !job.urgent);
+    this.queue.splice(0, this.queue.length, ...this.queue.filter((job) => job.urgent));
     for (const job of jobs) {
       this.stats.refused++;
       this.settle(job, this.breaker.openError(this.label));
@@ -368,6 +380,7 @@ export class PvsClient {
   private async wire(transport: Transport, kind: string, path: string, params: Record<string, string>, timeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<HttpAnswer> {
     await this.turn(signal);
     this.stats.requests++;
+    this.exchanges++;
     const started = Date.now();
     try {
       const answer = await transport.get(path, params, timeoutMs, signal, headers);
@@ -401,27 +414,33 @@ export class PvsClient {
     });
   }
 
-  private recordOutcome(outcome: JsonObject | PvsError): void {
+  /** Back-off and breaker after an outcome; null: an outcome that says nothing about the PVS (spacing only). */
+  private recordOutcome(outcome: JsonObject | PvsError | null): void {
     let gap = this.options.spacingMs;
     if (outcome instanceof PvsError && outcome.code !== "PVS_ABORTED") {
       this.stats.failures++;
       this.stats.consecutiveFailures++;
       this.stats.lastErrorCode = outcome.code;
       gap = Math.max(gap, this.breaker.failure(outcome));
-    } else if (!(outcome instanceof PvsError)) {
+    } else if (outcome !== null && !(outcome instanceof PvsError)) {
       this.stats.consecutiveFailures = 0;
       this.stats.lastErrorCode = null;
       this.breaker.success();
     }
-    this.stats.nextRequestAt = Date.now() + gap;
+    // A success ends any back-off; otherwise a wait already set is never shortened (a back-off in progress
+    // outlives a cancelled or uninformative request).
+    const success = outcome !== null && !(outcome instanceof PvsError);
+    this.stats.nextRequestAt = success ? Date.now() + gap : Math.max(this.stats.nextRequestAt, Date.now() + gap);
     this.spacedUntil = Date.now() + this.options.spacingMs;
     this.announceHealth();
   }
 
   private announceHealth(): void {
     const health = this.breaker.health();
-    if (health.state === this.lastHealthState) return;
+    // A failed probe reopens the breaker for longer: the nodes' "retry in" must follow.
+    if (health.state === this.lastHealthState && (health.state !== "open" || health.retryAt === this.lastRetryAt)) return;
     this.lastHealthState = health.state;
+    this.lastRetryAt = health.retryAt;
     for (const listener of [...this.healthListeners]) {
       try {
         listener(health);

@@ -80,6 +80,7 @@ export class PvsConnection {
   private readonly setting: ApiSetting;
   private api: ApiKind | null = null;
   private identity: Identity | null = null;
+  private previousIdentity: Identity | null = null;
   private detectedAt: number | null = null;
   private failures = 0;
   private forbiddenRedetectAt = -Infinity;
@@ -195,8 +196,9 @@ export class PvsConnection {
         const again = await this.ensureApi(signal, true);
         if (again !== api) return this.withApi(signal, read);
       }
-      // A refused password is not a firmware question: looking again would only add requests.
-      if (error.code !== "PVS_LOGIN_REFUSED" && ++this.failures >= REDETECT_AFTER_FAILURES) this.forgetDetection();
+      // A refused password or a PVS still listing its devices is not a firmware question: looking again would
+      // only add requests (and rebuild the LocalAPI caches).
+      if (error.code !== "PVS_LOGIN_REFUSED" && error.code !== "PVS_NO_DEVICES" && ++this.failures >= REDETECT_AFTER_FAILURES) this.forgetDetection();
       throw error;
     }
   }
@@ -204,6 +206,8 @@ export class PvsConnection {
   private forgetDetection(): void {
     this.failures = 0;
     this.api = null;
+    // Kept for a fixed API whose fresh look fails: the serial is still the password, the build still shown.
+    this.previousIdentity = this.identity ?? this.previousIdentity;
     this.identity = null;
     this.caches.clear();
   }
@@ -216,13 +220,16 @@ export class PvsConnection {
       this.identity = found.identity;
       this.api = (found.identity && apiForBuild(found.identity.model, found.identity.build)) ?? found.source;
     } else {
-      // A fixed API still wants the identity: the serial is the LocalAPI password, the build is shown.
-      const found = await this.detect(signal, this.setting === "legacy" ? "legacy-first" : "vars-first").catch((err: unknown) => {
+      // A fixed API still wants the identity: the serial is the LocalAPI password, the build is shown. When the
+      // PVS cannot be reached at all, the API stays unknown (detected again next poll) unless it was known before.
+      const previous = this.previousIdentity;
+      const found = await this.detect(signal, this.setting === "legacy" ? "legacy-first" : "vars-first", urgent).catch((err: unknown) => {
         const code = toPvsError(err).code;
         if (code === "PVS_ABORTED" || code === "PVS_CERT_MISMATCH") throw err;
+        if (!previous && (code === "PVS_UNREACHABLE" || code === "PVS_TIMEOUT" || code === "PVS_CIRCUIT_OPEN")) throw err;
         return null;
       });
-      this.identity = found?.identity ?? null;
+      this.identity = found?.identity ?? previous;
       this.api = this.setting;
     }
     this.detectedAt = Date.now();
@@ -235,13 +242,14 @@ export class PvsConnection {
    * the first error when nothing answered at all.
    */
   private async detect(signal: AbortSignal, order: "legacy-first" | "vars-first", urgent = false): Promise<{ identity: Identity | null; source: ApiKind }> {
-    const sources: Array<[ApiKind, () => Promise<Identity | null>]> = [
-      ["legacy", async () => identityFromSupervisorInfo(await this.client.request(SUPERVISOR_INFO, signal, { urgent }))],
-      ["localapi", async () => identityFromVars(await this.client.request(varsRequest({ names: PUBLIC_VARS }, { session: false }), signal, { urgent }))],
-    ];
-    if (order === "vars-first") sources.reverse();
     let firstError: PvsError | null = null;
     let legacyAnswered = false;
+    const sources: Array<[ApiKind, () => Promise<Identity | null>]> = [
+      ["legacy", async () => identityFromSupervisorInfo(await this.client.request(SUPERVISOR_INFO, signal, { urgent }))],
+      // Once the legacy API answered, the LocalAPI's absence is news about the firmware, not the PVS's health.
+      ["localapi", async () => identityFromVars(await this.client.request(varsRequest({ names: PUBLIC_VARS }, { session: false }), signal, { urgent, probe: legacyAnswered }))],
+    ];
+    if (order === "vars-first") sources.reverse();
     for (const [source, ask] of sources) {
       try {
         const identity = await ask();

@@ -32,4 +32,9 @@ export interface RequestOptions {
    * after a legacy 403, which may mean the PVS was updated to the LocalAPI (rate-limited by the caller).
    */
   urgent?: boolean;
+  /**
+   * Asks whether an API is there at all (the LocalAPI probe on a PVS whose legacy API answered): its failure
+   * says "not here", not "the PVS is failing", so it does not count towards back-off and breaker.
+   */
+  probe?: boolean;
 }

@@ -82,6 +82,31 @@ describe("pvs/client against the emulator", () => {
     assert.strictEqual(c.budget().failed, 3);
   });
 
+  it("re-announces the breaker when a failed probe opens it for longer, so every node shows the new retry time", async () => {
+    emulator.setFault({ kind: "status", status: 503 });
+    const c = make({ backoffBaseMs: 40, openAfter: 3 });
+    const heard: Array<[string, number | null]> = [];
+    c.onHealth((h) => heard.push([h.state, h.retryAt]));
+    for (let i = 0; i < 3; i++) await rejection(c.request(legacyCommand("Get_Comm")));
+    await new Promise((r) => setTimeout(r, 200));
+    await rejection(c.request(legacyCommand("Get_Comm"))); // the probe fails
+    const opens = heard.filter(([state]) => state === "open");
+    assert.strictEqual(opens.length, 2, JSON.stringify(heard));
+    assert.ok((opens[1][1] as number) > (opens[0][1] as number));
+  });
+
+  it("starts a fresh request when one is asked for just as the same request on the wire is cancelled", async () => {
+    emulator.delayMs = 200;
+    const c = make();
+    const old = new AbortController();
+    const first = c.request(legacyCommand("DeviceList"), old.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    old.abort();
+    const fresh = await c.request(legacyCommand("DeviceList"));
+    assert.ok(Array.isArray(fresh.devices), "answered, not cancelled with the old one");
+    assert.strictEqual((await rejection(first)).code, "PVS_ABORTED");
+  });
+
   it("aborts the request on the wire when its only caller cancels", async () => {
     emulator.delayMs = 5000;
     const c = make();

@@ -69,6 +69,17 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       assert.strictEqual(reading.list.inverters.length, 3);
     });
 
+    it("on an old firmware's 403 lock-out, the LocalAPI probe's absence does not count as a PVS failure", async () => {
+      const e = await emulator({ localApi: false });
+      e.setFault({ kind: "status", status: 403, commands: ["DeviceList", "supervisor/info"] });
+      const c = connect(e, { backoffBaseMs: 10, backoffMaxMs: 200 });
+      assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_FORBIDDEN");
+      assert.ok(e.count("vars") >= 1, "the LocalAPI was probed");
+      const health = c.health();
+      assert.strictEqual(health.lastError?.code, "PVS_FORBIDDEN", "the lock-out is what the user sees");
+      assert.strictEqual(health.failuresInARow, 3, "supervisor/info, DeviceList, the fresh look: not the probes");
+    });
+
     it("a fixed API setting is used as set", async () => {
       const e = await emulator();
       const c = connect(e, { api: "legacy" });
@@ -135,6 +146,21 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       await c.close();
       assert.strictEqual(e.count("auth:logout"), 1);
       assert.strictEqual(e.openSessions, 0);
+    });
+
+    it("with the API fixed to LocalAPI, an outage long enough to open the breaker does not lose the serial (the password)", async () => {
+      const e = await emulator();
+      const c = connect(e, { api: "localapi", backoffBaseMs: 50, backoffMaxMs: 400 });
+      await c.readDeviceList(signal);
+      e.setFault({ kind: "reset" });
+      for (let i = 0; i < 3; i++) assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_UNREACHABLE");
+      assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_CIRCUIT_OPEN");
+      e.setFault(null);
+      e.expireSessions(); // the PVS rebooted
+      await new Promise((r) => setTimeout(r, 500));
+      const reading = await c.readDeviceList(signal);
+      assert.strictEqual(reading.list.inverters.length, 3, "reads again at once, logged in with the serial it knew");
+      assert.strictEqual(c.info().serial, "ZT01234567890*****");
     });
 
     it("logs out when closed while the session is due for renewal (older than renewAfter, not yet expired)", async () => {
