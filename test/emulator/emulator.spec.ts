@@ -1,6 +1,7 @@
 import assert from "assert";
 import axios from "axios";
 import { parseArgs } from "../../src/emulator/cli";
+import { FAULT_SPECS } from "../../src/emulator/faults";
 import { PvsEmulator } from "../../src/emulator/server";
 import { SimulatedSite, sunFactor } from "../../src/emulator/site";
 
@@ -67,5 +68,31 @@ describe("emulator", () => {
     assert.deepStrictEqual(parseArgs(["--port", "0", "--inverters", "40", "--delay", "1500"]), { port: 0, host: "127.0.0.1", inverters: 40, delayMs: 1500, longitude: -117 });
     assert.throws(() => parseArgs(["--inverters", "many"]), /--inverters needs a number/);
     assert.throws(() => parseArgs(["--frobnicate"]), /unknown option/);
+  });
+
+  it("takes a fault on its command line, for every fault the tests use", () => {
+    assert.deepStrictEqual(parseArgs(["--fault", "status:503", "--fault-on", "DeviceList,vars"]).fault, { kind: "status", status: 503, commands: ["DeviceList", "vars"] });
+    assert.deepStrictEqual(parseArgs(["--fault", "huge:40"]).fault, { kind: "huge", megabytes: 40 });
+    assert.deepStrictEqual(parseArgs(["--fault", "duplicate-serials"]).fault, { kind: "devices", change: "duplicate-serials" });
+    for (const [spec] of FAULT_SPECS) assert.ok(parseArgs(["--fault", spec.replace(/:[A-Z]+$/, ":500")]).fault, spec);
+    assert.throws(() => parseArgs(["--fault", "gremlins"]), /unknown fault "gremlins"; one of: hang, delay:MS/);
+    assert.throws(() => parseArgs(["--fault", "delay"]), /--fault delay needs a number/);
+  });
+
+  it("serves a huge body in chunks and a device list with a serial twice, as asked", async () => {
+    const emulator = new PvsEmulator({ inverters: 2 });
+    await emulator.start();
+    try {
+      emulator.setFault({ kind: "huge", megabytes: 2 });
+      const huge = await fetch(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`).then((r) => r.text());
+      assert.ok(huge.length >= 2 * 1024 * 1024);
+      assert.strictEqual((JSON.parse(huge) as { devices: unknown[] }).devices.length > 1000, true, "valid JSON");
+      emulator.setFault({ kind: "devices", change: "duplicate-serials" });
+      const list = (await fetch(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`).then((r) => r.json())) as { devices: Array<{ SERIAL: string }> };
+      const serials = list.devices.map((d) => d.SERIAL);
+      assert.strictEqual(new Set(serials).size, serials.length - 1);
+    } finally {
+      await emulator.stop();
+    }
   });
 });

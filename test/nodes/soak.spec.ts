@@ -10,8 +10,8 @@ import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Msg = NodeMessage & { error?: { code?: string; message?: string } };
 
-const INTERVAL_S = 900;
-const WEEK_POLLS = (7 * 24 * 3600) / INTERVAL_S; // 672
+const INTERVAL_S = 1800;
+const WEEK_POLLS = (7 * 24 * 3600) / INTERVAL_S; // 336
 
 /** A small deterministic generator (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
