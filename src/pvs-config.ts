@@ -2,61 +2,22 @@
 // every node using this PVS goes through, and answers the editor's question "what did you find?".
 import { Node, NodeAPI } from "node-red";
 import { PvsConnection } from "./pvs/connection";
-import { ApiSetting } from "./pvs/detect";
-import { normalizeFingerprint } from "./pvs/tls-trust";
-import { endpointLabel, Protocol } from "./pvs/transport";
-import { cleanHost, CONFIG_DEFAULTS as DEFAULTS } from "./node-red/config-settings";
-import { numberSetting } from "./node-red/numbers";
+import { ConfigSettings, parseSettings } from "./node-red/config-settings";
+import { connectionKey, testConnection } from "./node-red/connection-test";
 import { siteMemoryStore } from "./node-red/site-memory-store";
 import { PvsConfigCredentials, PvsConfigDef, PvsConfigNode } from "./node-red/types";
-
-/** A variable read is quick or hangs; a DeviceList may take a minute. */
-const LOCALAPI_TIMEOUT_MAX_MS = 15_000;
 
 export = function (RED: NodeAPI): void {
   function PvsConfig(this: PvsConfigNode, def: PvsConfigDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const users = new Set<string>();
-    const host = cleanHost(def.host || DEFAULTS.host);
-    const protocol: Protocol = def.protocol === "https" ? "https" : "http";
-    const api: ApiSetting = def.api === "legacy" || def.api === "localapi" ? def.api : "auto";
-    const port = numberSetting(def.port, protocol === "https" ? 443 : DEFAULTS.port, 1, 65535, "port");
-    const localPort = numberSetting(def.localPort, DEFAULTS.localPort, 1, 65535, "LocalAPI port");
-    const timeout = numberSetting(def.timeout, DEFAULTS.timeoutS, 1, 600, "timeout");
-    const spacing = numberSetting(def.minSpacing, DEFAULTS.minSpacingS, 0, 3600, "minimum spacing");
-    const deviceListEvery = numberSetting(def.deviceListEvery, DEFAULTS.deviceListEveryS, 0, 24 * 3600, "DeviceList interval");
-    const pinnedText = typeof def.fingerprint === "string" ? def.fingerprint.trim() : "";
-    const pinned = pinnedText === "" ? null : normalizeFingerprint(pinnedText);
     const password = typeof node.credentials?.password === "string" && node.credentials.password.trim() !== "" ? node.credentials.password.trim() : null;
-    const problems = [
-      host ? null : `host "${String(def.host)}" is not a host name or IP address`,
-      "error" in port ? port.error : null,
-      "error" in localPort ? localPort.error : null,
-      "error" in timeout ? timeout.error : null,
-      "error" in spacing ? spacing.error : null,
-      "error" in deviceListEvery ? deviceListEvery.error : null,
-      pinnedText !== "" && pinned === null ? "the pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits)" : null,
-    ].filter((p): p is string => p !== null);
-
-    node.configError = problems.length ? problems.join("; ") : null;
-    node.label = endpointLabel({ protocol, host: host ?? String(def.host), port: "value" in port ? port.value : DEFAULTS.port });
-    node.pvs =
-      host && "value" in port && "value" in localPort && "value" in timeout && "value" in spacing && "value" in deviceListEvery && problems.length === 0
-        ? new PvsConnection({
-            api,
-            protocol,
-            host,
-            port: port.value,
-            localApiPort: localPort.value,
-            timeoutMs: timeout.value * 1000,
-            localApiTimeoutMs: Math.min(timeout.value * 1000, LOCALAPI_TIMEOUT_MAX_MS),
-            spacingMs: spacing.value * 1000,
-            heavyIntervalMs: deviceListEvery.value * 1000,
-            password,
-            pinnedFingerprint: pinned,
-          })
-        : null;
+    const settings = parseSettings(def, password);
+    node.configError = settings.problems.length ? settings.problems.join("; ") : null;
+    node.label = settings.label;
+    node.pvs = settings.options ? new PvsConnection(settings.options) : null;
+    node.connectionKey = settings.options ? connectionKey(settings.options) : null;
     node.siteMemory = siteMemoryStore(node, node.label);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
 
@@ -83,15 +44,63 @@ export = function (RED: NodeAPI): void {
 
   RED.nodes.registerType<PvsConfigNode, PvsConfigDef, unknown, PvsConfigCredentials>("pvs-config", PvsConfig, { credentials: { password: { type: "password" } } });
 
+  const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+  const deployedConfig = (id: string): PvsConfigNode | null => {
+    const found = RED.nodes.getNode(id) as PvsConfigNode | null;
+    return found && found.type === "pvs-config" ? found : null;
+  };
+
+  // The device pickers: the devices every deployed PVS listed in its last poll (serials as outputs show them).
+  RED.httpAdmin.get("/pvs-config/devices", RED.auth.needsPermission("pvs-config.read"), (_req, res) => {
+    const pvs: Array<{ id: string; label: string; devices: ReturnType<PvsConnection["devices"]> }> = [];
+    RED.nodes.eachNode((def) => {
+      const found = def.type === "pvs-config" ? deployedConfig(def.id) : null;
+      if (found?.pvs) pvs.push({ id: found.id, label: found.name || found.label, devices: found.pvs.devices() });
+    });
+    res.json({ pvs });
+  });
+
+  // "Test connection": the form's settings (the stored password when the form shows its placeholder). Only the
+  // package's own read-only requests to that PVS can result; one test at a time.
+  let testing = false;
+  RED.httpAdmin.post("/pvs-config/:id/test", RED.auth.needsPermission("pvs-config.write"), (req, res) => {
+    const id = String(req.params.id);
+    const body: unknown = req.body;
+    if (!NODE_ID.test(id) || typeof body !== "object" || body === null || Array.isArray(body)) {
+      res.status(400).json({ error: "bad request" });
+      return;
+    }
+    if (testing) {
+      res.status(429).json({ error: "a test is already running" });
+      return;
+    }
+    const form = body as ConfigSettings & { password?: unknown };
+    const deployed = deployedConfig(id);
+    const typed = typeof form.password === "string" ? form.password.trim() : "";
+    const stored = typeof deployed?.credentials?.password === "string" ? deployed.credentials.password.trim() : "";
+    const password = typed === "__PWRD__" ? stored || null : typed || null;
+    const settings = parseSettings(form, password);
+    if (!settings.options) {
+      res.json({ ok: false, code: "PVS_BAD_CONFIG", message: settings.problems.join("; ") });
+      return;
+    }
+    const same = deployed?.pvs && deployed.connectionKey === connectionKey(settings.options) ? deployed.pvs : null;
+    testing = true;
+    testConnection(settings.options, same)
+      .then((result) => res.json(result))
+      .catch(() => res.status(500).json({ ok: false, code: "PVS_INTERNAL", message: "the test failed" }))
+      .finally(() => (testing = false));
+  });
+
   // The editor asks a deployed pvs-config what it found: API, model, build, masked serial, certificate.
   RED.httpAdmin.get("/pvs-config/:id/info", RED.auth.needsPermission("pvs-config.read"), (req, res) => {
     const id = String(req.params.id);
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
+    if (!NODE_ID.test(id)) {
       res.status(400).json({ error: "bad node id" });
       return;
     }
-    const found = RED.nodes.getNode(id) as PvsConfigNode | null;
-    if (!found || found.type !== "pvs-config") {
+    const found = deployedConfig(id);
+    if (!found) {
       res.json({ deployed: false });
       return;
     }

@@ -14,6 +14,8 @@ interface SplitDef extends NodeDef {
   splitOther: boolean;
   /** "single": everything on one output; "perType": inverters, meters, supervisor, other on outputs 1-4. */
   outputMode: "single" | "perType";
+  /** Only these devices (serials as outputs show them), picked in the editor; empty = every device of the ticked kinds. */
+  serials?: unknown;
 }
 
 /** Messages sent per event-loop turn. */
@@ -42,6 +44,7 @@ export = function (RED: NodeAPI): void {
       supervisor: def.splitSupervisor === true,
       other: def.splitOther === true,
     };
+    const only = new Set(Array.isArray(def.serials) ? def.serials.filter((s): s is string => typeof s === "string" && s !== "") : []);
     // Splits still sending, with the done() of the message each one came from.
     const pending = new Map<NodeJS.Immediate, () => void>();
 
@@ -53,7 +56,7 @@ export = function (RED: NodeAPI): void {
         done(error);
         return;
       }
-      const selected = devices.filter((d) => wanted[splitGroup(d)]);
+      const selected = devices.filter((d) => wanted[splitGroup(d)] && (only.size === 0 || (d.serial !== null && only.has(d.serial))));
       const counts = [0, 0, 0, 0];
       const totals = [0, 0, 0, 0];
       for (const d of selected) totals[perType ? OUTPUT_INDEX[splitGroup(d)] : 0]++;
@@ -72,6 +75,7 @@ export = function (RED: NodeAPI): void {
             topic: `${prefix}/${topicSegment(device, category)}/${serial}`,
             payload: structuredClone(device),
             deviceType: device.deviceType,
+            ...(device.label !== undefined ? { label: device.label } : {}),
             parts: { id: `${sequence}-${output}`, index: position, count: totals[output], type: "array" },
           },
         ];

@@ -36,6 +36,32 @@ export interface Device {
   properties: JsonObject;
   /** Lower-case measurement fields as numbers; null where the PVS sent a placeholder such as "nan". */
   metrics: { [field: string]: number | null };
+  /** The name the user gave this device in the PVS settings ("East roof 3"); absent when none is set. */
+  label?: string;
+}
+
+/** What a device picker shows about a device seen in the last poll. */
+export interface DeviceSummary {
+  serial: string;
+  deviceType: string | null;
+  category: DeviceCategory;
+  model: string | null;
+  label: string | null;
+}
+
+/** Gives each device its label, when the user set one for its serial. */
+export function applyLabels(devices: Device[], labels: ReadonlyMap<string, string>): void {
+  if (labels.size === 0) return;
+  for (const d of devices) {
+    const label = d.serial === null ? undefined : labels.get(d.serial);
+    if (label !== undefined) d.label = label;
+  }
+}
+
+export function summarize(devices: Device[]): DeviceSummary[] {
+  return devices
+    .filter((d): d is Device & { serial: string } => d.serial !== null && d.serial !== "")
+    .map((d) => ({ serial: d.serial, deviceType: d.deviceType, category: d.category, model: d.model, label: d.label ?? null }));
 }
 
 /** What an API reports about a device; data age, staleness and condition are filled in by assess(). */

@@ -1,7 +1,39 @@
-// Defaults and input cleaning for pvs-config (shared with its tests).
-import { Protocol } from "../pvs/transport";
+// pvs-config's settings: defaults, input cleaning, and the connection options they make. Shared by the
+// config node and the editor's "Test connection", which tests the form's settings before they are deployed.
+import { ConnectionOptions } from "../pvs/connection";
+import { ApiSetting } from "../pvs/detect";
+import { normalizeFingerprint } from "../pvs/tls-trust";
+import { endpointLabel, Protocol } from "../pvs/transport";
+import { numberSetting } from "./numbers";
 
 export const CONFIG_DEFAULTS = { host: "172.27.153.1", port: 80, localPort: 443, protocol: "http" as Protocol, timeoutS: 120, minSpacingS: 5, deviceListEveryS: 120 };
+
+/** A variable read is quick or hangs; a DeviceList may take a minute. */
+const LOCALAPI_TIMEOUT_MAX_MS = 15_000;
+const MAX_LABELS = 5000;
+const MAX_LABEL_LENGTH = 64;
+
+/** The settings as the editor stores them (numbers may arrive as strings, from env vars too). */
+export interface ConfigSettings {
+  host?: unknown;
+  port?: unknown;
+  protocol?: unknown;
+  api?: unknown;
+  localPort?: unknown;
+  timeout?: unknown;
+  minSpacing?: unknown;
+  deviceListEvery?: unknown;
+  fingerprint?: unknown;
+  labels?: unknown;
+}
+
+export interface ParsedSettings {
+  /** Null when a setting is invalid; `problems` say which. */
+  options: ConnectionOptions | null;
+  problems: string[];
+  /** host:port, for messages and status (never a secret). */
+  label: string;
+}
 
 /** Accepts what people paste: "http://172.27.153.1/", " pvs.local ". Returns null if it is not a host name. */
 export function cleanHost(value: unknown): string | null {
@@ -12,4 +44,58 @@ export function cleanHost(value: unknown): string | null {
     .replace(/\/.*$/, "")
     .replace(/^\[(.*)\]$/, "$1");
   return /^[A-Za-z0-9.\-:_]{1,253}$/.test(host) ? host : null;
+}
+
+/** Device names by serial: only short strings are kept, and a bounded number of them. */
+export function cleanLabels(value: unknown): Map<string, string> {
+  const labels = new Map<string, string>();
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return labels;
+  for (const [serial, label] of Object.entries(value)) {
+    if (labels.size >= MAX_LABELS) break;
+    if (typeof label !== "string" || serial.length === 0 || serial.length > MAX_LABEL_LENGTH) continue;
+    const text = label.trim().slice(0, MAX_LABEL_LENGTH);
+    if (text !== "") labels.set(serial, text);
+  }
+  return labels;
+}
+
+export function parseSettings(def: ConfigSettings, password: string | null): ParsedSettings {
+  const host = cleanHost(def.host === undefined || def.host === "" ? CONFIG_DEFAULTS.host : def.host);
+  const protocol: Protocol = def.protocol === "https" ? "https" : "http";
+  const api: ApiSetting = def.api === "legacy" || def.api === "localapi" ? def.api : "auto";
+  const port = numberSetting(def.port, protocol === "https" ? 443 : CONFIG_DEFAULTS.port, 1, 65535, "port");
+  const localPort = numberSetting(def.localPort, CONFIG_DEFAULTS.localPort, 1, 65535, "LocalAPI port");
+  const timeout = numberSetting(def.timeout, CONFIG_DEFAULTS.timeoutS, 1, 600, "timeout");
+  const spacing = numberSetting(def.minSpacing, CONFIG_DEFAULTS.minSpacingS, 0, 3600, "minimum spacing");
+  const deviceListEvery = numberSetting(def.deviceListEvery, CONFIG_DEFAULTS.deviceListEveryS, 0, 24 * 3600, "DeviceList interval");
+  const pinnedText = typeof def.fingerprint === "string" ? def.fingerprint.trim() : "";
+  const pinned = pinnedText === "" ? null : normalizeFingerprint(pinnedText);
+  const problems = [
+    host ? null : `host "${String(def.host)}" is not a host name or IP address`,
+    "error" in port ? port.error : null,
+    "error" in localPort ? localPort.error : null,
+    "error" in timeout ? timeout.error : null,
+    "error" in spacing ? spacing.error : null,
+    "error" in deviceListEvery ? deviceListEvery.error : null,
+    pinnedText !== "" && pinned === null ? "the pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits)" : null,
+  ].filter((p): p is string => p !== null);
+  const label = endpointLabel({ protocol, host: host ?? String(def.host), port: "value" in port ? port.value : CONFIG_DEFAULTS.port });
+  const ok = host && "value" in port && "value" in localPort && "value" in timeout && "value" in spacing && "value" in deviceListEvery && problems.length === 0;
+  const options: ConnectionOptions | null = ok
+    ? {
+        api,
+        protocol,
+        host,
+        port: port.value,
+        localApiPort: localPort.value,
+        timeoutMs: timeout.value * 1000,
+        localApiTimeoutMs: Math.min(timeout.value * 1000, LOCALAPI_TIMEOUT_MAX_MS),
+        spacingMs: spacing.value * 1000,
+        heavyIntervalMs: deviceListEvery.value * 1000,
+        password,
+        pinnedFingerprint: pinned,
+        labels: cleanLabels(def.labels),
+      }
+    : null;
+  return { options, problems, label };
 }

@@ -21,6 +21,8 @@ export interface PvsConfigDef extends NodeDef {
   deviceListEvery?: string | number;
   /** Pinned SHA-256 fingerprint of the PVS's certificate; empty accepts the PVS's self-signed certificate. */
   fingerprint?: string;
+  /** Names the user gave devices, by serial ("East roof 3"); carried as `label` in every output. */
+  labels?: Record<string, string>;
 }
 
 /** Stored encrypted by Node-RED, never exported with the flow. */
@@ -33,6 +35,8 @@ export interface PvsConfigCredentials {
 export interface PvsConfigNode extends Node<PvsConfigCredentials> {
   /** Null when the configuration is invalid; `configError` then says why. */
   pvs: PvsConnection | null;
+  /** Identifies the connection settings, so the editor's test reuses this connection for the same ones. */
+  connectionKey: string | null;
   configError: string | null;
   /** host:port, for messages and status (never a secret). */
   label: string;

@@ -1,6 +1,6 @@
 // One PVS as the nodes see it: which API it serves (detected, or set by the user), the shared client, and
 // the readings every node asks for (device list, network status) in the same normalized shapes on both APIs.
-import { DeviceList } from "../model/device";
+import { applyLabels, DeviceList, DeviceSummary, summarize } from "../model/device";
 import { CommPayload, normalizeComm } from "../model/legacy-comm";
 import { maskSerial, redactDeep, redactText } from "../model/redact";
 import { JsonObject, setOwn } from "../model/safe-object";
@@ -22,6 +22,8 @@ export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "red
   localApiPort: number;
   /** The owner password the user set; when empty, the last 5 characters of the serial. */
   password?: string | null;
+  /** Names the user gave devices, by serial (the supervisor's by its masked serial, as outputs show it). */
+  labels?: ReadonlyMap<string, string>;
   pinnedFingerprint?: string | null;
   localApiTimeoutMs?: number;
   renewAfterMs?: number;
@@ -80,6 +82,7 @@ export class PvsConnection {
   private readonly setting: ApiSetting;
   private api: ApiKind | null = null;
   private identity: Identity | null = null;
+  private lastDevices: DeviceSummary[] = [];
   private previousIdentity: Identity | null = null;
   private detectedAt: number | null = null;
   private failures = 0;
@@ -91,7 +94,7 @@ export class PvsConnection {
 
   constructor(private readonly options: ConnectionOptions) {
     this.setting = options.api;
-    const { api: _api, localApiPort, password: _password, pinnedFingerprint, localApiTimeoutMs, renewAfterMs, refusedHoldMs, ...client } = options;
+    const { api: _api, localApiPort, password: _password, labels: _labels, pinnedFingerprint, localApiTimeoutMs, renewAfterMs, refusedHoldMs, ...client } = options;
     this.client = new PvsClient({
       ...client,
       redact: (text) => this.redact(text),
@@ -131,6 +134,11 @@ export class PvsConnection {
     return redactText(text, this.secrets());
   }
 
+  /** The devices of the last device list read (for the editor's device pickers); serials as outputs show them. */
+  devices(): DeviceSummary[] {
+    return this.lastDevices;
+  }
+
   health(): Health {
     return this.client.health();
   }
@@ -154,6 +162,8 @@ export class PvsConnection {
       if (!reading.list.devices.some((d) => d.deviceType !== "PVS")) {
         throw new PvsError("PVS_NO_DEVICES", "the PVS listed no devices (it may be starting up or rediscovering them); nothing was sent, the last readings are kept");
       }
+      applyLabels(reading.list.devices, this.options.labels ?? new Map());
+      this.lastDevices = summarize(reading.list.devices);
       return reading;
     });
   }

@@ -1,0 +1,48 @@
+// The editor's "Test connection": reads the device list with the settings in the form (not yet deployed)
+// and says what it found, or why it failed. Through the deployed node's connection when the settings are the
+// same (so its ration, back-off and session apply), else through a short-lived one that logs out after.
+import { ConnectionOptions, PvsConnection } from "../pvs/connection";
+import { toPvsError, PvsErrorCode } from "../pvs/errors";
+
+export type TestResult =
+  | { ok: true; api: string | null; model: string | null; build: number | null; serial: string | null; devices: { total: number; inverters: number; meters: number }; durationMs: number }
+  | { ok: false; code: PvsErrorCode; message: string };
+
+/** A test must answer while the user waits in the editor; the PVS may still take longer for a real poll. */
+const TEST_TIMEOUT_MS = 30_000;
+
+/** What identifies a connection: two settings with the same key talk to the same PVS the same way. */
+export function connectionKey(options: ConnectionOptions): string {
+  const { api, protocol, host, port, localApiPort, pinnedFingerprint, password } = options;
+  return JSON.stringify([api, protocol, host, port, localApiPort, pinnedFingerprint ?? null, password ?? null]);
+}
+
+export async function testConnection(options: ConnectionOptions, deployed: PvsConnection | null): Promise<TestResult> {
+  const own = deployed === null;
+  const timeoutMs = Math.min(options.timeoutMs, TEST_TIMEOUT_MS);
+  const pvs = deployed ?? new PvsConnection({ ...options, timeoutMs, localApiTimeoutMs: Math.min(options.localApiTimeoutMs ?? timeoutMs, timeoutMs), backoffBaseMs: 0 });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs + 1000);
+  const started = Date.now();
+  try {
+    const reading = await pvs.readDeviceList(controller.signal, "reuse");
+    const info = pvs.info();
+    const devices = reading.list.devices;
+    return {
+      ok: true,
+      api: info.api,
+      model: info.model,
+      build: info.build,
+      serial: info.serial,
+      devices: { total: devices.length, inverters: reading.list.inverters.length, meters: devices.filter((d) => d.category === "meter").length },
+      durationMs: Date.now() - started,
+    };
+  } catch (err) {
+    const error = toPvsError(err);
+    const aborted = error.code === "PVS_ABORTED";
+    return { ok: false, code: aborted ? "PVS_TIMEOUT" : error.code, message: aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : pvs.redact(error.message) };
+  } finally {
+    clearTimeout(timer);
+    if (own) await pvs.close();
+  }
+}
