@@ -8,6 +8,8 @@ import { clock, errorStatus, translator } from "./node-red/status";
 
 interface SplitDef extends NodeDef {
   topicPrefix: string;
+  /** Where the prefix comes from: "str" (as typed), or msg, flow, global, env (a TypedInput). */
+  topicPrefixType?: string;
   splitInverters: boolean;
   splitMeters: boolean;
   splitSupervisor: boolean;
@@ -36,7 +38,19 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = translator(RED);
-    const prefix = (def.topicPrefix ?? "").trim().replace(/\/+$/, "") || "pvs";
+    const prefixType = ["msg", "flow", "global", "env"].includes(def.topicPrefixType ?? "") ? (def.topicPrefixType as string) : "str";
+    const cleanPrefix = (value: unknown): string | null => {
+      if (value === undefined || value === null || value === "") return "pvs";
+      if (typeof value !== "string" || /[+#]/.test(value)) return null;
+      return value.trim().replace(/\/+$/, "") || "pvs";
+    };
+    /** The topic prefix for one message: as typed, or read from the message, context or environment. */
+    const prefixFor = (msg: NodeMessageInFlow): Promise<string | null> =>
+      prefixType === "str"
+        ? Promise.resolve(cleanPrefix(def.topicPrefix))
+        : new Promise((resolve) => {
+            RED.util.evaluateNodeProperty(def.topicPrefix ?? "", prefixType, node, msg, (err, value: unknown) => resolve(err ? null : cleanPrefix(value)));
+          });
     const perType = def.outputMode === "perType";
     const wanted: Record<SplitGroup, boolean> = {
       inverter: def.splitInverters !== false,
@@ -49,6 +63,19 @@ export = function (RED: NodeAPI): void {
     const pending = new Map<NodeJS.Immediate, () => void>();
 
     node.on("input", (msg, send, done) => {
+      prefixFor(msg).then(
+        (prefix) => split(msg, send, done, prefix),
+        () => split(msg, send, done, null),
+      );
+    });
+
+    const split = (msg: NodeMessageInFlow, send: (m: NodeMessage[][]) => void, done: (err?: Error) => void, prefix: string | null): void => {
+      if (prefix === null) {
+        const error = new PvsError("PVS_BAD_INPUT", "the topic prefix is not a text without MQTT wildcards (+, #)");
+        node.status(errorStatus(t, error));
+        done(error);
+        return;
+      }
       const devices = devicesOf(msg.payload);
       if (typeof devices === "string") {
         const error = new PvsError("PVS_BAD_INPUT", devices);
@@ -103,7 +130,7 @@ export = function (RED: NodeAPI): void {
         done();
       };
       sendChunk();
-    });
+    };
 
     node.on("close", (_removed: boolean, done: () => void) => {
       for (const [handle, finish] of pending) {

@@ -39,6 +39,31 @@ describe("pvs-inverter-split node", function () {
     assert.notStrictEqual(msgs[0].payload, msgs[1].payload);
   });
 
+  it("takes the topic prefix from the message, context or environment when set so (TypedInput)", async () => {
+    const payload = normalizeDeviceList(emulator.site.deviceList());
+    process.env.PVS_TEST_PREFIX = "site/env";
+    try {
+      await helper.load(
+        NODE_MODULES,
+        testFlow(emulator, [
+          { id: "fromMsg", type: "pvs-inverter-split", topicPrefix: "site", topicPrefixType: "msg", splitInverters: true, outputMode: "single", outputs: 1 },
+          { id: "fromEnv", type: "pvs-inverter-split", topicPrefix: "PVS_TEST_PREFIX", topicPrefixType: "env", splitInverters: true, outputMode: "single", outputs: 1 },
+        ]),
+      );
+      const got = nextMessages<Msg>(helper.getNode("out"), 6);
+      helper.getNode("fromMsg").receive({ payload, site: "home/east" } as unknown as NodeMessage);
+      helper.getNode("fromEnv").receive({ payload } as unknown as NodeMessage);
+      const topics = (await got).map((m) => m.topic as string);
+      assert.strictEqual(topics.filter((t) => t.startsWith("home/east/inverter/")).length, 3);
+      assert.strictEqual(topics.filter((t) => t.startsWith("site/env/inverter/")).length, 3);
+      const caught = nextMessages<Msg>(helper.getNode("caught"));
+      helper.getNode("fromMsg").receive({ payload, site: "home/#" } as unknown as NodeMessage);
+      assert.strictEqual((await caught)[0].error?.code, "PVS_BAD_INPUT", "an MQTT wildcard from the message is refused");
+    } finally {
+      delete process.env.PVS_TEST_PREFIX;
+    }
+  });
+
   it("splits per device type onto four outputs when asked", async () => {
     const payload = normalizeDeviceList(emulator.site.deviceList());
     await helper.load(
