@@ -6,6 +6,7 @@ import { PvsError, toPvsError } from "../pvs/errors";
 import { Poller } from "../pvs/poller";
 import { Freshness } from "../pvs/request";
 import { numberSetting } from "./numbers";
+import { ChunkedSender } from "./chunked-send";
 import { clock, errorStatus, healthStatus, pollingStatus, translator, Translate } from "./status";
 import { PollingDef, PvsConfigNode } from "./types";
 
@@ -25,8 +26,17 @@ export interface PollingSpec {
    * nothing (e.g. "only on change"). Throws for an answer it cannot use.
    */
   produce(io: PollContext, base: NodeMessage): Promise<NodeMessage | null>;
+  /**
+   * The messages actually sent for a produced one (an output format: one message per topic…), read lazily
+   * and sent in chunks so that thousands never block the runtime. Without it the produced message is sent.
+   * The status is still made from the produced message.
+   */
+  expand?(msg: NodeMessage): Iterable<NodeMessage>;
   okStatus(msg: NodeMessage | null, t: Translate): NodeStatus;
 }
+
+/** What a poll sends with: one message, or (chunked sends) several on the first output. */
+type Send = (m: NodeMessage | NodeMessage[][]) => void;
 
 const MAX_INTERVAL_S = 7 * 24 * 3600;
 
@@ -44,6 +54,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
         : null;
   const topic = def.topic && def.topic.trim() !== "" ? def.topic.trim() : spec.defaultTopic;
   const inFlight = new Set<AbortController>();
+  const sender = new ChunkedSender();
   let closed = false;
   let poller: Poller | null = null;
   /** True while this node shows the PVS's circuit-breaker status (set by the config's health change). */
@@ -59,7 +70,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     else if (error.code !== "PVS_CIRCUIT_OPEN") node.error(error, msg);
   };
 
-  const poll = async (trigger: NodeMessageInFlow | null, send: (m: NodeMessage) => void, done?: (err?: Error) => void): Promise<void> => {
+  const poll = async (trigger: NodeMessageInFlow | null, send: Send, done?: (err?: Error) => void): Promise<void> => {
     const base: NodeMessage = trigger ? { ...trigger } : {};
     base.topic = topic;
     if (setupError || !config?.pvs) {
@@ -72,7 +83,12 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     try {
       const out = await spec.produce({ pvs: config.pvs, config, signal: controller.signal, freshness: trigger ? "reuse" : "wait" }, base);
       if (closed) return done?.();
-      if (out) send(out);
+      if (out && spec.expand) {
+        await sender.send(spec.expand(out), (chunk) => send([chunk]));
+        if (closed) return done?.();
+      } else if (out) {
+        send(out);
+      }
       showingHealth = false;
       node.status(spec.okStatus(out, t));
       done?.();
@@ -120,6 +136,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     closed = true;
     stopHearing?.();
     poller?.stop();
+    sender.cancel();
     for (const controller of inFlight) controller.abort();
     inFlight.clear();
     config?.deregister(node);
