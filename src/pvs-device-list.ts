@@ -1,19 +1,38 @@
 // pvs-device-list: polls the device list (and the SunVault report when there is storage) and sends the
-// normalized, checked device list with the site's power and energy.
+// normalized, checked device list with the site's power and energy, or that list in an output format
+// (InfluxDB points, MQTT topics, Home Assistant discovery).
 import { NodeAPI, Node, NodeMessage, NodeStatus } from "node-red";
 import { Check } from "./model/checks";
 import { analyzeDeviceList, DeviceListPayload } from "./model/device-list-output";
+import { topicPrefix } from "./model/formats/common";
+import { DEFAULT_DISCOVERY_PREFIX, DiscoveryTracker, HA_NONE } from "./model/formats/homeassistant";
+import { influxPoints } from "./model/formats/influx";
+import { DEFAULT_PREFIX, mqttStateMessages } from "./model/formats/mqtt";
 import { redactDeep } from "./model/redact";
 import { UnitSystem } from "./model/units";
+import { numberSetting } from "./node-red/numbers";
 import { setupPollingNode } from "./node-red/polling-node";
 import { apiTag, clock, MessageSource, sourceOf, Translate } from "./node-red/status";
 import { PollingDef } from "./node-red/types";
+
+/** What goes out: the device list (default), InfluxDB batch points, MQTT topics, or those with HA discovery. */
+type OutputFormat = "list" | "influx" | "mqtt" | "homeassistant";
 
 interface DeviceListDef extends PollingDef {
   includeRaw: boolean;
   /** "pvs" (kW, kWh, as the PVS reports) or "si" (W, Wh). */
   units?: UnitSystem;
+  output?: OutputFormat;
+  /** MQTT topics' first level(s) and InfluxDB measurement names' start (default "pvs"). */
+  prefix?: string;
+  /** Home Assistant's discovery prefix (default "homeassistant"). */
+  discoveryPrefix?: string;
 }
+
+const OUTPUTS: readonly OutputFormat[] = ["list", "influx", "mqtt", "homeassistant"];
+
+/** Least seconds before HA shows a sensor unavailable: a few missed polls, a breaker's 5-minute pause. */
+const MIN_EXPIRE_AFTER_S = 600;
 
 /** Keys of checks already logged by one node; bounded so that a long run of counter events cannot grow it. */
 const MAX_REMEMBERED_CHECKS = 1000;
@@ -23,7 +42,27 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const unitSystem: UnitSystem = def.units === "si" ? "si" : "pvs";
+    const output: OutputFormat = OUTPUTS.includes(def.output as OutputFormat) ? (def.output as OutputFormat) : "list";
+    const prefix = topicPrefix(def.prefix, DEFAULT_PREFIX);
     const logged = new Set<string>();
+    // Home Assistant: sensors expire after a few polls without news (never when polling only on input).
+    const interval = numberSetting(def.interval, 120, 0, 7 * 24 * 3600, "interval");
+    const intervalS = "value" in interval ? interval.value : 0;
+    const discovery =
+      output === "homeassistant"
+        ? new DiscoveryTracker({ prefix, discoveryPrefix: topicPrefix(def.discoveryPrefix, DEFAULT_DISCOVERY_PREFIX), expireAfterS: intervalS > 0 ? Math.max(MIN_EXPIRE_AFTER_S, 3 * intervalS) : null })
+        : null;
+
+    /** The messages of the chosen output format for one device-list message. */
+    function* expand(msg: NodeMessage): Generator<NodeMessage> {
+      const payload = msg.payload as DeviceListPayload;
+      if (output === "influx") {
+        yield { ...msg, payload: influxPoints(payload, { prefix }) };
+        return;
+      }
+      if (discovery) yield* discovery.update(payload).messages;
+      yield* mqttStateMessages(payload, { prefix, nullPayload: discovery ? HA_NONE : "" });
+    }
 
     // A finding is logged once, not on every poll; it stays in payload.checks while it holds. Errors (part of
     // the answer unusable) also reach Catch nodes, with the check's code, while the rest of the reading goes out.
@@ -53,6 +92,7 @@ export = function (RED: NodeAPI): void {
         }
         return msg;
       },
+      expand: output === "list" ? undefined : expand,
       okStatus(msg, t: Translate): NodeStatus {
         const payload = msg?.payload as DeviceListPayload;
         const { site } = payload;
