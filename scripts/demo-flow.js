@@ -1,11 +1,15 @@
 // Builds the demo flow from the importable examples: one tab per example, every pvs-config replaced by a
 // single one that points at the embedded emulator. The demo therefore shows exactly what users import.
+// Dashboard 2 config nodes (ui-base, ui-page, ui-group, ui-theme) stay global, as the editor makes them,
+// and every example's pages hang off one ui-base, so the demo has one dashboard at /dashboard.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 
 const EXAMPLES = path.resolve(__dirname, "..", "examples");
 const DEMO_CONFIG_ID = "demo0pvs0config0";
+const DEMO_UI_BASE_ID = "demo0ui0base0000";
+const DASHBOARD_PATH = "/dashboard";
 
 function exampleFiles(dir = EXAMPLES) {
   return fs
@@ -14,23 +18,40 @@ function exampleFiles(dir = EXAMPLES) {
     .sort();
 }
 
-/** @returns {object[]} a full flow: tabs, their nodes, and one pvs-config on host (dl_cgi port, LocalAPI port) */
-function buildDemoFlow({ host, port, localPort = 443, deviceListInterval = 30 }) {
-  const flow = [{ id: DEMO_CONFIG_ID, type: "pvs-config", name: "Emulated PVS", host, api: "auto", port, protocol: "http", localPort, timeout: 120, minSpacing: 1 }];
+/**
+ * @returns {object[]} a full flow: tabs, their nodes, and one pvs-config on host (dl_cgi port, LocalAPI port);
+ *   `deviceListEvery` sets its DeviceList ration (seconds; the node's default when absent, 0 = none).
+ */
+function buildDemoFlow({ host, port, localPort = 443, deviceListInterval = 30, deviceListEvery }) {
+  const config = { id: DEMO_CONFIG_ID, type: "pvs-config", name: "Emulated PVS", host, api: "auto", port, protocol: "http", localPort, timeout: 120, minSpacing: 1 };
+  if (deviceListEvery !== undefined) config.deviceListEvery = deviceListEvery;
+  const flow = [config];
+  let uiBase = null;
   exampleFiles().forEach((file, i) => {
     const tab = `demo0tab0${String(i).padStart(6, "0")}`;
     const label = path.basename(file, ".json").replace(/^\d+ - /, "");
     flow.push({ id: tab, type: "tab", label, disabled: false, info: `Example: ${path.relative(EXAMPLES, file)}` });
-    for (const node of JSON.parse(fs.readFileSync(file, "utf8"))) {
+    const nodes = JSON.parse(fs.readFileSync(file, "utf8"));
+    // Ids are made unique per example; references to another node of the example (wires, a widget's
+    // group, a group's page…) follow, and references to the replaced config nodes point at the shared ones.
+    const renamed = new Map(nodes.map((n) => [n.id, `${n.id}${i}`]));
+    for (const n of nodes) if (n.type === "pvs-config") renamed.set(n.id, DEMO_CONFIG_ID);
+    for (const n of nodes) if (n.type === "ui-base") renamed.set(n.id, DEMO_UI_BASE_ID);
+    const follow = (v) => (typeof v === "string" && renamed.has(v) ? renamed.get(v) : Array.isArray(v) ? v.map(follow) : v);
+    for (const node of nodes) {
       if (node.type === "pvs-config") continue;
-      const copy = { ...node, id: `${node.id}${i}`, z: tab };
-      if (copy.server) copy.server = DEMO_CONFIG_ID;
-      if (copy.wires) copy.wires = copy.wires.map((out) => out.map((id) => `${id}${i}`));
+      if (node.type === "ui-base") {
+        uiBase ??= { ...node, id: DEMO_UI_BASE_ID, name: "PVS demo", path: DASHBOARD_PATH };
+        continue;
+      }
+      const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === "id" ? renamed.get(v) : follow(v)]));
+      if ("x" in node) copy.z = tab; // a flow node; config nodes (no position) stay global
       if (copy.type === "pvs-device-list") copy.interval = deviceListInterval;
       flow.push(copy);
     }
   });
+  if (uiBase) flow.push(uiBase);
   return flow;
 }
 
-module.exports = { buildDemoFlow, exampleFiles, DEMO_CONFIG_ID };
+module.exports = { buildDemoFlow, exampleFiles, DEMO_CONFIG_ID, DASHBOARD_PATH };
