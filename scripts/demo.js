@@ -10,6 +10,8 @@ const { buildDemoFlow } = require("./demo-flow");
 
 const root = path.resolve(__dirname, "..");
 const pkg = require(path.join(root, "package.json"));
+/** Dashboard 2, for the dashboard example; `npm install` puts it in node_modules (a devDependency). */
+const DASHBOARD = "@flowfuse/node-red-dashboard";
 
 function portFree(port) {
   return new Promise((resolve) => {
@@ -47,9 +49,12 @@ async function waitForEditor(url, child, timeoutMs) {
 }
 
 /**
- * @param {{userDir: string, editorPort?: number, emulatorPort?: number, inverters?: number, delayMs?: number, localApi?: boolean, settings?: object, flow?: object[]}} options
- *   `settings` is merged over the demo settings (tests add adminAuth); `flow` replaces the demo flow.
- * @returns {Promise<{url: string, emulator: object, logFile: string, stop: () => Promise<void>}>}
+ * @param {{userDir: string, editorPort?: number, emulatorPort?: number, inverters?: number, delayMs?: number, localApi?: boolean, longitude?: number, now?: () => number, settings?: object, flow?: object[]}} options
+ *   `settings` is merged over the demo settings (tests add adminAuth); `flow` replaces the demo flow; `longitude`
+ *   moves the emulated sun (default -117) and `now` is the emulated site's clock (default Date.now), so a test can
+ *   have day or night whenever it runs, or play a day fast.
+ * @returns {Promise<{url: string, dashboardUrl: string | null, emulator: object, logFile: string, stop: () => Promise<void>}>}
+ *   `dashboardUrl`: the Dashboard 2 page when the flow has a ui-base (the demo flow does), else null.
  */
 async function startDemo(options) {
   const [major, minor] = process.versions.node.split(".").map(Number);
@@ -64,15 +69,22 @@ async function startDemo(options) {
     localApi: options.localApi === true,
     inverters: options.inverters ?? 20,
     delayMs: options.delayMs ?? 1500,
+    ...(options.longitude !== undefined ? { longitude: options.longitude } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
   });
   await emulator.start();
 
-  // A throw-away user directory: this package linked in (as `npm install <folder>` does) and the demo flow.
-  const moduleLink = path.join(userDir, "node_modules", ...pkg.name.split("/"));
-  fs.mkdirSync(path.dirname(moduleLink), { recursive: true });
-  fs.rmSync(moduleLink, { recursive: true, force: true });
-  fs.symlinkSync(root, moduleLink, "dir");
-  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "pvs-demo", private: true, dependencies: { [pkg.name]: `file:${root}` } }, null, 2));
+  // A throw-away user directory: this package linked in (as `npm install <folder>` does), Dashboard 2 from our
+  // devDependencies linked in as if installed from the palette (the dashboard example needs it), and the demo flow.
+  const dashboardDir = path.dirname(require.resolve(`${DASHBOARD}/package.json`));
+  const dependencies = { [pkg.name]: `file:${root}`, [DASHBOARD]: `file:${dashboardDir}` };
+  for (const [name, dir] of [[pkg.name, root], [DASHBOARD, dashboardDir]]) {
+    const link = path.join(userDir, "node_modules", ...name.split("/"));
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.rmSync(link, { recursive: true, force: true });
+    fs.symlinkSync(dir, link, "dir");
+  }
+  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "pvs-demo", private: true, dependencies }, null, 2));
   const flow = options.flow ?? buildDemoFlow({ host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort });
   fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow, null, 2));
   fs.copyFileSync(path.join(__dirname, "demo-settings.js"), path.join(userDir, "demo-settings.js"));
@@ -106,7 +118,10 @@ async function startDemo(options) {
     await stop();
     throw new Error(`${err.message}; see ${logFile}`, { cause: err });
   }
-  return { url, emulator, logFile, child, stop, get };
+  // Dashboard 2 serves the dashboard of the flow's ui-base (the demo flow has one, at /dashboard).
+  const uiBase = flow.find((n) => n.type === "ui-base");
+  const dashboardUrl = uiBase ? `${url}${String(uiBase.path || "/dashboard").replace(/^\/+/, "")}` : null;
+  return { url, dashboardUrl, emulator, logFile, child, stop, get };
 }
 
 module.exports = { startDemo, firstFreePort };

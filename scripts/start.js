@@ -26,7 +26,11 @@ async function main() {
   Node-RED ${require("node-red/package.json").version} with the demo flow (one tab per example):
 
       ${demo.url}
+${demo.dashboardUrl ? `
+  The dashboard example (Dashboard 2): gauges, today's curve, a bar per panel:
 
+      ${demo.dashboardUrl}
+` : ""}
   Every node shows its live status; the debug sidebar shows the messages.
   Node-RED's log: ${demo.logFile}.  Ctrl-C stops both.
 `);
