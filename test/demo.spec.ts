@@ -38,7 +38,8 @@ interface Demo {
 const [major, minor] = process.versions.node.split(".").map(Number);
 const canRunNodeRed5 = process.env.PVS_NODE_RED !== "node-red-4" && (major > 22 || (major === 22 && minor >= 9));
 const OUR_TYPES = ["pvs-device-list", "pvs-comm", "pvs-inverter-split"];
-const CORE_TYPES = ["comment", "inject", "debug", "change", "switch", "function", "join", "catch", "status"];
+// mqtt out and its broker config are core nodes too; an example using them must deploy without a broker.
+const CORE_TYPES = ["comment", "inject", "debug", "change", "switch", "function", "join", "catch", "status", "mqtt out", "mqtt-broker"];
 // Dashboard 2 (@flowfuse/node-red-dashboard) types the dashboard example uses. An example with them says in its
 // comment that it needs the package, and brings its whole dashboard (ui-base, theme, page, groups) so it imports whole.
 const DASHBOARD_CONFIG_TYPES = ["ui-base", "ui-theme", "ui-page", "ui-group"];
@@ -59,6 +60,8 @@ describe("examples", () => {
         assert.ok([...OUR_TYPES, "pvs-config", ...CORE_TYPES, ...DASHBOARD_CONFIG_TYPES, ...DASHBOARD_WIDGET_TYPES].includes(n.type), `${file}: ${n.type}`);
         for (const id of (n.wires ?? []).flat()) assert.ok(ids.has(id), `${file}: wire to ${id}`);
         if (n.server !== undefined) assert.ok(flow.some((c) => c.id === n.server && c.type === "pvs-config"), `${file}: ${n.id} has its pvs-config`);
+        const broker = (n as { broker?: string }).broker;
+        if (n.type === "mqtt out") assert.ok(flow.some((c) => c.id === broker && c.type === "mqtt-broker"), `${file}: ${n.id} has its broker`);
       }
       if (flow.some((n) => n.type.startsWith("ui-"))) {
         assert.ok(flow.some((n) => n.type === "comment" && (n.info ?? "").includes("@flowfuse/node-red-dashboard")), `${file}: says it needs Dashboard 2`);
