@@ -346,7 +346,7 @@ export class PvsClient {
     if (!request.session) return parseVarsAnswer(await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal), this.options.redact);
     let answer = await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
     if (isSessionExpired(answer.status)) {
-      // Expired (the firmware says 401, or 500): log in again once and retry once.
+      // Expired (the firmware says 401, 403 or 500): log in again once and retry once.
       session.invalidate();
       answer = await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
       if (isSessionExpired(answer.status)) {
