@@ -74,6 +74,16 @@ describe("examples", () => {
     }
   });
 
+  it("use node ids of their own, so that importing several of them into one workspace clashes with nothing", () => {
+    const seen = new Map<string, string>();
+    for (const file of files) {
+      for (const n of JSON.parse(fs.readFileSync(file, "utf8")) as FlowNode[]) {
+        assert.ok(!seen.has(n.id), `${path.basename(file)} and ${seen.get(n.id)} both use id ${n.id}`);
+        seen.set(n.id, path.basename(file));
+      }
+    }
+  });
+
   it("together use every node type of the package", () => {
     const used = new Set(files.flatMap((f) => (JSON.parse(fs.readFileSync(f, "utf8")) as FlowNode[]).map((n) => n.type)));
     for (const type of OUR_TYPES) assert.ok(used.has(type), type);

@@ -165,9 +165,11 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
 
     it("logs out when closed while the session is due for renewal (older than renewAfter, not yet expired)", async () => {
       const e = await emulator();
-      const c = connect(e, { renewAfterMs: 50 });
+      // Long enough that a slow, loaded machine does not renew during the read itself (a renewal keeps the old
+      // session until it expires, which this test would count).
+      const c = connect(e, { renewAfterMs: 1000 });
       await c.readDeviceList(signal);
-      await new Promise((r) => setTimeout(r, 80));
+      await new Promise((r) => setTimeout(r, 1100));
       await c.close();
       assert.strictEqual(e.count("auth:logout"), 1);
       assert.strictEqual(e.openSessions, 0, "no session left on the PVS");
