@@ -4,6 +4,7 @@ import { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red
 import { Device, devicesOf, splitGroup } from "./model/device";
 import { SplitGroup } from "./model/device-types";
 import { PvsError } from "./pvs/errors";
+import { ChunkedSender } from "./node-red/chunked-send";
 import { clock, errorStatus, translator } from "./node-red/status";
 
 interface SplitDef extends NodeDef {
@@ -20,8 +21,6 @@ interface SplitDef extends NodeDef {
   serials?: unknown;
 }
 
-/** Messages sent per event-loop turn. */
-const CHUNK_SIZE = 50;
 const OUTPUT_INDEX: Record<SplitGroup, number> = { inverter: 0, meter: 1, supervisor: 2, other: 3 };
 
 /** Topic segment: the category, or for "other" the device type, made safe for MQTT topics. */
@@ -59,8 +58,8 @@ export = function (RED: NodeAPI): void {
       other: def.splitOther === true,
     };
     const only = new Set(Array.isArray(def.serials) ? def.serials.filter((s): s is string => typeof s === "string" && s !== "") : []);
-    // Splits still sending, with the done() of the message each one came from.
-    const pending = new Map<NodeJS.Immediate, () => void>();
+    // Splits still sending, a chunk per event-loop turn: other flows keep running during a 1,000-device split.
+    const sender = new ChunkedSender();
 
     node.on("input", (msg, send, done) => {
       prefixFor(msg).then(
@@ -108,36 +107,28 @@ export = function (RED: NodeAPI): void {
         ];
       };
 
-      let next = 0;
-      const sendChunk = () => {
-        const outputs: NodeMessage[][] = perType ? [[], [], [], []] : [[]];
-        const end = Math.min(selected.length, next + CHUNK_SIZE);
-        for (; next < end; next++) {
-          const [output, out] = messageFor(selected[next], next);
-          outputs[output].push(out);
-        }
-        if (outputs.some((o) => o.length > 0)) send(outputs);
-        if (next < selected.length) {
-          // Yield to the event loop between chunks: other flows keep running during a 1,000-device split.
-          const handle = setImmediate(() => {
-            pending.delete(handle);
-            sendChunk();
-          });
-          pending.set(handle, () => done());
-          return;
-        }
-        node.status({ fill: "green", shape: "dot", text: `${t("status.sent", { count: selected.length })} · ${clock()}` });
-        done();
-      };
-      sendChunk();
+      const indexes = selected.map((_d, i) => i);
+      sender
+        .send(indexes, (chunk) => {
+          const outputs: NodeMessage[][] = perType ? [[], [], [], []] : [[]];
+          for (const i of chunk) {
+            const [output, out] = messageFor(selected[i], i);
+            outputs[output].push(out);
+          }
+          send(outputs);
+        })
+        .then(
+          (sent) => {
+            // Fewer than selected: the node closed part way.
+            if (sent === selected.length) node.status({ fill: "green", shape: "dot", text: `${t("status.sent", { count: selected.length })} · ${clock()}` });
+            done();
+          },
+          (err: Error) => done(err),
+        );
     };
 
     node.on("close", (_removed: boolean, done: () => void) => {
-      for (const [handle, finish] of pending) {
-        clearImmediate(handle);
-        finish();
-      }
-      pending.clear();
+      sender.cancel();
       node.status({});
       done();
     });
