@@ -292,6 +292,7 @@ suite(function () {
         const entry = tree.locator(".red-ui-treeList-label-text", { hasText: exactly(label) });
         await entry.waitFor();
         await entry.click();
+        await page.clock.fastForward(400); // the folder's spinner shows for 400 ms at least
       }
       await page.locator("#red-ui-clipboard-dialog-import-opt-new").click();
       const before = await activeTab();

@@ -70,6 +70,9 @@ export async function openEditor(url: string, options: { colorScheme?: "light" |
   });
   // tsx (esbuild, keepNames) wraps named functions in the test's page callbacks in __name(); the page has none.
   await context.addInitScript("globalThis.__name = (f) => f;");
+  // A clock the test can move on (it runs at real speed otherwise): the editor shows some spinners for a minimum
+  // time (a library folder: 400 ms), which the test skips with clock.fastForward.
+  await context.clock.install();
   const page = await context.newPage();
   page.setDefaultTimeout(8000); // a step that fails says which one, well within the test's own timeout
   page.on("pageerror", (err) => pageErrors.push(`page error: ${err.message}`));
