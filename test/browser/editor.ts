@@ -80,14 +80,19 @@ export async function openEditor(url: string, options: { colorScheme?: "light" |
     // The browser's own line for a request the context refused is not the editor's error.
     if (m.type() === "error" && !m.text().includes("ERR_BLOCKED_BY_CLIENT")) pageErrors.push(`console: ${m.text()}`);
   });
-  await page.goto(url, { waitUntil: "domcontentloaded" });
-  await page.locator('.red-ui-palette-node[data-palette-type="pvs-device-list"]').waitFor({ timeout: 20000 });
-  // Slides and fades (trays, tree folders, notifications) end at once: what is shown is the same, and the test does
-  // not wait for each to settle before the next click.
-  await page.evaluate(() => {
-    (globalThis as unknown as { jQuery: { fx: { off: boolean } } }).jQuery.fx.off = true;
-  });
-  await page.addStyleTag({ content: "*, *::before, *::after { transition: none !important; animation: none !important; }" });
+  try {
+    await page.goto(url, { waitUntil: "domcontentloaded" });
+    await page.locator('.red-ui-palette-node[data-palette-type="pvs-device-list"]').waitFor({ timeout: 20000 });
+    // Slides and fades (trays, tree folders, notifications) end at once: what is shown is the same, and the test
+    // does not wait for each to settle before the next click.
+    await page.evaluate(() => {
+      (globalThis as unknown as { jQuery: { fx: { off: boolean } } }).jQuery.fx.off = true;
+    });
+    await page.addStyleTag({ content: "*, *::before, *::after { transition: none !important; animation: none !important; }" });
+  } catch (err) {
+    await browser.close();
+    throw new Error(`the editor at ${url} did not show our palette: ${(err as Error).message}; page errors: ${pageErrors.join("; ") || "none"}`, { cause: err });
+  }
   return { browser, context, page, blocked, pageErrors, close: () => browser.close() };
 }
 
