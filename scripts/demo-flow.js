@@ -47,6 +47,9 @@ function buildDemoFlow({ host, port, localPort = 443, deviceListInterval = 30, d
       const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === "id" ? renamed.get(v) : follow(v)]));
       if ("x" in node) copy.z = tab; // a flow node; config nodes (no position) stay global
       if (copy.type === "pvs-device-list") copy.interval = deviceListInterval;
+      // The demo must not publish to a broker that happens to run on this machine (it may feed a real Home
+      // Assistant): the MQTT example's broker stays disconnected; connect it in the editor to try it.
+      if (copy.type === "mqtt-broker") copy.autoConnect = false;
       flow.push(copy);
     }
   });

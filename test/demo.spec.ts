@@ -94,6 +94,8 @@ describe("examples", () => {
     assert.strictEqual(flow.filter((n) => n.type === "pvs-config").length, 1);
     assert.strictEqual(flow.filter((n) => n.type === "tab").length, files.length);
     assert.ok(flow.filter((n) => n.server !== undefined).every((n) => n.server === flow[0].id));
+    const brokers = flow.filter((n) => n.type === "mqtt-broker") as Array<FlowNode & { autoConnect?: boolean }>;
+    assert.ok(brokers.length > 0 && brokers.every((b) => b.autoConnect === false), "the demo publishes to no broker that happens to run here");
   });
 
   it("become a demo flow whose dashboard hangs together: global ui config nodes, one ui-base at /dashboard", () => {

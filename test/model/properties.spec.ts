@@ -1,6 +1,7 @@
 // Property-based: whatever device list arrives, the model never throws, never drops a field, never pollutes a prototype.
 import assert from "assert";
 import fc from "fast-check";
+import { useFixedSeed } from "../support/fast-check-seed";
 import { analyzeDeviceList } from "../../src/model/device-list-output";
 import { legacyUnknowns, normalizeDeviceList } from "../../src/model/legacy-device-list";
 import { SiteMemory } from "../../src/model/site-memory";
@@ -28,6 +29,7 @@ const typedDevice = fc.tuple(device, fc.constantFrom(...TYPES)).map(([d, t]) => 
 const deviceList = fc.array(fc.oneof(device, typedDevice), { maxLength: 25 }).map((devices) => ({ devices, result: "succeed" }));
 
 describe("model (property-based, fast-check)", () => {
+  useFixedSeed();
   it("normalizes any device list without throwing and carries every field of every device", () => {
     fc.assert(
       fc.property(deviceList, (raw) => {

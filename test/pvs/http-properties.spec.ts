@@ -10,6 +10,7 @@
 // planted in the body never reaches an error message. Memory: oversize answers are refused early.
 import assert from "assert";
 import fc from "fast-check";
+import { useFixedSeed } from "../support/fast-check-seed";
 import http from "http";
 import https from "https";
 import net from "net";
@@ -614,6 +615,7 @@ const deepBody = fc.record({ depth, style: fc.constantFrom<"array" | "object" | 
 // ---------------------------------------------------------------------------------------------------------
 
 describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", function () {
+  useFixedSeed();
   this.timeout(60_000);
 
   before(async () => {
