@@ -9,7 +9,8 @@ import assert from "assert";
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { CHROMIUM, openLocalBrowser } from "./editor";
 const { startDemo, firstFreePort } = require("../../scripts/demo") as { startDemo: (o: object) => Promise<Demo>; firstFreePort: (from: number) => Promise<number> };
 const { buildDemoFlow } = require("../../scripts/demo-flow") as { buildDemoFlow: (o: object) => FlowNode[] };
 
@@ -29,10 +30,8 @@ interface DashboardWindow {
   uiCharts?: Record<string, { chart: { getOption(): { series: Array<{ name: string; data: Array<[string | number, number | null]> }> } } }>;
 }
 
-const CHROMIUM = process.env.PVS_CHROMIUM ?? "/usr/bin/chromium";
 const RESULTS = path.resolve(__dirname, "..", "..", "test-results");
 const DOC_IMAGE = path.resolve(__dirname, "..", "..", "docs", "images", "dashboard.png");
-const LOCAL = /^(https?|wss?):\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
 const SPEED = 3600; // emulated milliseconds per real millisecond: one second is an hour
 
 const [major, minor] = process.versions.node.split(".").map(Number);
@@ -50,8 +49,8 @@ suite(function () {
   let userDir: string;
   let browser: Browser;
   let page: Page;
-  const blocked: string[] = [];
-  const pageErrors: string[] = [];
+  let blocked: string[] = [];
+  let pageErrors: string[] = [];
   const widgets = new Map<string, string>(); // name -> id, in the deployed dashboard tab
   let pollNow = "";
   let polling: NodeJS.Timeout | undefined;
@@ -90,28 +89,18 @@ suite(function () {
     const poll = () => void fetch(`${demo.url}inject/${pollNow}`, { method: "POST" }).catch(() => undefined);
     polling = setInterval(poll, 900);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1;localhost"],
+    const opened = await openLocalBrowser({
+      viewport: { width: 1280, height: 900 },
+      setup: async (context) => {
+        await context.addInitScript(() => {
+          (globalThis as unknown as DashboardWindow).Cypress = {};
+        });
+      },
     });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
-    await context.route((u) => !LOCAL.test(u.href), (route) => {
-      blocked.push(route.request().url());
-      return route.abort("blockedbyclient");
-    });
-    await context.routeWebSocket((u) => !LOCAL.test(u.href), (ws) => {
-      blocked.push(ws.url());
-      return ws.close();
-    });
-    await context.addInitScript(() => {
-      (globalThis as unknown as DashboardWindow).Cypress = {};
-    });
-    page = await context.newPage();
-    page.on("pageerror", (err) => pageErrors.push(`page error: ${err.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().includes("ERR_BLOCKED_BY_CLIENT")) pageErrors.push(`console: ${m.text()}`);
-    });
+    browser = opened.browser;
+    page = opened.page;
+    blocked = opened.blocked;
+    pageErrors = opened.pageErrors;
   });
   after(async () => {
     clearInterval(polling);

@@ -51,13 +51,14 @@ export interface Session {
  * Debian's Chromium, headless, in a context that reaches only 127.0.0.1: HTTP(S) and WebSockets to anything else are
  * aborted and recorded, and a dead proxy catches whatever the routes would not see (DNS prefetch, other schemes).
  */
-export async function openEditor(url: string, options: { colorScheme?: "light" | "dark" } = {}): Promise<Session> {
+/** A headless Chromium whose context reaches only this machine; the page records its errors. */
+export async function openLocalBrowser(options: { viewport: { width: number; height: number }; colorScheme?: "light" | "dark"; setup?: (context: BrowserContext) => Promise<void> }): Promise<Omit<Session, "close">> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1;localhost"],
   });
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: options.colorScheme ?? "light", serviceWorkers: "block" });
+  const context = await browser.newContext({ viewport: options.viewport, colorScheme: options.colorScheme ?? "light", serviceWorkers: "block" });
   const blocked: string[] = [];
   const pageErrors: string[] = [];
   await context.route((u) => !LOCAL.test(u.href), (route) => {
@@ -70,16 +71,21 @@ export async function openEditor(url: string, options: { colorScheme?: "light" |
   });
   // tsx (esbuild, keepNames) wraps named functions in the test's page callbacks in __name(); the page has none.
   await context.addInitScript("globalThis.__name = (f) => f;");
-  // A clock the test can move on (it runs at real speed otherwise): the editor shows some spinners for a minimum
-  // time (a library folder: 400 ms), which the test skips with clock.fastForward.
-  await context.clock.install();
+  await options.setup?.(context);
   const page = await context.newPage();
-  page.setDefaultTimeout(8000); // a step that fails says which one, well within the test's own timeout
   page.on("pageerror", (err) => pageErrors.push(`page error: ${err.message}`));
   page.on("console", (m) => {
-    // The browser's own line for a request the context refused is not the editor's error.
+    // The browser's own line for a request the context refused is not the page's error.
     if (m.type() === "error" && !m.text().includes("ERR_BLOCKED_BY_CLIENT")) pageErrors.push(`console: ${m.text()}`);
   });
+  return { browser, context, page, blocked, pageErrors };
+}
+
+export async function openEditor(url: string, options: { colorScheme?: "light" | "dark" } = {}): Promise<Session> {
+  // A clock the test can move on (it runs at real speed otherwise): the editor shows some spinners for a minimum
+  // time (a library folder: 400 ms), which the test skips with clock.fastForward.
+  const { browser, context, page, blocked, pageErrors } = await openLocalBrowser({ viewport: { width: 1200, height: 800 }, colorScheme: options.colorScheme, setup: (c) => c.clock.install() });
+  page.setDefaultTimeout(8000); // a step that fails says which one, well within the test's own timeout
   try {
     await page.goto(url, { waitUntil: "domcontentloaded" });
     await page.locator('.red-ui-palette-node[data-palette-type="pvs-device-list"]').waitFor({ timeout: 20000 });
