@@ -119,19 +119,24 @@ suite(function () {
   const invalidNodes = () => page.evaluate(() => (globalThis as unknown as EditorWindow).RED.nodes.filterNodes({}).filter((n) => n.valid === false).map((n) => `${n.type} ${n.id}`));
   const checkForm = async (label: string) => lightProblems.push(...(await formProblems(page)).map((p) => `${label}: ${p}`));
 
-  it("adds each node from the palette, fills its form, deploys, and the status under it follows the emulated PVS", async () => {
-    // pvs-device-list, and its PVS through the "+" beside the PVS field, as on a first install.
-    const list = await dragFromPalette(page, "pvs-device-list", 260, 120);
-    await openEditDialog(page, list, "#node-input-interval");
-    await checkForm("pvs-device-list");
-    await screenshot(page, "edit-pvs-device-list", true);
+  /** The "+" beside a node's PVS field: a new PVS settings form, filled in for the emulator. */
+  const newPvsOnEmulator = async (): Promise<void> => {
     await page.locator("#node-input-btn-server-add").click();
     await page.locator("#node-config-input-host").waitFor();
     await settleTray(page);
     await page.fill("#node-config-input-host", "127.0.0.1");
     await page.fill("#node-config-input-port", String(demo.emulator.port));
     await page.fill("#node-config-input-localPort", String(demo.emulator.httpsPort));
-    await page.fill("#node-config-input-minSpacing", "0"); // the emulator needs no quiet time; keeps the test short
+    // The emulator needs no quiet time; Test connection uses the form's settings, Spacing too.
+    await page.fill("#node-config-input-minSpacing", "0");
+  };
+  it("adds each node from the palette, fills its form, deploys, and the status under it follows the emulated PVS", async () => {
+    // pvs-device-list, and its PVS through the "+" beside the PVS field, as on a first install.
+    const list = await dragFromPalette(page, "pvs-device-list", 260, 120);
+    await openEditDialog(page, list, "#node-input-interval");
+    await checkForm("pvs-device-list");
+    await screenshot(page, "edit-pvs-device-list", true);
+    await newPvsOnEmulator();
     await page.fill("#node-config-input-name", "Emulated PVS");
     await checkForm("pvs-config (new)");
     await page.locator("#node-config-input-host").scrollIntoViewIfNeeded();
@@ -209,13 +214,7 @@ suite(function () {
     // A second network node with a PVS of its own, tested before anything is deployed.
     const comm = await dragFromPalette(page, "pvs-comm", 260, 360);
     await openEditDialog(page, comm, "#node-input-interval");
-    await page.locator("#node-input-btn-server-add").click();
-    await page.locator("#node-config-input-host").waitFor();
-    await settleTray(page);
-    await page.fill("#node-config-input-host", "127.0.0.1");
-    await page.fill("#node-config-input-port", String(demo.emulator.port));
-    await page.fill("#node-config-input-localPort", String(demo.emulator.httpsPort));
-    await page.fill("#node-config-input-minSpacing", "0"); // the test uses the form's settings, Spacing too
+    await newPvsOnEmulator();
     const result = page.locator("#pvs-config-test-result");
     const testConnection = async (): Promise<string> => {
       await page.locator("#pvs-config-test").click();
