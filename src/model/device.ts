@@ -124,10 +124,13 @@ export function siteProducing(inverters: Device[]): boolean {
 /** Adds category, data age, staleness and condition to devices freshly read from one answer. */
 export function assess(time: string | null, devices: Device[]): void {
   const answeredAt = time === null ? null : Date.parse(time);
+  // Devices share a few data times (inverters report on the same 5-minute boundary): each is parsed once.
+  const parsed = new Map<string, number>();
+  const epoch = (iso: string) => parsed.get(iso) ?? parsed.set(iso, Date.parse(iso)).get(iso) ?? NaN;
   for (const d of devices) {
     d.category = categoryOf(d.deviceType);
     if (d.dataTime !== null && answeredAt !== null) {
-      d.dataAgeS = Math.max(0, Math.round((answeredAt - Date.parse(d.dataTime)) / 1000));
+      d.dataAgeS = Math.max(0, Math.round((answeredAt - epoch(d.dataTime)) / 1000));
       d.stale = d.dataAgeS > STALE_AFTER_S[d.category];
     } else {
       d.dataAgeS = null;

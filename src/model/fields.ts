@@ -20,23 +20,45 @@ const isMeasurementName = (key: string) => unitOf(key) !== null || key.startsWit
 /** Values the PVS uses for "no reading"; they become null, never a made-up 0. */
 const MISSING_MARKERS = new Set(["", "nan", "-nan", "n/a", "na", "none", "null", "-", "--"]);
 
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** Some firmware reports counters and masks in hex (`"0x1A"`); only `0x`-prefixed text is read as hex. */
 const HEX = /^0x[0-9a-f]{1,12}$/i;
 
 export function isPropertyField(key: string): boolean {
-  return key !== key.toLowerCase() || DESCRIPTIVE_FIELDS.has(key) || key.endsWith("_enum");
+  return kindOfKey(key).property;
 }
+
+/**
+ * What a field name says, worked out once per name: a device list repeats the same few dozen names on every
+ * device, a thousand devices a poll.
+ */
+function kindOfKey(key: string): { property: boolean; measurement: boolean } {
+  let kind = keyKinds.get(key);
+  if (kind === undefined) {
+    kind = { property: key !== key.toLowerCase() || DESCRIPTIVE_FIELDS.has(key) || key.endsWith("_enum"), measurement: isMeasurementName(key) };
+    if (keyKinds.size >= KEY_KINDS_MAX) keyKinds.clear(); // names come from the device: bounded
+    keyKinds.set(key, kind);
+  }
+  return kind;
+}
+
+const KEY_KINDS_MAX = 2048;
+const keyKinds = new Map<string, { property: boolean; measurement: boolean }>();
 
 /** Parses a decimal number sent as a string or number; anything else (hex, words, NaN) is null. */
 export function parseDecimal(value: unknown): number | null {
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
   if (typeof value !== "string") return null;
-  const s = value.trim();
-  if (!DECIMAL.test(s)) return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
+  // Number() reads exactly the decimal syntax (and surrounding white space), plus "" as 0, "Infinity", and the
+  // 0x/0b/0o prefixes: those are turned away here, without a regular expression on every field of every device.
+  const n = Number(value);
+  if (!Number.isFinite(n)) return null;
+  if (n === 0 && value.trim() === "") return null;
+  const s = value.trimStart();
+  if (s.length > 1 && s.charCodeAt(0) === 48 /* 0 */ && RADIX_PREFIX.has(s[1])) return null;
+  return n;
 }
+
+const RADIX_PREFIX = new Set(["x", "X", "b", "B", "o", "O"]);
 
 /**
  * How one lower-case field is carried: a number (decimal text with any surrounding spaces, or `0x` hex on
@@ -44,14 +66,23 @@ export function parseDecimal(value: unknown): number | null {
  * anything that is neither, a property as reported so that nothing the PVS sent is lost.
  */
 export function classifyLowerCase(key: string, value: unknown): { metric: number | null } | { property: unknown } {
+  const metric = metricOf(key, value);
+  return metric === NOT_A_METRIC ? { property: value } : { metric };
+}
+
+/** What `metricOf` answers for a field that is a property (allocation-free form of classifyLowerCase). */
+export const NOT_A_METRIC = Symbol("not a metric");
+
+/** The field's measurement (a number, or null for "no reading"), or NOT_A_METRIC: see classifyLowerCase. */
+export function metricOf(key: string, value: unknown): number | null | typeof NOT_A_METRIC {
   const n = parseDecimal(value);
-  if (n !== null) return { metric: n };
-  if (typeof value === "string" && isMeasurementName(key)) {
+  if (n !== null) return n;
+  if (typeof value === "string" && kindOfKey(key).measurement) {
     const s = value.trim();
-    if (HEX.test(s)) return { metric: parseInt(s.slice(2), 16) };
-    if (MISSING_MARKERS.has(s.toLowerCase())) return { metric: null };
+    if (HEX.test(s)) return parseInt(s.slice(2), 16);
+    if (MISSING_MARKERS.has(s.toLowerCase())) return null;
   }
-  return { property: value };
+  return NOT_A_METRIC;
 }
 
 export function optionalString(value: unknown): string | null {

@@ -1,9 +1,9 @@
 // Legacy `Command=DeviceList` answer -> DeviceListPayload.
 import { assess, Device, DeviceList, newDevice, withViews } from "./device";
 import { isKnownDeviceType, unknownFields } from "./device-types";
-import { classifyLowerCase, isPropertyField, optionalString } from "./fields";
+import { isPropertyField, metricOf, NOT_A_METRIC, optionalString } from "./fields";
 import { PayloadError } from "./payload-error";
-import { redactDeep } from "./redact";
+import { masker } from "./redact";
 import { isJsonObject, JsonObject, setOwn } from "./safe-object";
 import { parsePvsTime } from "./time";
 
@@ -20,11 +20,14 @@ export function normalizeDeviceList(raw: unknown): DeviceList {
     if (!isJsonObject(entry)) throw new PayloadError(`device #${i + 1} of the list is not an object`);
   });
   const entries = list as JsonObject[];
-  const devices = entries.map(normalizeLegacyDevice);
-  const curtime = entries.map((e) => parsePvsTime(e.CURTIME)).find((t) => t !== null) ?? null;
-  const safe = redactDeep(devices, legacySecrets(raw));
-  assess(curtime, safe);
-  return withViews(curtime, safe);
+  const secrets = legacySecrets(raw);
+  // Masked while copied: the devices are built from the answer field by field anyway, so a second deep copy
+  // just to mask them would double the cost of a poll on a large site.
+  const devices = entries.map((entry) => normalizeLegacyDevice(entry, secrets));
+  let curtime: string | null = null;
+  for (let i = 0; i < entries.length && curtime === null; i++) curtime = parsePvsTime(entries[i].CURTIME);
+  assess(curtime, devices);
+  return withViews(curtime, devices);
 }
 
 /** What a device list holds that this package does not know: DEVICE_TYPEs, and fields per DEVICE_TYPE. */
@@ -57,26 +60,31 @@ export function legacySecrets(raw: unknown): string[] {
   return [fromList, fromStart].filter((s): s is string => typeof s === "string" && s.trim().length >= 6).map((s) => s.trim());
 }
 
-export function normalizeLegacyDevice(entry: JsonObject): Device {
+/** One device of the answer, with every string holding one of `secrets` masked (keys too). */
+export function normalizeLegacyDevice(entry: JsonObject, secrets: readonly string[] = []): Device {
+  const mask = masker(secrets);
   const properties: JsonObject = {};
   const metrics: Device["metrics"] = {};
-  for (const [key, value] of Object.entries(entry)) {
+  for (const rawKey in entry) {
+    if (!Object.hasOwn(entry, rawKey)) continue;
+    const value = entry[rawKey];
+    const key = mask(rawKey);
     if (isPropertyField(key)) {
-      setOwn(properties, key, value);
+      setOwn(properties, key, mask(value));
       continue;
     }
-    const kind = classifyLowerCase(key, value);
-    if ("metric" in kind) setOwn(metrics, key, kind.metric);
-    else setOwn(properties, key, kind.property);
+    const metric = metricOf(key, value);
+    if (metric !== NOT_A_METRIC) setOwn(metrics, key, metric);
+    else setOwn(properties, key, mask(value));
   }
   // Data age, staleness and condition need the whole answer: assess() fills them in.
   return newDevice({
-    serial: optionalString(entry.SERIAL),
-    deviceType: optionalString(entry.DEVICE_TYPE),
-    model: optionalString(entry.MODEL),
-    state: optionalString(entry.STATE),
+    serial: mask(optionalString(entry.SERIAL)),
+    deviceType: mask(optionalString(entry.DEVICE_TYPE)),
+    model: mask(optionalString(entry.MODEL)),
+    state: mask(optionalString(entry.STATE)),
     dataTime: parsePvsTime(entry.DATATIME),
-    parent: optionalString(entry.PARENT),
+    parent: mask(optionalString(entry.PARENT)),
     properties,
     metrics,
   });

@@ -17,6 +17,20 @@ export function redactDeep<T>(value: T, secrets: readonly string[]): T {
   return redact(value, live) as T;
 }
 
+/**
+ * A function masking `secrets` in any value: strings directly, objects and arrays as masked copies, anything
+ * else as it is. Strings shorter than the shortest secret cannot hold one and are returned at once.
+ */
+export function masker(secrets: readonly string[]): <T>(value: T) => T {
+  const live = secrets.filter((s) => s.length > 0);
+  if (live.length === 0) return (value) => value;
+  const shortest = Math.min(...live.map((s) => s.length));
+  return <T>(value: T): T => {
+    if (typeof value === "string") return (value.length < shortest ? value : redactText(value, live)) as T;
+    return typeof value === "object" && value !== null ? (redact(value, live) as T) : value;
+  };
+}
+
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
@@ -27,29 +41,43 @@ export function redactText(text: string, secrets: readonly string[]): string {
 
 /**
  * The copy is built with a work list, not recursion: an answer nested thousands of levels deep (the PVS
- * sends what it sends) must be masked, not overflow the stack.
+ * sends what it sends) must be masked, not overflow the stack. It runs on every poll over every field of
+ * every device, so it allocates nothing but the copy: two parallel stacks of (original, copy) containers.
  */
 function redact(value: unknown, secrets: readonly string[]): unknown {
-  let result: unknown;
-  const work: Array<{ value: unknown; put: (copy: unknown) => void }> = [{ value, put: (copy) => (result = copy) }];
-  for (let task = work.pop(); task; task = work.pop()) {
-    const v = task.value;
-    if (typeof v === "string") {
-      task.put(redactText(v, secrets));
-    } else if (Array.isArray(v)) {
-      const out: unknown[] = new Array<unknown>(v.length);
-      task.put(out);
-      v.forEach((item: unknown, i) => work.push({ value: item, put: (copy) => (out[i] = copy) }));
-    } else if (typeof v === "object" && v !== null) {
-      const out: { [key: string]: unknown } = {};
-      task.put(out);
-      for (const [k, item] of Object.entries(v)) {
-        const key = redactText(k, secrets);
-        work.push({ value: item, put: (copy) => Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true }) });
-      }
+  if (typeof value === "string") return redactText(value, secrets);
+  if (typeof value !== "object" || value === null) return value;
+  const root = emptyLike(value);
+  const originals: object[] = [value];
+  const copies: Array<{ [key: string]: unknown }> = [root];
+  for (let original = originals.pop(); original !== undefined; original = originals.pop()) {
+    const copy = copies.pop() as { [key: string]: unknown };
+    if (Array.isArray(original)) {
+      for (let i = 0; i < original.length; i++) copy[i] = copyOf(original[i]);
     } else {
-      task.put(v);
+      const source = original as { [key: string]: unknown };
+      for (const k in source) {
+        if (!Object.hasOwn(source, k)) continue;
+        const key = redactText(k, secrets);
+        const item = copyOf(source[k]);
+        // A "__proto__" key from JSON.parse is an own property; plain assignment would change the prototype.
+        if (key === "__proto__") Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+        else copy[key] = item;
+      }
     }
   }
-  return result;
+  return root;
+
+  function copyOf(item: unknown): unknown {
+    if (typeof item === "string") return redactText(item, secrets);
+    if (typeof item !== "object" || item === null) return item;
+    const child = emptyLike(item);
+    originals.push(item);
+    copies.push(child);
+    return child;
+  }
+}
+
+function emptyLike(value: object): { [key: string]: unknown } {
+  return (Array.isArray(value) ? new Array<unknown>(value.length) : {}) as { [key: string]: unknown };
 }

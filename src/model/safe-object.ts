@@ -12,5 +12,8 @@ export function isJsonObject(value: unknown): value is JsonObject {
  * prototype change. Keys come from the device, so they must never reach an object's prototype.
  */
 export function setOwn(target: JsonObject, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // "__proto__" is the only key with a setter on Object.prototype; every other key assigns an own property,
+  // and plain assignment is many times faster than defineProperty on the 25,000 fields of a large site.
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }

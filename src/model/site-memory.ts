@@ -209,9 +209,17 @@ export class SiteMemory {
     return new SiteMemory(restore(saved));
   }
 
-  /** A copy of the state, for the context store. */
+  /** A copy of the state. */
   toJSON(): SiteMemoryState {
     return structuredClone(this.state);
+  }
+
+  /**
+   * The state itself, for the context store, which keeps it and serializes it when it writes (the file store
+   * every 30 s). Not a copy: cloning a 1,000-inverter state on every poll cost more than the rest of the poll.
+   */
+  get persistable(): Readonly<SiteMemoryState> {
+    return this.state;
   }
 
   get lastTime(): string | null {

@@ -8,6 +8,20 @@ const PVS_TIME = /^\s*(\d{4}),(\d{1,2}),(\d{1,2}),(\d{1,2}),(\d{1,2}),(\d{1,2})\
  */
 export function parsePvsTime(value: unknown): string | null {
   if (typeof value !== "string") return null;
+  // A device list repeats a handful of stamps (every inverter reports on the same 5-minute boundary) a
+  // thousand times: each distinct one is parsed once.
+  const known = recentTimes.get(value);
+  if (known !== undefined) return known;
+  const parsed = parseCalendarStamp(value);
+  if (recentTimes.size >= RECENT_TIMES_MAX) recentTimes.clear();
+  recentTimes.set(value, parsed);
+  return parsed;
+}
+
+const RECENT_TIMES_MAX = 256;
+const recentTimes = new Map<string, string | null>();
+
+function parseCalendarStamp(value: string): string | null {
   const m = PVS_TIME.exec(value);
   if (!m) return null;
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number);

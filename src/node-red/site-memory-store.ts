@@ -53,7 +53,7 @@ export function siteMemoryStore(owner: Node, pvsLabel: string): SiteMemoryStore 
     },
     save(memory) {
       try {
-        context.set(SITE_MEMORY_KEY, memory.toJSON(), (err: Error | undefined) => {
+        context.set(SITE_MEMORY_KEY, memory.persistable, (err: Error | undefined) => {
           if (err) owner.warn(`could not store the remembered devices and counters: ${err.message}`);
         });
       } catch (err) {

@@ -4,6 +4,8 @@ import fc from "fast-check";
 import { useFixedSeed } from "../support/fast-check-seed";
 import { analyzeDeviceList } from "../../src/model/device-list-output";
 import { legacyUnknowns, normalizeDeviceList } from "../../src/model/legacy-device-list";
+import { parseDecimal } from "../../src/model/fields";
+import { maskSerial, redactDeep } from "../../src/model/redact";
 import { SiteMemory } from "../../src/model/site-memory";
 
 const KEYS = ["SERIAL", "DEVICE_TYPE", "STATE", "MODEL", "DATATIME", "CURTIME", "TYPE", "subtype", "PARENT", "p_3phsum_kw", "ltea_3phsum_kwh",
@@ -60,6 +62,42 @@ describe("model (property-based, fast-check)", () => {
         assert.strictEqual(Object.prototype.toString.call({}), "[object Object]");
       }),
       { numRuns: 200 },
+    );
+  });
+
+  // parseDecimal and the device masking were rewritten for speed (bench/overhead.ts): each must still say
+  // exactly what the plain versions said.
+  it("parseDecimal reads exactly the decimal syntax, as the regular expression it replaced", () => {
+    const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+    const oracle = (v: string) => {
+      const s = v.trim();
+      if (!DECIMAL.test(s)) return null;
+      const n = Number(s);
+      return Number.isFinite(n) ? n : null;
+    };
+    const tricky = fc.constantFrom("", " ", "0x1A", " 0x1a", "0b11", "0o7", "0X1", "+0x1", "-0x1", "Infinity", "-Infinity", "1e400", "1e5", ".5", "5.", "+.5", "-.", ".", "+", "-", "1_000", "0.5", "00", "0", "-0", " 12 ", "\t7\n", "1,5", "NaN", "0e", "٣", "１");
+    const decimalish = fc.stringMatching(/^\s?[+-]?[0-9.eEx]{0,6}\s?$/);
+    fc.assert(
+      fc.property(fc.oneof(tricky, decimalish, fc.string()), (v) => {
+        assert.strictEqual(parseDecimal(v), oracle(v), JSON.stringify(v));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("masks the supervisor serial wherever it sits in a device, as a deep copy with masking would", () => {
+    const serial = "ZT01234567890ABCDE";
+    const withSerial = fc.oneof(value, fc.constantFrom(serial, `x${serial}y`, `${serial} ${serial}`, [serial], { s: serial }));
+    const dev = fc.dictionary(fc.oneof(fc.constantFrom(...KEYS, `k_${serial}`), fc.string({ maxLength: 12 })), withSerial, { maxKeys: 10 });
+    fc.assert(
+      fc.property(fc.array(dev, { maxLength: 6 }), (devices) => {
+        const raw = { devices: [{ DEVICE_TYPE: "PVS", SERIAL: serial }, ...devices], result: "succeed" };
+        const text = JSON.stringify(normalizeDeviceList(raw));
+        assert.ok(!text.includes(serial), text);
+        assert.ok(text.includes(maskSerial(serial)));
+        assert.deepStrictEqual(JSON.parse(text), JSON.parse(JSON.stringify(redactDeep(normalizeDeviceList(raw), [serial]))));
+      }),
+      { numRuns: 300 },
     );
   });
 });
