@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.ts"],
+    files: ["test/**/*.ts", "bench/**/*.ts"],
     // `import x = require()` is how TypeScript imports the node modules, which use `export =`.
     rules: { "@typescript-eslint/no-unused-expressions": "off", "@typescript-eslint/no-require-imports": "off" },
   },

@@ -17,6 +17,7 @@
 import { readFileSync } from "fs";
 import { NODE_RED_PACKAGE } from "../test/support/node-red";
 import { COUNTED, grown, RedeployRig, Snapshot } from "../test/support/redeploy";
+import { emit, figure, isQuick } from "./support/report";
 
 const BASELINE_AFTER = 10;
 const CHECK_EVERY = 100;
@@ -102,7 +103,17 @@ async function main(): Promise<number> {
   print(`baseline (deploy ${base.deploys}): ${figures(base)}; heapUsed ${mb(base.heapUsed ?? 0)} MB, without code ${mb(dataHeap(base))} MB`);
   print(`end (deploy ${end.deploys}): ${figures(end)}; heapUsed ${mb(end.heapUsed ?? 0)} MB (${signedMb((end.heapUsed ?? 0) - (base.heapUsed ?? 0))}), without code ${mb(dataHeap(end))} MB (${signedMb(growth)})`);
   print(problems.length ? `FAIL: ${problems.join("; ")}` : "PASS: no timer, socket, listener, connection or session left behind; heap back to its baseline (within 2 MB)");
-  return problems.length ? 1 : 0;
+  const left = grown(base, end).reduce((sum, g) => sum + (g.end - g.baseline), 0);
+  emit({
+    name: "redeploy",
+    figures: [
+      figure(`${count} deploys: timers, sockets, listeners, connections, sessions left over`, left, "", { target: "0", met: left === 0 }),
+      figure("heap growth without compiled code", growth / 1024 / 1024, "MB", { target: "< 2 MB", met: growth <= HEAP_SLACK_BYTES }),
+      figure("polls that failed", rig.failed, "", { baseline: rig.polls, target: "0", met: rig.failed === 0 }),
+    ],
+  });
+  // A quick run (npm test) proves the bench still runs; its verdict is printed, not an exit code.
+  return problems.length && !isQuick() ? 1 : 0;
 }
 
 main().then(

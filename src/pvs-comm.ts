@@ -17,8 +17,8 @@ export = function (RED: NodeAPI): void {
     let source: MessageSource | null = null;
     setupPollingNode(RED, node, def, {
       defaultTopic: "pvs/comm",
-      async produce({ pvs, config, signal }, base) {
-        const { api, payload } = await pvs.readComm(signal);
+      async produce({ pvs, config, signal, read }, base) {
+        const { api, payload } = await pvs.readComm(signal, read);
         const changed = commChanged(last, payload);
         last = payload;
         source = sourceOf(config.label, pvs, api === "legacy" ? "Get_Comm" : "varserver");

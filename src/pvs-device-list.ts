@@ -78,8 +78,8 @@ export = function (RED: NodeAPI): void {
 
     setupPollingNode(RED, node, def, {
       defaultTopic: "pvs/device-list",
-      async produce({ pvs, config, signal, freshness }, base) {
-        const reading = await pvs.readDeviceList(signal, freshness);
+      async produce({ pvs, config, signal, read }, base) {
+        const reading = await pvs.readDeviceList(signal, read);
         const memory = await config.siteMemory.load();
         const payload = analyzeDeviceList(reading.list, { memory, unknowns: reading.unknowns, storage: reading.storage, live: reading.live, now: Date.now(), unitSystem });
         config.siteMemory.save(memory);

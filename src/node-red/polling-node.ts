@@ -3,8 +3,8 @@
 import { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
 import { PvsConnection } from "../pvs/connection";
 import { PvsError, toPvsError } from "../pvs/errors";
-import { Poller } from "../pvs/poller";
-import { Freshness } from "../pvs/request";
+import { phaseOf, Poller } from "../pvs/poller";
+import { Freshness, ReadOptions } from "../pvs/request";
 import { numberSetting } from "./numbers";
 import { ChunkedSender } from "./chunked-send";
 import { clock, errorStatus, healthStatus, pollingStatus, translator, Translate } from "./status";
@@ -17,7 +17,15 @@ export interface PollContext {
   signal: AbortSignal;
   /** Timer polls wait for a rationed request's turn; a message asking "now" may get the last answer. */
   freshness: Freshness;
+  /** How reads may be answered: the freshness, and for timer polls the sharing of their beat's answers. */
+  read: ReadOptions;
 }
+
+/**
+ * Timer polls take an identical answer that started at most this long ago (another node of the PVS on the same
+ * beat), and never one older than half their interval.
+ */
+const SHARE_BEAT_MS = 2000;
 
 export interface PollingSpec {
   defaultTopic: string;
@@ -45,6 +53,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
   const found = RED.nodes.getNode(def.server) as PvsConfigNode | null;
   const config = found && found.type === "pvs-config" ? found : null;
   const interval = numberSetting(def.interval, 120, 0, MAX_INTERVAL_S, "interval");
+  const intervalMs = "value" in interval ? interval.value * 1000 : 0;
   const setupError = !config
     ? new PvsError("PVS_NOT_CONFIGURED", "no pvs-config node is selected, or it is disabled")
     : "error" in interval
@@ -81,7 +90,9 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     inFlight.add(controller);
     node.status(pollingStatus(t));
     try {
-      const out = await spec.produce({ pvs: config.pvs, config, signal: controller.signal, freshness: trigger ? "reuse" : "wait" }, base);
+      const freshness: Freshness = trigger ? "reuse" : "wait";
+      const read: ReadOptions = trigger ? { freshness } : { freshness, shareWithinMs: Math.min(SHARE_BEAT_MS, intervalMs / 2) };
+      const out = await spec.produce({ pvs: config.pvs, config, signal: controller.signal, freshness, read }, base);
       if (closed) return done?.();
       if (out && spec.expand) {
         await sender.send(spec.expand(out), (chunk) => send([chunk]));
@@ -128,7 +139,8 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
   });
 
   if (!setupError && "value" in interval && interval.value > 0) {
-    poller = new Poller(interval.value * 1000, () => poll(null, (m) => node.send(m)));
+    // The PVS's phase: every node of this PVS polls on the same beat, so the shared client asks once for all.
+    poller = new Poller(intervalMs, () => poll(null, (m) => node.send(m)), phaseOf(config?.id ?? ""));
     poller.start();
   }
 

@@ -92,6 +92,9 @@ interface HeavyRecord {
 export const DEFAULT_BACKOFF_BASE_MS = 5_000;
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
 
+/** Bound of the answers remembered for sharing; the oldest goes first. */
+const MAX_REMEMBERED_ANSWERS = 32;
+
 export class PvsClient {
   readonly label: string;
   private readonly transport: Transport;
@@ -107,6 +110,8 @@ export class PvsClient {
   private readonly breaker: Breaker;
   private readonly log = new RequestLog();
   private readonly heavy = new Map<string, HeavyRecord>();
+  /** The last answer of each request, with when it started, for timer polls sharing one beat (shareWithinMs). */
+  private readonly answers = new Map<string, { startedAt: number; answer: JsonObject }>();
   private readonly healthListeners = new Set<(health: Health) => void>();
   /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
   private spacedUntil = 0;
@@ -140,7 +145,7 @@ export class PvsClient {
    * answer. A heavy request asked again within its interval waits for the interval to pass, or with
    * `freshness` "reuse" gets the last answer at once.
    */
-  request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false, probe = false }: RequestOptions = {}): Promise<JsonObject> {
+  request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false, probe = false, shareWithinMs = 0 }: RequestOptions = {}): Promise<JsonObject> {
     return new Promise<JsonObject>((resolve, reject) => {
       if (this.closed) return reject(new PvsError("PVS_ABORTED", "the PVS connection is closed"));
       if (signal?.aborted) return reject(new PvsError("PVS_ABORTED", "request cancelled"));
@@ -151,6 +156,11 @@ export class PvsClient {
       if (recent?.answer && Date.now() - recent.answerStartedAt < this.heavyIntervalMs()) {
         this.stats.reused++;
         return resolve(recent.answer);
+      }
+      const shared = shareWithinMs > 0 ? this.answers.get(request.key) : undefined;
+      if (shared && Date.now() - shared.startedAt <= shareWithinMs) {
+        this.stats.coalesced++;
+        return resolve(shared.answer);
       }
       if (this.breaker.isOpen() && !urgent) {
         this.stats.refused++;
@@ -316,6 +326,7 @@ export class PvsClient {
     if (outcome instanceof PvsError && (outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD")) this.authFailure = outcome;
     else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
     if (request.heavy && !(outcome instanceof PvsError)) this.heavy.set(request.key, { startedAt, answer: outcome, answerStartedAt: startedAt });
+    if (!(outcome instanceof PvsError)) this.remember(request.key, startedAt, outcome);
     // A failure before anything was sent (no password, a refusal still held) or of a probe says nothing about
     // the PVS's health: it gets the spacing, not a back-off.
     this.recordOutcome(outcome instanceof PvsError && (this.exchanges === 0 || job.probe) ? null : outcome);
@@ -323,6 +334,13 @@ export class PvsClient {
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();
     this.pump();
+  }
+
+  private remember(key: string, startedAt: number, answer: JsonObject): void {
+    this.answers.delete(key);
+    // Keys are the package's own requests (a few per PVS); a command node's parameters could add more.
+    if (this.answers.size >= MAX_REMEMBERED_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
+    this.answers.set(key, { startedAt, answer });
   }
 
   private refuseQueue(): void {

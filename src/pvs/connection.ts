@@ -13,7 +13,7 @@ import { ApiKind, apiForBuild, ApiSetting, buildFromVersion, Identity, identityF
 import { PvsError, toPvsError } from "./errors";
 import { legacyCommand, legacyPath } from "./legacy";
 import { PUBLIC_VARS, VarsSelection, varsRequest } from "./localapi";
-import { Freshness } from "./request";
+import { Freshness, ReadOptions } from "./request";
 import { DeviceListReading, readLegacyDeviceList } from "./read-device-list";
 
 export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "redact"> {
@@ -155,9 +155,10 @@ export class PvsConnection {
    * The device list. On the legacy API, a DeviceList asked for again within the PVS's DeviceList interval
    * waits for it to pass ("wait"), or gets the last answer at once ("reuse").
    */
-  async readDeviceList(signal: AbortSignal, freshness: Freshness = "wait"): Promise<DeviceListReading> {
+  async readDeviceList(signal: AbortSignal, read: Freshness | ReadOptions = "wait"): Promise<DeviceListReading> {
+    const options: ReadOptions = typeof read === "string" ? { freshness: read } : read;
     return this.withApi(signal, async (api) => {
-      const reading = api === "legacy" ? await this.legacyDeviceList(signal, freshness) : await this.varsDeviceList(signal);
+      const reading = api === "legacy" ? await this.legacyDeviceList(signal, options) : await this.varsDeviceList(signal, options.shareWithinMs ?? 0);
       // A PVS always has meters or inverters: a list without them is a PVS starting up, not a site without devices.
       if (!reading.list.devices.some((d) => d.deviceType !== "PVS")) {
         throw new PvsError("PVS_NO_DEVICES", "the PVS listed no devices (it may be starting up or rediscovering them); nothing was sent, the last readings are kept");
@@ -168,11 +169,11 @@ export class PvsConnection {
     });
   }
 
-  async readComm(signal: AbortSignal): Promise<CommReading> {
+  async readComm(signal: AbortSignal, { shareWithinMs = 0 }: ReadOptions = {}): Promise<CommReading> {
     return this.withApi(signal, async (api) => {
-      if (api === "legacy") return { api, payload: normalizeComm(await this.client.request(GET_COMM, signal)) };
-      const net = await this.readGroup("network", signal);
-      const system = await this.readGroup("system", signal);
+      if (api === "legacy") return { api, payload: normalizeComm(await this.client.request(GET_COMM, signal, { shareWithinMs })) };
+      const net = await this.readGroup("network", signal, shareWithinMs);
+      const system = await this.readGroup("system", signal, shareWithinMs);
       return { api, payload: redactDeep(normalizeVarsComm(net, system), this.secrets()) };
     });
   }
@@ -277,16 +278,16 @@ export class PvsConnection {
     throw firstError ?? new PvsError("PVS_BAD_RESPONSE", "the PVS did not say which firmware it runs");
   }
 
-  private async legacyDeviceList(signal: AbortSignal, freshness: Freshness): Promise<DeviceListReading> {
-    const reading = await readLegacyDeviceList(this.client, signal, freshness);
+  private async legacyDeviceList(signal: AbortSignal, options: ReadOptions): Promise<DeviceListReading> {
+    const reading = await readLegacyDeviceList(this.client, signal, options);
     this.noteBuild(buildFromVersion(typeof reading.list.supervisor?.properties.SWVER === "string" ? reading.list.supervisor.properties.SWVER : null));
     return reading;
   }
 
-  private async varsDeviceList(signal: AbortSignal): Promise<DeviceListReading> {
-    const devices = await this.readGroup("devices", signal);
-    const live = await this.readGroup("live", signal);
-    const system = await this.readGroup("system", signal);
+  private async varsDeviceList(signal: AbortSignal, shareWithinMs: number): Promise<DeviceListReading> {
+    const devices = await this.readGroup("devices", signal, shareWithinMs);
+    const live = await this.readGroup("live", signal, shareWithinMs);
+    const system = await this.readGroup("system", signal, shareWithinMs);
     const secrets = [...this.secrets(), ...varsSecrets(system)];
     const normalized = normalizeVars({ devices, live, system });
     this.noteBuild(buildFromVersion(typeof system["/sys/info/sw_rev"] === "string" ? system["/sys/info/sw_rev"] : null));
@@ -330,12 +331,12 @@ export class PvsConnection {
   }
 
   /** One data group through its server-side cache: created once, re-read by id, created again when the PVS forgot it. */
-  private async readGroup(group: Group, signal: AbortSignal): Promise<JsonObject> {
+  private async readGroup(group: Group, signal: AbortSignal, shareWithinMs = 0): Promise<JsonObject> {
     const cache = CACHE_IDS[group];
     const state = this.caches.get(group);
     const usable = state && !state.refresh && (group !== "devices" || Date.now() - state.createdAt < DEVICE_CACHE_MAX_AGE_MS);
     if (usable) {
-      const vars = await this.client.request(varsRequest(null, { cache }), signal);
+      const vars = await this.client.request(varsRequest(null, { cache }), signal, { shareWithinMs });
       if (Object.keys(vars).length > 0) return withoutSecrets(vars);
       // HTTP 400 for a cache id: the PVS forgot it (reboot). Create it again below.
     }

@@ -1,14 +1,26 @@
-// Runs a task now and then every interval, measured start to start; never two runs at once.
+// Runs a task now and then on a beat of `interval`; never two runs at once.
+//
+// The beat is aligned: runs fall on the instants where (time - phase) is a multiple of the interval. Every node
+// polling one PVS gets that PVS's phase, so nodes with the same interval (or intervals that divide one another)
+// poll at the same instant and the shared client answers them with one request per command, however many there
+// are and whenever each was deployed. Different PVSs get different phases, so a fleet is spread over the interval
+// instead of polled all at once.
 
 export class Poller {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly phaseMs: number;
 
   constructor(
     private readonly intervalMs: number,
     private readonly task: () => Promise<void>,
-  ) {}
+    /** Any whole number (e.g. a hash of the PVS's config id); only its remainder by the interval matters. */
+    phase = 0,
+  ) {
+    this.phaseMs = ((Math.trunc(phase) % intervalMs) + intervalMs) % intervalMs;
+  }
 
+  /** The first run comes after `initialDelayMs` (at once by default), the next ones on the beat. */
   start(initialDelayMs = 0): void {
     this.stopped = false;
     this.schedule(initialDelayMs);
@@ -18,6 +30,18 @@ export class Poller {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Milliseconds from `now` to the next beat at least half an interval after `lastStart`: a run that took longer
+   * than the interval (waiting out a back-off) is not followed by one at once, and the first beat after a
+   * deploy is not a moment after the first run.
+   */
+  delayAfter(lastStart: number, now: number): number {
+    const earliest = Math.max(now, lastStart + this.intervalMs / 2);
+    const sinceBeat = (((earliest - this.phaseMs) % this.intervalMs) + this.intervalMs) % this.intervalMs;
+    const next = sinceBeat === 0 ? earliest : earliest + (this.intervalMs - sinceBeat);
+    return Math.max(0, Math.ceil(next - now));
   }
 
   private schedule(delayMs: number): void {
@@ -33,9 +57,13 @@ export class Poller {
     } catch {
       // The task reports its own failures; a throw must never stop the schedule or escape as a rejection.
     }
-    // A run that took longer than the interval (waiting out a back-off) is not followed by one at once:
-    // the next run keeps to the interval's beat.
-    const elapsed = Math.max(0, Date.now() - started);
-    this.schedule(this.intervalMs - (elapsed % this.intervalMs));
+    this.schedule(this.delayAfter(started, Date.now()));
   }
+}
+
+/** A stable whole number for a string (FNV-1a), e.g. a PVS's phase from its config node's id. */
+export function phaseOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }

@@ -10,7 +10,7 @@ import { ApiKind } from "./detect";
 import { PvsClient } from "./client";
 import { toPvsError } from "./errors";
 import { legacyCommand, legacyPath } from "./legacy";
-import { Freshness } from "./request";
+import { ReadOptions } from "./request";
 
 export interface DeviceListReading {
   api: ApiKind;
@@ -30,8 +30,8 @@ export interface DeviceListReading {
 export const DEVICE_LIST_REQUEST = legacyCommand("DeviceList");
 export const ESS_STATUS_REQUEST = legacyPath("energy-storage-system/status");
 
-export async function readLegacyDeviceList(client: PvsClient, signal: AbortSignal, freshness: Freshness = "wait"): Promise<DeviceListReading> {
-  const deviceList = await client.request(DEVICE_LIST_REQUEST, signal, { freshness });
+export async function readLegacyDeviceList(client: PvsClient, signal: AbortSignal, options: ReadOptions = {}): Promise<DeviceListReading> {
+  const deviceList = await client.request(DEVICE_LIST_REQUEST, signal, options);
   const list = normalizeDeviceList(deviceList);
   const secrets = legacySecrets(deviceList);
   let storage: StorageSummary | null = null;

@@ -28,6 +28,12 @@ export type Freshness =
 export interface RequestOptions {
   freshness?: Freshness;
   /**
+   * Take the answer of an identical request that started at most this many ms ago instead of asking again:
+   * timer polls of several nodes on one beat (see Poller) share one request even when one of them comes a
+   * moment after the others' answer. 0 (default): only requests still waiting or in flight are shared.
+   */
+  shareWithinMs?: number;
+  /**
    * Sent after the spacing even while backing off or with the breaker open: the one look at the firmware
    * after a legacy 403, which may mean the PVS was updated to the LocalAPI (rate-limited by the caller).
    */
@@ -38,3 +44,6 @@ export interface RequestOptions {
    */
   probe?: boolean;
 }
+
+/** How a node's read may be answered: see RequestOptions. */
+export type ReadOptions = Pick<RequestOptions, "freshness" | "shareWithinMs">;

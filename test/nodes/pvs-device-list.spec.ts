@@ -1,10 +1,12 @@
 import assert from "assert";
 import sinon from "sinon";
+import { phaseOf } from "../../src/pvs/poller";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { Fault } from "../../src/emulator/server";
 import { DeviceListPayload } from "../../src/model/device-list-output";
 import { helper, nextMessages, settle, until } from "../support/node-red";
+import { advance, fakeClock } from "../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Msg = NodeMessage & { payload: DeviceListPayload; error?: { message: string; code?: string; source?: { id: string } } };
@@ -76,8 +78,11 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
   });
 
   it("polls on its interval (fake clock) and stops after a redeploy", async () => {
-    // The clock must be fake before the flow starts, so that the node's timer is on it.
-    const clock = sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    // The clock must be fake before the flow starts, so that the node's timer is on it. It starts on one of the
+    // PVS's beats (the poller aligns runs to the config's phase), so the next polls come a whole interval apart.
+    const start = 1_800_000_000_000;
+    const phase = phaseOf("cfg") % 60_000;
+    const clock = sinon.useFakeTimers({ now: start - (start % 60_000) + phase, toFake: ["setTimeout", "clearTimeout", "Date"] });
     let count = 0;
     try {
       await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ interval: 60 })]));
@@ -133,6 +138,27 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     assert.deepStrictEqual(a.payload, b.payload);
     const cfg = helper.getNode("cfg") as unknown as { userCount(): number };
     assert.strictEqual(cfg.userCount(), 2);
+  });
+
+  it("nodes added at different times poll on the PVS's beat: one request per command per interval, whatever their number", async () => {
+    // bench/amplification.ts measures this for 1, 5 and 20 nodes; before the beat, 5 nodes made 5 DeviceLists a cycle.
+    const clock = fakeClock();
+    try {
+      const nodes = (n: number) => [...Array(n)].flatMap((_, i) => [listNode({ id: `list${i}`, interval: 60 }), { id: `comm${i}`, type: "pvs-comm", server: "cfg", interval: 60 }]);
+      await helper.load(NODE_MODULES, testFlow(emulator, nodes(1)));
+      for (const [n, wait] of [[2, 17_000], [3, 41_000]]) {
+        await advance(clock, emulator, { forMs: wait });
+        await helper.setFlows(testFlow(emulator, nodes(n)), "nodes");
+      }
+      await advance(clock, emulator, { forMs: 120_000 });
+      emulator.requests.length = 0;
+      await advance(clock, emulator, { forMs: 600_000 });
+      assert.strictEqual(emulator.count("DeviceList"), 10, "one DeviceList a minute for three nodes");
+      assert.strictEqual(emulator.count("Get_Comm"), 10, "one Get_Comm a minute for three nodes");
+    } finally {
+      await helper.unload();
+      clock.restore();
+    }
   });
 
   it("spaces requests from several nodes by the configured spacing", async () => {

@@ -1,0 +1,61 @@
+// The poller's beat: aligned to a phase, so that every node of one PVS polls at the same instant.
+import assert from "assert";
+import sinon from "sinon";
+import { phaseOf, Poller } from "../../src/pvs/poller";
+
+describe("Poller", () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => (clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ["setTimeout", "clearTimeout", "Date"] })));
+  afterEach(() => clock.restore());
+
+  /** Start times of the runs of a poller started at `startAt`, over `forMs`. */
+  async function runs(intervalMs: number, phase: number, startAt: number, forMs: number, taskMs = 0): Promise<number[]> {
+    await clock.tickAsync(startAt - Date.now());
+    const starts: number[] = [];
+    const poller = new Poller(intervalMs, async () => {
+      starts.push(Date.now());
+      if (taskMs) await new Promise((resolve) => setTimeout(resolve, taskMs));
+    }, phase);
+    poller.start();
+    await clock.tickAsync(forMs);
+    poller.stop();
+    return starts;
+  }
+
+  it("runs at once, then on the beats of its phase", async () => {
+    // Phase 7,000 ms on a 60 s interval: beats at ...,1,027,000, 1,087,000, ...
+    assert.deepStrictEqual(await runs(60_000, 7_000, 1_000_000, 200_000), [1_000_000, 1_087_000, 1_147_000]);
+  });
+
+  it("never runs again within half an interval of the first run", async () => {
+    // Started 5 s before a beat: that beat is skipped, the next one taken.
+    assert.deepStrictEqual(await runs(60_000, 7_000, 1_022_000, 100_000), [1_022_000, 1_087_000]);
+  });
+
+  it("two pollers with one phase, started at different times, share every beat after their first run", async () => {
+    const a: number[] = [];
+    const b: number[] = [];
+    const pa = new Poller(30_000, async () => void a.push(Date.now()), 12_345);
+    pa.start();
+    await clock.tickAsync(17_000);
+    const pb = new Poller(60_000, async () => void b.push(Date.now()), 12_345);
+    pb.start();
+    await clock.tickAsync(300_000);
+    pa.stop();
+    pb.stop();
+    for (const t of b.slice(1)) assert.ok(a.includes(t), `b's run at ${t} is on one of a's beats`);
+    assert.ok(b.length >= 5);
+  });
+
+  it("keeps its beat after a run longer than the interval", async () => {
+    const starts = await runs(10_000, 0, 1_000_000, 60_000, 25_000);
+    // Runs of 25 s: the next beat after each end, never a run at once.
+    assert.deepStrictEqual(starts, [1_000_000, 1_030_000, 1_060_000]);
+  });
+
+  it("a stable phase per key, spread over the interval", () => {
+    assert.strictEqual(phaseOf("cfg"), phaseOf("cfg"));
+    const phases = new Set([...Array(100)].map((_, i) => Math.floor((phaseOf(`pvs-config-${i}`) % 10_000) / 1000)));
+    assert.ok(phases.size >= 8, `100 ids fall in ${phases.size} of 10 one-second slots`);
+  });
+});
