@@ -34,7 +34,7 @@ async function run(nodeId: string, payload: unknown, rounds: number): Promise<{ 
     const finished = new Promise<void>((resolve) => {
       const on = () => {
         if (++got === INVERTERS) {
-          out.off("input", on);
+          out.removeListener("input", on);
           resolve();
         }
       };

@@ -68,6 +68,11 @@ for (const [name, cmd, args] of [
 }
 runSuite("tests", process.execPath, "node-red", files);
 if (!only.length) runSuite("tests", systemNode(), "node-red-4", files);
+// The benchmarks, once and short: proof that they still run (their figures are judged by `npm run bench`).
+if (!only.length) {
+  if (step("benchmarks, quick run (npm run bench -- --quick)", process.execPath, ["--expose-gc", "--require", "tsx/cjs", path.join(root, "bench/run.ts"), "--quick"])) passed++;
+  else failed++;
+}
 
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
 process.exit(failed === 0 ? 0 : 1);

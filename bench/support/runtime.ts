@@ -4,6 +4,7 @@ import { monitorEventLoopDelay, IntervalHistogram } from "perf_hooks";
 import { Node, NodeMessage } from "node-red";
 import { FlowNode, NODE_MODULES } from "../../test/support/flows";
 import { helper } from "../../test/support/node-red";
+import { heapAfterGc } from "../../test/support/redeploy";
 
 export { helper, NODE_MODULES };
 export type { FlowNode };
@@ -39,12 +40,12 @@ export function nextMessage(nodeId: string, timeoutMs = 60_000): Promise<NodeMes
   const node = helper.getNode(nodeId) as Node;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      node.off("input", on);
+      node.removeListener("input", on); // Node-RED overrides removeListener for "input"; off() bypasses it and leaks
       reject(new Error(`${nodeId}: no message within ${timeoutMs} ms`));
     }, timeoutMs);
     const on = (msg: NodeMessage) => {
       clearTimeout(timer);
-      node.off("input", on);
+      node.removeListener("input", on); // Node-RED overrides removeListener for "input"; off() bypasses it and leaks
       resolve(msg);
     };
     node.on("input", on);
@@ -75,9 +76,8 @@ export class LoopWatch {
   }
 }
 
-export function heapUsedAfterGc(): number {
-  if (typeof global.gc !== "function") throw new Error("run node with --expose-gc");
-  global.gc();
-  global.gc();
-  return process.memoryUsage().heapUsed;
+/** `heapUsed` after full collections, without V8's compiled code (which grows while V8 optimizes, bounded by the code). */
+export function heapDataAfterGc(): { data: number; code: number } {
+  const { heapUsed, heapCode } = heapAfterGc();
+  return { data: heapUsed - heapCode, code: heapCode };
 }

@@ -14,54 +14,78 @@ export interface RequestBudget {
   lastAt: string | null;
 }
 
-interface Entry {
-  at: number;
-  kind: string;
-  durationMs: number;
-  ok: boolean;
+/** The exchanges of one minute. */
+interface Bucket {
+  minute: number;
+  requests: number;
+  failed: number;
+  byKind: Map<string, number>;
+  totalMs: number;
+  maxMs: number;
 }
 
 export const BUDGET_WINDOW_MS = 3600_000;
-/** A PVS asked more than this in an hour is being hurt anyway; the log stays bounded whatever the settings. */
-const MAX_ENTRIES = 20_000;
+const MINUTE_MS = 60_000;
 
+/**
+ * Counted by the minute: the memory and the cost of a summary (made on every poll, for msg.pvs.requests) stay
+ * the same however many requests an hour holds; the window's edge moves a minute at a time.
+ */
 export class RequestLog {
-  private entries: Entry[] = [];
+  private buckets: Bucket[] = [];
+  private lastAt: number | null = null;
 
   add(kind: string, durationMs: number, ok: boolean, now = Date.now()): void {
     this.prune(now);
-    if (this.entries.length >= MAX_ENTRIES) this.entries.shift();
-    this.entries.push({ at: now, kind, durationMs: Math.max(0, Math.round(durationMs)), ok });
+    const minute = Math.floor(now / MINUTE_MS);
+    let bucket = this.buckets[this.buckets.length - 1];
+    if (!bucket || bucket.minute !== minute) {
+      bucket = { minute, requests: 0, failed: 0, byKind: new Map(), totalMs: 0, maxMs: 0 };
+      this.buckets.push(bucket);
+    }
+    const ms = Math.max(0, Math.round(durationMs));
+    bucket.requests++;
+    if (!ok) bucket.failed++;
+    bucket.byKind.set(kind, (bucket.byKind.get(kind) ?? 0) + 1);
+    bucket.totalMs += ms;
+    bucket.maxMs = Math.max(bucket.maxMs, ms);
+    this.lastAt = now;
   }
 
   summary(now = Date.now()): RequestBudget {
     this.prune(now);
     const byKind: Record<string, number> = {};
+    let requests = 0;
     let failed = 0;
     let total = 0;
     let max = 0;
-    for (const e of this.entries) {
-      byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
-      if (!e.ok) failed++;
-      total += e.durationMs;
-      max = Math.max(max, e.durationMs);
+    for (const b of this.buckets) {
+      requests += b.requests;
+      failed += b.failed;
+      total += b.totalMs;
+      max = Math.max(max, b.maxMs);
+      for (const [kind, n] of b.byKind) byKind[kind] = (byKind[kind] ?? 0) + n;
     }
-    const n = this.entries.length;
-    const last = n > 0 ? this.entries[n - 1].at : null;
     return {
       windowS: BUDGET_WINDOW_MS / 1000,
-      requests: n,
+      requests,
       failed,
       byKind,
-      durationMs: n > 0 ? { average: Math.round(total / n), max } : null,
-      lastAt: last === null ? null : new Date(last).toISOString(),
+      durationMs: requests > 0 ? { average: Math.round(total / requests), max } : null,
+      lastAt: requests > 0 && this.lastAt !== null ? new Date(this.lastAt).toISOString() : null,
     };
   }
 
+  /** Minutes held (at most one hour's and the current one). */
+  get size(): number {
+    return this.buckets.length;
+  }
+
   private prune(now: number): void {
+    // A minute whose start is more than the window ago has left it; a clock set back starts afresh.
     const from = now - BUDGET_WINDOW_MS;
     let drop = 0;
-    while (drop < this.entries.length && this.entries[drop].at < from) drop++;
-    if (drop > 0) this.entries.splice(0, drop);
+    while (drop < this.buckets.length && (this.buckets[drop].minute * MINUTE_MS < from || this.buckets[drop].minute > now / MINUTE_MS)) drop++;
+    if (drop > 0) this.buckets.splice(0, drop);
   }
 }

@@ -153,8 +153,8 @@ export class RedeployRig {
     } finally {
       // The helper nodes outlive a "nodes" deploy: listeners left on them would pile up here, not in the package.
       for (const timer of timers) clearTimeout(timer);
-      out.off("input", onOut);
-      caught.off("input", onCaught);
+      out.removeListener("input", onOut); // not off(): it bypasses Node-RED's removeListener for "input"
+      caught.removeListener("input", onCaught);
       this.forgetSpyCalls();
     }
   }
