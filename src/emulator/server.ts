@@ -319,8 +319,9 @@ export class PvsEmulator {
         case "Stop":
           return { status: 200, body: { result: "succeed" } };
         case "CheckFW": {
+          // Without a type it answers as before (the seed's sample); a type it does not know is an error.
           const type = url.searchParams.get("type");
-          if (type !== "residential" && type !== "commercial") return { status: 200, body: { result: "error", msg: "type must be residential or commercial" } };
+          if (type !== null && type !== "residential" && type !== "commercial") return { status: 200, body: { result: "error", msg: "type must be residential or commercial" } };
           return { status: 200, body: { url: this.firmwareUpdateUrl ?? "none" } };
         }
         case "DeviceDetails":
