@@ -37,7 +37,7 @@ interface Demo {
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 const canRunNodeRed5 = process.env.PVS_NODE_RED !== "node-red-4" && (major > 22 || (major === 22 && minor >= 9));
-const OUR_TYPES = ["pvs-device-list", "pvs-comm", "pvs-inverter-split"];
+const OUR_TYPES = ["pvs-device-list", "pvs-comm", "pvs-inverter-split", "pvs-command"];
 // mqtt out and its broker config are core nodes too; an example using them must deploy without a broker.
 const CORE_TYPES = ["comment", "inject", "debug", "change", "switch", "function", "join", "catch", "status", "mqtt out", "mqtt-broker"];
 // Dashboard 2 (@flowfuse/node-red-dashboard) types the dashboard example uses. An example with them says in its
@@ -309,7 +309,7 @@ class DashboardClient {
     fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  it("loads all four node types without errors", async () => {
+  it("loads all five node types without errors", async () => {
     const res = await demo.get(`${demo.url}nodes`);
     const sets = (JSON.parse(res.body) as Array<{ module: string; name: string; enabled: boolean; err?: string }>).filter((s) => s.module === "@pvs-local/node-red-sunpower");
     assert.deepStrictEqual(sets.map((s) => [s.name, s.enabled, s.err ?? null]), [
@@ -317,6 +317,7 @@ class DashboardClient {
       ["pvs-device-list", true, null],
       ["pvs-comm", true, null],
       ["pvs-inverter-split", true, null],
+      ["pvs-command", true, null],
     ]);
   });
 
@@ -381,7 +382,7 @@ class DashboardClient {
   it("lists the examples under Import > Examples", async () => {
     const res = await demo.get(`${demo.url}library/examples/flows/@pvs-local/node-red-sunpower`);
     assert.strictEqual(res.status, 200);
-    assert.deepStrictEqual((JSON.parse(res.body) as string[]).sort(), ["pvs-comm", "pvs-device-list", "pvs-inverter-split"]);
+    assert.deepStrictEqual((JSON.parse(res.body) as string[]).sort(), ["pvs-command", "pvs-comm", "pvs-device-list", "pvs-inverter-split"]);
   });
 });
 

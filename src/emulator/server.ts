@@ -39,7 +39,7 @@ export interface RequestRecord {
 }
 
 /** Commands a real PVS answers that change nothing; the emulator answers these. */
-const READ_COMMANDS = new Set(["Start", "Stop", "DeviceList", "Get_Comm", "CheckFW", "GridProfileGet"]);
+const READ_COMMANDS = new Set(["Start", "Stop", "DeviceList", "Get_Comm", "CheckFW", "GridProfileGet", "GetDiscoveryProgress", "DeviceDetails"]);
 
 export const DEFAULT_SERIAL = "ZT01234567890ABCDE";
 
@@ -75,6 +75,8 @@ export class PvsEmulator {
   expiredSessionStatus: 401 | 500;
   /** `/vars` requests that would return any of these names never answer. */
   hangVars: string[] = [];
+  /** What CheckFW names as newer firmware; null: up to date (`{"url":"none"}`). */
+  firmwareUpdateUrl: string | null = null;
   private fault: Fault | null = null;
   private readonly server: http.Server;
   private readonly httpsServer: https.Server;
@@ -316,8 +318,16 @@ export class PvsEmulator {
           return { status: 200, body: this.site.supervisorInfo() };
         case "Stop":
           return { status: 200, body: { result: "succeed" } };
-        case "CheckFW":
-          return { status: 200, body: { url: "none" } };
+        case "CheckFW": {
+          // Without a type it answers as before (the seed's sample); a type it does not know is an error.
+          const type = url.searchParams.get("type");
+          if (type !== null && type !== "residential" && type !== "commercial") return { status: 200, body: { result: "error", msg: "type must be residential or commercial" } };
+          return { status: 200, body: { url: this.firmwareUpdateUrl ?? "none" } };
+        }
+        case "DeviceDetails":
+          return { status: 200, body: this.deviceDetails(url.searchParams.get("SerialNumber")) };
+        case "GetDiscoveryProgress":
+          return { status: 200, body: this.discoveryProgress() };
         case "GridProfileGet":
           return { status: 200, body: { result: "succeed", active_name: "IEEE-1547a-2014 + 2020 CA Rule21", active_id: "816bf3302d337a42680b996227ddbc46abf9cd05", pending_name: "IEEE-1547a-2014 + 2020 CA Rule21", pending_id: "816bf3302d337a42680b996227ddbc46abf9cd05", percent: 100, supported_by: "ALL", status: "success" } };
       }
@@ -329,6 +339,23 @@ export class PvsEmulator {
       return report ? { status: 200, body: report } : { status: 404, body: { result: "error", msg: "no energy storage system" } };
     }
     return NOT_FOUND;
+  }
+
+  /** The device's DeviceList record, or the error a PVS gives for a serial it does not know. */
+  private deviceDetails(serial: string | null): Record<string, unknown> {
+    if (!serial) return { result: "error", msg: "SerialNumber required" };
+    const answer = this.site.deviceList();
+    this.editDevices(answer);
+    const device = answer.devices.find((d) => d.SERIAL === serial);
+    return device ? { devices: [device], result: "succeed" } : { result: "error", msg: `device ${serial} not found` };
+  }
+
+  /** A finished discovery: what was found per device type (swagger's DiscoverProgressList). */
+  private discoveryProgress(): Record<string, unknown> {
+    const answer = this.site.deviceList();
+    const count = (type: string) => answer.devices.filter((d) => d.TYPE === type).length;
+    const progress = ["PVS5-METER-P", "PVS5-METER-C", "SOLARBRIDGE"].map((TYPE) => ({ TYPE, PROGR: 100, NFOUND: count(TYPE) }));
+    return { progress, complete: true, result: "succeed" };
   }
 
   /** A device-list fault, then the test's own edit. */

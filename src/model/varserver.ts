@@ -241,7 +241,7 @@ function varsDevice(cls: string, known: VarsClass | null, leaves: JsonObject, un
 const INFO = "/sys/info/";
 
 /** Supervisor health: identity from `/sys/info/`, CPU/RAM/flash use, uptime and flash wear. */
-function supervisorDevice(system: JsonObject, time: string | null): Device | null {
+export function supervisorDevice(system: JsonObject, time: string | null): Device | null {
   if (Object.keys(system).length === 0) return null;
   const text = (name: string) => optionalString(system[name]);
   const properties: JsonObject = {};

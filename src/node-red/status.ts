@@ -37,6 +37,7 @@ const ERROR_KEYS: Record<PvsErrorCode, string> = {
   PVS_BAD_RESPONSE: "status.badResponse",
   PVS_NO_DEVICES: "status.noDevices",
   PVS_NOT_ALLOWED: "status.notAllowed",
+  PVS_NOT_SUPPORTED: "status.notSupported",
   PVS_BAD_INPUT: "status.badInput",
   PVS_CIRCUIT_OPEN: "status.circuitOpen",
   PVS_ABORTED: "status.aborted",

@@ -78,6 +78,7 @@ interface Job {
   request: PvsRequest;
   urgent: boolean;
   probe: boolean;
+  command: boolean;
   waiters: Set<Waiter>;
   controller: AbortController;
 }
@@ -88,6 +89,9 @@ interface HeavyRecord {
   answer: JsonObject | null;
   answerStartedAt: number;
 }
+
+/** What a PVS answers to a command it will not carry out: the command's outcome, not the PVS's health (see RequestOptions.command). */
+const COMMAND_REFUSALS = new Set<PvsErrorCode>(["PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE"]);
 
 export const DEFAULT_BACKOFF_BASE_MS = 5_000;
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
@@ -145,7 +149,7 @@ export class PvsClient {
    * answer. A heavy request asked again within its interval waits for the interval to pass, or with
    * `freshness` "reuse" gets the last answer at once.
    */
-  request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false, probe = false, shareWithinMs = 0 }: RequestOptions = {}): Promise<JsonObject> {
+  request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false, probe = false, command = false, shareWithinMs = 0 }: RequestOptions = {}): Promise<JsonObject> {
     return new Promise<JsonObject>((resolve, reject) => {
       if (this.closed) return reject(new PvsError("PVS_ABORTED", "the PVS connection is closed"));
       if (signal?.aborted) return reject(new PvsError("PVS_ABORTED", "request cancelled"));
@@ -172,8 +176,9 @@ export class PvsClient {
         this.stats.coalesced++;
         job.urgent ||= urgent;
         job.probe &&= probe;
+        job.command &&= command;
       } else {
-        job = { request, urgent, probe, waiters: new Set(), controller: new AbortController() };
+        job = { request, urgent, probe, command, waiters: new Set(), controller: new AbortController() };
         this.queue.push(job);
         // The timer may be waiting out a heavy job's ration: a new job that may go sooner must not wait behind it.
         if (this.timer) clearTimeout(this.timer);
@@ -327,9 +332,9 @@ export class PvsClient {
     else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
     if (request.heavy && !(outcome instanceof PvsError)) this.heavy.set(request.key, { startedAt, answer: outcome, answerStartedAt: startedAt });
     if (!(outcome instanceof PvsError)) this.remember(request.key, startedAt, outcome);
-    // A failure before anything was sent (no password, a refusal still held) or of a probe says nothing about
-    // the PVS's health: it gets the spacing, not a back-off.
-    this.recordOutcome(outcome instanceof PvsError && (this.exchanges === 0 || job.probe) ? null : outcome);
+    // A failure before anything was sent (no password, a refusal still held), of a probe, or a command the PVS
+    // declined says nothing about the PVS's health: it gets the spacing, not a back-off.
+    this.recordOutcome(outcome instanceof PvsError && (this.exchanges === 0 || job.probe || (job.command && COMMAND_REFUSALS.has(outcome.code))) ? null : outcome);
     this.settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();

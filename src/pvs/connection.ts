@@ -1,20 +1,22 @@
 // One PVS as the nodes see it: which API it serves (detected, or set by the user), the shared client, and
 // the readings every node asks for (device list, network status) in the same normalized shapes on both APIs.
+import { SupervisorHealth, supervisorHealth } from "../model/command-answers";
 import { applyLabels, DeviceList, DeviceSummary, summarize } from "../model/device";
 import { CommPayload, normalizeComm } from "../model/legacy-comm";
 import { maskSerial, redactDeep, redactText } from "../model/redact";
-import { JsonObject, setOwn } from "../model/safe-object";
+import { isJsonObject, JsonObject, setOwn } from "../model/safe-object";
 import { normalizeVarsComm } from "../model/varserver-comm";
-import { normalizeVars, varsSecrets } from "../model/varserver";
+import { normalizeDeviceList, legacySecrets } from "../model/legacy-device-list";
+import { normalizeVars, supervisorDevice, varsSecrets } from "../model/varserver";
 import { Health } from "./breaker";
 import { RequestBudget } from "./budget";
 import { ClientOptions, PvsClient } from "./client";
 import { ApiKind, apiForBuild, ApiSetting, buildFromVersion, Identity, identityFromSupervisorInfo, identityFromVars } from "./detect";
-import { PvsError, toPvsError } from "./errors";
+import { PvsError, PvsErrorCode, toPvsError } from "./errors";
 import { legacyCommand, legacyPath } from "./legacy";
 import { PUBLIC_VARS, VarsSelection, varsRequest } from "./localapi";
-import { Freshness, ReadOptions } from "./request";
-import { DeviceListReading, readLegacyDeviceList } from "./read-device-list";
+import { Freshness, PvsRequest, ReadOptions } from "./request";
+import { DEVICE_LIST_REQUEST, DeviceListReading, readLegacyDeviceList } from "./read-device-list";
 
 export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "redact"> {
   api: ApiSetting;
@@ -50,6 +52,26 @@ export interface CommReading {
   api: ApiKind;
   payload: CommPayload;
 }
+
+/** A command's answer as received, and the strings it must be masked with before it leaves the package. */
+export interface CommandReading {
+  api: ApiKind;
+  raw: JsonObject;
+  secrets: string[];
+}
+
+export interface HealthReading {
+  api: ApiKind;
+  health: SupervisorHealth;
+  /** The supervisor's record (legacy) or the system variables (LocalAPI), masked. */
+  raw: JsonObject;
+}
+
+/**
+ * Failures that are a command's outcome, not news about the firmware: they never trigger a fresh API detection.
+ * (A legacy 403 still does, once per FORBIDDEN_REDETECT_MS: it may mean the firmware was updated.)
+ */
+const COMMAND_OUTCOMES = new Set<PvsErrorCode>(["PVS_NOT_SUPPORTED", "PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE", "PVS_BAD_RESPONSE"]);
 
 const SUPERVISOR_INFO = legacyPath("supervisor/info");
 const GET_COMM = legacyCommand("Get_Comm");
@@ -178,6 +200,57 @@ export class PvsConnection {
     });
   }
 
+  /**
+   * A legacy `?Command=` read (pvs-command), sent only when the PVS serves the legacy API: LocalAPI firmware
+   * answers these with 403, which would count as a failure (back-off, breaker) and set off a fresh detection,
+   * so on the LocalAPI they are refused with PVS_NOT_SUPPORTED without asking the PVS.
+   */
+  async runLegacyCommand(request: PvsRequest, signal: AbortSignal): Promise<CommandReading> {
+    return this.withApi(
+      signal,
+      async (api) => {
+        if (api !== "legacy") {
+          throw new PvsError("PVS_NOT_SUPPORTED", `${request.label} is a legacy dl_cgi command; this PVS serves the LocalAPI, whose firmware refuses ?Command= requests (HTTP 403). Nothing was sent. SupervisorInfo and SupervisorHealth work on both APIs`);
+        }
+        const raw = await this.client.request(request, signal, { command: true });
+        return { api, raw, secrets: [...this.secrets(), ...legacySecrets(raw)] };
+      },
+      COMMAND_OUTCOMES,
+    );
+  }
+
+  /** `supervisor/info`: open on both firmware generations. */
+  async readSupervisorInfo(signal: AbortSignal): Promise<CommandReading> {
+    return this.withApi(
+      signal,
+      async (api) => {
+        const raw = await this.client.request(SUPERVISOR_INFO, signal, { command: true });
+        return { api, raw, secrets: [...this.secrets(), ...legacySecrets(raw)] };
+      },
+      COMMAND_OUTCOMES,
+    );
+  }
+
+  /**
+   * The supervisor's health figures. Legacy: the PVS record of the DeviceList, through the DeviceList ration
+   * (`freshness` "reuse" takes the last answer within the interval instead of asking again). LocalAPI: the
+   * system variables, through their server-side cache.
+   */
+  async readSupervisorHealth(signal: AbortSignal, freshness: Freshness = "reuse"): Promise<HealthReading> {
+    return this.withApi(signal, async (api) => {
+      if (api === "legacy") {
+        const answer = await this.client.request(DEVICE_LIST_REQUEST, signal, { freshness });
+        const list = normalizeDeviceList(answer);
+        const record = Array.isArray(answer.devices) ? answer.devices.find((d) => isJsonObject(d) && d.DEVICE_TYPE === "PVS") : undefined;
+        const secrets = [...this.secrets(), ...legacySecrets(answer)];
+        return { api, health: supervisorHealth(api, list.supervisor), raw: redactDeep(isJsonObject(record) ? record : {}, secrets) };
+      }
+      const system = await this.readGroup("system", signal);
+      const secrets = [...this.secrets(), ...varsSecrets(system)];
+      return { api, health: redactDeep(supervisorHealth(api, supervisorDevice(system, null)), secrets), raw: redactDeep(system, secrets) };
+    });
+  }
+
   /** Logs out of the LocalAPI session (when there is one) and closes the connection. */
   close(): Promise<void> {
     return this.client.closeAndLogout();
@@ -189,7 +262,8 @@ export class PvsConnection {
     return serial && serial.length >= 5 ? serial.slice(-5) : null;
   }
 
-  private async withApi<T>(signal: AbortSignal, read: (api: ApiKind) => Promise<T>): Promise<T> {
+  /** Runs `read` through the detected API; failures with a code in `outcomes` say nothing about the firmware. */
+  private async withApi<T>(signal: AbortSignal, read: (api: ApiKind) => Promise<T>, outcomes: ReadonlySet<PvsErrorCode> = new Set()): Promise<T> {
     const api = await this.ensureApi(signal);
     try {
       const result = await read(api);
@@ -205,11 +279,11 @@ export class PvsConnection {
         this.forbiddenRedetectAt = Date.now();
         this.forgetDetection();
         const again = await this.ensureApi(signal, true);
-        if (again !== api) return this.withApi(signal, read);
+        if (again !== api) return this.withApi(signal, read, outcomes);
       }
       // A refused password or a PVS still listing its devices is not a firmware question: looking again would
       // only add requests (and rebuild the LocalAPI caches).
-      if (error.code !== "PVS_LOGIN_REFUSED" && error.code !== "PVS_NO_DEVICES" && ++this.failures >= REDETECT_AFTER_FAILURES) this.forgetDetection();
+      if (error.code !== "PVS_LOGIN_REFUSED" && error.code !== "PVS_NO_DEVICES" && !outcomes.has(error.code) && ++this.failures >= REDETECT_AFTER_FAILURES) this.forgetDetection();
       throw error;
     }
   }

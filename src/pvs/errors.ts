@@ -18,6 +18,7 @@ export type PvsErrorCode =
   | "PVS_BAD_RESPONSE" // JSON, but not the shape the command answers with
   | "PVS_NO_DEVICES" // a device list without any device but the PVS itself (starting up, rediscovering)
   | "PVS_NOT_ALLOWED" // a command or path outside the read-only allow-list
+  | "PVS_NOT_SUPPORTED" // a read this PVS's API does not offer (a legacy ?Command= on LocalAPI firmware)
   | "PVS_BAD_INPUT" // an input message this node cannot use
   | "PVS_CIRCUIT_OPEN" // failed several times in a row: not asked again until the back-off has passed
   | "PVS_ABORTED" // the request was cancelled because its node closed

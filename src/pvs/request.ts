@@ -43,6 +43,12 @@ export interface RequestOptions {
    * says "not here", not "the PVS is failing", so it does not count towards back-off and breaker.
    */
   probe?: boolean;
+  /**
+   * A user's command (pvs-command): the PVS answering that the command failed (`result: error`, an HTML page
+   * on older units) is that command's outcome, not a failing PVS, so it gets the spacing, not a back-off.
+   * Timeouts, resets, 403 and 5xx still count.
+   */
+  command?: boolean;
 }
 
 /** How a node's read may be answered: see RequestOptions. */

@@ -1,10 +1,11 @@
-// Test flows: our four node modules, a pvs-config pointing at the emulator, a Catch node and helpers.
+// Test flows: our node modules, a pvs-config pointing at the emulator, a Catch node and helpers.
 import pvsComm = require("../../src/pvs-comm");
+import pvsCommand = require("../../src/pvs-command");
 import pvsConfig = require("../../src/pvs-config");
 import pvsDeviceList = require("../../src/pvs-device-list");
 import pvsInverterSplit = require("../../src/pvs-inverter-split");
 
-export const NODE_MODULES = [pvsConfig, pvsDeviceList, pvsComm, pvsInverterSplit];
+export const NODE_MODULES = [pvsConfig, pvsDeviceList, pvsComm, pvsInverterSplit, pvsCommand];
 
 export type FlowNode = { id: string; type: string; [key: string]: unknown };
 
