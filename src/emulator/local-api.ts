@@ -129,7 +129,9 @@ export class LocalApi {
 
   private write(assignments: string[], authenticated: boolean, hadToken: boolean): Answer {
     if (!authenticated) return hadToken ? error(this.settings.expiredSessionStatus, "Unauthorized") : error(403, "Forbidden");
-    const [name, value] = assignments.length === 1 ? assignments[0].split("=", 2) : ["", ""];
+    // `set=a=1,b=2` writes several variables: with anything besides the switch, the write is refused whole.
+    const each = assignments.flatMap((a) => a.split(","));
+    const [name, value] = each.length === 1 ? each[0].split("=", 2) : ["", ""];
     if (name !== TELEMETRY_ENABLE || !this.telemetry) return error(403, "Forbidden");
     if (!this.telemetry.available()) return error(400, "no such variable");
     if (value !== "1" && value !== "0") return error(400, "bad value");
