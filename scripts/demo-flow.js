@@ -19,11 +19,11 @@ function exampleFiles(dir = EXAMPLES) {
 }
 
 /**
- * @returns {object[]} a full flow: tabs, their nodes, and one pvs-config on host (dl_cgi port, LocalAPI port);
+ * @returns {object[]} a full flow: tabs, their nodes, and one pvs-config on host (dl_cgi port, LocalAPI port, telemetry port);
  *   `deviceListEvery` sets its DeviceList ration (seconds; the node's default when absent, 0 = none).
  */
-function buildDemoFlow({ host, port, localPort = 443, deviceListInterval = 30, deviceListEvery }) {
-  const config = { id: DEMO_CONFIG_ID, type: "pvs-config", name: "Emulated PVS", host, api: "auto", port, protocol: "http", localPort, timeout: 120, minSpacing: 1 };
+function buildDemoFlow({ host, port, localPort = 443, telemetryPort = 9002, deviceListInterval = 30, deviceListEvery }) {
+  const config = { id: DEMO_CONFIG_ID, type: "pvs-config", name: "Emulated PVS", host, api: "auto", port, protocol: "http", localPort, telemetryPort, timeout: 120, minSpacing: 1 };
   if (deviceListEvery !== undefined) config.deviceListEvery = deviceListEvery;
   const flow = [config];
   let uiBase = null;

@@ -85,7 +85,7 @@ async function startDemo(options) {
     fs.symlinkSync(dir, link, "dir");
   }
   fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "pvs-demo", private: true, dependencies }, null, 2));
-  const flow = options.flow ?? buildDemoFlow({ host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort });
+  const flow = options.flow ?? buildDemoFlow({ host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, telemetryPort: emulator.telemetryPort });
   fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow, null, 2));
   fs.copyFileSync(path.join(__dirname, "demo-settings.js"), path.join(userDir, "demo-settings.js"));
   const extra = JSON.stringify(options.settings ?? {});

@@ -37,7 +37,7 @@ interface Demo {
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 const canRunNodeRed5 = process.env.PVS_NODE_RED !== "node-red-4" && (major > 22 || (major === 22 && minor >= 9));
-const OUR_TYPES = ["pvs-device-list", "pvs-comm", "pvs-inverter-split", "pvs-command"];
+const OUR_TYPES = ["pvs-device-list", "pvs-comm", "pvs-inverter-split", "pvs-command", "pvs-live"];
 // mqtt out and its broker config are core nodes too; an example using them must deploy without a broker.
 const CORE_TYPES = ["comment", "inject", "debug", "change", "switch", "function", "join", "catch", "status", "mqtt out", "mqtt-broker"];
 // Dashboard 2 (@flowfuse/node-red-dashboard) types the dashboard example uses. An example with them says in its

@@ -8,7 +8,7 @@ const root = path.resolve(__dirname, "..");
 const catalogIn = (lang: string, type: string) => JSON.parse(fs.readFileSync(path.join(root, "locales", lang, `${type}.json`), "utf8"));
 const catalog = (type: string) => catalogIn("en-US", type);
 const helpIn = (lang: string, type: string) => fs.readFileSync(path.join(root, "locales", lang, `${type}.html`), "utf8");
-const TYPES = ["pvs-config", "pvs-device-list", "pvs-comm", "pvs-inverter-split", "pvs-command"];
+const TYPES = ["pvs-config", "pvs-device-list", "pvs-comm", "pvs-inverter-split", "pvs-command", "pvs-live"];
 
 function has(obj: Record<string, unknown>, key: string): boolean {
   const parts = key.split(".");

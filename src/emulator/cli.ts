@@ -8,6 +8,7 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
                     [--model PVS6|PVS5] [--firmware 2024|2019] [--ct net|gross|none] [--declared SUBTYPE]
                     [--storage] [--night frozen|no-data|absent]
                     [--localapi] [--https-port 18443] [--session-ttl 300]
+                    [--telemetry-port 19002] [--ws-enabled] [--ws-close-every 600] [--ws-fault stall|refuse]
                     [--fault SPEC] [--fault-on COMMAND,...]
 
   --port       TCP port to listen on (0 = any free port)
@@ -24,11 +25,17 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
   --localapi   new firmware: LocalAPI (/auth, /vars) served, legacy DeviceList answers 403
   --https-port HTTPS port, same paths as HTTP with a self-signed certificate (default 18443, 0 = any free port)
   --session-ttl LocalAPI session lifetime in seconds from login (default 300)
+  --telemetry-port  the PVS6 telemetry WebSocket's port (a real PVS: 9002; default 19002, 0 = any free port);
+               served on a PVS6 with --localapi once /sys/telemetryws/enable=1 is written (as pvs-live does)
+  --ws-enabled start with the telemetry WebSocket enabled
+  --ws-close-every  close each WebSocket connection after this many seconds (default 600, as real firmware; 0 never)
+  --ws-fault   stall: connections stay open but get no frames; refuse: connections are dropped at once
   --fault      misbehave like a struggling PVS; SPEC is one of:
 ${FAULT_SPECS.map(([spec, what]) => `                 ${spec.padEnd(18)} ${what}`).join("\n")}
   --fault-on   only for these requests: DeviceList, Get_Comm, supervisor/info, vars, auth:login… (default: all)`;
 
 const DEFAULT_HTTPS_PORT = 18443;
+const DEFAULT_TELEMETRY_PORT = 19002;
 
 export interface CliOptions extends Required<Pick<EmulatorOptions, "port" | "host" | "inverters" | "delayMs" | "longitude">> {
   model?: EmulatorOptions["model"];
@@ -41,6 +48,11 @@ export interface CliOptions extends Required<Pick<EmulatorOptions, "port" | "hos
   /** Unset: DEFAULT_HTTPS_PORT. */
   httpsPort?: number;
   sessionTtlS?: number;
+  /** Unset: DEFAULT_TELEMETRY_PORT. */
+  telemetryPort?: number;
+  telemetryEnabled?: boolean;
+  telemetryCloseEveryMs?: number;
+  wsFault?: "stall" | "refuse";
   fault?: Fault;
 }
 
@@ -57,6 +69,10 @@ export function parseArgs(argv: string[]): CliOptions {
     }
     if (flag === "--localapi") {
       opts.localApi = true;
+      continue;
+    }
+    if (flag === "--ws-enabled") {
+      opts.telemetryEnabled = true;
       continue;
     }
     const value = argv[++i];
@@ -81,6 +97,9 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (flag === "--night") opts.night = oneOf(["frozen", "no-data", "absent"] as const);
     else if (flag === "--https-port") opts.httpsPort = needNumber(0, 65535);
     else if (flag === "--session-ttl") opts.sessionTtlS = needNumber(1, 86_400);
+    else if (flag === "--telemetry-port") opts.telemetryPort = needNumber(0, 65535);
+    else if (flag === "--ws-close-every") opts.telemetryCloseEveryMs = needNumber(0, 86_400) * 1000;
+    else if (flag === "--ws-fault") opts.wsFault = oneOf(["stall", "refuse"] as const);
     else if (flag === "--fault") faultSpec = value ?? "";
     else if (flag === "--fault-on") faultOn = (value ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
     else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
@@ -96,10 +115,10 @@ export function parseArgs(argv: string[]): CliOptions {
 }
 
 /** Says which API is served and where; never prints the serial, which is half of the LocalAPI password. */
-export function startupLine(opts: CliOptions, url: string, httpsUrl: string): string {
+export function startupLine(opts: CliOptions, url: string, httpsUrl: string, telemetryUrl?: string): string {
   const what = `${opts.model ?? "PVS6"}, ${opts.localApi ? "LocalAPI" : "legacy API"}, ${opts.inverters} inverters${opts.storage ? ", SunVault" : ""}`;
   const where = opts.localApi
-    ? `listening on ${url} and ${httpsUrl}; log in at ${httpsUrl}/auth?login as ssm_owner (password: last 5 characters of the serial), then read ${httpsUrl}/vars?match=/sys/livedata`
+    ? `listening on ${url} and ${httpsUrl}${telemetryUrl && (opts.model ?? "PVS6") === "PVS6" ? ` (telemetry WebSocket ${telemetryUrl}${opts.telemetryEnabled ? "" : ", off until /sys/telemetryws/enable=1"})` : ""}; log in at ${httpsUrl}/auth?login as ssm_owner (password: last 5 characters of the serial), then read ${httpsUrl}/vars?match=/sys/livedata`
     : `listening on ${url}/cgi-bin/dl_cgi?Command=DeviceList (HTTPS on ${httpsUrl})`;
   const fault = opts.fault ? `; fault: ${opts.fault.kind}${opts.fault.commands ? ` on ${opts.fault.commands.join(", ")}` : ""}` : "";
   return `PVS emulator (${what}) ${where}${fault}`;
@@ -113,11 +132,12 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const { fault, ...settings } = opts;
-  const emulator = new PvsEmulator({ ...settings, httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT });
+  const { fault, wsFault, ...settings } = opts;
+  const emulator = new PvsEmulator({ ...settings, httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT, telemetryPort: opts.telemetryPort ?? DEFAULT_TELEMETRY_PORT });
   if (fault) emulator.setFault(fault);
+  if (wsFault) emulator.setTelemetryFault({ [wsFault]: true });
   await emulator.start();
-  process.stdout.write(`${startupLine(opts, emulator.url, emulator.httpsUrl)}\n`);
+  process.stdout.write(`${startupLine(opts, emulator.url, emulator.httpsUrl, `ws://${opts.host}:${emulator.telemetryPort}`)}\n`);
   const stop = () => {
     void emulator.stop().then(() => process.exit(0));
   };

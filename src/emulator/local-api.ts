@@ -17,6 +17,15 @@ export interface LocalApiSettings {
   hangVars: string[];
 }
 
+/** The one variable a client may write: the PVS6 telemetry WebSocket switch (§2.5 `/sys/telemetryws/enable`, rw). */
+export interface TelemetrySwitch {
+  /** False on a PVS5, which has no such variable (its answer is 400). */
+  available(): boolean;
+  enable(): void;
+}
+
+const TELEMETRY_ENABLE = "/sys/telemetryws/enable";
+
 const USER = "ssm_owner";
 const TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -41,6 +50,7 @@ export class LocalApi {
     private readonly serial: () => string,
     private readonly settings: LocalApiSettings,
     private readonly variables: () => Map<string, string>,
+    private readonly telemetry: TelemetrySwitch | null = null,
   ) {}
 
   login(authorization: string | undefined): Answer {
@@ -79,8 +89,8 @@ export class LocalApi {
   vars(params: URLSearchParams, cookieHeader: string | undefined): { answer: Answer | null; authenticated: boolean } {
     const token = sessionCookie(cookieHeader);
     const authenticated = token !== null && this.valid(token);
-    // Writes need an ACL the owner may have; the emulator never lets a client change the PVS.
-    if (params.has("set")) return { answer: error(403, "Forbidden"), authenticated };
+    // Writes need an ACL the owner has only for the telemetry switch; the emulator lets a client change nothing else.
+    if (params.has("set")) return { answer: this.write(params.getAll("set"), authenticated, token !== null), authenticated };
     if (token !== null && !authenticated) {
       const status = this.settings.expiredSessionStatus;
       return { answer: error(status, status === 401 ? "Unauthorized" : "Internal Server Error"), authenticated };
@@ -115,6 +125,18 @@ export class LocalApi {
 
     if (params.get("fmt") === "obj") return { answer: { status: 200, body: Object.fromEntries(names.map((n) => [n, visible.get(n)])) }, authenticated };
     return { answer: { status: 200, body: { values: names.map((n) => ({ name: n, value: visible.get(n) })), count: names.length } }, authenticated };
+  }
+
+  private write(assignments: string[], authenticated: boolean, hadToken: boolean): Answer {
+    if (!authenticated) return hadToken ? error(this.settings.expiredSessionStatus, "Unauthorized") : error(403, "Forbidden");
+    // `set=a=1,b=2` writes several variables: with anything besides the switch, the write is refused whole.
+    const each = assignments.flatMap((a) => a.split(","));
+    const [name, value] = each.length === 1 ? each[0].split("=", 2) : ["", ""];
+    if (name !== TELEMETRY_ENABLE || !this.telemetry) return error(403, "Forbidden");
+    if (!this.telemetry.available()) return error(400, "no such variable");
+    if (value !== "1" && value !== "0") return error(400, "bad value");
+    if (value === "1") this.telemetry.enable();
+    return { status: 200, body: { values: [{ name: TELEMETRY_ENABLE, value }], count: 1 } };
   }
 
   private valid(token: string): boolean {

@@ -8,6 +8,7 @@ import { Answer, LocalApi } from "./local-api";
 import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SimulatedSite, SiteOptions } from "./site";
 import { siteVariables } from "./varserver";
+import { TelemetryServer, TelemetrySettings } from "./telemetry";
 
 /** The server's own settings, and the simulated site's (all optional here). */
 export interface EmulatorOptions extends Partial<SiteOptions> {
@@ -22,13 +23,19 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
   sessionTtlS?: number;
   /** What a request with an expired or unknown session cookie gets (real firmware answers either). */
   expiredSessionStatus?: 401 | 500;
+  /** Port of the PVS6 telemetry WebSocket (9002 on a real PVS); 0 or undefined picks a free port. */
+  telemetryPort?: number;
+  /** The WebSocket starts enabled (a real PVS starts with it off until `/sys/telemetryws/enable=1`). */
+  telemetryEnabled?: boolean;
+  /** Close every WebSocket connection this long after it opened (default 10 minutes, as real firmware); 0 never. */
+  telemetryCloseEveryMs?: number;
   // `localApi` (new firmware: LocalAPI served, legacy DeviceList locked) comes from SiteOptions.
 }
 
 export type { Fault } from "./faults";
 
 export interface RequestRecord {
-  /** `Command=` value, the dl_cgi sub-path such as `supervisor/info`, or `auth:login`, `auth:logout`, `vars`. */
+  /** `Command=` value, the dl_cgi sub-path such as `supervisor/info`, or `auth:login`, `auth:logout`, `vars`, `vars:set`. */
   command: string;
   /** The raw query string, or a POST's body. */
   query?: string;
@@ -51,7 +58,8 @@ const NOT_ALLOWED: Answer = { status: 405, body: { result: "error", msg: "method
 function commandOf(url: URL): string {
   if (url.pathname === "/cgi-bin/dl_cgi") return url.searchParams.get("Command") ?? "";
   if (url.pathname === "/auth") return url.searchParams.has("login") ? "auth:login" : url.searchParams.has("logout") ? "auth:logout" : "auth";
-  if (url.pathname === "/vars") return "vars";
+  // The one write a client may send is told apart, so that a fault can hit it alone.
+  if (url.pathname === "/vars") return url.searchParams.has("set") ? "vars:set" : "vars";
   return url.pathname.replace(/^\/cgi-bin\/dl_cgi\/?/, "");
 }
 
@@ -86,6 +94,8 @@ export class PvsEmulator {
   private readonly host: string;
   private readonly wantedPort: number;
   private readonly wantedHttpsPort: number;
+  private readonly wantedTelemetryPort: number;
+  private readonly telemetry: TelemetryServer;
   private active = 0;
   private maxActive = 0;
   private readonly pending = new Set<NodeJS.Timeout>();
@@ -97,25 +107,79 @@ export class PvsEmulator {
     this.delayMs = options.delayMs ?? 0;
     this.sessionTtlS = options.sessionTtlS ?? 300;
     this.expiredSessionStatus = options.expiredSessionStatus ?? 401;
-    const { port: _port, host: _host, delayMs: _delay, httpsPort: _https, sessionTtlS: _ttl, expiredSessionStatus: _expired, ...site } = options;
+    this.wantedTelemetryPort = options.telemetryPort ?? 0;
+    const { port: _port, host: _host, delayMs: _delay, httpsPort: _https, sessionTtlS: _ttl, expiredSessionStatus: _expired, telemetryPort: _tp, telemetryEnabled, telemetryCloseEveryMs, ...site } = options;
     this.site = new SimulatedSite({ ...site, inverters: site.inverters ?? 3, longitude: site.longitude ?? -117, serial: site.serial ?? DEFAULT_SERIAL, now: site.now ?? Date.now });
-    this.localApi = new LocalApi(() => this.site.serial, this, () => this.variables());
+    this.telemetry = new TelemetryServer(() => this.livedata());
+    this.telemetry.enabled = telemetryEnabled === true && this.servesTelemetry();
+    if (telemetryCloseEveryMs !== undefined) this.telemetry.settings.closeEveryMs = telemetryCloseEveryMs;
+    this.localApi = new LocalApi(() => this.site.serial, this, () => this.variables(), {
+      available: () => this.servesTelemetry(),
+      enable: () => (this.telemetry.enabled = true),
+    });
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
     this.server = http.createServer(handler);
     this.certificate = selfSignedCertificate("pvs6.local");
     this.httpsServer = https.createServer({ key: this.certificate.key, cert: this.certificate.cert }, handler);
   }
 
-  /** Starts both servers; resolves to the HTTP port. */
+  /** Starts the servers (HTTP, HTTPS, telemetry WebSocket); resolves to the HTTP port. */
   async start(): Promise<number> {
     await listen(this.server, this.wantedPort, this.host);
     try {
       await listen(this.httpsServer, this.wantedHttpsPort, this.host);
+      await this.telemetry.start(this.wantedTelemetryPort, this.host);
     } catch (err) {
       await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      if (this.httpsServer.listening) await new Promise<void>((resolve) => this.httpsServer.close(() => resolve()));
       throw err;
     }
     return this.port;
+  }
+
+  /** Only a PVS6 on new firmware has the telemetry WebSocket (PVS5: the enable write answers 400). */
+  private servesTelemetry(): boolean {
+    return this.site.model === "PVS6" && this.site.localApi;
+  }
+
+  get telemetryPort(): number {
+    return this.telemetry.port;
+  }
+
+  /** Whether `/sys/telemetryws/enable` is 1 (the socket accepts connections). */
+  get telemetryEnabled(): boolean {
+    return this.telemetry.enabled;
+  }
+
+  /** WebSocket connections open now, TCP connections to the telemetry port open now, and those accepted so far. */
+  get telemetryClients(): { open: number; sockets: number; accepted: number; refused: number; frames: number } {
+    return { open: this.telemetry.openClients, sockets: this.telemetry.openSockets, accepted: this.telemetry.accepted, refused: this.telemetry.refused, frames: this.telemetry.framesSent };
+  }
+
+  /** Sends `text` as it is to every telemetry client (a broken frame, for tests). */
+  sendTelemetryRaw(text: string | Buffer): void {
+    this.telemetry.sendRaw(text);
+  }
+
+  /** The telemetry socket's habits: closes after `closeEveryMs`, stalls (open, silent), refuses connections. */
+  setTelemetryFault(fault: Partial<TelemetrySettings>): void {
+    Object.assign(this.telemetry.settings, fault);
+  }
+
+  /** Ends every telemetry connection now (a reboot, a routine close). */
+  closeTelemetry(code?: number): void {
+    this.telemetry.closeAll(code);
+  }
+
+  /** The site's `/sys/livedata/` fields as the WebSocket sends them: numbers. */
+  private livedata(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, value] of this.variables()) {
+      if (!name.startsWith("/sys/livedata/")) continue;
+      const n = Number(value);
+      if (Number.isFinite(n)) out[name.slice("/sys/livedata/".length)] = n;
+    }
+    return out;
   }
 
   get port(): number {
@@ -159,6 +223,8 @@ export class PvsEmulator {
   /** A firmware update: new build numbers, LocalAPI on or off, and (a reboot) no sessions or caches. */
   setLocalApi(on: boolean): void {
     this.site.localApi = on;
+    this.telemetry.enabled = false;
+    this.telemetry.closeAll();
     this.localApi.expireSessions();
     this.localApi.forgetCaches();
   }
@@ -175,7 +241,7 @@ export class PvsEmulator {
   /** TCP connections open on either server right now. */
   async openConnections(): Promise<number> {
     const count = (server: http.Server | https.Server) => new Promise<number>((resolve) => server.getConnections((_err, n) => resolve(n ?? 0)));
-    return (await count(this.server)) + (await count(this.httpsServer));
+    return (await count(this.server)) + (await count(this.httpsServer)) + this.telemetry.openSockets;
   }
 
   /** A PVS reboot forgets every `/vars` cache. */
@@ -186,6 +252,7 @@ export class PvsEmulator {
   async stop(): Promise<void> {
     for (const t of this.pending) clearTimeout(t);
     this.pending.clear();
+    await this.telemetry.stop();
     await Promise.all(
       [this.server, this.httpsServer].map((server) => {
         server.closeAllConnections();
@@ -281,7 +348,9 @@ export class PvsEmulator {
     const snapshot = this.site.snapshot();
     const answer = { devices: snapshot.devices };
     this.editDevices(answer);
-    return siteVariables(this.site, snapshot, answer.devices);
+    const vars = siteVariables(this.site, snapshot, answer.devices);
+    if (vars.has("/sys/telemetryws/enable")) vars.set("/sys/telemetryws/enable", this.telemetry.enabled ? "1" : "0");
+    return vars;
   }
 
   /** The answer to a request, or null to never answer. */

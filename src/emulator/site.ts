@@ -169,6 +169,8 @@ export class SimulatedSite {
   readonly storage: boolean;
   /** New firmware: changes the build numbers (a firmware update flips it). */
   localApi: boolean;
+  /** A load switched on by a flow (an EV charger, a pool pump), in kW on top of the household's. */
+  extraLoadKw = 0;
 
   constructor(private readonly options: SiteOptions) {
     this.startedAt = options.now();
@@ -228,7 +230,7 @@ export class SimulatedSite {
       const hours = dt / HOUR_MS;
       this.sunHours += f * hours;
       const production = peak * f;
-      const load = loadKw(mid, this.options.longitude);
+      const load = loadKw(mid, this.options.longitude) + this.extraLoadKw;
       this.productionKwh += production * hours;
       this.loadKwh += load * hours;
       const battery = this.batteryFor(production - load);
@@ -248,7 +250,7 @@ export class SimulatedSite {
   private powersAt(t: number): { f: number; production: number; load: number; battery: number } {
     const f = sunFactor(t, this.options.longitude);
     const production = this.sitePeakKw() * f;
-    const load = loadKw(t, this.options.longitude);
+    const load = loadKw(t, this.options.longitude) + this.extraLoadKw;
     return { f, production, load, battery: this.batteryFor(production - load) };
   }
 

@@ -6,7 +6,7 @@ import { normalizeFingerprint } from "../pvs/tls-trust";
 import { endpointLabel, Protocol } from "../pvs/transport";
 import { numberSetting } from "./numbers";
 
-export const CONFIG_DEFAULTS = { host: "172.27.153.1", port: 80, localPort: 443, protocol: "http" as Protocol, timeoutS: 120, minSpacingS: 5, deviceListEveryS: 120 };
+export const CONFIG_DEFAULTS = { host: "172.27.153.1", port: 80, localPort: 443, telemetryPort: 9002, protocol: "http" as Protocol, timeoutS: 120, minSpacingS: 5, deviceListEveryS: 120 };
 
 /** A variable read is quick or hangs; a DeviceList may take a minute. */
 const LOCALAPI_TIMEOUT_MAX_MS = 15_000;
@@ -20,6 +20,7 @@ export interface ConfigSettings {
   protocol?: unknown;
   api?: unknown;
   localPort?: unknown;
+  telemetryPort?: unknown;
   timeout?: unknown;
   minSpacing?: unknown;
   deviceListEvery?: unknown;
@@ -65,6 +66,7 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
   const api: ApiSetting = def.api === "legacy" || def.api === "localapi" ? def.api : "auto";
   const port = numberSetting(def.port, protocol === "https" ? 443 : CONFIG_DEFAULTS.port, 1, 65535, "port");
   const localPort = numberSetting(def.localPort, CONFIG_DEFAULTS.localPort, 1, 65535, "LocalAPI port");
+  const telemetryPort = numberSetting(def.telemetryPort, CONFIG_DEFAULTS.telemetryPort, 1, 65535, "telemetry port");
   const timeout = numberSetting(def.timeout, CONFIG_DEFAULTS.timeoutS, 1, 600, "timeout");
   const spacing = numberSetting(def.minSpacing, CONFIG_DEFAULTS.minSpacingS, 0, 3600, "minimum spacing");
   const deviceListEvery = numberSetting(def.deviceListEvery, CONFIG_DEFAULTS.deviceListEveryS, 0, 24 * 3600, "DeviceList interval");
@@ -74,13 +76,14 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
     host ? null : `host "${String(def.host)}" is not a host name or IP address`,
     "error" in port ? port.error : null,
     "error" in localPort ? localPort.error : null,
+    "error" in telemetryPort ? telemetryPort.error : null,
     "error" in timeout ? timeout.error : null,
     "error" in spacing ? spacing.error : null,
     "error" in deviceListEvery ? deviceListEvery.error : null,
     pinnedText !== "" && pinned === null ? "the pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits)" : null,
   ].filter((p): p is string => p !== null);
   const label = endpointLabel({ protocol, host: host ?? String(def.host), port: "value" in port ? port.value : CONFIG_DEFAULTS.port });
-  const ok = host && "value" in port && "value" in localPort && "value" in timeout && "value" in spacing && "value" in deviceListEvery && problems.length === 0;
+  const ok = host && "value" in port && "value" in localPort && "value" in telemetryPort && "value" in timeout && "value" in spacing && "value" in deviceListEvery && problems.length === 0;
   const options: ConnectionOptions | null = ok
     ? {
         api,
@@ -88,6 +91,7 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
         host,
         port: port.value,
         localApiPort: localPort.value,
+        telemetryPort: telemetryPort.value,
         timeoutMs: timeout.value * 1000,
         localApiTimeoutMs: Math.min(timeout.value * 1000, LOCALAPI_TIMEOUT_MAX_MS),
         spacingMs: spacing.value * 1000,

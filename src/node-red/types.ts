@@ -17,6 +17,8 @@ export interface PvsConfigDef extends NodeDef {
   api?: ApiSetting;
   /** The LocalAPI's HTTPS port. */
   localPort?: string | number;
+  /** The PVS6 telemetry WebSocket's port (9002). */
+  telemetryPort?: string | number;
   /** Seconds: least time between two legacy DeviceList requests, however many nodes ask (0 = no limit). */
   deviceListEvery?: string | number;
   /** Pinned SHA-256 fingerprint of the PVS's certificate; empty accepts the PVS's self-signed certificate. */

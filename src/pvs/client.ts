@@ -6,7 +6,7 @@ import { Breaker, DEFAULT_OPEN_AFTER, Health } from "./breaker";
 import { RequestBudget, RequestLog } from "./budget";
 import { PvsError, PvsErrorCode, toPvsError } from "./errors";
 import { parseLegacyAnswer } from "./legacy";
-import { isSessionExpired, loginHeaders, parseVarsAnswer, sessionFromLogin } from "./localapi";
+import { isSessionExpired, loginHeaders, parseVarsAnswer, parseWriteAnswer, sessionFromLogin } from "./localapi";
 import { PvsRequest, RequestOptions } from "./request";
 import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession } from "./session";
 import { Endpoint, endpointLabel, HttpAnswer, Transport } from "./transport";
@@ -368,16 +368,18 @@ export class PvsClient {
     const timeoutMs = request.timeoutMs ?? this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS;
     if (!request.session) return parseVarsAnswer(await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal), this.options.redact);
     let answer = await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
-    if (isSessionExpired(answer.status)) {
+    // A write the owner may not make answers 403 with a valid session: that is a refusal, not an expiry.
+    const expired = (status: number) => (request.write ? status === 401 || status === 500 : isSessionExpired(status));
+    if (expired(answer.status)) {
       // Expired (the firmware says 401, 403 or 500): log in again once and retry once.
       session.invalidate();
       answer = await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
-      if (isSessionExpired(answer.status)) {
+      if (expired(answer.status)) {
         session.invalidate();
         throw new PvsError("PVS_SESSION_EXPIRED", `PVS at ${this.label} rejected a fresh LocalAPI session (HTTP ${answer.status})`, answer.status);
       }
     }
-    return parseVarsAnswer(answer, this.options.redact);
+    return request.write ? parseWriteAnswer(answer) : parseVarsAnswer(answer, this.options.redact);
   }
 
   /** The session cookie, logging in first when there is none or it is due for renewal. */

@@ -14,7 +14,10 @@ import { ClientOptions, PvsClient } from "./client";
 import { ApiKind, apiForBuild, ApiSetting, buildFromVersion, Identity, identityFromSupervisorInfo, identityFromVars } from "./detect";
 import { PvsError, PvsErrorCode, toPvsError } from "./errors";
 import { legacyCommand, legacyPath } from "./legacy";
-import { PUBLIC_VARS, VarsSelection, varsRequest } from "./localapi";
+import { PUBLIC_VARS, telemetryEnableRequest, VarsSelection, varsRequest } from "./localapi";
+import { LiveAccess, LiveFeed, FeedOptions } from "./live-feed";
+import { DEFAULT_TELEMETRY_PORT } from "./telemetry";
+import { liveFromVars, LiveValues } from "../model/live";
 import { Freshness, PvsRequest, ReadOptions } from "./request";
 import { DEVICE_LIST_REQUEST, DeviceListReading, readLegacyDeviceList } from "./read-device-list";
 
@@ -22,6 +25,10 @@ export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "red
   api: ApiSetting;
   /** The LocalAPI's HTTPS port (443 on a real PVS). */
   localApiPort: number;
+  /** The PVS6 telemetry WebSocket's port (9002 on a real PVS). */
+  telemetryPort?: number;
+  /** Telemetry stall time and jitter source (tests). */
+  telemetry?: FeedOptions;
   /** The owner password the user set; when empty, the last 5 characters of the serial. */
   password?: string | null;
   /** Names the user gave devices, by serial (the supervisor's by its masked serial, as outputs show it). */
@@ -99,8 +106,9 @@ function systemVars(model: string | null, withFlashwear: boolean): string[] {
   return [...info, ...(withFlashwear ? [FLASHWEAR] : []), "/sys/toggle_cell/broadband_connected", "/sys/toggle_cell/cell_connected", "/sys/toggle_cell/low_data_mode"];
 }
 
-export class PvsConnection {
+export class PvsConnection implements LiveAccess {
   readonly client: PvsClient;
+  private feed: LiveFeed | null = null;
   private readonly setting: ApiSetting;
   private api: ApiKind | null = null;
   private identity: Identity | null = null;
@@ -116,7 +124,7 @@ export class PvsConnection {
 
   constructor(private readonly options: ConnectionOptions) {
     this.setting = options.api;
-    const { api: _api, localApiPort, password: _password, labels: _labels, pinnedFingerprint, localApiTimeoutMs, renewAfterMs, refusedHoldMs, ...client } = options;
+    const { api: _api, localApiPort, telemetryPort: _telemetryPort, telemetry: _telemetry, password: _password, labels: _labels, pinnedFingerprint, localApiTimeoutMs, renewAfterMs, refusedHoldMs, ...client } = options;
     this.client = new PvsClient({
       ...client,
       redact: (text) => this.redact(text),
@@ -253,7 +261,74 @@ export class PvsConnection {
 
   /** Logs out of the LocalAPI session (when there is one) and closes the connection. */
   close(): Promise<void> {
+    this.feed?.close();
+    this.feed = null;
     return this.client.closeAndLogout();
+  }
+
+  // The live feed (pvs-live): one per PVS, opened by the first subscriber, closed with the last.
+
+  /** Joins the live feed, starting it on the first subscriber; the returned function leaves it (closing it when last). */
+  subscribeLive(...args: Parameters<LiveFeed["subscribe"]>): () => void {
+    const feed = (this.feed ??= new LiveFeed(this, this.options.telemetry));
+    const leave = feed.subscribe(...args);
+    return () => {
+      leave();
+      if (feed.subscriberCount === 0) {
+        feed.close();
+        if (this.feed === feed) this.feed = null;
+      }
+    };
+  }
+
+  /** The live feed while it runs (for tests and the editor): null when no pvs-live node uses this PVS. */
+  liveFeed(): LiveFeed | null {
+    return this.feed;
+  }
+
+  get host(): string {
+    return this.options.host;
+  }
+
+  get telemetryPort(): number {
+    return this.options.telemetryPort ?? DEFAULT_TELEMETRY_PORT;
+  }
+
+  get spacingMs(): number {
+    return this.options.spacingMs;
+  }
+
+  get deviceListEveryMs(): number {
+    return this.options.heavyIntervalMs ?? 0;
+  }
+
+  /** The API in use, detected first when unknown. */
+  detectedApi(signal: AbortSignal): Promise<ApiKind> {
+    return this.ensureApi(signal);
+  }
+
+  model(): string | null {
+    return this.identity?.model ?? this.previousIdentity?.model ?? null;
+  }
+
+  /** The LocalAPI's `/sys/livedata/` variables through their server-side cache. */
+  async readLiveVars(signal: AbortSignal): Promise<LiveValues> {
+    return this.withApi(signal, async (api) => {
+      if (api !== "localapi") throw new PvsError("PVS_BAD_CONFIG", "the live data variables need the LocalAPI (new firmware)");
+      const live = liveFromVars(await this.readGroup("live", signal));
+      if (Object.keys(live).length === 0) throw new PvsError("PVS_BAD_RESPONSE", "the PVS sent no live data variables");
+      return live;
+    });
+  }
+
+  async readLiveDeviceList(signal: AbortSignal): Promise<DeviceList> {
+    return (await this.readDeviceList(signal, "reuse")).list;
+  }
+
+  /** Turns the PVS6 telemetry WebSocket on: the one write this package sends. False when the PVS has none (PVS5). */
+  async enableTelemetry(signal: AbortSignal): Promise<boolean> {
+    const answer = await this.client.request(telemetryEnableRequest(), signal);
+    return answer.written === true;
   }
 
   private password(): string | null {

@@ -1,5 +1,6 @@
 // The new-firmware LocalAPI (varserver): read-only `/vars` queries, the owner login, and the checks every
-// answer goes through. Only reads are ever built here: `set=` and `clearcache=` cannot be expressed.
+// answer goes through. `varsRequest` builds only reads: `set=` and `clearcache=` cannot be expressed with it.
+// The one write this package sends is a fixed request of its own: turning the PVS6 telemetry WebSocket on.
 import { PvsError } from "./errors";
 import { parseJsonBody } from "./json-body";
 import { PvsRequest } from "./request";
@@ -47,6 +48,24 @@ export function varsRequest(selection: VarsSelection | null, options: { cache?: 
   const session = options.session !== false;
   const key = `VARS${session ? "" : " public"} ?` + new URLSearchParams(params).toString();
   return { key, kind: "vars", path: "/vars", params, session, timeoutMs: options.timeoutMs, label: "vars" };
+}
+
+/** The one variable this package ever writes, and the one value it writes: the PVS6 telemetry WebSocket on. */
+export const TELEMETRY_ENABLE = "/sys/telemetryws/enable=1";
+
+/**
+ * The authenticated `/vars?set=/sys/telemetryws/enable=1` that lets the PVS6 serve its telemetry WebSocket
+ * (pvs-reference §2.6). Takes no argument on purpose: no other write can be built.
+ */
+export function telemetryEnableRequest(): PvsRequest {
+  return { key: "VARS set telemetryws", kind: "vars", path: "/vars", params: { set: TELEMETRY_ENABLE }, session: true, write: true, label: "vars set" };
+}
+
+/** The answer to the telemetry write: done, or refused because this PVS has no such variable (PVS5: HTTP 400). */
+export function parseWriteAnswer(answer: HttpAnswer): JsonObject {
+  if (answer.status >= 200 && answer.status < 300) return { written: true };
+  if (answer.status === 400 || answer.status === 403 || answer.status === 404) return { written: false, status: answer.status };
+  throw new PvsError("PVS_HTTP_ERROR", `PVS answered HTTP ${answer.status} to enabling its telemetry WebSocket`, answer.status);
 }
 
 /**

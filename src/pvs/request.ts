@@ -12,6 +12,8 @@ export interface PvsRequest {
   timeoutMs?: number;
   /** A LocalAPI read that needs the owner session (public variables do not). */
   session?: boolean;
+  /** The one write (telemetryEnableRequest): its answer says done or refused, and a 403 is a refusal, not an expired session. */
+  write?: boolean;
   /** A request that costs the PVS dearly (the legacy DeviceList): asked at most once per the client's heavy interval. */
   heavy?: boolean;
   /** What the request budget counts it as: "DeviceList", "supervisor/info", "vars"… */

@@ -162,10 +162,16 @@ describe("emulator LocalAPI", () => {
       assert.deepStrictEqual(byName(reply), new Map([["/sys/info/model", "PVS6"]]));
     });
 
-    it("refuses writes with 403", async () => {
-      const reply = await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", cookie);
-      assert.strictEqual(reply.status, 403);
+    it("refuses every write with 403 but the telemetry switch, which needs the session and turns the WebSocket on", async () => {
+      for (const query of ["set=/sys/info/model=PVS7", "set=/ess/config/dcm/mode_param/control_mode=STANDBY", "set=/sys/telemetryws/enable=1,/sys/info/model=X", "set=/sys/telemetryws/enable=1&set=/sys/info/model=X"]) {
+        assert.strictEqual((await vars(emulator.httpsUrl, query, cookie)).status, 403, query);
+      }
+      assert.strictEqual((await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", null)).status, 403, "not without the session");
       assert.strictEqual(byName(await vars(emulator.httpsUrl, "name=/sys/telemetryws/enable", cookie)).get("/sys/telemetryws/enable"), "0");
+      assert.strictEqual(emulator.telemetryEnabled, false);
+      assert.strictEqual((await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", cookie)).status, 200);
+      assert.strictEqual(byName(await vars(emulator.httpsUrl, "name=/sys/telemetryws/enable", cookie)).get("/sys/telemetryws/enable"), "1");
+      assert.strictEqual(emulator.telemetryEnabled, true);
     });
 
     it("never answers a query that includes a hanging variable", async () => {

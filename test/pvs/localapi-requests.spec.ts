@@ -1,8 +1,10 @@
 // The LocalAPI's read-only request builder, answer parser and firmware detection, without a network.
 import assert from "assert";
+import fs from "fs";
+import path from "path";
 import { apiForBuild, buildFromVersion, identityFromSupervisorInfo } from "../../src/pvs/detect";
 import { PvsError } from "../../src/pvs/errors";
-import { parseVarsAnswer, sessionFromLogin, varsRequest } from "../../src/pvs/localapi";
+import { parseVarsAnswer, parseWriteAnswer, sessionFromLogin, telemetryEnableRequest, varsRequest } from "../../src/pvs/localapi";
 
 const answer = (status: number, body: string, setCookie: string[] = []) => ({ status, body, durationMs: 1, setCookie });
 const notAllowed = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof PvsError && e.code === "PVS_NOT_ALLOWED");
@@ -18,6 +20,23 @@ describe("pvs/localapi requests and answers", () => {
     notAllowed(() => varsRequest({ match: "/" }));
     notAllowed(() => varsRequest(null, { cache: "x;set=1" }));
     notAllowed(() => varsRequest(null));
+  });
+
+  it("builds exactly one write, fixed: the telemetry WebSocket switch, with the session", () => {
+    const r = telemetryEnableRequest();
+    assert.deepStrictEqual(r.params, { set: "/sys/telemetryws/enable=1" });
+    assert.strictEqual(r.path, "/vars");
+    assert.strictEqual(r.session, true);
+    assert.strictEqual(r.write, true);
+    assert.strictEqual(telemetryEnableRequest.length, 0, "takes no argument: nothing else can be written");
+    assert.deepStrictEqual(parseWriteAnswer(answer(200, "{}")), { written: true });
+    assert.deepStrictEqual(parseWriteAnswer(answer(400, "{}")), { written: false, status: 400 }, "a PVS5 has no such variable");
+    assert.deepStrictEqual(parseWriteAnswer(answer(403, "{}")), { written: false, status: 403 });
+    assert.throws(() => parseWriteAnswer(answer(503, "")), (e: unknown) => e instanceof PvsError && e.code === "PVS_HTTP_ERROR");
+    // No other code of the client may put a `set` parameter on a request.
+    const dir = path.resolve(__dirname, "../../src/pvs");
+    const setters = fs.readdirSync(dir).filter((f) => /\bset\s*:|["']set["']|set=/.test(fs.readFileSync(path.join(dir, f), "utf8")));
+    assert.deepStrictEqual(setters, ["localapi.ts"]);
   });
 
   it("reads both answer formats, and HTTP 400 as 'no such variables'", () => {
