@@ -43,7 +43,7 @@ interface DemoOptions {
 }
 interface Demo {
   url: string;
-  emulator: { count(command?: string): number; port: number; httpsPort: number };
+  emulator: { count(command?: string): number; port: number; httpsPort: number; telemetryPort: number };
   logFile: string;
   stop(): Promise<void>;
   get(url: string): Promise<{ status: number; body: string }>;
@@ -330,6 +330,7 @@ suite(function () {
             await page.fill("#node-config-input-host", "127.0.0.1");
             await page.fill("#node-config-input-port", String(demo.emulator.port));
             await page.fill("#node-config-input-localPort", String(demo.emulator.httpsPort));
+            await page.fill("#node-config-input-telemetryPort", String(demo.emulator.telemetryPort));
             await page.fill("#node-config-input-minSpacing", "0");
             await page.fill("#node-config-input-name", examplesPvs);
           } else {
@@ -350,8 +351,11 @@ suite(function () {
     // Every node of ours in every example turns green: no red ring, no "invalid settings".
     for (const { example, tab } of tabs) {
       await showTab(page, tab);
-      for (const { id } of (await nodesOf({ z: tab })).filter((n) => n.type.startsWith("pvs-"))) {
+      for (const { id, type } of (await nodesOf({ z: tab })).filter((n) => n.type.startsWith("pvs-"))) {
         const status = await waitForStatus(page, id, /^(?!polling|$)/);
+        // The emulated PVS runs LocalAPI firmware, where the firmware check (a legacy command) is refused as
+        // documented, without asking the PVS; every other node is green.
+        if (type === "pvs-command" && example.includes("firmware") && /^not offered by this PVS's API/.test(status.text)) continue;
         assert.strictEqual(status.fill, "green", `${example}: ${id} shows "${status.text}" (${status.fill})`);
       }
     }
@@ -360,7 +364,12 @@ suite(function () {
       const info = JSON.parse((await demo.get(`${demo.url}pvs-config/${id}/info`)).body) as { deployed: boolean; budget?: { requests: number } };
       assert.deepStrictEqual([info.deployed, info.budget?.requests], [true, 0], `unused pvs-config ${id}`);
     }
-    assert.doesNotMatch(fs.readFileSync(demo.logFile, "utf8"), /\[error\]/, "node-red.log has no [error]");
+    // Except the firmware check's documented refusal on LocalAPI firmware (reported to Catch nodes, as errors are).
+    const errors = fs
+      .readFileSync(demo.logFile, "utf8")
+      .split("\n")
+      .filter((line) => line.includes("[error]") && !/\[pvs-command:c9a1\w+\] PvsError: CheckFW is a legacy dl_cgi command/.test(line));
+    assert.deepStrictEqual(errors, [], "node-red.log has no [error]");
     assert.deepStrictEqual(conflicts, [], `Node-RED said "Some of the nodes you are importing already exist" for these examples: their ids are those of another example`);
   });
 
