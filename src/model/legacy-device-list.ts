@@ -23,7 +23,8 @@ export function normalizeDeviceList(raw: unknown): DeviceList {
   const secrets = legacySecrets(raw);
   // Masked while copied: the devices are built from the answer field by field anyway, so a second deep copy
   // just to mask them would double the cost of a poll on a large site.
-  const devices = entries.map((entry) => normalizeLegacyDevice(entry, secrets));
+  const mask = masker(secrets);
+  const devices = entries.map((entry) => normalizeLegacyDevice(entry, mask));
   let curtime: string | null = null;
   for (let i = 0; i < entries.length && curtime === null; i++) curtime = parsePvsTime(entries[i].CURTIME);
   assess(curtime, devices);
@@ -60,9 +61,8 @@ export function legacySecrets(raw: unknown): string[] {
   return [fromList, fromStart].filter((s): s is string => typeof s === "string" && s.trim().length >= 6).map((s) => s.trim());
 }
 
-/** One device of the answer, with every string holding one of `secrets` masked (keys too). */
-export function normalizeLegacyDevice(entry: JsonObject, secrets: readonly string[] = []): Device {
-  const mask = masker(secrets);
+/** One device of the answer, with every string holding one of the secrets masked (keys too): see `masker`. */
+export function normalizeLegacyDevice(entry: JsonObject, mask: <T>(value: T) => T = (value) => value): Device {
   const properties: JsonObject = {};
   const metrics: Device["metrics"] = {};
   for (const rawKey in entry) {
