@@ -17,7 +17,7 @@
 import { readFileSync } from "fs";
 import { NODE_RED_PACKAGE } from "../test/support/node-red";
 import { COUNTED, grown, RedeployRig, Snapshot } from "../test/support/redeploy";
-import { emit, figure, isQuick } from "./support/report";
+import { emit, figure, isQuick, table } from "./support/report";
 
 const BASELINE_AFTER = 10;
 const CHECK_EVERY = 100;
@@ -48,11 +48,7 @@ function printTable(rows: Snapshot[], baseline: Snapshot): void {
   const body = rows.map((s) =>
     [s === baseline ? `${s.deploys} (baseline)` : String(s.deploys), s.timers, s.sockets, s.listeners, s.connections, s.sessions, mb(s.heapUsed ?? 0), mb(s.heapCode ?? 0), mb(dataHeap(s)), ...types.map((t) => s.resources[t] ?? 0)].map(String),
   );
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
-  print(line(head));
-  print(`|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`);
-  for (const r of body) print(line(r));
+  print(table(head, body));
 }
 
 async function main(): Promise<number> {

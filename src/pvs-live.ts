@@ -10,7 +10,7 @@ import { PvsError, toPvsError } from "./pvs/errors";
 import { numberSetting } from "./node-red/numbers";
 import { SendMode, SendPolicy } from "./node-red/live-policy";
 import { clock, errorStatus, healthStatus, sourceOf, translator } from "./node-red/status";
-import { PvsConfigNode } from "./node-red/types";
+import { findPvsConfig, setupErrorOf } from "./node-red/config-node";
 
 interface LiveDef extends NodeDef {
   server: string;
@@ -41,21 +41,14 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = translator(RED);
-    const found = RED.nodes.getNode(def.server) as PvsConfigNode | null;
-    const config = found && found.type === "pvs-config" ? found : null;
+    const config = findPvsConfig(RED, def.server);
     const mode: SendMode = def.send === "update" || def.send === "interval" ? def.send : "change";
     const units: UnitSystem = def.units === "si" ? "si" : "pvs";
     const threshold = numberSetting(def.threshold, 50, 0, 1_000_000, "threshold");
     const every = numberSetting(def.every, 10, 1, 86_400, "at most every");
     const interval = numberSetting(def.interval, 10, 1, 3600, "poll interval");
     const problem = [threshold, every, interval].find((s): s is { error: string } => "error" in s);
-    const setupError = !config
-      ? new PvsError("PVS_NOT_CONFIGURED", "no pvs-config node is selected, or it is disabled")
-      : problem
-        ? new PvsError("PVS_BAD_CONFIG", problem.error)
-        : config.configError
-          ? new PvsError("PVS_BAD_CONFIG", config.configError)
-          : null;
+    const setupError = setupErrorOf(config, problem?.error ?? null);
     const topic = def.topic && def.topic.trim() !== "" ? def.topic.trim() : DEFAULT_TOPIC;
     let latest: Latest | null = null;
     let memory: SiteMemory | null = null;

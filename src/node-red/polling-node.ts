@@ -7,6 +7,7 @@ import { phaseOf, Poller } from "../pvs/poller";
 import { Freshness, ReadOptions } from "../pvs/request";
 import { numberSetting } from "./numbers";
 import { ChunkedSender } from "./chunked-send";
+import { findPvsConfig, setupErrorOf } from "./config-node";
 import { clock, errorStatus, healthStatus, pollingStatus, translator, Translate } from "./status";
 import { PollingDef, PvsConfigNode } from "./types";
 
@@ -50,17 +51,10 @@ const MAX_INTERVAL_S = 7 * 24 * 3600;
 
 export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec: PollingSpec): void {
   const t = translator(RED);
-  const found = RED.nodes.getNode(def.server) as PvsConfigNode | null;
-  const config = found && found.type === "pvs-config" ? found : null;
+  const config = findPvsConfig(RED, def.server);
   const interval = numberSetting(def.interval, 120, 0, MAX_INTERVAL_S, "interval");
   const intervalMs = "value" in interval ? interval.value * 1000 : 0;
-  const setupError = !config
-    ? new PvsError("PVS_NOT_CONFIGURED", "no pvs-config node is selected, or it is disabled")
-    : "error" in interval
-      ? new PvsError("PVS_BAD_CONFIG", interval.error)
-      : config.configError
-        ? new PvsError("PVS_BAD_CONFIG", config.configError)
-        : null;
+  const setupError = setupErrorOf(config, "error" in interval ? interval.error : null);
   const topic = def.topic && def.topic.trim() !== "" ? def.topic.trim() : spec.defaultTopic;
   const inFlight = new Set<AbortController>();
   const sender = new ChunkedSender();

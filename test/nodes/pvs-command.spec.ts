@@ -28,6 +28,14 @@ function collect(id: string): Msg[] {
   return got;
 }
 
+/** Sends `msg` to the command node and resolves with what comes out, or what a Catch node receives. */
+async function ask(msg: Record<string, unknown>): Promise<{ out?: Msg; caught?: Msg }> {
+  const out = nextMessages<Msg>(helper.getNode("out")).then(([m]) => ({ out: m }));
+  const caught = nextMessages<Msg>(helper.getNode("caught")).then(([m]) => ({ caught: m }));
+  helper.getNode("cmd").receive(msg);
+  return Promise.race([out, caught]);
+}
+
 const commandNode = (extra: Record<string, unknown> = {}) => ({ id: "cmd", type: "pvs-command", server: "cfg", command: "SupervisorHealth", interval: 0, ...extra });
 
 describe("pvs-command node (legacy PVS)", function () {
@@ -41,14 +49,6 @@ describe("pvs-command node (legacy PVS)", function () {
     await helper.unload();
     await emulator.stop();
   });
-
-  /** Sends `msg` to the command node and resolves with what comes out, or what a Catch node receives. */
-  async function ask(msg: Record<string, unknown>): Promise<{ out?: Msg; caught?: Msg }> {
-    const out = nextMessages<Msg>(helper.getNode("out")).then(([m]) => ({ out: m }));
-    const caught = nextMessages<Msg>(helper.getNode("caught")).then(([m]) => ({ caught: m }));
-    helper.getNode("cmd").receive(msg);
-    return Promise.race([out, caught]);
-  }
 
   it("runs each read command from msg.command and sends the parsed answer, the raw answer and its source", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [commandNode()]));
@@ -281,13 +281,6 @@ describe("pvs-command node (LocalAPI PVS)", function () {
     await helper.unload();
     await emulator.stop();
   });
-
-  async function ask(msg: Record<string, unknown>): Promise<{ out?: Msg; caught?: Msg }> {
-    const out = nextMessages<Msg>(helper.getNode("out")).then(([m]) => ({ out: m }));
-    const caught = nextMessages<Msg>(helper.getNode("caught")).then(([m]) => ({ caught: m }));
-    helper.getNode("cmd").receive(msg);
-    return Promise.race([out, caught]);
-  }
 
   it("SupervisorHealth reads the system variables: uptime and CPU, RAM and flash use, serial masked", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [commandNode()]));
