@@ -7,6 +7,8 @@ export interface Answer {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** `body` is a string sent as it is, not as JSON. */
+  raw?: boolean;
 }
 
 /** Settings the emulator may change while running (it passes itself). */
@@ -15,6 +17,8 @@ export interface LocalApiSettings {
   expiredSessionStatus: 401 | 500;
   /** A `/vars` answer that would include any of these never comes (real firmware hangs on some variables). */
   hangVars: string[];
+  /** What a read with a logged-out session cookie gets: the firmware's 401, or (seen on some units) an empty 200. */
+  endedSessionAnswer?: "401" | "empty-200";
 }
 
 /** The one variable a client may write: the PVS6 telemetry WebSocket switch (§2.5 `/sys/telemetryws/enable`, rw). */
@@ -25,6 +29,42 @@ export interface TelemetrySwitch {
 }
 
 const TELEMETRY_ENABLE = "/sys/telemetryws/enable";
+const TELEMETRY_ENABLE_NAME = TELEMETRY_ENABLE;
+
+// fcgi_vars's error bits (src/fcgi_vars.c "Private definitions"), reported as `"errorcode" : "0x%04X"`.
+const ERROR_NO_SESSION_INFO = 0x01;
+const ERROR_SESSION_VALIDATION = 0x02;
+const ERROR_AUTHENTICATION = 0x10;
+const ERROR_PRE_QUERY = 0x20;
+const ERROR_DATA_QUERY = 0x40;
+const ERROR_VARIABLE_NOT_FOUND = 0x100;
+const ERROR_READ_ONLY = 0x400;
+const AUTH_FAILED = ERROR_SESSION_VALIDATION | ERROR_AUTHENTICATION;
+
+interface QueryState {
+  errorCode: number;
+  fmt: "list" | "obj";
+  cache: Set<string>;
+  failed: boolean;
+}
+
+/** fcgi_vars ErrorResponse: `{"status": N, "description" : "…", "errorcode" : "0x0100"}`. */
+function varsError(status: number, description: string, errorCode: number): Answer {
+  return { status, body: { status, description, errorcode: `0x${errorCode.toString(16).toUpperCase().padStart(4, "0")}` } };
+}
+
+/** A value as the firmware prints it: a string, unless it looks like JSON (IsJSON: `{…}` or `[…]`), printed raw. */
+function jsonValue(value: string): unknown {
+  const t = value.trim();
+  if ((t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]"))) {
+    try {
+      return JSON.parse(t) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
 
 const USER = "ssm_owner";
 const TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -43,8 +83,10 @@ function sessionCookie(header: string | undefined): string | null {
 export class LocalApi {
   /** Session token → expiry (epoch ms, absolute from login). Date.now() so fake timers move it too. */
   private readonly sessions = new Map<string, number>();
-  /** Cache id → the variable names matched when it was created (names, not a query: later variables stay out). */
-  private readonly caches = new Map<string, string[]>();
+  /** Cache id → the variable names it holds: a set that only grows (VARCACHE_AddUnique), values read per answer. */
+  private readonly caches = new Map<string, Set<string>>();
+  /** Sessions that logged out (bounded), for `endedSessionAnswer`. */
+  private readonly ended = new Set<string>();
 
   constructor(
     private readonly serial: () => string,
@@ -67,6 +109,8 @@ export class LocalApi {
     const token = sessionCookie(cookieHeader);
     if (token === null || !this.valid(token)) return UNAUTHORIZED;
     this.sessions.delete(token);
+    if (this.ended.size > 1000) this.ended.clear();
+    this.ended.add(token);
     return { status: 200, body: { status: "logged out" } };
   }
 
@@ -85,58 +129,100 @@ export class LocalApi {
     this.caches.clear();
   }
 
-  /** The answer to a `/vars` query (null: never answer), and whether the caller had a valid session. */
-  vars(params: URLSearchParams, cookieHeader: string | undefined): { answer: Answer | null; authenticated: boolean } {
+  /**
+   * The answer to a `/vars` query (null: never answer), and whether the caller had a valid session. `query` is
+   * the raw QUERY_STRING or POST body, parsed the way the firmware's fcgi_vars does (src/fcgi_vars.c,
+   * ProcessQuery): split on "&" (empty parts skipped, as strtok_r does), each part matched by its prefix, never
+   * URL-decoded; `fmt=`/`cache=`/`clearcache=` first, then `name=` (split on ","), `match=` (substring), `set=`.
+   * Unknown parts are ignored, as InvokeQueryFunction ignores them.
+   */
+  vars(query: string, cookieHeader: string | undefined): { answer: Answer | null; authenticated: boolean } {
     const token = sessionCookie(cookieHeader);
     const authenticated = token !== null && this.valid(token);
-    // Writes need an ACL the owner has only for the telemetry switch; the emulator lets a client change nothing else.
-    if (params.has("set")) return { answer: this.write(params.getAll("set"), authenticated, token !== null), authenticated };
+    // CheckAuthentication: a cookie the session manager does not validate is EACCES → 401, errorcode
+    // 0x0012 (ERROR_SESSION_VALIDATION | ERROR_AUTHENTICATION). Some builds answer 500 (pypvs re-logs in on both).
     if (token !== null && !authenticated) {
+      if (this.settings.endedSessionAnswer === "empty-200" && this.ended.has(token)) return { answer: { status: 200, body: "", raw: true }, authenticated };
       const status = this.settings.expiredSessionStatus;
-      return { answer: error(status, status === 401 ? "Unauthorized" : "Internal Server Error"), authenticated };
+      return { answer: status === 401 ? varsError(401, "Unauthorized", AUTH_FAILED) : { status, body: { status, description: "Internal Server Error" } }, authenticated };
     }
-    const clear = params.get("clearcache");
-    if (clear !== null) {
-      return { answer: this.caches.delete(clear) ? { status: 200, body: { status: "cache cleared" } } : error(400, "unknown cache"), authenticated };
-    }
-
-    // Without a session the rest of the namespace is silently invisible, not refused.
+    const parts = query.split("&").filter((p) => p !== "");
+    const state: QueryState = { errorCode: 0, fmt: "list", cache: new Set<string>(), failed: false };
+    // Without a session the request runs as the unauthenticated user: the rest of the namespace does not exist for it.
     const all = this.variables();
     const visible = authenticated ? all : new Map([...all].filter(([name]) => PUBLIC_VARIABLES.has(name)));
-    const name = params.get("name");
-    const match = params.get("match");
-    const cache = params.get("cache");
-    let names: string[];
-    if (name !== null || match !== null) {
-      const found = new Set<string>();
-      for (const n of name?.split(",") ?? []) if (visible.has(n)) found.add(n);
-      if (match !== null) for (const n of visible.keys()) if (n.includes(match)) found.add(n);
-      names = [...found];
-      if (cache !== null && names.length > 0) this.caches.set(cache, names);
-    } else if (cache !== null) {
-      const stored = this.caches.get(cache);
-      if (!stored) return { answer: error(400, "unknown cache"), authenticated };
-      names = stored.filter((n) => visible.has(n));
-    } else {
-      return { answer: error(400, "no name, match or cache"), authenticated };
-    }
-    if (names.length === 0) return { answer: error(400, "no variables"), authenticated };
-    if (names.some((n) => this.settings.hangVars.includes(n))) return { answer: null, authenticated };
 
-    if (params.get("fmt") === "obj") return { answer: { status: 200, body: Object.fromEntries(names.map((n) => [n, visible.get(n)])) }, authenticated };
-    return { answer: { status: 200, body: { values: names.map((n) => ({ name: n, value: visible.get(n) })), count: names.length } }, authenticated };
+    for (const part of parts) {
+      if (part.startsWith("fmt=")) {
+        const f = part.slice(4).charAt(0).toUpperCase();
+        if (f === "O") state.fmt = "obj";
+        else if (f === "L") state.fmt = "list";
+        else state.failed = true;
+      } else if (part.startsWith("cache=")) {
+        state.cache = this.cache(part.slice(6));
+      } else if (part.startsWith("clearcache=")) {
+        state.cache = this.cache(part.slice(11));
+        state.cache.clear();
+      }
+    }
+    if (state.failed) return { answer: varsError(400, "Bad request", state.errorCode | ERROR_PRE_QUERY), authenticated };
+
+    // Stricter than the firmware, which sets each tuple it can: a request with any refused write writes nothing.
+    for (const part of parts) {
+      if (!part.startsWith("set=")) continue;
+      const refused = this.checkWrite(part.slice(4), authenticated);
+      if (refused) return { answer: refused, authenticated };
+    }
+    let hangs = false;
+    for (const part of parts) {
+      if (part.startsWith("name=")) {
+        for (const name of part.slice(5).split(",").filter((n) => n !== "")) {
+          if (visible.has(name)) state.cache.add(name);
+          else {
+            state.errorCode |= ERROR_VARIABLE_NOT_FOUND;
+            state.failed = true;
+          }
+        }
+      } else if (part.startsWith("match=")) {
+        const match = part.slice(6);
+        for (const name of visible.keys()) if (name.includes(match)) state.cache.add(name);
+      } else if (part.startsWith("set=")) {
+        if (part.slice(4).endsWith("=1")) this.telemetry?.enable();
+        state.cache.add(TELEMETRY_ENABLE);
+      } else if (part.startsWith("tags=") || part.startsWith("instance=")) {
+        state.failed = true; // not served by the PVS's varserver build as far as any public source shows
+      }
+    }
+    if (state.failed) return { answer: varsError(400, "Bad request", state.errorCode), authenticated };
+    state.errorCode |= ERROR_DATA_QUERY;
+    // The answer lists the whole selected cache, each value read now (caches keep names, not values).
+    const now = this.variables();
+    const names = [...state.cache].filter((n) => (authenticated ? now.has(n) : visible.has(n)));
+    if (names.length === 0) return { answer: varsError(400, "Bad request", state.errorCode), authenticated };
+    for (const n of names) if (this.settings.hangVars.includes(n)) hangs = true;
+    if (hangs) return { answer: null, authenticated };
+    const value = (n: string) => jsonValue(now.get(n) ?? "");
+    if (state.fmt === "obj") return { answer: { status: 200, body: Object.fromEntries(names.map((n) => [n, value(n)])) }, authenticated };
+    return { answer: { status: 200, body: { values: names.map((n) => ({ name: n, value: value(n) })), count: names.length } }, authenticated };
   }
 
-  private write(assignments: string[], authenticated: boolean, hadToken: boolean): Answer {
-    if (!authenticated) return hadToken ? error(this.settings.expiredSessionStatus, "Unauthorized") : error(403, "Forbidden");
-    // `set=a=1,b=2` writes several variables: with anything besides the switch, the write is refused whole.
-    const each = assignments.flatMap((a) => a.split(","));
-    const [name, value] = each.length === 1 ? each[0].split("=", 2) : ["", ""];
-    if (name !== TELEMETRY_ENABLE || !this.telemetry) return error(403, "Forbidden");
-    if (!this.telemetry.available()) return error(400, "no such variable");
-    if (value !== "1" && value !== "0") return error(400, "bad value");
-    if (value === "1") this.telemetry.enable();
-    return { status: 200, body: { values: [{ name: TELEMETRY_ENABLE, value }], count: 1 } };
+  /** A named cache, created empty when unknown (GetCache); the default cache is new for every request. */
+  private cache(name: string): Set<string> {
+    let cache = this.caches.get(name);
+    if (!cache) this.caches.set(name, (cache = new Set()));
+    return cache;
+  }
+
+  /** `set=name=value[,…]`: only the telemetry switch may be written; the refusal, or null when allowed. */
+  private checkWrite(assignments: string, authenticated: boolean): Answer | null {
+    // Writes need an ACL the owner has only for the telemetry switch; the emulator lets a client change nothing else.
+    if (!authenticated) return varsError(401, "Unauthorized", ERROR_NO_SESSION_INFO | ERROR_AUTHENTICATION);
+    const each = assignments.split(",").filter((a) => a !== "");
+    const [name, value] = each.length === 1 ? [each[0].slice(0, each[0].indexOf("=")), each[0].slice(each[0].indexOf("=") + 1)] : ["", ""];
+    if (name !== TELEMETRY_ENABLE_NAME || !this.telemetry) return varsError(403, "Forbidden", ERROR_READ_ONLY);
+    if (!this.telemetry.available()) return varsError(400, "Bad request", ERROR_VARIABLE_NOT_FOUND);
+    if (value !== "1" && value !== "0") return varsError(400, "Bad request", ERROR_DATA_QUERY);
+    return null;
   }
 
   private valid(token: string): boolean {

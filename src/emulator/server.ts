@@ -63,6 +63,12 @@ function commandOf(url: URL): string {
   return url.pathname.replace(/^\/cgi-bin\/dl_cgi\/?/, "");
 }
 
+/** The query string exactly as it came on the request line, undecoded. */
+function rawQuery(requestUrl: string): string {
+  const at = requestUrl.indexOf("?");
+  return at < 0 ? "" : requestUrl.slice(at + 1);
+}
+
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -81,6 +87,8 @@ export class PvsEmulator {
   /** LocalAPI session lifetime, seconds from login; applies to later logins. */
   sessionTtlS: number;
   expiredSessionStatus: 401 | 500;
+  /** What a read with a logged-out session cookie gets: the firmware's 401, or an empty 200 (seen on some units). */
+  endedSessionAnswer: "401" | "empty-200" = "401";
   /** `/vars` requests that would return any of these names never answer. */
   hangVars: string[] = [];
   /** What CheckFW names as newer firmware; null: up to date (`{"url":"none"}`). */
@@ -282,7 +290,8 @@ export class PvsEmulator {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? "/", "http://pvs");
     const record: RequestRecord = { command: commandOf(url), startedAt: Date.now(), finishedAt: null };
-    if (url.search.length > 1) record.query = url.search.slice(1);
+    const query = rawQuery(req.url ?? "");
+    if (query) record.query = query;
     const command = record.command;
     this.requests.push(record);
     this.active++;
@@ -315,7 +324,7 @@ export class PvsEmulator {
       if (fault?.kind === "huge") return this.stream(res, hugeBody(fault.megabytes));
       const routed = this.route(req, url, body ?? "", record);
       if (routed === null) return; // a hanging variable: never answers
-      const text = JSON.stringify(routed.body);
+      const text = routed.raw && typeof routed.body === "string" ? routed.body : JSON.stringify(routed.body);
       if (fault?.kind === "truncate") return this.send(res, routed.status, text.slice(0, Math.floor(text.length / 2)), "application/json", routed.headers);
       if (fault?.kind === "reset-mid-body") {
         // The full length is announced, half is sent, then the connection drops.
@@ -365,8 +374,12 @@ export class PvsEmulator {
         return { status: 400, body: { status: 400, error: "Bad Request" } };
       }
       if (method !== "GET" && method !== "POST") return NOT_ALLOWED;
-      const params = method === "POST" ? new URLSearchParams(body) : url.searchParams;
-      const { answer, authenticated } = this.localApi.vars(params, req.headers.cookie);
+      // The firmware reads the raw QUERY_STRING, or a POST body of at most 1,024 bytes (MAX_POST_LENGTH; more is
+      // 413 "Invalid Content-Length", errorcode 0x1000), and decodes neither (see LocalApi.vars).
+      if (method === "POST" && (Buffer.byteLength(body) === 0 || Buffer.byteLength(body) > 1024)) {
+        return { status: 413, body: { status: 413, description: "Invalid Content-Length", errorcode: "0x1000" } };
+      }
+      const { answer, authenticated } = this.localApi.vars(method === "POST" ? body : rawQuery(req.url ?? ""), req.headers.cookie);
       record.authenticated = authenticated;
       return answer;
     }

@@ -56,15 +56,33 @@ export function isoFromPvsTime(pvsTime: string): string {
   return `${y}-${mo}-${d}T${h}:${mi}:${s}Z`;
 }
 
-function isoAt(t: number): string {
-  return new Date(Math.floor(t / 15_000) * 15_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+/**
+ * The stamp the LocalAPI puts on device data at `t`: the last 5-minute boundary at least 4 minutes old. Real
+ * units publish `msmtEps` on 5-minute boundaries, minutes late: 265 s behind `/sys/livedata/time` in the build
+ * 61846 capture (ksmooove/SunPower-Monitoring fixtures/pvs6: 15:10:00Z against 15:14:25Z), over 500 s in others;
+ * this gives 240-540 s.
+ */
+export function varsStampAt(t: number): number {
+  return Math.floor((t - PUBLISH_LAG_MS) / FIVE_MINUTES) * FIVE_MINUTES;
 }
 
-function deviceVariables(out: Map<string, string>, prefix: string, device: LegacyDevice, fields: ReadonlyArray<[string, string]>): void {
+const FIVE_MINUTES = 5 * 60_000;
+const PUBLISH_LAG_MS = 4 * 60_000;
+
+function iso(t: number): string {
+  return new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function deviceVariables(out: Map<string, string>, prefix: string, device: LegacyDevice, fields: ReadonlyArray<[string, string]>, t: number): void {
   for (const [legacy, leaf] of fields) {
     const value = device[legacy];
     if (value === undefined) continue; // varserver has no leaf for a field this device lacks
-    out.set(`${prefix}/${leaf}`, legacy === "DATATIME" ? isoFromPvsTime(String(value)) : String(value));
+    if (legacy !== "DATATIME") out.set(`${prefix}/${leaf}`, String(value));
+    else {
+      // A device that stopped reporting (inverters after sunset) keeps its last stamp; the others lag as on a real unit.
+      const own = Date.parse(isoFromPvsTime(String(value)));
+      out.set(`${prefix}/${leaf}`, iso(Number.isNaN(own) ? varsStampAt(t) : Math.min(own, varsStampAt(t))));
+    }
   }
 }
 
@@ -127,11 +145,11 @@ export function siteVariables(site: SimulatedSite, snapshot: SiteSnapshot, devic
   let inverters = 0;
   let meters = 0;
   for (const device of devices) {
-    if (device.DEVICE_TYPE === "Inverter") deviceVariables(out, `/sys/devices/inverter/${inverters++}`, device, INVERTER_FIELDS);
-    else if (device.DEVICE_TYPE === "Power Meter") deviceVariables(out, `/sys/devices/meter/${meters++}`, device, METER_FIELDS);
+    if (device.DEVICE_TYPE === "Inverter") deviceVariables(out, `/sys/devices/inverter/${inverters++}`, device, INVERTER_FIELDS, snapshot.t);
+    else if (device.DEVICE_TYPE === "Power Meter") deviceVariables(out, `/sys/devices/meter/${meters++}`, device, METER_FIELDS, snapshot.t);
   }
   if (battery) {
-    const eps = isoAt(snapshot.t);
+    const eps = iso(varsStampAt(snapshot.t));
     const cellT = battery.cellTempC;
     set(out, "/sys/devices/ess/0", {
       sn: STORAGE.ess,

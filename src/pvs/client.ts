@@ -6,9 +6,9 @@ import { Breaker, DEFAULT_OPEN_AFTER, Health } from "./breaker";
 import { RequestBudget, RequestLog } from "./budget";
 import { PvsError, PvsErrorCode, toPvsError } from "./errors";
 import { parseLegacyAnswer } from "./legacy";
-import { isSessionExpired, loginHeaders, parseVarsAnswer, parseWriteAnswer, sessionFromLogin } from "./localapi";
 import { PvsRequest, RequestOptions } from "./request";
-import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession } from "./session";
+import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession, loginHeaders, sessionEnded, sessionFromLogin } from "./session";
+import { parseVarsAnswer, parseWriteAnswer } from "./vars-query";
 import { Endpoint, endpointLabel, HttpAnswer, Transport } from "./transport";
 import { JsonObject } from "../model/safe-object";
 
@@ -25,6 +25,8 @@ export interface LocalApiOptions {
   onCertificate?: (fingerprint: string) => void;
   renewAfterMs?: number;
   refusedHoldMs?: number;
+  /** First wait before a new login after the PVS rejected a fresh session (doubles up to 5 min). */
+  loginBackoffBaseMs?: number;
 }
 
 export const DEFAULT_LOCALAPI_TIMEOUT_MS = 15_000;
@@ -34,6 +36,12 @@ export interface ClientOptions extends Endpoint {
   timeoutMs: number;
   /** Minimum quiet time between the end of one request and the start of the next. */
   spacingMs: number;
+  /**
+   * Quiet time after a light request (a LocalAPI variable read or login, the open supervisor/info): these are
+   * cheap for the PVS (pypvs sends its reads back to back), so a LocalAPI poll takes a second, not 15 s.
+   * Default: the smaller of `spacingMs` and 500 ms.
+   */
+  lightSpacingMs?: number;
   /** Back-off after failures: base doubles per consecutive failure up to max. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -94,6 +102,9 @@ interface HeavyRecord {
 const COMMAND_REFUSALS = new Set<PvsErrorCode>(["PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE"]);
 
 export const DEFAULT_BACKOFF_BASE_MS = 5_000;
+export const DEFAULT_LIGHT_SPACING_MS = 500;
+/** A LocalAPI login is a light exchange. */
+const LOGIN: Pick<PvsRequest, "light"> = { light: true };
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
 
 /** Bound of the answers remembered for sharing; the oldest goes first. */
@@ -101,6 +112,8 @@ const MAX_REMEMBERED_ANSWERS = 32;
 
 export class PvsClient {
   readonly label: string;
+  /** The LocalAPI's host:port, for its errors (the dl_cgi port is another). */
+  private readonly localLabel: string;
   private readonly transport: Transport;
   private readonly localTransport: Transport | null;
   private readonly session: LocalApiSession | null;
@@ -119,6 +132,13 @@ export class PvsClient {
   private readonly healthListeners = new Set<(health: Health) => void>();
   /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
   private spacedUntil = 0;
+  /** Epoch ms before which no request but an urgent one starts: the back-off after failures (0: none). */
+  private backoffUntil = 0;
+  /** A login on the wire, and the end of the job it belongs to (closeAndLogout waits for it, to end its session too). */
+  private loginInFlight = false;
+  private jobDone: Promise<void> | null = null;
+  /** Closing: waiting for a login in flight before logging out; nothing new starts. */
+  private closing = false;
   private lastHealthState: Health["state"] = "ok";
   private lastRetryAt: number | null = null;
   /** Wire exchanges of the job in flight (0: it failed before sending anything). */
@@ -126,6 +146,7 @@ export class PvsClient {
 
   constructor(private readonly options: ClientOptions) {
     this.label = endpointLabel(options);
+    this.localLabel = options.localApi ? endpointLabel({ ...options, port: options.localApi.port }) : this.label;
     this.transport = new Transport(options, options.maxBodyBytes);
     const local = options.localApi;
     this.localTransport = local
@@ -135,7 +156,12 @@ export class PvsClient {
         })
       : null;
     this.session = local
-      ? new LocalApiSession({ password: local.password, renewAfterMs: local.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS, refusedHoldMs: local.refusedHoldMs ?? DEFAULT_REFUSED_HOLD_MS })
+      ? new LocalApiSession({
+          password: local.password,
+          renewAfterMs: local.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS,
+          refusedHoldMs: local.refusedHoldMs ?? DEFAULT_REFUSED_HOLD_MS,
+          loginBackoffBaseMs: local.loginBackoffBaseMs,
+        })
       : null;
     this.breaker = new Breaker({
       baseMs: options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS,
@@ -151,10 +177,10 @@ export class PvsClient {
    */
   request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false, probe = false, command = false, shareWithinMs = 0 }: RequestOptions = {}): Promise<JsonObject> {
     return new Promise<JsonObject>((resolve, reject) => {
-      if (this.closed) return reject(new PvsError("PVS_ABORTED", "the PVS connection is closed"));
+      if (this.closed || this.closing) return reject(new PvsError("PVS_ABORTED", "the PVS connection is closed"));
       if (signal?.aborted) return reject(new PvsError("PVS_ABORTED", "request cancelled"));
       // While a refused login is held off, say so at once instead of queueing for minutes.
-      if (request.session && this.authFailure && Date.now() < this.stats.nextRequestAt) return reject(this.authFailure);
+      if (request.session && this.authFailure && Date.now() < this.backoffUntil) return reject(this.authFailure);
       // "Poll now" within the ration: the last answer, even while the breaker is open.
       const recent = request.heavy && freshness === "reuse" ? this.heavy.get(request.key) : undefined;
       if (recent?.answer && Date.now() - recent.answerStartedAt < this.heavyIntervalMs()) {
@@ -248,6 +274,16 @@ export class PvsClient {
 
   /** Ends the LocalAPI session (one short request, errors ignored) after cancelling everything, then closes. */
   async closeAndLogout(): Promise<void> {
+    // A login on the wire will create a session on the PVS whatever happens here: let it finish (within its
+    // deadline), then end that session too. Nothing else is sent meanwhile: the queue is cancelled first.
+    if (this.loginInFlight && this.jobDone && !this.closed) {
+      this.closing = true;
+      for (const job of this.queue.splice(0)) this.settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, (this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS) + 1000)));
+      await Promise.race([this.jobDone, deadline]);
+      clearTimeout(timer);
+    }
     const cookie = this.session?.logoutHeader() ?? null;
     const transport = this.localTransport;
     if (this.closed || !cookie || !transport) return this.close();
@@ -292,13 +328,13 @@ export class PvsClient {
   }
 
   private pump(): void {
-    if (this.closed || this.inFlight || this.timer || this.queue.length === 0) return;
+    if (this.closed || this.closing || this.inFlight || this.timer || this.queue.length === 0) return;
     const now = Date.now();
     // The first job whose turn has come (spacing, back-off, and for a heavy job its interval); the others wait.
     let next = -1;
     let earliest = Infinity;
     this.queue.forEach((job, i) => {
-      const at = Math.max(this.notBefore(job), job.urgent ? this.spacedUntil : this.stats.nextRequestAt);
+      const at = Math.max(this.notBefore(job), this.spacedUntil, job.urgent ? 0 : this.backoffUntil);
       if (next < 0 && at <= now) next = i;
       earliest = Math.min(earliest, at);
     });
@@ -312,7 +348,7 @@ export class PvsClient {
     }
     const [job] = this.queue.splice(next, 1);
     this.inFlight = job;
-    void this.execute(job);
+    this.jobDone = this.execute(job);
   }
 
   private async execute(job: Job): Promise<void> {
@@ -334,7 +370,10 @@ export class PvsClient {
     if (!(outcome instanceof PvsError)) this.remember(request.key, startedAt, outcome);
     // A failure before anything was sent (no password, a refusal still held), of a probe, or a command the PVS
     // declined says nothing about the PVS's health: it gets the spacing, not a back-off.
-    this.recordOutcome(outcome instanceof PvsError && (this.exchanges === 0 || job.probe || (job.command && COMMAND_REFUSALS.has(outcome.code))) ? null : outcome);
+    // An urgent request went past a back-off (the look at the firmware after a legacy 403): its success does not
+    // end a lock-out that still holds for every other request (issue: retrying during a lock-out extends it).
+    const uninformative = outcome instanceof PvsError ? this.exchanges === 0 || job.probe || (job.command && COMMAND_REFUSALS.has(outcome.code)) : job.urgent && this.backoffUntil > Date.now();
+    this.recordOutcome(uninformative ? null : outcome, request);
     this.settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();
@@ -358,38 +397,48 @@ export class PvsClient {
   }
 
   private async perform(request: PvsRequest, signal: AbortSignal): Promise<JsonObject> {
+    const query = request.query ?? request.params;
     if (request.kind === "dl_cgi") {
-      const answer = await this.wire(this.transport, request.label, request.path, request.params, request.timeoutMs ?? this.options.timeoutMs, signal);
+      const answer = await this.wire(this.transport, request, request.label, request.path, query, request.timeoutMs ?? this.options.timeoutMs, signal);
       return parseLegacyAnswer(answer, this.options.redact);
     }
     const transport = this.localTransport;
     const session = this.session;
     if (!transport || !session) throw new PvsError("PVS_BAD_CONFIG", "this PVS connection has no LocalAPI settings");
     const timeoutMs = request.timeoutMs ?? this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS;
-    if (!request.session) return parseVarsAnswer(await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal), this.options.redact);
-    let answer = await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
-    // A write the owner may not make answers 403 with a valid session: that is a refusal, not an expiry.
-    const expired = (status: number) => (request.write ? status === 401 || status === 500 : isSessionExpired(status));
-    if (expired(answer.status)) {
-      // Expired (the firmware says 401, 403 or 500): log in again once and retry once.
+    if (!request.session) return parseVarsAnswer(await this.wire(transport, request, request.label, request.path, query, timeoutMs, signal), this.options.redact);
+    const ended = (answer: HttpAnswer) => sessionEnded(answer, request.write === true);
+    let login = await this.sessionCookie(transport, session, signal);
+    let answer = await this.wire(transport, request, request.label, request.path, query, timeoutMs, signal, login.cookie);
+    // A session that had worked and ended (401, 403 or 500 by build; pypvs re-logs in on these): log in again
+    // once and retry once. A session the PVS rejects the moment it was given is not fixed by another login.
+    if (ended(answer) && !login.fresh) {
       session.invalidate();
-      answer = await this.wire(transport, request.label, request.path, request.params, timeoutMs, signal, await this.sessionCookie(transport, session, signal));
-      if (expired(answer.status)) {
-        session.invalidate();
-        throw new PvsError("PVS_SESSION_EXPIRED", `PVS at ${this.label} rejected a fresh LocalAPI session (HTTP ${answer.status})`, answer.status);
-      }
+      login = await this.sessionCookie(transport, session, signal);
+      answer = await this.wire(transport, request, request.label, request.path, query, timeoutMs, signal, login.cookie);
     }
+    if (ended(answer)) {
+      session.rejectedFresh();
+      throw new PvsError("PVS_SESSION_EXPIRED", `PVS at ${this.localLabel} rejected a fresh LocalAPI session (HTTP ${answer.status}${answer.status === 200 ? ", empty answer" : ""})`, answer.status);
+    }
+    if (answer.status < 400) session.worked();
     return request.write ? parseWriteAnswer(answer) : parseVarsAnswer(answer, this.options.redact);
   }
 
-  /** The session cookie, logging in first when there is none or it is due for renewal. */
-  private async sessionCookie(transport: Transport, session: LocalApiSession, signal: AbortSignal): Promise<Record<string, string>> {
+  /** The session cookie, logging in first when there is none or it is due for renewal (`fresh`: just logged in). */
+  private async sessionCookie(transport: Transport, session: LocalApiSession, signal: AbortSignal): Promise<{ cookie: Record<string, string>; fresh: boolean }> {
     const current = session.cookieHeader();
-    if (current) return current;
+    if (current) return { cookie: current, fresh: false };
     const password = session.passwordForLogin();
     this.stats.logins++;
     session.logins++;
-    const answer = await this.wire(transport, "login", "/auth?login", {}, this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS, signal, loginHeaders(password));
+    this.loginInFlight = true;
+    let answer: HttpAnswer;
+    try {
+      answer = await this.wire(transport, LOGIN, "login", "/auth?login", {}, this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS, signal, loginHeaders(password));
+    } finally {
+      this.loginInFlight = false;
+    }
     if (answer.status === 401 || answer.status === 403) {
       session.refusedLogin(password);
       throw new PvsError("PVS_LOGIN_REFUSED", "login refused: check the serial/password", answer.status);
@@ -398,17 +447,19 @@ export class PvsClient {
     const cookie = sessionFromLogin(answer);
     if (!cookie) throw new PvsError("PVS_BAD_RESPONSE", "the LocalAPI login answer carried no session");
     session.loggedIn(cookie);
-    return { Cookie: `session=${cookie}` };
+    // Closed while the login was on the wire: the session exists on the PVS now; closeAndLogout ends it.
+    if (this.closing) throw new PvsError("PVS_ABORTED", "the PVS connection is closed");
+    return { cookie: { Cookie: `session=${cookie}` }, fresh: true };
   }
 
   /** One HTTP exchange, spaced from the previous one like every request to this PVS. */
-  private async wire(transport: Transport, kind: string, path: string, params: Record<string, string>, timeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<HttpAnswer> {
+  private async wire(transport: Transport, request: Pick<PvsRequest, "light">, kind: string, path: string, query: Record<string, string> | string, timeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<HttpAnswer> {
     await this.turn(signal);
     this.stats.requests++;
     this.exchanges++;
     const started = Date.now();
     try {
-      const answer = await transport.get(path, params, timeoutMs, signal, headers);
+      const answer = await transport.get(path, query, timeoutMs, signal, headers);
       this.stats.lastDurationMs = answer.durationMs;
       this.log.add(kind, answer.durationMs, answer.status < 400);
       return answer;
@@ -416,9 +467,15 @@ export class PvsClient {
       if (toPvsError(err).code !== "PVS_ABORTED") this.log.add(kind, Date.now() - started, false);
       throw err;
     } finally {
-      this.spacedUntil = Date.now() + this.options.spacingMs;
-      this.stats.nextRequestAt = this.spacedUntil;
+      this.spacedUntil = Date.now() + this.gapAfter(request);
+      this.stats.nextRequestAt = Math.max(this.spacedUntil, this.backoffUntil);
     }
+  }
+
+  /** The quiet time after an exchange: the full spacing, or the light one after a light request. */
+  private gapAfter(request: Pick<PvsRequest, "light">): number {
+    const light = this.options.lightSpacingMs ?? Math.min(this.options.spacingMs, DEFAULT_LIGHT_SPACING_MS);
+    return request.light ? Math.min(light, this.options.spacingMs) : this.options.spacingMs;
   }
 
   /** Waits out the spacing between two exchanges of one job (a login and its read). */
@@ -440,24 +497,51 @@ export class PvsClient {
   }
 
   /** Back-off and breaker after an outcome; null: an outcome that says nothing about the PVS (spacing only). */
-  private recordOutcome(outcome: JsonObject | PvsError | null): void {
-    let gap = this.options.spacingMs;
+  private recordOutcome(outcome: JsonObject | PvsError | null, request: PvsRequest): void {
+    const now = Date.now();
     if (outcome instanceof PvsError && outcome.code !== "PVS_ABORTED") {
-      this.stats.failures++;
-      this.stats.consecutiveFailures++;
-      this.stats.lastErrorCode = outcome.code;
-      gap = Math.max(gap, this.breaker.failure(outcome));
+      this.noteFailure(outcome, now);
     } else if (outcome !== null && !(outcome instanceof PvsError)) {
       this.stats.consecutiveFailures = 0;
       this.stats.lastErrorCode = null;
       this.breaker.success();
+      this.backoffUntil = 0;
     }
-    // A success ends any back-off; otherwise a wait already set is never shortened (a back-off in progress
-    // outlives a cancelled or uninformative request).
-    const success = outcome !== null && !(outcome instanceof PvsError);
-    this.stats.nextRequestAt = success ? Date.now() + gap : Math.max(this.stats.nextRequestAt, Date.now() + gap);
-    this.spacedUntil = Date.now() + this.options.spacingMs;
+    // A job that sent nothing still waits its spacing, so that a caller retrying at once cannot spin.
+    if (this.exchanges === 0) this.spacedUntil = Math.max(this.spacedUntil, now + this.gapAfter(request));
+    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.backoffUntil);
     this.announceHealth();
+  }
+
+  /**
+   * A reading whose requests were answered but that failed as a whole (a PVS listing no devices while it
+   * starts up): backed off like any failure, so that polls do not keep asking a PVS that is busy rediscovering.
+   */
+  reportFailure(error: PvsError): void {
+    this.noteFailure(error, Date.now());
+    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.backoffUntil);
+    this.announceHealth();
+  }
+
+  private noteFailure(error: PvsError, now: number): void {
+    this.stats.failures++;
+    this.stats.consecutiveFailures++;
+    this.stats.lastErrorCode = error.code;
+    // A wait already set is never shortened (a lock-out outlives a milder failure).
+    this.backoffUntil = Math.max(this.backoffUntil, now + this.breaker.failure(error));
+  }
+
+  /**
+   * The firmware turned out to be another (a legacy 403 that meant "updated to the LocalAPI"): the back-off
+   * that the 403 set was not a lock-out of the API now in use.
+   */
+  endBackoff(): void {
+    this.breaker.success();
+    this.backoffUntil = 0;
+    this.stats.consecutiveFailures = 0;
+    this.stats.nextRequestAt = this.spacedUntil;
+    this.announceHealth();
+    this.pump();
   }
 
   private announceHealth(): void {

@@ -4,7 +4,7 @@ import { SupervisorHealth, supervisorHealth } from "../model/command-answers";
 import { applyLabels, DeviceList, DeviceSummary, summarize } from "../model/device";
 import { CommPayload, normalizeComm } from "../model/legacy-comm";
 import { maskSerial, redactDeep, redactText } from "../model/redact";
-import { isJsonObject, JsonObject, setOwn } from "../model/safe-object";
+import { isJsonObject, JsonObject } from "../model/safe-object";
 import { normalizeVarsComm } from "../model/varserver-comm";
 import { normalizeDeviceList, legacySecrets } from "../model/legacy-device-list";
 import { normalizeVars, supervisorDevice, varsSecrets } from "../model/varserver";
@@ -14,7 +14,8 @@ import { ClientOptions, PvsClient } from "./client";
 import { ApiKind, apiForBuild, ApiSetting, buildFromVersion, Identity, identityFromSupervisorInfo, identityFromVars } from "./detect";
 import { PvsError, PvsErrorCode, toPvsError } from "./errors";
 import { legacyCommand, legacyPath } from "./legacy";
-import { PUBLIC_VARS, telemetryEnableRequest, VarsSelection, varsRequest } from "./localapi";
+import { telemetryEnableRequest } from "./vars-query";
+import { VarsGroups } from "./vars-groups";
 import { LiveAccess, LiveFeed, FeedOptions } from "./live-feed";
 import { DEFAULT_TELEMETRY_PORT } from "./telemetry";
 import { liveFromVars, LiveValues } from "../model/live";
@@ -86,25 +87,10 @@ const GET_COMM = legacyCommand("Get_Comm");
 /** After this many failed readings in a row, the API is detected again (a firmware update, a replaced PVS). */
 export const REDETECT_AFTER_FAILURES = 3;
 
-type Group = "devices" | "live" | "system" | "network";
-
-/** Server-side cache ids: one per data group, created once and re-read by id as the vendor recommends. */
-const CACHE_IDS: Record<Group, string> = { devices: "nrpvsdev", live: "nrpvslive", system: "nrpvssys", network: "nrpvsnet" };
-/** New devices (sunrise after a night-time reboot) only enter a cache when it is created again. */
-const DEVICE_CACHE_MAX_AGE_MS = 60 * 60_000;
-const DEVICE_CACHE_RECHECK_MS = 5 * 60_000;
-const FLASHWEAR = "/sys/pvs/flashwear_type_b";
-const SECRET_NAME = /wpa_key|psk|passw|secret|token/i;
 /** Failures that still prove a dl_cgi answered (so the PVS is there, on the legacy API). */
 const ANSWERED = new Set(["PVS_HTTP_ERROR", "PVS_FORBIDDEN", "PVS_BAD_RESPONSE", "PVS_NOT_JSON", "PVS_HTML_RESPONSE", "PVS_COMMAND_FAILED"]);
 /** A legacy 403 triggers a fresh detection at most this often (lock-outs 403 every request). */
 const FORBIDDEN_REDETECT_MS = 30 * 60_000;
-
-function systemVars(model: string | null, withFlashwear: boolean): string[] {
-  const info = ["serialnum", "model", "hwrev", "fwrev", "sw_rev", "sys_type", "boardtype", "uptime", "cpu_usage", "ram_usage", "flash_usage", "active_interface"].map((n) => `/sys/info/${n}`);
-  if (model !== "PVS6") return info; // PVS5 has no flash-wear or cellular-toggle variables
-  return [...info, ...(withFlashwear ? [FLASHWEAR] : []), "/sys/toggle_cell/broadband_connected", "/sys/toggle_cell/cell_connected", "/sys/toggle_cell/low_data_mode"];
-}
 
 export class PvsConnection implements LiveAccess {
   readonly client: PvsClient;
@@ -118,9 +104,7 @@ export class PvsConnection implements LiveAccess {
   private failures = 0;
   private forbiddenRedetectAt = -Infinity;
   private certificate: string | null = null;
-  private readonly caches = new Map<Group, { createdAt: number; refresh: boolean }>();
-  private flashwearHangs = false;
-  private readonly knownSerials = new Set<string>();
+  private readonly groups: VarsGroups;
 
   constructor(private readonly options: ConnectionOptions) {
     this.setting = options.api;
@@ -138,6 +122,7 @@ export class PvsConnection implements LiveAccess {
         refusedHoldMs,
       },
     });
+    this.groups = new VarsGroups(this.client, () => this.identity?.model ?? this.previousIdentity?.model ?? null);
   }
 
   info(): ConnectionInfo {
@@ -191,7 +176,9 @@ export class PvsConnection implements LiveAccess {
       const reading = api === "legacy" ? await this.legacyDeviceList(signal, options) : await this.varsDeviceList(signal, options.shareWithinMs ?? 0);
       // A PVS always has meters or inverters: a list without them is a PVS starting up, not a site without devices.
       if (!reading.list.devices.some((d) => d.deviceType !== "PVS")) {
-        throw new PvsError("PVS_NO_DEVICES", "the PVS listed no devices (it may be starting up or rediscovering them); nothing was sent, the last readings are kept");
+        const error = new PvsError("PVS_NO_DEVICES", "the PVS listed no devices (it may be starting up or rediscovering them); nothing was sent, the last readings are kept");
+        this.client.reportFailure(error);
+        throw error;
       }
       applyLabels(reading.list.devices, this.options.labels ?? new Map());
       this.lastDevices = summarize(reading.list.devices);
@@ -202,8 +189,8 @@ export class PvsConnection implements LiveAccess {
   async readComm(signal: AbortSignal, { shareWithinMs = 0 }: ReadOptions = {}): Promise<CommReading> {
     return this.withApi(signal, async (api) => {
       if (api === "legacy") return { api, payload: normalizeComm(await this.client.request(GET_COMM, signal, { shareWithinMs })) };
-      const net = await this.readGroup("network", signal, shareWithinMs);
-      const system = await this.readGroup("system", signal, shareWithinMs);
+      const net = await this.groups.read("network", signal, shareWithinMs);
+      const system = await this.groups.read("system", signal, shareWithinMs);
       return { api, payload: redactDeep(normalizeVarsComm(net, system), this.secrets()) };
     });
   }
@@ -253,7 +240,7 @@ export class PvsConnection implements LiveAccess {
         const secrets = [...this.secrets(), ...legacySecrets(answer)];
         return { api, health: supervisorHealth(api, list.supervisor), raw: redactDeep(isJsonObject(record) ? record : {}, secrets) };
       }
-      const system = await this.readGroup("system", signal);
+      const system = await this.groups.read("system", signal);
       const secrets = [...this.secrets(), ...varsSecrets(system)];
       return { api, health: redactDeep(supervisorHealth(api, supervisorDevice(system, null)), secrets), raw: redactDeep(system, secrets) };
     });
@@ -315,7 +302,7 @@ export class PvsConnection implements LiveAccess {
   async readLiveVars(signal: AbortSignal): Promise<LiveValues> {
     return this.withApi(signal, async (api) => {
       if (api !== "localapi") throw new PvsError("PVS_BAD_CONFIG", "the live data variables need the LocalAPI (new firmware)");
-      const live = liveFromVars(await this.readGroup("live", signal));
+      const live = liveFromVars(await this.groups.read("live", signal));
       if (Object.keys(live).length === 0) throw new PvsError("PVS_BAD_RESPONSE", "the PVS sent no live data variables");
       return live;
     });
@@ -354,7 +341,11 @@ export class PvsConnection implements LiveAccess {
         this.forbiddenRedetectAt = Date.now();
         this.forgetDetection();
         const again = await this.ensureApi(signal, true);
-        if (again !== api) return this.withApi(signal, read, outcomes);
+        if (again !== api) {
+          // The 403 meant "updated to the LocalAPI", not a lock-out: its back-off does not hold the new API.
+          this.client.endBackoff();
+          return this.withApi(signal, read, outcomes);
+        }
       }
       // A refused password or a PVS still listing its devices is not a firmware question: looking again would
       // only add requests (and rebuild the LocalAPI caches).
@@ -369,7 +360,7 @@ export class PvsConnection implements LiveAccess {
     // Kept for a fixed API whose fresh look fails: the serial is still the password, the build still shown.
     this.previousIdentity = this.identity ?? this.previousIdentity;
     this.identity = null;
-    this.caches.clear();
+    this.groups.forget();
   }
 
   /** The API to read through, detected first when unknown; `urgent` lets detection past a back-off (see RequestOptions). */
@@ -407,7 +398,7 @@ export class PvsConnection implements LiveAccess {
     const sources: Array<[ApiKind, () => Promise<Identity | null>]> = [
       ["legacy", async () => identityFromSupervisorInfo(await this.client.request(SUPERVISOR_INFO, signal, { urgent }))],
       // Once the legacy API answered, the LocalAPI's absence is news about the firmware, not the PVS's health.
-      ["localapi", async () => identityFromVars(await this.client.request(varsRequest({ names: PUBLIC_VARS }, { session: false }), signal, { urgent, probe: legacyAnswered }))],
+      ["localapi", async () => identityFromVars(await this.groups.readPublic(signal, { urgent, probe: legacyAnswered }))],
     ];
     if (order === "vars-first") sources.reverse();
     for (const [source, ask] of sources) {
@@ -434,13 +425,13 @@ export class PvsConnection implements LiveAccess {
   }
 
   private async varsDeviceList(signal: AbortSignal, shareWithinMs: number): Promise<DeviceListReading> {
-    const devices = await this.readGroup("devices", signal, shareWithinMs);
-    const live = await this.readGroup("live", signal, shareWithinMs);
-    const system = await this.readGroup("system", signal, shareWithinMs);
+    const devices = await this.groups.read("devices", signal, shareWithinMs);
+    const live = await this.groups.read("live", signal, shareWithinMs);
+    const system = await this.groups.read("system", signal, shareWithinMs);
     const secrets = [...this.secrets(), ...varsSecrets(system)];
     const normalized = normalizeVars({ devices, live, system });
     this.noteBuild(buildFromVersion(typeof system["/sys/info/sw_rev"] === "string" ? system["/sys/info/sw_rev"] : null));
-    this.noteSerials(normalized.list);
+    this.groups.noteSerials(normalized.list.devices.map((d) => d.serial).filter((s): s is string => s !== null));
     return {
       api: "localapi",
       list: redactDeep(normalized.list, secrets),
@@ -456,60 +447,4 @@ export class PvsConnection implements LiveAccess {
   private noteBuild(build: number | null): void {
     if (build !== null && this.identity?.build != null && build !== this.identity.build) this.forgetDetection();
   }
-
-  /** A device seen before but missing now may only be missing from the cache: renew it soon. */
-  private noteSerials(list: DeviceList): void {
-    const now = new Set(list.devices.map((d) => d.serial).filter((s): s is string => s !== null));
-    const missing = [...this.knownSerials].some((s) => !now.has(s));
-    for (const s of now) if (this.knownSerials.size < 10_000) this.knownSerials.add(s);
-    const cache = this.caches.get("devices");
-    if (missing && cache && Date.now() - cache.createdAt >= DEVICE_CACHE_RECHECK_MS) cache.refresh = true;
-  }
-
-  private selection(group: Group): VarsSelection {
-    switch (group) {
-      case "devices":
-        return { match: "/sys/devices/" };
-      case "live":
-        return { match: "/sys/livedata/" };
-      case "network":
-        return { match: "/net/" };
-      case "system":
-        return { names: systemVars(this.identity?.model ?? null, !this.flashwearHangs) };
-    }
-  }
-
-  /** One data group through its server-side cache: created once, re-read by id, created again when the PVS forgot it. */
-  private async readGroup(group: Group, signal: AbortSignal, shareWithinMs = 0): Promise<JsonObject> {
-    const cache = CACHE_IDS[group];
-    const state = this.caches.get(group);
-    const usable = state && !state.refresh && (group !== "devices" || Date.now() - state.createdAt < DEVICE_CACHE_MAX_AGE_MS);
-    if (usable) {
-      const vars = await this.client.request(varsRequest(null, { cache }), signal, { shareWithinMs });
-      if (Object.keys(vars).length > 0) return withoutSecrets(vars);
-      // HTTP 400 for a cache id: the PVS forgot it (reboot). Create it again below.
-    }
-    let vars: JsonObject;
-    try {
-      vars = await this.client.request(varsRequest(this.selection(group), { cache }), signal);
-    } catch (err) {
-      const error = toPvsError(err);
-      // Some firmware never answers a read that includes the flash-wear variable: leave it out from now on.
-      if (group !== "system" || error.code !== "PVS_TIMEOUT" || this.flashwearHangs || this.identity?.model !== "PVS6") throw error;
-      this.flashwearHangs = true;
-      vars = await this.client.request(varsRequest(this.selection(group), { cache }), signal);
-    }
-    if (Object.keys(vars).length === 0) {
-      this.caches.delete(group); // no such variables on this PVS (HTTP 400): none, not an error
-      return {};
-    }
-    this.caches.set(group, { createdAt: Date.now(), refresh: false });
-    return withoutSecrets(vars);
-  }
-}
-
-function withoutSecrets(vars: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const [name, value] of Object.entries(vars)) if (!SECRET_NAME.test(name)) setOwn(out, name, value);
-  return out;
 }

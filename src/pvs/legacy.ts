@@ -36,7 +36,9 @@ export function legacyCommand(command: string, params: Record<string, string> = 
 export function legacyPath(path: string): PvsRequest {
   if (!(LEGACY_READ_PATHS as readonly string[]).includes(path)) throw new PvsError("PVS_NOT_ALLOWED", `"${path}" is not a read-only PVS path`);
   const full = `${DL_CGI}/${path}`;
-  return { key: "GET " + full, kind: "dl_cgi", path: full, params: {}, label: path };
+  // supervisor/info is a few fields the web server has at hand (the open detection read on both firmware
+  // generations): light, unlike the commands that make dl_cgi query the devices.
+  return { key: "GET " + full, kind: "dl_cgi", path: full, params: {}, label: path, ...(path === "supervisor/info" ? { light: true } : {}) };
 }
 
 const FAILED_RESULTS = new Set(["error", "fail", "failed", "failure"]);

@@ -63,8 +63,14 @@ export interface FeedOptions {
   random?: () => number;
 }
 
-/** Enabling is written at most this often, however often the socket is refused. */
-export const ENABLE_EVERY_MS = 10 * 60_000;
+/**
+ * The enable switch is written before the first connect and again on reconnects (after the firmware's
+ * routine close, a stall or a refusal), as pypvs does before every connect (pvs_websocket.py `_run_websocket`
+ * calls `enable_callback` on each attempt); at most this often after a routine close or a stall, and while
+ * the socket is refused at most every ENABLE_WHILE_REFUSED_MS (its back-off grows meanwhile).
+ */
+export const ENABLE_EVERY_MS = 60_000;
+export const ENABLE_WHILE_REFUSED_MS = 10 * 60_000;
 /** After the PVS said it has no WebSocket, the feed polls; it looks again after this long. */
 const RECHECK_WEBSOCKET_MS = 60 * 60_000;
 
@@ -175,6 +181,9 @@ export class LiveFeed {
     if (this.access.model() === "PVS5" || Date.now() < this.noWebSocketUntil) return this.poll("livedata");
     await this.seed();
     if (this.closed) return;
+    // The PVS starts with the socket off (pypvs doc/LocalAPI.md): switch it on first; a PVS without it answers 400.
+    if (!(await this.enable())) return;
+    if (this.closed) return;
     this.openSocket();
   }
 
@@ -221,34 +230,40 @@ export class LiveFeed {
         return;
       case "closed":
         this.setState({ state: "reconnecting", reason: event.reason, retryAt: event.retryAt, failures: event.failures, detail: event.detail });
-        // Never opened: the PVS may not serve the socket yet. Turn it on (rarely), or give up on it.
-        if (!event.opened && event.reason === "failed" && Date.now() - this.lastEnableAt >= ENABLE_EVERY_MS) void this.enable();
+        // Whatever closed it (a refusal, a stall, the routine close), the switch may be off again: turn it on
+        // before the reconnect, rate-limited; a PVS that says it has none is polled instead.
+        if (!event.opened && event.reason === "failed") {
+          // Refused: the switch may be off. Once it is on again, try at once rather than after the back-off.
+          if (Date.now() - this.lastEnableAt >= ENABLE_WHILE_REFUSED_MS) void this.enable(true);
+        } else if (Date.now() - this.lastEnableAt >= ENABLE_EVERY_MS) void this.enable(false);
         return;
     }
   }
 
-  private async enable(): Promise<void> {
+  /** Writes the enable switch; false when this PVS has no telemetry WebSocket (polling the livedata then). */
+  private async enable(retrySocket = false): Promise<boolean> {
     this.lastEnableAt = Date.now();
     let enabled: boolean;
     try {
       enabled = await this.access.enableTelemetry(this.controller.signal);
     } catch (err) {
       const error = toPvsError(err);
-      if (this.closed || error.code === "PVS_ABORTED") return;
+      if (this.closed || error.code === "PVS_ABORTED") return false;
       // Could not ask (PVS busy, unreachable): the socket keeps retrying with back-off, and asks again later.
       this.emit((l) => l.warning(`could not enable the telemetry WebSocket (${error.code}); retrying the socket`));
-      return;
+      return true;
     }
-    if (this.closed) return;
+    if (this.closed) return false;
     if (enabled) {
-      this.socket?.retryNow();
-      return;
+      if (retrySocket && this.socket && !this.socket.open) this.socket.retryNow();
+      return true;
     }
     // This PVS has no telemetry WebSocket (PVS5, or a firmware without it): poll the livedata variables.
     this.noWebSocketUntil = Date.now() + RECHECK_WEBSOCKET_MS;
     this.socket?.stop();
     this.socket = null;
     this.poll("livedata");
+    return false;
   }
 
   private poll(source: Exclude<LiveSource, "WebSocket">): void {

@@ -8,6 +8,16 @@ export interface PvsRequest {
   kind: RequestKind;
   path: string;
   params: Record<string, string>;
+  /**
+   * A query string sent exactly as written, instead of `params` (which axios percent-encodes): the LocalAPI's
+   * varserver does not URL-decode its query (see vars-query.ts).
+   */
+  query?: string;
+  /**
+   * A light request (a LocalAPI variable read or login, the open supervisor/info): spaced by the client's light
+   * spacing, not the full one that protects the PVS from its heavy dl_cgi commands.
+   */
+  light?: boolean;
   /** Overrides the client's default timeout for this request. */
   timeoutMs?: number;
   /** A LocalAPI read that needs the owner session (public variables do not). */

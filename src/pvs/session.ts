@@ -1,7 +1,18 @@
 // The one LocalAPI session of a PVS, shared by every node that uses it: logged in on first need, reused
-// across polls, renewed before the firmware's ~5-minute lifetime ends, and never retried with a password
-// the PVS has just refused.
+// across polls, renewed before the firmware's ~5-minute lifetime ends, never retried with a password the PVS
+// has just refused, and logins backed off when the PVS rejects even fresh sessions.
+//
+// Wire facts (sources): login is `GET /auth?login` with `Authorization: basic base64(ssm_owner:<password>)`,
+// the session comes back as the `session` cookie (pypvs pvs_fcgi.py `login_basic`, doc/LocalAPI.md). A read
+// with a session the firmware no longer knows fails authentication: fcgi_vars CheckAuthentication → EACCES →
+// `401 Unauthorized` with errorcode 0x0012 (session validation | authentication); some builds answer 500, and
+// pypvs re-authenticates on both (pvs_fcgi.py `_post_internal`). Some builds answer 403 on the LocalAPI for an
+// expired session. An empty 200 body to a session read is read as a session the PVS ended, too.
 import { PvsError } from "./errors";
+import { HttpAnswer } from "./transport";
+import { isJsonObject } from "../model/safe-object";
+
+export const LOCALAPI_USER = "ssm_owner";
 
 export interface SessionOptions {
   /** The owner password: last 5 characters of the serial, or the one the user set. Null while unknown. */
@@ -10,15 +21,53 @@ export interface SessionOptions {
   renewAfterMs: number;
   /** How long a refused password is not tried again. */
   refusedHoldMs: number;
+  /** First wait before logging in again after the PVS rejected a fresh session; doubles to `loginBackoffMaxMs`. */
+  loginBackoffBaseMs?: number;
+  loginBackoffMaxMs?: number;
 }
 
 export const DEFAULT_RENEW_AFTER_MS = 240_000;
 export const DEFAULT_REFUSED_HOLD_MS = 5 * 60_000;
+export const DEFAULT_LOGIN_BACKOFF_BASE_MS = 30_000;
+export const DEFAULT_LOGIN_BACKOFF_MAX_MS = 5 * 60_000;
+
+/** The login request's headers: a Basic header built from the owner password (lower-case "basic", as pypvs sends). */
+export function loginHeaders(password: string): Record<string, string> {
+  return { Authorization: "basic " + Buffer.from(`${LOCALAPI_USER}:${password}`).toString("base64") };
+}
+
+/** The session cookie from a login answer: `Set-Cookie: session=…`, else the body's `session`. */
+export function sessionFromLogin(answer: HttpAnswer): string | null {
+  for (const header of answer.setCookie) {
+    const m = /(?:^|;\s*)session=([^;\s]+)/.exec(header);
+    if (m) return m[1];
+  }
+  try {
+    const parsed: unknown = JSON.parse(answer.body);
+    if (isJsonObject(parsed) && typeof parsed.session === "string" && /^[A-Za-z0-9._~+/=-]{8,512}$/.test(parsed.session)) return parsed.session;
+  } catch {
+    // fall through: no session in the answer
+  }
+  return null;
+}
+
+/**
+ * Whether an answer to a session read says the session is gone: log in again (once) and retry. A write the
+ * owner may not make answers 403 with a valid session: for the write that is a refusal, not an expiry.
+ */
+export function sessionEnded(answer: HttpAnswer, write = false): boolean {
+  if (answer.status === 401 || answer.status === 500) return true;
+  if (answer.status === 403) return !write;
+  return answer.status === 200 && answer.body.trim() === "";
+}
 
 export class LocalApiSession {
   private cookie: string | null = null;
   private since = 0;
   private refused: { password: string; at: number } | null = null;
+  /** Fresh sessions rejected in a row, and before when no login is sent. */
+  private rejections = 0;
+  private loginHeldUntil = 0;
   /** Logins sent to the PVS (for tests and the request budget). */
   logins = 0;
 
@@ -39,12 +88,18 @@ export class LocalApiSession {
     return this.cookie !== null;
   }
 
-  /** The password to log in with; throws without one, or while the PVS's refusal of it still holds. */
+  /**
+   * The password to log in with; throws without one, while the PVS's refusal of it still holds, or while
+   * logins are backed off after rejected sessions.
+   */
   passwordForLogin(now = Date.now()): string {
     const password = this.options.password();
     if (!password) throw new PvsError("PVS_NO_PASSWORD", "no password for the LocalAPI: the PVS serial could not be read; enter the password (last 5 characters of the serial) in the PVS settings");
     if (this.refused && this.refused.password === password && now - this.refused.at < this.options.refusedHoldMs) {
       throw new PvsError("PVS_LOGIN_REFUSED", "login refused: check the serial/password (not retried for a few minutes)", 401);
+    }
+    if (now < this.loginHeldUntil) {
+      throw new PvsError("PVS_SESSION_EXPIRED", `the PVS rejected its last LocalAPI sessions; next login in ${Math.ceil((this.loginHeldUntil - now) / 1000)} s`);
     }
     return password;
   }
@@ -53,6 +108,26 @@ export class LocalApiSession {
     this.cookie = cookie;
     this.since = now;
     this.refused = null;
+  }
+
+  /** A session read succeeded: the session works, logins are no longer held back. */
+  worked(): void {
+    this.rejections = 0;
+    this.loginHeldUntil = 0;
+  }
+
+  /** The PVS rejected a session it had just given: no new login before a back-off (doubling) has passed. */
+  rejectedFresh(now = Date.now()): void {
+    this.cookie = null;
+    const base = this.options.loginBackoffBaseMs ?? DEFAULT_LOGIN_BACKOFF_BASE_MS;
+    const max = this.options.loginBackoffMaxMs ?? DEFAULT_LOGIN_BACKOFF_MAX_MS;
+    this.loginHeldUntil = now + Math.min(max, base * 2 ** this.rejections);
+    this.rejections++;
+  }
+
+  /** Epoch ms before which no login is sent (0: none held). */
+  get loginHeldUntilMs(): number {
+    return this.loginHeldUntil;
   }
 
   refusedLogin(password: string, now = Date.now()): void {

@@ -60,8 +60,11 @@ export class Transport {
     });
   }
 
-  /** GET `path` with `params`; resolves with any HTTP status, rejects with a PvsError for transport failures. */
-  async get(path: string, params: Record<string, string>, timeoutMs: number, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  /**
+   * GET `path` with `query`: parameters (percent-encoded by axios), or a string sent exactly as written.
+   * Resolves with any HTTP status, rejects with a PvsError for transport failures.
+   */
+  async get(path: string, query: Record<string, string> | string, timeoutMs: number, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -73,7 +76,11 @@ export class Transport {
     signal?.addEventListener("abort", onAbort, { once: true });
     const started = Date.now();
     try {
-      const res = await this.client.get<string>(path, { params, headers, signal: controller.signal });
+      // A raw query stays as written: axios only encodes `params`, and the URL parser leaves "/", "," and "=" be.
+      const res =
+        typeof query === "string"
+          ? await this.client.get<string>(query ? `${path}?${query}` : path, { headers, signal: controller.signal })
+          : await this.client.get<string>(path, { params: query, headers, signal: controller.signal });
       const body = typeof res.data === "string" ? res.data : String(res.data ?? "");
       const cookies: unknown = res.headers["set-cookie"];
       const setCookie = Array.isArray(cookies) ? cookies.filter((c): c is string => typeof c === "string") : [];

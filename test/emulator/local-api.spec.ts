@@ -68,8 +68,9 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual(all.status, 200);
       assert.deepStrictEqual([...byName(all).keys()].sort(), [...PUBLIC].sort());
       assert.strictEqual(byName(all).get("/sys/info/serialnum"), DEFAULT_SERIAL);
+      // For the unauthenticated user a non-public name does not exist, and one unknown name fails a list whole.
       const mixed = await vars(emulator.httpsUrl, "name=/sys/info/serialnum,/sys/livedata/pv_p", null);
-      assert.deepStrictEqual([...byName(mixed).keys()], ["/sys/info/serialnum"]);
+      assert.deepStrictEqual([mixed.status, mixed.json], [400, { status: 400, description: "Bad request", errorcode: "0x0100" }]);
       const hidden = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", null);
       assert.strictEqual(hidden.status, 400, "a non-public variable alone matches nothing");
       assert.strictEqual(emulator.requests.at(-1)?.authenticated, false);
@@ -91,7 +92,8 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie)).status, 200);
       await new Promise((r) => setTimeout(r, 300));
       const expired = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie);
-      assert.deepStrictEqual([expired.status, expired.json], [401, { status: 401, error: "Unauthorized" }]);
+      // fcgi_vars CheckAuthentication: EACCES → 401, ERROR_SESSION_VALIDATION | ERROR_AUTHENTICATION.
+      assert.deepStrictEqual([expired.status, expired.json], [401, { status: 401, description: "Unauthorized", errorcode: "0x0012" }]);
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/serialnum", cookie)).status, 401, "even for a public variable");
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", "session=nonsense")).status, 401, "an unknown session too");
 
@@ -119,8 +121,11 @@ describe("emulator LocalAPI", () => {
       cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
     });
 
-    it("answers name= in the asked order, skipping unknown names, as strings in {values, count}", async () => {
-      const reply = await vars(emulator.httpsUrl, "name=/sys/info/sw_rev,/sys/nonexistent,/sys/info/lmac", cookie);
+    it("answers name= in the asked order as strings in {values, count}; one unknown name fails the list whole", async () => {
+      // ProcessNameQuery: an unknown name is ENOENT for the whole request, errorcode ERROR_VARIABLE_NOT_FOUND.
+      const failed = await vars(emulator.httpsUrl, "name=/sys/info/sw_rev,/sys/nonexistent,/sys/info/lmac", cookie);
+      assert.deepStrictEqual([failed.status, failed.json], [400, { status: 400, description: "Bad request", errorcode: "0x0100" }]);
+      const reply = await vars(emulator.httpsUrl, "name=/sys/info/sw_rev,/sys/info/lmac", cookie);
       assert.strictEqual(reply.status, 200);
       const list = reply.json as VarsList;
       assert.deepStrictEqual(list.values.map((v) => v.name), ["/sys/info/sw_rev", "/sys/info/lmac"]);
@@ -140,12 +145,42 @@ describe("emulator LocalAPI", () => {
       assert.ok(Math.abs(sum - Number(obj["/sys/livedata/site_load_p"])) < 0.001, "load = production + grid + battery");
     });
 
-    it("answers 400 when nothing matches, or nothing is asked", async () => {
-      for (const query of ["match=/sys/devices/ess/", "name=/sys/nothing", "fmt=obj"]) {
+    it("answers 400 when nothing matches, or nothing is asked, with the firmware's error body", async () => {
+      for (const [query, code] of [
+        ["match=/sys/devices/ess/", "0x0040"],
+        ["name=/sys/nothing", "0x0100"],
+        ["fmt=obj", "0x0040"],
+        ["fmt=obj&cache=nothingcached", "0x0040"],
+        ["fmt=xml&name=/sys/info/model", "0x0020"],
+      ]) {
+        const reply = await vars(emulator.httpsUrl, query, cookie);
+        assert.deepStrictEqual([reply.status, reply.json], [400, { status: 400, description: "Bad request", errorcode: code }], query);
+      }
+    });
+
+    it("decodes nothing: a percent-encoded query names no variable and gets 400, as on the firmware", async () => {
+      // The bug this guards against: axios's params encode "/" as %2F, and fcgi_vars looks names up as sent.
+      for (const query of ["match=%2Fsys%2Fdevices%2F&fmt=obj", "name=%2Fsys%2Finfo%2Fserialnum&fmt=obj", "name=/sys/info/serialnum%2C/sys/info/model"]) {
         const reply = await vars(emulator.httpsUrl, query, cookie);
         assert.strictEqual(reply.status, 400, query);
-        assert.strictEqual((reply.json as { status: number }).status, 400);
+        assert.strictEqual(emulator.requests.at(-1)?.query, query, "recorded as it came");
       }
+      assert.strictEqual((await vars(emulator.httpsUrl, "match=/sys/devices/&fmt=obj", cookie)).status, 200);
+      assert.strictEqual((await vars(emulator.httpsUrl, "&&name=/sys/info/model&&", cookie)).status, 200, "empty parts are skipped, as strtok_r does");
+    });
+
+    it("refuses a POST body over 1,024 bytes (MAX_POST_LENGTH) with 413", async () => {
+      const body = `name=${Array.from({ length: 80 }, () => "/sys/info/model").join(",")}`;
+      const reply = await request(`${emulator.httpsUrl}/vars`, { method: "POST", body, headers: { Cookie: cookie } });
+      assert.strictEqual(reply.status, 413);
+    });
+
+    it("can answer an empty 200 to a session that logged out (seen on some units)", async () => {
+      emulator.endedSessionAnswer = "empty-200";
+      await request(`${emulator.httpsUrl}/auth?logout`, { headers: { Cookie: cookie } });
+      const reply = await vars(emulator.httpsUrl, "name=/sys/info/model", cookie);
+      assert.deepStrictEqual([reply.status, reply.text], [200, ""]);
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/model", "session=neverissued")).status, 401, "an unknown session still gets 401");
     });
 
     it("accepts a POSTed form body", async () => {
@@ -166,7 +201,7 @@ describe("emulator LocalAPI", () => {
       for (const query of ["set=/sys/info/model=PVS7", "set=/ess/config/dcm/mode_param/control_mode=STANDBY", "set=/sys/telemetryws/enable=1,/sys/info/model=X", "set=/sys/telemetryws/enable=1&set=/sys/info/model=X"]) {
         assert.strictEqual((await vars(emulator.httpsUrl, query, cookie)).status, 403, query);
       }
-      assert.strictEqual((await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", null)).status, 403, "not without the session");
+      assert.strictEqual((await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", null)).status, 401, "not without the session");
       assert.strictEqual(byName(await vars(emulator.httpsUrl, "name=/sys/telemetryws/enable", cookie)).get("/sys/telemetryws/enable"), "0");
       assert.strictEqual(emulator.telemetryEnabled, false);
       assert.strictEqual((await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", cookie)).status, 200);
@@ -205,9 +240,13 @@ describe("emulator LocalAPI", () => {
       assert.deepStrictEqual(Object.keys(reread.json as object), Object.keys(created.json as object));
       assert.strictEqual((reread.json as Record<string, string>)["/sys/livedata/time"], String(now / 1000), "values are fresh");
       assert.strictEqual((await vars(emulator.httpsUrl, "cache=other", cookie)).status, 400, "unknown cache id");
-      const replaced = await vars(emulator.httpsUrl, "name=/sys/info/model&cache=ldata", cookie);
-      assert.strictEqual((replaced.json as VarsList).count, 1);
-      assert.deepStrictEqual([...byName(await vars(emulator.httpsUrl, "cache=ldata", cookie)).keys()], ["/sys/info/model"], "re-creating replaces");
+      // Caches only grow (VARCACHE_AddUnique): a selection sent with a cache id adds to it, and the answer lists all.
+      const grown = await vars(emulator.httpsUrl, "name=/sys/info/model&cache=ldata", cookie);
+      assert.strictEqual((grown.json as VarsList).count, Object.keys(created.json as object).length + 1);
+      assert.ok(byName(await vars(emulator.httpsUrl, "cache=ldata", cookie)).has("/sys/info/model"), "added, nothing replaced");
+      // A list with an unknown name fails whole, but the names it found were added before the failure.
+      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/uptime,/sys/nothing&cache=ldata", cookie)).status, 400);
+      assert.ok(byName(await vars(emulator.httpsUrl, "cache=ldata", cookie)).has("/sys/info/uptime"));
       emulator.forgetCaches();
       assert.strictEqual((await vars(emulator.httpsUrl, "cache=ldata", cookie)).status, 400);
     });
@@ -343,8 +382,11 @@ describe("emulator LocalAPI", () => {
           const expected = Object.entries(fields[cls]).filter(([legacyName]) => device[legacyName] !== undefined);
           assert.deepStrictEqual(leaves.filter((l) => l !== "msmtEps").sort(), expected.map(([, leaf]) => leaf).sort(), prefix);
           for (const [legacyName, leaf] of expected) assert.strictEqual(all.get(`${prefix}/${leaf}`), String(device[legacyName]), `${prefix}/${leaf}`);
-          const [y, mo, d, h, mi, s] = String(device.DATATIME).split(",");
-          assert.strictEqual(all.get(`${prefix}/msmtEps`), `${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
+          // The LocalAPI stamps device data on 5-minute boundaries, 4-9 minutes late (real captures: 265 s, >500 s).
+          const stamp = Date.parse(String(all.get(`${prefix}/msmtEps`)));
+          const lag = Number(all.get("/sys/livedata/time")) * 1000 - stamp;
+          assert.strictEqual(stamp % 300_000, 0, `${prefix} on a 5-minute boundary`);
+          assert.ok(lag >= 240_000 && lag < 540_000, `${prefix} lags ${lag} ms`);
         });
         assert.ok(!all.has(`/sys/devices/${cls}/${legacy.length}/sn`), "no more devices than the legacy list");
       }

@@ -29,7 +29,7 @@ import { ClientOptions, PvsClient } from "../../src/pvs/client";
 import { identityFromSupervisorInfo, identityFromVars } from "../../src/pvs/detect";
 import { PvsError, PvsErrorCode } from "../../src/pvs/errors";
 import { legacyCommand, legacyPath } from "../../src/pvs/legacy";
-import { PUBLIC_VARS, varsRequest } from "../../src/pvs/localapi";
+import { PUBLIC_VARS, varsRequest } from "../../src/pvs/vars-query";
 import { PvsRequest } from "../../src/pvs/request";
 
 const SECRET = "ZT01234567890ABCDE";

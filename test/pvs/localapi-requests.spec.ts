@@ -4,7 +4,8 @@ import fs from "fs";
 import path from "path";
 import { apiForBuild, buildFromVersion, identityFromSupervisorInfo } from "../../src/pvs/detect";
 import { PvsError } from "../../src/pvs/errors";
-import { parseVarsAnswer, parseWriteAnswer, sessionFromLogin, telemetryEnableRequest, varsRequest } from "../../src/pvs/localapi";
+import { sessionFromLogin } from "../../src/pvs/session";
+import { parseVarsAnswer, parseWriteAnswer, telemetryEnableRequest, varsRequest } from "../../src/pvs/vars-query";
 
 const answer = (status: number, body: string, setCookie: string[] = []) => ({ status, body, durationMs: 1, setCookie });
 const notAllowed = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof PvsError && e.code === "PVS_NOT_ALLOWED");
@@ -12,7 +13,10 @@ const notAllowed = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e in
 describe("pvs/localapi requests and answers", () => {
   it("builds only reads: names, a match or a cache id; never a write, never the Wi-Fi key", () => {
     const r = varsRequest({ match: "/sys/devices/" }, { cache: "nrpvsdev" });
-    assert.deepStrictEqual(r.params, { fmt: "obj", match: "/sys/devices/", cache: "nrpvsdev" });
+    // Written as the firmware reads it: no percent-encoding (tjmonk/fcgi_vars decodes nothing).
+    assert.strictEqual(r.query, "match=/sys/devices/&fmt=obj&cache=nrpvsdev");
+    assert.strictEqual(varsRequest({ names: ["/sys/info/serialnum", "/sys/info/model"] }, { session: false }).query, "name=/sys/info/serialnum,/sys/info/model&fmt=obj");
+    assert.strictEqual(varsRequest(null, { cache: "nrpvsdev" }).query, "fmt=obj&cache=nrpvsdev");
     assert.strictEqual(r.session, true);
     notAllowed(() => varsRequest({ names: ["/sys/info/wpa_key"] }));
     notAllowed(() => varsRequest({ names: ["/ess/config/dcm/mode_param/control_mode"] }));
@@ -24,7 +28,7 @@ describe("pvs/localapi requests and answers", () => {
 
   it("builds exactly one write, fixed: the telemetry WebSocket switch, with the session", () => {
     const r = telemetryEnableRequest();
-    assert.deepStrictEqual(r.params, { set: "/sys/telemetryws/enable=1" });
+    assert.strictEqual(r.query, "set=/sys/telemetryws/enable=1");
     assert.strictEqual(r.path, "/vars");
     assert.strictEqual(r.session, true);
     assert.strictEqual(r.write, true);
@@ -36,7 +40,7 @@ describe("pvs/localapi requests and answers", () => {
     // No other code of the client may put a `set` parameter on a request.
     const dir = path.resolve(__dirname, "../../src/pvs");
     const setters = fs.readdirSync(dir).filter((f) => /\bset\s*:|["']set["']|set=/.test(fs.readFileSync(path.join(dir, f), "utf8")));
-    assert.deepStrictEqual(setters, ["localapi.ts"]);
+    assert.deepStrictEqual(setters, ["vars-query.ts"]);
   });
 
   it("reads both answer formats, and HTTP 400 as 'no such variables'", () => {

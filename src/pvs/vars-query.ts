@@ -1,13 +1,17 @@
-// The new-firmware LocalAPI (varserver): read-only `/vars` queries, the owner login, and the checks every
-// answer goes through. `varsRequest` builds only reads: `set=` and `clearcache=` cannot be expressed with it.
-// The one write this package sends is a fixed request of its own: turning the PVS6 telemetry WebSocket on.
+// How a LocalAPI `/vars` request is written, and how its answer is read: the query exactly as the firmware
+// parses it. The varserver's FastCGI front end (tjmonk/fcgi_vars, src/fcgi_vars.c) takes the raw
+// QUERY_STRING (or a POST body), splits it on "&" (ProcessQueryFunctions), matches each part by its prefix
+// (`fmt=`, `cache=`, `name=`, `match=`…), splits `name=` on "," (ProcessNameQuery) and looks every name up
+// exactly as sent. Nothing is URL-decoded, so `%2Fsys%2F…` names nothing: slashes, commas and "=" go out
+// literally, as pypvs, ha-esunpower and the vendor's curl examples send them.
+//
+// Only reads can be built here; the one write this package sends is a fixed request of its own (turning the
+// PVS6 telemetry WebSocket on).
 import { PvsError } from "./errors";
 import { parseJsonBody } from "./json-body";
 import { PvsRequest } from "./request";
 import { HttpAnswer } from "./transport";
 import { isJsonObject, JsonObject, setOwn } from "../model/safe-object";
-
-export const LOCALAPI_USER = "ssm_owner";
 
 /** Variables any client may read without logging in (enough to learn the serial, hence the password). */
 export const PUBLIC_VARS = ["/sys/info/serialnum", "/sys/info/model", "/sys/info/sw_rev", "/sys/info/hwrev"] as const;
@@ -15,8 +19,9 @@ export const PUBLIC_VARS = ["/sys/info/serialnum", "/sys/info/model", "/sys/info
 /** Prefixes this package reads; a query outside them is refused in code. */
 const READABLE = ["/sys/info/", "/sys/devices/", "/sys/livedata/", "/sys/pvs/", "/sys/toggle_cell/", "/net/"];
 /** Never asked for, so never in an answer: the Wi-Fi key is a password. */
-const SECRET_VARS = /wpa_key|psk|passw|secret|token/i;
+export const SECRET_VARS = /wpa_key|psk|passw|secret|token/i;
 const CACHE_ID = /^[a-z][a-z0-9_]{0,15}$/;
+/** What a name may hold: never "&", ",", "=" or "%", which the firmware would read as syntax. */
 const VAR_NAME = /^\/[A-Za-z0-9_/.]+$/;
 
 export type VarsSelection = { names: readonly string[] } | { match: string };
@@ -27,27 +32,31 @@ function checkName(name: string): void {
 }
 
 /**
- * A `/vars` read: `selection` with `cache` creates (or replaces) the server-side cache `cache`;
- * `cache` alone re-reads it. `session` false sends no cookie (public variables only).
+ * A `/vars` read. `selection` with `cache` adds the selected variables to the server-side cache `cache`
+ * (the firmware's caches only ever grow: VARCACHE_AddUnique, never cleared but by `clearcache=`) and answers
+ * the whole cache; `cache` alone re-reads it. `session` false sends no cookie (public variables only).
+ * The query is written in the order of the vendor's examples (pypvs doc/LocalAPI.md:
+ * `/vars?match=livedata&fmt=obj&cache=ldata`); the firmware reads `fmt=` and `cache=` first whatever their place.
  */
 export function varsRequest(selection: VarsSelection | null, options: { cache?: string; session?: boolean; timeoutMs?: number } = {}): PvsRequest {
-  const params: Record<string, string> = { fmt: "obj" };
+  const parts: string[] = [];
   if (selection && "names" in selection) {
     if (selection.names.length === 0) throw new PvsError("PVS_NOT_ALLOWED", "a variable list must not be empty");
     selection.names.forEach((n) => checkName(n));
-    params.name = selection.names.join(",");
+    parts.push(`name=${selection.names.join(",")}`);
   } else if (selection) {
     checkName(selection.match);
-    params.match = selection.match;
+    parts.push(`match=${selection.match}`);
   }
+  parts.push("fmt=obj");
   if (options.cache !== undefined) {
     if (!CACHE_ID.test(options.cache)) throw new PvsError("PVS_NOT_ALLOWED", `"${options.cache}" is not a valid cache id`);
-    params.cache = options.cache;
+    parts.push(`cache=${options.cache}`);
   }
-  if (!params.name && !params.match && !params.cache) throw new PvsError("PVS_NOT_ALLOWED", "a /vars read needs names, a match or a cache id");
+  if (!selection && options.cache === undefined) throw new PvsError("PVS_NOT_ALLOWED", "a /vars read needs names, a match or a cache id");
+  const query = parts.join("&");
   const session = options.session !== false;
-  const key = `VARS${session ? "" : " public"} ?` + new URLSearchParams(params).toString();
-  return { key, kind: "vars", path: "/vars", params, session, timeoutMs: options.timeoutMs, label: "vars" };
+  return { key: `VARS${session ? "" : " public"} ?${query}`, kind: "vars", path: "/vars", params: {}, query, session, light: true, timeoutMs: options.timeoutMs, label: "vars" };
 }
 
 /** The one variable this package ever writes, and the one value it writes: the PVS6 telemetry WebSocket on. */
@@ -55,10 +64,12 @@ export const TELEMETRY_ENABLE = "/sys/telemetryws/enable=1";
 
 /**
  * The authenticated `/vars?set=/sys/telemetryws/enable=1` that lets the PVS6 serve its telemetry WebSocket
- * (pvs-reference §2.6). Takes no argument on purpose: no other write can be built.
+ * (pypvs `enable_telemetry_websocket`, doc/LocalAPI.md "Set a variable by name"). Takes no argument on
+ * purpose: no other write can be built.
  */
 export function telemetryEnableRequest(): PvsRequest {
-  return { key: "VARS set telemetryws", kind: "vars", path: "/vars", params: { set: TELEMETRY_ENABLE }, session: true, write: true, label: "vars set" };
+  const query = `set=${TELEMETRY_ENABLE}`;
+  return { key: "VARS set telemetryws", kind: "vars", path: "/vars", params: {}, query, session: true, write: true, light: true, label: "vars set" };
 }
 
 /** The answer to the telemetry write: done, or refused because this PVS has no such variable (PVS5: HTTP 400). */
@@ -69,16 +80,11 @@ export function parseWriteAnswer(answer: HttpAnswer): JsonObject {
 }
 
 /**
- * Statuses with which the firmware says the session is gone: re-login once and retry. On new firmware a
- * 403 to a session read is a session problem too (never the old firmware's lock-out).
- */
-export function isSessionExpired(status: number): boolean {
-  return status === 401 || status === 403 || status === 500;
-}
-
-/**
- * A `/vars` answer as `{ name: value }`. Both the `fmt=obj` object and the `{"values":[…]}` list are read.
- * HTTP 400 means "no such variables" (no storage, a forgotten cache): an empty object, not an error.
+ * A `/vars` answer as `{ name: value }`. Both the `fmt=obj` object and the `{"values":[…]}` list are read;
+ * a value the firmware printed as JSON (its IsJSON check: the vendor's nested `/sys/devices/<n>/meter/data`)
+ * stays the parsed object. HTTP 400 is the firmware's "Bad request" for a query that selected nothing (an
+ * unknown name fails a whole `name=` list, errorcode 0x0100; an empty match or an unknown cache id, 0x0040):
+ * an empty object, for the caller to tell apart, not an error.
  */
 export function parseVarsAnswer(answer: HttpAnswer, redact?: (text: string) => string): JsonObject {
   if (answer.status === 400) return {};
@@ -102,22 +108,9 @@ export function parseVarsAnswer(answer: HttpAnswer, redact?: (text: string) => s
   return out;
 }
 
-/** The login request: a Basic header built from the owner password. */
-export function loginHeaders(password: string): Record<string, string> {
-  return { Authorization: "basic " + Buffer.from(`${LOCALAPI_USER}:${password}`).toString("base64") };
-}
-
-/** The session cookie from a login answer: `Set-Cookie: session=…`, else the body's `session`. */
-export function sessionFromLogin(answer: HttpAnswer): string | null {
-  for (const header of answer.setCookie) {
-    const m = /(?:^|;\s*)session=([^;\s]+)/.exec(header);
-    if (m) return m[1];
-  }
-  try {
-    const parsed: unknown = JSON.parse(answer.body);
-    if (isJsonObject(parsed) && typeof parsed.session === "string" && /^[A-Za-z0-9._~+/=-]{8,512}$/.test(parsed.session)) return parsed.session;
-  } catch {
-    // fall through: no session in the answer
-  }
-  return null;
+/** Drops any variable whose name says it holds a secret, should a firmware ever answer one. */
+export function withoutSecrets(vars: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [name, value] of Object.entries(vars)) if (!SECRET_VARS.test(name)) setOwn(out, name, value);
+  return out;
 }
