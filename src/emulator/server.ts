@@ -8,6 +8,7 @@ import { Answer, LocalApi } from "./local-api";
 import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SimulatedSite, SiteOptions } from "./site";
 import { siteVariables } from "./varserver";
+import { Recording, recordedLegacy, recordedModel, recordedSerial, recordedVariables, servesLocalApi } from "./replay";
 import { TelemetryServer, TelemetrySettings } from "./telemetry";
 
 /** The server's own settings, and the simulated site's (all optional here). */
@@ -29,6 +30,8 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
   telemetryEnabled?: boolean;
   /** Close every WebSocket connection this long after it opened (default 10 minutes, as real firmware); 0 never. */
   telemetryCloseEveryMs?: number;
+  /** Serve these recorded answers (a real capture) instead of the simulated site's; see replay.ts. */
+  replay?: Recording;
   // `localApi` (new firmware: LocalAPI served, legacy DeviceList locked) comes from SiteOptions.
 }
 
@@ -104,6 +107,7 @@ export class PvsEmulator {
   private readonly wantedHttpsPort: number;
   private readonly wantedTelemetryPort: number;
   private readonly telemetry: TelemetryServer;
+  private readonly replay: Recording | null;
   private active = 0;
   private maxActive = 0;
   private readonly pending = new Set<NodeJS.Timeout>();
@@ -116,9 +120,12 @@ export class PvsEmulator {
     this.sessionTtlS = options.sessionTtlS ?? 300;
     this.expiredSessionStatus = options.expiredSessionStatus ?? 401;
     this.wantedTelemetryPort = options.telemetryPort ?? 0;
-    const { port: _port, host: _host, delayMs: _delay, httpsPort: _https, sessionTtlS: _ttl, expiredSessionStatus: _expired, telemetryPort: _tp, telemetryEnabled, telemetryCloseEveryMs, ...site } = options;
-    this.site = new SimulatedSite({ ...site, inverters: site.inverters ?? 3, longitude: site.longitude ?? -117, serial: site.serial ?? DEFAULT_SERIAL, now: site.now ?? Date.now });
-    this.telemetry = new TelemetryServer(() => this.livedata());
+    const { port: _port, host: _host, delayMs: _delay, httpsPort: _https, sessionTtlS: _ttl, expiredSessionStatus: _expired, telemetryPort: _tp, telemetryEnabled, telemetryCloseEveryMs, replay, ...site } = options;
+    this.replay = replay ?? null;
+    // A replay's identity is the recorded PVS's: its serial (hence its password), model and API.
+    const recorded = replay ? { serial: recordedSerial(replay) ?? DEFAULT_SERIAL, model: recordedModel(replay) ?? "PVS6", localApi: servesLocalApi(replay) } : {};
+    this.site = new SimulatedSite({ ...site, ...recorded, inverters: site.inverters ?? 3, longitude: site.longitude ?? -117, serial: recorded.serial ?? site.serial ?? DEFAULT_SERIAL, now: site.now ?? Date.now });
+    this.telemetry = new TelemetryServer(() => this.livedata(), replay?.telemetry ?? null);
     this.telemetry.enabled = telemetryEnabled === true && this.servesTelemetry();
     if (telemetryCloseEveryMs !== undefined) this.telemetry.settings.closeEveryMs = telemetryCloseEveryMs;
     this.localApi = new LocalApi(() => this.site.serial, this, () => this.variables(), {
@@ -354,6 +361,11 @@ export class PvsEmulator {
 
   /** The whole namespace at one instant; a test's `editDeviceList` reshapes it too. */
   private variables(): Map<string, string> {
+    if (this.replay) {
+      const vars = recordedVariables(this.replay);
+      if (this.servesTelemetry()) vars.set("/sys/telemetryws/enable", this.telemetry.enabled ? "1" : "0");
+      return vars;
+    }
     const snapshot = this.site.snapshot();
     const answer = { devices: snapshot.devices };
     this.editDevices(answer);
@@ -384,6 +396,7 @@ export class PvsEmulator {
       return answer;
     }
     if (method !== "GET") return NOT_ALLOWED;
+    if (this.replay) return this.replayed(url);
     if (url.pathname === "/cgi-bin/dl_cgi") {
       if (this.site.localApi) return LEGACY_LOCKED;
       const command = url.searchParams.get("Command") ?? "";
@@ -421,6 +434,15 @@ export class PvsEmulator {
       return report ? { status: 200, body: report } : { status: 404, body: { result: "error", msg: "no energy storage system" } };
     }
     return NOT_FOUND;
+  }
+
+  /** A legacy answer from the recording: 403 on LocalAPI firmware but for the open supervisor/info, 404 for what it lacks. */
+  private replayed(url: URL): Answer {
+    const recording = this.replay as Recording;
+    const key = url.pathname === "/cgi-bin/dl_cgi" ? (url.searchParams.get("Command") ?? "") : url.pathname.replace(/^\/cgi-bin\/dl_cgi\//, "");
+    if (this.site.localApi && key !== "supervisor/info") return LEGACY_LOCKED;
+    const answer = recordedLegacy(recording, key);
+    return answer === null ? { status: 404, body: { result: "error", msg: `${key} is not in this recording` } } : { status: 200, body: answer };
   }
 
   /** The device's DeviceList record, or the error a PVS gives for a serial it does not know. */

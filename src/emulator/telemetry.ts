@@ -22,6 +22,8 @@ interface Client {
   /** The values last sent to this client, by field. */
   sent: Map<string, number>;
   closeTimer: NodeJS.Timeout | null;
+  /** A replay's recorded frames still to send. */
+  replayTimers: NodeJS.Timeout[];
 }
 
 export class TelemetryServer {
@@ -39,8 +41,14 @@ export class TelemetryServer {
   private readonly sockets = new Set<Socket>();
   private frameTimer: NodeJS.Timeout | null = null;
 
-  /** `livedata`: the site's `/sys/livedata/` fields now, as numbers by field name. */
-  constructor(private readonly livedata: () => Record<string, number>) {
+  /**
+   * `livedata`: the site's `/sys/livedata/` fields now, as numbers by field name. `recorded`: a replay's frames,
+   * sent to each client as recorded, at their offsets from its connect, instead of frames made from `livedata`.
+   */
+  constructor(
+    private readonly livedata: () => Record<string, number>,
+    private readonly recorded: ReadonlyArray<{ atMs: number; frame: unknown }> | null = null,
+  ) {
     this.server = http.createServer((_req, res) => {
       res.writeHead(426, { "Content-Type": "text/plain" });
       res.end("Upgrade Required");
@@ -97,6 +105,7 @@ export class TelemetryServer {
     this.frameTimer = null;
     for (const [ws, client] of this.clients) {
       if (client.closeTimer) clearTimeout(client.closeTimer);
+      client.replayTimers.forEach((t) => clearTimeout(t));
       ws.terminate();
     }
     this.clients.clear();
@@ -108,7 +117,7 @@ export class TelemetryServer {
 
   private accept(ws: WebSocket): void {
     this.accepted++;
-    const client: Client = { sent: new Map(), closeTimer: null };
+    const client: Client = { sent: new Map(), closeTimer: null, replayTimers: [] };
     this.clients.set(ws, client);
     if (this.settings.closeEveryMs > 0) {
       client.closeTimer = setTimeout(() => {
@@ -118,10 +127,23 @@ export class TelemetryServer {
     }
     ws.on("close", () => {
       if (client.closeTimer) clearTimeout(client.closeTimer);
+      client.replayTimers.forEach((t) => clearTimeout(t));
       this.clients.delete(ws);
     });
     ws.on("error", () => undefined);
     ws.on("message", () => undefined); // the PVS ignores what clients send
+    if (this.recorded) {
+      for (const { atMs, frame } of this.recorded) {
+        client.replayTimers.push(
+          setTimeout(() => {
+            if (this.settings.stall || ws.readyState !== WebSocket.OPEN) return;
+            this.framesSent++;
+            ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+          }, Math.max(0, atMs)),
+        );
+      }
+      return;
+    }
     this.sendFrame(ws, client);
     this.scheduleFrames();
   }
