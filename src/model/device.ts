@@ -153,11 +153,15 @@ export function assess(time: string | null, devices: Device[], context: AssessCo
   const parsed = new Map<string, number>();
   const epoch = (iso: string) => parsed.get(iso) ?? parsed.set(iso, Date.parse(iso)).get(iso) ?? NaN;
   // The newest stamp among the meters and inverters of each API: a device far behind it stopped reporting.
+  // A stamp later than the answer itself (beyond one period) is a clock glitch, not a peer to keep up with.
   const newest = new Map<StampKind, number>();
   for (const d of devices) {
     d.category = categoryOf(d.deviceType);
     const kind = stampKind(d);
-    if (d.dataTime !== null && kind !== null && isPeer(d)) newest.set(kind, Math.max(newest.get(kind) ?? -Infinity, epoch(d.dataTime)));
+    if (d.dataTime === null || kind === null || !isPeer(d)) continue;
+    const at = epoch(d.dataTime);
+    if (answeredAt !== null && at - answeredAt > peerLimitS(kind, d.category) * 1000) continue;
+    newest.set(kind, Math.max(newest.get(kind) ?? -Infinity, at));
   }
   for (const d of devices) {
     d.stale = null;

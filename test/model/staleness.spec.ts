@@ -97,6 +97,15 @@ describe("model/staleness: LocalAPI device data judged by its 5-minute cadence (
   });
 });
 
+describe("model/staleness: a stamp from the future is not a peer to keep up with", () => {
+  it("one inverter stamped an hour after /sys/livedata/time does not make the others stale", () => {
+    const reading = ksmooove();
+    reading.devices["/sys/devices/inverter/0/msmtEps"] = later(String(reading.devices["/sys/devices/inverter/0/msmtEps"]), 3600);
+    const out = analyzeVars(SiteMemory.create(), reading);
+    assert.ok(out.devices.filter((d) => d.serial !== "inverter-0" && d.category !== "supervisor").every((d) => d.stale === false));
+  });
+});
+
 describe("model/staleness: legacy DATATIME against the same answer's CURTIME", () => {
   for (const file of ["smcneece__ha-esunpower/dl_cgi.json", "cmalek__sungazer/DeviceList.json", "ginoledesma__sunpower-pvs-exporter/notes-DeviceList.json"]) {
     it(`${file}: every meter and inverter fresh, ages from the payload`, () => {
