@@ -73,10 +73,26 @@ const WHAT: Record<CounterEvent["reason"], string> = {
   reset: "dropped to about zero",
   rollback: "went backwards",
   jump: "rose faster than the device can produce",
+  zero: "read 0",
 };
 
 export function counterChecks(events: CounterEvent[], time: string | null): Check[] {
-  return events.map((e) => ({
+  return events.map((e) =>
+    e.reason === "zero"
+      ? {
+          code: "COUNTER_ZERO",
+          level: "warning" as const,
+          // Logged once per counter, not on every poll that reads 0; the check stays in the payload while it does.
+          key: `COUNTER_ZERO:${e.serial}:${e.field}`,
+          message: `The lifetime counter ${e.field} of ${e.serial} read 0 after ${e.previous}: a glitch of the PVS, not a reset. Holding ${e.previous}; sums and today's energy do not jump.`,
+          details: { serial: e.serial, field: e.field, reason: e.reason, previous: e.previous, current: e.current, accepted: false },
+        }
+      : counterCheck(e, time),
+  );
+}
+
+function counterCheck(e: CounterEvent, time: string | null): Check {
+  return {
     code: `COUNTER_${e.reason.toUpperCase()}`,
     level: "warning" as const,
     key: `COUNTER:${e.serial}:${e.field}:${e.reason}:${e.accepted}:${time}`,
@@ -84,7 +100,7 @@ export function counterChecks(events: CounterEvent[], time: string | null): Chec
       ? `The lifetime counter ${e.field} of ${e.serial} stayed at ${e.current} after it ${WHAT[e.reason]} from ${e.previous}: accepted as its new base (no energy was counted across the step).`
       : `The lifetime counter ${e.field} of ${e.serial} ${WHAT[e.reason]}: ${e.previous} → ${e.current}. Holding ${e.previous} until the counter reads consistently again; sums and today's energy do not jump.`,
     details: { serial: e.serial, field: e.field, reason: e.reason, previous: e.previous, current: e.current, accepted: e.accepted },
-  }));
+  };
 }
 
 export function missingChecks(missing: MissingDevice[]): Check[] {

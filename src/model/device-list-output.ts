@@ -1,7 +1,7 @@
 // The complete pvs-device-list payload: one answer's devices, plus what the site memory adds (missing devices,
 // checked counters, today's energy, CT evidence), the site figures, the checks and the unit table.
 import { Check, counterChecks, identityChecks, missingChecks, unknownChecks } from "./checks";
-import { DeviceList, distinctDevices, withViews } from "./device";
+import { assess, DeviceList, distinctDevices, withViews } from "./device";
 import { StorageSummary } from "./ess-status";
 import { Unknowns } from "./legacy-device-list";
 import { setOwn } from "./safe-object";
@@ -38,11 +38,15 @@ export interface AnalysisInput {
 export function analyzeDeviceList(reported: DeviceList, input: AnalysisInput): DeviceListPayload {
   const { memory } = input;
   const { list, duplicates, withoutSerial } = distinctDevices(reported);
+  // A stamp that stopped advancing from poll to poll makes its device stale: judged again with that knowledge.
+  const stopped = memory.stoppedStamps(list, input.now);
+  if (stopped.size > 0) assess(list.time, list.devices, { stopped, livePvKw: input.live?.pv_p_kw });
   // The interval's energy is split by the CT judgement made before this answer; the output uses the updated one.
   const before = consumptionCt(list, memory.evidence);
   const obs = memory.observe(list, energySources(list, before), input.now);
   const ct = consumptionCt(list, obs.ct);
-  const site = deriveSite(list, memory, obs, ct);
+  const siteNotes: Check[] = [];
+  const site = deriveSite(list, memory, obs, ct, input.live ?? null, siteNotes);
   const checks = [
     ...identityChecks(duplicates, withoutSerial),
     ...unknownChecks(input.unknowns),
@@ -50,6 +54,7 @@ export function analyzeDeviceList(reported: DeviceList, input: AnalysisInput): D
     ...counterChecks(obs.counterEvents, list.time),
     ...missingChecks(obs.missing),
     ...storageChecks(input.storage),
+    ...siteNotes,
   ];
   const payload: DeviceListPayload = { ...list, missing: obs.missing, storage: input.storage, site, live: input.live ?? null, checks, unitSystem: "pvs", units: {} };
   const out = input.unitSystem === "si" ? toSi(payload) : payload;

@@ -1,21 +1,23 @@
 // The normalized device model shared by every output of the package, whichever API reported the data.
-import { categoryOf, DeviceCategory, splitGroupOf, SplitGroup, STALE_AFTER_S } from "./device-types";
+import { ageLimitS, isPeer, peerLimitS, StampKind, stampKind } from "./cadence";
+import { categoryOf, DeviceCategory, splitGroupOf, SplitGroup } from "./device-types";
 import { isJsonObject, JsonObject } from "./safe-object";
 
 /**
  * How a device is doing, from its state, its data age and its neighbours:
  * - `ok`: reporting, data fresh;
  * - `asleep`: an inverter without fresh data while the site as a whole does not produce (night, dawn, dusk);
- * - `fault`: an inverter without fresh data, or in error, while its neighbours produce;
+ * - `fault`: an inverter without fresh data, or in error, while the site produces (its neighbours, the production
+ *   meter or `/sys/livedata/pv_p` say so);
  * - `error`: any other device that reports STATE error (SunVault parts often sit there permanently);
- * - `stale`: any other device whose data lags the answer beyond its class's threshold;
+ * - `stale`: any other device whose data stopped refreshing (see `stale`);
  * - `unknown`: the device reports neither a state nor a data time (identity-only records).
  */
 export type DeviceCondition = "ok" | "asleep" | "fault" | "error" | "stale" | "unknown";
 
 /** One device of the PVS. */
 export interface Device {
-  /** `SERIAL`; the supervisor's own serial is masked (see redact.ts). Null when the PVS sent none. */
+  /** `SERIAL`; the supervisor's own serial is masked (see redact.ts). Null when the PVS sent none, or its unset default `n/a`. */
   serial: string | null;
   /** `DEVICE_TYPE` as reported, e.g. "PVS", "Power Meter", "Inverter", "ESS BMS". */
   deviceType: string | null;
@@ -23,11 +25,15 @@ export interface Device {
   model: string | null;
   /** `STATE` as reported, e.g. "working" or "error". */
   state: string | null;
-  /** When the PVS sampled this device's data (`DATATIME`), ISO-8601 UTC. */
+  /** When the PVS sampled this device's data (`DATATIME`; LocalAPI `msmtEps`), ISO-8601 UTC. */
   dataTime: string | null;
-  /** Seconds between the sample and the answer (`CURTIME − DATATIME`); null without a data time. */
+  /** Seconds between the sample and the answer (`CURTIME − DATATIME`; LocalAPI `/sys/livedata/time − msmtEps`); null without a data time. */
   dataAgeS: number | null;
-  /** Whether `dataAgeS` is over the threshold of this device's class; null without a data time. */
+  /**
+   * Whether the data stopped refreshing, by the API's own cadence (cadence.ts): missed two or more refreshes
+   * (its age, or its stamp not advancing from one poll to the next), or far behind the stamps of the other
+   * meters and inverters. Null without a data time.
+   */
   stale: boolean | null;
   condition: DeviceCondition;
   /** Serial of the device this one belongs to (`PARENT`, SunVault parts), or null. */
@@ -111,6 +117,8 @@ function producing(device: Device, minKw: number): boolean {
 const DAYLIGHT_SHARE = 0.5;
 /** 20 W, about 5 % of a residential panel: below that the roof is not really producing yet. */
 const DAYLIGHT_MEDIAN_KW = 0.02;
+/** A site meter reads a few watts at night (8 W in the 04:06 UTC capture of ginoledesma/sunpower-pvs-exporter). */
+const DAYLIGHT_SITE_MIN_KW = 0.05;
 
 /** Whether the site produces now, judged from the inverters themselves (not from the clock). */
 export function siteProducing(inverters: Device[]): boolean {
@@ -121,25 +129,67 @@ export function siteProducing(inverters: Device[]): boolean {
   return working[Math.floor(working.length / 2)] >= DAYLIGHT_MEDIAN_KW;
 }
 
+/**
+ * Whether a site power (the production meter, `/sys/livedata/pv_p`, or the working inverters' sum) shows
+ * daylight: as much as every inverter at the dawn level, so that inverters that died in full sun are faults
+ * however many they are, and a meter's night-time noise is not daylight.
+ */
+export function sitePowerShowsDaylight(kw: number | null | undefined, inverterCount: number): boolean {
+  return typeof kw === "number" && kw >= Math.max(DAYLIGHT_SITE_MIN_KW, DAYLIGHT_MEDIAN_KW * inverterCount);
+}
+
+/** What assess() may know beyond the devices of one answer. */
+export interface AssessContext {
+  /** `/sys/livedata/pv_p` (kW), the PVS's production now: one more witness of daylight. */
+  livePvKw?: number | null;
+  /** Serials whose data stamp the site memory saw stop advancing (see cadence.ts). */
+  stopped?: ReadonlySet<string>;
+}
+
 /** Adds category, data age, staleness and condition to devices freshly read from one answer. */
-export function assess(time: string | null, devices: Device[]): void {
+export function assess(time: string | null, devices: Device[], context: AssessContext = {}): void {
   const answeredAt = time === null ? null : Date.parse(time);
   // Devices share a few data times (inverters report on the same 5-minute boundary): each is parsed once.
   const parsed = new Map<string, number>();
   const epoch = (iso: string) => parsed.get(iso) ?? parsed.set(iso, Date.parse(iso)).get(iso) ?? NaN;
+  // The newest stamp among the meters and inverters of each API: a device far behind it stopped reporting.
+  // A stamp later than the answer itself (beyond one period) is a clock glitch, not a peer to keep up with.
+  const newest = new Map<StampKind, number>();
   for (const d of devices) {
     d.category = categoryOf(d.deviceType);
-    if (d.dataTime !== null && answeredAt !== null) {
-      d.dataAgeS = Math.max(0, Math.round((answeredAt - epoch(d.dataTime)) / 1000));
-      d.stale = d.dataAgeS > STALE_AFTER_S[d.category];
-    } else {
-      d.dataAgeS = null;
-      d.stale = null;
+    const kind = stampKind(d);
+    if (d.dataTime === null || kind === null || !isPeer(d)) continue;
+    const at = epoch(d.dataTime);
+    if (answeredAt !== null && at - answeredAt > peerLimitS(kind, d.category) * 1000) continue;
+    newest.set(kind, Math.max(newest.get(kind) ?? -Infinity, at));
+  }
+  for (const d of devices) {
+    d.stale = null;
+    d.dataAgeS = null;
+    if (d.dataTime === null) continue;
+    const at = epoch(d.dataTime);
+    const kind = stampKind(d);
+    const peers = kind !== null && isPeer(d) ? newest.get(kind) : undefined;
+    const behindPeers = peers !== undefined && (peers - at) / 1000 > peerLimitS(kind, d.category);
+    const stopped = d.serial !== null && context.stopped?.has(d.serial) === true;
+    if (answeredAt !== null) {
+      d.dataAgeS = Math.max(0, Math.round((answeredAt - at) / 1000));
+      d.stale = d.dataAgeS > ageLimitS(kind, d.category) || behindPeers || stopped;
+    } else if (behindPeers || stopped || peers !== undefined) {
+      d.stale = behindPeers || stopped;
     }
   }
   const inverters = devices.filter((d) => d.category === "inverter");
-  const daylight = siteProducing(inverters);
+  const daylight = siteProducing(inverters) || siteDaylight(devices, inverters, context.livePvKw);
   for (const d of devices) d.condition = conditionOf(d, daylight);
+}
+
+/** Daylight from the site's power: the fresh production meter, the livedata, or the working inverters together. */
+function siteDaylight(devices: Device[], inverters: Device[], livePvKw: number | null | undefined): boolean {
+  const meter = devices.find((d) => meterRole(d) === "production");
+  const meterKw = meter && meter.stale === false ? meter.metrics.p_3phsum_kw : null;
+  const working = inverters.filter((d) => producing(d, 0)).reduce((sum, d) => sum + (d.metrics.p_3phsum_kw as number), 0);
+  return [meterKw, livePvKw, working].some((kw) => sitePowerShowsDaylight(kw, inverters.length));
 }
 
 function conditionOf(d: Device, daylight: boolean): DeviceCondition {

@@ -90,3 +90,13 @@ export function optionalString(value: unknown): string | null {
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   return null;
 }
+
+/**
+ * A serial as an identity: trimmed text, or null when absent, empty, or the firmware's default for a text
+ * variable that was never set, `n/a` (the varserver's variable list, SunStrong-Management/pypvs
+ * doc/varserver-variables-public-pvs6.csv: `/sys/devices/<class>/{index}/sn,str,n/a`).
+ */
+export function optionalSerial(value: unknown): string | null {
+  const s = optionalString(value);
+  return s === null || s.toLowerCase() === "n/a" ? null : s;
+}

@@ -10,7 +10,10 @@ export interface CommInterface {
   /** The PVS's name for it: `wan`, `plc`, `sta0` (Wi-Fi), `cell`. */
   name: string;
   kind: InterfaceKind;
-  /** Link up: `state` "up", or `link`/`status` "connected". Null when the PVS says nothing about it. */
+  /**
+   * Link up: `state` "up" (LocalAPI "online"), or `link`/`status` "connected", and none of them saying it is
+   * down. Null when the PVS says nothing it means (the LocalAPI's default "N/A": no such interface).
+   */
   connected: boolean | null;
   /** Internet reachable through this interface (`internet` "up"/"down"). */
   internet: boolean | null;
@@ -84,10 +87,22 @@ function reachable(value: unknown): boolean | null {
   return w === "reachable" ? true : w === "unreachable" ? false : null;
 }
 
+/** Words of `state`, `link`, `status` that say the link is up, and that say it is not. */
+const LINK_UP = new Set(["up", "connected", "online"]);
+const LINK_DOWN = new Set(["down", "disconnected", "offline", "not_registered"]);
+
+/**
+ * Whether an interface's link is up. Any field saying down wins: a cell modem reports `link: connected` while
+ * its `state` is DOWN and `status` NOT_REGISTERED (cmalek/sungazer tests/fixtures/Get_Comm/Get_Comm.json).
+ * LocalAPI `/net/<if>/state` is "online" on the link in use and "N/A" by default (SunStrong-Management/pypvs
+ * doc/varserver-variables-public-pvs6.csv; "online" is what a public reader treats as connected); "offline" is
+ * taken as its opposite. N/A and other words say nothing, so null.
+ */
 export function connected(entry: JsonObject): boolean | null {
   const signals = [word(entry.state), word(entry.link), word(entry.status)].filter((w): w is string => w !== null && w !== "");
-  if (signals.length === 0) return null;
-  return signals.some((w) => w === "up" || w === "connected");
+  if (signals.some((w) => LINK_DOWN.has(w))) return false;
+  if (signals.some((w) => LINK_UP.has(w))) return true;
+  return null;
 }
 
 /** True when two answers differ in anything but their timestamp. */

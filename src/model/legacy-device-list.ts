@@ -1,7 +1,7 @@
 // Legacy `Command=DeviceList` answer -> DeviceListPayload.
 import { assess, Device, DeviceList, newDevice, withViews } from "./device";
 import { isKnownDeviceType, unknownFields } from "./device-types";
-import { isPropertyField, metricOf, NOT_A_METRIC, optionalString } from "./fields";
+import { isPropertyField, metricOf, NOT_A_METRIC, optionalSerial, optionalString } from "./fields";
 import { PayloadError } from "./payload-error";
 import { masker } from "./redact";
 import { isJsonObject, JsonObject, setOwn } from "./safe-object";
@@ -79,7 +79,7 @@ export function normalizeLegacyDevice(entry: JsonObject, mask: <T>(value: T) => 
   }
   // Data age, staleness and condition need the whole answer: assess() fills them in.
   return newDevice({
-    serial: mask(optionalString(entry.SERIAL)),
+    serial: mask(optionalSerial(entry.SERIAL)),
     deviceType: mask(optionalString(entry.DEVICE_TYPE)),
     model: mask(optionalString(entry.MODEL)),
     state: mask(optionalString(entry.STATE)),

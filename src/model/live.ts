@@ -4,7 +4,7 @@
 import { Device, DeviceList } from "./device";
 import { parseDecimal } from "./fields";
 import { isJsonObject, JsonObject } from "./safe-object";
-import { consumptionCt } from "./site";
+import { consumptionCt, splitByCt } from "./site";
 import { CtEvidence, emptyEvidence, NEGATIVE_KW } from "./site-memory";
 import { parseEpochFlexible } from "./time";
 import { metricsToSi, unitsFor, Unit, UnitSystem } from "./units";
@@ -81,7 +81,8 @@ const meterKw = (meter: Device | null): number | null => {
 
 /**
  * Live values from a device list's meters (legacy firmware): production from the production meter, grid and
- * consumption from the consumption meter as its CT is read (`evidence`: what pvs-device-list learnt about it).
+ * consumption from the consumption meter as its CT is read (`evidence`: what pvs-device-list learnt about it),
+ * power and lifetime energy alike, by the same derivation as pvs-device-list's site figures (splitByCt).
  */
 export function liveFromDeviceList(list: DeviceList, evidence: CtEvidence = emptyEvidence()): LiveValues {
   const values: LiveValues = {};
@@ -95,17 +96,14 @@ export function liveFromDeviceList(list: DeviceList, evidence: CtEvidence = empt
   if (typeof pvKwh === "number") values.pv_en = pvKwh;
   const c = list.meters.consumption;
   const ct = consumptionCt(list, evidence);
-  const cKw = meterKw(c);
+  const power = splitByCt(ct.mode, pv, meterKw(c));
+  // A house never feeds the grid: a negative site load is production and grid of different moments.
+  if (power.consumption !== null) values.site_load_p = Math.max(0, power.consumption);
+  if (power.net !== null) values.net_p = power.net;
   const cKwh = c?.metrics.net_ltea_3phsum_kwh;
-  if (ct.mode === "net" && cKw !== null) {
-    values.net_p = cKw;
-    if (pv !== null) values.site_load_p = pv + cKw;
-  } else if (ct.mode === "gross" && cKw !== null) {
-    values.site_load_p = cKw;
-    if (pv !== null) values.net_p = cKw - pv;
-  }
-  if (typeof cKwh === "number" && ct.mode === "net") values.net_en = cKwh;
-  if (typeof cKwh === "number" && ct.mode === "gross") values.site_load_en = cKwh;
+  const energy = splitByCt(ct.mode, typeof pvKwh === "number" ? pvKwh : null, typeof cKwh === "number" ? cKwh : null);
+  if (energy.consumption !== null && energy.consumption >= 0) values.site_load_en = energy.consumption;
+  if (energy.net !== null) values.net_en = energy.net;
   return values;
 }
 

@@ -2,6 +2,7 @@
 // value of every lifetime counter, the evidence about the consumption CT, and the energy of the current
 // local day. The state is plain JSON so that the Node-RED wrapper can keep it in the context store, where it
 // survives redeploys and (with a persistent store) restarts.
+import { stampKind, stopLimitS } from "./cadence";
 import { Device, DeviceList, meterRole, totalInverterPowerKw } from "./device";
 import { DeviceCategory } from "./device-types";
 import { isJsonObject, setOwn } from "./safe-object";
@@ -15,13 +16,20 @@ export interface SeenDevice {
   lastSeen: string;
 }
 
-export type CounterIssueReason = "reset" | "rollback" | "jump";
+/** "zero": a lifetime counter that was above 0 read exactly 0, a firmware glitch (never taken as a reset). */
+export type CounterIssueReason = "reset" | "rollback" | "jump" | "zero";
 
 /** The last good value of one lifetime counter, and a reading that does not fit, while it is being watched. */
 interface CounterState {
   good: number;
   at: string;
   suspect?: { value: number; count: number; reason: CounterIssueReason };
+}
+
+/** A device's data stamp (DATATIME / msmtEps) and when (the answer's time) it was first seen. */
+interface StampState {
+  stamp: string;
+  since: string;
 }
 
 /** What the readings say about the consumption CT (see site.ts for how it is judged). */
@@ -65,6 +73,8 @@ export interface SiteMemoryState {
   lastTime: string | null;
   devices: { [serial: string]: SeenDevice };
   counters: { [serialAndField: string]: CounterState };
+  /** Each device's last data stamp, and the answer time it was first seen at: when it stops advancing (cadence.ts). */
+  stamps: { [serial: string]: StampState };
   ct: CtEvidence;
   today: DayEnergy | null;
   yesterday: DayEnergy | null;
@@ -177,7 +187,7 @@ export function emptyEvidence(subtype: string | null = null): CtEvidence {
 }
 
 export function emptyState(): SiteMemoryState {
-  return { version: 1, lastTime: null, devices: {}, counters: {}, ct: emptyEvidence(), today: null, yesterday: null };
+  return { version: 1, lastTime: null, devices: {}, counters: {}, stamps: {}, ct: emptyEvidence(), today: null, yesterday: null };
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -242,6 +252,31 @@ export class SiteMemory {
   }
 
   /**
+   * Follows each device's data stamp from answer to answer and gives the serials whose stamp stopped
+   * advancing: the same stamp for longer than its API refreshes it (cadence.ts). Call before observe(); an
+   * answer not newer than the last one changes nothing.
+   */
+  stoppedStamps(list: DeviceList, now: number): Set<string> {
+    const t = list.time !== null ? Date.parse(list.time) : now;
+    const last = this.state.lastTime === null ? null : Date.parse(this.state.lastTime);
+    const advance = last === null || t > last;
+    const iso = new Date(t).toISOString();
+    const stamps = this.state.stamps;
+    const stopped = new Set<string>();
+    let count = Object.keys(stamps).length;
+    for (const d of list.devices) {
+      if (d.serial === null || d.dataTime === null || d.category === "supervisor") continue;
+      const known = Object.hasOwn(stamps, d.serial) ? stamps[d.serial] : null;
+      if (known && known.stamp === d.dataTime) {
+        if ((t - Date.parse(known.since)) / 1000 > stopLimitS(stampKind(d), d.category)) stopped.add(d.serial);
+      } else if (advance && (known || count++ < MAX_DEVICES)) {
+        setOwn(stamps, d.serial, { stamp: d.dataTime, since: iso });
+      }
+    }
+    return stopped;
+  }
+
+  /**
    * Takes in one answer: remembers its devices, checks and advances its counters, updates the CT evidence and
    * adds the interval's energy to the local day. An answer not newer than the last one changes nothing.
    * `now` is used when the answer has no time of its own.
@@ -289,13 +324,17 @@ export class SiteMemory {
     for (const [serial, entry] of Object.entries(devices)) {
       if (t - Date.parse(entry.lastSeen) > FORGET_AFTER_MS) {
         delete devices[serial];
+        delete this.state.stamps[serial];
         for (const key of Object.keys(this.state.counters)) if (key.slice(0, key.lastIndexOf(" ")) === serial) delete this.state.counters[key];
       }
     }
     const serials = Object.keys(devices);
     if (serials.length > MAX_DEVICES) {
       serials.sort((a, b) => Date.parse(devices[a].lastSeen) - Date.parse(devices[b].lastSeen));
-      for (const s of serials.slice(0, serials.length - MAX_DEVICES)) delete devices[s];
+      for (const s of serials.slice(0, serials.length - MAX_DEVICES)) {
+        delete devices[s];
+        delete this.state.stamps[s];
+      }
     }
   }
 
@@ -345,6 +384,17 @@ export class SiteMemory {
       counters[key] = { good: reading, at: iso };
       deltas.set(key, signed ? delta : Math.max(0, delta));
       return null;
+    }
+    // A counter first read as 0 (the firmware's placeholder before the device's first report) takes its real
+    // value as the base, with no energy counted across the step.
+    if (prev.good === 0 && reading !== 0 && !fits) {
+      counters[key] = { good: reading, at: iso };
+      return null;
+    }
+    // A lifetime counter does not fall to exactly 0 and stay healthy: the firmware sent a placeholder. The last
+    // good value stays, and zeros never become its base (a real reset shows as small, growing readings).
+    if (reading === 0 && Math.abs(prev.good) > COUNTER_TOLERANCE_KWH) {
+      return { serial, field, reason: "zero", previous: prev.good, current: reading, accepted: false };
     }
     const reason: CounterIssueReason = delta > 0 ? "jump" : Math.abs(reading) < Math.max(1, Math.abs(prev.good) * 0.1) ? "reset" : "rollback";
     const suspect = prev.suspect;
@@ -450,6 +500,12 @@ function restore(saved: unknown): SiteMemoryState {
     for (const [key, c] of Object.entries(saved.counters)) {
       if (!isJsonObject(c) || !isFiniteNumber(c.good) || !isTime(c.at)) continue;
       setOwn(state.counters, key, { good: c.good, at: c.at });
+    }
+  }
+  if (isJsonObject(saved.stamps)) {
+    for (const [serial, st] of Object.entries(saved.stamps)) {
+      if (!isJsonObject(st) || !isTime(st.stamp) || !isTime(st.since)) continue;
+      setOwn(state.stamps, serial, { stamp: st.stamp, since: st.since });
     }
   }
   if (isJsonObject(saved.ct)) {

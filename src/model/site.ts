@@ -1,9 +1,13 @@
 // Site power and energy, derived from the meters this site actually has and from what the consumption
 // meter's CT measures. A value that cannot be known for this site is absent, with the reason in
-// `unavailable`; nothing is guessed and DC power never stands in for AC.
+// `unavailable`; nothing is guessed and DC power never stands in for AC. Figures are never impossible:
+// consumption is never negative, and production is not 0 from stale device data while fresher data (the
+// LocalAPI's `/sys/livedata/`) or the production meter says otherwise; `source` says which data was used.
+import { isPeer } from "./cadence";
 import { Device, DeviceList, totalInverterPowerKw } from "./device";
 import { Check } from "./checks";
 import { counterKey, CtEvidence, DayEnergy, EnergySources, HIGH_SUN_KW, IntervalEnergy, NEGATIVE_KW, Observation, SiteMemory } from "./site-memory";
+import { LiveData } from "./varserver";
 
 /** What the consumption CT measures: the grid connection (net, signed) or the house load (gross). */
 export type CtMode = "net" | "gross";
@@ -33,14 +37,37 @@ export interface Site {
   export_kwh?: number;
   /** Production used on site: production minus export. */
   self_consumption_kw?: number;
-  /** Where production comes from: the production meter, or the sum of inverter AC output. */
-  productionSource: "production meter" | "inverters" | null;
+  /**
+   * Where production comes from: the production meter, the sum of inverter AC output, or (LocalAPI, when the
+   * device data is stale) `/sys/livedata/pv_p`.
+   */
+  productionSource: "production meter" | "inverters" | "livedata" | null;
+  /** Which data the power figures come from, and when it was measured. */
+  source: SiteSource;
   consumptionCt: ConsumptionCt;
   inverters: { known: number; reporting: number; ok: number; asleep: number; fault: number; missing: number };
   today: DayEnergy | null;
   yesterday: DayEnergy | null;
   /** For every value above that is absent: why it cannot be known for this site. */
   unavailable: { [field: string]: string };
+}
+
+export interface SiteSource {
+  /**
+   * "devices": the meters and inverters of this list (at their own stamp); "livedata": the LocalAPI's
+   * `/sys/livedata/` (power, grid and site load together), used when the device data is stale.
+   */
+  power: "devices" | "livedata" | null;
+  /** When the figures used were measured, ISO-8601 UTC: the newest device stamp, or `/sys/livedata/time`. */
+  time: string | null;
+  /** The newest data stamp among the meters and inverters (`DATATIME`, `msmtEps`). */
+  devicesTime: string | null;
+  /** `/sys/livedata/time` (LocalAPI); null on the legacy API. */
+  liveTime: string | null;
+  /** How far (s) the device data lags `/sys/livedata/time`: minutes on a real PVS (cadence.ts); null without both. */
+  lagS: number | null;
+  /** True when a figure comes from device data judged stale because nothing fresher was there. */
+  stale: boolean;
 }
 
 const DECLARED_MODES: Readonly<Record<string, CtMode>> = {
@@ -90,11 +117,51 @@ export function consumptionCt(list: DeviceList, ev: CtEvidence): ConsumptionCt {
   return { meter: meter.serial, declared, mode: null, basis: null };
 }
 
-/** The production meter's power, with the noise a meter shows at night (a few watts negative) read as 0. */
-function productionMeterKw(meter: Device | null): number | null {
-  const p = num(meter, "p_3phsum_kw");
-  if (p === null || meter?.stale === true) return null;
-  return p < 0 && p > NEGATIVE_KW ? 0 : p;
+/** A production power with the noise a meter shows at night (a few watts negative) read as 0. */
+const denoised = (p: number | null) => (p !== null && p < 0 && p > NEGATIVE_KW ? 0 : p);
+
+/**
+ * Consumption and grid power (or lifetime energy) from production and the consumption meter's reading, as its
+ * CT is read: a net CT measures the grid (consumption = production + net), a gross CT the house load
+ * (net = consumption − production). The one derivation of pvs-device-list and pvs-live.
+ */
+export function splitByCt(mode: CtMode | null, production: number | null, meter: number | null): { consumption: number | null; net: number | null } {
+  if (meter === null || mode === null) return { consumption: null, net: null };
+  if (mode === "net") return { net: meter, consumption: production === null ? null : production + meter };
+  return { consumption: meter, net: production === null ? null : meter - production };
+}
+
+interface ProductionChoice {
+  kw: number | null;
+  source: Site["productionSource"];
+  power: SiteSource["power"];
+  stale: boolean;
+}
+
+/**
+ * Where the production figure comes from: the fresh production meter; on a site without one, the fresh
+ * inverters; else the livedata (newer than stale device data); else fresh inverters; else the production
+ * meter's last reading (stale, and said so) rather than a 0 it does not show.
+ */
+function chooseProduction(list: DeviceList, live: LiveData | null): ProductionChoice {
+  const p = list.meters.production;
+  const meterKw = denoised(num(p, "p_3phsum_kw"));
+  const inverterKw = totalInverterPowerKw(list);
+  const freshInverters = list.inverters.some((i) => i.stale === false && typeof i.metrics.p_3phsum_kw === "number");
+  if (p && p.stale !== true && meterKw !== null) return { kw: meterKw, source: "production meter", power: "devices", stale: false };
+  if (!p && freshInverters) return { kw: inverterKw, source: "inverters", power: "devices", stale: false };
+  const liveKw = denoised(live?.pv_p_kw ?? null);
+  if (liveKw !== null) return { kw: liveKw, source: "livedata", power: "livedata", stale: false };
+  if (freshInverters) return { kw: inverterKw, source: "inverters", power: "devices", stale: false };
+  if (meterKw !== null) return { kw: meterKw, source: "production meter", power: "devices", stale: true };
+  return { kw: inverterKw, source: inverterKw !== null ? "inverters" : null, power: inverterKw !== null ? "devices" : null, stale: false };
+}
+
+/** The newest stamp of the meters and inverters, ISO-8601 UTC. */
+function newestDeviceTime(list: DeviceList): string | null {
+  let newest: string | null = null;
+  for (const d of list.devices) if (isPeer(d) && d.dataTime !== null && (newest === null || d.dataTime > newest)) newest = d.dataTime;
+  return newest;
 }
 
 /** Which counters feed the day's energy, for this site's meters and CT. */
@@ -141,11 +208,26 @@ function inverterLifetimeKwh(list: DeviceList, memory: SiteMemory, missing: Obse
   return seen ? sum : null;
 }
 
-export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observation, ct: ConsumptionCt): Site {
+/**
+ * The site figures of one answer. `live`: the LocalAPI's `/sys/livedata/` of the same reading; `checks`
+ * receives what the figures had to correct (consumption that came out negative).
+ */
+export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observation, ct: ConsumptionCt, live: LiveData | null = null, checks: Check[] = []): Site {
   const p = list.meters.production;
   const c = list.meters.consumption;
+  const devicesTime = newestDeviceTime(list);
+  const liveTime = live?.time ?? null;
+  const choice = chooseProduction(list, live);
   const site: Site = {
     productionSource: null,
+    source: {
+      power: choice.power,
+      time: choice.power === "livedata" ? liveTime : choice.power === "devices" ? devicesTime : null,
+      devicesTime,
+      liveTime,
+      lagS: devicesTime !== null && liveTime !== null ? Math.round((Date.parse(liveTime) - Date.parse(devicesTime)) / 1000) : null,
+      stale: choice.stale,
+    },
     consumptionCt: ct,
     inverters: inverterCounts(list, obs),
     today: obs.today,
@@ -157,11 +239,9 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
     else (site as unknown as Record<string, number>)[field] = round(value);
   };
 
-  // Production: the production meter when there is one, else the inverters' AC output.
-  const meterKw = productionMeterKw(p);
-  const inverterKw = totalInverterPowerKw(list);
-  const production = meterKw ?? inverterKw;
-  site.productionSource = meterKw !== null ? "production meter" : inverterKw !== null ? "inverters" : null;
+  // Production: the production meter when there is one, else the inverters' AC output (see chooseProduction).
+  const production = choice.kw;
+  site.productionSource = choice.source;
   put("production_kw", production, p ? "the production meter's reading is missing or stale" : "no production meter and no inverter reports AC power");
   const meterKwh = p?.serial ? (num(p, "net_ltea_3phsum_kwh") !== null ? memory.lifetime(p.serial, "net_ltea_3phsum_kwh") : null) : null;
   const productionKwh = meterKwh ?? inverterLifetimeKwh(list, memory, obs.missing);
@@ -171,31 +251,34 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
   const cKw = c && c.stale !== true ? num(c, "p_3phsum_kw") : null;
   const noMeter = "the site has no consumption meter (CT)";
   const unknownCt = `the consumption meter's subtype (${ct.declared ?? "none"}) does not say whether its CT measures the grid connection or the house load, and its readings do not tell yet`;
-  const why = !c ? noMeter : ct.mode === null ? unknownCt : "the consumption meter's reading is missing or stale";
-  let consumption: number | null = null;
-  let net: number | null = null;
-  if (ct.mode === "net" && cKw !== null) {
-    net = cKw;
-    consumption = production === null ? null : production + cKw;
-  } else if (ct.mode === "gross" && cKw !== null) {
-    consumption = cKw;
-    net = production === null ? null : cKw - production;
+  const fromLive = choice.power === "livedata" && c !== null;
+  const why = !c ? noMeter : fromLive ? "the livedata does not report it" : ct.mode === null ? unknownCt : "the consumption meter's reading is missing or stale";
+  // From the livedata, grid and site load come with the production of the same moment: the PVS's own figures.
+  const split = fromLive ? { consumption: live?.site_load_p_kw ?? null, net: live?.net_p_kw ?? null } : splitByCt(ct.mode, production, cKw);
+  let consumption = split.consumption;
+  const net = split.net;
+  if (consumption !== null && consumption < 0) {
+    // Production and grid of different moments (or a CT reading a little off): a house never feeds the grid.
+    if (consumption < NEGATIVE_KW) checks.push(negativeConsumptionCheck(consumption, site.productionSource));
+    consumption = 0;
   }
-  put("consumption_kw", consumption, production === null && cKw !== null ? "production is unknown" : why);
+  put("consumption_kw", consumption, production === null && (cKw !== null || fromLive) ? "production is unknown" : why);
   put("net_kw", net, production === null && cKw !== null ? "production is unknown" : why);
   put("import_kw", net === null ? null : Math.max(0, net), site.unavailable.net_kw ?? why);
   put("export_kw", net === null ? null : Math.max(0, -net), site.unavailable.net_kw ?? why);
   put("self_consumption_kw", production !== null && net !== null ? Math.max(0, production - Math.max(0, -net)) : null, site.unavailable.net_kw ?? site.unavailable.production_kw ?? why);
 
   const cNet = c?.serial ? memory.lifetime(c.serial, "net_ltea_3phsum_kwh") : null;
+  const energy = splitByCt(ct.mode, productionKwh, cNet);
+  const negative = "the lifetime counters disagree: production plus net energy is below zero";
   if (ct.mode === "net") {
-    put("net_kwh", cNet, "the consumption meter reports no lifetime net energy");
-    put("consumption_kwh", cNet !== null && productionKwh !== null ? productionKwh + cNet : null, "needs both the production and the net lifetime energy");
+    put("net_kwh", energy.net, "the consumption meter reports no lifetime net energy");
+    put("consumption_kwh", energy.consumption !== null && energy.consumption < 0 ? null : energy.consumption, energy.consumption !== null ? negative : "needs both the production and the net lifetime energy");
     put("import_kwh", c?.serial && num(c, "pos_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "pos_ltea_3phsum_kwh") : null, "the consumption meter does not report pos_ltea_3phsum_kwh (PVS5 meters and older firmware do not)");
     put("export_kwh", c?.serial && num(c, "neg_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "neg_ltea_3phsum_kwh") : null, "the consumption meter does not report neg_ltea_3phsum_kwh");
   } else if (ct.mode === "gross") {
-    put("consumption_kwh", cNet, "the consumption meter reports no lifetime energy");
-    put("net_kwh", cNet !== null && productionKwh !== null ? cNet - productionKwh : null, "needs both the consumption and the production lifetime energy");
+    put("consumption_kwh", energy.consumption, "the consumption meter reports no lifetime energy");
+    put("net_kwh", energy.net, "needs both the consumption and the production lifetime energy");
     const gross = "a gross (house-load) consumption CT does not see the grid, so the PVS has no import or export counters on this site";
     put("import_kwh", null, gross);
     put("export_kwh", null, gross);
@@ -206,6 +289,18 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
     if (obs.today && obs.today[q] === undefined) site.unavailable[`today.${q}`] = site.unavailable[q] ?? "not measurable from this site's counters";
   }
   return site;
+}
+
+function negativeConsumptionCheck(kw: number, productionSource: Site["productionSource"]): Check {
+  return {
+    code: "SITE_CONSUMPTION_NEGATIVE",
+    level: "info",
+    key: "SITE_CONSUMPTION_NEGATIVE",
+    message:
+      `Consumption came out at ${kw.toFixed(2)} kW from production (${productionSource ?? "unknown"}) and the consumption meter; it is reported as 0. ` +
+      "Production and the grid reading are of different moments, or part of the production is not reported (stale inverters).",
+    details: { consumption_kw: Math.round(kw * 1e4) / 1e4, productionSource },
+  };
 }
 
 function inverterCounts(list: DeviceList, obs: Observation): Site["inverters"] {

@@ -1,14 +1,16 @@
 // LocalAPI (varserver) variables -> the same normalized device list the legacy DeviceList gives.
-// Devices are per-index leaves `/sys/devices/<class>/<N>/<field>`; they are grouped per index and keyed by
-// their serial (`sn`), and their camelCase fields are renamed to the legacy names (`p3phsumKw` → `p_3phsum_kw`)
+// Devices are per-index leaves `/sys/devices/<class>/<N>/<field>` (the flat layout of build 61846), or one
+// `/sys/devices/<N>/<class>/data` variable holding all of a device's fields as a JSON object (the nested layout
+// of the vendor's build 61840 documentation, SunStrong-Management/pypvs doc/LocalAPI.md "meter data" and
+// "inverter data"); both are grouped per device and keyed by their serial (`sn`), and their camelCase fields are renamed to the legacy names (`p3phsumKw` → `p_3phsum_kw`)
 // so that every downstream piece (site energy, checks, split, units) works unchanged. What the varserver does
 // not report (STATE, meter subtype, firmware versions of inverters) stays absent: nothing is invented.
 import { assess, Device, DeviceList, newDevice, withViews } from "./device";
-import { classifyLowerCase, optionalString, parseDecimal } from "./fields";
+import { classifyLowerCase, optionalSerial, optionalString, parseDecimal } from "./fields";
 import { emptyStorage, StorageSummary } from "./ess-status";
 import { Unknowns } from "./legacy-device-list";
 import { maskSerial } from "./redact";
-import { JsonObject, setOwn } from "./safe-object";
+import { isJsonObject, JsonObject, setOwn } from "./safe-object";
 import { parseEpochFlexible, parseIsoTime } from "./time";
 
 /** A field's legacy name, and the factor from the varserver's value (fractions → percent). */
@@ -98,9 +100,11 @@ export const VARS_CLASSES: Readonly<Record<string, VarsClass>> = {
 
 /** Identity and timing leaves of every device; text leaves are carried as properties under their own names. */
 const IDENTITY = new Set(["sn", "prodMdlNm", "msmtEps"]);
-const TEXT_FIELDS = new Set(["opMode", "midStEnum", "pvd1StEnum"]);
+// `vldFldMsk`/`vldFld2Msk` (nested layout): bit masks of which fields are valid, not measurements.
+const TEXT_FIELDS = new Set(["opMode", "midStEnum", "pvd1StEnum", "vldFldMsk", "vldFld2Msk"]);
 
 const DEVICE_LEAF = /^\/sys\/devices\/([A-Za-z0-9_]+)\/(\d{1,4})\/([A-Za-z0-9_]+)$/;
+const DEVICE_DATA = /^\/sys\/devices\/(\d{1,4})\/([A-Za-z0-9_]+)\/data$/;
 
 /** `tInvtrDegc` → `t_invtr_degc`: the fallback name of a measurement this package has no mapping for. */
 export function snakeCase(name: string): string {
@@ -175,15 +179,7 @@ export interface VarsDeviceList {
 export function normalizeVars(reading: VarsReading): VarsDeviceList {
   const unknowns: Unknowns = { deviceTypes: {}, fields: {} };
   const bump = (bag: { [k: string]: number }, key: string) => setOwn(bag, key, (Object.hasOwn(bag, key) ? bag[key] : 0) + 1);
-  const groups = new Map<string, { cls: string; index: number; leaves: JsonObject }>();
-  for (const [name, value] of Object.entries(reading.devices)) {
-    const m = DEVICE_LEAF.exec(name);
-    if (!m) continue;
-    const key = `${m[1]}/${m[2]}`;
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { cls: m[1], index: Number(m[2]), leaves: {} }));
-    setOwn(group.leaves, m[3], value);
-  }
+  const groups = deviceGroups(reading.devices);
   const live = normalizeLiveData(reading.live);
   const time = live?.time ?? null;
   const devices: Device[] = [];
@@ -195,9 +191,53 @@ export function normalizeVars(reading: VarsReading): VarsDeviceList {
     const device = varsDevice(cls, known, leaves, (field) => bump(unknowns.fields, `${known?.deviceType ?? cls}.${field}`));
     devices.push(device);
   }
-  assess(time, devices);
+  assess(time, devices, { livePvKw: live?.pv_p_kw });
   const list = withViews(time, devices);
   return { list, unknowns, storage: storageFromVars(list, live), live };
+}
+
+interface DeviceGroup {
+  cls: string;
+  index: number;
+  leaves: JsonObject;
+}
+
+/**
+ * The devices of a reading, from either layout. A nested device whose serial a flat one of its class also
+ * has is the same device seen twice: the flat one is kept.
+ */
+function deviceGroups(vars: JsonObject): DeviceGroup[] {
+  const flat = new Map<string, DeviceGroup>();
+  const nested: DeviceGroup[] = [];
+  for (const [name, value] of Object.entries(vars)) {
+    const leaf = DEVICE_LEAF.exec(name);
+    if (leaf) {
+      const key = `${leaf[1]}/${leaf[2]}`;
+      let group = flat.get(key);
+      if (!group) flat.set(key, (group = { cls: leaf[1], index: Number(leaf[2]), leaves: {} }));
+      setOwn(group.leaves, leaf[3], value);
+      continue;
+    }
+    const data = DEVICE_DATA.exec(name);
+    const fields = data ? dataObject(value) : null;
+    if (data && fields) nested.push({ cls: data[2], index: Number(data[1]), leaves: fields });
+  }
+  const groups = [...flat.values()];
+  const flatSerials = new Set(groups.map((g) => `${g.cls} ${optionalSerial(g.leaves.sn)}`));
+  for (const g of nested) if (optionalSerial(g.leaves.sn) === null || !flatSerials.has(`${g.cls} ${optionalSerial(g.leaves.sn)}`)) groups.push(g);
+  return groups;
+}
+
+/** A nested `data` variable: a JSON object (`fmt=obj` as documented), or the same object as JSON text. */
+function dataObject(value: unknown): JsonObject | null {
+  if (isJsonObject(value)) return value;
+  if (typeof value !== "string" || !value.trimStart().startsWith("{")) return null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return isJsonObject(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The legacy list's order: meters, inverters, then storage and anything else, each by index. */
@@ -227,7 +267,7 @@ function varsDevice(cls: string, known: VarsClass | null, leaves: JsonObject, un
     else setOwn(properties, field, kind.property);
   }
   return newDevice({
-    serial: optionalString(leaves.sn),
+    serial: optionalSerial(leaves.sn),
     deviceType: known?.deviceType ?? cls,
     model: optionalString(leaves.prodMdlNm),
     state: null,

@@ -56,12 +56,12 @@ describe("model/site-memory: lifetime counters", () => {
     if (v !== null) raw.devices.find((d) => d.DEVICE_TYPE === "Inverter")!.ltea_3phsum_kwh = String(v);
   };
 
-  it("holds a counter that briefly reads 0 (reported once, no jump, no negative energy)", () => {
+  it("holds a counter that briefly reads 0: a glitch, not a reset (reported once, no jump, no negative energy)", () => {
     const { outputs } = simulate({ inverters: 2 }, Date.UTC(2025, 5, 21, 18, 0), 8, 120_000, withCounter((i) => (i === 3 ? 0 : null)));
     const events = outputs.flatMap((o) => o.checks.filter((c) => c.code.startsWith("COUNTER_")));
     assert.strictEqual(events.length, 1);
-    assert.strictEqual(events[0].code, "COUNTER_RESET");
-    assert.match(events[0].message, /ltea_3phsum_kwh of E00122000000001 dropped to about zero: 15\d\d\.\d+ → 0\. Holding/);
+    assert.strictEqual(events[0].code, "COUNTER_ZERO");
+    assert.match(events[0].message, /ltea_3phsum_kwh of E00122000000001 read 0 after 15\d\d\.\d+: a glitch of the PVS, not a reset\. Holding/);
     const sums = outputs.map((o) => o.site.production_kwh as number);
     assert.ok(sums.every((v, i) => i === 0 || (v >= sums[i - 1] && v - sums[i - 1] < 0.1)), JSON.stringify(sums));
   });
