@@ -82,7 +82,8 @@ export = function (RED: NodeAPI): void {
       const p: LivePayload = livePayload(l.values, Date.now());
       const grid =
         p.net_kw === undefined ? t("status.noGrid") : p.net_kw < 0 ? t("status.exporting", { kw: (-p.net_kw).toFixed(1) }) : t("status.importing", { kw: p.net_kw.toFixed(1) });
-      status({ fill: "green", shape: "dot", text: `${grid} · ${sourceLabel} · ${clock()}` });
+      // The first values (read as the socket opens) may come before the source is known: no empty segment.
+      status({ fill: "green", shape: "dot", text: [grid, sourceLabel, clock()].filter((part) => part !== "").join(" · ") });
     };
 
     const policy = new SendPolicy<Latest>({ mode, thresholdW: "value" in threshold ? threshold.value : 50, everyMs: ("value" in every ? every.value : 10) * 1000 }, (l) => {

@@ -53,8 +53,13 @@ export function errorStatus(t: Translate, err: PvsError): NodeStatus {
 /** "PVS unreachable, retry in 4 min · 14:05": the PVS is being left alone after failing repeatedly. */
 export function retryStatus(t: Translate, reason: PvsErrorCode | null, statusCode: number | undefined, retryAt: number, now = Date.now()): NodeStatus {
   const what = reason ? t(ERROR_KEYS[reason], { status: statusCode ?? "" }) : t("status.circuitOpen");
-  const minutes = Math.max(1, Math.ceil((retryAt - now) / 60_000));
-  return { fill: "red", shape: "ring", text: `${what}, ${t("status.retryIn", { minutes })} · ${clock(new Date(now))}` };
+  return { fill: "red", shape: "ring", text: `${what}, ${retryIn(t, retryAt - now)} · ${clock(new Date(now))}` };
+}
+
+/** "retry in 40 s" under a minute, "retry in 4 min" above: never "1 min" for a retry seconds away. */
+export function retryIn(t: Translate, waitMs: number): string {
+  if (waitMs < 60_000) return t("status.retryInSeconds", { seconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+  return t("status.retryIn", { minutes: Math.ceil(waitMs / 60_000) });
 }
 
 /** The status every node of a PVS shows while its circuit breaker is open; null when it is not. */
