@@ -9,7 +9,7 @@ import { FeedState, LiveSource, LiveUpdate } from "./pvs/live-feed";
 import { PvsError, toPvsError } from "./pvs/errors";
 import { numberSetting } from "./node-red/numbers";
 import { SendMode, SendPolicy } from "./node-red/live-policy";
-import { clock, errorStatus, healthStatus, sourceOf, translator } from "./node-red/status";
+import { clock, editorText, errorStatus, healthStatus, sourceOf, translator } from "./node-red/status";
 import { findPvsConfig, setupErrorOf } from "./node-red/config-node";
 
 interface LiveDef extends NodeDef {
@@ -97,7 +97,7 @@ export = function (RED: NodeAPI): void {
       if (closed) return;
       switch (state.state) {
         case "starting":
-          return status({ fill: "blue", shape: "ring", text: t("status.connecting") });
+          return status({ fill: "blue", shape: "ring", text: editorText("status.connecting") });
         case "live":
           sourceLabel = sourceText(state.source, state.everyMs);
           showingHealth = false;

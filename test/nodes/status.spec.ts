@@ -1,5 +1,6 @@
-// Node status texts: the retry time in the unit that fits it, and no empty segment in pvs-live's status.
-// The words through the real en-US catalog; the statuses through the real runtime against the emulator.
+// Node status texts: the retry time in the unit that fits it, no empty segment in pvs-live's status, and the
+// fixed texts sent as catalog keys for the editor to translate. The words through the real en-US catalog; the
+// statuses through the real runtime against the emulator (the test helper's RED._ returns the key itself).
 import assert from "assert";
 import fs from "fs";
 import path from "path";
@@ -57,6 +58,29 @@ describe("node status texts", function () {
       assert.match(retries()[0].text ?? "", /status\.unreachable, \S*status\.retryInSeconds · \d\d:\d\d$/);
       await advance(fakeTime, emulator, { forMs: 30 * 60_000, until: () => retries().some((s) => /status\.retryIn ·/.test(s.text ?? "")) });
       assert.ok(retries().some((s) => /status\.retryIn ·/.test(s.text ?? "")), "after more failures the wait is minutes: " + retries().map((s) => s.text).join(" | "));
+    });
+
+    it("sends a fixed status as a whole catalog key, which the editor translates: no PVS, invalid settings, polling, connecting", async () => {
+      emulator = new PvsEmulator({ inverters: 3, localApi: true, delayMs: 300 });
+      await emulator.start();
+      const KEY = "@pvs-local/node-red-sunpower/pvs-config:status.";
+      await helper.load(
+        NODE_MODULES,
+        testFlow(emulator, [
+          ...["pvs-device-list", "pvs-comm", "pvs-command", "pvs-live"].map((type) => ({ id: `none-${type}`, type, server: "", interval: 0 })),
+          { id: "bad", type: "pvs-device-list", server: "cfg", interval: -5 },
+          { id: "list", type: "pvs-device-list", server: "cfg", interval: 0 },
+          { id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 1 },
+        ]),
+      );
+      for (const type of ["pvs-device-list", "pvs-comm", "pvs-command", "pvs-live"]) assert.deepStrictEqual(statuses(`none-${type}`).at(-1), { fill: "red", shape: "ring", text: `${KEY}notConfigured` }, type);
+      assert.deepStrictEqual(statuses("bad").at(-1), { fill: "red", shape: "ring", text: `${KEY}badConfig` });
+      assert.deepStrictEqual(statuses("live")[0], { fill: "blue", shape: "ring", text: `${KEY}connecting` });
+      helper.getNode("list").receive({});
+      const end = Date.now() + 4000;
+      while (statuses("list").length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      assert.deepStrictEqual(statuses("list")[0], { fill: "blue", shape: "dot", text: `${KEY}polling` });
+      for (const key of ["notConfigured", "badConfig", "connecting", "polling"]) assert.ok(catalog.status[key], key);
     });
 
     it("pvs-live's first status, sent before the source is known, has no empty segment", async () => {
