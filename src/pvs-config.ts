@@ -3,7 +3,7 @@
 import { Node, NodeAPI } from "node-red";
 import { PvsConnection } from "./pvs/connection";
 import { ConfigSettings, parseSettings } from "./node-red/config-settings";
-import { connectionKey, testConnection } from "./node-red/connection-test";
+import { connectionKey, STORED_PASSWORD, storedPasswordRefusal, testConnection } from "./node-red/connection-test";
 import { siteMemoryStore } from "./node-red/site-memory-store";
 import { PvsConfigCredentials, PvsConfigDef, PvsConfigNode } from "./node-red/types";
 
@@ -60,8 +60,8 @@ export = function (RED: NodeAPI): void {
     res.json({ pvs });
   });
 
-  // "Test connection": the form's settings (the stored password when the form shows its placeholder). Only the
-  // package's own read-only requests to that PVS can result; one test at a time.
+  // "Test connection": the form's settings (the stored password when the form shows its placeholder, for the
+  // deployed PVS only). Only the package's own read-only requests to that PVS can result; one test at a time.
   let testing = false;
   RED.httpAdmin.post("/pvs-config/:id/test", RED.auth.needsPermission("pvs-config.write"), (req, res) => {
     const id = String(req.params.id);
@@ -78,13 +78,18 @@ export = function (RED: NodeAPI): void {
     const deployed = deployedConfig(id);
     const typed = typeof form.password === "string" ? form.password.trim() : "";
     const stored = typeof deployed?.credentials?.password === "string" ? deployed.credentials.password.trim() : "";
-    const password = typed === "__PWRD__" ? stored || null : typed || null;
+    const password = typed === STORED_PASSWORD ? stored || null : typed || null;
     const settings = parseSettings(form, password);
     if (!settings.options) {
       res.json({ ok: false, code: "PVS_BAD_CONFIG", message: settings.problems.join("; ") });
       return;
     }
     const same = deployed?.pvs && deployed.connectionKey === connectionKey(settings.options) ? deployed.pvs : null;
+    const refused = storedPasswordRefusal(typed, stored, same !== null, settings.label);
+    if (refused) {
+      res.json(refused);
+      return;
+    }
     testing = true;
     testConnection(settings.options, same)
       .then((result) => res.json(result))

@@ -32,6 +32,17 @@ function topicSafe(s: string): string {
   return s.replace(/[+#/\s]/g, "_");
 }
 
+/** A split that could not be made: a stable code for Catch nodes, as the package's other errors carry. */
+type SplitError = Error & { code: "PVS_SPLIT_FAILED" };
+
+function splitError(message: string): SplitError {
+  return Object.assign(new Error(message), { code: "PVS_SPLIT_FAILED" as const });
+}
+
+function isSplitError(err: Error): err is SplitError {
+  return (err as { code?: unknown }).code === "PVS_SPLIT_FAILED";
+}
+
 export = function (RED: NodeAPI): void {
   function PvsInverterSplit(this: Node, def: SplitDef): void {
     RED.nodes.createNode(this, def);
@@ -106,15 +117,23 @@ export = function (RED: NodeAPI): void {
           },
         ];
       };
-
-      const indexes = selected.map((_d, i) => i);
-      sender
-        .send(indexes, (chunk) => {
-          const outputs: NodeMessage[][] = perType ? [[], [], [], []] : [[]];
-          for (const i of chunk) {
-            const [output, out] = messageFor(selected[i], i);
-            outputs[output].push(out);
+      // Built lazily, a chunk per turn; the sender reads them all before it sends the first one.
+      function* messages(): Generator<[number, NodeMessage]> {
+        for (let i = 0; i < selected.length; i++) {
+          let built: [number, NodeMessage];
+          try {
+            built = messageFor(selected[i], i);
+          } catch (err) {
+            throw splitError(`device ${i + 1} of ${selected.length} (${selected[i].deviceType ?? "unknown type"}) cannot be copied into a message, so none was sent: ${err instanceof Error ? err.message : String(err)}`);
           }
+          yield built;
+        }
+      }
+
+      sender
+        .send(messages(), (chunk) => {
+          const outputs: NodeMessage[][] = perType ? [[], [], [], []] : [[]];
+          for (const [output, out] of chunk) outputs[output].push(out);
           send(outputs);
         })
         .then(
@@ -123,7 +142,12 @@ export = function (RED: NodeAPI): void {
             if (sent === selected.length) node.status({ fill: "green", shape: "dot", text: `${t("status.sent", { count: selected.length })} · ${clock()}` });
             done();
           },
-          (err: Error) => done(err),
+          (err: Error) => {
+            const error = isSplitError(err) ? err : splitError(`sending the split failed: ${err.message}`);
+            node.status({ fill: "red", shape: "ring", text: `${t("status.splitFailed")} · ${clock()}` });
+            // done(err) reports it as node.error(err, msg) does: once, to Catch nodes, with the code.
+            done(error);
+          },
         );
     };
 

@@ -9,7 +9,7 @@ import { FeedState, LiveSource, LiveUpdate } from "./pvs/live-feed";
 import { PvsError, toPvsError } from "./pvs/errors";
 import { numberSetting } from "./node-red/numbers";
 import { SendMode, SendPolicy } from "./node-red/live-policy";
-import { clock, errorStatus, healthStatus, sourceOf, translator } from "./node-red/status";
+import { clock, editorText, errorStatus, healthStatus, sourceOf, translator } from "./node-red/status";
 import { findPvsConfig, setupErrorOf } from "./node-red/config-node";
 
 interface LiveDef extends NodeDef {
@@ -82,7 +82,8 @@ export = function (RED: NodeAPI): void {
       const p: LivePayload = livePayload(l.values, Date.now());
       const grid =
         p.net_kw === undefined ? t("status.noGrid") : p.net_kw < 0 ? t("status.exporting", { kw: (-p.net_kw).toFixed(1) }) : t("status.importing", { kw: p.net_kw.toFixed(1) });
-      status({ fill: "green", shape: "dot", text: `${grid} · ${sourceLabel} · ${clock()}` });
+      // The first values (read as the socket opens) may come before the source is known: no empty segment.
+      status({ fill: "green", shape: "dot", text: [grid, sourceLabel, clock()].filter((part) => part !== "").join(" · ") });
     };
 
     const policy = new SendPolicy<Latest>({ mode, thresholdW: "value" in threshold ? threshold.value : 50, everyMs: ("value" in every ? every.value : 10) * 1000 }, (l) => {
@@ -96,7 +97,7 @@ export = function (RED: NodeAPI): void {
       if (closed) return;
       switch (state.state) {
         case "starting":
-          return status({ fill: "blue", shape: "ring", text: t("status.connecting") });
+          return status({ fill: "blue", shape: "ring", text: editorText("status.connecting") });
         case "live":
           sourceLabel = sourceText(state.source, state.everyMs);
           showingHealth = false;

@@ -1,5 +1,5 @@
-// Secrets and access in a real Node-RED 5 process with adminAuth: the admin endpoint needs a logged-in
-// user with pvs-config.read, validates its input and never makes Node-RED fetch anything; the LocalAPI
+// Secrets and access in a real Node-RED 5 process with adminAuth: the admin endpoints need a logged-in
+// user with pvs-config.read (info) or pvs-config.write (test connection), validates its input and never makes Node-RED fetch anything; the LocalAPI
 // password never appears in the flow export, the credentials API, the credentials file or the log.
 import assert from "assert";
 import fs from "fs";
@@ -26,6 +26,7 @@ const PASSWORD = SERIAL.slice(-5);
   let demo: Demo;
   let userDir: string;
   let token: string;
+  let viewerToken: string;
 
   const flow = (port: number, httpsPort: number) => [
     { id: "tab1", type: "tab", label: "PVS" },
@@ -33,10 +34,11 @@ const PASSWORD = SERIAL.slice(-5);
     { id: "list1", type: "pvs-device-list", z: "tab1", server: "cfg1", interval: 60, x: 200, y: 100, wires: [[]] },
   ];
 
-  const call = async (method: string, route: string, body?: unknown, auth = true) => {
+  const call = async (method: string, route: string, body?: unknown, auth: boolean | string = true) => {
+    const bearer = auth === true ? token : auth;
     const res = await fetch(new URL(route, demo.url), {
       method,
-      headers: { ...(auth ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json", "Node-RED-API-Version": "v2" } : {}) },
+      headers: { ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}), ...(body ? { "Content-Type": "application/json", "Node-RED-API-Version": "v2" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: res.status, text: await res.text() };
@@ -44,15 +46,26 @@ const PASSWORD = SERIAL.slice(-5);
 
   before(async () => {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-sec-"));
-    const adminAuth = { type: "credentials", users: [{ username: "owner", password: bcrypt.hashSync("owner-pw", 8), permissions: "*" }] };
+    const adminAuth = {
+      type: "credentials",
+      users: [
+        { username: "owner", password: bcrypt.hashSync("owner-pw", 8), permissions: "*" },
+        { username: "viewer", password: bcrypt.hashSync("viewer-pw", 8), permissions: "read" },
+      ],
+    };
     demo = await startDemo({ userDir, delayMs: 0, inverters: 3, localApi: true, settings: { adminAuth }, flow: [] });
-    const res = await fetch(new URL("auth/token", demo.url), {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ client_id: "node-red-admin", grant_type: "password", scope: "*", username: "owner", password: "owner-pw" }),
-    });
-    token = ((await res.json()) as { access_token: string }).access_token;
+    const logIn = async (username: string, password: string, scope: string) => {
+      const res = await fetch(new URL("auth/token", demo.url), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ client_id: "node-red-admin", grant_type: "password", scope, username, password }),
+      });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    token = await logIn("owner", "owner-pw", "*");
     assert.ok(token, "logged in");
+    viewerToken = await logIn("viewer", "viewer-pw", "read");
+    assert.ok(viewerToken, "the viewer logged in");
     // Deploy through the admin API, as the editor does, with the password as a credential.
     const nodes = flow(demo.emulator.port, demo.emulator.httpsPort).map((n) => (n.id === "cfg1" ? { ...n, credentials: { password: PASSWORD } } : n));
     const deployed = await call("POST", "flows", { flows: nodes });
@@ -79,6 +92,23 @@ const PASSWORD = SERIAL.slice(-5);
     assert.strictEqual(info.serial, "ZT01234567890*****");
     assert.ok(info.budget.requests >= 1);
     assert.strictEqual(info.health.state, "ok");
+    for (const secret of [SERIAL, PASSWORD]) assert.ok(!res.text.includes(secret), "no secret in the answer");
+  });
+
+  it("lets only a user with pvs-config.write test a connection; a read-only user and no user are refused", async () => {
+    const form = { host: "127.0.0.1", port: String(demo.emulator.port), localPort: String(demo.emulator.httpsPort), protocol: "http", api: "auto", timeout: "10", minSpacing: "0", deviceListEvery: "120", fingerprint: "", password: "__PWRD__" };
+    // A legacy test would ask for the DeviceList, which the deployed LocalAPI node never does: a request to count.
+    const legacy = { ...form, api: "legacy", password: "" };
+    const before = demo.emulator.count("DeviceList");
+    assert.strictEqual((await call("POST", "pvs-config/cfg1/test", legacy, false)).status, 401, "no user");
+    assert.strictEqual((await call("POST", "pvs-config/cfg1/test", legacy, viewerToken)).status, 401, "read-only user");
+    assert.strictEqual(demo.emulator.count("DeviceList"), before, "a refused test sends nothing");
+    assert.strictEqual((await call("POST", "pvs-config/cfg1/test", legacy)).status, 200);
+    assert.ok(demo.emulator.count("DeviceList") > before, "the same test by the owner does ask");
+    assert.strictEqual((await call("GET", "pvs-config/cfg1/info", undefined, viewerToken)).status, 200, "the read-only user may read the info");
+    const res = await call("POST", "pvs-config/cfg1/test", form);
+    assert.strictEqual(res.status, 200, res.text);
+    assert.strictEqual((JSON.parse(res.text) as { ok: boolean }).ok, true, res.text);
     for (const secret of [SERIAL, PASSWORD]) assert.ok(!res.text.includes(secret), "no secret in the answer");
   });
 

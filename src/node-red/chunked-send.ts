@@ -7,7 +7,9 @@ export const CHUNK_SIZE = 50;
 
 /**
  * Runs chunked sends and can stop them all (on close). Items come from any iterable and are read lazily, a
- * chunk at a time, so a generator that builds messages spreads its work over the turns too.
+ * chunk at a time, so a generator that builds messages spreads its work over the turns too. Every item is
+ * read before the first is sent: a send is all or nothing, so that a join downstream never waits for parts
+ * that will not come.
  */
 export class ChunkedSender {
   /** Turns still to come, each with how to finish its send when cancelled. */
@@ -16,30 +18,41 @@ export class ChunkedSender {
   constructor(private readonly size = CHUNK_SIZE) {}
 
   /**
-   * Hands `items` to `sendChunk` `size` at a time: the first chunk at once, the next ones each on a later turn
-   * of the event loop. Resolves to the number of items sent: all of them, or fewer when cancelled. Rejects
-   * when reading the items or `sendChunk` throws (the rest is not sent).
+   * Reads `items` `size` at a time, each chunk on a later turn of the event loop; once all are read, hands
+   * them to `sendChunk` `size` at a time in the same way (a send of at most `size` items happens at once).
+   * Resolves to the number of items sent: all of them, or fewer when cancelled (none while still reading).
+   * Rejects when reading the items throws (nothing is sent) or when `sendChunk` throws (the rest is not sent).
    */
   send<T>(items: Iterable<T>, sendChunk: (chunk: T[]) => void): Promise<number> {
     const iterator = items[Symbol.iterator]();
+    const built: T[] = [];
+    let reading = true;
     let sent = 0;
     return new Promise<number>((resolve, reject) => {
       const step = () => {
         try {
-          const chunk: T[] = [];
-          let next = iterator.next();
-          while (!next.done) {
-            chunk.push(next.value);
-            if (chunk.length === this.size) break;
-            next = iterator.next();
+          if (reading) {
+            let read = 0;
+            while (read < this.size) {
+              const next = iterator.next();
+              if (next.done) {
+                reading = false;
+                break;
+              }
+              built.push(next.value);
+              read++;
+            }
           }
-          if (chunk.length > 0) {
-            sendChunk(chunk);
-            sent += chunk.length;
-          }
-          if (next.done) {
-            resolve(sent);
-            return;
+          if (!reading) {
+            const chunk = built.slice(sent, sent + this.size);
+            if (chunk.length > 0) {
+              sendChunk(chunk);
+              sent += chunk.length;
+            }
+            if (sent >= built.length) {
+              resolve(sent);
+              return;
+            }
           }
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
@@ -50,7 +63,7 @@ export class ChunkedSender {
           step();
         });
         this.pending.set(handle, () => {
-          iterator.return?.();
+          if (reading) iterator.return?.();
           resolve(sent);
         });
       };

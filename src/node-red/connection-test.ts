@@ -6,7 +6,10 @@ import { toPvsError, PvsErrorCode } from "../pvs/errors";
 
 export type TestResult =
   | { ok: true; api: string | null; model: string | null; build: number | null; serial: string | null; devices: { total: number; inverters: number; meters: number }; durationMs: number }
-  | { ok: false; code: PvsErrorCode; message: string };
+  | { ok: false; code: PvsErrorCode | "PVS_PASSWORD_NEEDED"; message: string };
+
+/** What the editor sends for a stored password it is not shown (Node-RED's credentials API: "unchanged"). */
+export const STORED_PASSWORD = "__PWRD__";
 
 /** A test must answer while the user waits in the editor; the PVS may still take longer for a real poll. */
 const TEST_TIMEOUT_MS = 30_000;
@@ -15,6 +18,21 @@ const TEST_TIMEOUT_MS = 30_000;
 export function connectionKey(options: ConnectionOptions): string {
   const { api, protocol, host, port, localApiPort, pinnedFingerprint, password } = options;
   return JSON.stringify([api, protocol, host, port, localApiPort, pinnedFingerprint ?? null, password ?? null]);
+}
+
+/**
+ * Why a test may not run with the stored password, or null when it may. The stored password is only used
+ * through the deployed node's own connection, that is for its own PVS reached the same way (host, ports,
+ * protocol, API and pinned certificate unchanged): a user who may edit flows must not be able to have it
+ * sent to a host of their choosing. Elsewhere the password must be typed into the form.
+ */
+export function storedPasswordRefusal(typed: string, stored: string, throughDeployed: boolean, label: string): TestResult | null {
+  if (typed !== STORED_PASSWORD || stored === "" || throughDeployed) return null;
+  return {
+    ok: false,
+    code: "PVS_PASSWORD_NEEDED",
+    message: `the stored password is only used for the deployed PVS, at its deployed host, ports and API: type the password to test ${label}`,
+  };
 }
 
 export async function testConnection(options: ConnectionOptions, deployed: PvsConnection | null): Promise<TestResult> {

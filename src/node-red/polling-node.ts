@@ -82,7 +82,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     }
     const controller = new AbortController();
     inFlight.add(controller);
-    node.status(pollingStatus(t));
+    node.status(pollingStatus());
     try {
       const freshness: Freshness = trigger ? "reuse" : "wait";
       const read: ReadOptions = trigger ? { freshness } : { freshness, shareWithinMs: Math.min(SHARE_BEAT_MS, intervalMs / 2) };

@@ -14,6 +14,21 @@ export function translator(RED: NodeAPI): Translate {
   return (key, params) => RED._(key.includes(":") ? key : SHARED + key, params);
 }
 
+/**
+ * A status text that the editor shows in its own language: the whole text is a key of the shared catalog, as
+ * core nodes send "node-red:common.status.connected". The editor translates a status text that starts with a
+ * letter or "@" through the node's catalog (@node-red/editor-client red.js, the "status/#" subscription:
+ * `node._(msg.text, {defaultValue: msg.text})`); it receives text, fill and shape only, so there is no way to
+ * pass figures. A status with figures or a time is therefore written by the runtime, in the runtime's language.
+ * Status nodes receive the key, as they do from core nodes.
+ */
+export function editorText(key: string): string {
+  return SHARED + key;
+}
+
+/** Setting problems last until the next deploy: no time stamp, so the editor can show them in its language. */
+const SETUP_ERRORS = new Set<PvsErrorCode>(["PVS_NOT_CONFIGURED", "PVS_BAD_CONFIG"]);
+
 /** Local wall-clock HH:MM, so a glance tells how fresh the status is. */
 export function clock(date = new Date()): string {
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
@@ -46,6 +61,7 @@ const ERROR_KEYS: Record<PvsErrorCode, string> = {
 
 export function errorStatus(t: Translate, err: PvsError): NodeStatus {
   if (err.code === "PVS_CIRCUIT_OPEN" && err.retryAt !== undefined) return retryStatus(t, err.reason ?? null, err.statusCode, err.retryAt);
+  if (SETUP_ERRORS.has(err.code)) return { fill: "red", shape: "ring", text: editorText(ERROR_KEYS[err.code]) };
   const text = t(ERROR_KEYS[err.code], { status: err.statusCode ?? "" });
   return { fill: "red", shape: "ring", text: `${text} · ${clock()}` };
 }
@@ -53,8 +69,13 @@ export function errorStatus(t: Translate, err: PvsError): NodeStatus {
 /** "PVS unreachable, retry in 4 min · 14:05": the PVS is being left alone after failing repeatedly. */
 export function retryStatus(t: Translate, reason: PvsErrorCode | null, statusCode: number | undefined, retryAt: number, now = Date.now()): NodeStatus {
   const what = reason ? t(ERROR_KEYS[reason], { status: statusCode ?? "" }) : t("status.circuitOpen");
-  const minutes = Math.max(1, Math.ceil((retryAt - now) / 60_000));
-  return { fill: "red", shape: "ring", text: `${what}, ${t("status.retryIn", { minutes })} · ${clock(new Date(now))}` };
+  return { fill: "red", shape: "ring", text: `${what}, ${retryIn(t, retryAt - now)} · ${clock(new Date(now))}` };
+}
+
+/** "retry in 40 s" under a minute, "retry in 4 min" above: never "1 min" for a retry seconds away. */
+export function retryIn(t: Translate, waitMs: number): string {
+  if (waitMs < 60_000) return t("status.retryInSeconds", { seconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+  return t("status.retryIn", { minutes: Math.ceil(waitMs / 60_000) });
 }
 
 /** The status every node of a PVS shows while its circuit breaker is open; null when it is not. */
@@ -63,8 +84,8 @@ export function healthStatus(t: Translate, health: Health, now = Date.now()): No
   return retryStatus(t, health.lastError?.code ?? null, health.lastError?.statusCode, health.retryAt, now);
 }
 
-export function pollingStatus(t: Translate): NodeStatus {
-  return { fill: "blue", shape: "dot", text: t("status.polling") };
+export function pollingStatus(): NodeStatus {
+  return { fill: "blue", shape: "dot", text: editorText("status.polling") };
 }
 
 /** What every output message says about its source in `msg.pvs` (never a secret). */

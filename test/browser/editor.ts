@@ -52,13 +52,14 @@ export interface Session {
  * aborted and recorded, and a dead proxy catches whatever the routes would not see (DNS prefetch, other schemes).
  */
 /** A headless Chromium whose context reaches only this machine; the page records its errors. */
-export async function openLocalBrowser(options: { viewport: { width: number; height: number }; colorScheme?: "light" | "dark"; setup?: (context: BrowserContext) => Promise<void> }): Promise<Omit<Session, "close">> {
+export async function openLocalBrowser(options: { viewport: { width: number; height: number }; colorScheme?: "light" | "dark"; locale?: string; setup?: (context: BrowserContext) => Promise<void> }): Promise<Omit<Session, "close">> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1;localhost"],
   });
-  const context = await browser.newContext({ viewport: options.viewport, colorScheme: options.colorScheme ?? "light", serviceWorkers: "block" });
+  // `locale` sets navigator.language and Accept-Language, which the editor's language follows.
+  const context = await browser.newContext({ viewport: options.viewport, colorScheme: options.colorScheme ?? "light", serviceWorkers: "block", ...(options.locale ? { locale: options.locale } : {}) });
   const blocked: string[] = [];
   const pageErrors: string[] = [];
   await context.route((u) => !LOCAL.test(u.href), (route) => {
@@ -81,10 +82,10 @@ export async function openLocalBrowser(options: { viewport: { width: number; hei
   return { browser, context, page, blocked, pageErrors };
 }
 
-export async function openEditor(url: string, options: { colorScheme?: "light" | "dark" } = {}): Promise<Session> {
+export async function openEditor(url: string, options: { colorScheme?: "light" | "dark"; locale?: string } = {}): Promise<Session> {
   // A clock the test can move on (it runs at real speed otherwise): the editor shows some spinners for a minimum
   // time (a library folder: 400 ms), which the test skips with clock.fastForward.
-  const { browser, context, page, blocked, pageErrors } = await openLocalBrowser({ viewport: { width: 1200, height: 800 }, colorScheme: options.colorScheme, setup: (c) => c.clock.install() });
+  const { browser, context, page, blocked, pageErrors } = await openLocalBrowser({ viewport: { width: 1200, height: 800 }, colorScheme: options.colorScheme, locale: options.locale, setup: (c) => c.clock.install() });
   page.setDefaultTimeout(8000); // a step that fails says which one, well within the test's own timeout
   try {
     await page.goto(url, { waitUntil: "domcontentloaded" });

@@ -1,6 +1,8 @@
 // What the editor asks the runtime: "Test connection" with the form's settings, the devices of the last poll
 // for the pickers, and the device names carried into every output. Real runtime, emulator over HTTP(S).
 import assert from "assert";
+import http from "http";
+import https from "https";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { DeviceListPayload } from "../../src/model/device-list-output";
@@ -67,6 +69,44 @@ describe("pvs-config editor support (real runtime)", function () {
     assert.strictEqual(answer.ok, true, answer.message);
     assert.strictEqual(fresh.count("auth:login"), logins, "the deployed session served the test");
     assert.strictEqual((await test("cfg", form(fresh, { password: "WRONG" }))).code, "PVS_LOGIN_REFUSED", "a typed password is the one tested");
+  });
+
+  it("sends the stored password only to the deployed node's own PVS: another host or port gets nothing until the password is typed", async () => {
+    // Another LocalAPI PVS, recording every request's headers; its serial differs, so its own password does too.
+    const foreign = new PvsEmulator({ inverters: 1, localApi: true, serial: "ZT09999999999FGHIJ" });
+    await foreign.start();
+    const seen: Array<{ url: string; authorization?: string }> = [];
+    const servers = foreign as unknown as { server: http.Server; httpsServer: https.Server };
+    for (const server of [servers.server, servers.httpsServer]) server.on("request", (req: http.IncomingMessage) => seen.push({ url: req.url ?? "", authorization: req.headers.authorization }));
+    const stored = SERIAL.slice(-5);
+    /** The user:password pairs the other host received in Authorization headers (Basic, any case). */
+    const sentCredentials = () => seen.filter((r) => r.authorization).map((r) => Buffer.from(String(r.authorization).replace(/^basic\s+/i, ""), "base64").toString("utf8"));
+    try {
+      await helper.load(NODE_MODULES, testFlow(fresh, [], { deviceListEvery: 120 }), { cfg: { password: stored } });
+      const logins = fresh.count("auth:login");
+      // The placeholder with a host, or only a port, that is not the deployed one: refused, nothing sent anywhere.
+      for (const body of [form(foreign, { password: "__PWRD__" }), form(fresh, { localPort: String(foreign.httpsPort), password: "__PWRD__" }), form(fresh, { host: "localhost", password: "__PWRD__" })]) {
+        const answer = await test("cfg", body);
+        assert.strictEqual(answer.ok, false, JSON.stringify(body));
+        assert.strictEqual(answer.code, "PVS_PASSWORD_NEEDED");
+        assert.match(answer.message ?? "", /type the password/);
+        assert.ok(!JSON.stringify(answer).includes(stored));
+      }
+      assert.deepStrictEqual(seen, [], "the other host received no request at all");
+      assert.strictEqual(fresh.count("auth:login"), logins, "nor did the own PVS get a login with another port");
+      // Typed in the form, the password is the user's to send; left empty, the other PVS's own serial is used.
+      const typed = await test("cfg", form(foreign, { password: "FGHIJ" }));
+      assert.strictEqual(typed.ok, true, typed.message);
+      assert.deepStrictEqual(sentCredentials(), ["ssm_owner:FGHIJ"], "the typed password was sent");
+      assert.strictEqual((await test("cfg", form(foreign, { password: "" }))).ok, true);
+      assert.ok(seen.length > 0);
+      assert.deepStrictEqual([...new Set(sentCredentials())], ["ssm_owner:FGHIJ"], "the stored password never reached the other host");
+      // The own PVS, as deployed, still tests with the stored password.
+      const own = await test("cfg", form(fresh, { password: "__PWRD__", deviceListEvery: "120" }));
+      assert.strictEqual(own.ok, true, own.message);
+    } finally {
+      await foreign.stop();
+    }
   });
 
   it("carries device names from the PVS settings into the device list and the split, and lists the last poll's devices for the pickers", async () => {

@@ -3,7 +3,7 @@ import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { Device, DeviceList as DeviceListPayload } from "../../src/model/device";
 import { normalizeDeviceList } from "../../src/model/legacy-device-list";
-import { helper, nextMessages, until } from "../support/node-red";
+import { helper, nextMessages, settle, until } from "../support/node-red";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Msg = NodeMessage & { payload: Device; deviceType: string; parts: { index: number; count: number; id: string }; error?: { code?: string } };
@@ -95,6 +95,36 @@ describe("pvs-inverter-split node", function () {
     await until(() => received === 250, 10000, "250 messages");
     const sends = (helper.getNode("split").send as unknown as { callCount: number }).callCount;
     assert.ok(sends >= 5, `sent in ${sends} chunks`);
+  });
+
+  it("sends all or nothing: a device it cannot copy at #55 of 60 sends no message and fails with PVS_SPLIT_FAILED", async () => {
+    const big = new PvsEmulator({ inverters: 60 });
+    const payload: DeviceListPayload = normalizeDeviceList(big.site.deviceList());
+    const inverters = payload.devices.filter((d) => d.category === "inverter");
+    assert.strictEqual(inverters.length, 60);
+    // A function cannot be cloned (structuredClone): what a flow that put one into the payload would hit.
+    (inverters[54] as unknown as Record<string, unknown>).callback = () => 1;
+    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]));
+    let received = 0;
+    helper.getNode("out").on("input", () => received++);
+    const caught = nextMessages<Msg>(helper.getNode("caught"));
+    helper.getNode("split").receive({ payload } as NodeMessage);
+    const [error] = await caught;
+    await settle(50);
+    assert.strictEqual(received, 0, "no part of the split went out");
+    // The send spy is on Node.prototype: count only the split's own calls.
+    const split = helper.getNode("split");
+    const sends = (split.send as unknown as { getCalls(): Array<{ thisValue: unknown }> }).getCalls().filter((c) => c.thisValue === split);
+    assert.strictEqual(sends.length, 0, "send was never called");
+    assert.strictEqual(error.error?.code, "PVS_SPLIT_FAILED");
+    assert.match((error.error as { message?: string }).message ?? "", /device 55 of 60 .*none was sent/);
+    const status = (split.status as unknown as { lastCall: { args: [{ fill?: string; text?: string }] } }).lastCall.args[0];
+    assert.strictEqual(status.fill, "red");
+    assert.match(status.text ?? "", /status\.splitFailed/);
+    // The next good message is split as usual.
+    delete (inverters[54] as unknown as Record<string, unknown>).callback;
+    split.receive({ payload } as NodeMessage);
+    await until(() => received === 60, 5000, "60 messages");
   });
 
   it("sends a device of an unknown type on the 'other' output with its type in the topic", async () => {
