@@ -138,7 +138,9 @@ describe("model/formats/homeassistant: discovery configs", () => {
     assert.deepStrictEqual(imports, {
       name: "Lifetime grid import",
       unique_id: `${PVS}_site_import_kwh`,
-      state_topic: "pvs/site/import_kwh",
+      state_topic: "pvs/site/zt222285000549/import_kwh",
+      // The site is as available as its PVS (it had no availability before).
+      availability: [{ topic: "pvs/supervisor/zt222285000549/availability", payload_available: "online", payload_not_available: "offline" }],
       device: uptime.device,
       origin: ORIGIN,
       device_class: "energy",
@@ -149,12 +151,41 @@ describe("model/formats/homeassistant: discovery configs", () => {
     assert.strictEqual(all.get(`homeassistant/sensor/${PVS}/site_net_kwh/config`)?.state_class, "total");
   });
 
-  it("follows the unit system: W and Wh with SI units, in the names of states and ids", () => {
+  it("follows the unit system in units and state topics, but keeps unique ids and config topics: no orphans", () => {
+    // Before, the ids followed the SI names (`..._p_3phsum_w`): switching Units left every such entity orphaned.
     const all = configs(new DiscoveryTracker().update(payloadOf("si")).messages);
-    const power = all.get("homeassistant/sensor/pvs_e00122052100000/p_3phsum_w/config") as Config;
-    assert.deepStrictEqual([power.name, power.unit_of_measurement, power.state_topic, power.unique_id], ["Power", "W", "pvs/inverter/e00122052100000/p_3phsum_w", "pvs_e00122052100000_p_3phsum_w"]);
-    const energy = all.get(`homeassistant/sensor/${PVS}/site_production_wh/config`) as Config;
-    assert.deepStrictEqual([energy.name, energy.unit_of_measurement, energy.state_class], ["Lifetime production", "Wh", "total_increasing"]);
+    const power = all.get("homeassistant/sensor/pvs_e00122052100000/p_3phsum_kw/config") as Config;
+    assert.deepStrictEqual([power.name, power.unit_of_measurement, power.state_topic, power.unique_id], ["Power", "W", "pvs/inverter/e00122052100000/p_3phsum_w", "pvs_e00122052100000_p_3phsum_kw"]);
+    const energy = all.get(`homeassistant/sensor/${PVS}/site_production_kwh/config`) as Config;
+    assert.deepStrictEqual([energy.name, energy.unit_of_measurement, energy.state_class, energy.state_topic], ["Lifetime production", "Wh", "total_increasing", "pvs/site/zt222285000549/production_wh"]);
+    for (const fixtureName of [FIXTURE, "sunvault-device-list", "pvs5-device-list"]) {
+      const ids = (units: "pvs" | "si") => {
+        const raw = fixture(fixtureName);
+        const msgs = [...new DiscoveryTracker().update(analyze(SiteMemory.create(), raw, units)).messages];
+        return { ids: msgs.map((m) => (m.payload as Config).unique_id as string).sort(), topics: msgs.map((m) => m.topic).sort() };
+      };
+      const [pvs, si] = [ids("pvs"), ids("si")];
+      assert.ok(pvs.ids.length > 20, fixtureName);
+      assert.deepStrictEqual(si, pvs, `${fixtureName}: the same unique ids and config topics with either Units setting`);
+    }
+  });
+
+  it("names every entity for a person: no raw keys (SunVault, PV disconnect, the ESS report), battery energy named", () => {
+    const p = analyze(SiteMemory.create(), fixture("sunvault-device-list"));
+    const bms = p.devices.find((d) => d.deviceType === "ESS BMS");
+    assert.ok(bms);
+    Object.assign(bms.metrics, { customer_state_of_charge_pct: 80, system_state_of_charge_pct: 85, battery_amperage_a: 3, ess_meter_reading_meter_a_reading_current_a: 1 });
+    const all = [...configs(new DiscoveryTracker().update(p).messages).values()];
+    for (const c of all) {
+      const name = c.name as string;
+      assert.match(name, /^[A-Z0-9][^_]*$/, `${c.unique_id as string}: "${name}"`);
+      assert.ok(!name.includes("_"), name);
+    }
+    const named = (suffix: string) => all.find((c) => (c.unique_id as string).endsWith(suffix))?.name;
+    assert.strictEqual(named("_customer_state_of_charge_pct"), "Customer state of charge");
+    assert.strictEqual(named("_v1n_grid_v"), "Grid voltage L1-N");
+    assert.strictEqual(named("_relay1_state"), "Relay 1 state");
+    assert.strictEqual(named("_ess_meter_reading_meter_a_reading_current_a"), "ESS meter reading meter a reading current");
   });
 
   it("points every config at a state topic that the state messages publish", () => {
