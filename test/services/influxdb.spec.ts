@@ -146,7 +146,7 @@ describe("services: the InfluxDB example writes every point to a real InfluxDB 1
     for (const m of ["pvs_supervisor", "pvs_meter", "pvs_inverter", "pvs_site", "pvs_live"]) assert.ok(measurements.has(m), `${m} written`);
     assert.ok(new Set([...expected.values()].map((r) => r.time)).size >= 2, "two polls, at two sampling times");
     const fieldCount = [...expected.values()].reduce((n, r) => n + Object.keys(r.fields).length, 0);
-    console.log(`      InfluxDB: ${expected.size} points (${fieldCount} fields) written by 2 polls and compared`);
+    process.stdout.write(`      InfluxDB: ${expected.size} points (${fieldCount} fields) written by 2 polls and compared\n`);
 
     // Third poll: an inverter is gone. It gets no point, and no point gets an empty or zero stand-in.
     const gone = payloads[1].devices.find((d) => d.category === "inverter")?.serial as string;
@@ -166,6 +166,6 @@ describe("services: the InfluxDB example writes every point to a real InfluxDB 1
     const types = new Set((fieldTypes.results[0].series ?? []).flatMap((s) => s.values.map((v) => v[1])));
     assert.deepStrictEqual([...types], ["float"], "every field a float: no text, no empty value");
     assert.deepStrictEqual(errors, [], "nothing reported to the Catch node");
-    console.log(`      InfluxDB: third poll ${third.length} points, compared; ${after.size} points in all`);
+    process.stdout.write(`      InfluxDB: third poll ${third.length} points, compared; ${after.size} points in all\n`);
   });
 });
