@@ -101,7 +101,8 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
   it("writes the site's figures and today's energy as one point at the answer's time", () => {
     const site = influxPoints(payloadOf()).at(-1) as InfluxPoint;
     assert.strictEqual(site.measurement, "pvs_site");
-    assert.deepStrictEqual(site.tags, {});
+    // Tied to the PVS (masked serial): two PVSs in one database keep two sites.
+    assert.deepStrictEqual(site.tags, { pvs: "ZT222285000549*****" });
     assert.deepStrictEqual(site.timestamp, new Date("2025-06-22T00:16:19.000Z"));
     assert.deepStrictEqual(
       [site.fields.production_kw, site.fields.net_kw, site.fields.export_kw, site.fields.import_kwh, site.fields.export_kwh, site.fields.consumption_kwh],
@@ -142,7 +143,7 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
     assert.strictEqual(points[3].measurement, "home_solar_inverter");
     assert.deepStrictEqual(points.at(-1), {
       measurement: "home_solar_live",
-      tags: {},
+      tags: { pvs: "ZT222285000549*****" },
       fields: { pv_p_kw: 3.6, pv_en_kwh: 21349, net_p_kw: -3, net_en_kwh: -1205, site_load_p_kw: 0.6, site_load_en_kwh: 20143 },
       timestamp: new Date("2025-06-22T00:16:00.000Z"),
     });

@@ -37,10 +37,12 @@ function expectedRows(payload: DeviceListPayload): Row[] {
   }
   const { today, ...site } = payload.site;
   const siteFields = { ...numbers(Object.entries(site)), ...numbers(Object.entries(today ?? {}).map(([n, v]) => [`today_${n}`, v])) };
-  if (Object.keys(siteFields).length) rows.push({ measurement: "pvs_site", tags: {}, time: Date.parse(payload.time ?? ""), fields: siteFields });
+  // The site and the PVS's totals are tagged with the PVS (its masked serial).
+  const pvs: Record<string, string> = payload.supervisor?.serial ? { pvs: payload.supervisor.serial } : {};
+  if (Object.keys(siteFields).length) rows.push({ measurement: "pvs_site", tags: pvs, time: Date.parse(payload.time ?? ""), fields: siteFields });
   if (payload.live) {
     const { time, ...live } = payload.live;
-    rows.push({ measurement: "pvs_live", tags: {}, time: Date.parse(time ?? payload.time ?? ""), fields: numbers(Object.entries(live)) });
+    rows.push({ measurement: "pvs_live", tags: pvs, time: Date.parse(time ?? payload.time ?? ""), fields: numbers(Object.entries(live)) });
   }
   return rows;
 }
