@@ -171,3 +171,57 @@ describe("services: the InfluxDB example writes every point to a real InfluxDB 1
     process.stdout.write(`      InfluxDB: third poll ${third.length} points, compared; ${after.size} points in all\n`);
   });
 });
+
+/**
+ * The one change node an InfluxDB 2 user of the Stackhero write node (node-red-contrib-stackhero-influxdb-v2)
+ * needs, as the README shows it. That node takes `msg.payload = { precision, data: [{ measurement, tags, fields,
+ * timestamp }] }` and, with `precision: "ms"`, timestamps in epoch milliseconds (its README). No InfluxDB 2
+ * installs from Debian or npm here, so the change node is checked on a real poll against that documented shape.
+ */
+const README = path.resolve(__dirname, "../../README.md");
+/** The expression as the README shows it: the line of its code block that builds `{"precision": "ms", …}`. */
+function readmeChange(): string {
+  const line = fs
+    .readFileSync(README, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith('{"precision": "ms"'));
+  assert.ok(line, "the README shows the change node's expression");
+  return line;
+}
+
+describe("services: the README's change node for InfluxDB 2's Stackhero write node (real runtime, emulator)", function () {
+  this.timeout(20000);
+  let emulator: PvsEmulator | null = null;
+  after(async () => {
+    await helper.unload();
+    await emulator?.stop();
+  });
+
+  it("turns a poll's points into { precision: 'ms', data } with every point and its time in milliseconds", async () => {
+    emulator = new PvsEmulator({ inverters: 3, localApi: true, now: () => START });
+    emulator.delayMs = 100;
+    await emulator.start();
+    const flow: FlowNode[] = [
+      { id: "tab", type: "tab", label: "influxdb 2" },
+      { id: "cfg", type: "pvs-config", host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, protocol: "http", timeout: 5, minSpacing: 0, deviceListEvery: 0 },
+      { id: "points", type: "pvs-device-list", z: "tab", x: 100, y: 100, server: "cfg", interval: 0, output: "influx", wires: [["change", "raw"]] },
+      { id: "change", type: "change", z: "tab", x: 300, y: 100, rules: [{ t: "set", p: "payload", pt: "msg", to: readmeChange(), tot: "jsonata" }], wires: [["out"]] },
+      { id: "out", type: "helper", z: "tab", x: 500, y: 100 },
+      { id: "raw", type: "helper", z: "tab", x: 500, y: 200 },
+    ];
+    await helper.load([...NODE_MODULES, ...coreNodes("function/15-change.js")] as Parameters<typeof helper.load>[0], flow);
+    const got: Array<{ payload: unknown }> = [];
+    const raw: Array<{ payload: unknown }> = [];
+    helper.getNode("out").on("input", (m: NodeMessage) => got.push(m as { payload: unknown }));
+    helper.getNode("raw").on("input", (m: NodeMessage) => raw.push(m as { payload: unknown }));
+    helper.getNode("points").receive({});
+    await until(() => got.length === 1 && raw.length === 1, 10000, "the changed message");
+    const points = raw[0].payload as Array<{ measurement: string; tags: object; fields: object; timestamp?: Date }>;
+    assert.ok(points.length >= 6);
+    const expected = {
+      precision: "ms",
+      data: points.map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, ...(p.timestamp ? { timestamp: p.timestamp.getTime() } : {}) })),
+    };
+    assert.deepStrictEqual(got[0].payload, expected);
+  });
+});

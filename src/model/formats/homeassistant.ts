@@ -198,9 +198,11 @@ const NAMES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The battery's lifetime counters, the two the Energy dashboard asks for. The ESS reports them as a meter does
- * (varserver `/sys/devices/ess/0/negLtea3phsumKwh`, `posLtea3phsumKwh`); "negative" is energy flowing into the
- * battery and "positive" out of it, the meters' convention of positive = delivered (see the emulator's model).
+ * The battery's lifetime counters, the two the Energy dashboard asks for (varserver
+ * `/sys/devices/ess/0/negLtea3phsumKwh`, `posLtea3phsumKwh`; SunStrong's own integration pvs-hass only calls them
+ * "Negative/Positive Lifetime Energy"). Read as negative = into the battery, positive = out of it: the PVS's
+ * battery net `/sys/livedata/ess_en` is negative in pypvs's captures, as out − in is after round-trip losses, and
+ * the emulator models it so. No public capture shows both counters yet: to be confirmed on a real SunVault.
  */
 const STORAGE_NAMES: Readonly<Record<string, string>> = {
   neg_ltea_3phsum_kwh: "Energy charged",

@@ -86,7 +86,8 @@ export function influxPoints(payload: DeviceListPayload, options: InfluxOptions 
     const measurement = `${prefix}_${safeId(device.category)}`;
     points.push(withTimestamp({ measurement, tags: tagsOf(device), fields }, timeOf(device.dataTime, payload.time)));
   }
-  const pvs = payload.supervisor?.serial?.trim() ? { pvs: payload.supervisor.serial } : {};
+  const pvs: InfluxPoint["tags"] = {};
+  if (payload.supervisor?.serial?.trim()) pvs.pvs = payload.supervisor.serial;
   const site = fieldsOf(siteMetrics(payload));
   if (site) points.push(withTimestamp({ measurement: `${prefix}_site`, tags: { ...pvs }, fields: site }, timeOf(payload.time)));
   const live = fieldsOf(liveMetrics(payload));
