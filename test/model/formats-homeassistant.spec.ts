@@ -1,13 +1,15 @@
 // Home Assistant MQTT discovery from the device list: exact configs for a meter, an inverter and the PVS,
 // classes from the unit table, what is announced when, and no secret anywhere.
 import assert from "assert";
-import { DeviceListPayload } from "../../src/model/device-list-output";
+import { analyzeDeviceList, DeviceListPayload } from "../../src/model/device-list-output";
+import { mergeEssStatus } from "../../src/model/ess-status";
+import { legacyUnknowns, normalizeDeviceList } from "../../src/model/legacy-device-list";
 import { DiscoveryTracker, sensorClass } from "../../src/model/formats/homeassistant";
 import { mqttStateMessages, MqttMessage } from "../../src/model/formats/mqtt";
 import { SiteMemory } from "../../src/model/site-memory";
 import { Unit } from "../../src/model/units";
 import { fixture } from "../fixtures/load";
-import { analyze } from "../support/site";
+import { analyze, simulate } from "../support/site";
 
 const FIXTURE = "pvs6-2024-device-list";
 const payloadOf = (units: "pvs" | "si" = "pvs", edit?: (raw: { devices: Array<Record<string, unknown>> }) => void): DeviceListPayload => {
@@ -276,5 +278,51 @@ describe("model/formats/homeassistant: what is announced when", () => {
     assert.ok(without.every((m) => !("expire_after" in (m.payload as Config))));
     const zero = [...new DiscoveryTracker({ expireAfterS: 0 }).update(payloadOf()).messages];
     assert.ok(zero.every((m) => !("expire_after" in (m.payload as Config))));
+  });
+});
+
+describe("model/formats/homeassistant: every site type gives entities a user keeps", () => {
+  const NOON = Date.UTC(2025, 5, 21, 19, 48);
+  /** The SunVault fixture with its ESS status report merged, as the node does on legacy firmware. */
+  const sunvault = (units: "pvs" | "si"): DeviceListPayload => {
+    const raw = fixture("sunvault-device-list");
+    const list = normalizeDeviceList(raw);
+    const storage = mergeEssStatus(list, fixture("sunvault-ess-status"));
+    return analyzeDeviceList(list, { memory: SiteMemory.create(), unknowns: legacyUnknowns(raw), storage, now: list.time ? Date.parse(list.time) : 0, unitSystem: units });
+  };
+  const sites: Array<[string, (units: "pvs" | "si") => DeviceListPayload]> = [
+    ["PVS6 (2024 firmware fixture)", (u) => analyze(SiteMemory.create(), fixture(FIXTURE), u)],
+    ["PVS5 (fixture)", (u) => analyze(SiteMemory.create(), fixture("pvs5-device-list"), u)],
+    ["PVS6 with SunVault (fixture and ESS report)", sunvault],
+    ["emulated PVS6, 20 panels, net CT", () => simulate({}, NOON, 1).last],
+    ["emulated PVS5, 20 panels", () => simulate({ model: "PVS5" }, NOON, 1).last],
+    ["emulated PVS6 with SunVault", () => simulate({ storage: true }, NOON, 1).last],
+    ["emulated PVS6 without consumption CT", () => simulate({ consumptionCt: "none" }, NOON, 1).last],
+  ];
+
+  it("names every entity for a person, keeps unique ids unique and the same with either Units setting", () => {
+    const counts: string[] = [];
+    for (const [site, payloadFor] of sites) {
+      const entities = [...new DiscoveryTracker().update(payloadFor("pvs")).messages].map((m) => m.payload as Config);
+      assert.ok(entities.length > 10, site);
+      const ids = entities.map((c) => c.unique_id as string);
+      assert.strictEqual(new Set(ids).size, ids.length, `${site}: unique ids`);
+      for (const c of entities) assert.match(c.name as string, /^[A-Z0-9][^_]*$/, `${site}: ${c.unique_id as string} named "${c.name as string}"`);
+      for (const c of entities) assert.ok(Array.isArray(c.availability) && c.availability.length === 1, `${site}: ${c.unique_id as string} has availability`);
+      counts.push(`${site}: ${entities.length}`);
+    }
+    for (const [site, payloadFor] of sites.slice(0, 3)) {
+      const ids = (u: "pvs" | "si") => [...new DiscoveryTracker().update(payloadFor(u)).messages].map((m) => (m.payload as Config).unique_id).sort();
+      assert.deepStrictEqual(ids("si"), ids("pvs"), `${site}: the same ids with Units: SI`);
+    }
+    process.stdout.write(`      entities per site type: ${counts.join("; ")}\n`);
+  });
+
+  it("offers the Energy dashboard's grid and solar sensors ready (the battery's, on the LocalAPI: test/services)", () => {
+    const ready = (c: Config | undefined) => [c?.device_class, c?.state_class, c?.unit_of_measurement];
+    const all = [...new DiscoveryTracker().update(simulate({}, NOON, 1).last).messages].map((m) => m.payload as Config);
+    const site = (name: string) => all.find((c) => (c.unique_id as string).endsWith(`_site_${name}`));
+    for (const name of ["import_kwh", "export_kwh", "production_kwh"]) assert.deepStrictEqual(ready(site(name)), ["energy", "total_increasing", "kWh"], name);
+    assert.deepStrictEqual([site("import_kwh")?.name, site("export_kwh")?.name, site("production_kwh")?.name], ["Lifetime grid import", "Lifetime grid export", "Lifetime production"]);
   });
 });

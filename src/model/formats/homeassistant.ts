@@ -257,6 +257,7 @@ const WORDS: Readonly<Record<string, string>> = {
   fw: "firmware",
   agg: "total",
   ess: "ESS",
+  pcs: "PCS",
   pv: "PV",
   ac: "AC",
   dc: "DC",
