@@ -92,8 +92,9 @@ async function startProcess(cmd: string, args: string[], dir: string, ready: () 
   return { log: () => output, stop };
 }
 
-export const MOSQUITTO = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
-export const INFLUXD = ["/usr/bin/influxd", "/usr/local/bin/influxd"];
+/** Where Debian (and a local install) put the binaries; PVS_MOSQUITTO / PVS_INFLUXD name another one. */
+export const MOSQUITTO = process.env.PVS_MOSQUITTO ? [process.env.PVS_MOSQUITTO] : ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
+export const INFLUXD = process.env.PVS_INFLUXD ? [process.env.PVS_INFLUXD] : ["/usr/bin/influxd", "/usr/local/bin/influxd"];
 
 /** Mosquitto on a free port of 127.0.0.1, anonymous, without persistence. */
 export async function startMosquitto(bin: string): Promise<Service> {
