@@ -1,13 +1,15 @@
 // Home Assistant MQTT discovery from the device list: exact configs for a meter, an inverter and the PVS,
 // classes from the unit table, what is announced when, and no secret anywhere.
 import assert from "assert";
-import { DeviceListPayload } from "../../src/model/device-list-output";
+import { analyzeDeviceList, DeviceListPayload } from "../../src/model/device-list-output";
+import { mergeEssStatus } from "../../src/model/ess-status";
+import { legacyUnknowns, normalizeDeviceList } from "../../src/model/legacy-device-list";
 import { DiscoveryTracker, sensorClass } from "../../src/model/formats/homeassistant";
 import { mqttStateMessages, MqttMessage } from "../../src/model/formats/mqtt";
 import { SiteMemory } from "../../src/model/site-memory";
 import { Unit } from "../../src/model/units";
 import { fixture } from "../fixtures/load";
-import { analyze } from "../support/site";
+import { analyze, simulate } from "../support/site";
 
 const FIXTURE = "pvs6-2024-device-list";
 const payloadOf = (units: "pvs" | "si" = "pvs", edit?: (raw: { devices: Array<Record<string, unknown>> }) => void): DeviceListPayload => {
@@ -138,7 +140,9 @@ describe("model/formats/homeassistant: discovery configs", () => {
     assert.deepStrictEqual(imports, {
       name: "Lifetime grid import",
       unique_id: `${PVS}_site_import_kwh`,
-      state_topic: "pvs/site/import_kwh",
+      state_topic: "pvs/site/zt222285000549/import_kwh",
+      // The site is as available as its PVS (it had no availability before).
+      availability: [{ topic: "pvs/supervisor/zt222285000549/availability", payload_available: "online", payload_not_available: "offline" }],
       device: uptime.device,
       origin: ORIGIN,
       device_class: "energy",
@@ -149,12 +153,41 @@ describe("model/formats/homeassistant: discovery configs", () => {
     assert.strictEqual(all.get(`homeassistant/sensor/${PVS}/site_net_kwh/config`)?.state_class, "total");
   });
 
-  it("follows the unit system: W and Wh with SI units, in the names of states and ids", () => {
+  it("follows the unit system in units and state topics, but keeps unique ids and config topics: no orphans", () => {
+    // Before, the ids followed the SI names (`..._p_3phsum_w`): switching Units left every such entity orphaned.
     const all = configs(new DiscoveryTracker().update(payloadOf("si")).messages);
-    const power = all.get("homeassistant/sensor/pvs_e00122052100000/p_3phsum_w/config") as Config;
-    assert.deepStrictEqual([power.name, power.unit_of_measurement, power.state_topic, power.unique_id], ["Power", "W", "pvs/inverter/e00122052100000/p_3phsum_w", "pvs_e00122052100000_p_3phsum_w"]);
-    const energy = all.get(`homeassistant/sensor/${PVS}/site_production_wh/config`) as Config;
-    assert.deepStrictEqual([energy.name, energy.unit_of_measurement, energy.state_class], ["Lifetime production", "Wh", "total_increasing"]);
+    const power = all.get("homeassistant/sensor/pvs_e00122052100000/p_3phsum_kw/config") as Config;
+    assert.deepStrictEqual([power.name, power.unit_of_measurement, power.state_topic, power.unique_id], ["Power", "W", "pvs/inverter/e00122052100000/p_3phsum_w", "pvs_e00122052100000_p_3phsum_kw"]);
+    const energy = all.get(`homeassistant/sensor/${PVS}/site_production_kwh/config`) as Config;
+    assert.deepStrictEqual([energy.name, energy.unit_of_measurement, energy.state_class, energy.state_topic], ["Lifetime production", "Wh", "total_increasing", "pvs/site/zt222285000549/production_wh"]);
+    for (const fixtureName of [FIXTURE, "sunvault-device-list", "pvs5-device-list"]) {
+      const ids = (units: "pvs" | "si") => {
+        const raw = fixture(fixtureName);
+        const msgs = [...new DiscoveryTracker().update(analyze(SiteMemory.create(), raw, units)).messages];
+        return { ids: msgs.map((m) => (m.payload as Config).unique_id as string).sort(), topics: msgs.map((m) => m.topic).sort() };
+      };
+      const [pvs, si] = [ids("pvs"), ids("si")];
+      assert.ok(pvs.ids.length > 20, fixtureName);
+      assert.deepStrictEqual(si, pvs, `${fixtureName}: the same unique ids and config topics with either Units setting`);
+    }
+  });
+
+  it("names every entity for a person: no raw keys (SunVault, PV disconnect, the ESS report), battery energy named", () => {
+    const p = analyze(SiteMemory.create(), fixture("sunvault-device-list"));
+    const bms = p.devices.find((d) => d.deviceType === "ESS BMS");
+    assert.ok(bms);
+    Object.assign(bms.metrics, { customer_state_of_charge_pct: 80, system_state_of_charge_pct: 85, battery_amperage_a: 3, ess_meter_reading_meter_a_reading_current_a: 1 });
+    const all = [...configs(new DiscoveryTracker().update(p).messages).values()];
+    for (const c of all) {
+      const name = c.name as string;
+      assert.match(name, /^[A-Z0-9][^_]*$/, `${c.unique_id as string}: "${name}"`);
+      assert.ok(!name.includes("_"), name);
+    }
+    const named = (suffix: string) => all.find((c) => (c.unique_id as string).endsWith(suffix))?.name;
+    assert.strictEqual(named("_customer_state_of_charge_pct"), "Customer state of charge");
+    assert.strictEqual(named("_v1n_grid_v"), "Grid voltage L1-N");
+    assert.strictEqual(named("_relay1_state"), "Relay 1 state");
+    assert.strictEqual(named("_ess_meter_reading_meter_a_reading_current_a"), "ESS meter reading meter a reading current");
   });
 
   it("points every config at a state topic that the state messages publish", () => {
@@ -245,5 +278,51 @@ describe("model/formats/homeassistant: what is announced when", () => {
     assert.ok(without.every((m) => !("expire_after" in (m.payload as Config))));
     const zero = [...new DiscoveryTracker({ expireAfterS: 0 }).update(payloadOf()).messages];
     assert.ok(zero.every((m) => !("expire_after" in (m.payload as Config))));
+  });
+});
+
+describe("model/formats/homeassistant: every site type gives entities a user keeps", () => {
+  const NOON = Date.UTC(2025, 5, 21, 19, 48);
+  /** The SunVault fixture with its ESS status report merged, as the node does on legacy firmware. */
+  const sunvault = (units: "pvs" | "si"): DeviceListPayload => {
+    const raw = fixture("sunvault-device-list");
+    const list = normalizeDeviceList(raw);
+    const storage = mergeEssStatus(list, fixture("sunvault-ess-status"));
+    return analyzeDeviceList(list, { memory: SiteMemory.create(), unknowns: legacyUnknowns(raw), storage, now: list.time ? Date.parse(list.time) : 0, unitSystem: units });
+  };
+  const sites: Array<[string, (units: "pvs" | "si") => DeviceListPayload]> = [
+    ["PVS6 (2024 firmware fixture)", (u) => analyze(SiteMemory.create(), fixture(FIXTURE), u)],
+    ["PVS5 (fixture)", (u) => analyze(SiteMemory.create(), fixture("pvs5-device-list"), u)],
+    ["PVS6 with SunVault (fixture and ESS report)", sunvault],
+    ["emulated PVS6, 20 panels, net CT", () => simulate({}, NOON, 1).last],
+    ["emulated PVS5, 20 panels", () => simulate({ model: "PVS5" }, NOON, 1).last],
+    ["emulated PVS6 with SunVault", () => simulate({ storage: true }, NOON, 1).last],
+    ["emulated PVS6 without consumption CT", () => simulate({ consumptionCt: "none" }, NOON, 1).last],
+  ];
+
+  it("names every entity for a person, keeps unique ids unique and the same with either Units setting", () => {
+    const counts: string[] = [];
+    for (const [site, payloadFor] of sites) {
+      const entities = [...new DiscoveryTracker().update(payloadFor("pvs")).messages].map((m) => m.payload as Config);
+      assert.ok(entities.length > 10, site);
+      const ids = entities.map((c) => c.unique_id as string);
+      assert.strictEqual(new Set(ids).size, ids.length, `${site}: unique ids`);
+      for (const c of entities) assert.match(c.name as string, /^[A-Z0-9][^_]*$/, `${site}: ${c.unique_id as string} named "${c.name as string}"`);
+      for (const c of entities) assert.ok(Array.isArray(c.availability) && c.availability.length === 1, `${site}: ${c.unique_id as string} has availability`);
+      counts.push(`${site}: ${entities.length}`);
+    }
+    for (const [site, payloadFor] of sites.slice(0, 3)) {
+      const ids = (u: "pvs" | "si") => [...new DiscoveryTracker().update(payloadFor(u)).messages].map((m) => (m.payload as Config).unique_id).sort();
+      assert.deepStrictEqual(ids("si"), ids("pvs"), `${site}: the same ids with Units: SI`);
+    }
+    process.stdout.write(`      entities per site type: ${counts.join("; ")}\n`);
+  });
+
+  it("offers the Energy dashboard's grid and solar sensors ready (the battery's, on the LocalAPI: test/services)", () => {
+    const ready = (c: Config | undefined) => [c?.device_class, c?.state_class, c?.unit_of_measurement];
+    const all = [...new DiscoveryTracker().update(simulate({}, NOON, 1).last).messages].map((m) => m.payload as Config);
+    const site = (name: string) => all.find((c) => (c.unique_id as string).endsWith(`_site_${name}`));
+    for (const name of ["import_kwh", "export_kwh", "production_kwh"]) assert.deepStrictEqual(ready(site(name)), ["energy", "total_increasing", "kWh"], name);
+    assert.deepStrictEqual([site("import_kwh")?.name, site("export_kwh")?.name, site("production_kwh")?.name], ["Lifetime grid import", "Lifetime grid export", "Lifetime production"]);
   });
 });

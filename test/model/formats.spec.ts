@@ -101,7 +101,8 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
   it("writes the site's figures and today's energy as one point at the answer's time", () => {
     const site = influxPoints(payloadOf()).at(-1) as InfluxPoint;
     assert.strictEqual(site.measurement, "pvs_site");
-    assert.deepStrictEqual(site.tags, {});
+    // Tied to the PVS (masked serial): two PVSs in one database keep two sites.
+    assert.deepStrictEqual(site.tags, { pvs: "ZT222285000549*****" });
     assert.deepStrictEqual(site.timestamp, new Date("2025-06-22T00:16:19.000Z"));
     assert.deepStrictEqual(
       [site.fields.production_kw, site.fields.net_kw, site.fields.export_kw, site.fields.import_kwh, site.fields.export_kwh, site.fields.consumption_kwh],
@@ -142,7 +143,7 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
     assert.strictEqual(points[3].measurement, "home_solar_inverter");
     assert.deepStrictEqual(points.at(-1), {
       measurement: "home_solar_live",
-      tags: {},
+      tags: { pvs: "ZT222285000549*****" },
       fields: { pv_p_kw: 3.6, pv_en_kwh: 21349, net_p_kw: -3, net_en_kwh: -1205, site_load_p_kw: 0.6, site_load_en_kwh: 20143 },
       timestamp: new Date("2025-06-22T00:16:00.000Z"),
     });
@@ -173,13 +174,27 @@ describe("model/formats/mqtt: one retained topic per device and metric", () => {
     assert.strictEqual(byTopic.get("pvs/inverter/e00122052100000/data_time"), "2025-06-22T00:15:45.000Z");
     assert.strictEqual(byTopic.get("pvs/meter/pvs6m22283193c/pos_ltea_3phsum_kwh"), 25996.56);
     assert.strictEqual(byTopic.get("pvs/supervisor/zt222285000549/dl_uptime"), 83712);
-    assert.strictEqual(byTopic.get("pvs/site/production_kw"), 3.6512);
-    assert.strictEqual(byTopic.get("pvs/site/import_kwh"), 25996.56);
+    assert.strictEqual(byTopic.get("pvs/site/zt222285000549/production_kw"), 3.6512);
+    assert.strictEqual(byTopic.get("pvs/site/zt222285000549/import_kwh"), 25996.56);
     // 6 devices × (availability, condition, data time) + their measurements + the site.
     const p = payloadOf();
     const metrics = p.devices.reduce((n, d) => n + Object.keys(d.metrics).length, 0);
     const site = [...byTopic.keys()].filter((t) => t.startsWith("pvs/site/")).length;
     assert.strictEqual(messages.length, 6 * 3 + metrics + site);
+  });
+
+  it("ties the site and live topics to the PVS: two PVSs under one prefix do not overwrite each other", () => {
+    const a = payloadOf();
+    const b = payloadOf("pvs", (raw) => {
+      const pvs = raw.devices.find((d) => d.DEVICE_TYPE === "PVS");
+      if (pvs) pvs.SERIAL = "ZT222285000777W9876";
+    });
+    const siteTopics = (p: DeviceListPayload) => new Set([...mqttStateMessages(p)].map((m) => m.topic).filter((t) => t.startsWith("pvs/site/")));
+    const [ta, tb] = [siteTopics(a), siteTopics(b)];
+    assert.ok(ta.size > 5 && tb.size === ta.size);
+    assert.deepStrictEqual([...ta].filter((t) => tb.has(t)), [], "no site topic shared");
+    assert.ok([...tb].every((t) => t.startsWith("pvs/site/zt222285000777/")), "the PVS's masked serial, without its last five characters");
+    assert.ok(!JSON.stringify([...mqttStateMessages(b)]).toLowerCase().includes("w9876"));
   });
 
   it("puts no wildcard, mask or secret in a topic: every level is [a-z0-9_-]", () => {
@@ -209,7 +224,7 @@ describe("model/formats/mqtt: one retained topic per device and metric", () => {
     assert.strictEqual(byTopic.get("home/solar/inverter/e00122052100002/availability"), "offline");
     assert.ok(![...byTopic.keys()].some((t) => t.startsWith("home/solar/inverter/e00122052100002/") && !t.endsWith("/availability")));
     assert.strictEqual(byTopic.get("home/solar/inverter/e00122052100000/p_3phsum_w"), 174.3);
-    assert.strictEqual(byTopic.get("home/solar/site/production_w"), 3651.2);
+    assert.strictEqual(byTopic.get("home/solar/site/zt222285000549/production_w"), 3651.2);
   });
 
   it("publishes the PVS's own totals under live/ (LocalAPI), null ones empty", () => {
@@ -217,10 +232,10 @@ describe("model/formats/mqtt: one retained topic per device and metric", () => {
     p.live = { time: "2025-06-22T00:16:00.000Z", pv_p_kw: 3.6, pv_en_kwh: 21349, net_p_kw: -3, net_en_kwh: -1205, site_load_p_kw: 0.6, site_load_en_kwh: 20143, ess_p_kw: null, ess_en_kwh: null, soc_pct: null, backup_time_remaining_min: null, midstate: null };
     const live = [...mqttStateMessages(p)].filter((m) => m.topic.startsWith("pvs/live/"));
     assert.deepStrictEqual(live.slice(0, 2), [
-      { topic: "pvs/live/pv_p_kw", payload: 3.6, retain: true },
-      { topic: "pvs/live/pv_en_kwh", payload: 21349, retain: true },
+      { topic: "pvs/live/zt222285000549/pv_p_kw", payload: 3.6, retain: true },
+      { topic: "pvs/live/zt222285000549/pv_en_kwh", payload: 21349, retain: true },
     ]);
-    assert.strictEqual(live.find((m) => m.topic === "pvs/live/soc_pct")?.payload, "");
+    assert.strictEqual(live.find((m) => m.topic === "pvs/live/zt222285000549/soc_pct")?.payload, "");
     assert.strictEqual(live.length, 11);
   });
 

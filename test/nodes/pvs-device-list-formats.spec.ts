@@ -114,7 +114,7 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     const byTopic = new Map(messages.map((m) => [m.topic, m.payload]));
     assert.strictEqual(byTopic.get("home/pv/supervisor/zt01234567890/availability"), "online");
     assert.strictEqual(typeof byTopic.get("home/pv/inverter/e00122000000001/p_3phsum_kw"), "number");
-    assert.strictEqual(typeof byTopic.get("home/pv/site/production_kw"), "number");
+    assert.strictEqual(typeof byTopic.get("home/pv/site/zt01234567890/production_kw"), "number");
     assert.ok(!JSON.stringify(messages).includes(SECRET) && !JSON.stringify(messages).includes("*"));
     const status = (helper.getNode("list").status as unknown as { lastCall: { args: [{ fill: string; text: string }] } }).lastCall.args[0];
     assert.strictEqual(status.fill, "green");

@@ -6,13 +6,15 @@
 // Classes and units come from the package's one unit table (units.ts): kW/W → power, kWh/Wh → energy
 // (lifetime counters `total_increasing`, net counters `total`), V, A, Hz, °C, % (state of charge: battery),
 // power factor, durations, data sizes. Ids are `[a-z0-9_]`: `pvs_<sanitised serial>`, so the supervisor is
-// `pvs_zt01234567890`, never its serial and never its mask.
+// `pvs_zt01234567890`, never its serial and never its mask. An entity's unique id and object id use the
+// metric's name in the PVS's units (`p_3phsum_kw` also with SI units), so that changing the Units setting
+// updates the entities a user has (their history, their Energy dashboard) instead of leaving orphans.
 import { Device, meterRole } from "../device";
 import { DeviceListPayload } from "../device-list-output";
 import { JsonObject } from "../safe-object";
 import { unitOf } from "../units";
 import { deviceId, liveMetrics, pvsUnitName, safeId, siteMetrics } from "./common";
-import { DEFAULT_PREFIX, deviceTopic, liveTopic, metricTopic, MqttMessage, siteTopic } from "./mqtt";
+import { DEFAULT_PREFIX, deviceTopic, liveTopic, metricTopic, MqttMessage, pvsIdOf, siteTopic } from "./mqtt";
 
 export const DEFAULT_DISCOVERY_PREFIX = "homeassistant";
 /** What Home Assistant shows as "unknown" on a sensor (its PAYLOAD_NONE). */
@@ -90,7 +92,7 @@ export function sensorClass(name: string): SensorClass {
     case "°C":
       return measurement("temperature");
     case "%":
-      return measurement(STATE_OF_CHARGE.test(name) ? "battery" : undefined);
+      return measurement(STATE_OF_CHARGE.test(name) ? "battery" : /(^|_)humidity(_|$)/.test(name) ? "humidity" : undefined);
     case "ratio":
       return { device_class: "power_factor", state_class: "measurement" };
     case "s":
@@ -152,6 +154,60 @@ const NAMES: Readonly<Record<string, string>> = {
   soc_pct: "State of charge",
   customer_soc_pct: "Customer state of charge",
   soh_pct: "State of health",
+  // SunVault (LocalAPI ESS and transfer switch variables; legacy ESS status report), PV disconnect relay.
+  v_batt_v: "Battery voltage",
+  t_invtr_degc: "Inverter temperature",
+  chrg_limit_pmax_kw: "Charge power limit",
+  dischrg_lim_pmax_kw: "Discharge power limit",
+  max_t_batt_cell_degc: "Highest cell temperature",
+  min_t_batt_cell_degc: "Lowest cell temperature",
+  max_v_batt_cell_v: "Highest cell voltage",
+  min_v_batt_cell_v: "Lowest cell voltage",
+  t_degc: "Temperature",
+  v_spply_v: "Supply voltage",
+  customer_state_of_charge_pct: "Customer state of charge",
+  system_state_of_charge_pct: "System state of charge",
+  state_of_charge_pct: "State of charge",
+  battery_amperage_a: "Battery current",
+  battery_voltage_v: "Battery voltage",
+  temperature_degc: "Temperature",
+  enclosure_humidity_pct: "Enclosure humidity",
+  enclosure_temperature_degc: "Enclosure temperature",
+  ess_meter_reading_agg_power_kw: "Power",
+  hub_temperature_degc: "Temperature",
+  hub_humidity_pct: "Humidity",
+  grid_phase1_voltage_v: "Grid voltage L1",
+  grid_phase2_voltage_v: "Grid voltage L2",
+  load_phase1_voltage_v: "Load voltage L1",
+  load_phase2_voltage_v: "Load voltage L2",
+  ac_current_a: "AC current",
+  ac_power_kw: "AC power",
+  a_n_voltage_v: "Voltage L1-N",
+  b_n_voltage_v: "Voltage L2-N",
+  v1n_grid_v: "Grid voltage L1-N",
+  v2n_grid_v: "Grid voltage L2-N",
+  v1n_pv_v: "PV voltage L1-N",
+  v2n_pv_v: "PV voltage L2-N",
+  relay_mode: "Relay mode",
+  relay1_state: "Relay 1 state",
+  relay2_state: "Relay 2 state",
+  relay1_error: "Relay 1 error",
+  relay2_error: "Relay 2 error",
+  fw_error: "Firmware error",
+  event_history: "Event history",
+};
+
+/**
+ * The battery's lifetime counters, the two the Energy dashboard asks for (varserver
+ * `/sys/devices/ess/0/negLtea3phsumKwh`, `posLtea3phsumKwh`; SunStrong's own integration pvs-hass only calls them
+ * "Negative/Positive Lifetime Energy"). Read as negative = into the battery, positive = out of it: the PVS's
+ * battery net `/sys/livedata/ess_en` is negative in pypvs's captures, as out − in is after round-trip losses, and
+ * the emulator models it so. No public capture shows both counters yet: to be confirmed on a real SunVault.
+ */
+const STORAGE_NAMES: Readonly<Record<string, string>> = {
+  neg_ltea_3phsum_kwh: "Energy charged",
+  pos_ltea_3phsum_kwh: "Energy discharged",
+  p_3phsum_kw: "Battery power",
 };
 
 const SITE_NAMES: Readonly<Record<string, string>> = {
@@ -186,9 +242,48 @@ const LIVE_NAMES: Readonly<Record<string, string>> = {
   midstate: "Transfer switch state",
 };
 
+/** Words of the PVS's abbreviations, for a metric no table names (a name HA shows must not be a raw key). */
+const WORDS: Readonly<Record<string, string>> = {
+  soc: "state of charge",
+  soh: "state of health",
+  batt: "battery",
+  chrg: "charge",
+  dischrg: "discharge",
+  lim: "limit",
+  pmax: "maximum power",
+  invtr: "inverter",
+  spply: "supply",
+  freq: "frequency",
+  fw: "firmware",
+  agg: "total",
+  ess: "ESS",
+  pcs: "PCS",
+  pv: "PV",
+  ac: "AC",
+  dc: "DC",
+  t: "temperature",
+  v: "voltage",
+  i: "current",
+  p: "power",
+  ltea: "lifetime energy",
+  "3phsum": "",
+};
+
+/** "max_t_batt_cell_degc" → "Max temperature battery cell": the metric's words, its unit suffix left out. */
+export function humanName(name: string): string {
+  const words = pvsUnitName(name)
+    .replace(/_(kwh|kw|kvar|kva|v|a|hz|degc|pct|min|s|rto|b)$/, "")
+    .split("_")
+    .filter((w) => w !== "")
+    .map((w) => (Object.hasOwn(WORDS, w) ? WORDS[w] : w))
+    .filter((w) => w !== "");
+  const text = words.join(" ").trim() || name.replace(/_+/g, " ").trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 const nameFrom = (table: Readonly<Record<string, string>>, name: string): string => {
   const key = pvsUnitName(name);
-  return Object.hasOwn(table, key) ? table[key] : name;
+  return Object.hasOwn(table, key) ? table[key] : humanName(name);
 };
 
 /** An inverter's entities HA enables at once; its other ones (voltages, currents, DC side…) are there, disabled, to keep a 1,000-panel site light. */
@@ -353,9 +448,10 @@ export class DiscoveryTracker {
             return { objectId: "data_time", config };
           }
           const metric = key.slice("metric:".length);
-          const objectId = safeId(metric);
+          const objectId = safeId(pvsUnitName(metric));
           const { diagnostic, ...classes } = sensorClass(metric);
-          const config = this.common(metricTopic(base, metric), `pvs_${id}_${objectId}`, nameFrom(NAMES, metric), block, availability);
+          const storageName = device.category === "storage" ? STORAGE_NAMES[pvsUnitName(metric)] : undefined;
+          const config = this.common(metricTopic(base, metric), `pvs_${id}_${objectId}`, storageName ?? nameFrom(NAMES, metric), block, availability);
           Object.assign(config, classes);
           if (diagnostic || diagnosticDevice) config.entity_category = "diagnostic";
           if (inverter && !INVERTER_PRIMARY.has(pvsUnitName(metric))) config.enabled_by_default = false;
@@ -367,21 +463,24 @@ export class DiscoveryTracker {
   /** The site's figures and the PVS's own totals, as entities of the PVS device. */
   private siteGroup(payload: DeviceListPayload, supervisor: Device | null, supervisorId: string | null, via: string | null): Group {
     const nodeId = via ?? "pvs_site";
+    const pvs = pvsIdOf(payload);
+    // The site is as available as its PVS: its entities go unavailable with the supervisor's.
+    const availability = supervisor && supervisorId ? `${deviceTopic(this.prefix, supervisor.category, supervisorId)}/availability` : null;
     const block: JsonObject = supervisor && supervisorId ? deviceBlock(supervisor, supervisorId, null) : { identifiers: [nodeId], name: "PVS site", manufacturer: "SunPower" };
     const entries = [...siteMetrics(payload).map(([n]) => `site:${n}`), ...liveMetrics(payload).map(([n]) => `live:${n}`)];
     return {
       key: `${nodeId}#site`,
       nodeId,
-      shared: JSON.stringify(block),
+      shared: JSON.stringify([block, availability]),
       entityKeys: entries,
       entities: (keys) =>
         keys.map((key): Entity => {
           const live = key.startsWith("live:");
           const name = key.slice(5);
-          const objectId = `${live ? "live" : "site"}_${safeId(name)}`;
+          const objectId = `${live ? "live" : "site"}_${safeId(pvsUnitName(name))}`;
           const { diagnostic, ...classes } = sensorClass(name);
-          const topic = live ? liveTopic(this.prefix, name) : siteTopic(this.prefix, name);
-          const config = this.common(topic, `${nodeId}_${objectId}`, nameFrom(live ? LIVE_NAMES : SITE_NAMES, name), block, null);
+          const topic = live ? liveTopic(this.prefix, pvs, name) : siteTopic(this.prefix, pvs, name);
+          const config = this.common(topic, `${nodeId}_${objectId}`, nameFrom(live ? LIVE_NAMES : SITE_NAMES, name), block, availability);
           Object.assign(config, classes);
           if (diagnostic) config.entity_category = "diagnostic";
           return { objectId, config };

@@ -11,7 +11,8 @@
 // - `fields` are numbers only (written as floats); a measurement the PVS did not report (null) is left out,
 //   never written as 0 or as text. A device without any numeric measurement gives no point.
 // - `tags` are strings: `serial` (the supervisor's masked, as everywhere), `device_type`, `model`, the
-//   meter `role`, the user's `label`, when known.
+//   meter `role`, the user's `label`, when known. The site and live points carry `pvs`, the supervisor's masked
+//   serial, so that two PVSs writing to one database keep two sites.
 import { Device, meterRole } from "../device";
 import { DeviceListPayload } from "../device-list-output";
 import { setOwn } from "../safe-object";
@@ -85,9 +86,11 @@ export function influxPoints(payload: DeviceListPayload, options: InfluxOptions 
     const measurement = `${prefix}_${safeId(device.category)}`;
     points.push(withTimestamp({ measurement, tags: tagsOf(device), fields }, timeOf(device.dataTime, payload.time)));
   }
+  const pvs: InfluxPoint["tags"] = {};
+  if (payload.supervisor?.serial?.trim()) pvs.pvs = payload.supervisor.serial;
   const site = fieldsOf(siteMetrics(payload));
-  if (site) points.push(withTimestamp({ measurement: `${prefix}_site`, tags: {}, fields: site }, timeOf(payload.time)));
+  if (site) points.push(withTimestamp({ measurement: `${prefix}_site`, tags: { ...pvs }, fields: site }, timeOf(payload.time)));
   const live = fieldsOf(liveMetrics(payload));
-  if (live) points.push(withTimestamp({ measurement: `${prefix}_live`, tags: {}, fields: live }, timeOf(payload.live?.time, payload.time)));
+  if (live) points.push(withTimestamp({ measurement: `${prefix}_live`, tags: { ...pvs }, fields: live }, timeOf(payload.live?.time, payload.time)));
   return points;
 }

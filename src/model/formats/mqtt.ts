@@ -6,9 +6,11 @@
 //   <prefix>/<category>/<id>/condition      ok, asleep, fault, error, stale or unknown
 //   <prefix>/<category>/<id>/data_time      when the PVS sampled the device, ISO-8601 UTC
 //   <prefix>/<category>/<id>/availability   "online" while the device is listed, "offline" once it is missing
-//   <prefix>/site/<metric>                  the site's figures (`production_kw`, `today_production_kwh`…)
-//   <prefix>/live/<metric>                  the PVS's own totals (LocalAPI only)
+//   <prefix>/site/<pvs>/<metric>            the site's figures (`production_kw`, `today_production_kwh`…)
+//   <prefix>/live/<pvs>/<metric>            the PVS's own totals (LocalAPI only)
 //
+// `<pvs>` is the supervisor's id (its masked serial without the mask, as in its device topics), so that two
+// PVSs under one prefix do not overwrite each other's site; without a supervisor in the list the level is left out.
 // `<id>` is the serial made of `[a-z0-9_]` (see safeId): never the supervisor's real serial, never its mask.
 import { JsonObject } from "../safe-object";
 import { DeviceListPayload } from "../device-list-output";
@@ -39,12 +41,17 @@ export function deviceTopic(prefix: string, category: string, id: string): strin
   return `${prefix}/${category}/${id}`;
 }
 
-export function siteTopic(prefix: string, name: string): string {
-  return `${prefix}/site/${safeId(name)}`;
+/** The id of the PVS a payload came from (its supervisor's), or null when the list has no supervisor. */
+export function pvsIdOf(payload: Pick<DeviceListPayload, "supervisor">): string | null {
+  return payload.supervisor ? deviceId(payload.supervisor) : null;
 }
 
-export function liveTopic(prefix: string, name: string): string {
-  return `${prefix}/live/${safeId(name)}`;
+export function siteTopic(prefix: string, pvs: string | null, name: string): string {
+  return `${prefix}/site/${pvs ? `${pvs}/` : ""}${safeId(name)}`;
+}
+
+export function liveTopic(prefix: string, pvs: string | null, name: string): string {
+  return `${prefix}/live/${pvs ? `${pvs}/` : ""}${safeId(name)}`;
 }
 
 /** The metric's own level under its device (its name made topic-safe). */
@@ -73,6 +80,7 @@ export function* mqttStateMessages(payload: DeviceListPayload, options: MqttOpti
     const id = deviceId(missing);
     if (id !== null) yield message(`${deviceTopic(prefix, missing.category, id)}/availability`, "offline");
   }
-  for (const [name, value] of siteMetrics(payload)) yield message(siteTopic(prefix, name), value);
-  for (const [name, value] of liveMetrics(payload)) yield message(liveTopic(prefix, name), value);
+  const pvs = pvsIdOf(payload);
+  for (const [name, value] of siteMetrics(payload)) yield message(siteTopic(prefix, pvs, name), value);
+  for (const [name, value] of liveMetrics(payload)) yield message(liveTopic(prefix, pvs, name), value);
 }
