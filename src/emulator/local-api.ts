@@ -121,7 +121,9 @@ export class LocalApi {
     return n;
   }
 
+  /** Ends every session, as a timeout or a reboot does (their cookies then get `endedSessionAnswer`). */
   expireSessions(): void {
+    for (const token of this.sessions.keys()) if (this.ended.size < 1000) this.ended.add(token);
     this.sessions.clear();
   }
 

@@ -372,7 +372,8 @@ export class PvsClient {
     // declined says nothing about the PVS's health: it gets the spacing, not a back-off.
     // An urgent request went past a back-off (the look at the firmware after a legacy 403): its success does not
     // end a lock-out that still holds for every other request (issue: retrying during a lock-out extends it).
-    const uninformative = outcome instanceof PvsError ? this.exchanges === 0 || job.probe || (job.command && COMMAND_REFUSALS.has(outcome.code)) : job.urgent && this.backoffUntil > Date.now();
+    // A 404 is a definite "no such thing here" (a path an old firmware lacks), not a struggling PVS.
+    const uninformative = outcome instanceof PvsError ? this.exchanges === 0 || job.probe || outcome.statusCode === 404 || (job.command && COMMAND_REFUSALS.has(outcome.code)) : job.urgent && this.backoffUntil > Date.now();
     this.recordOutcome(uninformative ? null : outcome, request);
     this.settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.

@@ -38,6 +38,7 @@ export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "red
   localApiTimeoutMs?: number;
   renewAfterMs?: number;
   refusedHoldMs?: number;
+  loginBackoffBaseMs?: number;
 }
 
 /** What may be shown about a PVS (editor, status, msg.pvs): nothing secret. */
@@ -108,7 +109,7 @@ export class PvsConnection implements LiveAccess {
 
   constructor(private readonly options: ConnectionOptions) {
     this.setting = options.api;
-    const { api: _api, localApiPort, telemetryPort: _telemetryPort, telemetry: _telemetry, password: _password, labels: _labels, pinnedFingerprint, localApiTimeoutMs, renewAfterMs, refusedHoldMs, ...client } = options;
+    const { api: _api, localApiPort, telemetryPort: _telemetryPort, telemetry: _telemetry, password: _password, labels: _labels, pinnedFingerprint, localApiTimeoutMs, renewAfterMs, refusedHoldMs, loginBackoffBaseMs, ...client } = options;
     this.client = new PvsClient({
       ...client,
       redact: (text) => this.redact(text),
@@ -120,6 +121,7 @@ export class PvsConnection implements LiveAccess {
         onCertificate: (fp) => (this.certificate = fp),
         renewAfterMs,
         refusedHoldMs,
+        loginBackoffBaseMs,
       },
     });
     this.groups = new VarsGroups(this.client, () => this.identity?.model ?? this.previousIdentity?.model ?? null);
