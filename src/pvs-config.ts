@@ -5,6 +5,7 @@ import { PvsConnection } from "./pvs/connection";
 import { ConfigSettings, parseSettings } from "./node-red/config-settings";
 import { connectionKey, STORED_PASSWORD, storedPasswordRefusal, testConnection } from "./node-red/connection-test";
 import { siteMemoryStore } from "./node-red/site-memory-store";
+import { diagnosticsFile, diagnosticsFileName } from "./node-red/diagnostics-download";
 import { PvsConfigCredentials, PvsConfigDef, PvsConfigNode } from "./node-red/types";
 
 export = function (RED: NodeAPI): void {
@@ -111,5 +112,22 @@ export = function (RED: NodeAPI): void {
     }
     const pvs = found.pvs;
     res.json({ deployed: true, label: found.label, configError: found.configError, ...(pvs ? { ...pvs.info(), health: pvs.health(), budget: pvs.budget() } : {}) });
+  });
+
+  // "Download diagnostics": what this PVS last said, redacted, as a file that the emulator replays (issue 16).
+  RED.httpAdmin.get("/pvs-config/:id/diagnostics", RED.auth.needsPermission("pvs-config.read"), (req, res) => {
+    const id = String(req.params.id);
+    const found = NODE_ID.test(id) ? deployedConfig(id) : null;
+    if (!found) {
+      res.status(NODE_ID.test(id) ? 404 : 400).json({ error: NODE_ID.test(id) ? "not deployed" : "bad node id" });
+      return;
+    }
+    diagnosticsFile(RED, found, req.query.keepSerials === "1")
+      .then((file) => {
+        res.setHeader("Content-Disposition", `attachment; filename="${diagnosticsFileName()}"`);
+        res.setHeader("Cache-Control", "no-store");
+        res.type("application/json").send(JSON.stringify(file, null, 1));
+      })
+      .catch(() => res.status(500).json({ error: "the diagnostics could not be built" }));
   });
 };

@@ -84,6 +84,7 @@ export = function (RED: NodeAPI): void {
         const payload = analyzeDeviceList(reading.list, { memory, unknowns: reading.unknowns, storage: reading.storage, live: reading.live, now: Date.now(), unitSystem });
         config.siteMemory.save(memory);
         logChecks(payload.checks, base);
+        pvs.client.answerLog.noteChecks(payload.checks);
         const data = reading.api === "legacy" ? "DeviceList" : "varserver";
         const msg: NodeMessage = { ...base, payload, pvs: sourceOf(config.label, pvs, data) };
         if (def.includeRaw) {

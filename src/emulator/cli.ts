@@ -2,6 +2,8 @@
 // pvs-emulator: a PVS6/PVS5 on this machine (legacy dl_cgi API, or the new firmware's LocalAPI), for trying
 // flows without hardware.
 import { Fault, FAULT_SPECS, parseFault } from "./faults";
+import fs from "fs";
+import { parseRecording, Recording } from "./replay";
 import { EmulatorOptions, PvsEmulator } from "./server";
 
 const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude -117]
@@ -10,6 +12,7 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
                     [--localapi] [--https-port 18443] [--session-ttl 300]
                     [--telemetry-port 19002] [--ws-enabled] [--ws-close-every 600] [--ws-fault stall|refuse]
                     [--fault SPEC] [--fault-on COMMAND,...]
+       pvs-emulator --replay FILE [--advance-rate 1] [--port …] [--https-port …] [--telemetry-port …]
 
   --port       TCP port to listen on (0 = any free port)
   --host       address to listen on (default 127.0.0.1, this machine only)
@@ -32,7 +35,13 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
   --ws-fault   stall: connections stay open but get no frames; refuse: connections are dropped at once
   --fault      misbehave like a struggling PVS; SPEC is one of:
 ${FAULT_SPECS.map(([spec, what]) => `                 ${spec.padEnd(18)} ${what}`).join("\n")}
-  --fault-on   only for these requests: DeviceList, Get_Comm, supervisor/info, vars, auth:login… (default: all)`;
+  --fault-on   only for these requests: DeviceList, Get_Comm, supervisor/info, vars, auth:login… (default: all)
+  --replay     serve the answers recorded in FILE (a "Download diagnostics" file or a test/fixtures recording,
+               format pvs-recording/1) instead of a simulated site: both APIs, strict /vars parsing, telemetry
+               frames in their recorded rhythm; what the file lacks is answered as the firmware would (400, 403,
+               404). The PVS's serial is the file's (a diagnostics file: ZT000000000DIAG000, password AG000)
+  --advance-rate  a replay moves forward in time at this many seconds per second (stamps and lifetime
+               counters by the recorded power; default 0: frozen at the recording)`;
 
 const DEFAULT_HTTPS_PORT = 18443;
 const DEFAULT_TELEMETRY_PORT = 19002;
@@ -54,6 +63,9 @@ export interface CliOptions extends Required<Pick<EmulatorOptions, "port" | "hos
   telemetryCloseEveryMs?: number;
   wsFault?: "stall" | "refuse";
   fault?: Fault;
+  /** A recording file to serve instead of the simulated site. */
+  replayFile?: string;
+  replayAdvanceRate?: number;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -100,6 +112,10 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (flag === "--telemetry-port") opts.telemetryPort = needNumber(0, 65535);
     else if (flag === "--ws-close-every") opts.telemetryCloseEveryMs = needNumber(0, 86_400) * 1000;
     else if (flag === "--ws-fault") opts.wsFault = oneOf(["stall", "refuse"] as const);
+    else if (flag === "--replay") {
+      if (!value) throw new Error(`--replay needs a file\n\n${USAGE}`);
+      opts.replayFile = value;
+    } else if (flag === "--advance-rate") opts.replayAdvanceRate = needNumber(0, 1_000_000);
     else if (flag === "--fault") faultSpec = value ?? "";
     else if (flag === "--fault-on") faultOn = (value ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
     else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
@@ -132,12 +148,18 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const { fault, wsFault, ...settings } = opts;
-  const emulator = new PvsEmulator({ ...settings, httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT, telemetryPort: opts.telemetryPort ?? DEFAULT_TELEMETRY_PORT });
+  const { fault, wsFault, replayFile, ...settings } = opts;
+  let replay: Recording | undefined;
+  if (replayFile) {
+    replay = parseRecording(JSON.parse(fs.readFileSync(replayFile, "utf8")) as unknown);
+  }
+  const emulator = new PvsEmulator({ ...settings, replay, httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT, telemetryPort: opts.telemetryPort ?? DEFAULT_TELEMETRY_PORT });
   if (fault) emulator.setFault(fault);
   if (wsFault) emulator.setTelemetryFault({ [wsFault]: true });
   await emulator.start();
-  process.stdout.write(`${startupLine(opts, emulator.url, emulator.httpsUrl, `ws://${opts.host}:${emulator.telemetryPort}`)}\n`);
+  if (replay) {
+    process.stdout.write(`PVS emulator replaying ${replayFile} (${replay.source ?? "a recording"}): ${emulator.site.localApi ? "LocalAPI" : "legacy API"} on ${emulator.url} and ${emulator.httpsUrl}, telemetry ws://${opts.host}:${emulator.telemetryPort}${opts.replayAdvanceRate ? `, advancing ×${opts.replayAdvanceRate}` : ""}\n`);
+  } else process.stdout.write(`${startupLine(opts, emulator.url, emulator.httpsUrl, `ws://${opts.host}:${emulator.telemetryPort}`)}\n`);
   const stop = () => {
     void emulator.stop().then(() => process.exit(0));
   };

@@ -89,3 +89,102 @@ export function parseRecording(value: unknown): Recording {
   }
   return recording;
 }
+
+// Moving a replay forward in time: the recorded site as it would read `ms` later if its power held, so that
+// day energy, staleness and counter checks can be exercised on a real capture. Stamps (DATATIME, CURTIME,
+// msmtEps, /sys/livedata/time) move by `ms`; lifetime counters grow by the recorded power × time (a meter's net
+// counter by its signed power, its import and export counters by the positive and negative part); powers stay.
+// The battery's `ess_en` is left alone (its sign convention differs between builds).
+
+/** Energy counter → [power field, which part of the power] */
+const COUNTERS: Record<string, [string, "signed" | "positive" | "negative"]> = {
+  ltea_3phsum_kwh: ["p_3phsum_kw", "signed"],
+  net_ltea_3phsum_kwh: ["p_3phsum_kw", "signed"],
+  pos_ltea_3phsum_kwh: ["p_3phsum_kw", "positive"],
+  neg_ltea_3phsum_kwh: ["p_3phsum_kw", "negative"],
+  ltea3phsumKwh: ["p3phsumKw", "signed"],
+  netLtea3phsumKwh: ["p3phsumKw", "signed"],
+  posLtea3phsumKwh: ["p3phsumKw", "positive"],
+  negLtea3phsumKwh: ["p3phsumKw", "negative"],
+  pv_en: ["pv_p", "signed"],
+  net_en: ["net_p", "signed"],
+  site_load_en: ["site_load_p", "signed"],
+};
+
+const numberOf = (v: unknown): number | null => (typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null);
+
+/** `value` + `delta` in the recorded type: a string keeps its decimals (at least 4, so small steps show). */
+function plus(value: unknown, delta: number): unknown {
+  const n = numberOf(value);
+  if (n === null) return value;
+  if (typeof value === "number") return n + delta;
+  const decimals = Math.max(4, (String(value).split(".")[1] ?? "").length);
+  return (n + delta).toFixed(decimals);
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** A stamp moved by `ms`, in its own format: "YYYY,MM,DD,HH,MM,SS" (UTC), ISO, or epoch seconds. */
+function shiftStamp(value: unknown, ms: number): unknown {
+  if (typeof value !== "string") return value;
+  const pvs = /^(\d{4}),(\d{2}),(\d{2}),(\d{2}),(\d{2}),(\d{2})$/.exec(value);
+  if (pvs) {
+    const d = new Date(Date.UTC(+pvs[1], +pvs[2] - 1, +pvs[3], +pvs[4], +pvs[5], +pvs[6]) + ms);
+    return `${d.getUTCFullYear()},${pad(d.getUTCMonth() + 1)},${pad(d.getUTCDate())},${pad(d.getUTCHours())},${pad(d.getUTCMinutes())},${pad(d.getUTCSeconds())}`;
+  }
+  if (/^\d{9,11}$/.test(value)) return String(Number(value) + Math.round(ms / 1000));
+  const iso = Date.parse(value);
+  return Number.isFinite(iso) && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(iso + ms).toISOString().replace(/\.000Z$/, "Z") : value;
+}
+
+const STAMPS = new Set(["DATATIME", "CURTIME", "msmtEps", "time"]);
+
+/** One record's fields (a legacy device, a `/vars` directory, a nested vendor object) moved by `ms`. */
+function advanceRecord(fields: Record<string, unknown>, ms: number): Record<string, unknown> {
+  const hours = ms / 3_600_000;
+  const out: Record<string, unknown> = { ...fields };
+  for (const [field, value] of Object.entries(fields)) {
+    if (STAMPS.has(field)) out[field] = shiftStamp(value, ms);
+    const counter = COUNTERS[field];
+    const power = counter ? numberOf(fields[counter[0]]) : null;
+    if (counter && power !== null) {
+      const part = counter[1] === "signed" ? power : counter[1] === "positive" ? Math.max(power, 0) : Math.max(-power, 0);
+      out[field] = plus(value, part * hours);
+    }
+  }
+  return out;
+}
+
+/** The recording as it would read `ms` later (see above); the recording itself is not changed. */
+export function advanceRecording(recording: Recording, ms: number): Recording {
+  if (ms <= 0) return recording;
+  const out: Recording = { ...recording };
+  if (recording.legacy) {
+    const legacy: Record<string, unknown> = { ...recording.legacy };
+    const list = legacy.DeviceList;
+    if (isJsonObject(list) && Array.isArray(list.devices)) {
+      legacy.DeviceList = { ...list, devices: list.devices.map((d) => (isJsonObject(d) ? advanceRecord(d, ms) : d)) };
+    }
+    out.legacy = legacy;
+  }
+  if (recording.vars) {
+    // Flat names grouped by directory, so that a counter finds its power beside it.
+    const dirs = new Map<string, Record<string, unknown>>();
+    const vars: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(recording.vars)) {
+      if (isJsonObject(value)) {
+        vars[name] = advanceRecord(value, ms);
+        continue;
+      }
+      const at = name.lastIndexOf("/");
+      const dir = name.slice(0, at);
+      const fields = dirs.get(dir) ?? {};
+      fields[name.slice(at + 1)] = value;
+      dirs.set(dir, fields);
+    }
+    for (const [dir, fields] of dirs) for (const [field, value] of Object.entries(advanceRecord(fields, ms))) vars[`${dir}/${field}`] = value;
+    // Keep the recorded order of names (answers list them in it).
+    out.vars = Object.fromEntries(Object.keys(recording.vars).map((n) => [n, vars[n]]));
+  }
+  return out;
+}

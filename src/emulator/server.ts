@@ -8,7 +8,7 @@ import { Answer, LocalApi } from "./local-api";
 import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SimulatedSite, SiteOptions } from "./site";
 import { siteVariables } from "./varserver";
-import { Recording, recordedLegacy, recordedModel, recordedSerial, recordedVariables, servesLocalApi } from "./replay";
+import { advanceRecording, Recording, recordedLegacy, recordedModel, recordedSerial, recordedVariables, servesLocalApi } from "./replay";
 import { TelemetryServer, TelemetrySettings } from "./telemetry";
 
 /** The server's own settings, and the simulated site's (all optional here). */
@@ -32,6 +32,8 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
   telemetryCloseEveryMs?: number;
   /** Serve these recorded answers (a real capture) instead of the simulated site's; see replay.ts. */
   replay?: Recording;
+  /** A replay moves forward in time at this many recorded ms per real ms (0 or unset: frozen); see advanceRecording. */
+  replayAdvanceRate?: number;
   // `localApi` (new firmware: LocalAPI served, legacy DeviceList locked) comes from SiteOptions.
 }
 
@@ -108,6 +110,9 @@ export class PvsEmulator {
   private readonly wantedTelemetryPort: number;
   private readonly telemetry: TelemetryServer;
   private readonly replay: Recording | null;
+  private readonly replayAdvanceRate: number;
+  private readonly replayStartedAt = Date.now();
+  private replayOffsetMs = 0;
   private active = 0;
   private maxActive = 0;
   private readonly pending = new Set<NodeJS.Timeout>();
@@ -120,8 +125,9 @@ export class PvsEmulator {
     this.sessionTtlS = options.sessionTtlS ?? 300;
     this.expiredSessionStatus = options.expiredSessionStatus ?? 401;
     this.wantedTelemetryPort = options.telemetryPort ?? 0;
-    const { port: _port, host: _host, delayMs: _delay, httpsPort: _https, sessionTtlS: _ttl, expiredSessionStatus: _expired, telemetryPort: _tp, telemetryEnabled, telemetryCloseEveryMs, replay, ...site } = options;
+    const { port: _port, host: _host, delayMs: _delay, httpsPort: _https, sessionTtlS: _ttl, expiredSessionStatus: _expired, telemetryPort: _tp, telemetryEnabled, telemetryCloseEveryMs, replay, replayAdvanceRate, ...site } = options;
     this.replay = replay ?? null;
+    this.replayAdvanceRate = replayAdvanceRate ?? 0;
     // A replay's identity is the recorded PVS's: its serial (hence its password), model and API.
     const recorded = replay ? { serial: recordedSerial(replay) ?? DEFAULT_SERIAL, model: recordedModel(replay) ?? "PVS6", localApi: servesLocalApi(replay) } : {};
     this.site = new SimulatedSite({ ...site, ...recorded, inverters: site.inverters ?? 3, longitude: site.longitude ?? -117, serial: recorded.serial ?? site.serial ?? DEFAULT_SERIAL, now: site.now ?? Date.now });
@@ -362,7 +368,7 @@ export class PvsEmulator {
   /** The whole namespace at one instant; a test's `editDeviceList` reshapes it too. */
   private variables(): Map<string, string> {
     if (this.replay) {
-      const vars = recordedVariables(this.replay);
+      const vars = recordedVariables(this.replayNow());
       if (this.servesTelemetry()) vars.set("/sys/telemetryws/enable", this.telemetry.enabled ? "1" : "0");
       return vars;
     }
@@ -436,9 +442,21 @@ export class PvsEmulator {
     return NOT_FOUND;
   }
 
+  /** Moves a replayed site forward by `ms` (its stamps and counters; see advanceRecording). */
+  advanceReplay(ms: number): void {
+    this.replayOffsetMs += Math.max(0, ms);
+  }
+
+  /** The recording as it reads now: moved forward by advanceReplay and the advance rate. */
+  private replayNow(): Recording {
+    const recording = this.replay as Recording;
+    const elapsed = this.replayOffsetMs + (this.replayAdvanceRate > 0 ? (Date.now() - this.replayStartedAt) * this.replayAdvanceRate : 0);
+    return elapsed > 0 ? advanceRecording(recording, elapsed) : recording;
+  }
+
   /** A legacy answer from the recording: 403 on LocalAPI firmware but for the open supervisor/info, 404 for what it lacks. */
   private replayed(url: URL): Answer {
-    const recording = this.replay as Recording;
+    const recording = this.replayNow();
     const key = url.pathname === "/cgi-bin/dl_cgi" ? (url.searchParams.get("Command") ?? "") : url.pathname.replace(/^\/cgi-bin\/dl_cgi\//, "");
     if (this.site.localApi && key !== "supervisor/info") return LEGACY_LOCKED;
     const answer = recordedLegacy(recording, key);

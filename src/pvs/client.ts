@@ -11,6 +11,7 @@ import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession, login
 import { parseVarsAnswer, parseWriteAnswer } from "./vars-query";
 import { Endpoint, endpointLabel, HttpAnswer, Transport } from "./transport";
 import { JsonObject } from "../model/safe-object";
+import { AnswerLog } from "./answer-log";
 
 /** The LocalAPI side of a PVS: HTTPS on its own port, the owner password, certificate trust. */
 export interface LocalApiOptions {
@@ -126,6 +127,8 @@ export class PvsClient {
   private readonly stats: ClientStats = { requests: 0, logins: 0, failures: 0, coalesced: 0, reused: 0, refused: 0, consecutiveFailures: 0, lastDurationMs: null, lastErrorCode: null, nextRequestAt: 0 };
   private readonly breaker: Breaker;
   private readonly log = new RequestLog();
+  /** The last raw answer of every kind, frames and errors, for the diagnostics download (bounded). */
+  readonly answerLog = new AnswerLog();
   private readonly heavy = new Map<string, HeavyRecord>();
   /** The last answer of each request, with when it started, for timer polls sharing one beat (shareWithinMs). */
   private readonly answers = new Map<string, { startedAt: number; answer: JsonObject }>();
@@ -364,6 +367,7 @@ export class PvsClient {
       outcome = toPvsError(err);
     }
     this.inFlight = null;
+    if (outcome instanceof PvsError && outcome.code !== "PVS_ABORTED") this.answerLog.error(request.label, outcome.code, outcome.message, outcome.statusCode ?? null);
     if (outcome instanceof PvsError && (outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD")) this.authFailure = outcome;
     else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
     if (request.heavy && !(outcome instanceof PvsError)) this.heavy.set(request.key, { startedAt, answer: outcome, answerStartedAt: startedAt });
@@ -463,6 +467,7 @@ export class PvsClient {
       const answer = await transport.get(path, query, timeoutMs, signal, headers);
       this.stats.lastDurationMs = answer.durationMs;
       this.log.add(kind, answer.durationMs, answer.status < 400);
+      this.logAnswer(transport, kind, path, query, answer, started);
       return answer;
     } catch (err) {
       if (toPvsError(err).code !== "PVS_ABORTED") this.log.add(kind, Date.now() - started, false);
@@ -471,6 +476,15 @@ export class PvsClient {
       this.spacedUntil = Date.now() + this.gapAfter(request);
       this.stats.nextRequestAt = Math.max(this.spacedUntil, this.backoffUntil);
     }
+  }
+
+  /** Keeps the answer as the last of its kind: a `/vars` read by its request line, the login without its body. */
+  private logAnswer(transport: Transport, kind: string, path: string, query: Record<string, string> | string, answer: HttpAnswer, startedAt: number): void {
+    const search = typeof query === "string" ? query : new URLSearchParams(query).toString();
+    const request = `GET ${path}${search ? `?${search}` : ""}`;
+    const api = transport === this.localTransport ? "vars" : "dl_cgi";
+    const login = kind === "login";
+    this.answerLog.answer(api === "vars" && !login ? request : kind, api, request, answer, startedAt, !login);
   }
 
   /** The quiet time after an exchange: the full spacing, or the light one after a light request. */

@@ -270,6 +270,10 @@ export class PvsConnection implements LiveAccess {
     };
   }
 
+  noteFrame(text: string): void {
+    this.client.answerLog.frame(text);
+  }
+
   /** The live feed while it runs (for tests and the editor): null when no pvs-live node uses this PVS. */
   liveFeed(): LiveFeed | null {
     return this.feed;

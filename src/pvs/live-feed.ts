@@ -56,6 +56,8 @@ export interface LiveAccess {
   readLiveDeviceList(signal: AbortSignal): Promise<DeviceList>;
   /** Sends the one allowed write; false when the PVS has no telemetry WebSocket (PVS5: HTTP 400). */
   enableTelemetry(signal: AbortSignal): Promise<boolean>;
+  /** Hears every telemetry frame as received (the diagnostics' answer log). */
+  noteFrame?(text: string): void;
 }
 
 export interface FeedOptions {
@@ -208,7 +210,7 @@ export class LiveFeed {
   }
 
   private openSocket(): void {
-    const socket = new TelemetrySocket({ host: this.access.host, port: this.access.telemetryPort, staleMs: this.options.staleMs, random: this.options.random }, (event) => this.onSocket(event));
+    const socket = new TelemetrySocket({ host: this.access.host, port: this.access.telemetryPort, staleMs: this.options.staleMs, random: this.options.random, onText: (text) => this.access.noteFrame?.(text) }, (event) => this.onSocket(event));
     this.socket = socket;
     socket.start();
   }

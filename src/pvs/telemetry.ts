@@ -50,6 +50,8 @@ export interface TelemetryOptions {
   staleMs?: number;
   /** For tests of the jitter; Math.random otherwise. */
   random?: () => number;
+  /** Hears every text frame as received, before parsing. */
+  onText?: (text: string) => void;
 }
 
 export class TelemetrySocket {
@@ -127,6 +129,7 @@ export class TelemetrySocket {
       this.armStale();
       if (isBinary) return this.onEvent({ kind: "bad-frame", reason: "a binary frame" });
       const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
+      this.options.onText?.(text);
       const frame = parseTelemetryFrame(text);
       if (frame.kind === "bad") this.onEvent({ kind: "bad-frame", reason: frame.reason });
       else if (frame.kind === "values") this.onEvent({ kind: "frame", values: frame.values, rejected: frame.rejected });

@@ -19,6 +19,8 @@ export interface HttpAnswer {
   durationMs: number;
   /** `Set-Cookie` headers (the LocalAPI's session). */
   setCookie: string[];
+  /** The `Content-Type` header (kept for the diagnostics' answer log). */
+  contentType?: string | null;
 }
 
 /** HTTPS trust for this PVS: an optional pinned fingerprint, and who hears of each certificate seen. */
@@ -84,7 +86,8 @@ export class Transport {
       const body = typeof res.data === "string" ? res.data : String(res.data ?? "");
       const cookies: unknown = res.headers["set-cookie"];
       const setCookie = Array.isArray(cookies) ? cookies.filter((c): c is string => typeof c === "string") : [];
-      return { status: res.status, body, durationMs: Date.now() - started, setCookie };
+      const type: unknown = res.headers["content-type"];
+      return { status: res.status, body, durationMs: Date.now() - started, setCookie, contentType: typeof type === "string" ? type : null };
     } catch (err) {
       if (timedOut) throw new PvsError("PVS_TIMEOUT", `PVS at ${this.label} did not answer within ${Math.round(timeoutMs / 1000)} s`);
       if (signal?.aborted || controller.signal.aborted) throw new PvsError("PVS_ABORTED", "request cancelled");

@@ -1,0 +1,219 @@
+// The diagnostics download (issue 16): one JSON file a user can attach to an issue, and that the emulator
+// replays (`pvs-emulator --replay file.json`). The file IS a `pvs-recording/1` recording (emulator/replay.ts),
+// the recorded answers rebuilt from the answer log, with a `diagnostics` section beside it, so that a
+// diagnostics file and a test fixture are one format.
+//
+// Redaction, in this order, over the whole file:
+// 1. values of keys that name a secret or a network identity (SSID, wpa_key/PSK, MAC, password, cookie, token)
+//    are replaced, whatever their place;
+// 2. device serials become stable pseudonyms (the same serial, the same pseudonym throughout), unless kept;
+// 3. the supervisor's serial (its last 5 characters are the LocalAPI password) becomes REPLAY_SERIAL everywhere,
+//    so the replayed PVS still logs in, with REPLAY_SERIAL's last 5 characters;
+// 4. MAC addresses and public IPv4 addresses left in any text are replaced;
+// 5. last, redactDeep with the connection's secrets (serial, password): the masking every output goes through.
+import { legacySecrets } from "../model/legacy-device-list";
+import { redactDeep } from "../model/redact";
+import { isJsonObject, JsonObject } from "../model/safe-object";
+import { varsSecrets } from "../model/varserver";
+import { Recording, RECORDING_FORMAT } from "../emulator/replay";
+import { AnswerLogSnapshot, LoggedAnswer } from "./answer-log";
+import { Health } from "./breaker";
+import { RequestBudget } from "./budget";
+import { ConnectionInfo } from "./connection";
+import { parseVarsAnswer } from "./vars-query";
+
+/** The supervisor serial a diagnostics file carries instead of the real one (replay logs in with "AG000"). */
+export const REPLAY_SERIAL = "ZT000000000DIAG000";
+export const DIAGNOSTICS_FORMAT = "pvs-diagnostics/1";
+export const REDACTED = "[redacted]";
+
+/** Keys whose values never leave the package (the last path segment of a `/vars` name, or a JSON key). */
+const SECRET_KEY = /ssid|wpa|psk|passw|secret|token|cookie|authoriz|(^|_)mac($|_)|mac_?addr|lmac|bssid/i;
+const MAC = /\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b/g;
+const IPV4 = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])/g;
+/** Non-JSON bodies (an HTML error page) are kept up to this many characters. */
+const TEXT_EXCERPT = 4096;
+
+export interface DiagnosticsInput {
+  versions: { package: string; nodeRed: string | null; node: string };
+  /** The pvs-config settings as deployed (credentials are never among them). */
+  settings: Record<string, unknown>;
+  info: ConnectionInfo | null;
+  budget: RequestBudget | null;
+  health: Health | null;
+  log: AnswerLogSnapshot;
+  /** Strings that must never appear (the connection's serial and password). */
+  secrets: readonly string[];
+  keepDeviceSerials?: boolean;
+  configError?: string | null;
+  now?: number;
+}
+
+export interface AnswerMeta {
+  kind: string;
+  request: string;
+  status: number;
+  contentType: string | null;
+  durationMs: number;
+  at: string;
+  bytes: number;
+  truncated: boolean;
+  /** Where the answer sits in the recording: `legacy.<key>`, `vars`, or `text` (kept as `body`). */
+  recordedAs: string;
+  body?: string;
+}
+
+export interface DiagnosticsFile extends Recording {
+  answers: AnswerMeta[];
+  diagnostics: JsonObject;
+}
+
+/** A private, loopback, link-local or documentation address: not a user's public IP. */
+function isPrivateIpv4(octets: number[]): boolean {
+  const [a, b] = octets;
+  return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The legacy key an answer is replayed under: the `Command=` value, or the dl_cgi sub-path. */
+function legacyKey(answer: LoggedAnswer): string | null {
+  const [path, query = ""] = answer.request.replace(/^GET /, "").split("?");
+  if (path === "/cgi-bin/dl_cgi") return new URLSearchParams(query).get("Command");
+  const sub = path.replace(/^\/cgi-bin\/dl_cgi\//, "");
+  return sub !== path ? sub : null;
+}
+
+/** The recording the answer log holds: legacy answers by key, the `/vars` namespace merged, frames by offset. */
+export function recordingFromLog(log: AnswerLogSnapshot): { legacy: JsonObject; vars: JsonObject; telemetry: Array<{ atMs: number; frame: unknown }>; answers: AnswerMeta[] } {
+  const legacy: JsonObject = {};
+  const vars: JsonObject = {};
+  const answers: AnswerMeta[] = [];
+  // Oldest first, so that a later answer of the same variables wins.
+  const ordered = [...log.answers].sort((a, b) => a.at.localeCompare(b.at));
+  for (const a of ordered) {
+    const meta: AnswerMeta = { kind: a.kind, request: a.request, status: a.status, contentType: a.contentType, durationMs: a.durationMs, at: a.at, bytes: a.bodyBytes, truncated: a.truncated, recordedAs: "none" };
+    if (a.body !== null && !a.truncated && a.status === 200) {
+      if (a.api === "dl_cgi") {
+        const key = legacyKey(a);
+        const parsed = parseJson(a.body);
+        if (key && isJsonObject(parsed)) {
+          legacy[key] = parsed;
+          meta.recordedAs = `legacy.${key}`;
+        }
+      } else if (a.kind !== "login" && !/[?&]set=/.test(a.request)) {
+        try {
+          Object.assign(vars, parseVarsAnswer({ status: a.status, body: a.body, durationMs: a.durationMs, setCookie: [] }));
+          meta.recordedAs = "vars";
+        } catch {
+          // Not variables: kept as text below.
+        }
+      }
+    }
+    if (meta.recordedAs === "none" && a.body) {
+      meta.recordedAs = "text";
+      meta.body = a.body.slice(0, TEXT_EXCERPT);
+    }
+    answers.push(meta);
+  }
+  const first = log.frames[0]?.at ?? 0;
+  const telemetry = log.frames.map((f) => {
+    const parsed = parseJson(f.text);
+    return { atMs: f.at - first, frame: parsed === undefined ? f.text : parsed };
+  });
+  return { legacy, vars, telemetry, answers };
+}
+
+/** Device serials (not the supervisor's) that the recorded answers name. */
+function deviceSerials(legacy: JsonObject, vars: JsonObject, settings: Record<string, unknown>): string[] {
+  const found = new Set<string>();
+  const list = legacy.DeviceList;
+  if (isJsonObject(list) && Array.isArray(list.devices)) {
+    for (const d of list.devices) if (isJsonObject(d) && d.DEVICE_TYPE !== "PVS" && typeof d.SERIAL === "string") found.add(d.SERIAL.trim());
+  }
+  for (const [name, value] of Object.entries(vars)) {
+    if (name.startsWith("/sys/devices/") && /\/(sn|serial)$/i.test(name) && typeof value === "string") found.add(value.trim());
+  }
+  if (isJsonObject(settings.labels)) for (const serial of Object.keys(settings.labels)) found.add(serial);
+  return [...found].filter((s) => s.length >= 6);
+}
+
+/** Replaces the values of secret-naming keys, anywhere (iterative: answers may nest deeply). */
+function scrubKeys(root: unknown): unknown {
+  const copy = JSON.parse(JSON.stringify(root ?? null)) as unknown;
+  const stack: unknown[] = [copy];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (Array.isArray(item)) {
+      for (const v of item) if (typeof v === "object" && v !== null) stack.push(v);
+      continue;
+    }
+    if (!isJsonObject(item)) continue;
+    for (const [key, value] of Object.entries(item)) {
+      const leaf = key.split("/").pop() ?? key;
+      if (SECRET_KEY.test(leaf) && (typeof value === "string" || typeof value === "number")) item[key] = REDACTED;
+      else if (typeof value === "object" && value !== null) stack.push(value);
+    }
+  }
+  return copy;
+}
+
+const pseudonym = (serial: string, i: number) => `SN${String(i + 1).padStart(8, "0")}${/[a-z]$/.test(serial) ? serial.slice(-1) : ""}`;
+
+/** Every replacement, applied to the file's text (serials and addresses are plain JSON string content). */
+function replaceInText(text: string, replacements: ReadonlyArray<[string, string]>): string {
+  let out = text;
+  for (const [from, to] of replacements) if (from && out.includes(from)) out = out.split(from).join(to);
+  out = out.replace(MAC, "xx:xx:xx:xx:xx:xx");
+  out = out.replace(IPV4, (all: string, ...parts: string[]) => {
+    const octets = parts.slice(0, 4).map(Number);
+    if (octets.some((o) => o > 255)) return all;
+    return isPrivateIpv4(octets) ? all : "203.0.113.0"; // TEST-NET-3 (RFC 5737): clearly not an address of theirs
+  });
+  return out;
+}
+
+/** The diagnostics file: a replayable recording plus what the runtime knew, redacted. */
+export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
+  const { legacy, vars, telemetry, answers } = recordingFromLog(input.log);
+  const supervisorSerials = [...input.secrets, ...legacySecrets(legacy.DeviceList), ...legacySecrets(legacy["supervisor/info"]), ...legacySecrets(legacy.Start), ...varsSecrets(vars)].filter((s) => s.length >= 6);
+  const devices = input.keepDeviceSerials ? [] : deviceSerials(legacy, vars, input.settings).filter((s) => !supervisorSerials.includes(s));
+  const pseudonyms = new Map([...devices].sort().map((s, i) => [s, pseudonym(s, i)]));
+  // Longest first: a meter's serial may hold the supervisor's.
+  const replacements: Array<[string, string]> = [...pseudonyms.entries(), ...[...new Set(supervisorSerials)].map((s): [string, string] => [s, REPLAY_SERIAL])].sort((a, b) => b[0].length - a[0].length);
+  const file = {
+    format: RECORDING_FORMAT,
+    source: `diagnostics ${new Date(input.now ?? Date.now()).toISOString()}`,
+    legacy,
+    vars,
+    telemetry,
+    answers,
+    diagnostics: {
+      format: DIAGNOSTICS_FORMAT,
+      createdAt: new Date(input.now ?? Date.now()).toISOString(),
+      versions: input.versions,
+      settings: input.settings,
+      configError: input.configError ?? null,
+      detection: input.info,
+      health: input.health,
+      budget: input.budget,
+      errors: input.log.errors,
+      checks: input.log.checks,
+      checksAt: input.log.checksAt,
+      limits: { answers: "the last answer of each kind (at most 48 kinds), bodies up to 2 MB each and 8 MB together; the last 50 telemetry frames; the last 20 errors" },
+      redaction: {
+        supervisorSerial: `replaced by ${REPLAY_SERIAL} (replay logs in with its last 5 characters)`,
+        deviceSerials: input.keepDeviceSerials ? "kept" : `${pseudonyms.size} replaced by stable pseudonyms (SN00000001…)`,
+        removed: "passwords, cookies, Authorization headers, Wi-Fi keys and SSIDs, MAC addresses, public IP addresses",
+      },
+    },
+  };
+  const text = replaceInText(JSON.stringify(scrubKeys(file)), replacements);
+  const masked = redactDeep(JSON.parse(text) as DiagnosticsFile, input.secrets.filter((s) => s.length >= 4));
+  return masked;
+}
