@@ -9,10 +9,13 @@ import { ConfigSettings, parseSettings } from "./node-red/config-settings";
 import { connectionKey, testConnection } from "./node-red/connection-test";
 import { siteMemoryStore } from "./node-red/site-memory-store";
 import { PvsConfigCredentials, PvsConfigDef, PvsConfigNode } from "./node-red/types";
+import { migrateSettings } from "./node-red/node-settings";
 
 export = function (RED: NodeAPI): void {
   function PvsConfig(this: PvsConfigNode, def: PvsConfigDef): void {
     RED.nodes.createNode(this, def);
+    // A node saved by an earlier version: its missing settings are their defaults (src/node-red/node-settings.ts).
+    def = migrateSettings("pvs-config", def);
     const node = this;
     const users = new Set<string>();
     const password = typeof node.credentials?.password === "string" && node.credentials.password.trim() !== "" ? node.credentials.password.trim() : null;
