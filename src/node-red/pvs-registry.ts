@@ -34,6 +34,8 @@ interface Entry {
   /** In join order: the first member's password and device names win a disagreement. */
   members: Map<string, Member>;
   grace: NodeJS.Timeout | null;
+  /** The password the connection logs in with (the members' merged one). */
+  password: string | null;
   /** Whether the last member to leave was deleted (not just redeployed). */
   removed: boolean;
 }
@@ -120,8 +122,14 @@ export class PvsRegistry {
   acquire(member: { id: string; name: string }, options: ConnectionOptions): Lease {
     const key = pvsKey(options);
     let entry = this.entries.get(key);
+    // A password changed while the connection waited for a redeploy: its session, refusal hold and back-off were
+    // the old password's, so the PVS gets a fresh start (the old session is logged out).
+    if (entry && entry.members.size === 0 && entry.password !== (options.password || null)) {
+      void this.close(entry);
+      entry = undefined;
+    }
     if (!entry) {
-      entry = { key, connection: this.create({ ...options }), members: new Map(), grace: null, removed: false };
+      entry = { key, connection: this.create({ ...options }), members: new Map(), grace: null, password: null, removed: false };
       this.entries.set(key, entry);
     }
     if (entry.grace) clearTimeout(entry.grace);
@@ -189,7 +197,9 @@ export class PvsRegistry {
   }
 
   private retune(entry: Entry): void {
-    entry.connection.retune(mergeSettings([...entry.members.values()].map((m) => m.options)));
+    const settings = mergeSettings([...entry.members.values()].map((m) => m.options));
+    entry.password = settings.password ?? null;
+    entry.connection.retune(settings);
   }
 
   private sharedState(entry: Entry, self: string): SharedState {

@@ -183,6 +183,23 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     assert.strictEqual(sharedConnections.size, 0, "nothing kept");
   });
 
+  it("a redeploy that changes the password starts a fresh connection (the old session logged out)", async () => {
+    const pvs = await start(true);
+    await helper.load(NODE_MODULES, sharedFlow(pvs, [{}], 0));
+    const got = new Promise<NodeMessage>((resolve) => helper.getNode("out").once("input", resolve));
+    helper.getNode("list1").receive({ payload: "now" });
+    await got;
+    const first = configNode("cfg").pvs;
+    const flow = sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, credentials: { password: "ABCDE" } } : n));
+    await helper.setFlows(flow, "full");
+    assert.notStrictEqual(configNode("cfg").pvs, first);
+    await until(() => pvs.count("auth:logout") === 1, 4000, "the old session's logout");
+    // Unchanged again: taken back.
+    const second = configNode("cfg").pvs;
+    await helper.setFlows(flow, "full");
+    assert.strictEqual(configNode("cfg").pvs, second);
+  });
+
   it("a node deployed within the grace period takes the connection back; one after it starts afresh", async () => {
     const pvs = await start(true);
     const poll = async () => {
