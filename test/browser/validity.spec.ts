@@ -8,7 +8,7 @@ import os from "os";
 import path from "path";
 import type { Page } from "playwright-core";
 import { NODE_DEFAULTS } from "../../src/node-red/node-settings";
-import { CHROMIUM, openEditor, type EditorWindow, type Session } from "./editor";
+import { CHROMIUM, closeDialogs, deploy, openEditor, type EditorWindow, type Session } from "./editor";
 
 interface Demo {
   url: string;
@@ -105,6 +105,16 @@ suite(function () {
     editor = await openEditor(demo.url);
     page = editor.page;
   });
+  /** The demo pvs-config's "Shared" row, from its edit dialog (then closed). */
+  async function sharedText(): Promise<string> {
+    await page.evaluate(() => (globalThis as unknown as { RED: { editor: { editConfig(name: string, type: string, id: string): void } } }).RED.editor.editConfig("", "pvs-config", "demo0pvs0config0"));
+    const row = page.locator("#pvs-config-shared");
+    await row.waitFor({ state: "visible" });
+    const text = (await row.innerText()).trim();
+    await closeDialogs(page);
+    return text;
+  }
+
   after(async () => {
     await editor?.close();
     await demo?.stop();
@@ -122,6 +132,20 @@ suite(function () {
     });
     assert.ok(counts.nodes > 20 && counts.configs >= 1, JSON.stringify(counts));
     assert.deepStrictEqual(await invalid(page), []);
+  });
+
+  it("the PVS settings say which other settings nodes share the PVS, and the most protective settings it gets", async () => {
+    const own = /^only these settings talk to this PVS\. The PVS gets the most protective of their settings: spacing 1 s, timeout 120 s, DeviceList every 120 s$/;
+    assert.match(await sharedText(), own);
+    // A second pvs-config for the same PVS, stricter, deployed: the first one's dialog names it and shows its limits.
+    await page.evaluate(() => {
+      const RED = (globalThis as unknown as ValidityWindow).RED;
+      const demoConfig = RED.nodes.node("demo0pvs0config0") as unknown as Node;
+      const copy = Object.fromEntries(Object.entries(demoConfig).filter(([k]) => !k.startsWith("_") && !["users", "valid", "validationErrors", "dirty", "credentials"].includes(k)));
+      RED.view.importNodes([{ ...copy, id: "second0pvs0cfg00", type: "pvs-config", name: "Stricter settings", minSpacing: 3, deviceListEvery: 300 } as Node], { generateIds: false, addFlow: false });
+    });
+    assert.match(await deploy(page), /Successfully deployed/);
+    assert.match(await sharedText(), /^shared with 1 other settings node \(Stricter settings\): one connection, session and ration for the PVS\. The PVS gets the most protective of their settings: spacing 3 s, timeout 120 s, DeviceList every 300 s \(they differ in: Spacing, DeviceList every\)$/);
   });
 
   it("every example imported, one after the other: zero invalid", async () => {
