@@ -31,7 +31,7 @@ interface Member {
 interface Entry {
   key: string;
   connection: PvsConnection;
-  /** In join order: the first member's password and device names win a disagreement. */
+  /** By lease, in join order: the first member's password and device names win a disagreement. */
   members: Map<string, Member>;
   grace: NodeJS.Timeout | null;
   /** The password the connection logs in with (the members' merged one). */
@@ -155,11 +155,6 @@ export class PvsRegistry {
   /** The PVSs with a connection open (in use or in their grace period). */
   get size(): number {
     return this.entries.size;
-  }
-
-  /** The members of the connection with `key` (0 while in its grace period, or when there is none). */
-  memberCount(key: string): number {
-    return this.entries.get(key)?.members.size ?? 0;
   }
 
   /** Closes every connection now, in use or not (a process that stops, tests). */
