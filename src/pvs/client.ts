@@ -240,6 +240,17 @@ export class PvsClient {
     return () => this.healthListeners.delete(listener);
   }
 
+  /**
+   * New limits for the requests from now on (pvs-config nodes sharing this PVS agreed on new ones); a wait
+   * already set is not shortened.
+   */
+  retune(limits: Partial<Pick<ClientOptions, "timeoutMs" | "spacingMs" | "heavyIntervalMs">> & { localApiTimeoutMs?: number }): void {
+    if (limits.timeoutMs !== undefined) this.options.timeoutMs = limits.timeoutMs;
+    if (limits.spacingMs !== undefined) this.options.spacingMs = limits.spacingMs;
+    if (limits.heavyIntervalMs !== undefined) this.options.heavyIntervalMs = limits.heavyIntervalMs;
+    if (this.options.localApi && limits.localApiTimeoutMs !== undefined) this.options.localApi.timeoutMs = limits.localApiTimeoutMs;
+  }
+
   /** True while a request is on the wire (or between the exchanges of one job, such as a login and its read). */
   get requestInFlight(): boolean {
     return this.inFlight !== null;

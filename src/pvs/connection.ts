@@ -127,6 +127,15 @@ export class PvsConnection implements LiveAccess {
     this.groups = new VarsGroups(this.client, () => this.identity?.model ?? this.previousIdentity?.model ?? null);
   }
 
+  /**
+   * New settings from the pvs-config nodes that share this PVS (src/node-red/pvs-registry.ts): limits, the
+   * password, device names. The rest (host, ports, API setting, pinned certificate) is what makes it this PVS.
+   */
+  retune(settings: Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "heavyIntervalMs" | "password" | "labels">): void {
+    Object.assign(this.options, settings);
+    this.client.retune(settings);
+  }
+
   info(): ConnectionInfo {
     const id = this.identity;
     return {
