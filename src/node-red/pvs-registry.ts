@@ -10,7 +10,7 @@ import { ConnectionOptions, PvsConnection } from "../pvs/connection";
 export const DEFAULT_GRACE_MS = 60_000;
 
 /** The settings of members that are merged into one; the others are part of the key. */
-export type SharedSettings = Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "heavyIntervalMs" | "password" | "labels">;
+export type SharedSettings = Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "deviceListEveryMs" | "password" | "labels">;
 
 /** What the editor shows about a shared connection (nothing secret: a password conflict is named, never shown). */
 export interface SharedState {
@@ -65,7 +65,7 @@ export function mergeSettings(members: readonly ConnectionOptions[]): SharedSett
     timeoutMs: max((o) => o.timeoutMs),
     localApiTimeoutMs: localApiTimeouts.length ? Math.max(...localApiTimeouts) : undefined,
     spacingMs: max((o) => o.spacingMs),
-    heavyIntervalMs: max((o) => o.heavyIntervalMs),
+    deviceListEveryMs: max((o) => o.deviceListEveryMs),
     password: members.map((o) => o.password).find((p) => typeof p === "string" && p !== "") ?? null,
     labels,
   };
@@ -77,7 +77,7 @@ function disagreements(members: readonly ConnectionOptions[]): string[] {
   return [
     differ((o) => o.spacingMs) ? "spacing" : null,
     differ((o) => o.timeoutMs) ? "timeout" : null,
-    differ((o) => o.heavyIntervalMs ?? 0) ? "deviceListEvery" : null,
+    differ((o) => o.deviceListEveryMs ?? 0) ? "deviceListEvery" : null,
     differ((o) => o.password || null) ? "password" : null,
     differ(labelsOf) ? "labels" : null,
   ].filter((d): d is string => d !== null);
@@ -203,7 +203,7 @@ export class PvsRegistry {
     const effective = mergeSettings(options);
     return {
       others: members.filter(([token]) => token !== self).map(([, m]) => ({ id: m.id, name: m.name })),
-      effective: { timeoutS: (effective.timeoutMs ?? 0) / 1000, spacingS: (effective.spacingMs ?? 0) / 1000, deviceListEveryS: (effective.heavyIntervalMs ?? 0) / 1000 },
+      effective: { timeoutS: (effective.timeoutMs ?? 0) / 1000, spacingS: (effective.spacingMs ?? 0) / 1000, deviceListEveryS: (effective.deviceListEveryMs ?? 0) / 1000 },
       disagree: disagreements(options),
     };
   }

@@ -49,7 +49,7 @@ export interface ClientOptions extends Endpoint {
   /** Failures in a row after which requests fail fast until the back-off has passed (circuit breaker). */
   openAfter?: number;
   /** Least time between the starts of two heavy requests (the legacy DeviceList); 0 = no limit. */
-  heavyIntervalMs?: number;
+  deviceListEveryMs?: number;
   maxBodyBytes?: number;
   /** Masks secrets in text taken from an answer before it reaches an error message. */
   redact?: (text: string) => string;
@@ -174,7 +174,7 @@ export class PvsClient {
       // While a refused login is held off, say so at once instead of queueing for minutes.
       if (request.session && this.authFailure && Date.now() < this.backoffUntil) return reject(this.authFailure);
       // "Poll now" within the ration: the last answer, even while the breaker is open.
-      const recent = request.heavy && freshness === "reuse" && this.heavyIntervalMs() > 0 ? this.memory.recent(request.key, this.heavyIntervalMs() - 1) : null;
+      const recent = request.heavy && freshness === "reuse" && this.deviceListEveryMs() > 0 ? this.memory.recent(request.key, this.deviceListEveryMs() - 1) : null;
       if (recent) {
         this.stats.reused++;
         return resolve(recent);
@@ -236,10 +236,10 @@ export class PvsClient {
    * New limits for the requests from now on (pvs-config nodes sharing this PVS agreed on new ones); a wait
    * already set is not shortened.
    */
-  retune(limits: Partial<Pick<ClientOptions, "timeoutMs" | "spacingMs" | "heavyIntervalMs">> & { localApiTimeoutMs?: number }): void {
+  retune(limits: Partial<Pick<ClientOptions, "timeoutMs" | "spacingMs" | "deviceListEveryMs">> & { localApiTimeoutMs?: number }): void {
     if (limits.timeoutMs !== undefined) this.options.timeoutMs = limits.timeoutMs;
     if (limits.spacingMs !== undefined) this.options.spacingMs = limits.spacingMs;
-    if (limits.heavyIntervalMs !== undefined) this.options.heavyIntervalMs = limits.heavyIntervalMs;
+    if (limits.deviceListEveryMs !== undefined) this.options.deviceListEveryMs = limits.deviceListEveryMs;
     if (this.options.localApi && limits.localApiTimeoutMs !== undefined) this.options.localApi.timeoutMs = limits.localApiTimeoutMs;
   }
 
@@ -319,15 +319,15 @@ export class PvsClient {
     else job.controller.abort();
   }
 
-  private heavyIntervalMs(): number {
-    return this.options.heavyIntervalMs ?? 0;
+  private deviceListEveryMs(): number {
+    return this.options.deviceListEveryMs ?? 0;
   }
 
   /** When a job may start: a heavy one not before its interval since the last one of its kind. */
   private notBefore(job: Job): number {
     if (!job.request.heavy) return 0;
     const last = this.memory.lastStart(job.request.key);
-    return last === null ? 0 : last + this.heavyIntervalMs();
+    return last === null ? 0 : last + this.deviceListEveryMs();
   }
 
   private pump(): void {

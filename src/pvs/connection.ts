@@ -125,7 +125,7 @@ export class PvsConnection implements LiveAccess {
    * New settings from the pvs-config nodes that share this PVS (src/node-red/pvs-registry.ts): limits, the
    * password, device names. The rest (host, ports, API setting, pinned certificate) is what makes it this PVS.
    */
-  retune(settings: Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "heavyIntervalMs" | "password" | "labels">): void {
+  retune(settings: Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "deviceListEveryMs" | "password" | "labels">): void {
     Object.assign(this.options, settings);
     this.client.retune(settings);
   }
@@ -291,7 +291,7 @@ export class PvsConnection implements LiveAccess {
   }
 
   get deviceListEveryMs(): number {
-    return this.options.heavyIntervalMs ?? 0;
+    return this.options.deviceListEveryMs ?? 0;
   }
 
   /** The API in use, detected first when unknown. */

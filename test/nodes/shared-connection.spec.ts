@@ -229,13 +229,13 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
 });
 
 describe("pvs registry: keys and merged settings", () => {
-  const base: ConnectionOptions = { api: "auto", protocol: "http", host: "172.27.153.1", port: 80, localApiPort: 443, telemetryPort: 9002, timeoutMs: 120_000, spacingMs: 5000, heavyIntervalMs: 120_000 };
+  const base: ConnectionOptions = { api: "auto", protocol: "http", host: "172.27.153.1", port: 80, localApiPort: 443, telemetryPort: 9002, timeoutMs: 120_000, spacingMs: 5000, deviceListEveryMs: 120_000 };
 
   it("one key per PVS and way of reaching it", () => {
     assert.strictEqual(pvsKey(base), pvsKey({ ...base, host: " 172.27.153.1 " }));
     assert.strictEqual(pvsKey({ ...base, host: "PVS.local" }), pvsKey({ ...base, host: "pvs.local" }));
     assert.strictEqual(pvsKey({ ...base, host: "[fe80::1]" }), pvsKey({ ...base, host: "fe80::1" }));
-    assert.strictEqual(pvsKey(base), pvsKey({ ...base, spacingMs: 0, timeoutMs: 1, heavyIntervalMs: 0, password: "x" }), "limits and password are merged, not keyed");
+    assert.strictEqual(pvsKey(base), pvsKey({ ...base, spacingMs: 0, timeoutMs: 1, deviceListEveryMs: 0, password: "x" }), "limits and password are merged, not keyed");
     for (const other of [{ host: "172.27.153.2" }, { port: 8080 }, { localApiPort: 8443 }, { telemetryPort: 9003 }, { api: "legacy" as const }, { pinnedFingerprint: "AA" }]) {
       assert.notStrictEqual(pvsKey(base), pvsKey({ ...base, ...other }), JSON.stringify(other));
     }
@@ -243,15 +243,15 @@ describe("pvs registry: keys and merged settings", () => {
 
   it("the most protective limits; 0 (no DeviceList ration) only when all say so; the first typed password; names merged", () => {
     const merged = mergeSettings([
-      { ...base, spacingMs: 0, heavyIntervalMs: 0, timeoutMs: 10_000, labels: new Map([["A", "east"]]) },
-      { ...base, spacingMs: 3000, heavyIntervalMs: 600_000, timeoutMs: 5000, password: "first", labels: new Map([["A", "west"], ["B", "south"]]) },
-      { ...base, spacingMs: 1000, heavyIntervalMs: 0, timeoutMs: 1000, password: "second" },
+      { ...base, spacingMs: 0, deviceListEveryMs: 0, timeoutMs: 10_000, labels: new Map([["A", "east"]]) },
+      { ...base, spacingMs: 3000, deviceListEveryMs: 600_000, timeoutMs: 5000, password: "first", labels: new Map([["A", "west"], ["B", "south"]]) },
+      { ...base, spacingMs: 1000, deviceListEveryMs: 0, timeoutMs: 1000, password: "second" },
     ]);
     assert.strictEqual(merged.spacingMs, 3000);
-    assert.strictEqual(merged.heavyIntervalMs, 600_000);
+    assert.strictEqual(merged.deviceListEveryMs, 600_000);
     assert.strictEqual(merged.timeoutMs, 10_000);
     assert.strictEqual(merged.password, "first");
     assert.deepStrictEqual([...(merged.labels ?? [])], [["A", "east"], ["B", "south"]]);
-    assert.strictEqual(mergeSettings([{ ...base, heavyIntervalMs: 0 }, { ...base, heavyIntervalMs: 0 }]).heavyIntervalMs, 0);
+    assert.strictEqual(mergeSettings([{ ...base, deviceListEveryMs: 0 }, { ...base, deviceListEveryMs: 0 }]).deviceListEveryMs, 0);
   });
 });
