@@ -15,6 +15,8 @@
 // answered. The heap compared is heapUsed without V8's code spaces: compiled code grows for a few hundred
 // deploys while V8 optimizes (about 1 MB, bounded by the code, not by the number of deploys); both are printed.
 import { readFileSync } from "fs";
+import { DEFAULT_GRACE_MS } from "../src/node-red/pvs-registry";
+import { sharedConnections } from "../src/node-red/shared-connections";
 import { NODE_RED_PACKAGE } from "../test/support/node-red";
 import { COUNTED, grown, RedeployRig, Snapshot } from "../test/support/redeploy";
 import { emit, figure, isQuick, table } from "./support/report";
@@ -54,6 +56,8 @@ function printTable(rows: Snapshot[], baseline: Snapshot): void {
 async function main(): Promise<number> {
   const count = parseArgs(process.argv.slice(2));
   if (typeof global.gc !== "function") throw new Error("run with: node --expose-gc --require tsx/cjs bench/redeploy.ts");
+  // The grace period users get (the test suites close connections at once): redeploys take the PVS's connection back.
+  sharedConnections.graceMs = DEFAULT_GRACE_MS;
   const rig = new RedeployRig();
   const rows: Snapshot[] = [];
   let baseline: Snapshot | null = null;
@@ -81,6 +85,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await rig.stop();
+    await sharedConnections.closeAll();
   }
   if (!baseline) throw new Error("no baseline");
   const base: Snapshot = baseline;

@@ -4,6 +4,7 @@ import { commChanged, CommPayload } from "./model/legacy-comm";
 import { setupPollingNode } from "./node-red/polling-node";
 import { apiTag, clock, MessageSource, sourceOf, Translate } from "./node-red/status";
 import { PollingDef } from "./node-red/types";
+import { migrateSettings } from "./node-red/node-settings";
 
 interface CommDef extends PollingDef {
   onlyOnChange: boolean;
@@ -12,6 +13,7 @@ interface CommDef extends PollingDef {
 export = function (RED: NodeAPI): void {
   function PvsComm(this: Node, def: CommDef): void {
     RED.nodes.createNode(this, def);
+    def = migrateSettings("pvs-comm", def);
     const node = this;
     let last: CommPayload | null = null;
     let source: MessageSource | null = null;

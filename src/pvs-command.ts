@@ -13,6 +13,7 @@ import { Freshness } from "./pvs/request";
 import { setupPollingNode } from "./node-red/polling-node";
 import { apiTag, clock, MessageSource, sourceOf, Translate } from "./node-red/status";
 import { PollingDef } from "./node-red/types";
+import { migrateSettings } from "./node-red/node-settings";
 
 interface CommandDef extends PollingDef {
   command: string;
@@ -74,6 +75,7 @@ function answerStatus(command: string, payload: unknown, source: MessageSource |
 export = function (RED: NodeAPI): void {
   function PvsCommand(this: Node, def: CommandDef): void {
     RED.nodes.createNode(this, def);
+    def = migrateSettings("pvs-command", def);
     const node = this;
     const fromMsg = def.fromMsg !== false;
     // The form's parameters, by their names on the wire; each command takes only its own.

@@ -1,25 +1,34 @@
-// pvs-config: one PVS. Owns the connection (API detection, the shared client, the LocalAPI session) that
-// every node using this PVS goes through, and answers the editor's question "what did you find?".
+// pvs-config: one PVS. Holds the connection (API detection, the shared client, the LocalAPI session) that
+// every node using this PVS goes through, shared with every other pvs-config node on the same PVS and kept over
+// redeploys (src/node-red/pvs-registry.ts), and answers the editor's question "what did you find?".
 import { Node, NodeAPI } from "node-red";
 import { PvsConnection } from "./pvs/connection";
+import { Lease } from "./node-red/pvs-registry";
+import { sharedConnections } from "./node-red/shared-connections";
 import { ConfigSettings, parseSettings } from "./node-red/config-settings";
 import { connectionKey, STORED_PASSWORD, storedPasswordRefusal, testConnection } from "./node-red/connection-test";
 import { siteMemoryStore } from "./node-red/site-memory-store";
 import { diagnosticsFile, diagnosticsFileName } from "./node-red/diagnostics-download";
 import { PvsConfigCredentials, PvsConfigDef, PvsConfigNode } from "./node-red/types";
+import { migrateSettings } from "./node-red/node-settings";
 
 export = function (RED: NodeAPI): void {
   function PvsConfig(this: PvsConfigNode, def: PvsConfigDef): void {
     RED.nodes.createNode(this, def);
+    // A node saved by an earlier version: its missing settings are their defaults (src/node-red/node-settings.ts).
+    def = migrateSettings("pvs-config", def);
     const node = this;
     const users = new Set<string>();
     const password = typeof node.credentials?.password === "string" && node.credentials.password.trim() !== "" ? node.credentials.password.trim() : null;
     const settings = parseSettings(def, password);
     node.configError = settings.problems.length ? settings.problems.join("; ") : null;
     node.label = settings.label;
-    node.pvs = settings.options ? new PvsConnection(settings.options) : null;
+    const lease: Lease | null = settings.options ? sharedConnections.acquire({ id: node.id, name: node.name || node.label }, settings.options) : null;
+    node.pvs = lease?.connection ?? null;
     node.connectionKey = settings.options ? connectionKey(settings.options) : null;
-    node.siteMemory = siteMemoryStore(node, node.label);
+    node.pvsKey = lease?.key ?? null;
+    node.shared = () => lease?.shared() ?? null;
+    node.siteMemory = siteMemoryStore(node, node.label, lease?.key ?? null);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
 
     node.register = (user: Node) => {
@@ -33,9 +42,10 @@ export = function (RED: NodeAPI): void {
     node.on("close", (removed: boolean, done: () => void) => {
       if (removed) node.siteMemory.forget();
       users.clear();
-      // Cancels whatever is still waiting or on the wire (the users' own close handlers drop late answers)
-      // and ends the LocalAPI session, so that redeploys do not leave sessions open on the PVS.
-      const closing = node.pvs ? node.pvs.close() : Promise.resolve();
+      // The users' own close handlers have cancelled their requests. The last node of a PVS to let go keeps
+      // the connection for the grace period (a redeploy takes it back); after it, the connection is closed and
+      // the LocalAPI session ended, so that neither redeploys nor deleted nodes leave sessions open on the PVS.
+      const closing = lease ? lease.release(removed) : Promise.resolve();
       closing.then(
         () => done(),
         () => done(),
@@ -111,7 +121,8 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const pvs = found.pvs;
-    res.json({ deployed: true, label: found.label, configError: found.configError, ...(pvs ? { ...pvs.info(), health: pvs.health(), budget: pvs.budget() } : {}) });
+    // `shared`: the other settings nodes on this PVS and the settings the connection uses (the most protective).
+    res.json({ deployed: true, label: found.label, configError: found.configError, ...(pvs ? { ...pvs.info(), health: pvs.health(), budget: pvs.budget(), shared: found.shared() } : {}) });
   });
 
   // "Download diagnostics": what this PVS last said, redacted, as a file that the emulator replays (issue 16).

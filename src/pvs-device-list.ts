@@ -14,6 +14,7 @@ import { numberSetting } from "./node-red/numbers";
 import { setupPollingNode } from "./node-red/polling-node";
 import { apiTag, clock, MessageSource, sourceOf, Translate } from "./node-red/status";
 import { PollingDef } from "./node-red/types";
+import { migrateSettings } from "./node-red/node-settings";
 
 /** What goes out: the device list (default), InfluxDB batch points, MQTT topics, or those with HA discovery. */
 type OutputFormat = "list" | "influx" | "mqtt" | "homeassistant";
@@ -40,6 +41,7 @@ const MAX_REMEMBERED_CHECKS = 1000;
 export = function (RED: NodeAPI): void {
   function PvsDeviceList(this: Node, def: DeviceListDef): void {
     RED.nodes.createNode(this, def);
+    def = migrateSettings("pvs-device-list", def);
     const node = this;
     const unitSystem: UnitSystem = def.units === "si" ? "si" : "pvs";
     const output: OutputFormat = OUTPUTS.includes(def.output as OutputFormat) ? (def.output as OutputFormat) : "list";

@@ -6,6 +6,7 @@ import { SplitGroup } from "./model/device-types";
 import { PvsError } from "./pvs/errors";
 import { ChunkedSender } from "./node-red/chunked-send";
 import { clock, errorStatus, translator } from "./node-red/status";
+import { migrateSettings } from "./node-red/node-settings";
 
 interface SplitDef extends NodeDef {
   topicPrefix: string;
@@ -46,6 +47,7 @@ function isSplitError(err: Error): err is SplitError {
 export = function (RED: NodeAPI): void {
   function PvsInverterSplit(this: Node, def: SplitDef): void {
     RED.nodes.createNode(this, def);
+    def = migrateSettings("pvs-inverter-split", def);
     const node = this;
     const t = translator(RED);
     const prefixType = ["msg", "flow", "global", "env"].includes(def.topicPrefixType ?? "") ? (def.topicPrefixType as string) : "str";

@@ -11,6 +11,7 @@ import { numberSetting } from "./node-red/numbers";
 import { SendMode, SendPolicy } from "./node-red/live-policy";
 import { clock, editorText, errorStatus, healthStatus, sourceOf, translator } from "./node-red/status";
 import { findPvsConfig, setupErrorOf } from "./node-red/config-node";
+import { migrateSettings } from "./node-red/node-settings";
 
 interface LiveDef extends NodeDef {
   server: string;
@@ -39,6 +40,7 @@ const WARN_EVERY_MS = 60_000;
 export = function (RED: NodeAPI): void {
   function PvsLive(this: Node, def: LiveDef): void {
     RED.nodes.createNode(this, def);
+    def = migrateSettings("pvs-live", def);
     const node = this;
     const t = translator(RED);
     const config = findPvsConfig(RED, def.server);

@@ -74,14 +74,23 @@ describe("examples", () => {
     }
   });
 
-  it("use node ids of their own, so that importing several of them into one workspace clashes with nothing", () => {
+  it("use node ids of their own, except one pvs-config shared by all, so that importing several reuses one \"My PVS\"", () => {
     const seen = new Map<string, string>();
+    const configs: FlowNode[] = [];
     for (const file of files) {
       for (const n of JSON.parse(fs.readFileSync(file, "utf8")) as FlowNode[]) {
+        if (n.type === "pvs-config") {
+          configs.push(n);
+          continue;
+        }
         assert.ok(!seen.has(n.id), `${path.basename(file)} and ${seen.get(n.id)} both use id ${n.id}`);
         seen.set(n.id, path.basename(file));
       }
     }
+    // Node-RED's "Import copy" keeps an existing config node with the same id: the examples' nodes all use it.
+    assert.strictEqual(configs.length, files.length, "one pvs-config per example");
+    for (const c of configs) assert.deepStrictEqual(c, configs[0], "the same pvs-config, id and settings, in every example");
+    assert.ok(!seen.has(configs[0].id), "its id is no other node's");
   });
 
   it("together use every node type of the package", () => {

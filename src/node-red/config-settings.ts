@@ -95,7 +95,7 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
         timeoutMs: timeout.value * 1000,
         localApiTimeoutMs: Math.min(timeout.value * 1000, LOCALAPI_TIMEOUT_MAX_MS),
         spacingMs: spacing.value * 1000,
-        heavyIntervalMs: deviceListEvery.value * 1000,
+        deviceListEveryMs: deviceListEvery.value * 1000,
         password,
         pinnedFingerprint: pinned,
         labels: cleanLabels(def.labels),

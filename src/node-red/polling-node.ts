@@ -133,8 +133,9 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
   });
 
   if (!setupError && "value" in interval && interval.value > 0) {
-    // The PVS's phase: every node of this PVS polls on the same beat, so the shared client asks once for all.
-    poller = new Poller(intervalMs, () => poll(null, (m) => node.send(m)), phaseOf(config?.id ?? ""));
+    // The PVS's phase: every node of this PVS, through whichever pvs-config, polls on the same beat, so the
+    // shared client asks once for all.
+    poller = new Poller(intervalMs, () => poll(null, (m) => node.send(m)), phaseOf(config?.pvsKey ?? config?.id ?? ""));
     poller.start();
   }
 

@@ -3,6 +3,8 @@
 //   configured), so the live memory is kept here, per pvs-config id and PVS address, for as long as the process runs.
 // - Restarts: the memory is also written to the pvs-config node's context; with a persistent context store
 //   (`contextStorage` with `localfilesystem` in settings.js) it is read back on the first poll after a start.
+// pvs-config nodes that share a PVS's connection share its memory too (`sharedKey`, the PVS's key): it is read
+// from the context of the first of them, written to the context of each one that saves.
 import { Node } from "node-red";
 import { SiteMemory } from "../model/site-memory";
 
@@ -12,7 +14,7 @@ export interface SiteMemoryStore {
   /** The memory, loaded from the context store on first use; every caller gets the same instance. */
   load(): Promise<SiteMemory>;
   save(memory: SiteMemory): void;
-  /** The pvs-config was deleted: its memory goes with it. */
+  /** The pvs-config was deleted: its memory goes with it (a shared one goes with its PVS's connection). */
   forget(): void;
 }
 
@@ -27,8 +29,13 @@ function problem(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function siteMemoryStore(owner: Node, pvsLabel: string): SiteMemoryStore {
-  const key = `${owner.id}|${pvsLabel}`;
+/** The PVS whose shared memory this is has no node left (src/node-red/shared-connections.ts). */
+export function forgetSharedSiteMemory(sharedKey: string): void {
+  live.delete(`pvs|${sharedKey}`);
+}
+
+export function siteMemoryStore(owner: Node, pvsLabel: string, sharedKey: string | null = null): SiteMemoryStore {
+  const key = sharedKey === null ? `${owner.id}|${pvsLabel}` : `pvs|${sharedKey}`;
   const context = owner.context();
   const fromContext = () =>
     new Promise<SiteMemory>((resolve) => {
@@ -61,7 +68,7 @@ export function siteMemoryStore(owner: Node, pvsLabel: string): SiteMemoryStore 
       }
     },
     forget() {
-      live.delete(key);
+      if (sharedKey === null) live.delete(key);
     },
   };
 }

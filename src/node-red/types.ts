@@ -2,6 +2,7 @@
 import { Node, NodeDef } from "node-red";
 import { PvsConnection } from "../pvs/connection";
 import { ApiSetting } from "../pvs/detect";
+import { SharedState } from "./pvs-registry";
 import { SiteMemoryStore } from "./site-memory-store";
 import { Protocol } from "../pvs/transport";
 
@@ -37,11 +38,15 @@ export interface PvsConfigCredentials {
 export interface PvsConfigNode extends Node<PvsConfigCredentials> {
   /** Null when the configuration is invalid; `configError` then says why. */
   pvs: PvsConnection | null;
+  /** Which PVS (host, ports…): the key of the connection shared by every pvs-config node on it; null without one. */
+  pvsKey: string | null;
   /** Identifies the connection settings, so the editor's test reuses this connection for the same ones. */
   connectionKey: string | null;
   configError: string | null;
   /** host:port, for messages and status (never a secret). */
   label: string;
+  /** The other pvs-config nodes sharing this PVS's connection, and the settings it uses; null without one. */
+  shared(): SharedState | null;
   /** What is remembered about this PVS between polls (devices seen, counters, today's energy). */
   siteMemory: SiteMemoryStore;
   register(user: Node): void;

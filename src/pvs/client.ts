@@ -2,12 +2,13 @@
 // requests spaced (a LocalAPI login counts as a request too), the DeviceList rationed, back-off and a
 // circuit breaker after failures, the one LocalAPI session, the request budget, and cancellation when the
 // asking node closes.
+import { AnswerMemory } from "./answer-memory";
 import { Breaker, DEFAULT_OPEN_AFTER, Health } from "./breaker";
 import { RequestBudget, RequestLog } from "./budget";
 import { PvsError, PvsErrorCode, toPvsError } from "./errors";
 import { parseLegacyAnswer } from "./legacy";
 import { PvsRequest, RequestOptions } from "./request";
-import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession, loginHeaders, sessionEnded, sessionFromLogin } from "./session";
+import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession } from "./session";
 import { parseVarsAnswer, parseWriteAnswer } from "./vars-query";
 import { Endpoint, endpointLabel, HttpAnswer, Transport } from "./transport";
 import { JsonObject } from "../model/safe-object";
@@ -49,7 +50,7 @@ export interface ClientOptions extends Endpoint {
   /** Failures in a row after which requests fail fast until the back-off has passed (circuit breaker). */
   openAfter?: number;
   /** Least time between the starts of two heavy requests (the legacy DeviceList); 0 = no limit. */
-  heavyIntervalMs?: number;
+  deviceListEveryMs?: number;
   maxBodyBytes?: number;
   /** Masks secrets in text taken from an answer before it reaches an error message. */
   redact?: (text: string) => string;
@@ -92,12 +93,6 @@ interface Job {
   controller: AbortController;
 }
 
-/** The last heavy request of a kind: when it started, and the last answer with when its request started. */
-interface HeavyRecord {
-  startedAt: number;
-  answer: JsonObject | null;
-  answerStartedAt: number;
-}
 
 /** What a PVS answers to a command it will not carry out: the command's outcome, not the PVS's health (see RequestOptions.command). */
 const COMMAND_REFUSALS = new Set<PvsErrorCode>(["PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE"]);
@@ -108,8 +103,6 @@ export const DEFAULT_LIGHT_SPACING_MS = 500;
 const LOGIN: Pick<PvsRequest, "light"> = { light: true };
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
 
-/** Bound of the answers remembered for sharing; the oldest goes first. */
-const MAX_REMEMBERED_ANSWERS = 32;
 
 export class PvsClient {
   readonly label: string;
@@ -129,9 +122,8 @@ export class PvsClient {
   private readonly log = new RequestLog();
   /** The last raw answer of every kind, frames and errors, for the diagnostics download (bounded). */
   readonly answerLog = new AnswerLog();
-  private readonly heavy = new Map<string, HeavyRecord>();
-  /** The last answer of each request, with when it started, for timer polls sharing one beat (shareWithinMs). */
-  private readonly answers = new Map<string, { startedAt: number; answer: JsonObject }>();
+  /** When each request last started and its last answer: the DeviceList ration, "poll now" and one beat's sharing. */
+  private readonly memory = new AnswerMemory();
   private readonly healthListeners = new Set<(health: Health) => void>();
   /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
   private spacedUntil = 0;
@@ -185,15 +177,15 @@ export class PvsClient {
       // While a refused login is held off, say so at once instead of queueing for minutes.
       if (request.session && this.authFailure && Date.now() < this.backoffUntil) return reject(this.authFailure);
       // "Poll now" within the ration: the last answer, even while the breaker is open.
-      const recent = request.heavy && freshness === "reuse" ? this.heavy.get(request.key) : undefined;
-      if (recent?.answer && Date.now() - recent.answerStartedAt < this.heavyIntervalMs()) {
+      const recent = request.heavy && freshness === "reuse" && this.deviceListEveryMs() > 0 ? this.memory.recent(request.key, this.deviceListEveryMs() - 1) : null;
+      if (recent) {
         this.stats.reused++;
-        return resolve(recent.answer);
+        return resolve(recent);
       }
-      const shared = shareWithinMs > 0 ? this.answers.get(request.key) : undefined;
-      if (shared && Date.now() - shared.startedAt <= shareWithinMs) {
+      const shared = shareWithinMs > 0 ? this.memory.recent(request.key, shareWithinMs) : null;
+      if (shared) {
         this.stats.coalesced++;
-        return resolve(shared.answer);
+        return resolve(shared);
       }
       if (this.breaker.isOpen() && !urgent) {
         this.stats.refused++;
@@ -241,6 +233,17 @@ export class PvsClient {
   onHealth(listener: (health: Health) => void): () => void {
     this.healthListeners.add(listener);
     return () => this.healthListeners.delete(listener);
+  }
+
+  /**
+   * New limits for the requests from now on (pvs-config nodes sharing this PVS agreed on new ones); a wait
+   * already set is not shortened.
+   */
+  retune(limits: Partial<Pick<ClientOptions, "timeoutMs" | "spacingMs" | "deviceListEveryMs">> & { localApiTimeoutMs?: number }): void {
+    if (limits.timeoutMs !== undefined) this.options.timeoutMs = limits.timeoutMs;
+    if (limits.spacingMs !== undefined) this.options.spacingMs = limits.spacingMs;
+    if (limits.deviceListEveryMs !== undefined) this.options.deviceListEveryMs = limits.deviceListEveryMs;
+    if (this.options.localApi && limits.localApiTimeoutMs !== undefined) this.options.localApi.timeoutMs = limits.localApiTimeoutMs;
   }
 
   /** True while a request is on the wire (or between the exchanges of one job, such as a login and its read). */
@@ -319,15 +322,15 @@ export class PvsClient {
     else job.controller.abort();
   }
 
-  private heavyIntervalMs(): number {
-    return this.options.heavyIntervalMs ?? 0;
+  private deviceListEveryMs(): number {
+    return this.options.deviceListEveryMs ?? 0;
   }
 
   /** When a job may start: a heavy one not before its interval since the last one of its kind. */
   private notBefore(job: Job): number {
     if (!job.request.heavy) return 0;
-    const last = this.heavy.get(job.request.key);
-    return last ? last.startedAt + this.heavyIntervalMs() : 0;
+    const last = this.memory.lastStart(job.request.key);
+    return last === null ? 0 : last + this.deviceListEveryMs();
   }
 
   private pump(): void {
@@ -358,8 +361,7 @@ export class PvsClient {
     const { request } = job;
     let outcome: JsonObject | PvsError;
     const startedAt = Date.now();
-    const previous = this.heavy.get(request.key);
-    if (request.heavy) this.heavy.set(request.key, { startedAt, answer: previous?.answer ?? null, answerStartedAt: previous?.answerStartedAt ?? 0 });
+    if (request.heavy) this.memory.started(request.key, true, startedAt);
     this.exchanges = 0;
     try {
       outcome = await this.perform(request, job.controller.signal);
@@ -370,8 +372,7 @@ export class PvsClient {
     if (outcome instanceof PvsError && outcome.code !== "PVS_ABORTED") this.answerLog.error(request.label, outcome.code, outcome.message, outcome.statusCode ?? null);
     if (outcome instanceof PvsError && (outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD")) this.authFailure = outcome;
     else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
-    if (request.heavy && !(outcome instanceof PvsError)) this.heavy.set(request.key, { startedAt, answer: outcome, answerStartedAt: startedAt });
-    if (!(outcome instanceof PvsError)) this.remember(request.key, startedAt, outcome);
+    if (!(outcome instanceof PvsError)) this.memory.answered(request.key, request.heavy === true, startedAt, outcome);
     // A failure before anything was sent (no password, a refusal still held), of a probe, or a command the PVS
     // declined says nothing about the PVS's health: it gets the spacing, not a back-off.
     // An urgent request went past a back-off (the look at the firmware after a legacy 403): its success does not
@@ -383,13 +384,6 @@ export class PvsClient {
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();
     this.pump();
-  }
-
-  private remember(key: string, startedAt: number, answer: JsonObject): void {
-    this.answers.delete(key);
-    // Keys are the package's own requests (a few per PVS); a command node's parameters could add more.
-    if (this.answers.size >= MAX_REMEMBERED_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
-    this.answers.set(key, { startedAt, answer });
   }
 
   private refuseQueue(): void {
@@ -412,49 +406,21 @@ export class PvsClient {
     if (!transport || !session) throw new PvsError("PVS_BAD_CONFIG", "this PVS connection has no LocalAPI settings");
     const timeoutMs = request.timeoutMs ?? this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS;
     if (!request.session) return parseVarsAnswer(await this.wire(transport, request, request.label, request.path, query, timeoutMs, signal), this.options.redact);
-    const ended = (answer: HttpAnswer) => sessionEnded(answer, request.write === true);
-    let login = await this.sessionCookie(transport, session, signal);
-    let answer = await this.wire(transport, request, request.label, request.path, query, timeoutMs, signal, login.cookie);
-    // A session that had worked and ended (401, 403 or 500 by build; pypvs re-logs in on these): log in again
-    // once and retry once. A session the PVS rejects the moment it was given is not fixed by another login.
-    if (ended(answer) && !login.fresh) {
-      session.invalidate();
-      login = await this.sessionCookie(transport, session, signal);
-      answer = await this.wire(transport, request, request.label, request.path, query, timeoutMs, signal, login.cookie);
-    }
-    if (ended(answer)) {
-      session.rejectedFresh();
-      throw new PvsError("PVS_SESSION_EXPIRED", `PVS at ${this.localLabel} rejected a fresh LocalAPI session (HTTP ${answer.status}${answer.status === 200 ? ", empty answer" : ""})`, answer.status);
-    }
-    if (answer.status < 400) session.worked();
+    const loginTimeoutMs = this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS;
+    const answer = await session.read(request.write === true, this.localLabel, {
+      read: (cookie) => this.wire(transport, request, request.label, request.path, query, timeoutMs, signal, cookie),
+      login: async (headers) => {
+        this.stats.logins++;
+        this.loginInFlight = true;
+        try {
+          return await this.wire(transport, LOGIN, "login", "/auth?login", {}, loginTimeoutMs, signal, headers);
+        } finally {
+          this.loginInFlight = false;
+        }
+      },
+      closing: () => this.closing,
+    });
     return request.write ? parseWriteAnswer(answer) : parseVarsAnswer(answer, this.options.redact);
-  }
-
-  /** The session cookie, logging in first when there is none or it is due for renewal (`fresh`: just logged in). */
-  private async sessionCookie(transport: Transport, session: LocalApiSession, signal: AbortSignal): Promise<{ cookie: Record<string, string>; fresh: boolean }> {
-    const current = session.cookieHeader();
-    if (current) return { cookie: current, fresh: false };
-    const password = session.passwordForLogin();
-    this.stats.logins++;
-    session.logins++;
-    this.loginInFlight = true;
-    let answer: HttpAnswer;
-    try {
-      answer = await this.wire(transport, LOGIN, "login", "/auth?login", {}, this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS, signal, loginHeaders(password));
-    } finally {
-      this.loginInFlight = false;
-    }
-    if (answer.status === 401 || answer.status === 403) {
-      session.refusedLogin(password);
-      throw new PvsError("PVS_LOGIN_REFUSED", "login refused: check the serial/password", answer.status);
-    }
-    if (answer.status >= 400) throw new PvsError("PVS_HTTP_ERROR", `PVS answered HTTP ${answer.status} to the LocalAPI login`, answer.status);
-    const cookie = sessionFromLogin(answer);
-    if (!cookie) throw new PvsError("PVS_BAD_RESPONSE", "the LocalAPI login answer carried no session");
-    session.loggedIn(cookie);
-    // Closed while the login was on the wire: the session exists on the PVS now; closeAndLogout ends it.
-    if (this.closing) throw new PvsError("PVS_ABORTED", "the PVS connection is closed");
-    return { cookie: { Cookie: `session=${cookie}` }, fresh: true };
   }
 
   /** One HTTP exchange, spaced from the previous one like every request to this PVS. */

@@ -11,8 +11,9 @@ import { normalizeVars, supervisorDevice, varsSecrets } from "../model/varserver
 import { Health } from "./breaker";
 import { RequestBudget } from "./budget";
 import { ClientOptions, PvsClient } from "./client";
-import { ApiKind, apiForBuild, ApiSetting, buildFromVersion, Identity, identityFromSupervisorInfo, identityFromVars } from "./detect";
-import { PvsError, PvsErrorCode, toPvsError } from "./errors";
+import { ApiDetection } from "./api-detection";
+import { ApiKind, ApiSetting, buildFromVersion } from "./detect";
+import { PvsError, PvsErrorCode } from "./errors";
 import { legacyCommand, legacyPath } from "./legacy";
 import { telemetryEnableRequest } from "./vars-query";
 import { VarsGroups } from "./vars-groups";
@@ -85,30 +86,17 @@ const COMMAND_OUTCOMES = new Set<PvsErrorCode>(["PVS_NOT_SUPPORTED", "PVS_COMMAN
 const SUPERVISOR_INFO = legacyPath("supervisor/info");
 const GET_COMM = legacyCommand("Get_Comm");
 
-/** After this many failed readings in a row, the API is detected again (a firmware update, a replaced PVS). */
-export const REDETECT_AFTER_FAILURES = 3;
-
-/** Failures that still prove a dl_cgi answered (so the PVS is there, on the legacy API). */
-const ANSWERED = new Set(["PVS_HTTP_ERROR", "PVS_FORBIDDEN", "PVS_BAD_RESPONSE", "PVS_NOT_JSON", "PVS_HTML_RESPONSE", "PVS_COMMAND_FAILED"]);
-/** A legacy 403 triggers a fresh detection at most this often (lock-outs 403 every request). */
-const FORBIDDEN_REDETECT_MS = 30 * 60_000;
+export { REDETECT_AFTER_FAILURES } from "./api-detection";
 
 export class PvsConnection implements LiveAccess {
   readonly client: PvsClient;
   private feed: LiveFeed | null = null;
-  private readonly setting: ApiSetting;
-  private api: ApiKind | null = null;
-  private identity: Identity | null = null;
+  private readonly detection: ApiDetection;
   private lastDevices: DeviceSummary[] = [];
-  private previousIdentity: Identity | null = null;
-  private detectedAt: number | null = null;
-  private failures = 0;
-  private forbiddenRedetectAt = -Infinity;
   private certificate: string | null = null;
   private readonly groups: VarsGroups;
 
   constructor(private readonly options: ConnectionOptions) {
-    this.setting = options.api;
     const { api: _api, localApiPort, telemetryPort: _telemetryPort, telemetry: _telemetry, password: _password, labels: _labels, pinnedFingerprint, localApiTimeoutMs, renewAfterMs, refusedHoldMs, loginBackoffBaseMs, ...client } = options;
     this.client = new PvsClient({
       ...client,
@@ -124,19 +112,34 @@ export class PvsConnection implements LiveAccess {
         loginBackoffBaseMs,
       },
     });
-    this.groups = new VarsGroups(this.client, () => this.identity?.model ?? this.previousIdentity?.model ?? null);
+    this.groups = new VarsGroups(this.client, () => this.detection.lastIdentity?.model ?? null);
+    this.detection = new ApiDetection(options.api, {
+      request: (request, signal, opts) => this.client.request(request, signal, opts),
+      readPublic: (signal, opts) => this.groups.readPublic(signal, opts),
+      endBackoff: () => this.client.endBackoff(),
+      forgotten: () => this.groups.forget(),
+    });
+  }
+
+  /**
+   * New settings from the pvs-config nodes that share this PVS (src/node-red/pvs-registry.ts): limits, the
+   * password, device names. The rest (host, ports, API setting, pinned certificate) is what makes it this PVS.
+   */
+  retune(settings: Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "deviceListEveryMs" | "password" | "labels">): void {
+    Object.assign(this.options, settings);
+    this.client.retune(settings);
   }
 
   info(): ConnectionInfo {
-    const id = this.identity;
+    const id = this.detection.identity;
     return {
-      setting: this.setting,
-      api: this.api,
+      setting: this.detection.setting,
+      api: this.detection.inUse,
       model: id?.model ?? null,
       build: id?.build ?? null,
       version: id?.version ?? null,
       serial: id?.serial ? maskSerial(id.serial) : null,
-      detectedAt: this.detectedAt === null ? null : new Date(this.detectedAt).toISOString(),
+      detectedAt: this.detection.detectedAtMs === null ? null : new Date(this.detection.detectedAtMs).toISOString(),
       certificate: this.certificate,
       pinned: this.options.pinnedFingerprint ?? null,
     };
@@ -144,7 +147,7 @@ export class PvsConnection implements LiveAccess {
 
   /** Every string that must never leave the package unmasked. */
   secrets(): string[] {
-    return [this.identity?.serial, this.options.password].filter((s): s is string => typeof s === "string" && s.length > 0);
+    return [this.detection.lastIdentity?.serial, this.options.password].filter((s): s is string => typeof s === "string" && s.length > 0);
   }
 
   redact(text: string): string {
@@ -174,7 +177,7 @@ export class PvsConnection implements LiveAccess {
    */
   async readDeviceList(signal: AbortSignal, read: Freshness | ReadOptions = "wait"): Promise<DeviceListReading> {
     const options: ReadOptions = typeof read === "string" ? { freshness: read } : read;
-    return this.withApi(signal, async (api) => {
+    return this.detection.withApi(signal, async (api) => {
       const reading = api === "legacy" ? await this.legacyDeviceList(signal, options) : await this.varsDeviceList(signal, options.shareWithinMs ?? 0);
       // A PVS always has meters or inverters: a list without them is a PVS starting up, not a site without devices.
       if (!reading.list.devices.some((d) => d.deviceType !== "PVS")) {
@@ -189,7 +192,7 @@ export class PvsConnection implements LiveAccess {
   }
 
   async readComm(signal: AbortSignal, { shareWithinMs = 0 }: ReadOptions = {}): Promise<CommReading> {
-    return this.withApi(signal, async (api) => {
+    return this.detection.withApi(signal, async (api) => {
       if (api === "legacy") return { api, payload: normalizeComm(await this.client.request(GET_COMM, signal, { shareWithinMs })) };
       const net = await this.groups.read("network", signal, shareWithinMs);
       const system = await this.groups.read("system", signal, shareWithinMs);
@@ -203,7 +206,7 @@ export class PvsConnection implements LiveAccess {
    * so on the LocalAPI they are refused with PVS_NOT_SUPPORTED without asking the PVS.
    */
   async runLegacyCommand(request: PvsRequest, signal: AbortSignal): Promise<CommandReading> {
-    return this.withApi(
+    return this.detection.withApi(
       signal,
       async (api) => {
         if (api !== "legacy") {
@@ -218,7 +221,7 @@ export class PvsConnection implements LiveAccess {
 
   /** `supervisor/info`: open on both firmware generations. */
   async readSupervisorInfo(signal: AbortSignal): Promise<CommandReading> {
-    return this.withApi(
+    return this.detection.withApi(
       signal,
       async (api) => {
         const raw = await this.client.request(SUPERVISOR_INFO, signal, { command: true });
@@ -234,7 +237,7 @@ export class PvsConnection implements LiveAccess {
    * system variables, through their server-side cache.
    */
   async readSupervisorHealth(signal: AbortSignal, freshness: Freshness = "reuse"): Promise<HealthReading> {
-    return this.withApi(signal, async (api) => {
+    return this.detection.withApi(signal, async (api) => {
       if (api === "legacy") {
         const answer = await this.client.request(DEVICE_LIST_REQUEST, signal, { freshness });
         const list = normalizeDeviceList(answer);
@@ -292,21 +295,21 @@ export class PvsConnection implements LiveAccess {
   }
 
   get deviceListEveryMs(): number {
-    return this.options.heavyIntervalMs ?? 0;
+    return this.options.deviceListEveryMs ?? 0;
   }
 
   /** The API in use, detected first when unknown. */
   detectedApi(signal: AbortSignal): Promise<ApiKind> {
-    return this.ensureApi(signal);
+    return this.detection.ensure(signal);
   }
 
   model(): string | null {
-    return this.identity?.model ?? this.previousIdentity?.model ?? null;
+    return this.detection.lastIdentity?.model ?? null;
   }
 
   /** The LocalAPI's `/sys/livedata/` variables through their server-side cache. */
   async readLiveVars(signal: AbortSignal): Promise<LiveValues> {
-    return this.withApi(signal, async (api) => {
+    return this.detection.withApi(signal, async (api) => {
       if (api !== "localapi") throw new PvsError("PVS_BAD_CONFIG", "the live data variables need the LocalAPI (new firmware)");
       const live = liveFromVars(await this.groups.read("live", signal));
       if (Object.keys(live).length === 0) throw new PvsError("PVS_BAD_RESPONSE", "the PVS sent no live data variables");
@@ -326,107 +329,13 @@ export class PvsConnection implements LiveAccess {
 
   private password(): string | null {
     if (this.options.password) return this.options.password;
-    const serial = this.identity?.serial;
+    const serial = this.detection.identity?.serial;
     return serial && serial.length >= 5 ? serial.slice(-5) : null;
-  }
-
-  /** Runs `read` through the detected API; failures with a code in `outcomes` say nothing about the firmware. */
-  private async withApi<T>(signal: AbortSignal, read: (api: ApiKind) => Promise<T>, outcomes: ReadonlySet<PvsErrorCode> = new Set()): Promise<T> {
-    const api = await this.ensureApi(signal);
-    try {
-      const result = await read(api);
-      this.failures = 0;
-      return result;
-    } catch (err) {
-      const error = toPvsError(err);
-      // Not asked (cancelled, or the breaker is open): nothing new was learnt about the PVS.
-      if (error.code === "PVS_ABORTED" || error.code === "PVS_CIRCUIT_OPEN") throw error;
-      // A legacy 403 may mean the firmware was updated to the LocalAPI: look again now, and read through
-      // the new API in the same poll. On old firmware it stays a lock-out and backs off as usual.
-      if (this.setting === "auto" && api === "legacy" && error.code === "PVS_FORBIDDEN" && Date.now() - this.forbiddenRedetectAt >= FORBIDDEN_REDETECT_MS) {
-        this.forbiddenRedetectAt = Date.now();
-        this.forgetDetection();
-        const again = await this.ensureApi(signal, true);
-        if (again !== api) {
-          // The 403 meant "updated to the LocalAPI", not a lock-out: its back-off does not hold the new API.
-          this.client.endBackoff();
-          return this.withApi(signal, read, outcomes);
-        }
-      }
-      // A refused password or a PVS still listing its devices is not a firmware question: looking again would
-      // only add requests (and rebuild the LocalAPI caches).
-      if (error.code !== "PVS_LOGIN_REFUSED" && error.code !== "PVS_NO_DEVICES" && !outcomes.has(error.code) && ++this.failures >= REDETECT_AFTER_FAILURES) this.forgetDetection();
-      throw error;
-    }
-  }
-
-  private forgetDetection(): void {
-    this.failures = 0;
-    this.api = null;
-    // Kept for a fixed API whose fresh look fails: the serial is still the password, the build still shown.
-    this.previousIdentity = this.identity ?? this.previousIdentity;
-    this.identity = null;
-    this.groups.forget();
-  }
-
-  /** The API to read through, detected first when unknown; `urgent` lets detection past a back-off (see RequestOptions). */
-  private async ensureApi(signal: AbortSignal, urgent = false): Promise<ApiKind> {
-    if (this.api) return this.api;
-    if (this.setting === "auto") {
-      const found = await this.detect(signal, "legacy-first", urgent);
-      this.identity = found.identity;
-      this.api = (found.identity && apiForBuild(found.identity.model, found.identity.build)) ?? found.source;
-    } else {
-      // A fixed API still wants the identity: the serial is the LocalAPI password, the build is shown. When the
-      // PVS cannot be reached at all, the API stays unknown (detected again next poll) unless it was known before.
-      const previous = this.previousIdentity;
-      const found = await this.detect(signal, this.setting === "legacy" ? "legacy-first" : "vars-first", urgent).catch((err: unknown) => {
-        const code = toPvsError(err).code;
-        if (code === "PVS_ABORTED" || code === "PVS_CERT_MISMATCH") throw err;
-        if (!previous && (code === "PVS_UNREACHABLE" || code === "PVS_TIMEOUT" || code === "PVS_CIRCUIT_OPEN")) throw err;
-        return null;
-      });
-      this.identity = found?.identity ?? previous;
-      this.api = this.setting;
-    }
-    this.detectedAt = Date.now();
-    return this.api;
-  }
-
-  /**
-   * Asks the open sources in turn and resolves with the first identity. A PVS whose dl_cgi answers but
-   * says nothing useful, and that has no LocalAPI, is an old legacy unit (identity unknown). Rejects with
-   * the first error when nothing answered at all.
-   */
-  private async detect(signal: AbortSignal, order: "legacy-first" | "vars-first", urgent = false): Promise<{ identity: Identity | null; source: ApiKind }> {
-    let firstError: PvsError | null = null;
-    let legacyAnswered = false;
-    const sources: Array<[ApiKind, () => Promise<Identity | null>]> = [
-      ["legacy", async () => identityFromSupervisorInfo(await this.client.request(SUPERVISOR_INFO, signal, { urgent }))],
-      // Once the legacy API answered, the LocalAPI's absence is news about the firmware, not the PVS's health.
-      ["localapi", async () => identityFromVars(await this.groups.readPublic(signal, { urgent, probe: legacyAnswered }))],
-    ];
-    if (order === "vars-first") sources.reverse();
-    for (const [source, ask] of sources) {
-      try {
-        const identity = await ask();
-        if (identity) return { identity, source };
-        if (source === "legacy") legacyAnswered = true;
-      } catch (err) {
-        const error = toPvsError(err);
-        // A certificate that is not the pinned one settles it: no other source is asked.
-        if (error.code === "PVS_ABORTED" || error.code === "PVS_CERT_MISMATCH") throw error;
-        if (source === "legacy" && ANSWERED.has(error.code)) legacyAnswered = true;
-        firstError ??= error;
-      }
-    }
-    if (legacyAnswered) return { identity: null, source: "legacy" };
-    throw firstError ?? new PvsError("PVS_BAD_RESPONSE", "the PVS did not say which firmware it runs");
   }
 
   private async legacyDeviceList(signal: AbortSignal, options: ReadOptions): Promise<DeviceListReading> {
     const reading = await readLegacyDeviceList(this.client, signal, options);
-    this.noteBuild(buildFromVersion(typeof reading.list.supervisor?.properties.SWVER === "string" ? reading.list.supervisor.properties.SWVER : null));
+    this.detection.noteBuild(buildFromVersion(typeof reading.list.supervisor?.properties.SWVER === "string" ? reading.list.supervisor.properties.SWVER : null));
     return reading;
   }
 
@@ -436,7 +345,7 @@ export class PvsConnection implements LiveAccess {
     const system = await this.groups.read("system", signal, shareWithinMs);
     const secrets = [...this.secrets(), ...varsSecrets(system)];
     const normalized = normalizeVars({ devices, live, system });
-    this.noteBuild(buildFromVersion(typeof system["/sys/info/sw_rev"] === "string" ? system["/sys/info/sw_rev"] : null));
+    this.detection.noteBuild(buildFromVersion(typeof system["/sys/info/sw_rev"] === "string" ? system["/sys/info/sw_rev"] : null));
     this.groups.noteSerials(normalized.list.devices.map((d) => d.serial).filter((s): s is string => s !== null));
     return {
       api: "localapi",
@@ -447,10 +356,5 @@ export class PvsConnection implements LiveAccess {
       raw: { main: { ...devices, ...live, ...system }, storage: null },
       secrets,
     };
-  }
-
-  /** A build other than the detected one means a firmware update: detect again before the next reading. */
-  private noteBuild(build: number | null): void {
-    if (build !== null && this.identity?.build != null && build !== this.identity.build) this.forgetDetection();
   }
 }

@@ -61,6 +61,16 @@ export function sessionEnded(answer: HttpAnswer, write = false): boolean {
   return answer.status === 200 && answer.body.trim() === "";
 }
 
+/** The exchanges a session read needs from the client: each spaced and counted like every request. */
+export interface SessionExchanges {
+  /** The read itself, with the session cookie. */
+  read(cookie: Record<string, string>): Promise<HttpAnswer>;
+  /** `GET /auth?login` with the Basic header. */
+  login(headers: Record<string, string>): Promise<HttpAnswer>;
+  /** True once the connection is closing: a login that came back is then not followed by the read. */
+  closing(): boolean;
+}
+
 export class LocalApiSession {
   private cookie: string | null = null;
   private since = 0;
@@ -72,6 +82,48 @@ export class LocalApiSession {
   logins = 0;
 
   constructor(private readonly options: SessionOptions) {}
+
+  /**
+   * One read with the session: logged in first when there is none (or it is due for renewal). A session that
+   * had worked and ended (401, 403 or 500 by build; pypvs re-logs in on these) gets one new login and one retry;
+   * a session the PVS rejects the moment it gave it is not fixed by logging in again: logins back off.
+   * `label` names the LocalAPI endpoint in errors.
+   */
+  async read(write: boolean, label: string, exchanges: SessionExchanges): Promise<HttpAnswer> {
+    let login = await this.cookieFor(exchanges);
+    let answer = await exchanges.read(login.cookie);
+    if (sessionEnded(answer, write) && !login.fresh) {
+      this.invalidate();
+      login = await this.cookieFor(exchanges);
+      answer = await exchanges.read(login.cookie);
+    }
+    if (sessionEnded(answer, write)) {
+      this.rejectedFresh();
+      throw new PvsError("PVS_SESSION_EXPIRED", `PVS at ${label} rejected a fresh LocalAPI session (HTTP ${answer.status}${answer.status === 200 ? ", empty answer" : ""})`, answer.status);
+    }
+    if (answer.status < 400) this.worked();
+    return answer;
+  }
+
+  /** The cookie to read with, logging in first when needed (`fresh`: just logged in). */
+  private async cookieFor(exchanges: SessionExchanges): Promise<{ cookie: Record<string, string>; fresh: boolean }> {
+    const current = this.cookieHeader();
+    if (current) return { cookie: current, fresh: false };
+    const password = this.passwordForLogin();
+    this.logins++;
+    const answer = await exchanges.login(loginHeaders(password));
+    if (answer.status === 401 || answer.status === 403) {
+      this.refusedLogin(password);
+      throw new PvsError("PVS_LOGIN_REFUSED", "login refused: check the serial/password", answer.status);
+    }
+    if (answer.status >= 400) throw new PvsError("PVS_HTTP_ERROR", `PVS answered HTTP ${answer.status} to the LocalAPI login`, answer.status);
+    const cookie = sessionFromLogin(answer);
+    if (!cookie) throw new PvsError("PVS_BAD_RESPONSE", "the LocalAPI login answer carried no session");
+    this.loggedIn(cookie);
+    // Closed while the login was on the wire: the session exists on the PVS now; the closer logs it out.
+    if (exchanges.closing()) throw new PvsError("PVS_ABORTED", "the PVS connection is closed");
+    return { cookie: { Cookie: `session=${cookie}` }, fresh: true };
+  }
 
   /** The cookie header for a read, or null when a login must come first. */
   cookieHeader(now = Date.now()): Record<string, string> | null {

@@ -30,7 +30,9 @@ const device = fc.dictionary(fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxL
 const typedDevice = fc.tuple(device, fc.constantFrom(...TYPES)).map(([d, t]) => ({ ...d, DEVICE_TYPE: t }));
 const deviceList = fc.array(fc.oneof(device, typedDevice), { maxLength: 25 }).map((devices) => ({ devices, result: "succeed" }));
 
-describe("model (property-based, fast-check)", () => {
+describe("model (property-based, fast-check)", function () {
+  // Hundreds of generated device lists each: CPU-bound, about a second alone, longer on a busy 2-core machine.
+  this.timeout(20000);
   useFixedSeed();
   it("normalizes any device list without throwing and carries every field of every device", () => {
     fc.assert(

@@ -1,6 +1,9 @@
 import assert from "assert";
 import sinon from "sinon";
 import { phaseOf } from "../../src/pvs/poller";
+import { ConfigSettings, parseSettings } from "../../src/node-red/config-settings";
+import { migrateSettings } from "../../src/node-red/node-settings";
+import { pvsKey } from "../../src/node-red/pvs-registry";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { Fault } from "../../src/emulator/server";
@@ -79,9 +82,12 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
 
   it("polls on its interval (fake clock) and stops after a redeploy", async () => {
     // The clock must be fake before the flow starts, so that the node's timer is on it. It starts on one of the
-    // PVS's beats (the poller aligns runs to the config's phase), so the next polls come a whole interval apart.
+    // PVS's beats (the poller aligns runs to the PVS's phase, from its key), so the next polls come a whole interval apart.
     const start = 1_800_000_000_000;
-    const phase = phaseOf("cfg") % 60_000;
+    const cfg = testFlow(emulator, []).find((n) => n.type === "pvs-config");
+    const options = cfg ? parseSettings(migrateSettings("pvs-config", cfg) as ConfigSettings, null).options : null;
+    assert.ok(options);
+    const phase = phaseOf(pvsKey(options)) % 60_000;
     const clock = sinon.useFakeTimers({ now: start - (start % 60_000) + phase, toFake: ["setTimeout", "clearTimeout", "Date"] });
     let count = 0;
     try {

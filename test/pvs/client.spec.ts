@@ -46,7 +46,7 @@ describe("pvs/client against the emulator", () => {
   });
 
   it("rations the DeviceList: a second one waits for the interval, other requests go first, 'reuse' gets the last answer at once", async () => {
-    const c = make({ heavyIntervalMs: 600 });
+    const c = make({ deviceListEveryMs: 600 });
     const first = await c.request(legacyCommand("DeviceList"));
     const order: string[] = [];
     const waiting = c.request(legacyCommand("DeviceList")).then(() => order.push("DeviceList"));

@@ -1,0 +1,213 @@
+// One connection per PVS, whatever the number of pvs-config nodes that point at it (issue 17): the nodes share
+// one PvsConnection (one client, session, ration, breaker) by reference count, as Node-RED core's MQTT broker
+// node shares one client. When the last one lets go, the connection is kept for a grace period, so that a
+// redeploy (which closes every node, then starts them again) takes it back with its ration, breaker state,
+// detection result and LocalAPI session instead of asking the PVS afresh (issue 19).
+// Plain module: no Node-RED import, so that it can be tested and reused on its own.
+import { ConnectionOptions, PvsConnection } from "../pvs/connection";
+
+/** Long enough for a redeploy of a large flow, short enough not to keep a removed PVS's session for long. */
+export const DEFAULT_GRACE_MS = 60_000;
+
+/** The settings of members that are merged into one; the others are part of the key. */
+export type SharedSettings = Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "deviceListEveryMs" | "password" | "labels">;
+
+/** What the editor shows about a shared connection (nothing secret: a password conflict is named, never shown). */
+export interface SharedState {
+  /** The other settings nodes deployed for this PVS. */
+  others: Array<{ id: string; name: string }>;
+  /** What the connection uses, the most protective of the members' settings. */
+  effective: { timeoutS: number; spacingS: number; deviceListEveryS: number };
+  /** Settings on which the members disagree ("spacing", "timeout", "deviceListEvery", "password", "labels"). */
+  disagree: string[];
+}
+
+interface Member {
+  id: string;
+  name: string;
+  options: ConnectionOptions;
+}
+
+interface Entry {
+  key: string;
+  connection: PvsConnection;
+  /** By lease, in join order: the first member's password and device names win a disagreement. */
+  members: Map<string, Member>;
+  grace: NodeJS.Timeout | null;
+  /** The password the connection logs in with (the members' merged one). */
+  password: string | null;
+  /** Whether the last member to leave was deleted (not just redeployed). */
+  removed: boolean;
+}
+
+/**
+ * Which PVS, reached which way: host (lower case, without brackets), protocol and ports. The API setting and a
+ * pinned certificate are part of it too: a node that fixes another API or trusts another certificate must not
+ * send its requests through a connection that decided otherwise (it gets its own).
+ */
+export function pvsKey(options: ConnectionOptions): string {
+  const host = options.host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return JSON.stringify([host, options.protocol, options.port, options.localApiPort, options.telemetryPort ?? null, options.api, options.pinnedFingerprint ?? null]);
+}
+
+/**
+ * The most protective of the members' settings: the longest spacing, the longest DeviceList interval (0, no
+ * ration, only when every member says 0), the longest timeout (a shorter one abandons a request the PVS is still
+ * working on, and the retry costs it again). The first member that typed a password gives it; device names are
+ * merged, the first member's name for a serial winning.
+ */
+export function mergeSettings(members: readonly ConnectionOptions[]): SharedSettings {
+  const max = (pick: (o: ConnectionOptions) => number | undefined) => Math.max(0, ...members.map((o) => pick(o) ?? 0));
+  const labels = new Map<string, string>();
+  for (const o of members) for (const [serial, label] of o.labels ?? new Map<string, string>()) if (!labels.has(serial)) labels.set(serial, label);
+  const localApiTimeouts = members.map((o) => o.localApiTimeoutMs).filter((ms): ms is number => ms !== undefined);
+  return {
+    timeoutMs: max((o) => o.timeoutMs),
+    localApiTimeoutMs: localApiTimeouts.length ? Math.max(...localApiTimeouts) : undefined,
+    spacingMs: max((o) => o.spacingMs),
+    deviceListEveryMs: max((o) => o.deviceListEveryMs),
+    password: members.map((o) => o.password).find((p) => typeof p === "string" && p !== "") ?? null,
+    labels,
+  };
+}
+
+function disagreements(members: readonly ConnectionOptions[]): string[] {
+  const differ = (pick: (o: ConnectionOptions) => unknown) => new Set(members.map((o) => JSON.stringify(pick(o) ?? null))).size > 1;
+  const labelsOf = (o: ConnectionOptions) => [...(o.labels ?? new Map<string, string>())].sort();
+  return [
+    differ((o) => o.spacingMs) ? "spacing" : null,
+    differ((o) => o.timeoutMs) ? "timeout" : null,
+    differ((o) => o.deviceListEveryMs ?? 0) ? "deviceListEvery" : null,
+    differ((o) => o.password || null) ? "password" : null,
+    differ(labelsOf) ? "labels" : null,
+  ].filter((d): d is string => d !== null);
+}
+
+export interface RegistryOptions {
+  graceMs?: number;
+  /** Makes the connection (tests may wrap it). */
+  create?: (options: ConnectionOptions) => PvsConnection;
+  /** Hears that a PVS's connection was finally closed (after its grace period); `removed`: its last node was deleted. */
+  onClosed?: (key: string, removed: boolean) => void;
+}
+
+/** A member's hold on its PVS's connection. */
+export interface Lease {
+  readonly key: string;
+  readonly connection: PvsConnection;
+  /** What the editor shows; null once released. */
+  shared(): SharedState | null;
+  /**
+   * Lets go. The last member's release starts the grace period (the promise resolves at once) or, with no grace
+   * period, closes the connection (the promise resolves once it has logged out).
+   */
+  release(removed: boolean): Promise<void>;
+}
+
+export class PvsRegistry {
+  /** Milliseconds a connection outlives its last member (0: closed with it). */
+  graceMs: number;
+  private readonly entries = new Map<string, Entry>();
+  private readonly create: (options: ConnectionOptions) => PvsConnection;
+  private readonly onClosed: (key: string, removed: boolean) => void;
+  private leases = 0;
+
+  constructor(options: RegistryOptions = {}) {
+    this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.create = options.create ?? ((o) => new PvsConnection(o));
+    this.onClosed = options.onClosed ?? (() => undefined);
+  }
+
+  /** Joins (or opens, or takes back from its grace period) the connection of `options`'s PVS. */
+  acquire(member: { id: string; name: string }, options: ConnectionOptions): Lease {
+    const key = pvsKey(options);
+    let entry = this.entries.get(key);
+    // A password changed while the connection waited for a redeploy: its session, refusal hold and back-off were
+    // the old password's, so the PVS gets a fresh start (the old session is logged out).
+    if (entry && entry.members.size === 0 && entry.password !== (options.password || null)) {
+      void this.close(entry);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = { key, connection: this.create({ ...options }), members: new Map(), grace: null, password: null, removed: false };
+      this.entries.set(key, entry);
+    }
+    if (entry.grace) clearTimeout(entry.grace);
+    entry.grace = null;
+    // By lease, not node id: a node restarted under its id must never let go of its successor's hold.
+    const token = `${member.id}#${++this.leases}`;
+    entry.members.set(token, { id: member.id, name: member.name, options });
+    this.retune(entry);
+    const held = entry;
+    let released = false;
+    return {
+      key,
+      connection: held.connection,
+      shared: () => (released ? null : this.sharedState(held, token)),
+      release: (removed) => {
+        if (released) return Promise.resolve();
+        released = true;
+        return this.leave(held, token, removed);
+      },
+    };
+  }
+
+  /** The PVSs with a connection open (in use or in their grace period). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Closes every connection now, in use or not (a process that stops, tests). */
+  async closeAll(): Promise<void> {
+    const entries = [...this.entries.values()];
+    await Promise.all(entries.map((e) => this.close(e)));
+  }
+
+  private leave(entry: Entry, id: string, removed: boolean): Promise<void> {
+    entry.members.delete(id);
+    if (this.entries.get(entry.key) !== entry) return Promise.resolve();
+    if (entry.members.size > 0) {
+      this.retune(entry);
+      return Promise.resolve();
+    }
+    entry.removed = removed;
+    if (this.graceMs <= 0) return this.close(entry);
+    // A process that exits (Node-RED stopping) does not wait for it: the PVS ends an unused session by itself.
+    entry.grace = setTimeout(() => void this.close(entry), this.graceMs);
+    entry.grace.unref?.();
+    return Promise.resolve();
+  }
+
+  private async close(entry: Entry): Promise<void> {
+    if (this.entries.get(entry.key) !== entry) return;
+    this.entries.delete(entry.key);
+    if (entry.grace) clearTimeout(entry.grace);
+    entry.grace = null;
+    try {
+      await entry.connection.close();
+    } catch {
+      // Closing logs out with one short request whose failure changes nothing.
+    }
+    this.onClosed(entry.key, entry.removed);
+  }
+
+  private retune(entry: Entry): void {
+    const settings = mergeSettings([...entry.members.values()].map((m) => m.options));
+    entry.password = settings.password ?? null;
+    entry.connection.retune(settings);
+  }
+
+  private sharedState(entry: Entry, self: string): SharedState {
+    const members = [...entry.members.entries()];
+    const options = members.map(([, m]) => m.options);
+    const effective = mergeSettings(options);
+    return {
+      others: members.filter(([token]) => token !== self).map(([, m]) => ({ id: m.id, name: m.name })),
+      effective: { timeoutS: (effective.timeoutMs ?? 0) / 1000, spacingS: (effective.spacingMs ?? 0) / 1000, deviceListEveryS: (effective.deviceListEveryMs ?? 0) / 1000 },
+      disagree: disagreements(options),
+    };
+  }
+}
+
+/** The process's registry: every pvs-config node of this Node-RED shares it. */
+export const pvsConnections = new PvsRegistry();

@@ -1,0 +1,178 @@
+// Settings that migrate, in the editor (issue 17): the editor's own validity ("red triangle": `valid` as
+// RED.editor.validateNode sets it) of every node and config node is true for the flow `npm start` deploys (its
+// pvs-config has no deviceListEvery), for every example imported, and for each older settings shape: every setting
+// of every node type absent in turn, and nodes without a settings version. Chromium against a real Node-RED 5.
+import assert from "assert";
+import fs from "fs";
+import os from "os";
+import path from "path";
+import type { Page } from "playwright-core";
+import { NODE_DEFAULTS } from "../../src/node-red/node-settings";
+import { CHROMIUM, closeDialogs, deploy, openEditor, type EditorWindow, type Session } from "./editor";
+
+interface Demo {
+  url: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+const { startDemo, firstFreePort } = require("../../scripts/demo") as {
+  startDemo: (o: { userDir: string; editorPort?: number; emulatorPort?: number; delayMs?: number; localApi?: boolean }) => Promise<Demo>;
+  firstFreePort: (from: number) => Promise<number>;
+};
+const { exampleFiles } = require("../../scripts/demo-flow") as { exampleFiles: () => string[] };
+
+type Node = { id: string; type: string; [key: string]: unknown };
+type ValidityWindow = EditorWindow & {
+  RED: EditorWindow["RED"] & {
+    editor: { validateNode(n: unknown): void };
+    view: { importNodes(nodes: Node[], options: { generateIds: boolean; addFlow: boolean }): void };
+    nodes: EditorWindow["RED"]["nodes"] & { eachNode(cb: (n: Node & { valid?: boolean }) => void): void };
+  };
+};
+
+const [major, minor] = process.versions.node.split(".").map(Number);
+const nodeRed5 = process.env.PVS_NODE_RED !== "node-red-4" && (major > 22 || (major === 22 && minor >= 9));
+const title = "editor validity of older flows in Chromium (real Node-RED 5)";
+const suite = !nodeRed5
+  ? describe.skip.bind(describe, `${title}: runs on the Node-RED 5 pass only`)
+  : !fs.existsSync(CHROMIUM)
+    ? describe.skip.bind(describe, `${title}: SKIPPED, no ${CHROMIUM}`)
+    : describe.bind(describe, title);
+
+/** Every node and config node the editor marks invalid, as "type id: property errors". */
+function invalid(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const RED = (globalThis as unknown as ValidityWindow).RED;
+    const out: string[] = [];
+    const check = (n: { id: string; type: string; valid?: boolean; validationErrors?: string[] }) => {
+      if (n.valid === undefined) RED.editor.validateNode(n);
+      if (n.valid === false) out.push(`${n.type} ${n.id}: ${(n.validationErrors ?? []).join(", ")}`);
+    };
+    RED.nodes.eachNode(check);
+    RED.nodes.eachConfig(check);
+    return out;
+  });
+}
+
+/**
+ * Imports as the Import dialog does: with the flow's own ids, or, when some already exist, as its "Import copy"
+ * button does (new ids, an existing config node of the same id kept). Resolves with whether it was a copy.
+ */
+function importNodes(page: Page, nodes: Node[]): Promise<boolean> {
+  return page.evaluate((n) => {
+    const RED = (globalThis as unknown as ValidityWindow).RED;
+    try {
+      RED.view.importNodes(n, { generateIds: false, addFlow: true });
+      return false;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "import_conflict") throw err;
+      RED.view.importNodes(n, { generateIds: true, addFlow: true });
+      return true;
+    }
+  }, nodes);
+}
+
+/** One tab of each older shape: every setting of every node type left out in turn, and no settings version. */
+function olderShapes(): Node[] {
+  const tab = "old0shapes0tab00";
+  const full = (type: string) => ({ ...NODE_DEFAULTS[type], settingsVersion: 1 }) as Record<string, unknown>;
+  const without = (obj: Record<string, unknown>, name: string) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== name));
+  const nodes: Node[] = [{ id: tab, type: "tab", label: "older shapes" }, { id: "old0cfg0full0000", type: "pvs-config", ...full("pvs-config") }];
+  let y = 40;
+  for (const [type, defaults] of Object.entries(NODE_DEFAULTS)) {
+    for (const name of [...Object.keys(defaults), "settingsVersion"]) {
+      const id = `old-${type}-${name}`;
+      if (type === "pvs-config") nodes.push({ id, type, ...without(full(type), name) });
+      else nodes.push({ id, type, z: tab, x: 200, y: (y += 40), wires: type === "pvs-inverter-split" ? [[]] : [[]], ...(type === "pvs-inverter-split" ? {} : { server: "old0cfg0full0000" }), ...without(full(type), name) });
+    }
+  }
+  return nodes;
+}
+
+suite(function () {
+  this.timeout(60000);
+  let demo: Demo;
+  let userDir: string;
+  let editor: Session;
+  let page: Page;
+
+  before(async function () {
+    this.timeout(60000);
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-validity-"));
+    const from = 20000 + Math.floor(Math.random() * 20000);
+    // The demo flow as `npm start` deploys it (built from the examples; its pvs-config lacks deviceListEvery).
+    demo = await startDemo({ userDir, delayMs: 0, localApi: true, editorPort: await firstFreePort(from), emulatorPort: await firstFreePort(from + 60) });
+    editor = await openEditor(demo.url);
+    page = editor.page;
+  });
+  /** The demo pvs-config's "Shared" row, from its edit dialog (then closed). */
+  async function sharedText(): Promise<string> {
+    await page.evaluate(() => (globalThis as unknown as { RED: { editor: { editConfig(name: string, type: string, id: string): void } } }).RED.editor.editConfig("", "pvs-config", "demo0pvs0config0"));
+    const row = page.locator("#pvs-config-shared");
+    await row.waitFor({ state: "visible" });
+    const text = (await row.innerText()).trim();
+    await closeDialogs(page);
+    return text;
+  }
+
+  after(async () => {
+    await editor?.close();
+    await demo?.stop();
+    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it("the demo flow: zero invalid nodes and config nodes", async () => {
+    const counts = await page.evaluate(() => {
+      const RED = (globalThis as unknown as ValidityWindow).RED;
+      let nodes = 0;
+      let configs = 0;
+      RED.nodes.eachNode(() => nodes++);
+      RED.nodes.eachConfig(() => configs++);
+      return { nodes, configs };
+    });
+    assert.ok(counts.nodes > 20 && counts.configs >= 1, JSON.stringify(counts));
+    assert.deepStrictEqual(await invalid(page), []);
+  });
+
+  it("the PVS settings say which other settings nodes share the PVS, and the most protective settings it gets", async () => {
+    const own = /^only these settings talk to this PVS\. The PVS gets the most protective of their settings: spacing 1 s, timeout 120 s, DeviceList every 120 s$/;
+    assert.match(await sharedText(), own);
+    // A second pvs-config for the same PVS, stricter, deployed: the first one's dialog names it and shows its limits.
+    await page.evaluate(() => {
+      const RED = (globalThis as unknown as ValidityWindow).RED;
+      const demoConfig = RED.nodes.node("demo0pvs0config0") as unknown as Node;
+      const copy = Object.fromEntries(Object.entries(demoConfig).filter(([k]) => !k.startsWith("_") && !["users", "valid", "validationErrors", "dirty", "credentials"].includes(k)));
+      RED.view.importNodes([{ ...copy, id: "second0pvs0cfg00", type: "pvs-config", name: "Stricter settings", minSpacing: 3, deviceListEvery: 300 } as Node], { generateIds: false, addFlow: false });
+    });
+    assert.match(await deploy(page), /Successfully deployed/);
+    assert.match(await sharedText(), /^shared with 1 other settings node \(Stricter settings\): one connection, session and ration for the PVS\. The PVS gets the most protective of their settings: spacing 3 s, timeout 120 s, DeviceList every 300 s \(they differ in: Spacing, DeviceList every\)$/);
+  });
+
+  it("every example imported, one after the other: zero invalid", async () => {
+    const copies: boolean[] = [];
+    for (const file of exampleFiles()) {
+      // After the first, Node-RED finds the examples' pvs-config already there: "Import copy" keeps it.
+      copies.push(await importNodes(page, JSON.parse(fs.readFileSync(file, "utf8")) as Node[]));
+      assert.deepStrictEqual(await invalid(page), [], path.basename(file));
+    }
+    assert.deepStrictEqual(copies.slice(1), copies.slice(1).map(() => true));
+    const configs = await page.evaluate(() => {
+      const ids: string[] = [];
+      (globalThis as unknown as ValidityWindow).RED.nodes.eachConfig((n) => void (n.type === "pvs-config" && ids.push(n.id)));
+      return ids;
+    });
+    assert.strictEqual(configs.filter((id) => id === "a0c0f0e1d2c3b4a5").length, 1, "the examples share one My PVS");
+  });
+
+  it("each older settings shape (every setting of every node type absent in turn, no settings version): zero invalid", async () => {
+    const shapes = olderShapes();
+    assert.strictEqual(await importNodes(page, shapes), false, "imported with its own ids");
+    const imported = await page.evaluate((ids) => ids.filter((id) => (globalThis as unknown as ValidityWindow).RED.nodes.node(id) !== null).length, shapes.map((n) => n.id));
+    assert.strictEqual(imported, shapes.length, "every shape was imported");
+    assert.deepStrictEqual(await invalid(page), []);
+  });
+
+  it("the editor raised no error in the page", () => {
+    assert.deepStrictEqual(editor.pageErrors, []);
+  });
+});

@@ -1,0 +1,133 @@
+// Settings that migrate (issue 17): a flow saved by an earlier version of the package, which lacks settings added
+// since, works in the real runtime (each missing setting is its default), and the editor files carry the same
+// defaults as the runtime (one source: src/node-red/node-settings.ts, written into nodes/*.html by the build).
+import assert from "assert";
+import fs from "fs";
+import path from "path";
+import { NodeMessage } from "node-red";
+import { PvsEmulator } from "../../src/emulator/server";
+import { CONFIG_DEFAULTS } from "../../src/node-red/config-settings";
+import { migrateSettings, NODE_DEFAULTS, SETTINGS_VERSION } from "../../src/node-red/node-settings";
+import { PvsConfigNode } from "../../src/node-red/types";
+import { helper } from "../support/node-red";
+import { FlowNode, NODE_MODULES } from "../support/flows";
+
+const without = (obj: Record<string, unknown>, name: string | null) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== name));
+/** pvs-config's settings that say where the PVS is: missing, the node points at 172.27.153.1 and cannot be polled here. */
+const ADDRESS = new Set(["host", "port", "localPort", "telemetryPort"]);
+
+describe("settings that migrate: an older flow works in the runtime (real runtime, emulator)", function () {
+  this.timeout(60000);
+  let emulator: PvsEmulator;
+  before(async () => {
+    emulator = new PvsEmulator({ inverters: 3 });
+    await emulator.start();
+  });
+  after(async () => {
+    await emulator.stop();
+  });
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  /** A pvs-config on the emulator with every setting an earlier version saved, less `missing`. */
+  const config = (missing: string | null): FlowNode => ({
+    id: "cfg",
+    type: "pvs-config",
+    ...without({ ...NODE_DEFAULTS["pvs-config"], host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, telemetryPort: emulator.telemetryPort, timeout: 5, minSpacing: 0, deviceListEvery: 0 }, missing),
+  });
+
+  /** Loads `nodes` with the config and resolves with the first message "out" receives after `trigger`. */
+  async function firstOutput(nodes: FlowNode[], cfg: FlowNode, trigger: string | null): Promise<NodeMessage> {
+    const flow: FlowNode[] = [
+      { id: "tab", type: "tab", label: "old" },
+      cfg,
+      ...nodes.map((n) => ({ z: "tab", x: 100, y: 100, ...n })),
+      { id: "out", type: "helper", z: "tab", x: 300, y: 100 },
+      { id: "catch", type: "catch", z: "tab", x: 100, y: 200, scope: null, uncaught: false, wires: [["caught"]] },
+      { id: "caught", type: "helper", z: "tab", x: 300, y: 200 },
+    ];
+    await helper.load(NODE_MODULES, flow);
+    const got = new Promise<NodeMessage>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no output within 8 s")), 8000);
+      helper.getNode("out").once("input", (m: NodeMessage) => (clearTimeout(timer), resolve(m)));
+      helper.getNode("caught").once("input", (m: NodeMessage & { error?: { message?: string } }) => (clearTimeout(timer), reject(new Error(`error: ${m.error?.message}`))));
+    });
+    if (trigger) helper.getNode(trigger).receive({ payload: "now" });
+    return got;
+  }
+
+  for (const missing of [null, ...Object.keys(NODE_DEFAULTS["pvs-config"]), "settingsVersion"]) {
+    it(`pvs-config without ${missing ?? "anything missing"}: a working PVS connection with the default`, async () => {
+      const cfg = config(missing);
+      if (missing && ADDRESS.has(missing)) {
+        await helper.load(NODE_MODULES, [cfg]);
+        const node = helper.getNode("cfg") as unknown as PvsConfigNode;
+        assert.strictEqual(node.configError, null);
+        assert.ok(node.pvs, "it has its connection");
+        // The PVS's key names the address it uses: host, protocol, dl_cgi, LocalAPI and telemetry ports.
+        const [host, , port, localPort, telemetryPort] = JSON.parse(node.pvsKey ?? "[]") as unknown[];
+        const used: Record<string, unknown> = { host, port, localPort, telemetryPort };
+        assert.strictEqual(used[missing], NODE_DEFAULTS["pvs-config"][missing]);
+        assert.strictEqual(host, missing === "host" ? CONFIG_DEFAULTS.host : "127.0.0.1");
+        return;
+      }
+      const msg = await firstOutput([{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["out"]] }], cfg, "list");
+      assert.ok((msg.payload as { devices?: unknown[] }).devices?.length, "a device list");
+      assert.strictEqual((helper.getNode("cfg") as unknown as PvsConfigNode).configError, null);
+    });
+  }
+
+  const TYPES: Array<{ type: string; extra: Record<string, unknown>; trigger: "self" | "list" | null }> = [
+    { type: "pvs-device-list", extra: { interval: 0 }, trigger: "self" },
+    { type: "pvs-comm", extra: { interval: 0 }, trigger: "self" },
+    { type: "pvs-command", extra: { interval: 0 }, trigger: "self" },
+    { type: "pvs-live", extra: {}, trigger: null },
+    { type: "pvs-inverter-split", extra: {}, trigger: "list" },
+  ];
+  for (const { type, extra, trigger } of TYPES) {
+    for (const missing of [...Object.keys(NODE_DEFAULTS[type]), "settingsVersion"]) {
+      it(`${type} without ${missing}: it works with the default`, async () => {
+        const settings = without({ ...NODE_DEFAULTS[type], settingsVersion: SETTINGS_VERSION, ...extra }, missing);
+        const node: FlowNode =
+          type === "pvs-inverter-split" ? { id: "node", type, ...settings, wires: [["out"]] } : { id: "node", type, server: "cfg", ...settings, wires: [["out"]] };
+        const nodes = trigger === "list" ? [node, { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["node"]] }] : [node];
+        const msg = await firstOutput(nodes, config(null), trigger === "self" ? "node" : trigger === "list" ? "list" : null);
+        assert.ok(msg.payload !== undefined, "an output");
+      });
+    }
+  }
+});
+
+describe("settings that migrate: one source of defaults", () => {
+  it("migrates a node without a version (saved before versions existed): every missing setting gets its default, the rest is kept", () => {
+    const old = { id: "c", type: "pvs-config", host: "10.0.0.2", port: 8080, timeout: 30 };
+    const now = migrateSettings("pvs-config", old);
+    assert.strictEqual(now.settingsVersion, SETTINGS_VERSION);
+    assert.deepStrictEqual({ host: now.host, port: now.port, timeout: now.timeout }, { host: "10.0.0.2", port: 8080, timeout: 30 });
+    for (const name of ["deviceListEvery", "minSpacing", "localPort", "telemetryPort", "api", "protocol", "labels"]) {
+      assert.deepStrictEqual((now as Record<string, unknown>)[name], NODE_DEFAULTS["pvs-config"][name], name);
+    }
+    assert.strictEqual("settingsVersion" in old, false, "the saved settings are not changed");
+    assert.strictEqual(migrateSettings("pvs-config", { protocol: "https" }).port, 443, "the dl_cgi port's default follows the protocol");
+    assert.strictEqual(migrateSettings("pvs-comm", {}).interval, 300, "each node type its own defaults");
+    assert.strictEqual(migrateSettings("pvs-device-list", { topic: "" }).topic, "", "a blank topic means the default topic: kept");
+    assert.strictEqual(migrateSettings("pvs-command", { command: "" }).command, "SupervisorHealth", "a blank choice is the default");
+    assert.strictEqual(migrateSettings("pvs-comm", { settingsVersion: SETTINGS_VERSION + 5 }).settingsVersion, SETTINGS_VERSION + 5, "never downgraded");
+  });
+
+  it("the editor files carry the runtime's defaults and version, and accept a missing setting", () => {
+    for (const [type, defaults] of Object.entries(NODE_DEFAULTS)) {
+      const html = fs.readFileSync(path.join(__dirname, "..", "..", "nodes", `${type}.html`), "utf8");
+      const m = /var settings = \{ version: (\d+), defaults: (\{.*\}) \};/.exec(html);
+      assert.ok(m, `${type}: the settings block written by scripts/build.js`);
+      assert.strictEqual(Number(m[1]), SETTINGS_VERSION, type);
+      assert.deepStrictEqual(JSON.parse(m[2]), defaults, type);
+      assert.ok(html.includes("settingsVersion: { value: "), `${type} carries the settings version`);
+      assert.ok(html.includes(".migrate(this, "), `${type}'s edit dialog fills a missing setting`);
+      // Only the pvs-config selector may be required: every other setting has a default.
+      const required = [...html.matchAll(/^.*required: true.*$/gm)].map((r) => r[0]).filter((line) => !line.includes('type: "pvs-config"'));
+      assert.deepStrictEqual(required, [], type);
+    }
+  });
+});

@@ -1,0 +1,257 @@
+// One connection per PVS (issue 17) that survives redeploys (issue 19), in the real Node-RED runtime against the
+// emulator, counting what the PVS received: pvs-config nodes on one PVS share one client, session, ration and
+// breaker, with the most protective of their settings; a redeploy takes the connection back with its ration,
+// detection and session; the last node's removal logs out once the grace period has passed.
+import assert from "assert";
+import sinon from "sinon";
+import { NodeMessage } from "node-red";
+import { PvsEmulator } from "../../src/emulator/server";
+import { DEFAULT_GRACE_MS, mergeSettings, pvsKey } from "../../src/node-red/pvs-registry";
+import { sharedConnections } from "../../src/node-red/shared-connections";
+import { ConnectionOptions } from "../../src/pvs/connection";
+import { PvsConfigNode } from "../../src/node-red/types";
+import { helper, settle, until } from "../support/node-red";
+import { advance, fakeClock } from "../support/simulated-time";
+import { FlowNode, NODE_MODULES } from "../support/flows";
+
+type Shared = { others: Array<{ id: string; name: string }>; effective: { timeoutS: number; spacingS: number; deviceListEveryS: number }; disagree: string[] };
+
+const CONFIGS = ["cfg", "cfg2", "cfg3", "cfg4", "cfg5"];
+
+/** `configs` pvs-config nodes on `emulator`, each with a pvs-device-list polling every `interval` s through it. */
+function sharedFlow(emulator: PvsEmulator, configs: Array<Record<string, unknown>>, interval: number, topic = "pvs"): FlowNode[] {
+  return [
+    { id: "tab", type: "tab", label: "shared" },
+    ...configs.map((c, i) => ({
+      id: CONFIGS[i],
+      type: "pvs-config",
+      name: `PVS ${i + 1}`,
+      host: "127.0.0.1",
+      port: emulator.port,
+      localPort: emulator.httpsPort,
+      protocol: "http",
+      timeout: 5,
+      minSpacing: 0,
+      deviceListEvery: 120,
+      ...c,
+    })),
+    ...configs.map((_c, i) => ({ id: `list${i + 1}`, type: "pvs-device-list", z: "tab", x: 100, y: 100 + i * 40, server: CONFIGS[i], interval, topic, wires: [["out"]] })),
+    { id: "out", type: "helper", z: "tab", x: 300, y: 100 },
+    { id: "catch", type: "catch", z: "tab", x: 100, y: 400, scope: null, uncaught: false, wires: [["caught"]] },
+    { id: "caught", type: "helper", z: "tab", x: 300, y: 400 },
+  ];
+}
+
+const configNode = (id: string) => helper.getNode(id) as unknown as PvsConfigNode;
+
+describe("one connection per PVS, kept across redeploys (real runtime)", function () {
+  this.timeout(60000);
+  let emulator: PvsEmulator | null = null;
+  let clock: sinon.SinonFakeTimers | null = null;
+
+  beforeEach(() => {
+    sharedConnections.graceMs = DEFAULT_GRACE_MS;
+  });
+  afterEach(async () => {
+    clock?.restore();
+    clock = null;
+    await helper.unload();
+    await sharedConnections.closeAll();
+    sharedConnections.graceMs = 0;
+    await emulator?.stop();
+    emulator = null;
+  });
+
+  const start = async (localApi: boolean) => {
+    emulator = new PvsEmulator({ inverters: 3, localApi });
+    await emulator.start();
+    return emulator;
+  };
+
+  it("5 pvs-config nodes on one legacy PVS: one connection, one detection and one DeviceList per ration period", async () => {
+    const pvs = await start(false);
+    clock = fakeClock();
+    await helper.load(NODE_MODULES, sharedFlow(pvs, CONFIGS.map(() => ({})), 30));
+    const connections = new Set(CONFIGS.map((id) => configNode(id).pvs));
+    assert.strictEqual(connections.size, 1, "every pvs-config node holds the same connection");
+    const out: NodeMessage[] = [];
+    helper.getNode("out").on("input", (m: NodeMessage) => out.push(m));
+
+    await advance(clock, pvs, { forMs: 10 * 60_000 + 10_000 });
+    // Ration 120 s over 10 min: the one at deploy and one per 2 minutes. Five connections made 5 times as many.
+    const lists = pvs.count("DeviceList");
+    assert.ok(lists >= 5 && lists <= 6, `${lists} DeviceLists in 10 minutes`);
+    assert.strictEqual(pvs.count("supervisor/info"), 1, "one detection for all five");
+    assert.ok(out.length >= 5 * 5, `every node got its lists (${out.length} messages)`);
+
+    const shared = ((await helper.request().get("/pvs-config/cfg3/info").expect(200)).body as { shared: Shared }).shared;
+    assert.deepStrictEqual(
+      shared.others.map((o) => o.id),
+      ["cfg", "cfg2", "cfg4", "cfg5"],
+    );
+    assert.deepStrictEqual(shared.effective, { timeoutS: 5, spacingS: 0, deviceListEveryS: 120 });
+    assert.deepStrictEqual(shared.disagree, []);
+  });
+
+  it("5 pvs-config nodes on one LocalAPI PVS: one login, and the device list read once per beat for all", async () => {
+    const pvs = await start(true);
+    clock = fakeClock();
+    await helper.load(NODE_MODULES, sharedFlow(pvs, CONFIGS.map(() => ({})), 60));
+    const out: NodeMessage[] = [];
+    helper.getNode("out").on("input", (m: NodeMessage) => out.push(m));
+    // Within the session's life (renewed after 4 minutes, src/pvs/session.ts).
+    await advance(clock, pvs, { forMs: 3 * 60_000 + 30_000 });
+    assert.strictEqual(pvs.count("auth:login"), 1, "one login, one session");
+    assert.strictEqual(pvs.openSessions, 1);
+    assert.ok(out.length >= 5 * 4, `every node got its lists (${out.length} messages)`);
+    // A device list is 3 variable reads (devices, live data, system) through their caches, once per beat for all
+    // five nodes: 4 beats, plus the detection and the caches' creation. Five connections would read 5 times as much.
+    const vars = pvs.count("vars");
+    assert.ok(vars <= 3 * 4 + 6, `${vars} variable reads in 3.5 minutes`);
+  });
+
+  it("settings that disagree resolve to the most protective: longest spacing, DeviceList interval and timeout", async () => {
+    const pvs = await start(false);
+    clock = fakeClock();
+    await helper.load(
+      NODE_MODULES,
+      sharedFlow(
+        pvs,
+        [
+          { deviceListEvery: 60, minSpacing: 0, timeout: 5 },
+          { deviceListEvery: 300, minSpacing: 2, timeout: 30 },
+        ],
+        30,
+      ),
+    );
+    const shared = ((await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared }).shared;
+    assert.deepStrictEqual(shared.others, [{ id: "cfg2", name: "PVS 2" }]);
+    assert.deepStrictEqual(shared.effective, { timeoutS: 30, spacingS: 2, deviceListEveryS: 300 });
+    assert.deepStrictEqual(shared.disagree.sort(), ["deviceListEvery", "spacing", "timeout"]);
+
+    await advance(clock, pvs, { forMs: 20 * 60_000 + 10_000 });
+    const starts = pvs.requests.filter((r) => r.command === "DeviceList").map((r) => r.startedAt);
+    assert.ok(starts.length >= 4 && starts.length <= 5, `${starts.length} DeviceLists in 20 min at one per 5 min`);
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 298_000, `DeviceLists ${starts[i] - starts[i - 1]} ms apart`);
+    const all = pvs.requests.map((r) => r.startedAt);
+    for (let i = 1; i < all.length; i++) assert.ok(all[i] - all[i - 1] >= 1900, `requests ${all[i] - all[i - 1]} ms apart (spacing 2 s)`);
+  });
+
+  it("200 full redeploys within one ration period: at most 1 DeviceList and 1 detection on a legacy PVS", async () => {
+    const pvs = await start(false);
+    await helper.load(NODE_MODULES, sharedFlow(pvs, [{ deviceListEvery: 3600 }], 60, "t0"));
+    const first = configNode("cfg").pvs;
+    await until(() => pvs.count("DeviceList") === 1 && pvs.inFlight === 0, 8000, "the first DeviceList");
+    for (let n = 1; n <= 200; n++) {
+      // Every deploy starts the device-list node, which polls at once: the ration makes it wait, not ask.
+      await helper.setFlows(sharedFlow(pvs, [{ deviceListEvery: 3600 }], 60, `t${n}`), "full");
+      if (n % 50 === 0) await settle(20);
+    }
+    await settle(50);
+    assert.strictEqual(configNode("cfg").pvs, first, "the redeployed node took the connection back");
+    assert.strictEqual(pvs.count("DeviceList"), 1);
+    assert.strictEqual(pvs.count("supervisor/info"), 1);
+    assert.strictEqual(sharedConnections.size, 1);
+  });
+
+  it("100 full redeploys on the LocalAPI: one session, and none open once the nodes are removed and the grace period has passed", async () => {
+    const pvs = await start(true);
+    const flow = (n: number) => sharedFlow(pvs, [{}], 0, `t${n}`);
+    const poll = async () => {
+      const got = new Promise<NodeMessage>((resolve) => helper.getNode("out").once("input", resolve));
+      helper.getNode("list1").receive({ payload: "now" });
+      await got;
+    };
+    await helper.load(NODE_MODULES, flow(0));
+    await poll();
+    for (let n = 1; n <= 100; n++) {
+      await helper.setFlows(flow(n), "full");
+      if (n % 10 === 0) await poll();
+    }
+    assert.strictEqual(pvs.count("auth:login"), 1, "the session outlived every redeploy");
+    assert.strictEqual(pvs.openSessions, 1);
+
+    clock = fakeClock();
+    await helper.setFlows([], "full");
+    assert.strictEqual(pvs.openSessions, 1, "kept for a redeploy during the grace period");
+    await clock.tickAsync(DEFAULT_GRACE_MS - 1000);
+    await settle(20);
+    assert.strictEqual(pvs.count("auth:logout"), 0);
+    await clock.tickAsync(2000);
+    await until(() => pvs.openSessions === 0, 4000, "the logout");
+    assert.strictEqual(pvs.count("auth:logout"), 1);
+    assert.strictEqual(sharedConnections.size, 0, "nothing kept");
+  });
+
+  it("a redeploy that changes the password starts a fresh connection (the old session logged out)", async () => {
+    const pvs = await start(true);
+    await helper.load(NODE_MODULES, sharedFlow(pvs, [{}], 0));
+    const got = new Promise<NodeMessage>((resolve) => helper.getNode("out").once("input", resolve));
+    helper.getNode("list1").receive({ payload: "now" });
+    await got;
+    const first = configNode("cfg").pvs;
+    const flow = sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, credentials: { password: "ABCDE" } } : n));
+    await helper.setFlows(flow, "full");
+    assert.notStrictEqual(configNode("cfg").pvs, first);
+    await until(() => pvs.count("auth:logout") === 1, 4000, "the old session's logout");
+    // Unchanged again: taken back.
+    const second = configNode("cfg").pvs;
+    await helper.setFlows(flow, "full");
+    assert.strictEqual(configNode("cfg").pvs, second);
+  });
+
+  it("a node deployed within the grace period takes the connection back; one after it starts afresh", async () => {
+    const pvs = await start(true);
+    const poll = async () => {
+      const got = new Promise<NodeMessage>((resolve) => helper.getNode("out").once("input", resolve));
+      helper.getNode("list1").receive({ payload: "now" });
+      await got;
+    };
+    await helper.load(NODE_MODULES, sharedFlow(pvs, [{}], 0));
+    await poll();
+    const first = configNode("cfg").pvs;
+    clock = fakeClock();
+    await helper.setFlows([], "full");
+    await clock.tickAsync(DEFAULT_GRACE_MS / 2);
+    // Another id, the same PVS: the same connection and session.
+    await helper.setFlows(sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, id: "cfg2" } : n.server === "cfg" ? { ...n, server: "cfg2" } : n)), "full");
+    assert.strictEqual(configNode("cfg2").pvs, first);
+    await helper.setFlows([], "full");
+    await clock.tickAsync(DEFAULT_GRACE_MS + 1000);
+    await until(() => pvs.openSessions === 0, 4000, "the logout");
+    clock.restore();
+    clock = null;
+    await helper.setFlows(sharedFlow(pvs, [{}], 0), "full");
+    assert.notStrictEqual(configNode("cfg").pvs, first);
+    await poll();
+    assert.strictEqual(pvs.count("auth:login"), 2);
+  });
+});
+
+describe("pvs registry: keys and merged settings", () => {
+  const base: ConnectionOptions = { api: "auto", protocol: "http", host: "172.27.153.1", port: 80, localApiPort: 443, telemetryPort: 9002, timeoutMs: 120_000, spacingMs: 5000, deviceListEveryMs: 120_000 };
+
+  it("one key per PVS and way of reaching it", () => {
+    assert.strictEqual(pvsKey(base), pvsKey({ ...base, host: " 172.27.153.1 " }));
+    assert.strictEqual(pvsKey({ ...base, host: "PVS.local" }), pvsKey({ ...base, host: "pvs.local" }));
+    assert.strictEqual(pvsKey({ ...base, host: "[fe80::1]" }), pvsKey({ ...base, host: "fe80::1" }));
+    assert.strictEqual(pvsKey(base), pvsKey({ ...base, spacingMs: 0, timeoutMs: 1, deviceListEveryMs: 0, password: "x" }), "limits and password are merged, not keyed");
+    for (const other of [{ host: "172.27.153.2" }, { port: 8080 }, { localApiPort: 8443 }, { telemetryPort: 9003 }, { api: "legacy" as const }, { pinnedFingerprint: "AA" }]) {
+      assert.notStrictEqual(pvsKey(base), pvsKey({ ...base, ...other }), JSON.stringify(other));
+    }
+  });
+
+  it("the most protective limits; 0 (no DeviceList ration) only when all say so; the first typed password; names merged", () => {
+    const merged = mergeSettings([
+      { ...base, spacingMs: 0, deviceListEveryMs: 0, timeoutMs: 10_000, labels: new Map([["A", "east"]]) },
+      { ...base, spacingMs: 3000, deviceListEveryMs: 600_000, timeoutMs: 5000, password: "first", labels: new Map([["A", "west"], ["B", "south"]]) },
+      { ...base, spacingMs: 1000, deviceListEveryMs: 0, timeoutMs: 1000, password: "second" },
+    ]);
+    assert.strictEqual(merged.spacingMs, 3000);
+    assert.strictEqual(merged.deviceListEveryMs, 600_000);
+    assert.strictEqual(merged.timeoutMs, 10_000);
+    assert.strictEqual(merged.password, "first");
+    assert.deepStrictEqual([...(merged.labels ?? [])], [["A", "east"], ["B", "south"]]);
+    assert.strictEqual(mergeSettings([{ ...base, deviceListEveryMs: 0 }, { ...base, deviceListEveryMs: 0 }]).deviceListEveryMs, 0);
+  });
+});
