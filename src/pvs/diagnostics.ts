@@ -20,7 +20,7 @@ import { AnswerLogSnapshot, LoggedAnswer } from "./answer-log";
 import { Health } from "./breaker";
 import { RequestBudget } from "./budget";
 import { ConnectionInfo } from "./connection";
-import { parseVarsAnswer } from "./vars-query";
+import { isVarsWrite, parseVarsAnswer } from "./vars-query";
 
 /** The supervisor serial a diagnostics file carries instead of the real one (replay logs in with "AG000"). */
 export const REPLAY_SERIAL = "ZT000000000DIAG000";
@@ -107,7 +107,7 @@ export function recordingFromLog(log: AnswerLogSnapshot): { legacy: JsonObject; 
           legacy[key] = parsed;
           meta.recordedAs = `legacy.${key}`;
         }
-      } else if (a.kind !== "login" && !/[?&]set=/.test(a.request)) {
+      } else if (a.kind !== "login" && !isVarsWrite(a.request)) {
         try {
           Object.assign(vars, parseVarsAnswer({ status: a.status, body: a.body, durationMs: a.durationMs, setCookie: [] }));
           meta.recordedAs = "vars";

@@ -72,6 +72,11 @@ export function telemetryEnableRequest(): PvsRequest {
   return { key: "VARS set telemetryws", kind: "vars", path: "/vars", params: {}, query, session: true, write: true, light: true, label: "vars set" };
 }
 
+/** Whether a recorded `/vars` request line is the write (its answer is no variable data to replay). */
+export function isVarsWrite(requestLine: string): boolean {
+  return requestLine.includes(`?set=`) || requestLine.includes(`&set=`);
+}
+
 /** The answer to the telemetry write: done, or refused because this PVS has no such variable (PVS5: HTTP 400). */
 export function parseWriteAnswer(answer: HttpAnswer): JsonObject {
   if (answer.status >= 200 && answer.status < 300) return { written: true };
