@@ -58,6 +58,25 @@ export class ApiDetection {
     return this.detectedAt;
   }
 
+  /**
+   * What a restart may take over (no serial: it is the LocalAPI password's source, and a context store is a file
+   * in the clear). Only a legacy detection is worth keeping: the LocalAPI needs the serial to log in, so its
+   * detection is made again (one light read) whatever was remembered.
+   */
+  memo(): { api: "legacy"; model: string | null; build: number | null; version: string | null; detectedAt: number } | null {
+    if (this.api !== "legacy" || this.detectedAt === null) return null;
+    const id = this.current;
+    return { api: "legacy", model: id?.model ?? null, build: id?.build ?? null, version: id?.version ?? null, detectedAt: this.detectedAt };
+  }
+
+  /** Takes over a detection remembered before a restart, unless this one has detected already. */
+  restore(memo: { api: "legacy"; model: string | null; build: number | null; version: string | null; detectedAt: number }): void {
+    if (this.api !== null || (this.setting !== "auto" && this.setting !== "legacy")) return;
+    this.api = "legacy";
+    this.current = { model: memo.model, build: memo.build, version: memo.version, serial: null };
+    this.detectedAt = memo.detectedAt;
+  }
+
   /** Runs `read` through the detected API; failures with a code in `outcomes` say nothing about the firmware. */
   async withApi<T>(signal: AbortSignal, read: (api: ApiKind) => Promise<T>, outcomes: ReadonlySet<PvsErrorCode> = new Set()): Promise<T> {
     const api = await this.ensure(signal);

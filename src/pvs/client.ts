@@ -246,6 +246,16 @@ export class PvsClient {
     if (this.options.localApi && limits.localApiTimeoutMs !== undefined) this.options.localApi.timeoutMs = limits.localApiTimeoutMs;
   }
 
+  /** When the request `key` last started (the DeviceList ration counts from there); null when it never did here. */
+  lastStart(key: string): number | null {
+    return this.memory.lastStart(key);
+  }
+
+  /** A start remembered from before a restart: the ration counts from it, as if this client had sent it. */
+  restoreStart(key: string, startedAt: number): void {
+    if ((this.memory.lastStart(key) ?? -Infinity) < startedAt && startedAt <= Date.now()) this.memory.started(key, true, startedAt);
+  }
+
   /** True while a request is on the wire (or between the exchanges of one job, such as a login and its read). */
   get requestInFlight(): boolean {
     return this.inFlight !== null;

@@ -58,6 +58,13 @@ export interface ConnectionInfo {
   pinned: string | null;
 }
 
+/** See PvsConnection.memo. */
+export interface ConnectionMemo {
+  format: 1;
+  detection: { api: "legacy"; model: string | null; build: number | null; version: string | null; detectedAt: number } | null;
+  deviceListStartedAt: number | null;
+}
+
 export interface CommReading {
   api: ApiKind;
   payload: CommPayload;
@@ -249,6 +256,31 @@ export class PvsConnection implements LiveAccess {
       const secrets = [...this.secrets(), ...varsSecrets(system)];
       return { api, health: redactDeep(supervisorHealth(api, supervisorDevice(system, null)), secrets), raw: redactDeep(system, secrets) };
     });
+  }
+
+  /**
+   * What a Node-RED restart may take over where a context store keeps it (issue 19): a legacy detection and when
+   * the last DeviceList started, so that a restart causes neither a detection nor a DeviceList the ration and the
+   * last detection would not. Nothing secret: no serial, no password, no answer.
+   */
+  memo(): ConnectionMemo | null {
+    const detection = this.detection.memo();
+    const deviceListAt = this.client.lastStart(DEVICE_LIST_REQUEST.key);
+    if (!detection && deviceListAt === null) return null;
+    return { format: 1, detection, deviceListStartedAt: deviceListAt };
+  }
+
+  /** Takes over a memo of a connection to this PVS before a restart (anything malformed is ignored). */
+  restore(memo: unknown): void {
+    if (!isJsonObject(memo) || memo.format !== 1) return;
+    const d = memo.detection;
+    const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+    const str = (v: unknown) => (typeof v === "string" ? v.slice(0, 64) : null);
+    if (isJsonObject(d) && d.api === "legacy" && num(d.detectedAt) !== null) {
+      this.detection.restore({ api: "legacy", model: str(d.model), build: num(d.build), version: str(d.version), detectedAt: num(d.detectedAt) as number });
+    }
+    const at = num(memo.deviceListStartedAt);
+    if (at !== null) this.client.restoreStart(DEVICE_LIST_REQUEST.key, at);
   }
 
   /** Logs out of the LocalAPI session (when there is one) and closes the connection. */

@@ -1,0 +1,55 @@
+// What a Node-RED restart takes over from the connection before it (issue 19): the legacy detection and the
+// DeviceList ration's last start, nothing secret, so that a restart alone asks the PVS nothing the ration would not.
+import assert from "assert";
+import { PvsEmulator } from "../../src/emulator/server";
+import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
+
+describe("pvs/connection memo across a restart", () => {
+  const signal = new AbortController().signal;
+  let emulator: PvsEmulator;
+  const connections: PvsConnection[] = [];
+  const connect = (extra: Partial<ConnectionOptions> = {}) => {
+    const c = new PvsConnection({ api: "auto", protocol: "http", host: "127.0.0.1", port: emulator.port, localApiPort: emulator.httpsPort, timeoutMs: 3000, spacingMs: 0, deviceListEveryMs: 400, ...extra });
+    connections.push(c);
+    return c;
+  };
+  beforeEach(async () => {
+    emulator = new PvsEmulator({ inverters: 3 });
+    await emulator.start();
+  });
+  afterEach(async () => {
+    await Promise.all(connections.splice(0).map((c) => c.close()));
+    await emulator.stop();
+  });
+
+  it("a restarted connection neither detects again nor sends a DeviceList before the ration allows", async () => {
+    const before = connect();
+    await before.readDeviceList(signal);
+    const memo = JSON.parse(JSON.stringify(before.memo())) as unknown; // as a context store keeps it
+    assert.ok(!JSON.stringify(memo).includes(emulator.site.serial.slice(-5)), "nothing secret in it");
+    const lastList = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.startedAt as number;
+    const after = connect();
+    after.restore(memo);
+    assert.deepStrictEqual([after.info().api, after.info().build], ["legacy", 61707]);
+    await after.readDeviceList(signal);
+    assert.strictEqual(emulator.count("supervisor/info"), 1, "no second detection");
+    const next = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.startedAt as number;
+    assert.ok(next - lastList >= 400, `the ration held across the restart (${next - lastList} ms)`);
+  });
+
+  it("ignores a malformed memo, and keeps no LocalAPI detection (it needs the serial to log in)", async () => {
+    const c = connect();
+    for (const bad of [null, 1, "x", { format: 2 }, { format: 1, detection: { api: "localapi", detectedAt: 1 } }, { format: 1, deviceListStartedAt: "soon" }]) c.restore(bad);
+    assert.strictEqual(c.info().api, null);
+    const local = new PvsEmulator({ inverters: 2, localApi: true });
+    await local.start();
+    try {
+      const l = new PvsConnection({ api: "auto", protocol: "http", host: "127.0.0.1", port: local.port, localApiPort: local.httpsPort, timeoutMs: 3000, spacingMs: 0 });
+      connections.push(l);
+      await l.readDeviceList(signal);
+      assert.strictEqual(l.memo(), null);
+    } finally {
+      await local.stop();
+    }
+  });
+});
