@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Build what Node-RED loads from nodes/ (pure build output) out of the node folders src/nodes/<type>/: compile
-// src/ with tsc, then give each node type what Node-RED looks for beside a node's .js: nodes/<type>.js (loads
-// the compiled runtime), nodes/<type>.html (its editor), nodes/icons/ and nodes/locales/<lang>/<type>.{json,html}.
+// src/ with tsc (the runtime), type-check the editor code (tsconfig.editor.json), then give each node type what
+// Node-RED looks for beside a node's .js: nodes/<type>.js (loads the compiled runtime), nodes/<type>.html (its
+// editor: the settings block, its editor.ts bundled for the browser, its template), nodes/icons/ and
+// nodes/locales/<lang>/<type>.{json,html}.
 "use strict";
 const { execFileSync } = require("child_process");
 const fs = require("fs");
@@ -11,10 +13,12 @@ const root = path.resolve(__dirname, "..");
 const out = path.join(root, "nodes");
 const nodeDirs = path.join(root, "src", "nodes");
 const tsc = require.resolve("typescript/bin/tsc");
+const esbuild = require("esbuild");
 
 // All of nodes/ is build output: cleared first, so that a source removed from src/ leaves nothing stale behind.
 fs.rmSync(out, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.json")], { stdio: "inherit", cwd: root });
+execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.editor.json")], { stdio: "inherit", cwd: root });
 fs.chmodSync(path.join(out, "emulator", "cli.js"), 0o755);
 const { NODE_DEFAULTS, SETTINGS_VERSION } = require(path.join(out, "node-red", "node-settings.js"));
 for (const type of fs.readdirSync(nodeDirs)) assembleNode(type);
@@ -29,30 +33,48 @@ function assembleNode(type) {
     fs.mkdirSync(path.join(out, "locales", lang), { recursive: true });
     for (const file of fs.readdirSync(path.join(dir, "locales", lang))) fs.copyFileSync(path.join(dir, "locales", lang, file), path.join(out, "locales", lang, file));
   }
-  fs.writeFileSync(path.join(out, `${type}.html`), withEditorSettings(type, fs.readFileSync(path.join(dir, "editor.html"), "utf8")));
+  fs.writeFileSync(path.join(out, `${type}.html`), editorFile(type, dir));
+}
+
+/**
+ * nodes/<type>.html: one script, in a function of its own so that nothing leaks into the editor's globals: the
+ * settings block, then the node's editor.ts with the shared src/editor/ modules it imports, bundled by esbuild
+ * (ES2019, as the browsers Node-RED 4 supports); then the edit dialog's template, editor.html.
+ */
+function editorFile(type, dir) {
+  const bundle = esbuild.buildSync({
+    entryPoints: [path.join(dir, "editor.ts")],
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es2019",
+    tsconfig: path.join(root, "tsconfig.editor.json"),
+    charset: "utf8",
+    write: false,
+    logLevel: "error",
+  });
+  const code = bundle.outputFiles[0].text.replace(/^"use strict";\n/, "");
+  const script = ["<script type=\"text/javascript\">", "(function () {", "\"use strict\";", editorSettings(type, SETTINGS_VERSION), code.trimEnd(), "})();", "</script>"];
+  return script.join("\n") + "\n\n" + fs.readFileSync(path.join(dir, "editor.html"), "utf8");
 }
 
 /**
  * One source of defaults for the runtime and the editor: each editor file gets its node's defaults and settings
- * version from src/node-red/node-settings.ts (compiled above), between its `// <pvs-settings>` markers, with the
- * editor's side of the migration: an absent setting is valid (it means the default), and the form shows it.
+ * version from src/node-red/node-settings.ts (compiled above) as `var <type>Settings` (src/editor/settings.ts
+ * says what it holds), with the editor's side of the migration: an absent setting is valid (it means the
+ * default), and the form shows it.
  */
-function withEditorSettings(type, html) {
-  const defaults = NODE_DEFAULTS[type];
-  if (!defaults) throw new Error(`src/node-red/node-settings.ts has no defaults for ${type}`);
-  const marker = /^( *)\/\/ <pvs-settings>\n[\s\S]*?\/\/ <\/pvs-settings>\n/m;
-  if (!marker.test(html)) throw new Error(`${type}'s editor has no // <pvs-settings> … // </pvs-settings> markers`);
-  return html.replace(marker, (_all, indent) => editorSettings(type, defaults, SETTINGS_VERSION, indent));
-}
 /** The name of a node type's settings object in the editor ("pvs-device-list" → pvsDeviceListSettings). */
 function settingsName(type) {
   return `${type.replace(/-([a-z])/g, (_m, c) => c.toUpperCase())}Settings`;
 }
 
-function editorSettings(type, defaults, version, indent) {
+function editorSettings(type, version) {
+  const defaults = NODE_DEFAULTS[type];
+  if (!defaults) throw new Error(`src/node-red/node-settings.ts has no defaults for ${type}`);
   const lines = [
     "// <pvs-settings>",
-    "// Written by scripts/build.js from src/node-red/node-settings.ts (do not edit here): the defaults the runtime",
+    "// Written by scripts/build.js from src/node-red/node-settings.ts: the defaults the runtime",
     "// uses too, and the settings version. A setting absent from a node saved by an earlier version (or left",
     "// blank) means its default: its validator accepts it, and the edit dialog shows the default.",
     `var ${settingsName(type)} = (function () {`,
@@ -74,5 +96,5 @@ function editorSettings(type, defaults, version, indent) {
     "})();",
     "// </pvs-settings>",
   ];
-  return lines.map((l) => indent + l).join("\n") + "\n";
+  return lines.join("\n");
 }

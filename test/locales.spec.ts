@@ -41,7 +41,7 @@ describe("message catalogs (en-US)", () => {
   it("have every key the editor forms and labels use", () => {
     for (const type of TYPES) {
       const html = fs.readFileSync(path.join(root, "nodes", `${type}.html`), "utf8");
-      const keys = [...html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g), ...html.matchAll(/_\("(?:[^":]+:)?([a-z-]+\.[A-Za-z.]+)"(?!\s*\+)/g)].map((m) => m[1]);
+      const keys = [...html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g), ...html.matchAll(/(?:_|\bt)\("(?:[^":]+:)?([a-z-]+\.[A-Za-z.]+)"(?!\s*\+)/g)].map((m) => m[1]);
       assert.ok(keys.length > 3, type);
       for (const key of keys) assert.ok(has(catalog(type), key), `${type}: ${key}`);
     }
