@@ -16,9 +16,16 @@ export function range(min: number, max: number, message: () => string): Validato
   };
 }
 
-/** A polling interval in seconds: 0 (only on input) to a week. */
+/**
+ * A polling interval in seconds: 0 (only on input) to a week. Unlike `range`, blank space counts as 0 here, as it
+ * always has in these forms (the runtime takes it as the default).
+ */
 export function interval(message: () => string): Validator {
-  return range(0, 604800, message);
+  return function (value, opt) {
+    const n = Number(value);
+    if (isEnvVar(value) || (value !== "" && isFinite(n) && n >= 0 && n <= 604800)) return true;
+    return opt ? message() : false;
+  };
 }
 
 /** One of the choices a select offers. */
