@@ -1,56 +1,80 @@
 #!/usr/bin/env node
-// Build what Node-RED loads from nodes/: compile src/ with tsc, then copy the icons and message catalogs
-// next to the compiled node files (Node-RED only looks for icons/ and locales/ beside a node's .js).
+// Build what Node-RED loads from nodes/ (pure build output) out of the node folders src/nodes/<type>/: compile
+// src/ with tsc (the runtime), type-check the editor code (tsconfig.editor.json), then give each node type what
+// Node-RED looks for beside a node's .js: nodes/<type>.js (loads the compiled runtime), nodes/<type>.html (its
+// editor: the settings block, its editor.ts bundled for the browser, its template), nodes/icons/ and
+// nodes/locales/<lang>/<type>.{json,html}.
 "use strict";
 const { execFileSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
+const out = path.join(root, "nodes");
+const nodeDirs = path.join(root, "src", "nodes");
 const tsc = require.resolve("typescript/bin/tsc");
+const esbuild = require("esbuild");
 
-// Everything under nodes/ but the editor .html files is build output: cleared first, so that a source removed
-// from src/ leaves no stale .js behind to be packed.
-for (const entry of fs.readdirSync(path.join(root, "nodes"), { withFileTypes: true })) {
-  const full = path.join(root, "nodes", entry.name);
-  if (entry.isDirectory()) fs.rmSync(full, { recursive: true, force: true });
-  else if (entry.name.endsWith(".js")) fs.rmSync(full, { force: true });
-}
+// All of nodes/ is build output: cleared first, so that a source removed from src/ leaves nothing stale behind.
+fs.rmSync(out, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.json")], { stdio: "inherit", cwd: root });
-for (const dir of ["icons", "locales"]) {
-  const target = path.join(root, "nodes", dir);
-  fs.rmSync(target, { recursive: true, force: true });
-  fs.cpSync(path.join(root, dir), target, { recursive: true });
+execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.editor.json")], { stdio: "inherit", cwd: root });
+fs.chmodSync(path.join(out, "emulator", "cli.js"), 0o755);
+const { NODE_DEFAULTS, SETTINGS_VERSION } = require(path.join(out, "node-red", "node-settings.js"));
+for (const type of fs.readdirSync(nodeDirs)) assembleNode(type);
+
+/** One node type's files where Node-RED looks for them, from its folder src/nodes/<type>/. */
+function assembleNode(type) {
+  const dir = path.join(nodeDirs, type);
+  // Node-RED loads nodes/<type>.js (package.json "node-red".nodes); the runtime is compiled into nodes/nodes/<type>/.
+  fs.writeFileSync(path.join(out, `${type}.js`), `"use strict";\n// Written by scripts/build.js: the ${type} node's runtime, from src/nodes/${type}/runtime.ts.\nmodule.exports = require("./nodes/${type}/runtime.js");\n`);
+  if (fs.existsSync(path.join(dir, "icons"))) fs.cpSync(path.join(dir, "icons"), path.join(out, "icons"), { recursive: true });
+  for (const lang of fs.readdirSync(path.join(dir, "locales"))) {
+    fs.mkdirSync(path.join(out, "locales", lang), { recursive: true });
+    for (const file of fs.readdirSync(path.join(dir, "locales", lang))) fs.copyFileSync(path.join(dir, "locales", lang, file), path.join(out, "locales", lang, file));
+  }
+  fs.writeFileSync(path.join(out, `${type}.html`), editorFile(type, dir));
 }
-fs.chmodSync(path.join(root, "nodes", "emulator", "cli.js"), 0o755);
-writeEditorSettings();
+
+/**
+ * nodes/<type>.html: one script, in a function of its own so that nothing leaks into the editor's globals: the
+ * settings block, then the node's editor.ts with the shared src/editor/ modules it imports, bundled by esbuild
+ * (ES2019, as the browsers Node-RED 4 supports); then the edit dialog's template, editor.html.
+ */
+function editorFile(type, dir) {
+  const bundle = esbuild.buildSync({
+    entryPoints: [path.join(dir, "editor.ts")],
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es2019",
+    tsconfig: path.join(root, "tsconfig.editor.json"),
+    charset: "utf8",
+    write: false,
+    logLevel: "error",
+  });
+  const code = bundle.outputFiles[0].text.replace(/^"use strict";\n/, "");
+  const script = ["<script type=\"text/javascript\">", "(function () {", "\"use strict\";", editorSettings(type, SETTINGS_VERSION), code.trimEnd(), "})();", "</script>"];
+  return script.join("\n") + "\n\n" + fs.readFileSync(path.join(dir, "editor.html"), "utf8");
+}
 
 /**
  * One source of defaults for the runtime and the editor: each editor file gets its node's defaults and settings
- * version from src/node-red/node-settings.ts (compiled above), between its `// <pvs-settings>` markers, with the
- * editor's side of the migration: an absent setting is valid (it means the default), and the form shows it.
+ * version from src/node-red/node-settings.ts (compiled above) as `var <type>Settings` (src/editor/settings.ts
+ * says what it holds), with the editor's side of the migration: an absent setting is valid (it means the
+ * default), and the form shows it.
  */
-function writeEditorSettings() {
-  const { NODE_DEFAULTS, SETTINGS_VERSION } = require(path.join(root, "nodes", "node-red", "node-settings.js"));
-  for (const [type, defaults] of Object.entries(NODE_DEFAULTS)) {
-    const file = path.join(root, "nodes", `${type}.html`);
-    const html = fs.readFileSync(file, "utf8");
-    const marker = /^( *)\/\/ <pvs-settings>\n[\s\S]*?\/\/ <\/pvs-settings>\n/m;
-    if (!marker.test(html)) throw new Error(`${file} has no // <pvs-settings> … // </pvs-settings> markers`);
-    const out = html.replace(marker, (_all, indent) => editorSettings(type, defaults, SETTINGS_VERSION, indent));
-    if (out !== html) fs.writeFileSync(file, out);
-  }
-}
-
 /** The name of a node type's settings object in the editor ("pvs-device-list" → pvsDeviceListSettings). */
 function settingsName(type) {
   return `${type.replace(/-([a-z])/g, (_m, c) => c.toUpperCase())}Settings`;
 }
 
-function editorSettings(type, defaults, version, indent) {
+function editorSettings(type, version) {
+  const defaults = NODE_DEFAULTS[type];
+  if (!defaults) throw new Error(`src/node-red/node-settings.ts has no defaults for ${type}`);
   const lines = [
     "// <pvs-settings>",
-    "// Written by scripts/build.js from src/node-red/node-settings.ts (do not edit here): the defaults the runtime",
+    "// Written by scripts/build.js from src/node-red/node-settings.ts: the defaults the runtime",
     "// uses too, and the settings version. A setting absent from a node saved by an earlier version (or left",
     "// blank) means its default: its validator accepts it, and the edit dialog shows the default.",
     `var ${settingsName(type)} = (function () {`,
@@ -72,5 +96,5 @@ function editorSettings(type, defaults, version, indent) {
     "})();",
     "// </pvs-settings>",
   ];
-  return lines.map((l) => indent + l).join("\n") + "\n";
+  return lines.join("\n");
 }

@@ -5,9 +5,11 @@ import fs from "fs";
 import path from "path";
 
 const root = path.resolve(__dirname, "..");
-const catalogIn = (lang: string, type: string) => JSON.parse(fs.readFileSync(path.join(root, "locales", lang, `${type}.json`), "utf8"));
+/** A node's message catalog or help in one language, in its folder: src/nodes/<type>/locales/<lang>/<type>.<ext>. */
+const localeFile = (lang: string, type: string, ext: string) => path.join(root, "src", "nodes", type, "locales", lang, `${type}.${ext}`);
+const catalogIn = (lang: string, type: string) => JSON.parse(fs.readFileSync(localeFile(lang, type, "json"), "utf8"));
 const catalog = (type: string) => catalogIn("en-US", type);
-const helpIn = (lang: string, type: string) => fs.readFileSync(path.join(root, "locales", lang, `${type}.html`), "utf8");
+const helpIn = (lang: string, type: string) => fs.readFileSync(localeFile(lang, type, "html"), "utf8");
 const TYPES = ["pvs-config", "pvs-device-list", "pvs-comm", "pvs-inverter-split", "pvs-command", "pvs-live"];
 
 function has(obj: Record<string, unknown>, key: string): boolean {
@@ -39,7 +41,7 @@ describe("message catalogs (en-US)", () => {
   it("have every key the editor forms and labels use", () => {
     for (const type of TYPES) {
       const html = fs.readFileSync(path.join(root, "nodes", `${type}.html`), "utf8");
-      const keys = [...html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g), ...html.matchAll(/_\("(?:[^":]+:)?([a-z-]+\.[A-Za-z.]+)"(?!\s*\+)/g)].map((m) => m[1]);
+      const keys = [...html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g), ...html.matchAll(/(?:_|\bt)\("(?:[^":]+:)?([a-z-]+\.[A-Za-z.]+)"(?!\s*\+)/g)].map((m) => m[1]);
       assert.ok(keys.length > 3, type);
       for (const key of keys) assert.ok(has(catalog(type), key), `${type}: ${key}`);
     }
@@ -47,7 +49,7 @@ describe("message catalogs (en-US)", () => {
 
   it("give every node a help text in the core style", () => {
     for (const type of TYPES) {
-      const help = fs.readFileSync(path.join(root, "locales/en-US", `${type}.html`), "utf8");
+      const help = fs.readFileSync(localeFile("en-US", type, "html"), "utf8");
       assert.ok(help.includes(`data-help-name="${type}"`), type);
       if (type !== "pvs-config") for (const section of ["Inputs", "Outputs", "Details"]) assert.ok(help.includes(`<h3>${section}</h3>`), `${type}: ${section}`);
     }
@@ -80,7 +82,7 @@ for (const lang of ["de"]) {
   describe(`message catalogs and help (${lang})`, () => {
     it("exist for every node", () => {
       for (const type of TYPES) {
-        for (const ext of ["json", "html"]) assert.ok(fs.existsSync(path.join(root, "locales", lang, `${type}.${ext}`)), `${lang}/${type}.${ext}`);
+        for (const ext of ["json", "html"]) assert.ok(fs.existsSync(localeFile(lang, type, ext)), `${lang}/${type}.${ext}`);
       }
     });
 
@@ -156,12 +158,14 @@ describe("message catalogs at runtime", function () {
   this.timeout(20000);
 
   it("are copied by the build, every language, next to the nodes", () => {
-    for (const file of fs.readdirSync(path.join(root, "locales"), { recursive: true }) as string[]) {
-      const source = path.join(root, "locales", file);
-      if (fs.statSync(source).isDirectory()) continue;
-      const built = path.join(root, "nodes", "locales", file);
-      assert.ok(fs.existsSync(built), `nodes/locales/${file} is missing: run npm run build`);
-      assert.ok(fs.readFileSync(built).equals(fs.readFileSync(source)), `nodes/locales/${file} differs from locales/${file}: run npm run build`);
+    for (const type of TYPES) {
+      for (const lang of ["en-US", "de"]) {
+        for (const ext of ["json", "html"]) {
+          const built = path.join(root, "nodes", "locales", lang, `${type}.${ext}`);
+          assert.ok(fs.existsSync(built), `nodes/locales/${lang}/${type}.${ext} is missing: run npm run build`);
+          assert.ok(fs.readFileSync(built).equals(fs.readFileSync(localeFile(lang, type, ext))), `nodes/locales/${lang}/${type}.${ext} differs from its source: run npm run build`);
+        }
+      }
     }
   });
 

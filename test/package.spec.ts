@@ -80,15 +80,21 @@ function npm(args: string[], cwd: string): string {
     }
     assert.deepStrictEqual(files.filter((f) => /\.(ts|map|tgz)$/.test(f)), [], "no TypeScript, source maps or tarballs");
     for (const type of OUR_TYPES) for (const ext of ["js", "html"]) assert.ok(files.includes(`nodes/${type}.${ext}`), `nodes/${type}.${ext}`);
-    for (const icon of fs.readdirSync(path.join(ROOT, "icons"))) assert.ok(files.includes(`nodes/icons/${icon}`), `icon ${icon}`);
-    for (const lang of fs.readdirSync(path.join(ROOT, "locales"))) {
-      for (const file of fs.readdirSync(path.join(ROOT, "locales", lang))) assert.ok(files.includes(`nodes/locales/${lang}/${file}`), `locale ${lang}/${file}`);
+    // Each node's folder src/nodes/<type>/ holds its icons and languages; the build gathers them where Node-RED looks.
+    for (const type of OUR_TYPES) {
+      const dir = path.join(ROOT, "src", "nodes", type);
+      for (const icon of fs.existsSync(path.join(dir, "icons")) ? fs.readdirSync(path.join(dir, "icons")) : []) assert.ok(files.includes(`nodes/icons/${icon}`), `icon ${icon}`);
+      for (const lang of fs.readdirSync(path.join(dir, "locales"))) {
+        for (const file of fs.readdirSync(path.join(dir, "locales", lang))) assert.ok(files.includes(`nodes/locales/${lang}/${file}`), `locale ${lang}/${file}`);
+      }
     }
     const examples = (dir: string): string[] => fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? examples(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
     assert.deepStrictEqual(files.filter((f) => f.startsWith("examples/")), examples("examples").sort());
     for (const file of ["LICENSE", "README.md", "package.json"]) assert.ok(files.includes(file), file);
-    // Built output only for sources that exist: no stale file of a removed or renamed module ships.
+    // Built output only for sources that exist: no stale file of a removed or renamed module ships (nodes/<type>.js
+    // is the build's loader of src/nodes/<type>/runtime.ts; the editors are bundled into the .html files).
     const sources = new Set(fs.readdirSync(path.join(ROOT, "src"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).map((f) => f.replace(/\\/g, "/").replace(/\.ts$/, ".js")));
+    for (const type of OUR_TYPES) sources.add(`${type}.js`);
     assert.deepStrictEqual(files.filter((f) => f.startsWith("nodes/") && f.endsWith(".js") && !sources.has(f.slice("nodes/".length))), [], "every packed .js has its source in src/");
   });
 

@@ -1,6 +1,7 @@
 import assert from "assert";
 import { parseArgs, startupLine } from "../../src/emulator/cli";
 import { DEFAULT_SERIAL, EmulatorOptions, PvsEmulator } from "../../src/emulator/server";
+import { withSimulatedDate } from "../support/simulated-date";
 import { basic, byName, login, request, vars, VarsList } from "./request";
 
 // 2025-06-21 at longitude -117: local solar noon is about 19:48 UTC.
@@ -86,11 +87,11 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual(emulator.requests.at(-1)?.query, "match=/");
     });
 
-    it("answers 401 once the session expired, or 500 when configured so", async () => {
+    it("answers 401 once the session expired, or 500 when configured so", () => withSimulatedDate(async (skip) => {
       const emulator = await start({ sessionTtlS: 0.2 });
       const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie)).status, 200);
-      await new Promise((r) => setTimeout(r, 300));
+      skip(300); // the session's lifetime passes
       const expired = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie);
       // fcgi_vars CheckAuthentication: EACCES → 401, ERROR_SESSION_VALIDATION | ERROR_AUTHENTICATION.
       assert.deepStrictEqual([expired.status, expired.json], [401, { status: 401, description: "Unauthorized", errorcode: "0x0012" }]);
@@ -105,7 +106,7 @@ describe("emulator LocalAPI", () => {
       const reply = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", again);
       assert.strictEqual(reply.status, 500);
       assert.strictEqual((reply.json as { status: number }).status, 500);
-    });
+    }));
 
     it("takes expiredSessionStatus from the options", async () => {
       const emulator = await start({ expiredSessionStatus: 500 });

@@ -15,7 +15,7 @@ type Status = { fill?: string; text?: string };
 const statuses = (id: string): Status[] => (helper.getNode(id).status as unknown as sinon.SinonSpy).getCalls().filter((c) => c.thisValue === helper.getNode(id)).map((c) => c.args[0] as Status);
 
 /** The en-US catalog with Node-RED's __name__ interpolation, as the runtime's RED._ gives it. */
-const catalog = JSON.parse(fs.readFileSync(path.join(__dirname, "../../locales/en-US/pvs-config.json"), "utf8")) as { status: Record<string, string> };
+const catalog = JSON.parse(fs.readFileSync(path.join(__dirname, "../../src/nodes/pvs-config/locales/en-US/pvs-config.json"), "utf8")) as { status: Record<string, string> };
 const english: Translate = (key, params = {}) => {
   const text = catalog.status[key.replace(/^.*:/, "").replace(/^status\./, "")];
   assert.ok(text, key);

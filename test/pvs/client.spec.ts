@@ -5,6 +5,7 @@ import { PvsError } from "../../src/pvs/errors";
 import { LEGACY_READ_COMMANDS, legacyCommand, legacyPath } from "../../src/pvs/legacy";
 import { PvsEmulator } from "../../src/emulator/server";
 import { rejection } from "../support/rejection";
+import { withSimulatedDate } from "../support/simulated-date";
 
 
 describe("pvs/client against the emulator", () => {
@@ -62,7 +63,8 @@ describe("pvs/client against the emulator", () => {
     assert.strictEqual(c.getStats().reused, 1);
   });
 
-  it("fails fast once the breaker is open, then probes with one request after the back-off", async () => {
+  it("fails fast once the breaker is open, then probes with one request after the back-off", () =>
+      withSimulatedDate(async (skip) => {
     emulator.setFault({ kind: "status", status: 503 });
     const c = make({ backoffBaseMs: 40, openAfter: 3 });
     for (let i = 0; i < 3; i++) assert.strictEqual((await rejection(c.request(legacyCommand("Get_Comm")))).code, "PVS_HTTP_ERROR");
@@ -75,25 +77,26 @@ describe("pvs/client against the emulator", () => {
     const heard: string[] = [];
     c.onHealth((h) => heard.push(h.state));
     emulator.setFault(null);
-    await new Promise((r) => setTimeout(r, 200)); // 40 ms doubled twice, +10 %
+    skip(200); // 40 ms doubled twice, +10 %
     await c.request(legacyCommand("Get_Comm"));
     assert.strictEqual(emulator.count(), sent + 1, "one probe");
     assert.deepStrictEqual(heard, ["ok"]);
     assert.strictEqual(c.budget().failed, 3);
-  });
+  }));
 
-  it("re-announces the breaker when a failed probe opens it for longer, so every node shows the new retry time", async () => {
+  it("re-announces the breaker when a failed probe opens it for longer, so every node shows the new retry time", () =>
+      withSimulatedDate(async (skip) => {
     emulator.setFault({ kind: "status", status: 503 });
     const c = make({ backoffBaseMs: 40, openAfter: 3 });
     const heard: Array<[string, number | null]> = [];
     c.onHealth((h) => heard.push([h.state, h.retryAt]));
     for (let i = 0; i < 3; i++) await rejection(c.request(legacyCommand("Get_Comm")));
-    await new Promise((r) => setTimeout(r, 200));
+    skip(200); // the breaker's retry time passes
     await rejection(c.request(legacyCommand("Get_Comm"))); // the probe fails
     const opens = heard.filter(([state]) => state === "open");
     assert.strictEqual(opens.length, 2, JSON.stringify(heard));
     assert.ok((opens[1][1] as number) > (opens[0][1] as number));
-  });
+  }));
 
   it("starts a fresh request when one is asked for just as the same request on the wire is cancelled", async () => {
     emulator.delayMs = 200;

@@ -3,6 +3,7 @@
 import assert from "assert";
 import { PvsEmulator } from "../../src/emulator/server";
 import { rejection } from "../support/rejection";
+import { withSimulatedDate } from "../support/simulated-date";
 import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
 import { EmulatorOptions } from "../../src/emulator/server";
 import { Device } from "../../src/model/device";
@@ -110,17 +111,18 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       }
     });
 
-    it("renews the session before its lifetime ends, without a failed request", async () => {
+    it("renews the session before its lifetime ends, without a failed request", () =>
+      withSimulatedDate(async (skip) => {
       const e = await emulator({ sessionTtlS: 0.25 });
       const c = connect(e, { renewAfterMs: 150 });
       await c.readDeviceList(signal);
-      await new Promise((r) => setTimeout(r, 300));
+      skip(300); // past the renewal time and the session's lifetime
       await c.readDeviceList(signal);
       assert.strictEqual(e.count("auth:login"), 2);
       // Every variable read carried a live session: the renewal came before the PVS would have refused it.
       const reads = e.requests.filter((r) => r.command === "vars" && r.authenticated !== undefined);
       assert.ok(reads.length >= 6 && reads.every((r) => r.authenticated === true), JSON.stringify(reads.map((r) => r.authenticated)));
-    });
+    }));
 
     it("a wrong password: a clear error and no retry storm", async () => {
       const e = await emulator();
@@ -148,7 +150,8 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       assert.strictEqual(e.openSessions, 0);
     });
 
-    it("with the API fixed to LocalAPI, an outage long enough to open the breaker does not lose the serial (the password)", async () => {
+    it("with the API fixed to LocalAPI, an outage long enough to open the breaker does not lose the serial (the password)", () =>
+      withSimulatedDate(async (skip) => {
       const e = await emulator();
       const c = connect(e, { api: "localapi", backoffBaseMs: 50, backoffMaxMs: 400 });
       await c.readDeviceList(signal);
@@ -157,23 +160,24 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_CIRCUIT_OPEN");
       e.setFault(null);
       e.expireSessions(); // the PVS rebooted
-      await new Promise((r) => setTimeout(r, 500));
+      skip(500); // the breaker's retry time passes
       const reading = await c.readDeviceList(signal);
       assert.strictEqual(reading.list.inverters.length, 3, "reads again at once, logged in with the serial it knew");
       assert.strictEqual(c.info().serial, "ZT01234567890*****");
-    });
+    }));
 
-    it("logs out when closed while the session is due for renewal (older than renewAfter, not yet expired)", async () => {
+    it("logs out when closed while the session is due for renewal (older than renewAfter, not yet expired)", () =>
+      withSimulatedDate(async (skip) => {
       const e = await emulator();
       // Long enough that a slow, loaded machine does not renew during the read itself (a renewal keeps the old
       // session until it expires, which this test would count).
       const c = connect(e, { renewAfterMs: 1000 });
       await c.readDeviceList(signal);
-      await new Promise((r) => setTimeout(r, 1100));
+      skip(1100); // past renewAfter
       await c.close();
       assert.strictEqual(e.count("auth:logout"), 1);
       assert.strictEqual(e.openSessions, 0, "no session left on the PVS");
-    });
+    }));
   });
 
   describe("queries", () => {

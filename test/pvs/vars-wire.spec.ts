@@ -7,6 +7,7 @@ import { RECORDING_FORMAT } from "../../src/emulator/replay";
 import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
 import { PvsError } from "../../src/pvs/errors";
 import { until } from "../support/node-red";
+import { withSimulatedDate } from "../support/simulated-date";
 import fs from "fs";
 import path from "path";
 
@@ -92,7 +93,8 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
     assert.strictEqual(e.count("auth:login"), 1, "the serial gave the password");
   });
 
-  it("a session the PVS rejects at once is not logged into again within the job, and logins back off", async () => {
+  it("a session the PVS rejects at once is not logged into again within the job, and logins back off", () =>
+    withSimulatedDate(async (skip) => {
     const e = await emulator();
     const c = connect(e, { loginBackoffBaseMs: 400 });
     await c.readDeviceList(signal);
@@ -104,15 +106,14 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
     assert.strictEqual(e.count("auth:login"), 2);
     await assert.rejects(c.readDeviceList(signal), (err) => code(err) === "PVS_SESSION_EXPIRED" && /next login in/.test((err as Error).message));
     assert.strictEqual(e.count("auth:login"), 2, "held: no login while the back-off runs");
-    const heldAt = Date.now();
-    await until(() => Date.now() - heldAt > 450, 2000);
+    skip(460); // the login back-off (400 ms, +10 %) passes
     await assert.rejects(c.readDeviceList(signal));
     assert.strictEqual(e.count("auth:login"), 3, "one login after the back-off");
     e.setFault(null);
-    await until(() => Date.now() - heldAt > 1600, 3000); // the back-off doubled to 800 ms
+    skip(1150); // the back-off doubled to 800 ms
     await c.readDeviceList(signal);
     assert.strictEqual(e.count("auth:login"), 4);
-  });
+  }));
 
   it("an empty 200 to a session the PVS ended is an ended session: one re-login, then the answer", async () => {
     const e = await emulator();

@@ -1,10 +1,10 @@
 // Test flows: our node modules, a pvs-config pointing at the emulator, a Catch node and helpers.
-import pvsComm = require("../../src/pvs-comm");
-import pvsCommand = require("../../src/pvs-command");
-import pvsConfig = require("../../src/pvs-config");
-import pvsDeviceList = require("../../src/pvs-device-list");
-import pvsInverterSplit = require("../../src/pvs-inverter-split");
-import pvsLive = require("../../src/pvs-live");
+import pvsComm = require("../../src/nodes/pvs-comm/runtime");
+import pvsCommand = require("../../src/nodes/pvs-command/runtime");
+import pvsConfig = require("../../src/nodes/pvs-config/runtime");
+import pvsDeviceList = require("../../src/nodes/pvs-device-list/runtime");
+import pvsInverterSplit = require("../../src/nodes/pvs-inverter-split/runtime");
+import pvsLive = require("../../src/nodes/pvs-live/runtime");
 
 export const NODE_MODULES = [pvsConfig, pvsDeviceList, pvsComm, pvsInverterSplit, pvsCommand, pvsLive];
 

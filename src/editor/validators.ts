@@ -1,0 +1,42 @@
+// The validators the editors share. A setting may always be an environment variable, `${NAME}`, which Node-RED
+// substitutes at deploy time: the editor cannot know its value, so it accepts it.
+
+/** `${NAME}`: Node-RED's environment variable substitution in a setting. */
+export function isEnvVar(value: unknown): boolean {
+  return /^\$\{[^}]+\}$/.test(String(value));
+}
+
+/** A number from `min` to `max` (or a `${ENV}`); `message` is the reason shown when it is not. */
+export function range(min: number, max: number, message: () => string): Validator {
+  return function (value, opt) {
+    if (isEnvVar(value)) return true;
+    const n = Number(value);
+    if (String(value).trim() !== "" && isFinite(n) && n >= min && n <= max) return true;
+    return opt ? message() : false;
+  };
+}
+
+/**
+ * A polling interval in seconds: 0 (only on input) to a week. Unlike `range`, blank space counts as 0 here, as it
+ * always has in these forms (the runtime takes it as the default).
+ */
+export function interval(message: () => string): Validator {
+  return function (value, opt) {
+    const n = Number(value);
+    if (isEnvVar(value) || (value !== "" && isFinite(n) && n >= 0 && n <= 604800)) return true;
+    return opt ? message() : false;
+  };
+}
+
+/** One of the choices a select offers. */
+export function oneOf(choices: readonly string[]): Validator {
+  return (value) => value === undefined || choices.indexOf(String(value)) >= 0;
+}
+
+/** An MQTT topic prefix: no wildcards (`+`, `#`), which a topic one publishes to cannot contain. */
+export function noWildcards(message: () => string): Validator {
+  return function (value, opt) {
+    if (!/[+#]/.test(typeof value === "string" ? value : "")) return true;
+    return opt ? message() : false;
+  };
+}

@@ -1,0 +1,68 @@
+import assert from "assert";
+import sinon from "sinon";
+import { NodeMessage } from "node-red";
+import { PvsEmulator } from "../../../src/emulator/server";
+import { CommPayload } from "../../../src/model/legacy-comm";
+import { helper, nextMessages, settle } from "../../support/node-red";
+import { NODE_MODULES, testFlow } from "../../support/flows";
+
+type Msg = NodeMessage & { payload: CommPayload; error?: { code?: string } };
+
+describe("pvs-comm node", function () {
+  this.timeout(10000);
+  let emulator: PvsEmulator;
+  beforeEach(async () => {
+    emulator = new PvsEmulator();
+    await emulator.start();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await emulator.stop();
+  });
+
+  const commNode = (extra: Record<string, unknown> = {}) => ({ id: "comm", type: "pvs-comm", server: "cfg", interval: 0, ...extra });
+
+  it("sends the normalized interfaces and shows the uplink in its status", async () => {
+    await helper.load(NODE_MODULES, testFlow(emulator, [commNode()]));
+    const got = nextMessages<Msg>(helper.getNode("out"));
+    helper.getNode("comm").receive({});
+    const [msg] = await got;
+    assert.strictEqual(msg.topic, "pvs/comm");
+    assert.deepStrictEqual(msg.payload.system, { interface: "wan", internet: true, cloud: true });
+    assert.deepStrictEqual(msg.payload.interfaces.map((i) => i.kind), ["ethernet", "plc", "wifi", "cellular"]);
+    assert.match(msg.payload.time as string, /Z$/);
+    const status = (helper.getNode("comm").status as unknown as sinon.SinonSpy).lastCall.args[0];
+    assert.strictEqual(status.fill, "green");
+    assert.match(status.text, /^wan · .*status\.internetUp/);
+  });
+
+  it("with 'only when changed', sends an unchanged answer once", async () => {
+    await helper.load(NODE_MODULES, testFlow(emulator, [commNode({ onlyOnChange: true })]));
+    let sent = 0;
+    helper.getNode("out").on("input", () => sent++);
+    const comm = helper.getNode("comm");
+    for (let i = 0; i < 3; i++) {
+      comm.receive({});
+      await settle(60);
+    }
+    assert.strictEqual(emulator.count("Get_Comm"), 3);
+    assert.strictEqual(sent, 1);
+  });
+
+  it("sends every answer without the option", async () => {
+    await helper.load(NODE_MODULES, testFlow(emulator, [commNode()]));
+    const got = nextMessages<Msg>(helper.getNode("out"), 2);
+    helper.getNode("comm").receive({});
+    await settle(60);
+    helper.getNode("comm").receive({});
+    assert.strictEqual((await got).length, 2);
+  });
+
+  it("reports an answer without network status as PVS_BAD_RESPONSE", async () => {
+    emulator.setFault({ kind: "body", body: '{"result":"succeed"}', commands: ["Get_Comm"] });
+    await helper.load(NODE_MODULES, testFlow(emulator, [commNode()]));
+    const caught = nextMessages<Msg>(helper.getNode("caught"));
+    helper.getNode("comm").receive({});
+    assert.strictEqual((await caught)[0].error?.code, "PVS_BAD_RESPONSE");
+  });
+});
