@@ -12,6 +12,9 @@ import { diagnosticsFile, diagnosticsFileName } from "../../node-red/diagnostics
 import { PvsConfigCredentials, PvsConfigDef, PvsConfigNode } from "../../node-red/types";
 import { migrateSettings } from "../../node-red/node-settings";
 
+/** Context key of the connection memo a restart takes over (see PvsConnection.memo). */
+const CONNECTION_MEMO = "pvsConnectionMemo";
+
 export = function (RED: NodeAPI): void {
   function PvsConfig(this: PvsConfigNode, def: PvsConfigDef): void {
     RED.nodes.createNode(this, def);
@@ -30,6 +33,18 @@ export = function (RED: NodeAPI): void {
     node.shared = () => lease?.shared() ?? null;
     node.siteMemory = siteMemoryStore(node, node.label, lease?.key ?? null);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
+    // A restart takes over the last detection and DeviceList start where a context store keeps them (issue 19):
+    // nothing secret is in the memo (PvsConnection.memo). A memo of another PVS (address changed) is ignored.
+    if (lease) {
+      try {
+        node.context().get(CONNECTION_MEMO, (err: Error | undefined, saved: unknown) => {
+          const memo = saved as { pvs?: unknown; memo?: unknown } | undefined;
+          if (!err && memo && memo.pvs === lease.key) lease.connection.restore(memo.memo);
+        });
+      } catch {
+        // No context store to read: a restart then detects afresh, as before.
+      }
+    }
 
     node.register = (user: Node) => {
       users.add(user.id);
@@ -45,6 +60,14 @@ export = function (RED: NodeAPI): void {
       // The users' own close handlers have cancelled their requests. The last node of a PVS to let go keeps
       // the connection for the grace period (a redeploy takes it back); after it, the connection is closed and
       // the LocalAPI session ended, so that neither redeploys nor deleted nodes leave sessions open on the PVS.
+      const memo = lease && !removed ? lease.connection.memo() : null;
+      if (memo && lease) {
+        try {
+          node.context().set(CONNECTION_MEMO, { pvs: lease.key, memo });
+        } catch {
+          // Kept in memory over redeploys anyway (the grace period); only a restart would detect afresh.
+        }
+      }
       const closing = lease ? lease.release(removed) : Promise.resolve();
       closing.then(
         () => done(),
