@@ -1,36 +1,17 @@
 // The LocalAPI path end to end against the emulator over real HTTPS: detection, the shared session,
 // caches, certificate pinning, hanging variables, and the same normalized devices as the legacy API.
 import assert from "assert";
-import { PvsEmulator } from "../../src/emulator/server";
+import { connectionHarness } from "../support/connections";
 import { rejection } from "../support/rejection";
 import { withSimulatedDate } from "../support/simulated-date";
-import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
-import { EmulatorOptions } from "../../src/emulator/server";
 import { Device } from "../../src/model/device";
 
 const SERIAL = "ZT01234567890ABCDE";
 
 
 describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
-  const emulators: PvsEmulator[] = [];
-  const connections: PvsConnection[] = [];
+  const { emulator, connect } = connectionHarness();
   const signal = new AbortController().signal;
-
-  async function emulator(options: EmulatorOptions = {}): Promise<PvsEmulator> {
-    const e = new PvsEmulator({ inverters: 3, localApi: true, ...options });
-    await e.start();
-    emulators.push(e);
-    return e;
-  }
-  function connect(e: PvsEmulator, extra: Partial<ConnectionOptions> = {}): PvsConnection {
-    const c = new PvsConnection({ api: "auto", protocol: "http", host: "127.0.0.1", port: e.port, localApiPort: e.httpsPort, timeoutMs: 3000, spacingMs: 0, backoffBaseMs: 0, ...extra });
-    connections.push(c);
-    return c;
-  }
-  afterEach(async () => {
-    await Promise.all(connections.splice(0).map((c) => c.close()));
-    await Promise.all(emulators.splice(0).map((e) => e.stop()));
-  });
 
   describe("detection", () => {
     it("finds the LocalAPI on a new-firmware PVS6 from supervisor/info's BUILD", async () => {

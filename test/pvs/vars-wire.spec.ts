@@ -2,11 +2,10 @@
 // the firmware's answers: literal queries, name lists with a name the unit lacks, sessions the PVS rejects or
 // ends, a legacy 403 lock-out, a close during a login, and a PVS that lists no devices.
 import assert from "assert";
-import { PvsEmulator, EmulatorOptions } from "../../src/emulator/server";
+import { connectionHarness, until } from "../support/connections";
 import { RECORDING_FORMAT } from "../../src/emulator/replay";
-import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
 import { PvsError } from "../../src/pvs/errors";
-import { until } from "../support/node-red";
+
 import { withSimulatedDate } from "../support/simulated-date";
 import fs from "fs";
 import path from "path";
@@ -16,25 +15,8 @@ const read = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSy
 const code = (err: unknown) => (err instanceof PvsError ? err.code : String(err));
 
 describe("pvs/vars: the client against a varserver that parses like the firmware", () => {
-  const emulators: PvsEmulator[] = [];
-  const connections: PvsConnection[] = [];
+  const { emulator, connect } = connectionHarness();
   const signal = new AbortController().signal;
-
-  async function emulator(options: EmulatorOptions = {}): Promise<PvsEmulator> {
-    const e = new PvsEmulator({ inverters: 3, localApi: true, ...options });
-    await e.start();
-    emulators.push(e);
-    return e;
-  }
-  function connect(e: PvsEmulator, extra: Partial<ConnectionOptions> = {}): PvsConnection {
-    const c = new PvsConnection({ api: "auto", protocol: "http", host: "127.0.0.1", port: e.port, localApiPort: e.httpsPort, timeoutMs: 3000, spacingMs: 0, backoffBaseMs: 0, ...extra });
-    connections.push(c);
-    return c;
-  }
-  afterEach(async () => {
-    await Promise.all(connections.splice(0).map((c) => c.close()));
-    await Promise.all(emulators.splice(0).map((e) => e.stop()));
-  });
 
   it("writes every query literally, in the vendor's form, and re-reads the caches by id", async () => {
     const e = await emulator({ model: "PVS6" });
