@@ -19,7 +19,7 @@ const LOCALAPI_GROUPS = 4;
 /** A seeded random number in [0, 1): the same stagger on every run. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function flow(k: number, emulator: PvsEmulator, localApi: boolean): FlowNode[] {
@@ -72,7 +72,11 @@ runBench(async () => {
     process.stderr.write(`  amplification: K=${k}: DeviceList ${dl}, Get_Comm ${comm}, vars ${vars}, logins ${logins} per cycle\n`);
     figures.push(figure(`K=${k}: legacy DeviceList + Get_Comm per cycle`, dl + comm, "requests", { baseline: 2, target: "1 per command (2)", met: dl <= 1 && comm <= 1 }));
     figures.push(
-      figure(`K=${k}: LocalAPI requests per cycle, logins included`, vars + logins, "requests", { baseline: LOCALAPI_GROUPS, target: `1 per data group (${LOCALAPI_GROUPS}) + logins`, met: vars <= LOCALAPI_GROUPS && logins <= 0.5 }),
+      figure(`K=${k}: LocalAPI requests per cycle, logins included`, vars + logins, "requests", {
+        baseline: LOCALAPI_GROUPS,
+        target: `1 per data group (${LOCALAPI_GROUPS}) + logins`,
+        met: vars <= LOCALAPI_GROUPS && logins <= 0.5,
+      }),
     );
   }
   return {

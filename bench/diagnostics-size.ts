@@ -24,7 +24,15 @@ async function measure(localApi: boolean): Promise<string> {
     await pvs.readComm(signal);
     const held = pvs.client.answerLog.heldBytes();
     const started = process.hrtime.bigint();
-    const file = buildDiagnostics({ versions: { package: "bench", nodeRed: null, node: process.version }, settings: {}, info: pvs.info(), budget: pvs.budget(), health: pvs.health(), log: pvs.client.answerLog.snapshot(), secrets: pvs.secrets() });
+    const file = buildDiagnostics({
+      versions: { package: "bench", nodeRed: null, node: process.version },
+      settings: {},
+      info: pvs.info(),
+      budget: pvs.budget(),
+      health: pvs.health(),
+      log: pvs.client.answerLog.snapshot(),
+      secrets: pvs.secrets(),
+    });
     const text = JSON.stringify(file, null, 1);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const truncated = file.answers.filter((a) => a.truncated).length;
@@ -37,7 +45,9 @@ async function measure(localApi: boolean): Promise<string> {
 
 async function main(): Promise<void> {
   const rows = [await measure(false), await measure(true)];
-  process.stdout.write(`limits: ${mb(MAX_BODY_BYTES)} per answer, ${mb(MAX_TOTAL_BYTES)} all answers\n| API | inverters | answer log holds | file | gzipped | build | answers cut |\n|---|---|---|---|---|---|---|\n${rows.join("\n")}\n`);
+  process.stdout.write(
+    `limits: ${mb(MAX_BODY_BYTES)} per answer, ${mb(MAX_TOTAL_BYTES)} all answers\n| API | inverters | answer log holds | file | gzipped | build | answers cut |\n|---|---|---|---|---|---|---|\n${rows.join("\n")}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -58,7 +58,9 @@ runBench(async () => {
     await host.stop();
   }
   const expected = (2 * PVS_COUNT * seconds) / INTERVAL_S;
-  process.stderr.write(`  fleet: lag p99 ${busy.p99.toFixed(1)} ms (idle ${idle.p99.toFixed(1)}), max ${busy.max.toFixed(1)} ms, CPU ${(busy.cpuShare * 100).toFixed(1)} %, ${outputs}/${expected} outputs, ${errors} errors\n`);
+  process.stderr.write(
+    `  fleet: lag p99 ${busy.p99.toFixed(1)} ms (idle ${idle.p99.toFixed(1)}), max ${busy.max.toFixed(1)} ms, CPU ${(busy.cpuShare * 100).toFixed(1)} %, ${outputs}/${expected} outputs, ${errors} errors\n`,
+  );
   return {
     name: "fleet",
     figures: [

@@ -15,7 +15,12 @@ const SIZES = [10, 100, 1000];
 const TARGET_RATIO = 1.5;
 
 async function measure(inverters: number, { port, httpsPort }: EmulatorPorts, rounds: number, warmup: number) {
-  await loadFlow([{ id: "tab", type: "tab", label: "overhead" }, pvsConfig("cfg", port, httpsPort), flowNode("list", "pvs-device-list", { server: "cfg", interval: 0, wires: [["out"]] }), flowNode("out", "helper")]);
+  await loadFlow([
+    { id: "tab", type: "tab", label: "overhead" },
+    pvsConfig("cfg", port, httpsPort),
+    flowNode("list", "pvs-device-list", { server: "cfg", interval: 0, wires: [["out"]] }),
+    flowNode("out", "helper"),
+  ]);
   const url = `http://127.0.0.1:${port}/cgi-bin/dl_cgi?Command=DeviceList`;
   // The bare fetch gets the same kind of agent as the package's transport: no keep-alive, one socket.
   const agent = new http.Agent({ keepAlive: false, maxSockets: 1 });

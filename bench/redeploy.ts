@@ -48,7 +48,18 @@ function printTable(rows: Snapshot[], baseline: Snapshot): void {
   const types = [...new Set(rows.flatMap((r) => Object.keys(r.resources)))].sort();
   const head = ["deploys", "timers", "sockets", "listeners", "emu conns", "sessions", "heapUsed MB", "code MB", "heap w/o code MB", ...types];
   const body = rows.map((s) =>
-    [s === baseline ? `${s.deploys} (baseline)` : String(s.deploys), s.timers, s.sockets, s.listeners, s.connections, s.sessions, mb(s.heapUsed ?? 0), mb(s.heapCode ?? 0), mb(dataHeap(s)), ...types.map((t) => s.resources[t] ?? 0)].map(String),
+    [
+      s === baseline ? `${s.deploys} (baseline)` : String(s.deploys),
+      s.timers,
+      s.sockets,
+      s.listeners,
+      s.connections,
+      s.sessions,
+      mb(s.heapUsed ?? 0),
+      mb(s.heapCode ?? 0),
+      mb(dataHeap(s)),
+      ...types.map((t) => s.resources[t] ?? 0),
+    ].map(String),
   );
   print(table(head, body));
 }
@@ -99,10 +110,18 @@ async function main(): Promise<number> {
   const problems = grown(base, end).map((g) => `${g.figure} ${g.end} > baseline ${g.baseline}`);
   const growth = dataHeap(end) - dataHeap(base);
   if (growth > HEAP_SLACK_BYTES) problems.push(`heap (without code) grew ${signedMb(growth)} MB, more than 2 MB`);
-  if (rig.failed > 0) problems.push(`${rig.failed} polls failed: ${rig.failures.slice(0, 5).map((f) => `${f.node} ${f.result}`).join(", ")}`);
+  if (rig.failed > 0)
+    problems.push(
+      `${rig.failed} polls failed: ${rig.failures
+        .slice(0, 5)
+        .map((f) => `${f.node} ${f.result}`)
+        .join(", ")}`,
+    );
   const figures = (s: Snapshot) => COUNTED.map((k) => `${k} ${s[k]}`).join(", ");
   print(`baseline (deploy ${base.deploys}): ${figures(base)}; heapUsed ${mb(base.heapUsed ?? 0)} MB, without code ${mb(dataHeap(base))} MB`);
-  print(`end (deploy ${end.deploys}): ${figures(end)}; heapUsed ${mb(end.heapUsed ?? 0)} MB (${signedMb((end.heapUsed ?? 0) - (base.heapUsed ?? 0))}), without code ${mb(dataHeap(end))} MB (${signedMb(growth)})`);
+  print(
+    `end (deploy ${end.deploys}): ${figures(end)}; heapUsed ${mb(end.heapUsed ?? 0)} MB (${signedMb((end.heapUsed ?? 0) - (base.heapUsed ?? 0))}), without code ${mb(dataHeap(end))} MB (${signedMb(growth)})`,
+  );
   print(problems.length ? `FAIL: ${problems.join("; ")}` : "PASS: no timer, socket, listener, connection or session left behind; heap back to its baseline (within 2 MB)");
   const left = grown(base, end).reduce((sum, g) => sum + (g.end - g.baseline), 0);
   emit({

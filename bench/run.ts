@@ -47,12 +47,16 @@ for (const name of chosen.length ? chosen : BENCHES) {
 
 const cpus = os.cpus();
 const print = (s = "") => process.stdout.write(`${s}\n`);
-print(`\nNode ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB${quick ? "; QUICK run: figures not judged" : ""}\n`);
+print(
+  `\nNode ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB${quick ? "; QUICK run: figures not judged" : ""}\n`,
+);
 print(summaryTable(results));
 for (const r of results) {
   if (r.detail) print(`\n${r.detail.title}\n\n${table(r.detail.head, r.detail.rows)}`);
   for (const note of r.notes ?? []) print(`\n${note}`);
 }
 const missed = results.flatMap((r) => r.figures.filter((f) => f.met === false).map((f) => `${r.name}: ${f.what}`));
-print(`\n${results.length} benchmarks ran in ${((Date.now() - started) / 1000).toFixed(0)} s${crashed.length ? `, ${crashed.length} crashed (${crashed.join(", ")})` : ""}; ${missed.length ? `targets missed: ${missed.join("; ")}` : "every target met"}${quick ? " (quick: not judged)" : ""}`);
+print(
+  `\n${results.length} benchmarks ran in ${((Date.now() - started) / 1000).toFixed(0)} s${crashed.length ? `, ${crashed.length} crashed (${crashed.join(", ")})` : ""}; ${missed.length ? `targets missed: ${missed.join("; ")}` : "every target met"}${quick ? " (quick: not judged)" : ""}`,
+);
 process.exit(crashed.length ? 2 : !quick && missed.length ? 1 : 0);

@@ -57,12 +57,15 @@ async function run(nodeId: string, payload: unknown, rounds: number): Promise<{ 
 runBench(async () => {
   const rounds = isQuick() ? 2 : 15;
   const payload = deviceListPayload();
-  await helper.load([...NODE_MODULES, naiveSplit], [
-    { id: "tab", type: "tab", label: "split" },
-    flowNode("split", "pvs-inverter-split", { topicPrefix: "pvs", splitInverters: true, splitMeters: false, splitSupervisor: false, splitOther: false, outputMode: "single", wires: [["out"]] }),
-    flowNode("naive", "naive-split", { wires: [["out"]] }),
-    flowNode("out", "helper"),
-  ]);
+  await helper.load(
+    [...NODE_MODULES, naiveSplit],
+    [
+      { id: "tab", type: "tab", label: "split" },
+      flowNode("split", "pvs-inverter-split", { topicPrefix: "pvs", splitInverters: true, splitMeters: false, splitSupervisor: false, splitOther: false, outputMode: "single", wires: [["out"]] }),
+      flowNode("naive", "naive-split", { wires: [["out"]] }),
+      flowNode("out", "helper"),
+    ],
+  );
   try {
     await run("split", payload, 1); // warm-up
     await run("naive", payload, 1);

@@ -27,7 +27,10 @@ for (const type of fs.readdirSync(nodeDirs)) assembleNode(type);
 function assembleNode(type) {
   const dir = path.join(nodeDirs, type);
   // Node-RED loads nodes/<type>.js (package.json "node-red".nodes); the runtime is compiled into nodes/nodes/<type>/.
-  fs.writeFileSync(path.join(out, `${type}.js`), `"use strict";\n// Written by scripts/build.js: the ${type} node's runtime, from src/nodes/${type}/runtime.ts.\nmodule.exports = require("./nodes/${type}/runtime.js");\n`);
+  fs.writeFileSync(
+    path.join(out, `${type}.js`),
+    `"use strict";\n// Written by scripts/build.js: the ${type} node's runtime, from src/nodes/${type}/runtime.ts.\nmodule.exports = require("./nodes/${type}/runtime.js");\n`,
+  );
   if (fs.existsSync(path.join(dir, "icons"))) fs.cpSync(path.join(dir, "icons"), path.join(out, "icons"), { recursive: true });
   for (const lang of fs.readdirSync(path.join(dir, "locales"))) {
     fs.mkdirSync(path.join(out, "locales", lang), { recursive: true });
@@ -54,7 +57,7 @@ function editorFile(type, dir) {
     logLevel: "error",
   });
   const code = bundle.outputFiles[0].text.replace(/^"use strict";\n/, "");
-  const script = ["<script type=\"text/javascript\">", "(function () {", "\"use strict\";", editorSettings(type, SETTINGS_VERSION), code.trimEnd(), "})();", "</script>"];
+  const script = ['<script type="text/javascript">', "(function () {", '"use strict";', editorSettings(type, SETTINGS_VERSION), code.trimEnd(), "})();", "</script>"];
   return script.join("\n") + "\n\n" + fs.readFileSync(path.join(dir, "editor.html"), "utf8");
 }
 
@@ -80,15 +83,15 @@ function editorSettings(type, version) {
     `var ${settingsName(type)} = (function () {`,
     `    var settings = { version: ${version}, defaults: ${JSON.stringify(defaults)} };`,
     "    settings.orDefault = function (validate) {",
-    "        return function (v, opt) { return v === undefined || v === null || v === \"\" || validate.call(this, v, opt); };",
+    '        return function (v, opt) { return v === undefined || v === null || v === "" || validate.call(this, v, opt); };',
     "    };",
     "    settings.migrate = function (node, prefix) {",
-    ...(type === "pvs-config" ? ["        if (node.protocol === \"https\" && (node.port === undefined || node.port === null)) { node.port = 443; $(\"#\" + prefix + \"port\").val(443); }"] : []),
+    ...(type === "pvs-config" ? ['        if (node.protocol === "https" && (node.port === undefined || node.port === null)) { node.port = 443; $("#" + prefix + "port").val(443); }'] : []),
     "        Object.keys(settings.defaults).forEach(function (name) {",
     "            if (node[name] !== undefined && node[name] !== null) { return; }",
     "            node[name] = JSON.parse(JSON.stringify(settings.defaults[name]));",
-    "            var input = $(\"#\" + prefix + name);",
-    "            if (input.is(\":checkbox\")) { input.prop(\"checked\", node[name] === true); } else if (typeof node[name] !== \"object\") { input.val(node[name]); }",
+    '            var input = $("#" + prefix + name);',
+    '            if (input.is(":checkbox")) { input.prop("checked", node[name] === true); } else if (typeof node[name] !== "object") { input.val(node[name]); }',
     "        });",
     "        node.settingsVersion = settings.version;",
     "    };",

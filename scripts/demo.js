@@ -78,7 +78,10 @@ async function startDemo(options) {
   // devDependencies linked in as if installed from the palette (the dashboard example needs it), and the demo flow.
   const dashboardDir = path.dirname(require.resolve(`${DASHBOARD}/package.json`));
   const dependencies = { [pkg.name]: `file:${root}`, [DASHBOARD]: `file:${dashboardDir}` };
-  for (const [name, dir] of [[pkg.name, root], [DASHBOARD, dashboardDir]]) {
+  for (const [name, dir] of [
+    [pkg.name, root],
+    [DASHBOARD, dashboardDir],
+  ]) {
     const link = path.join(userDir, "node_modules", ...name.split("/"));
     fs.mkdirSync(path.dirname(link), { recursive: true });
     fs.rmSync(link, { recursive: true, force: true });

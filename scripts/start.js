@@ -26,11 +26,15 @@ async function main() {
   Node-RED ${require("node-red/package.json").version} with the demo flow (one tab per example):
 
       ${demo.url}
-${demo.dashboardUrl ? `
+${
+  demo.dashboardUrl
+    ? `
   The dashboard example (Dashboard 2): gauges, today's curve, a bar per panel:
 
       ${demo.dashboardUrl}
-` : ""}
+`
+    : ""
+}
   Every node shows its live status; the debug sidebar shows the messages.
   Node-RED's log: ${demo.logFile}.  Ctrl-C stops both.
 `);

@@ -62,6 +62,12 @@ for (const [name, cmd, args] of [
   ["build (tsc, strict)", process.execPath, [path.join(root, "scripts/build.js")]],
   ["type-check tests", process.execPath, [tsc, "--noEmit", "-p", "tsconfig.test.json"]],
   ["lint", process.execPath, [eslint, "--max-warnings", "0", "."]],
+  // One format for every source (Prettier, .prettierrc.json): `npm run format` writes it.
+  [
+    "format (prettier --check)",
+    process.execPath,
+    [path.join(root, "node_modules", "prettier", "bin", "prettier.cjs"), "--check", "--log-level", "warn", "src/**/*.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/**/*.js", "eslint.config.mjs"],
+  ],
 ]) {
   if (step(name, cmd, args)) passed++;
   else failed++;

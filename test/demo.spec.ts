@@ -55,26 +55,44 @@ describe("examples", () => {
       const flow = JSON.parse(fs.readFileSync(file, "utf8")) as FlowNode[];
       assert.ok(Array.isArray(flow), file);
       const ids = new Set(flow.map((n) => n.id));
-      assert.ok(flow.some((n) => n.type === "comment"), `${file} has a comment node`);
+      assert.ok(
+        flow.some((n) => n.type === "comment"),
+        `${file} has a comment node`,
+      );
       for (const n of flow) {
         assert.ok([...OUR_TYPES, "pvs-config", ...CORE_TYPES, ...DASHBOARD_CONFIG_TYPES, ...DASHBOARD_WIDGET_TYPES].includes(n.type), `${file}: ${n.type}`);
         for (const id of (n.wires ?? []).flat()) assert.ok(ids.has(id), `${file}: wire to ${id}`);
-        if (n.server !== undefined) assert.ok(flow.some((c) => c.id === n.server && c.type === "pvs-config"), `${file}: ${n.id} has its pvs-config`);
+        if (n.server !== undefined)
+          assert.ok(
+            flow.some((c) => c.id === n.server && c.type === "pvs-config"),
+            `${file}: ${n.id} has its pvs-config`,
+          );
         const broker = (n as { broker?: string }).broker;
-        if (n.type === "mqtt out") assert.ok(flow.some((c) => c.id === broker && c.type === "mqtt-broker"), `${file}: ${n.id} has its broker`);
+        if (n.type === "mqtt out")
+          assert.ok(
+            flow.some((c) => c.id === broker && c.type === "mqtt-broker"),
+            `${file}: ${n.id} has its broker`,
+          );
       }
       if (flow.some((n) => n.type.startsWith("ui-"))) {
-        assert.ok(flow.some((n) => n.type === "comment" && (n.info ?? "").includes("@flowfuse/node-red-dashboard")), `${file}: says it needs Dashboard 2`);
+        assert.ok(
+          flow.some((n) => n.type === "comment" && (n.info ?? "").includes("@flowfuse/node-red-dashboard")),
+          `${file}: says it needs Dashboard 2`,
+        );
         const has = (id: string | undefined, type: string) => flow.some((c) => c.id === id && c.type === type);
         for (const n of flow.filter((w) => DASHBOARD_WIDGET_TYPES.includes(w.type))) assert.ok(has(n.group, "ui-group"), `${file}: ${n.id} has its group`);
         for (const n of flow.filter((g) => g.type === "ui-group")) assert.ok(has(n.page, "ui-page"), `${file}: ${n.id} has its page`);
         for (const n of flow.filter((p) => p.type === "ui-page")) assert.ok(has(n.ui, "ui-base") && has(n.theme, "ui-theme"), `${file}: ${n.id} has its ui-base and theme`);
-        assert.deepStrictEqual(flow.filter((n) => n.type === "ui-base").map((n) => n.path), ["/dashboard"], `${file}: one dashboard, at /dashboard`);
+        assert.deepStrictEqual(
+          flow.filter((n) => n.type === "ui-base").map((n) => n.path),
+          ["/dashboard"],
+          `${file}: one dashboard, at /dashboard`,
+        );
       }
     }
   });
 
-  it("use node ids of their own, except one pvs-config shared by all, so that importing several reuses one \"My PVS\"", () => {
+  it('use node ids of their own, except one pvs-config shared by all, so that importing several reuses one "My PVS"', () => {
     const seen = new Map<string, string>();
     const configs: FlowNode[] = [];
     for (const file of files) {
@@ -111,7 +129,10 @@ describe("examples", () => {
     const flow = buildDemoFlow({ host: "127.0.0.1", port: 18080 });
     const byId = new Map(flow.map((n) => [n.id, n]));
     assert.strictEqual(byId.size, flow.length, "ids are unique");
-    assert.deepStrictEqual(flow.filter((n) => n.type === "ui-base").map((n) => n.path), ["/dashboard"]);
+    assert.deepStrictEqual(
+      flow.filter((n) => n.type === "ui-base").map((n) => n.path),
+      ["/dashboard"],
+    );
     for (const n of flow.filter((c) => DASHBOARD_CONFIG_TYPES.includes(c.type))) assert.strictEqual(n.z, undefined, `${n.type} ${n.id} is global`);
     const widgets = flow.filter((n) => DASHBOARD_WIDGET_TYPES.includes(n.type));
     assert.ok(widgets.length >= 7);
@@ -172,10 +193,24 @@ describe("dashboard example: its function nodes", () => {
     assert.strictEqual(out.length, 4);
     assert.deepStrictEqual(out[0], { payload: 3.25, ui_update: { max: 8 } }, "20 panels: 0..8 kW");
     assert.deepStrictEqual(out[1], { payload: 0.62, ui_update: { max: 8 } });
-    assert.deepStrictEqual(out[2], { payload: -2.63, ui_update: { max: 8, min: -8, segments: [{ from: -8, color: "#2e9e44" }, { from: 0, color: "#d9534f" }] } });
+    assert.deepStrictEqual(out[2], {
+      payload: -2.63,
+      ui_update: {
+        max: 8,
+        min: -8,
+        segments: [
+          { from: -8, color: "#2e9e44" },
+          { from: 0, color: "#d9534f" },
+        ],
+      },
+    });
     assert.deepStrictEqual(out[3], { payload: "24.1 kWh produced · 11.7 kWh used · 3.2 kWh imported · 15.6 kWh exported" });
     // A bigger reading widens the range for good; a site without a consumption CT leaves those gauges alone.
-    const noCt = run("power now", deviceList([inverter(1, 0.3)], { production_kw: 9.4, consumption_kw: undefined, net_kw: undefined, today: { complete: false, since: "2026-06-21T10:05:00.000Z", production_kwh: 1 } }), ctx) as Msg[];
+    const noCt = run(
+      "power now",
+      deviceList([inverter(1, 0.3)], { production_kw: 9.4, consumption_kw: undefined, net_kw: undefined, today: { complete: false, since: "2026-06-21T10:05:00.000Z", production_kwh: 1 } }),
+      ctx,
+    ) as Msg[];
     assert.deepStrictEqual(noCt[0], { payload: 9.4, ui_update: { max: 10 } });
     assert.strictEqual(noCt[1], null);
     assert.strictEqual(noCt[2], null);
@@ -186,7 +221,10 @@ describe("dashboard example: its function nodes", () => {
   it("panels: a weak panel and a dead one stand out against the median, in the PVS's order", () => {
     const ctx = new Map<string, unknown>();
     const inverters = [inverter(1, 0.3), inverter(2, 0.31), inverter(3, 0.1, "ok", "south 3"), inverter(4, 0.29), inverter(5, 0.25, "fault"), inverter(6, 0.3)];
-    const missing = [{ serial: "E00122000000007", category: "inverter" }, { serial: "PVS6M01234567p", category: "meter" }];
+    const missing = [
+      { serial: "E00122000000007", category: "inverter" },
+      { serial: "PVS6M01234567p", category: "meter" },
+    ];
     const [[layout, chart], text] = run("panels", deviceList(inverters, {}, { missing }), ctx) as [[Msg, Msg], Msg];
     assert.deepStrictEqual(layout, { ui_update: { chartOptions: { grid: { bottom: 28 } } } }, "room for the panel names");
     assert.strictEqual(chart?.action, "replace");
@@ -207,14 +245,29 @@ describe("dashboard example: its function nodes", () => {
     const ctx = new Map<string, unknown>();
     const asleep = [inverter(1, 0, "asleep"), inverter(2, 0, "asleep"), inverter(3, null, "asleep")];
     const [[, chart], text] = run("panels", deviceList(asleep, { production_kw: 0 }, { missing: [{ serial: "E00122000000004", category: "inverter" }] }), ctx) as [[Msg, Msg], Msg];
-    assert.deepStrictEqual((chart?.payload as Bar[]).map((b) => [b.producing, b.weak, b.shortfall]), [[0, null, null], [0, null, null], [0, null, null], [0, null, null]]);
+    assert.deepStrictEqual(
+      (chart?.payload as Bar[]).map((b) => [b.producing, b.weak, b.shortfall]),
+      [
+        [0, null, null],
+        [0, null, null],
+        [0, null, null],
+        [0, null, null],
+      ],
+    );
     assert.strictEqual(text?.payload, "Night: all 4 panels asleep. The bars come back at sunrise.");
     assert.deepStrictEqual(ctx.get("__status"), { fill: "green", shape: "dot", text: "night" });
     const none = run("panels", deviceList([]), ctx) as [[Msg, Msg], Msg];
     assert.deepStrictEqual([none[0][1], none[1]], [{ payload: [], action: "replace" }, { payload: "No panels reported yet." }]);
     // Dawn: a few watts are no basis to call a panel weak.
     const dawn = run("panels", deviceList([inverter(1, 0.012), inverter(2, 0.002), inverter(3, 0.011)]), ctx) as [[Msg, Msg], Msg];
-    assert.deepStrictEqual((dawn[0][1]?.payload as Bar[]).map((b) => [b.producing, b.weak, b.shortfall]), [[0.012, null, null], [0.002, null, null], [0.011, null, null]]);
+    assert.deepStrictEqual(
+      (dawn[0][1]?.payload as Bar[]).map((b) => [b.producing, b.weak, b.shortfall]),
+      [
+        [0.012, null, null],
+        [0.002, null, null],
+        [0.011, null, null],
+      ],
+    );
     assert.strictEqual(dawn[1]?.payload, "Too little sun to compare the panels (median 12 W).");
     assert.deepStrictEqual(ctx.get("__status"), { fill: "green", shape: "dot", text: "little sun" });
   });
@@ -237,11 +290,17 @@ describe("dashboard example: its function nodes", () => {
     // A redeploy: the chart is empty again, so the whole day is sent.
     run("day curve", {}, ctx, "initialize");
     const again = run("day curve", at("2026-06-21T12:04:00.000Z", 2.7), ctx) as Msg[][];
-    assert.deepStrictEqual((again[0][1]?.payload as Array<{ production: number }>).map((p) => p.production), [2.5, 2.6, 2.7]);
+    assert.deepStrictEqual(
+      (again[0][1]?.payload as Array<{ production: number }>).map((p) => p.production),
+      [2.5, 2.6, 2.7],
+    );
     // The next local day.
     const tomorrow = new Date(midnight + 36 * 3600_000).toISOString();
     const next = run("day curve", at(tomorrow, 1), ctx) as Msg[][];
-    assert.deepStrictEqual((next[0][1]?.payload as Array<{ production: number }>).map((p) => p.production), [1]);
+    assert.deepStrictEqual(
+      (next[0][1]?.payload as Array<{ production: number }>).map((p) => p.production),
+      [1],
+    );
     assert.strictEqual(next[0][1]?.action, "replace");
   });
 });
@@ -293,7 +352,8 @@ class DashboardClient {
       const res = await request("GET", this.url);
       assert.strictEqual(res.status, 200, res.body);
       for (const packet of res.body.split("\x1e")) {
-        if (packet === "2") await this.send("3"); // ping, pong
+        if (packet === "2")
+          await this.send("3"); // ping, pong
         else if (packet.startsWith("42")) this.queue.push(JSON.parse(packet.slice(2)) as unknown[]);
       }
     }
@@ -321,14 +381,17 @@ class DashboardClient {
   it("loads all six node types without errors", async () => {
     const res = await demo.get(`${demo.url}nodes`);
     const sets = (JSON.parse(res.body) as Array<{ module: string; name: string; enabled: boolean; err?: string }>).filter((s) => s.module === "@pvs-local/node-red-sunpower");
-    assert.deepStrictEqual(sets.map((s) => [s.name, s.enabled, s.err ?? null]), [
-      ["pvs-config", true, null],
-      ["pvs-device-list", true, null],
-      ["pvs-comm", true, null],
-      ["pvs-inverter-split", true, null],
-      ["pvs-command", true, null],
-      ["pvs-live", true, null],
-    ]);
+    assert.deepStrictEqual(
+      sets.map((s) => [s.name, s.enabled, s.err ?? null]),
+      [
+        ["pvs-config", true, null],
+        ["pvs-device-list", true, null],
+        ["pvs-comm", true, null],
+        ["pvs-inverter-split", true, null],
+        ["pvs-command", true, null],
+        ["pvs-live", true, null],
+      ],
+    );
   });
 
   it("deploys the demo flow, which polls the emulator", async () => {
@@ -342,8 +405,14 @@ class DashboardClient {
   });
 
   it("serves the dashboard example with Dashboard 2, and its widgets get the emulator's numbers", async () => {
-    const sets = (JSON.parse((await demo.get(`${demo.url}nodes`)).body) as Array<{ module: string; name: string; enabled: boolean; err?: string }>).filter((s) => s.module === "@flowfuse/node-red-dashboard");
-    for (const type of [...DASHBOARD_CONFIG_TYPES, ...DASHBOARD_WIDGET_TYPES]) assert.ok(sets.some((s) => s.name === type && s.enabled && !s.err), `${type} loaded: ${JSON.stringify(sets)}`);
+    const sets = (JSON.parse((await demo.get(`${demo.url}nodes`)).body) as Array<{ module: string; name: string; enabled: boolean; err?: string }>).filter(
+      (s) => s.module === "@flowfuse/node-red-dashboard",
+    );
+    for (const type of [...DASHBOARD_CONFIG_TYPES, ...DASHBOARD_WIDGET_TYPES])
+      assert.ok(
+        sets.some((s) => s.name === type && s.enabled && !s.err),
+        `${type} loaded: ${JSON.stringify(sets)}`,
+      );
     assert.ok(fs.realpathSync(path.join(userDir, "node_modules", "@flowfuse", "node-red-dashboard")).endsWith(path.join("node_modules", "@flowfuse", "node-red-dashboard")));
     assert.strictEqual(demo.dashboardUrl, `${demo.url}dashboard`);
     const dashboardUrl = demo.dashboardUrl ?? "";
@@ -357,7 +426,15 @@ class DashboardClient {
     const deployed = JSON.parse((await demo.get(`${demo.url}flows`)).body) as FlowNode[];
     const tab = deployed.find((n) => n.type === "tab" && n.label === "Dashboard");
     const widget = (name: string) => deployed.find((n) => n.z === tab?.id && n.name === name)?.id ?? assert.fail(`widget ${name}`);
-    const ids = { production: widget("production"), consumption: widget("consumption"), grid: widget("grid"), today: widget("today's energy"), panels: widget("panel power"), summary: widget("panel summary"), curve: widget("today's curve") };
+    const ids = {
+      production: widget("production"),
+      consumption: widget("consumption"),
+      grid: widget("grid"),
+      today: widget("today's energy"),
+      panels: widget("panel power"),
+      summary: widget("panel summary"),
+      curve: widget("today's curve"),
+    };
 
     // Wait for the first poll to reach the widgets (Dashboard 2's datastore), then read them as a browser does.
     const end = Date.now() + 15000;
@@ -365,7 +442,10 @@ class DashboardClient {
     const client = await DashboardClient.connect(dashboardUrl);
     try {
       const [, config] = (await client.next("ui-config")) as [string, { pages: Record<string, { path: string; name: string }>; widgets: Record<string, { type: string }> }];
-      assert.deepStrictEqual(Object.values(config.pages).map((p) => [p.path, p.name]), [["/solar", "Solar"]]);
+      assert.deepStrictEqual(
+        Object.values(config.pages).map((p) => [p.path, p.name]),
+        [["/solar", "Solar"]],
+      );
       for (const id of Object.values(ids)) assert.ok(config.widgets[id], `widget ${id} in the dashboard's config`);
       const load = async (id: string) => {
         await client.emit("widget-load", id);
@@ -377,8 +457,15 @@ class DashboardClient {
       assert.ok(gauges[0].payload >= 0 && gauges[1].payload > 0, JSON.stringify(gauges));
       assert.ok(Math.abs(gauges[1].payload - gauges[0].payload - gauges[2].payload) < 0.02, `consumption = production + grid: ${JSON.stringify(gauges)}`);
       const bars = (await load(ids.panels)) as Point[];
-      assert.deepStrictEqual(bars.map((b) => b.payload.panel), ["000001", "000002", "000003", "000004", "000005"], "one bar per inverter");
-      assert.ok(bars.every((b) => typeof b.payload.producing === "number"), JSON.stringify(bars));
+      assert.deepStrictEqual(
+        bars.map((b) => b.payload.panel),
+        ["000001", "000002", "000003", "000004", "000005"],
+        "one bar per inverter",
+      );
+      assert.ok(
+        bars.every((b) => typeof b.payload.producing === "number"),
+        JSON.stringify(bars),
+      );
       const curve = (await load(ids.curve)) as Array<{ payload: { t: number; production: number; consumption: number } }>;
       assert.ok(curve.length >= 1 && typeof curve[0].payload.production === "number" && typeof curve[0].payload.consumption === "number", JSON.stringify(curve));
       assert.match(((await load(ids.today)) as { payload: string }).payload, /^\d+\.\d kWh produced · /);
@@ -432,7 +519,10 @@ class DashboardClient {
       assert.strictEqual(typeof ((await client.next(`widget-load:${widget("grid")}`))[0] as { payload: unknown }).payload, "number");
       await client.emit("widget-load", widget("panel power"));
       const bars = (await client.next(`widget-load:${widget("panel power")}`))[0] as Array<{ payload: { panel: string; producing: number | null } }>;
-      assert.deepStrictEqual(bars.map((b) => [b.payload.panel, typeof b.payload.producing]), ["000001", "000002", "000003", "000004", "000005"].map((p) => [p, "number"]));
+      assert.deepStrictEqual(
+        bars.map((b) => [b.payload.panel, typeof b.payload.producing]),
+        ["000001", "000002", "000003", "000004", "000005"].map((p) => [p, "number"]),
+      );
     } finally {
       await client.close();
     }

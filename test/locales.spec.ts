@@ -90,8 +90,16 @@ for (const lang of ["de"]) {
       for (const type of TYPES) {
         const en = [...strings(catalog(type)).keys()];
         const tr = [...strings(catalogIn(lang, type)).keys()];
-        assert.deepStrictEqual(en.filter((k) => !tr.includes(k)), [], `${lang}/${type}.json lacks these en-US keys`);
-        assert.deepStrictEqual(tr.filter((k) => !en.includes(k)), [], `${lang}/${type}.json has keys en-US does not`);
+        assert.deepStrictEqual(
+          en.filter((k) => !tr.includes(k)),
+          [],
+          `${lang}/${type}.json lacks these en-US keys`,
+        );
+        assert.deepStrictEqual(
+          tr.filter((k) => !en.includes(k)),
+          [],
+          `${lang}/${type}.json has keys en-US does not`,
+        );
       }
     });
 

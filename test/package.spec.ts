@@ -48,7 +48,9 @@ function npm(args: string[], cwd: string): string {
     const { scorecard, checks, log } = await validate({ output });
     assert.ok(fs.existsSync(output), "the scorecard JSON is written");
     assert.deepStrictEqual((scorecard.package as { name: string }).name, pkg.name);
-    const failed = Object.entries(checks).filter(([, c]) => c.gated && c.passed !== true).map(([id]) => id);
+    const failed = Object.entries(checks)
+      .filter(([, c]) => c.gated && c.passed !== true)
+      .map(([id]) => id);
     assert.deepStrictEqual(failed, [], `failed checks (see ${output}):\n${log}`);
     for (const id of ["P01", "P03", "P04", "P05", "P06", "P07", "N02", "D01"]) assert.strictEqual(checks[id].gated, true, `${id} is gated`);
     for (const id of ["P08", "N01", "D03"]) assert.strictEqual(checks[id].gated, false, `${id} is vacuous offline`);
@@ -76,9 +78,17 @@ function npm(args: string[], cwd: string): string {
   it("packs the nodes, their editor files, icons, languages, examples, LICENSE and README, and nothing of the sources or tests", () => {
     assert.ok(fs.existsSync(tarball), tarball);
     for (const dir of ["src/", "test/", "bench/", "scripts/", "docs/", ".ci/", "node_modules/", "test-results/", ".demo/"]) {
-      assert.deepStrictEqual(files.filter((f) => f.startsWith(dir)), [], `nothing from ${dir}`);
+      assert.deepStrictEqual(
+        files.filter((f) => f.startsWith(dir)),
+        [],
+        `nothing from ${dir}`,
+      );
     }
-    assert.deepStrictEqual(files.filter((f) => /\.(ts|map|tgz)$/.test(f)), [], "no TypeScript, source maps or tarballs");
+    assert.deepStrictEqual(
+      files.filter((f) => /\.(ts|map|tgz)$/.test(f)),
+      [],
+      "no TypeScript, source maps or tarballs",
+    );
     for (const type of OUR_TYPES) for (const ext of ["js", "html"]) assert.ok(files.includes(`nodes/${type}.${ext}`), `nodes/${type}.${ext}`);
     // Each node's folder src/nodes/<type>/ holds its icons and languages; the build gathers them where Node-RED looks.
     for (const type of OUR_TYPES) {
@@ -89,13 +99,25 @@ function npm(args: string[], cwd: string): string {
       }
     }
     const examples = (dir: string): string[] => fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? examples(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
-    assert.deepStrictEqual(files.filter((f) => f.startsWith("examples/")), examples("examples").sort());
+    assert.deepStrictEqual(
+      files.filter((f) => f.startsWith("examples/")),
+      examples("examples").sort(),
+    );
     for (const file of ["LICENSE", "README.md", "package.json"]) assert.ok(files.includes(file), file);
     // Built output only for sources that exist: no stale file of a removed or renamed module ships (nodes/<type>.js
     // is the build's loader of src/nodes/<type>/runtime.ts; the editors are bundled into the .html files).
-    const sources = new Set(fs.readdirSync(path.join(ROOT, "src"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).map((f) => f.replace(/\\/g, "/").replace(/\.ts$/, ".js")));
+    const sources = new Set(
+      fs
+        .readdirSync(path.join(ROOT, "src"), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+        .map((f) => f.replace(/\\/g, "/").replace(/\.ts$/, ".js")),
+    );
     for (const type of OUR_TYPES) sources.add(`${type}.js`);
-    assert.deepStrictEqual(files.filter((f) => f.startsWith("nodes/") && f.endsWith(".js") && !sources.has(f.slice("nodes/".length))), [], "every packed .js has its source in src/");
+    assert.deepStrictEqual(
+      files.filter((f) => f.startsWith("nodes/") && f.endsWith(".js") && !sources.has(f.slice("nodes/".length))),
+      [],
+      "every packed .js has its source in src/",
+    );
   });
 
   it("installs with the palette manager's npm command and loads in Node-RED 5: every node type enabled, the examples listed", async () => {
@@ -115,7 +137,11 @@ function npm(args: string[], cwd: string): string {
     const port = await firstFreePort(40000 + Math.floor(Math.random() * 10000));
     const logFile = path.join(userDir, "node-red.log");
     const log = fs.openSync(logFile, "w");
-    const child = spawn(process.execPath, [require.resolve("node-red/red.js"), "--userDir", userDir, "--port", String(port), "--settings", path.join(userDir, "settings.js")], { cwd: userDir, env: cleanEnv(), stdio: ["ignore", log, log] });
+    const child = spawn(process.execPath, [require.resolve("node-red/red.js"), "--userDir", userDir, "--port", String(port), "--settings", path.join(userDir, "settings.js")], {
+      cwd: userDir,
+      env: cleanEnv(),
+      stdio: ["ignore", log, log],
+    });
     fs.closeSync(log);
     const url = `http://127.0.0.1:${port}/`;
     try {
@@ -145,7 +171,14 @@ function npm(args: string[], cwd: string): string {
       for (const folder of onDisk) {
         const listed = (await get(`library/examples/flows/${pkg.name}/${folder}`)) as Array<string | { fn: string }>;
         const names = listed.map((f) => (typeof f === "string" ? f : f.fn)).sort();
-        assert.deepStrictEqual(names, fs.readdirSync(path.join(ROOT, "examples", folder)).map((f) => f.replace(/\.json$/, "")).sort(), folder);
+        assert.deepStrictEqual(
+          names,
+          fs
+            .readdirSync(path.join(ROOT, "examples", folder))
+            .map((f) => f.replace(/\.json$/, ""))
+            .sort(),
+          folder,
+        );
       }
       const text = fs.readFileSync(logFile, "utf8");
       assert.doesNotMatch(text, /\[error\]/, text);

@@ -96,7 +96,18 @@ const PASSWORD = SERIAL.slice(-5);
   });
 
   it("lets only a user with pvs-config.write test a connection; a read-only user and no user are refused", async () => {
-    const form = { host: "127.0.0.1", port: String(demo.emulator.port), localPort: String(demo.emulator.httpsPort), protocol: "http", api: "auto", timeout: "10", minSpacing: "0", deviceListEvery: "120", fingerprint: "", password: "__PWRD__" };
+    const form = {
+      host: "127.0.0.1",
+      port: String(demo.emulator.port),
+      localPort: String(demo.emulator.httpsPort),
+      protocol: "http",
+      api: "auto",
+      timeout: "10",
+      minSpacing: "0",
+      deviceListEvery: "120",
+      fingerprint: "",
+      password: "__PWRD__",
+    };
     // A legacy test would ask for the DeviceList, which the deployed LocalAPI node never does: a request to count.
     const legacy = { ...form, api: "legacy", password: "" };
     const before = demo.emulator.count("DeviceList");
@@ -132,7 +143,12 @@ const PASSWORD = SERIAL.slice(-5);
     assert.deepStrictEqual(JSON.parse(creds.text), { has_password: true }, "the editor only learns that a password is set");
     const file = fs.readFileSync(path.join(userDir, "flows_cred.json"), "utf8");
     const log = fs.readFileSync(demo.logFile, "utf8");
-    for (const [where, text] of [["flow export", flows.text], ["credentials API", creds.text], ["flows_cred.json (encrypted)", file], ["Node-RED log", log]]) {
+    for (const [where, text] of [
+      ["flow export", flows.text],
+      ["credentials API", creds.text],
+      ["flows_cred.json (encrypted)", file],
+      ["Node-RED log", log],
+    ]) {
       for (const secret of [PASSWORD, SERIAL]) assert.ok(!text.includes(secret), `${where} holds a secret`);
     }
   });

@@ -55,7 +55,14 @@ export function summaryTable(results: BenchResult[]): string {
   const rows: string[][] = [];
   for (const r of results) {
     for (const f of r.figures) {
-      rows.push([`${r.name}: ${f.what}`, `${fmt(f.value)} ${f.unit}`, f.baseline === undefined ? "" : `${fmt(f.baseline)} ${f.unit}`, f.ratio === undefined ? "" : fmt(f.ratio), f.target ?? "", f.met === undefined ? "" : f.met ? "met" : "MISSED"]);
+      rows.push([
+        `${r.name}: ${f.what}`,
+        `${fmt(f.value)} ${f.unit}`,
+        f.baseline === undefined ? "" : `${fmt(f.baseline)} ${f.unit}`,
+        f.ratio === undefined ? "" : fmt(f.ratio),
+        f.target ?? "",
+        f.met === undefined ? "" : f.met ? "met" : "MISSED",
+      ]);
     }
   }
   return table(["benchmark", "value", "baseline", "ratio", "target", ""], rows);
@@ -69,7 +76,10 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Run by the runner: a bench module prints its result as one JSON line starting with this marker. */

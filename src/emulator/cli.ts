@@ -117,7 +117,11 @@ export function parseArgs(argv: string[]): CliOptions {
       opts.replayFile = value;
     } else if (flag === "--advance-rate") opts.replayAdvanceRate = needNumber(0, 1_000_000);
     else if (flag === "--fault") faultSpec = value ?? "";
-    else if (flag === "--fault-on") faultOn = (value ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
+    else if (flag === "--fault-on")
+      faultOn = (value ?? "")
+        .split(",")
+        .map((c) => c.trim())
+        .filter((c) => c !== "");
     else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
   }
   if (faultSpec !== null) {
@@ -158,7 +162,9 @@ async function main(): Promise<void> {
   if (wsFault) emulator.setTelemetryFault({ [wsFault]: true });
   await emulator.start();
   if (replay) {
-    process.stdout.write(`PVS emulator replaying ${replayFile} (${replay.source ?? "a recording"}): ${emulator.site.localApi ? "LocalAPI" : "legacy API"} on ${emulator.url} and ${emulator.httpsUrl}, telemetry ws://${opts.host}:${emulator.telemetryPort}${opts.replayAdvanceRate ? `, advancing ×${opts.replayAdvanceRate}` : ""}\n`);
+    process.stdout.write(
+      `PVS emulator replaying ${replayFile} (${replay.source ?? "a recording"}): ${emulator.site.localApi ? "LocalAPI" : "legacy API"} on ${emulator.url} and ${emulator.httpsUrl}, telemetry ws://${opts.host}:${emulator.telemetryPort}${opts.replayAdvanceRate ? `, advancing ×${opts.replayAdvanceRate}` : ""}\n`,
+    );
   } else process.stdout.write(`${startupLine(opts, emulator.url, emulator.httpsUrl, `ws://${opts.host}:${emulator.telemetryPort}`)}\n`);
   const stop = () => {
     void emulator.stop().then(() => process.exit(0));

@@ -178,7 +178,10 @@ export class LocalApi {
     let hangs = false;
     for (const part of parts) {
       if (part.startsWith("name=")) {
-        for (const name of part.slice(5).split(",").filter((n) => n !== "")) {
+        for (const name of part
+          .slice(5)
+          .split(",")
+          .filter((n) => n !== "")) {
           if (visible.has(name)) state.cache.add(name);
           else {
             state.errorCode |= ERROR_VARIABLE_NOT_FOUND;

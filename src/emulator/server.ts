@@ -125,19 +125,44 @@ export class PvsEmulator {
     this.sessionTtlS = options.sessionTtlS ?? 300;
     this.expiredSessionStatus = options.expiredSessionStatus ?? 401;
     this.wantedTelemetryPort = options.telemetryPort ?? 0;
-    const { port: _port, host: _host, delayMs: _delay, httpsPort: _https, sessionTtlS: _ttl, expiredSessionStatus: _expired, telemetryPort: _tp, telemetryEnabled, telemetryCloseEveryMs, replay, replayAdvanceRate, ...site } = options;
+    const {
+      port: _port,
+      host: _host,
+      delayMs: _delay,
+      httpsPort: _https,
+      sessionTtlS: _ttl,
+      expiredSessionStatus: _expired,
+      telemetryPort: _tp,
+      telemetryEnabled,
+      telemetryCloseEveryMs,
+      replay,
+      replayAdvanceRate,
+      ...site
+    } = options;
     this.replay = replay ?? null;
     this.replayAdvanceRate = replayAdvanceRate ?? 0;
     // A replay's identity is the recorded PVS's: its serial (hence its password), model and API.
     const recorded = replay ? { serial: recordedSerial(replay) ?? DEFAULT_SERIAL, model: recordedModel(replay) ?? "PVS6", localApi: servesLocalApi(replay) } : {};
-    this.site = new SimulatedSite({ ...site, ...recorded, inverters: site.inverters ?? 3, longitude: site.longitude ?? -117, serial: recorded.serial ?? site.serial ?? DEFAULT_SERIAL, now: site.now ?? Date.now });
+    this.site = new SimulatedSite({
+      ...site,
+      ...recorded,
+      inverters: site.inverters ?? 3,
+      longitude: site.longitude ?? -117,
+      serial: recorded.serial ?? site.serial ?? DEFAULT_SERIAL,
+      now: site.now ?? Date.now,
+    });
     this.telemetry = new TelemetryServer(() => this.livedata(), replay?.telemetry ?? null);
     this.telemetry.enabled = telemetryEnabled === true && this.servesTelemetry();
     if (telemetryCloseEveryMs !== undefined) this.telemetry.settings.closeEveryMs = telemetryCloseEveryMs;
-    this.localApi = new LocalApi(() => this.site.serial, this, () => this.variables(), {
-      available: () => this.servesTelemetry(),
-      enable: () => (this.telemetry.enabled = true),
-    });
+    this.localApi = new LocalApi(
+      () => this.site.serial,
+      this,
+      () => this.variables(),
+      {
+        available: () => this.servesTelemetry(),
+        enable: () => (this.telemetry.enabled = true),
+      },
+    );
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
     this.server = http.createServer(handler);
     this.certificate = selfSignedCertificate("pvs6.local");
@@ -430,7 +455,19 @@ export class PvsEmulator {
         case "GetDiscoveryProgress":
           return { status: 200, body: this.discoveryProgress() };
         case "GridProfileGet":
-          return { status: 200, body: { result: "succeed", active_name: "IEEE-1547a-2014 + 2020 CA Rule21", active_id: "816bf3302d337a42680b996227ddbc46abf9cd05", pending_name: "IEEE-1547a-2014 + 2020 CA Rule21", pending_id: "816bf3302d337a42680b996227ddbc46abf9cd05", percent: 100, supported_by: "ALL", status: "success" } };
+          return {
+            status: 200,
+            body: {
+              result: "succeed",
+              active_name: "IEEE-1547a-2014 + 2020 CA Rule21",
+              active_id: "816bf3302d337a42680b996227ddbc46abf9cd05",
+              pending_name: "IEEE-1547a-2014 + 2020 CA Rule21",
+              pending_id: "816bf3302d337a42680b996227ddbc46abf9cd05",
+              percent: 100,
+              supported_by: "ALL",
+              status: "success",
+            },
+          };
       }
     }
     if (url.pathname === "/cgi-bin/dl_cgi/supervisor/info") return { status: 200, body: this.site.supervisorInfo() };

@@ -135,11 +135,14 @@ export class TelemetryServer {
     if (this.recorded) {
       for (const { atMs, frame } of this.recorded) {
         client.replayTimers.push(
-          setTimeout(() => {
-            if (this.settings.stall || ws.readyState !== WebSocket.OPEN) return;
-            this.framesSent++;
-            ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-          }, Math.max(0, atMs)),
+          setTimeout(
+            () => {
+              if (this.settings.stall || ws.readyState !== WebSocket.OPEN) return;
+              this.framesSent++;
+              ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+            },
+            Math.max(0, atMs),
+          ),
         );
       }
       return;

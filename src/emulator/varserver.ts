@@ -190,11 +190,23 @@ export function siteVariables(site: SimulatedSite, snapshot: SiteSnapshot, devic
 
   const up = (on: boolean) => (on ? "up" : "down");
   if (pvs6) {
-    for (const [iface, on] of [["sta0", false], ["wan0", true], ["wan1", false], ["wwan0", false]] as const) out.set(`/net/${iface}/state`, up(on));
+    for (const [iface, on] of [
+      ["sta0", false],
+      ["wan0", true],
+      ["wan1", false],
+      ["wwan0", false],
+    ] as const)
+      out.set(`/net/${iface}/state`, up(on));
     set(out, "/sys/toggle_cell", { broadband_connected: "1", cell_connected: "0", low_data_mode: "0" });
     out.set("/sys/telemetryws/enable", "0");
   } else {
-    for (const [iface, on] of [["cell", false], ["plc", false], ["sta0", false], ["wan", true]] as const) out.set(`/net/${iface}/state`, up(on));
+    for (const [iface, on] of [
+      ["cell", false],
+      ["plc", false],
+      ["sta0", false],
+      ["wan", true],
+    ] as const)
+      out.set(`/net/${iface}/state`, up(on));
   }
   return out;
 }

@@ -31,7 +31,14 @@ export function parseSupervisorInfo(raw: JsonObject): SupervisorInfo {
   const serial = optionalString(sup.SERIAL);
   const properties: JsonObject = { ...sup };
   if (serial) properties.SERIAL = maskSerial(serial);
-  return { model: optionalString(sup.MODEL), version, build: build !== null && Number.isInteger(build) ? build : null, firmware: optionalString(sup.FWVER), serial: serial ? maskSerial(serial) : null, properties };
+  return {
+    model: optionalString(sup.MODEL),
+    version,
+    build: build !== null && Number.isInteger(build) ? build : null,
+    firmware: optionalString(sup.FWVER),
+    serial: serial ? maskSerial(serial) : null,
+    properties,
+  };
 }
 
 /** `Stop` (and anything else that only says it worked): `{"result":"succeed"}` or `"success"`. */

@@ -76,7 +76,10 @@ function storageChecks(storage: StorageSummary | null): Check[] {
 }
 
 /** Names of the measurements in a summary object: its numbers, and its nulls that stand for a missing measurement. */
-const numericKeys = (o: object) => Object.entries(o).filter(([k, v]) => typeof v === "number" || (v === null && unitOf(k) !== null)).map(([k]) => k);
+const numericKeys = (o: object) =>
+  Object.entries(o)
+    .filter(([k, v]) => typeof v === "number" || (v === null && unitOf(k) !== null))
+    .map(([k]) => k);
 
 function metricNames(p: DeviceListPayload): string[] {
   const names: string[] = [];

@@ -6,31 +6,75 @@ export type DeviceCategory = "supervisor" | "meter" | "inverter" | "storage" | "
 
 /** Fields every device may carry (identity, state, timing, bus). */
 const COMMON_FIELDS = [
-  "SERIAL", "MODEL", "DESCR", "DEVICE_TYPE", "TYPE", "STATE", "STATEDESCR", "SWVER", "HWVER", "PORT",
-  "ISDETAIL", "DETAIL", "DATATIME", "CURTIME", "OPERATION", "PARENT",
-  "origin", "interface", "hw_version", "slave", "parent", "mac_address",
+  "SERIAL",
+  "MODEL",
+  "DESCR",
+  "DEVICE_TYPE",
+  "TYPE",
+  "STATE",
+  "STATEDESCR",
+  "SWVER",
+  "HWVER",
+  "PORT",
+  "ISDETAIL",
+  "DETAIL",
+  "DATATIME",
+  "CURTIME",
+  "OPERATION",
+  "PARENT",
+  "origin",
+  "interface",
+  "hw_version",
+  "slave",
+  "parent",
+  "mac_address",
 ];
 
-const SUPERVISOR_FIELDS = [
-  "dl_uptime", "dl_cpu_load", "dl_mem_used", "dl_flash_avail", "dl_err_count", "dl_comm_err", "dl_scan_time",
-  "dl_skipped_scans", "dl_untransmitted", "panid",
-];
+const SUPERVISOR_FIELDS = ["dl_uptime", "dl_cpu_load", "dl_mem_used", "dl_flash_avail", "dl_err_count", "dl_comm_err", "dl_scan_time", "dl_skipped_scans", "dl_untransmitted", "panid"];
 
 const METER_FIELDS = [
-  "p_3phsum_kw", "q_3phsum_kvar", "s_3phsum_kva", "tot_pf_rto", "freq_hz", "net_ltea_3phsum_kwh", "ct_scl_fctr", "CAL0",
-  "i_a", "v12_v", "i1_a", "i2_a", "v1n_v", "v2n_v", "p1_kw", "p2_kw", "neg_ltea_3phsum_kwh", "pos_ltea_3phsum_kwh",
-  "subtype", "production_subtype_enum", "consumption_subtype_enum",
+  "p_3phsum_kw",
+  "q_3phsum_kvar",
+  "s_3phsum_kva",
+  "tot_pf_rto",
+  "freq_hz",
+  "net_ltea_3phsum_kwh",
+  "ct_scl_fctr",
+  "CAL0",
+  "i_a",
+  "v12_v",
+  "i1_a",
+  "i2_a",
+  "v1n_v",
+  "v2n_v",
+  "p1_kw",
+  "p2_kw",
+  "neg_ltea_3phsum_kwh",
+  "pos_ltea_3phsum_kwh",
+  "subtype",
+  "production_subtype_enum",
+  "consumption_subtype_enum",
 ];
 
 const INVERTER_FIELDS = [
-  "p_3phsum_kw", "i_3phsum_a", "vln_3phavg_v", "freq_hz", "ltea_3phsum_kwh", "p_mppt1_kw", "p_mpptsum_kw", "v_mppt1_v",
-  "i_mppt1_a", "t_htsnk_degc", "stat_ind", "MOD_SN", "module_serial", "NMPLT_SKU", "PANEL",
+  "p_3phsum_kw",
+  "i_3phsum_a",
+  "vln_3phavg_v",
+  "freq_hz",
+  "ltea_3phsum_kwh",
+  "p_mppt1_kw",
+  "p_mpptsum_kw",
+  "v_mppt1_v",
+  "i_mppt1_a",
+  "t_htsnk_degc",
+  "stat_ind",
+  "MOD_SN",
+  "module_serial",
+  "NMPLT_SKU",
+  "PANEL",
 ];
 
-const DISCONNECT_FIELDS = [
-  "event_history", "fw_error", "relay_mode", "relay1_state", "relay2_state", "relay1_error", "relay2_error",
-  "v1n_grid_v", "v2n_grid_v", "v1n_pv_v", "v2n_pv_v",
-];
+const DISCONNECT_FIELDS = ["event_history", "fw_error", "relay_mode", "relay1_state", "relay2_state", "relay1_error", "relay2_error", "v1n_grid_v", "v2n_grid_v", "v1n_pv_v", "v2n_pv_v"];
 
 interface DeviceTypeInfo {
   category: DeviceCategory;

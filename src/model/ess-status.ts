@@ -145,7 +145,13 @@ export function mergeEssStatus(list: DeviceList, raw: unknown): StorageSummary {
 
   summary.customer_soc_pct = mean(batteries.map((b) => b.metrics.customer_state_of_charge_pct));
   summary.system_soc_pct = mean(batteries.map((b) => b.metrics.system_state_of_charge_pct ?? b.metrics.state_of_charge_pct));
-  const powers = enclosures.map((e) => (typeof e.metrics.ess_meter_reading_agg_power_kw === "number" ? e.metrics.ess_meter_reading_agg_power_kw : typeof e.metrics.ess_meter_reading_agg_power_w === "number" ? e.metrics.ess_meter_reading_agg_power_w / 1000 : null));
+  const powers = enclosures.map((e) =>
+    typeof e.metrics.ess_meter_reading_agg_power_kw === "number"
+      ? e.metrics.ess_meter_reading_agg_power_kw
+      : typeof e.metrics.ess_meter_reading_agg_power_w === "number"
+        ? e.metrics.ess_meter_reading_agg_power_w / 1000
+        : null,
+  );
   summary.power_kw = powers.some((p) => p !== null) ? powers.reduce<number>((a, p) => a + (p ?? 0), 0) : null;
   return summary;
 }

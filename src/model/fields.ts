@@ -2,17 +2,7 @@
 import { unitOf } from "./units";
 
 /** Lower-case fields that describe a device rather than measure it: they stay as reported. */
-const DESCRIPTIVE_FIELDS = new Set([
-  "origin",
-  "interface",
-  "subtype",
-  "hw_version",
-  "mac_address",
-  "module_serial",
-  "slave",
-  "parent",
-  "panid",
-]);
+const DESCRIPTIVE_FIELDS = new Set(["origin", "interface", "subtype", "hw_version", "mac_address", "module_serial", "slave", "parent", "panid"]);
 
 /** A measurement name is one the unit table knows (`p_3phsum_kw`, `dl_uptime`, `t_htsnk_degc`…). */
 const isMeasurementName = (key: string) => unitOf(key) !== null || key.startsWith("dl_");

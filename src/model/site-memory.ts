@@ -153,7 +153,10 @@ export function monotonicCounters(device: Device): Array<{ field: string; maxKw:
   if (device.category === "inverter") return [{ field: "ltea_3phsum_kwh", maxKw: 1 }];
   if (device.category !== "meter") return [];
   const maxKw = meterMaxKw(device);
-  const fields = [{ field: "pos_ltea_3phsum_kwh", maxKw }, { field: "neg_ltea_3phsum_kwh", maxKw }];
+  const fields = [
+    { field: "pos_ltea_3phsum_kwh", maxKw },
+    { field: "neg_ltea_3phsum_kwh", maxKw },
+  ];
   if (meterRole(device) === "production") fields.push({ field: "net_ltea_3phsum_kwh", maxKw });
   return fields;
 }
@@ -359,15 +362,7 @@ export class SiteMemory {
    * back: the counter keeps its last good value, and only after ACCEPT_AFTER consistent readings is the
    * new value taken as the counter's base. No delta is counted across such a step, so sums never jump.
    */
-  private advanceCounter(
-    serial: string,
-    field: string,
-    reading: number | null | undefined,
-    iso: string,
-    maxKw: number,
-    signed: boolean,
-    deltas: Map<string, number>,
-  ): CounterEvent | null {
+  private advanceCounter(serial: string, field: string, reading: number | null | undefined, iso: string, maxKw: number, signed: boolean, deltas: Map<string, number>): CounterEvent | null {
     if (typeof reading !== "number") return null;
     const key = counterKey(serial, field);
     const counters = this.state.counters;

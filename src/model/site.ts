@@ -273,8 +273,16 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
   const negative = "the lifetime counters disagree: production plus net energy is below zero";
   if (ct.mode === "net") {
     put("net_kwh", energy.net, "the consumption meter reports no lifetime net energy");
-    put("consumption_kwh", energy.consumption !== null && energy.consumption < 0 ? null : energy.consumption, energy.consumption !== null ? negative : "needs both the production and the net lifetime energy");
-    put("import_kwh", c?.serial && num(c, "pos_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "pos_ltea_3phsum_kwh") : null, "the consumption meter does not report pos_ltea_3phsum_kwh (PVS5 meters and older firmware do not)");
+    put(
+      "consumption_kwh",
+      energy.consumption !== null && energy.consumption < 0 ? null : energy.consumption,
+      energy.consumption !== null ? negative : "needs both the production and the net lifetime energy",
+    );
+    put(
+      "import_kwh",
+      c?.serial && num(c, "pos_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "pos_ltea_3phsum_kwh") : null,
+      "the consumption meter does not report pos_ltea_3phsum_kwh (PVS5 meters and older firmware do not)",
+    );
     put("export_kwh", c?.serial && num(c, "neg_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "neg_ltea_3phsum_kwh") : null, "the consumption meter does not report neg_ltea_3phsum_kwh");
   } else if (ct.mode === "gross") {
     put("consumption_kwh", energy.consumption, "the consumption meter reports no lifetime energy");
@@ -358,11 +366,18 @@ export function ctChecks(list: DeviceList, ct: ConsumptionCt, ev: CtEvidence): C
       key: `CT_MODE_INFERRED:${ct.mode}`,
       message:
         `The consumption meter ${serial} does not declare what its CT measures (subtype ${ct.declared ?? "none"}); ` +
-        (ct.mode === "net" ? "it shows export (negative readings, or an export counter a load-only CT could not have), so it is read as a net (grid) meter." : "its export counter stays at zero while its lifetime grows, so it is read as a gross (house-load) meter."),
+        (ct.mode === "net"
+          ? "it shows export (negative readings, or an export counter a load-only CT could not have), so it is read as a net (grid) meter."
+          : "its export counter stays at zero while its lifetime grows, so it is read as a gross (house-load) meter."),
     });
   }
   if (list.meters.consumption && ct.mode === null) {
-    checks.push({ code: "CT_MODE_UNKNOWN", level: "info", key: "CT_MODE_UNKNOWN", message: `Consumption, grid import and export are not reported yet: ${serial}: ${"subtype " + (ct.declared ?? "none")} does not say what the CT measures and no export has been seen.` });
+    checks.push({
+      code: "CT_MODE_UNKNOWN",
+      level: "info",
+      key: "CT_MODE_UNKNOWN",
+      message: `Consumption, grid import and export are not reported yet: ${serial}: ${"subtype " + (ct.declared ?? "none")} does not say what the CT measures and no export has been seen.`,
+    });
   }
   return checks;
 }

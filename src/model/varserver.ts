@@ -298,7 +298,16 @@ export function supervisorDevice(system: JsonObject, time: string | null): Devic
   }
   const serial = text(INFO + "serialnum");
   const model = text(INFO + "model");
-  return newDevice({ serial: serial === null ? null : maskSerial(serial), deviceType: "PVS", model: model ? `PV Supervisor ${model}` : null, state: null, dataTime: time, parent: null, properties, metrics });
+  return newDevice({
+    serial: serial === null ? null : maskSerial(serial),
+    deviceType: "PVS",
+    model: model ? `PV Supervisor ${model}` : null,
+    state: null,
+    dataTime: time,
+    parent: null,
+    properties,
+    metrics,
+  });
 }
 
 /** The storage summary from the varserver's ESS devices and live data (null on a site without storage). */

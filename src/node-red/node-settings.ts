@@ -33,7 +33,18 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, Valu
   "pvs-comm": { name: "", interval: 300, topic: "", onlyOnChange: false },
   "pvs-command": { name: "", command: "SupervisorHealth", firmwareType: "residential", serialNumber: "", fromMsg: true, interval: 0, topic: "" },
   "pvs-live": { name: "", send: "change", threshold: 50, every: 10, interval: 10, units: "pvs", topic: "" },
-  "pvs-inverter-split": { name: "", topicPrefixType: "str", topicPrefix: "pvs", splitInverters: true, splitMeters: false, splitSupervisor: false, splitOther: false, outputMode: "single", serials: [], outputs: 1 },
+  "pvs-inverter-split": {
+    name: "",
+    topicPrefixType: "str",
+    topicPrefix: "pvs",
+    splitInverters: true,
+    splitMeters: false,
+    splitSupervisor: false,
+    splitOther: false,
+    outputMode: "single",
+    serials: [],
+    outputs: 1,
+  },
 };
 
 /**

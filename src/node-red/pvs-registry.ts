@@ -46,7 +46,10 @@ interface Entry {
  * send its requests through a connection that decided otherwise (it gets its own).
  */
 export function pvsKey(options: ConnectionOptions): string {
-  const host = options.host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  const host = options.host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1");
   return JSON.stringify([host, options.protocol, options.port, options.localApiPort, options.telemetryPort ?? null, options.api, options.pinnedFingerprint ?? null]);
 }
 

@@ -82,7 +82,18 @@ export class AnswerLog {
     }
     this.answers.delete(kind);
     if (this.answers.size >= MAX_KINDS) this.answers.delete(this.answers.keys().next().value as string);
-    this.answers.set(kind, { kind, request, api, status: answer.status, contentType: answer.contentType ?? null, durationMs: answer.durationMs, at: new Date(startedAt).toISOString(), body, bodyBytes: bytes, truncated });
+    this.answers.set(kind, {
+      kind,
+      request,
+      api,
+      status: answer.status,
+      contentType: answer.contentType ?? null,
+      durationMs: answer.durationMs,
+      at: new Date(startedAt).toISOString(),
+      body,
+      bodyBytes: bytes,
+      truncated,
+    });
     this.enforceTotal();
   }
 
@@ -102,7 +113,13 @@ export class AnswerLog {
   }
 
   snapshot(): AnswerLogSnapshot {
-    return { answers: [...this.answers.values()].map((a) => ({ ...a })), frames: this.frames.map((f) => ({ ...f })), errors: this.errors.map((e) => ({ ...e })), checks: this.checks, checksAt: this.checksAt };
+    return {
+      answers: [...this.answers.values()].map((a) => ({ ...a })),
+      frames: this.frames.map((f) => ({ ...f })),
+      errors: this.errors.map((e) => ({ ...e })),
+      checks: this.checks,
+      checksAt: this.checksAt,
+    };
   }
 
   /** Bytes of the bodies held now. */

@@ -93,7 +93,6 @@ interface Job {
   controller: AbortController;
 }
 
-
 /** What a PVS answers to a command it will not carry out: the command's outcome, not the PVS's health (see RequestOptions.command). */
 const COMMAND_REFUSALS = new Set<PvsErrorCode>(["PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE"]);
 
@@ -102,7 +101,6 @@ export const DEFAULT_LIGHT_SPACING_MS = 500;
 /** A LocalAPI login is a light exchange. */
 const LOGIN: Pick<PvsRequest, "light"> = { light: true };
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
-
 
 export class PvsClient {
   readonly label: string;
@@ -117,7 +115,18 @@ export class PvsClient {
   private closed = false;
   /** The last login failure (refused, no password) until a session read succeeds again. */
   private authFailure: PvsError | null = null;
-  private readonly stats: ClientStats = { requests: 0, logins: 0, failures: 0, coalesced: 0, reused: 0, refused: 0, consecutiveFailures: 0, lastDurationMs: null, lastErrorCode: null, nextRequestAt: 0 };
+  private readonly stats: ClientStats = {
+    requests: 0,
+    logins: 0,
+    failures: 0,
+    coalesced: 0,
+    reused: 0,
+    refused: 0,
+    consecutiveFailures: 0,
+    lastDurationMs: null,
+    lastErrorCode: null,
+    nextRequestAt: 0,
+  };
   private readonly breaker: Breaker;
   private readonly log = new RequestLog();
   /** The last raw answer of every kind, frames and errors, for the diagnostics download (bounded). */
@@ -388,7 +397,10 @@ export class PvsClient {
     // An urgent request went past a back-off (the look at the firmware after a legacy 403): its success does not
     // end a lock-out that still holds for every other request (issue: retrying during a lock-out extends it).
     // A 404 is a definite "no such thing here" (a path an old firmware lacks), not a struggling PVS.
-    const uninformative = outcome instanceof PvsError ? this.exchanges === 0 || job.probe || outcome.statusCode === 404 || (job.command && COMMAND_REFUSALS.has(outcome.code)) : job.urgent && this.backoffUntil > Date.now();
+    const uninformative =
+      outcome instanceof PvsError
+        ? this.exchanges === 0 || job.probe || outcome.statusCode === 404 || (job.command && COMMAND_REFUSALS.has(outcome.code))
+        : job.urgent && this.backoffUntil > Date.now();
     this.recordOutcome(uninformative ? null : outcome, request);
     this.settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
@@ -434,7 +446,16 @@ export class PvsClient {
   }
 
   /** One HTTP exchange, spaced from the previous one like every request to this PVS. */
-  private async wire(transport: Transport, request: Pick<PvsRequest, "light">, kind: string, path: string, query: Record<string, string> | string, timeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<HttpAnswer> {
+  private async wire(
+    transport: Transport,
+    request: Pick<PvsRequest, "light">,
+    kind: string,
+    path: string,
+    query: Record<string, string> | string,
+    timeoutMs: number,
+    signal: AbortSignal,
+    headers?: Record<string, string>,
+  ): Promise<HttpAnswer> {
     await this.turn(signal);
     this.stats.requests++;
     this.exchanges++;

@@ -2,14 +2,7 @@
 // and how its answer becomes a clean object. Anything not listed here is refused before a request is built:
 // writes (SetCellPurchased, GridProfileRefresh, discovery), the device list (pvs-device-list reads it, rationed),
 // unknown parameters, `Command` smuggled in as a parameter, values that are not plain text.
-import {
-  parseCheckFw,
-  parseDeviceDetails,
-  parseDiscoveryProgress,
-  parseGridProfile,
-  parseResultOnly,
-  parseSupervisorInfo,
-} from "../model/command-answers";
+import { parseCheckFw, parseDeviceDetails, parseDiscoveryProgress, parseGridProfile, parseResultOnly, parseSupervisorInfo } from "../model/command-answers";
 import { JsonObject, isJsonObject } from "../model/safe-object";
 import { PvsError } from "./errors";
 import { legacyCommand, LegacyCommand } from "./legacy";
@@ -88,7 +81,12 @@ export function commandSpec(value: unknown): CommandSpec {
   if (typeof value !== "string" || value.trim() === "") throw new PvsError("PVS_BAD_INPUT", "the command must be text naming one of: " + COMMAND_NAMES.join(", "));
   const name = value.trim();
   if (isCommandName(name)) return COMMANDS[name];
-  const why = WRITES.has(name) || /^(set|write|update|delete|add|start.+|refresh)/i.test(name) ? "it changes the PVS" : name === "DeviceList" ? "the device list is read by pvs-device-list, which rations it" : "it is not one of this node's read commands";
+  const why =
+    WRITES.has(name) || /^(set|write|update|delete|add|start.+|refresh)/i.test(name)
+      ? "it changes the PVS"
+      : name === "DeviceList"
+        ? "the device list is read by pvs-device-list, which rations it"
+        : "it is not one of this node's read commands";
   throw new PvsError("PVS_NOT_ALLOWED", `"${name.slice(0, 40)}" is refused: ${why}. Allowed: ${COMMAND_NAMES.join(", ")}`);
 }
 

@@ -104,7 +104,20 @@ export class PvsConnection implements LiveAccess {
   private readonly groups: VarsGroups;
 
   constructor(private readonly options: ConnectionOptions) {
-    const { api: _api, localApiPort, telemetryPort: _telemetryPort, telemetry: _telemetry, password: _password, labels: _labels, pinnedFingerprint, localApiTimeoutMs, renewAfterMs, refusedHoldMs, loginBackoffBaseMs, ...client } = options;
+    const {
+      api: _api,
+      localApiPort,
+      telemetryPort: _telemetryPort,
+      telemetry: _telemetry,
+      password: _password,
+      labels: _labels,
+      pinnedFingerprint,
+      localApiTimeoutMs,
+      renewAfterMs,
+      refusedHoldMs,
+      loginBackoffBaseMs,
+      ...client
+    } = options;
     this.client = new PvsClient({
       ...client,
       redact: (text) => this.redact(text),
@@ -217,7 +230,10 @@ export class PvsConnection implements LiveAccess {
       signal,
       async (api) => {
         if (api !== "legacy") {
-          throw new PvsError("PVS_NOT_SUPPORTED", `${request.label} is a legacy dl_cgi command; this PVS serves the LocalAPI, whose firmware refuses ?Command= requests (HTTP 403). Nothing was sent. SupervisorInfo and SupervisorHealth work on both APIs`);
+          throw new PvsError(
+            "PVS_NOT_SUPPORTED",
+            `${request.label} is a legacy dl_cgi command; this PVS serves the LocalAPI, whose firmware refuses ?Command= requests (HTTP 403). Nothing was sent. SupervisorInfo and SupervisorHealth work on both APIs`,
+          );
         }
         const raw = await this.client.request(request, signal, { command: true });
         return { api, raw, secrets: [...this.secrets(), ...legacySecrets(raw)] };

@@ -98,7 +98,17 @@ export function recordingFromLog(log: AnswerLogSnapshot): { legacy: JsonObject; 
   // Oldest first, so that a later answer of the same variables wins.
   const ordered = [...log.answers].sort((a, b) => a.at.localeCompare(b.at));
   for (const a of ordered) {
-    const meta: AnswerMeta = { kind: a.kind, request: a.request, status: a.status, contentType: a.contentType, durationMs: a.durationMs, at: a.at, bytes: a.bodyBytes, truncated: a.truncated, recordedAs: "none" };
+    const meta: AnswerMeta = {
+      kind: a.kind,
+      request: a.request,
+      status: a.status,
+      contentType: a.contentType,
+      durationMs: a.durationMs,
+      at: a.at,
+      bytes: a.bodyBytes,
+      truncated: a.truncated,
+      recordedAs: "none",
+    };
     if (a.body !== null && !a.truncated && a.status === 200) {
       if (a.api === "dl_cgi") {
         const key = legacyKey(a);
@@ -187,7 +197,9 @@ function replaceInText(text: string, pseudonyms: ReadonlyMap<string, string>, su
 /** The diagnostics file: a replayable recording plus what the runtime knew, redacted. */
 export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
   const { legacy, vars, telemetry, answers } = recordingFromLog(input.log);
-  const supervisorSerials = [...input.secrets, ...legacySecrets(legacy.DeviceList), ...legacySecrets(legacy["supervisor/info"]), ...legacySecrets(legacy.Start), ...varsSecrets(vars)].filter((s) => s.length >= 6);
+  const supervisorSerials = [...input.secrets, ...legacySecrets(legacy.DeviceList), ...legacySecrets(legacy["supervisor/info"]), ...legacySecrets(legacy.Start), ...varsSecrets(vars)].filter(
+    (s) => s.length >= 6,
+  );
   const devices = input.keepDeviceSerials ? [] : deviceSerials(legacy, vars, input.settings).filter((s) => !supervisorSerials.includes(s));
   const pseudonyms = new Map([...devices].sort().map((s, i) => [s, pseudonym(s, i)]));
   const file = {
@@ -218,6 +230,9 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
     },
   };
   const text = replaceInText(JSON.stringify(scrubKeys(file)), pseudonyms, [...new Set(supervisorSerials)]);
-  const masked = redactDeep(JSON.parse(text) as DiagnosticsFile, input.secrets.filter((s) => s.length >= 4));
+  const masked = redactDeep(
+    JSON.parse(text) as DiagnosticsFile,
+    input.secrets.filter((s) => s.length >= 4),
+  );
   return masked;
 }

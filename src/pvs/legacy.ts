@@ -16,7 +16,6 @@ export type LegacyPath = (typeof LEGACY_READ_PATHS)[number];
 const DL_CGI = "/cgi-bin/dl_cgi";
 const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
 
-
 export function isLegacyReadCommand(command: string): command is LegacyCommand {
   return (LEGACY_READ_COMMANDS as readonly string[]).includes(command);
 }

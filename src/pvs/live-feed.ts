@@ -116,7 +116,8 @@ export class LiveFeed {
       void this.run();
     } else {
       sub.listener.state(this.currentState);
-      if (this.source && (Object.keys(this.values).length > 0 || this.list)) sub.listener.update({ source: this.source, values: { ...this.values }, seed: true, ...(this.list ? { list: this.list } : {}) });
+      if (this.source && (Object.keys(this.values).length > 0 || this.list))
+        sub.listener.update({ source: this.source, values: { ...this.values }, seed: true, ...(this.list ? { list: this.list } : {}) });
     }
     return () => {
       this.subscribers.delete(sub);
@@ -210,7 +211,10 @@ export class LiveFeed {
   }
 
   private openSocket(): void {
-    const socket = new TelemetrySocket({ host: this.access.host, port: this.access.telemetryPort, staleMs: this.options.staleMs, random: this.options.random, onText: (text) => this.access.noteFrame?.(text) }, (event) => this.onSocket(event));
+    const socket = new TelemetrySocket(
+      { host: this.access.host, port: this.access.telemetryPort, staleMs: this.options.staleMs, random: this.options.random, onText: (text) => this.access.noteFrame?.(text) },
+      (event) => this.onSocket(event),
+    );
     this.socket = socket;
     socket.start();
   }

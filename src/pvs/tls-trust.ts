@@ -15,7 +15,10 @@ export function normalizeFingerprint(text: string): string | null {
 
 export class CertificateMismatchError extends Error {
   readonly code = "PVS_CERT_MISMATCH";
-  constructor(readonly seen: string, readonly pinned: string) {
+  constructor(
+    readonly seen: string,
+    readonly pinned: string,
+  ) {
     super(`certificate ${seen} does not match the pinned ${pinned}`);
   }
 }

@@ -109,7 +109,10 @@ export class Transport {
     const cause: unknown = (err as { cause?: unknown })?.cause;
     const mismatch = err instanceof CertificateMismatchError ? err : cause instanceof CertificateMismatchError ? cause : code === "PVS_CERT_MISMATCH" ? (err as CertificateMismatchError) : null;
     if (mismatch) {
-      return new PvsError("PVS_CERT_MISMATCH", `PVS at ${this.label} presented a certificate (SHA-256 ${mismatch.seen || "unknown"}) that is not the pinned one; nothing was sent. If the PVS was replaced or reset, clear or update the pinned fingerprint in the PVS settings`);
+      return new PvsError(
+        "PVS_CERT_MISMATCH",
+        `PVS at ${this.label} presented a certificate (SHA-256 ${mismatch.seen || "unknown"}) that is not the pinned one; nothing was sent. If the PVS was replaced or reset, clear or update the pinned fingerprint in the PVS settings`,
+      );
     }
     if (/maxContentLength/i.test(message)) return new PvsError("PVS_TOO_LARGE", `PVS at ${this.label} sent an answer over the size limit`);
     if (code === "ECONNABORTED" || code === "ETIMEDOUT") return new PvsError("PVS_TIMEOUT", `PVS at ${this.label} timed out`);

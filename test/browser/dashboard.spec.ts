@@ -115,7 +115,13 @@ suite(function () {
 
   const id = (name: string): string => widgets.get(name) ?? assert.fail(`no widget "${name}"`);
   const text = async (name: string): Promise<string> => ((await page.locator(`#nrdb-ui-widget-${id(name)} .nrdb-ui-text-value`).textContent()) ?? "").trim();
-  const gauge = async (name: string): Promise<number> => Number(await page.locator(`#nrdb-ui-widget-${id(name)} .nrdb-ui-gauge-value span`).first().textContent());
+  const gauge = async (name: string): Promise<number> =>
+    Number(
+      await page
+        .locator(`#nrdb-ui-widget-${id(name)} .nrdb-ui-gauge-value span`)
+        .first()
+        .textContent(),
+    );
   const series = (name: string) =>
     page.evaluate((chart) => {
       const option = (globalThis as unknown as DashboardWindow).uiCharts?.[chart]?.chart.getOption();
@@ -136,7 +142,11 @@ suite(function () {
     assert.ok(demo.dashboardUrl);
     await page.goto(demo.dashboardUrl, { waitUntil: "domcontentloaded" });
     await page.waitForURL(/\/dashboard\/solar$/);
-    assert.match(await summary(/^Night: all 20 panels asleep|^Too little sun|^\d+ of 20 panels/, 10000), /^Night: all 20 panels asleep/, `asleep before sunrise (emulated ${emulatedHour().toFixed(2)} h)`);
+    assert.match(
+      await summary(/^Night: all 20 panels asleep|^Too little sun|^\d+ of 20 panels/, 10000),
+      /^Night: all 20 panels asleep/,
+      `asleep before sunrise (emulated ${emulatedHour().toFixed(2)} h)`,
+    );
     assert.strictEqual(await gauge("production"), 0);
     assert.ok((await gauge("consumption")) > 0);
     assert.strictEqual(await gauge("grid"), await gauge("consumption"), "at night the grid brings the whole consumption");
@@ -152,9 +162,16 @@ suite(function () {
     assert.ok(production > 0, shown);
     assert.ok(Math.abs(consumption - production - grid) < 0.02, `consumption = production + grid: ${consumption}, ${production}, ${grid}`);
     const bars = await series("panel power");
-    assert.deepStrictEqual(bars.map((s) => s.name), ["producing", "weak", "shortfall"], "series in a fixed order, so the colours are fixed");
+    assert.deepStrictEqual(
+      bars.map((s) => s.name),
+      ["producing", "weak", "shortfall"],
+      "series in a fixed order, so the colours are fixed",
+    );
     assert.strictEqual(bars[0].data.length, 20);
-    assert.ok(bars[0].data.every(([, kw]) => typeof kw === "number" && kw > 0), JSON.stringify(bars[0].data));
+    assert.ok(
+      bars[0].data.every(([, kw]) => typeof kw === "number" && kw > 0),
+      JSON.stringify(bars[0].data),
+    );
     assert.ok(bars[1].data.every(([, kw]) => kw === null) && bars[2].data.every(([, kw]) => kw === null));
   });
 
@@ -174,7 +191,10 @@ suite(function () {
     assert.ok((weak.get("000007") ?? 0) > 0 && (shortfall.get("000007") ?? 0) > 0, "weak: what it makes, and what it lacks");
     assert.ok((shortfall.get("000012") ?? 0) > 0 && weak.get("000012") === null && producing.get("000012") === null, "dead: all shortfall");
     const curve = await series("today's curve");
-    assert.deepStrictEqual(curve.map((s) => s.name), ["production", "consumption"]);
+    assert.deepStrictEqual(
+      curve.map((s) => s.name),
+      ["production", "consumption"],
+    );
     assert.ok(curve[0].data.length >= 6, `a point per poll since the night: ${curve[0].data.length}`);
     assert.ok(curve[0].data.some(([, kw]) => kw === 0) && curve[0].data.some(([, kw]) => (kw ?? 0) > 1), "from night to a sunny late morning");
 

@@ -17,7 +17,11 @@ const { startDemo, firstFreePort } = require("../../scripts/demo") as { startDem
 const [major, minor] = process.versions.node.split(".").map(Number);
 const nodeRed5 = process.env.PVS_NODE_RED !== "node-red-4" && (major > 22 || (major === 22 && minor >= 9));
 const title = "Download diagnostics in Chromium (real Node-RED 5)";
-const suite = !nodeRed5 ? describe.skip.bind(describe, `${title}: Node-RED 5 pass only`) : !fs.existsSync(CHROMIUM) ? describe.skip.bind(describe, `${title}: SKIPPED, no ${CHROMIUM}`) : describe.bind(describe, title);
+const suite = !nodeRed5
+  ? describe.skip.bind(describe, `${title}: Node-RED 5 pass only`)
+  : !fs.existsSync(CHROMIUM)
+    ? describe.skip.bind(describe, `${title}: SKIPPED, no ${CHROMIUM}`)
+    : describe.bind(describe, title);
 
 suite(function () {
   this.timeout(60000);
@@ -31,7 +35,20 @@ suite(function () {
     demo = await startDemo({ userDir, delayMs: 0, inverters: 5, localApi: true, flow: [], editorPort: await firstFreePort(from), emulatorPort: await firstFreePort(from + 60) });
     const flow = [
       { id: "tab1", type: "tab", label: "PVS" },
-      { id: "cfg1", type: "pvs-config", host: "127.0.0.1", port: demo.emulator.port, localPort: demo.emulator.httpsPort, protocol: "http", api: "auto", timeout: 10, minSpacing: 0, deviceListEvery: 120, fingerprint: "", name: "PVS" },
+      {
+        id: "cfg1",
+        type: "pvs-config",
+        host: "127.0.0.1",
+        port: demo.emulator.port,
+        localPort: demo.emulator.httpsPort,
+        protocol: "http",
+        api: "auto",
+        timeout: 10,
+        minSpacing: 0,
+        deviceListEvery: 120,
+        fingerprint: "",
+        name: "PVS",
+      },
       { id: "list1", type: "pvs-device-list", z: "tab1", server: "cfg1", interval: 60, x: 200, y: 100, wires: [[]] },
     ];
     const deployed = await fetch(new URL("flows", demo.url), { method: "POST", headers: { "Content-Type": "application/json", "Node-RED-API-Version": "v2" }, body: JSON.stringify({ flows: flow }) });
@@ -70,13 +87,22 @@ suite(function () {
     const file = JSON.parse(plain.text) as { format: string; vars: Record<string, unknown>; diagnostics: { detection: { api: string } } };
     assert.strictEqual(file.format, "pvs-recording/1");
     assert.strictEqual(file.diagnostics.detection.api, "localapi");
-    const sn = (f: { vars: Record<string, unknown> }) => Object.entries(f.vars).filter(([n]) => /^\/sys\/devices\/inverter\/\d+\/sn$/.test(n)).map(([, v]) => String(v));
+    const sn = (f: { vars: Record<string, unknown> }) =>
+      Object.entries(f.vars)
+        .filter(([n]) => /^\/sys\/devices\/inverter\/\d+\/sn$/.test(n))
+        .map(([, v]) => String(v));
     assert.strictEqual(sn(file).length, 5);
-    assert.ok(sn(file).every((s) => /^SN\d{8}$/.test(s)), "pseudonyms by default");
+    assert.ok(
+      sn(file).every((s) => /^SN\d{8}$/.test(s)),
+      "pseudonyms by default",
+    );
     assert.ok(!plain.text.includes("ZT01234567890ABCDE"), "no serial");
     await page.locator("#pvs-config-diagnostics-keep").check();
     const kept = JSON.parse((await save()).text) as { vars: Record<string, unknown> };
-    assert.ok(sn(kept).every((s) => !/^SN\d{8}$/.test(s)), `device serials kept: ${sn(kept).join(", ")}`);
+    assert.ok(
+      sn(kept).every((s) => !/^SN\d{8}$/.test(s)),
+      `device serials kept: ${sn(kept).join(", ")}`,
+    );
     assert.deepStrictEqual(editor.pageErrors, [], "no error in the page");
     await closeDialogs(page);
   });

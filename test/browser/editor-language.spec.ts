@@ -37,7 +37,16 @@ suite(function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-editor-lang-"));
     const from = 20000 + Math.floor(Math.random() * 20000);
     // The runtime in German (settings.js `lang`); each browser brings its own language.
-    demo = await startDemo({ userDir, delayMs: 0, inverters: 3, localApi: true, settings: { lang: "de" }, flow: [], editorPort: await firstFreePort(from), emulatorPort: await firstFreePort(from + 60) });
+    demo = await startDemo({
+      userDir,
+      delayMs: 0,
+      inverters: 3,
+      localApi: true,
+      settings: { lang: "de" },
+      flow: [],
+      editorPort: await firstFreePort(from),
+      emulatorPort: await firstFreePort(from + 60),
+    });
     const end = Date.now() + 10000;
     // This Node-RED, not another one that took the port meanwhile: its log (in German) names the URL.
     while (!fs.readFileSync(demo.logFile, "utf8").includes(demo.url)) {
@@ -46,7 +55,21 @@ suite(function () {
     }
     const flow = [
       { id: "tab1", type: "tab", label: "PVS" },
-      { id: "cfg1", type: "pvs-config", host: "127.0.0.1", port: demo.emulator.port, localPort: demo.emulator.httpsPort, telemetryPort: demo.emulator.telemetryPort, protocol: "http", api: "auto", timeout: 10, minSpacing: 0, deviceListEvery: 120, fingerprint: "", name: "PVS" },
+      {
+        id: "cfg1",
+        type: "pvs-config",
+        host: "127.0.0.1",
+        port: demo.emulator.port,
+        localPort: demo.emulator.httpsPort,
+        telemetryPort: demo.emulator.telemetryPort,
+        protocol: "http",
+        api: "auto",
+        timeout: 10,
+        minSpacing: 0,
+        deviceListEvery: 120,
+        fingerprint: "",
+        name: "PVS",
+      },
       { id: "noPvs", type: "pvs-device-list", z: "tab1", server: "", interval: 0, x: 200, y: 80, wires: [[]] },
       { id: "liveNoPvs", type: "pvs-live", z: "tab1", server: "", x: 200, y: 160, wires: [[]] },
       { id: "list", type: "pvs-device-list", z: "tab1", server: "cfg1", interval: 30, x: 200, y: 240, wires: [[]] },
@@ -92,17 +115,19 @@ suite(function () {
       const page = await open(locale);
       await openEditDialog(page, "liveNoPvs", "#node-input-send");
       try {
-        const cut = await page.locator("#node-input-send, #node-input-units").evaluateAll((selects) => selects.flatMap((select) => {
-          const el = select as HTMLSelectElement;
-          const style = getComputedStyle(el);
-          const context = document.createElement("canvas").getContext("2d") as CanvasRenderingContext2D;
-          context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-          // The room for the text: the box less its padding and the drop-down arrow.
-          const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
-          return Array.from(el.options)
-            .map((o) => ({ text: o.text, width: Math.ceil(context.measureText(o.text).width), room: Math.floor(room) }))
-            .filter((o) => o.text === "" || o.width > o.room);
-        }));
+        const cut = await page.locator("#node-input-send, #node-input-units").evaluateAll((selects) =>
+          selects.flatMap((select) => {
+            const el = select as HTMLSelectElement;
+            const style = getComputedStyle(el);
+            const context = document.createElement("canvas").getContext("2d") as CanvasRenderingContext2D;
+            context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            // The room for the text: the box less its padding and the drop-down arrow.
+            const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
+            return Array.from(el.options)
+              .map((o) => ({ text: o.text, width: Math.ceil(context.measureText(o.text).width), room: Math.floor(room) }))
+              .filter((o) => o.text === "" || o.width > o.room);
+          }),
+        );
         assert.deepStrictEqual(cut, [], `options cut off in the ${locale} form`);
       } finally {
         await closeDialogs(page);

@@ -117,8 +117,15 @@ suite(function () {
     await closeDialogs(page);
   });
 
-  const nodesOf = (filter: { type?: string; z?: string }) => page.evaluate((f) => (globalThis as unknown as EditorWindow).RED.nodes.filterNodes(f).map((n) => ({ id: n.id, type: n.type, server: n.server, broker: n.broker })), filter);
-  const invalidNodes = () => page.evaluate(() => (globalThis as unknown as EditorWindow).RED.nodes.filterNodes({}).filter((n) => n.valid === false).map((n) => `${n.type} ${n.id}`));
+  const nodesOf = (filter: { type?: string; z?: string }) =>
+    page.evaluate((f) => (globalThis as unknown as EditorWindow).RED.nodes.filterNodes(f).map((n) => ({ id: n.id, type: n.type, server: n.server, broker: n.broker })), filter);
+  const invalidNodes = () =>
+    page.evaluate(() =>
+      (globalThis as unknown as EditorWindow).RED.nodes
+        .filterNodes({})
+        .filter((n) => n.valid === false)
+        .map((n) => `${n.type} ${n.id}`),
+    );
   const checkForm = async (label: string) => lightProblems.push(...(await formProblems(page)).map((p) => `${label}: ${p}`));
 
   /** The "+" beside a node's PVS field: a new PVS settings form, filled in for the emulator. */
@@ -250,7 +257,11 @@ suite(function () {
     const darkProblems: string[] = [];
     try {
       assert.ok(await page.evaluate(() => document.documentElement.classList.contains("nr-theme-dark")), "the editor turned dark");
-      for (const [type, field] of [["pvs-device-list", "#node-input-interval"], ["pvs-comm", "#node-input-interval"], ["pvs-inverter-split", "#node-input-name"]]) {
+      for (const [type, field] of [
+        ["pvs-device-list", "#node-input-interval"],
+        ["pvs-comm", "#node-input-interval"],
+        ["pvs-inverter-split", "#node-input-name"],
+      ]) {
         const [first] = await nodesOf({ type });
         assert.ok(first, `a ${type} is on the workspace (the first test adds one)`);
         await openEditDialog(page, first.id, field);
@@ -315,7 +326,10 @@ suite(function () {
       // once. An MQTT broker is pointed at a closed local port, so that the test never publishes to a broker
       // running on this machine.
       const nodes = await nodesOf({ z: tab });
-      assert.ok(nodes.some((n) => n.server), `${example} has a node with a PVS`);
+      assert.ok(
+        nodes.some((n) => n.server),
+        `${example} has a node with a PVS`,
+      );
       for (const user of nodes) {
         const field = user.server ? "server" : user.broker ? "broker" : null;
         if (!field || (field === "broker" && brokers.has(user.broker ?? ""))) continue;
@@ -365,7 +379,10 @@ suite(function () {
       (globalThis as unknown as EditorWindow).RED.nodes.eachConfig((n) => void (n.type === "pvs-config" && ids.push(n.id)));
       return ids;
     });
-    assert.deepStrictEqual(pvsConfigs.filter((id) => id === EXAMPLES_PVS), [EXAMPLES_PVS]);
+    assert.deepStrictEqual(
+      pvsConfigs.filter((id) => id === EXAMPLES_PVS),
+      [EXAMPLES_PVS],
+    );
     // Except the firmware check's documented refusal on LocalAPI firmware (reported to Catch nodes, as errors are).
     const errors = fs
       .readFileSync(demo.logFile, "utf8")

@@ -52,24 +52,45 @@ export interface Session {
  * aborted and recorded, and a dead proxy catches whatever the routes would not see (DNS prefetch, other schemes).
  */
 /** A headless Chromium whose context reaches only this machine; the page records its errors. */
-export async function openLocalBrowser(options: { viewport: { width: number; height: number }; colorScheme?: "light" | "dark"; locale?: string; setup?: (context: BrowserContext) => Promise<void> }): Promise<Omit<Session, "close">> {
+export async function openLocalBrowser(options: {
+  viewport: { width: number; height: number };
+  colorScheme?: "light" | "dark";
+  locale?: string;
+  setup?: (context: BrowserContext) => Promise<void>;
+}): Promise<Omit<Session, "close">> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1;localhost"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--proxy-server=http://127.0.0.1:9",
+      "--proxy-bypass-list=127.0.0.1;localhost",
+    ],
   });
   // `locale` sets navigator.language and Accept-Language, which the editor's language follows.
   const context = await browser.newContext({ viewport: options.viewport, colorScheme: options.colorScheme ?? "light", serviceWorkers: "block", ...(options.locale ? { locale: options.locale } : {}) });
   const blocked: string[] = [];
   const pageErrors: string[] = [];
-  await context.route((u) => !LOCAL.test(u.href), (route) => {
-    blocked.push(route.request().url());
-    return route.abort("blockedbyclient");
-  });
-  await context.routeWebSocket((u) => !LOCAL.test(u.href), (ws) => {
-    blocked.push(ws.url());
-    return ws.close();
-  });
+  await context.route(
+    (u) => !LOCAL.test(u.href),
+    (route) => {
+      blocked.push(route.request().url());
+      return route.abort("blockedbyclient");
+    },
+  );
+  await context.routeWebSocket(
+    (u) => !LOCAL.test(u.href),
+    (ws) => {
+      blocked.push(ws.url());
+      return ws.close();
+    },
+  );
   // tsx (esbuild, keepNames) wraps named functions in the test's page callbacks in __name(); the page has none.
   await context.addInitScript("globalThis.__name = (f) => f;");
   await options.setup?.(context);
@@ -85,7 +106,12 @@ export async function openLocalBrowser(options: { viewport: { width: number; hei
 export async function openEditor(url: string, options: { colorScheme?: "light" | "dark"; locale?: string } = {}): Promise<Session> {
   // A clock the test can move on (it runs at real speed otherwise): the editor shows some spinners for a minimum
   // time (a library folder: 400 ms), which the test skips with clock.fastForward.
-  const { browser, context, page, blocked, pageErrors } = await openLocalBrowser({ viewport: { width: 1200, height: 800 }, colorScheme: options.colorScheme, locale: options.locale, setup: (c) => c.clock.install() });
+  const { browser, context, page, blocked, pageErrors } = await openLocalBrowser({
+    viewport: { width: 1200, height: 800 },
+    colorScheme: options.colorScheme,
+    locale: options.locale,
+    setup: (c) => c.clock.install(),
+  });
   page.setDefaultTimeout(8000); // a step that fails says which one, well within the test's own timeout
   try {
     await page.goto(url, { waitUntil: "domcontentloaded" });
@@ -240,37 +266,42 @@ export async function waitForStatus(page: Page, id: string, expected: RegExp, ti
  * placeholders and disabled fields excepted), and anything sticking out past the right edge of the form.
  */
 export async function formProblems(page: Page): Promise<string[]> {
-  return page.locator(".red-ui-tray").last().locator(".red-ui-tray-body").first().evaluate((body) => {
-    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-    const lum = ([r, g, b]: number[]) => {
-      const f = (v: number) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-    };
-    const behind = (el: Element | null): number[] => {
-      for (let e = el; e; e = e.parentElement) {
-        const c = rgb(getComputedStyle(e).backgroundColor);
-        if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+  return page
+    .locator(".red-ui-tray")
+    .last()
+    .locator(".red-ui-tray-body")
+    .first()
+    .evaluate((body) => {
+      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+      const lum = ([r, g, b]: number[]) => {
+        const f = (v: number) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      };
+      const behind = (el: Element | null): number[] => {
+        for (let e = el; e; e = e.parentElement) {
+          const c = rgb(getComputedStyle(e).backgroundColor);
+          if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.getAttribute("class") ? "." + String(el.getAttribute("class")).trim().split(/\s+/)[0] : ""}`;
+      const problems: string[] = [];
+      const edge = body.getBoundingClientRect().right;
+      for (const el of Array.from(body.querySelectorAll("*"))) {
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === "hidden") continue;
+        const ownText = Array.from(el.childNodes).some((n) => n.nodeType === 3 && (n.textContent ?? "").trim() !== "");
+        const field = el instanceof HTMLInputElement || el instanceof HTMLSelectElement;
+        if ((ownText || (field && (el as HTMLInputElement).value)) && !(el as HTMLInputElement).disabled) {
+          const fg = lum(rgb(getComputedStyle(el).color).slice(0, 3));
+          const bg = lum(behind(el));
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          if (ratio < 4.5) problems.push(`${name(el)} "${(el.textContent || (el as HTMLInputElement).value || "").trim().slice(0, 40)}": contrast ${ratio.toFixed(2)}:1`);
+        }
+        if (box.right > edge + 1 && ownText) problems.push(`${name(el)} "${(el.textContent ?? "").trim().slice(0, 40)}": ${Math.round(box.right - edge)} px past the form's right edge`);
       }
-      return [255, 255, 255];
-    };
-    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.getAttribute("class") ? "." + String(el.getAttribute("class")).trim().split(/\s+/)[0] : ""}`;
-    const problems: string[] = [];
-    const edge = body.getBoundingClientRect().right;
-    for (const el of Array.from(body.querySelectorAll("*"))) {
-      const box = el.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === "hidden") continue;
-      const ownText = Array.from(el.childNodes).some((n) => n.nodeType === 3 && (n.textContent ?? "").trim() !== "");
-      const field = el instanceof HTMLInputElement || el instanceof HTMLSelectElement;
-      if ((ownText || (field && (el as HTMLInputElement).value)) && !(el as HTMLInputElement).disabled) {
-        const fg = lum(rgb(getComputedStyle(el).color).slice(0, 3));
-        const bg = lum(behind(el));
-        const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-        if (ratio < 4.5) problems.push(`${name(el)} "${(el.textContent || (el as HTMLInputElement).value || "").trim().slice(0, 40)}": contrast ${ratio.toFixed(2)}:1`);
-      }
-      if (box.right > edge + 1 && ownText) problems.push(`${name(el)} "${(el.textContent ?? "").trim().slice(0, 40)}": ${Math.round(box.right - edge)} px past the form's right edge`);
-    }
-    return problems;
-  });
+      return problems;
+    });
 }
 
 /**

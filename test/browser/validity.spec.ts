@@ -77,13 +77,26 @@ function olderShapes(): Node[] {
   const tab = "old0shapes0tab00";
   const full = (type: string) => ({ ...NODE_DEFAULTS[type], settingsVersion: 1 }) as Record<string, unknown>;
   const without = (obj: Record<string, unknown>, name: string) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== name));
-  const nodes: Node[] = [{ id: tab, type: "tab", label: "older shapes" }, { id: "old0cfg0full0000", type: "pvs-config", ...full("pvs-config") }];
+  const nodes: Node[] = [
+    { id: tab, type: "tab", label: "older shapes" },
+    { id: "old0cfg0full0000", type: "pvs-config", ...full("pvs-config") },
+  ];
   let y = 40;
   for (const [type, defaults] of Object.entries(NODE_DEFAULTS)) {
     for (const name of [...Object.keys(defaults), "settingsVersion"]) {
       const id = `old-${type}-${name}`;
       if (type === "pvs-config") nodes.push({ id, type, ...without(full(type), name) });
-      else nodes.push({ id, type, z: tab, x: 200, y: (y += 40), wires: type === "pvs-inverter-split" ? [[]] : [[]], ...(type === "pvs-inverter-split" ? {} : { server: "old0cfg0full0000" }), ...without(full(type), name) });
+      else
+        nodes.push({
+          id,
+          type,
+          z: tab,
+          x: 200,
+          y: (y += 40),
+          wires: type === "pvs-inverter-split" ? [[]] : [[]],
+          ...(type === "pvs-inverter-split" ? {} : { server: "old0cfg0full0000" }),
+          ...without(full(type), name),
+        });
     }
   }
   return nodes;
@@ -145,7 +158,10 @@ suite(function () {
       RED.view.importNodes([{ ...copy, id: "second0pvs0cfg00", type: "pvs-config", name: "Stricter settings", minSpacing: 3, deviceListEvery: 300 } as Node], { generateIds: false, addFlow: false });
     });
     assert.match(await deploy(page), /Successfully deployed/);
-    assert.match(await sharedText(), /^shared with 1 other settings node \(Stricter settings\): one connection, session and ration for the PVS\. The PVS gets the most protective of their settings: spacing 3 s, timeout 120 s, DeviceList every 300 s \(they differ in: Spacing, DeviceList every\)$/);
+    assert.match(
+      await sharedText(),
+      /^shared with 1 other settings node \(Stricter settings\): one connection, session and ration for the PVS\. The PVS gets the most protective of their settings: spacing 3 s, timeout 120 s, DeviceList every 300 s \(they differ in: Spacing, DeviceList every\)$/,
+    );
   });
 
   it("every example imported, one after the other: zero invalid", async () => {
@@ -155,7 +171,10 @@ suite(function () {
       copies.push(await importNodes(page, JSON.parse(fs.readFileSync(file, "utf8")) as Node[]));
       assert.deepStrictEqual(await invalid(page), [], path.basename(file));
     }
-    assert.deepStrictEqual(copies.slice(1), copies.slice(1).map(() => true));
+    assert.deepStrictEqual(
+      copies.slice(1),
+      copies.slice(1).map(() => true),
+    );
     const configs = await page.evaluate(() => {
       const ids: string[] = [];
       (globalThis as unknown as ValidityWindow).RED.nodes.eachConfig((n) => void (n.type === "pvs-config" && ids.push(n.id)));
@@ -167,7 +186,10 @@ suite(function () {
   it("each older settings shape (every setting of every node type absent in turn, no settings version): zero invalid", async () => {
     const shapes = olderShapes();
     assert.strictEqual(await importNodes(page, shapes), false, "imported with its own ids");
-    const imported = await page.evaluate((ids) => ids.filter((id) => (globalThis as unknown as ValidityWindow).RED.nodes.node(id) !== null).length, shapes.map((n) => n.id));
+    const imported = await page.evaluate(
+      (ids) => ids.filter((id) => (globalThis as unknown as ValidityWindow).RED.nodes.node(id) !== null).length,
+      shapes.map((n) => n.id),
+    );
     assert.strictEqual(imported, shapes.length, "every shape was imported");
     assert.deepStrictEqual(await invalid(page), []);
   });

@@ -77,9 +77,11 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
     if (production && num(production.p_3phsum_kw) !== null) {
       const meterKw = num(production.p_3phsum_kw) as number;
       if (meterKw > 0.05) assert.ok((site.production_kw ?? 0) > 0, `production ${site.production_kw} while the production meter reads ${meterKw} kW`);
-      if (site.production_kwh !== undefined && num(production.net_ltea_3phsum_kwh) !== null) close(site.production_kwh, num(production.net_ltea_3phsum_kwh) as number, "production lifetime = meter counter");
+      if (site.production_kwh !== undefined && num(production.net_ltea_3phsum_kwh) !== null)
+        close(site.production_kwh, num(production.net_ltea_3phsum_kwh) as number, "production lifetime = meter counter");
     }
-    if (site.net_kw !== undefined && site.consumption_kw !== undefined && site.production_kw !== undefined) close(site.net_kw, site.consumption_kw - site.production_kw, "net = consumption − production", 0.002);
+    if (site.net_kw !== undefined && site.consumption_kw !== undefined && site.production_kw !== undefined)
+      close(site.net_kw, site.consumption_kw - site.production_kw, "net = consumption − production", 0.002);
     if (site.net_kw !== undefined && site.import_kw !== undefined) assert.strictEqual(site.import_kw, Math.max(0, site.net_kw), "import is the positive net");
   }
 
@@ -99,7 +101,10 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
       helper.getNode("comm").receive({});
       const p = (await got)[0].payload;
       const raw = ((capture.networkstatus as Json).interfaces as Json[]) ?? [];
-      assert.deepStrictEqual(p.interfaces.map((i) => i.name), raw.map((i) => i.interface));
+      assert.deepStrictEqual(
+        p.interfaces.map((i) => i.name),
+        raw.map((i) => i.interface),
+      );
       for (const iface of raw) {
         const out = p.interfaces.find((i) => i.name === iface.interface);
         // Connected only when every link word the PVS gives says so: a cell modem "link: connected" but "state: DOWN" is not.
@@ -204,7 +209,14 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
     const site = (livedata = `${V}/LocalAPI-vars-match-livedata-obj-1.json`) => ({
       source: V,
       // The documentation shows no serial: one is added so that the owner login (its last 5 characters) works.
-      vars: { "/sys/info/model": "PVS6", "/sys/info/serialnum": "ZT01234567890ABCDE", ...values(`${V}/LocalAPI-vars-name-values.json`), ...read(`${V}/LocalAPI-vars-match-rev-obj.json`), ...read(livedata), ...read(`${V}/LocalAPI-vars-match-meter-data-obj.json`) },
+      vars: {
+        "/sys/info/model": "PVS6",
+        "/sys/info/serialnum": "ZT01234567890ABCDE",
+        ...values(`${V}/LocalAPI-vars-name-values.json`),
+        ...read(`${V}/LocalAPI-vars-match-rev-obj.json`),
+        ...read(livedata),
+        ...read(`${V}/LocalAPI-vars-match-meter-data-obj.json`),
+      },
     });
 
     it("LocalAPI-vars-match-meter-data-obj.json: the nested layout (/sys/devices/<n>/meter/data as an object) gives both meters", async () => {

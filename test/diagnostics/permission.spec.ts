@@ -40,7 +40,11 @@ const SERIAL = "ZT01234567890ABCDE";
       ],
     };
     demo = await startDemo({ userDir, delayMs: 0, inverters: 3, localApi: true, settings: { adminAuth }, flow: [] });
-    for (const [user, scope] of [["owner", "*"], ["viewer", "read"], ["flows", "flows.read"]]) {
+    for (const [user, scope] of [
+      ["owner", "*"],
+      ["viewer", "read"],
+      ["flows", "flows.read"],
+    ]) {
       const res = await fetch(new URL("auth/token", demo.url), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
@@ -51,10 +55,27 @@ const SERIAL = "ZT01234567890ABCDE";
     }
     const flow = [
       { id: "tab1", type: "tab", label: "PVS" },
-      { id: "cfg1", type: "pvs-config", host: "127.0.0.1", port: demo.emulator.port, localPort: demo.emulator.httpsPort, protocol: "http", api: "auto", timeout: 10, minSpacing: 0, deviceListEvery: 120, fingerprint: "", name: "PVS" },
+      {
+        id: "cfg1",
+        type: "pvs-config",
+        host: "127.0.0.1",
+        port: demo.emulator.port,
+        localPort: demo.emulator.httpsPort,
+        protocol: "http",
+        api: "auto",
+        timeout: 10,
+        minSpacing: 0,
+        deviceListEvery: 120,
+        fingerprint: "",
+        name: "PVS",
+      },
       { id: "list1", type: "pvs-device-list", z: "tab1", server: "cfg1", interval: 60, x: 200, y: 100, wires: [[]] },
     ];
-    const deployed = await fetch(new URL("flows", demo.url), { method: "POST", headers: { Authorization: `Bearer ${tokens.owner}`, "Content-Type": "application/json", "Node-RED-API-Version": "v2" }, body: JSON.stringify({ flows: flow }) });
+    const deployed = await fetch(new URL("flows", demo.url), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${tokens.owner}`, "Content-Type": "application/json", "Node-RED-API-Version": "v2" },
+      body: JSON.stringify({ flows: flow }),
+    });
     assert.strictEqual(deployed.status, 200, await deployed.text());
     const end = Date.now() + 20000;
     while (demo.emulator.count("vars") < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));

@@ -48,7 +48,10 @@ describe("replay advanced in time (real runtime)", function () {
       helper.getNode("list").receive({});
       await until(() => got.length === 2, 6000, "the list an hour later");
       const [before, after] = got.map((m) => new Map(m.payload.inverters.map((d) => [d.serial, d])));
-      assert.ok([...before.values()].some((d) => (d.metrics.p_3phsum_kw as number) > 0), "inverters producing, so the counters must move");
+      assert.ok(
+        [...before.values()].some((d) => (d.metrics.p_3phsum_kw as number) > 0),
+        "inverters producing, so the counters must move",
+      );
       for (const [serial, was] of before) {
         const now = after.get(serial);
         assert.ok(now, String(serial));
@@ -61,10 +64,22 @@ describe("replay advanced in time (real runtime)", function () {
   }
 
   it("advanceRecording leaves the recording itself alone, and moves a meter's import and export counters by their part", () => {
-    const meter = { DEVICE_TYPE: "Power Meter", SERIAL: "M1c", DATATIME: "2026,06,21,23,30,00", p_3phsum_kw: "-2", net_ltea_3phsum_kwh: "10.00", pos_ltea_3phsum_kwh: "20.00", neg_ltea_3phsum_kwh: "10.00" };
-    const recording: Recording = { format: RECORDING_FORMAT, legacy: { DeviceList: { devices: [meter] } }, vars: { "/sys/livedata/time": "1782070200", "/sys/livedata/pv_p": "3", "/sys/livedata/pv_en": "100" } };
+    const meter = {
+      DEVICE_TYPE: "Power Meter",
+      SERIAL: "M1c",
+      DATATIME: "2026,06,21,23,30,00",
+      p_3phsum_kw: "-2",
+      net_ltea_3phsum_kwh: "10.00",
+      pos_ltea_3phsum_kwh: "20.00",
+      neg_ltea_3phsum_kwh: "10.00",
+    };
+    const recording: Recording = {
+      format: RECORDING_FORMAT,
+      legacy: { DeviceList: { devices: [meter] } },
+      vars: { "/sys/livedata/time": "1782070200", "/sys/livedata/pv_p": "3", "/sys/livedata/pv_en": "100" },
+    };
     const later = advanceRecording(recording, 30 * 60_000);
-    const m = ((later.legacy?.DeviceList as { devices: Array<Record<string, unknown>> }).devices)[0];
+    const m = (later.legacy?.DeviceList as { devices: Array<Record<string, unknown>> }).devices[0];
     assert.deepStrictEqual([m.DATATIME, m.net_ltea_3phsum_kwh, m.pos_ltea_3phsum_kwh, m.neg_ltea_3phsum_kwh], ["2026,06,22,00,00,00", "9.0000", "20.0000", "11.0000"]);
     assert.deepStrictEqual([later.vars?.["/sys/livedata/time"], later.vars?.["/sys/livedata/pv_en"]], ["1782072000", "101.5000"]);
     assert.strictEqual(meter.net_ltea_3phsum_kwh, "10.00", "unchanged");
@@ -76,7 +91,9 @@ describe("replay advanced in time (real runtime)", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-replay-"));
     const file = path.join(dir, "capture.json");
     fs.writeFileSync(file, JSON.stringify(recordings().legacy));
-    const cli = spawn(process.execPath, [path.join(__dirname, "../../nodes/emulator/cli.js"), "--replay", file, "--port", "0", "--https-port", "0", "--telemetry-port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const cli = spawn(process.execPath, [path.join(__dirname, "../../nodes/emulator/cli.js"), "--replay", file, "--port", "0", "--https-port", "0", "--telemetry-port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
       let out = "";
       cli.stdout.on("data", (d: Buffer) => (out += d.toString()));

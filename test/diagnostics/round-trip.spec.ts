@@ -42,13 +42,25 @@ async function run(emulator: PvsEmulator, download: boolean): Promise<{ list: Ms
   await until(() => lists.length === 1, 6000, "the device list");
   helper.getNode("comm").receive({});
   await until(() => comms.length === 1, 6000, "the comm status");
-  const file = download ? ((await helper.request().get("/pvs-config/cfg/diagnostics").expect(200).expect("Content-Disposition", /attachment; filename="pvs-diagnostics-[\d-]+\.json"/)).text) : null;
+  const file = download
+    ? (
+        await helper
+          .request()
+          .get("/pvs-config/cfg/diagnostics")
+          .expect(200)
+          .expect("Content-Disposition", /attachment; filename="pvs-diagnostics-[\d-]+\.json"/)
+      ).text
+    : null;
   await helper.unload();
   return { list: lists[0], comm: comms[0], live: lives.slice(0, 2), file };
 }
 
 /** Device serials of a list payload (not the supervisor's), in order. */
-const serials = (list: Msg) => ((list.payload.devices as Array<{ serial: string | null; deviceType: string }>).filter((d) => d.deviceType !== "PVS").map((d) => d.serial as string)).sort();
+const serials = (list: Msg) =>
+  (list.payload.devices as Array<{ serial: string | null; deviceType: string }>)
+    .filter((d) => d.deviceType !== "PVS")
+    .map((d) => d.serial as string)
+    .sort();
 
 /** The payloads as text with the first run's serials written as the replay's, and the run-time fields dropped. */
 function comparable(value: unknown, mapping: ReadonlyArray<[string, string]>): unknown {
@@ -90,15 +102,35 @@ for (const api of ["legacy", "localapi"] as const) {
       const a = serials(first.list);
       const b = serials(second.list);
       assert.strictEqual(b.length, a.length, "every device");
-      assert.ok(b.every((s) => /^SN\d{8}[a-z]?$/.test(s)), `pseudonyms: ${b.join(", ")}`);
-      assert.ok(a.every((s) => !b.includes(s)), "no device serial kept");
+      assert.ok(
+        b.every((s) => /^SN\d{8}[a-z]?$/.test(s)),
+        `pseudonyms: ${b.join(", ")}`,
+      );
+      assert.ok(
+        a.every((s) => !b.includes(s)),
+        "no device serial kept",
+      );
       const mapping: Array<[string, string]> = [...a.map((s, i): [string, string] => [s, b[i]]), [maskSerial(SERIAL), maskSerial(REPLAY_SERIAL)]];
       assert.deepStrictEqual(comparable(second.list.payload, []), comparable(first.list.payload, mapping), "pvs-device-list");
       // The file never holds the SSID or MAC: the replayed comm payload says "[redacted]" where the site's said them.
       const comm = (v: unknown) => JSON.parse(JSON.stringify(v).replace(/"(ssid|mac|macAddress)":"[^"]*"/g, '"$1":"-"')) as unknown;
       assert.deepStrictEqual(comm(comparable(second.comm.payload, [])), comm(comparable(first.comm.payload, mapping)), "pvs-comm");
-      assert.deepStrictEqual(second.live.map((m) => m.source), first.live.map((m) => m.source), "pvs-live sources");
-      assert.deepStrictEqual(comparable(second.live.map((m) => m.payload), []), comparable(first.live.map((m) => m.payload), mapping), "pvs-live");
+      assert.deepStrictEqual(
+        second.live.map((m) => m.source),
+        first.live.map((m) => m.source),
+        "pvs-live sources",
+      );
+      assert.deepStrictEqual(
+        comparable(
+          second.live.map((m) => m.payload),
+          [],
+        ),
+        comparable(
+          first.live.map((m) => m.payload),
+          mapping,
+        ),
+        "pvs-live",
+      );
     });
   });
 }

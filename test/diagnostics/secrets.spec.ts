@@ -33,7 +33,11 @@ function legacyCapture(): Recording {
   const devices = JSON.parse(JSON.stringify(list).split(old).join(SECRET_SERIAL)) as { devices: Json[] };
   return {
     format: RECORDING_FORMAT,
-    legacy: { DeviceList: devices, Get_Comm: comm, "supervisor/info": { result: "succeed", supervisor: { SERIAL: SECRET_SERIAL, MODEL: "PVS6", SWVER: "2021.9, Build 41001", BUILD: 41001, lmac: MAC, ssid: SSID } } },
+    legacy: {
+      DeviceList: devices,
+      Get_Comm: comm,
+      "supervisor/info": { result: "succeed", supervisor: { SERIAL: SECRET_SERIAL, MODEL: "PVS6", SWVER: "2021.9, Build 41001", BUILD: 41001, lmac: MAC, ssid: SSID } },
+    },
   };
 }
 
@@ -108,7 +112,7 @@ describe("diagnostics file: no secret of a capture full of them (real runtime, a
     assert.ok(Array.isArray(file.diagnostics.checks), "the model's checks of the last device list");
     assert.ok((file.diagnostics.budget.requests as number) >= 3, "the request budget");
     assert.deepStrictEqual(file.answers.map((a) => a.kind).sort(), ["DeviceList", "Get_Comm", "supervisor/info"].sort());
-    const sta0 = ((file as unknown as { legacy: { Get_Comm: { networkstatus: { interfaces: Json[] } } } }).legacy.Get_Comm.networkstatus.interfaces).find((i) => i.interface === "sta0");
+    const sta0 = (file as unknown as { legacy: { Get_Comm: { networkstatus: { interfaces: Json[] } } } }).legacy.Get_Comm.networkstatus.interfaces.find((i) => i.interface === "sta0");
     assert.deepStrictEqual([sta0?.ssid, sta0?.wpa_key, sta0?.mac_address], ["[redacted]", "[redacted]", "[redacted]"], "recorded, then scrubbed");
     await helper.unload();
     await emulator?.stop();
@@ -134,7 +138,9 @@ describe("diagnostics file: no secret of a capture full of them (real runtime, a
     assert.strictEqual(file.vars["/net/wan0/ipaddr"], "203.0.113.0", "a public IP becomes a documentation address");
     assert.strictEqual(file.vars["/net/wan0/note"], "public 203.0.113.0 behind xx:xx:xx:xx:xx:xx");
     assert.strictEqual(file.telemetry[0].frame.params && (file.telemetry[0].frame.params as Json).ssid, "[redacted]");
-    const inverters = Object.entries(file.vars).filter(([n]) => /^\/sys\/devices\/inverter\/\d+\/sn$/.test(n)).map(([, v]) => v);
+    const inverters = Object.entries(file.vars)
+      .filter(([n]) => /^\/sys\/devices\/inverter\/\d+\/sn$/.test(n))
+      .map(([, v]) => v);
     assert.ok(inverters.length === 3 && inverters.every((v) => /^SN\d{8}$/.test(String(v))), `inverter serials pseudonymised: ${inverters.join(", ")}`);
   });
 });

@@ -58,7 +58,10 @@ describe("emulator", () => {
     try {
       const res = await axios.get(`${emulator.url}/cgi-bin/dl_cgi`, { params: { Command: "SetCellPurchased" } });
       assert.strictEqual(res.data.result, "error");
-      assert.deepStrictEqual(emulator.requests.map((r) => r.command), ["SetCellPurchased"]);
+      assert.deepStrictEqual(
+        emulator.requests.map((r) => r.command),
+        ["SetCellPurchased"],
+      );
     } finally {
       await emulator.stop();
     }

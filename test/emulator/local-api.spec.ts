@@ -41,7 +41,12 @@ describe("emulator LocalAPI", () => {
 
     it("refuses a wrong password, a wrong user and a missing header with 401", async () => {
       const emulator = await start();
-      const attempts: Array<Record<string, string>> = [{ Authorization: basic("ssm_owner", "WRONG") }, { Authorization: basic("ssm_owner", PASSWORD.toLowerCase()) }, { Authorization: basic("spwr_owner", PASSWORD) }, {}];
+      const attempts: Array<Record<string, string>> = [
+        { Authorization: basic("ssm_owner", "WRONG") },
+        { Authorization: basic("ssm_owner", PASSWORD.toLowerCase()) },
+        { Authorization: basic("spwr_owner", PASSWORD) },
+        {},
+      ];
       for (const headers of attempts) {
         const reply = await request(`${emulator.httpsUrl}/auth?login`, { headers });
         assert.strictEqual(reply.status, 401);
@@ -87,26 +92,27 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual(emulator.requests.at(-1)?.query, "match=/");
     });
 
-    it("answers 401 once the session expired, or 500 when configured so", () => withSimulatedDate(async (skip) => {
-      const emulator = await start({ sessionTtlS: 0.2 });
-      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
-      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie)).status, 200);
-      skip(300); // the session's lifetime passes
-      const expired = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie);
-      // fcgi_vars CheckAuthentication: EACCES → 401, ERROR_SESSION_VALIDATION | ERROR_AUTHENTICATION.
-      assert.deepStrictEqual([expired.status, expired.json], [401, { status: 401, description: "Unauthorized", errorcode: "0x0012" }]);
-      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/serialnum", cookie)).status, 401, "even for a public variable");
-      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", "session=nonsense")).status, 401, "an unknown session too");
+    it("answers 401 once the session expired, or 500 when configured so", () =>
+      withSimulatedDate(async (skip) => {
+        const emulator = await start({ sessionTtlS: 0.2 });
+        const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+        assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie)).status, 200);
+        skip(300); // the session's lifetime passes
+        const expired = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie);
+        // fcgi_vars CheckAuthentication: EACCES → 401, ERROR_SESSION_VALIDATION | ERROR_AUTHENTICATION.
+        assert.deepStrictEqual([expired.status, expired.json], [401, { status: 401, description: "Unauthorized", errorcode: "0x0012" }]);
+        assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/serialnum", cookie)).status, 401, "even for a public variable");
+        assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", "session=nonsense")).status, 401, "an unknown session too");
 
-      emulator.sessionTtlS = 300;
-      emulator.expiredSessionStatus = 500;
-      const again = await login(emulator.httpsUrl, DEFAULT_SERIAL);
-      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", again)).status, 200);
-      emulator.expireSessions();
-      const reply = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", again);
-      assert.strictEqual(reply.status, 500);
-      assert.strictEqual((reply.json as { status: number }).status, 500);
-    }));
+        emulator.sessionTtlS = 300;
+        emulator.expiredSessionStatus = 500;
+        const again = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+        assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", again)).status, 200);
+        emulator.expireSessions();
+        const reply = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", again);
+        assert.strictEqual(reply.status, 500);
+        assert.strictEqual((reply.json as { status: number }).status, 500);
+      }));
 
     it("takes expiredSessionStatus from the options", async () => {
       const emulator = await start({ expiredSessionStatus: 500 });
@@ -129,7 +135,10 @@ describe("emulator LocalAPI", () => {
       const reply = await vars(emulator.httpsUrl, "name=/sys/info/sw_rev,/sys/info/lmac", cookie);
       assert.strictEqual(reply.status, 200);
       const list = reply.json as VarsList;
-      assert.deepStrictEqual(list.values.map((v) => v.name), ["/sys/info/sw_rev", "/sys/info/lmac"]);
+      assert.deepStrictEqual(
+        list.values.map((v) => v.name),
+        ["/sys/info/sw_rev", "/sys/info/lmac"],
+      );
       assert.strictEqual(list.count, 2);
       assert.strictEqual(list.values[0].value, "2025.10.07.61846");
     });
@@ -138,7 +147,10 @@ describe("emulator LocalAPI", () => {
       const reply = await vars(emulator.httpsUrl, "match=/sys/livedata/&fmt=obj", cookie);
       const obj = reply.json as Record<string, string>;
       const fields = ["time", "pv_p", "pv_en", "net_p", "net_en", "site_load_p", "site_load_en", "ess_p", "ess_en", "soc", "backupTimeRemaining", "midstate"];
-      assert.deepStrictEqual(Object.keys(obj), fields.map((f) => `/sys/livedata/${f}`));
+      assert.deepStrictEqual(
+        Object.keys(obj),
+        fields.map((f) => `/sys/livedata/${f}`),
+      );
       assert.ok(Object.values(obj).every((v) => typeof v === "string"));
       assert.strictEqual(obj["/sys/livedata/time"], String(NOON / 1000));
       assert.strictEqual(obj["/sys/livedata/ess_p"], "0", "no storage on this site");
@@ -199,7 +211,12 @@ describe("emulator LocalAPI", () => {
     });
 
     it("refuses every write with 403 but the telemetry switch, which needs the session and turns the WebSocket on", async () => {
-      for (const query of ["set=/sys/info/model=PVS7", "set=/ess/config/dcm/mode_param/control_mode=STANDBY", "set=/sys/telemetryws/enable=1,/sys/info/model=X", "set=/sys/telemetryws/enable=1&set=/sys/info/model=X"]) {
+      for (const query of [
+        "set=/sys/info/model=PVS7",
+        "set=/ess/config/dcm/mode_param/control_mode=STANDBY",
+        "set=/sys/telemetryws/enable=1,/sys/info/model=X",
+        "set=/sys/telemetryws/enable=1&set=/sys/info/model=X",
+      ]) {
         assert.strictEqual((await vars(emulator.httpsUrl, query, cookie)).status, 403, query);
       }
       assert.strictEqual((await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", null)).status, 401, "not without the session");
@@ -257,7 +274,10 @@ describe("emulator LocalAPI", () => {
       const emulator = await start({ now: () => now, night: "absent" });
       const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
       const night = await vars(emulator.httpsUrl, "match=/sys/devices/&cache=dev", cookie);
-      assert.ok([...byName(night).keys()].every((n) => n.startsWith("/sys/devices/meter/")), "no inverters at night");
+      assert.ok(
+        [...byName(night).keys()].every((n) => n.startsWith("/sys/devices/meter/")),
+        "no inverters at night",
+      );
       assert.strictEqual((await vars(emulator.httpsUrl, "match=/sys/devices/inverter/", cookie)).status, 400);
       now = MIDNIGHT + 12 * 3_600_000;
       const cached = await vars(emulator.httpsUrl, "cache=dev", cookie);
@@ -289,7 +309,10 @@ describe("emulator LocalAPI", () => {
       const all = byName(await vars(emulator.httpsUrl, "match=/", cookie));
       assert.strictEqual(all.get("/sys/info/sw_rev"), "0.0.25.5412");
       assert.strictEqual(all.get("/sys/info/active_interface"), "wan");
-      assert.deepStrictEqual([...all.keys()].filter((n) => n.startsWith("/net/")), ["/net/cell/state", "/net/plc/state", "/net/sta0/state", "/net/wan/state"]);
+      assert.deepStrictEqual(
+        [...all.keys()].filter((n) => n.startsWith("/net/")),
+        ["/net/cell/state", "/net/plc/state", "/net/sta0/state", "/net/wan/state"],
+      );
       assert.strictEqual(all.get("/net/wan/state"), "up");
       for (const absent of ["/sys/pvs/flashwear_type_b", "/sys/livedata/ess_p", "/sys/livedata/soc", "/sys/livedata/midstate", "/sys/telemetryws/enable", "/sys/toggle_cell/cell_connected"]) {
         assert.ok(!all.has(absent), absent);
@@ -307,7 +330,12 @@ describe("emulator LocalAPI", () => {
       for (const n of ["cpu_usage", "ram_usage", "flash_usage"]) assert.match(all.get(`/sys/info/${n}`) ?? "", /^\d+$/, n);
       assert.deepStrictEqual(
         [...all].filter(([n]) => n.startsWith("/net/")),
-        [["/net/sta0/state", "down"], ["/net/wan0/state", "up"], ["/net/wan1/state", "down"], ["/net/wwan0/state", "down"]],
+        [
+          ["/net/sta0/state", "down"],
+          ["/net/wan0/state", "up"],
+          ["/net/wan1/state", "down"],
+          ["/net/wwan0/state", "down"],
+        ],
       );
       assert.strictEqual(all.get("/sys/toggle_cell/broadband_connected"), "1");
       assert.strictEqual(all.get("/sys/telemetryws/enable"), "0");
@@ -338,7 +366,19 @@ describe("emulator LocalAPI", () => {
 
   describe("same site on both APIs", () => {
     const fields = {
-      inverter: { SERIAL: "sn", MODEL: "prodMdlNm", p_3phsum_kw: "p3phsumKw", i_3phsum_a: "i3phsumA", vln_3phavg_v: "vln3phavgV", freq_hz: "freqHz", ltea_3phsum_kwh: "ltea3phsumKwh", t_htsnk_degc: "tHtsnkDegc", p_mppt1_kw: "pMppt1Kw", v_mppt1_v: "vMppt1V", i_mppt1_a: "iMppt1A" },
+      inverter: {
+        SERIAL: "sn",
+        MODEL: "prodMdlNm",
+        p_3phsum_kw: "p3phsumKw",
+        i_3phsum_a: "i3phsumA",
+        vln_3phavg_v: "vln3phavgV",
+        freq_hz: "freqHz",
+        ltea_3phsum_kwh: "ltea3phsumKwh",
+        t_htsnk_degc: "tHtsnkDegc",
+        p_mppt1_kw: "pMppt1Kw",
+        v_mppt1_v: "vMppt1V",
+        i_mppt1_a: "iMppt1A",
+      },
       meter: {
         SERIAL: "sn",
         MODEL: "prodMdlNm",
@@ -374,7 +414,10 @@ describe("emulator LocalAPI", () => {
 
     it("shows the same serials and identical value strings for inverters and meters", async () => {
       const { devices, all } = await bothApis({ now: () => NOON, inverters: 4, storage: true });
-      for (const [cls, deviceType] of [["inverter", "Inverter"], ["meter", "Power Meter"]] as const) {
+      for (const [cls, deviceType] of [
+        ["inverter", "Inverter"],
+        ["meter", "Power Meter"],
+      ] as const) {
         const legacy = devices.filter((d) => d.DEVICE_TYPE === deviceType);
         assert.ok(legacy.length > 0);
         legacy.forEach((device, n) => {
@@ -424,13 +467,25 @@ describe("emulator LocalAPI", () => {
       };
       const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
       const all = byName(await vars(emulator.httpsUrl, "match=/sys/devices/inverter/", cookie));
-      assert.deepStrictEqual([0, 1, 2].map((n) => all.get(`/sys/devices/inverter/${n}/sn`)), ["E00122000000001", "E00122000000003", undefined]);
+      assert.deepStrictEqual(
+        [0, 1, 2].map((n) => all.get(`/sys/devices/inverter/${n}/sn`)),
+        ["E00122000000001", "E00122000000003", undefined],
+      );
     });
   });
 
   describe("command line", () => {
     it("parses --localapi, --https-port and --session-ttl", () => {
-      assert.deepStrictEqual(parseArgs(["--localapi", "--https-port", "0", "--session-ttl", "60"]), { port: 18080, host: "127.0.0.1", inverters: 12, delayMs: 0, longitude: -117, localApi: true, httpsPort: 0, sessionTtlS: 60 });
+      assert.deepStrictEqual(parseArgs(["--localapi", "--https-port", "0", "--session-ttl", "60"]), {
+        port: 18080,
+        host: "127.0.0.1",
+        inverters: 12,
+        delayMs: 0,
+        longitude: -117,
+        localApi: true,
+        httpsPort: 0,
+        sessionTtlS: 60,
+      });
       assert.throws(() => parseArgs(["--https-port", "99999"]), /--https-port needs a number/);
       assert.throws(() => parseArgs(["--session-ttl", "0"]), /--session-ttl needs a number/);
     });

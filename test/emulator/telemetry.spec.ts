@@ -52,9 +52,28 @@ describe("emulator telemetry WebSocket", function () {
     ws.close();
     assert.ok(frames.length >= 2, `${frames.length} frames`);
     assert.strictEqual(frames[0].notification, "power");
-    assert.deepStrictEqual(Object.keys(frames[0].params).sort(), ["backupTimeRemaining", "ess_en", "ess_p", "midstate", "net_en", "net_p", "pv_en", "pv_p", "site_load_en", "site_load_p", "soc", "time"]);
-    assert.ok(Object.values(frames[0].params).every((v) => typeof v === "number"), "numbers, as the PVS sends them");
-    assert.ok(frames.slice(1).every((f) => Object.keys(f.params).length < Object.keys(frames[0].params).length && "time" in f.params), "later frames: changed fields and the time");
+    assert.deepStrictEqual(Object.keys(frames[0].params).sort(), [
+      "backupTimeRemaining",
+      "ess_en",
+      "ess_p",
+      "midstate",
+      "net_en",
+      "net_p",
+      "pv_en",
+      "pv_p",
+      "site_load_en",
+      "site_load_p",
+      "soc",
+      "time",
+    ]);
+    assert.ok(
+      Object.values(frames[0].params).every((v) => typeof v === "number"),
+      "numbers, as the PVS sends them",
+    );
+    assert.ok(
+      frames.slice(1).every((f) => Object.keys(f.params).length < Object.keys(frames[0].params).length && "time" in f.params),
+      "later frames: changed fields and the time",
+    );
   });
 
   it("a PVS5 has no WebSocket: the write answers 400 and the port stays closed", async () => {

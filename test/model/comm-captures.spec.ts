@@ -33,7 +33,10 @@ describe("model/legacy-comm on real Get_Comm answers", () => {
       comm.interfaces.map((i) => [i.name, i.connected]),
       interfacesOf(raw).map((i) => [i.interface, words(i).includes("connected") && !words(i).some((w) => w === "down" || w === "disconnected")]),
     );
-    assert.deepStrictEqual(comm.interfaces.map((i) => i.connected), [true, false, true, false]);
+    assert.deepStrictEqual(
+      comm.interfaces.map((i) => i.connected),
+      [true, false, true, false],
+    );
   });
 });
 

@@ -10,8 +10,19 @@ const FIXTURES = ["seed-device-list", "pvs6-2024-device-list", "pvs5-device-list
 describe("model: every device type and field of the reference samples", () => {
   it("knows every DEVICE_TYPE of the firmware's list", () => {
     assert.deepStrictEqual(Object.keys(DEVICE_TYPES).sort(), [
-      "Battery", "ESS BMS", "ESS Hub", "Energy Storage System", "Gateway", "Ground Current Monitor", "HUB+", "Inverter",
-      "MET Station", "PV Disconnect", "PVS", "Power Meter", "Storage Inverter",
+      "Battery",
+      "ESS BMS",
+      "ESS Hub",
+      "Energy Storage System",
+      "Gateway",
+      "Ground Current Monitor",
+      "HUB+",
+      "Inverter",
+      "MET Station",
+      "PV Disconnect",
+      "PVS",
+      "Power Meter",
+      "Storage Inverter",
     ]);
   });
 
@@ -73,14 +84,20 @@ describe("model: every device type and field of the reference samples", () => {
     assert.deepStrictEqual([bare.dataTime, bare.dataAgeS, bare.stale, bare.metrics], [null, null, null, {}]);
     assert.strictEqual(frozen.dataAgeS, 42318, "CURTIME − DATATIME: almost 12 hours");
     assert.strictEqual(frozen.stale, true);
-    assert.deepStrictEqual(list.inverters.map((i) => i.condition), ["asleep", "asleep"]);
+    assert.deepStrictEqual(
+      list.inverters.map((i) => i.condition),
+      ["asleep", "asleep"],
+    );
   });
 
   it("an inverter in error while its neighbours produce is a fault; fresh meters are ok", () => {
     const raw = fixture("pvs6-2024-device-list");
     raw.devices[5] = { ...raw.devices[5], STATE: "error", STATEDESCR: "Error" };
     const list = normalizeDeviceList(raw);
-    assert.deepStrictEqual(list.inverters.map((i) => i.condition), ["ok", "ok", "fault"]);
+    assert.deepStrictEqual(
+      list.inverters.map((i) => i.condition),
+      ["ok", "ok", "fault"],
+    );
     assert.strictEqual(list.meters.production?.dataAgeS, 15);
     assert.strictEqual(list.meters.production?.condition, "ok");
     assert.strictEqual(list.supervisor?.dataAgeS, 3134, "the supervisor's own record lags ~50 min on real units");
@@ -88,7 +105,13 @@ describe("model: every device type and field of the reference samples", () => {
   });
 
   it("counts unknown device types and fields (they are still carried)", () => {
-    const raw = { devices: [{ DEVICE_TYPE: "Flux Capacitor", SERIAL: "F1" }, { DEVICE_TYPE: "Flux Capacitor", SERIAL: "F2" }, { DEVICE_TYPE: "Inverter", SERIAL: "E1", p_new_kw: "1", NEWPROP: "x" }] };
+    const raw = {
+      devices: [
+        { DEVICE_TYPE: "Flux Capacitor", SERIAL: "F1" },
+        { DEVICE_TYPE: "Flux Capacitor", SERIAL: "F2" },
+        { DEVICE_TYPE: "Inverter", SERIAL: "E1", p_new_kw: "1", NEWPROP: "x" },
+      ],
+    };
     assert.deepStrictEqual(legacyUnknowns(raw), { deviceTypes: { "Flux Capacitor": 2 }, fields: { "Inverter.NEWPROP": 1, "Inverter.p_new_kw": 1 } });
     assert.strictEqual(normalizeDeviceList(raw).devices[0].category, "unknown");
   });
@@ -130,10 +153,16 @@ describe("model/ess-status: the SunVault report merged into its devices", () => 
 
   it("summarizes state of charge, power and mode, and keeps unmatched sections instead of dropping them", () => {
     const { storage } = merged();
-    assert.deepStrictEqual({ ...storage, unmatched: storage.unmatched.length }, { operatingMode: "SELF_CONSUMPTION", customer_soc_pct: 80, system_soc_pct: 85, power_kw: -0.64, unmatched: 0, error: null });
+    assert.deepStrictEqual(
+      { ...storage, unmatched: storage.unmatched.length },
+      { operatingMode: "SELF_CONSUMPTION", customer_soc_pct: 80, system_soc_pct: 85, power_kw: -0.64, unmatched: 0, error: null },
+    );
     const list = normalizeDeviceList({ devices: [] });
     const lonely = mergeEssStatus(list, fixture("sunvault-ess-status"));
-    assert.deepStrictEqual(lonely.unmatched.map((u) => u.section), ["battery_status", "ess_status", "inverter_status", "hub_plus_status", "ess_state", "pcs_settings"]);
+    assert.deepStrictEqual(
+      lonely.unmatched.map((u) => u.section),
+      ["battery_status", "ess_status", "inverter_status", "hub_plus_status", "ess_state", "pcs_settings"],
+    );
     assert.strictEqual(lonely.unmatched[0].metrics.battery_voltage_v, 52.1);
   });
 

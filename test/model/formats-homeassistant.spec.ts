@@ -124,7 +124,10 @@ describe("model/formats/homeassistant: discovery configs", () => {
     }
     assert.strictEqual(all.get(topic("stat_ind"))?.entity_category, "diagnostic");
     const condition = all.get(topic("condition")) as Config;
-    assert.deepStrictEqual([condition.device_class, condition.options, condition.entity_category, condition.state_topic], ["enum", ["ok", "asleep", "fault", "error", "stale", "unknown"], "diagnostic", "pvs/inverter/e00122052100000/condition"]);
+    assert.deepStrictEqual(
+      [condition.device_class, condition.options, condition.entity_category, condition.state_topic],
+      ["enum", ["ok", "asleep", "fault", "error", "stale", "unknown"], "diagnostic", "pvs/inverter/e00122052100000/condition"],
+    );
     assert.strictEqual(all.get(topic("data_time"))?.device_class, "timestamp");
     // Every panel appears: three inverters, each its own device.
     const inverterDevices = new Set([...all.values()].filter((c) => String(c.unique_id).startsWith("pvs_e001")).map((c) => (c.device.identifiers as string[])[0]));
@@ -134,8 +137,18 @@ describe("model/formats/homeassistant: discovery configs", () => {
   it("the PVS: its health figures as diagnostics, the site's figures on it, no serial number and no via_device", () => {
     const all = configs(new DiscoveryTracker().update(payloadOf()).messages);
     const uptime = all.get(`homeassistant/sensor/${PVS}/dl_uptime/config`) as Config;
-    assert.deepStrictEqual(uptime.device, { identifiers: [PVS], name: "PVS ZT222285000549", manufacturer: "SunPower", model: "PV Supervisor PVS6", sw_version: "2025.03, Build 61829", hw_version: "6.02" });
-    assert.deepStrictEqual([uptime.name, uptime.device_class, uptime.unit_of_measurement, uptime.entity_category, uptime.state_topic], ["Uptime", "duration", "s", "diagnostic", "pvs/supervisor/zt222285000549/dl_uptime"]);
+    assert.deepStrictEqual(uptime.device, {
+      identifiers: [PVS],
+      name: "PVS ZT222285000549",
+      manufacturer: "SunPower",
+      model: "PV Supervisor PVS6",
+      sw_version: "2025.03, Build 61829",
+      hw_version: "6.02",
+    });
+    assert.deepStrictEqual(
+      [uptime.name, uptime.device_class, uptime.unit_of_measurement, uptime.entity_category, uptime.state_topic],
+      ["Uptime", "duration", "s", "diagnostic", "pvs/supervisor/zt222285000549/dl_uptime"],
+    );
     const imports = all.get(`homeassistant/sensor/${PVS}/site_import_kwh/config`) as Config;
     assert.deepStrictEqual(imports, {
       name: "Lifetime grid import",
@@ -159,7 +172,10 @@ describe("model/formats/homeassistant: discovery configs", () => {
     const power = all.get("homeassistant/sensor/pvs_e00122052100000/p_3phsum_kw/config") as Config;
     assert.deepStrictEqual([power.name, power.unit_of_measurement, power.state_topic, power.unique_id], ["Power", "W", "pvs/inverter/e00122052100000/p_3phsum_w", "pvs_e00122052100000_p_3phsum_kw"]);
     const energy = all.get(`homeassistant/sensor/${PVS}/site_production_kwh/config`) as Config;
-    assert.deepStrictEqual([energy.name, energy.unit_of_measurement, energy.state_class, energy.state_topic], ["Lifetime production", "Wh", "total_increasing", "pvs/site/zt222285000549/production_wh"]);
+    assert.deepStrictEqual(
+      [energy.name, energy.unit_of_measurement, energy.state_class, energy.state_topic],
+      ["Lifetime production", "Wh", "total_increasing", "pvs/site/zt222285000549/production_wh"],
+    );
     for (const fixtureName of [FIXTURE, "sunvault-device-list", "pvs5-device-list"]) {
       const ids = (units: "pvs" | "si") => {
         const raw = fixture(fixtureName);

@@ -20,7 +20,10 @@ const payloadOf = (units: "pvs" | "si" = "pvs", edit?: (raw: { devices: Array<Re
 
 /** The contract of node-red-contrib-influxdb's batch node (its README and influxdb.js): what every point must be. */
 function assertBatchPoint(p: InfluxPoint): void {
-  assert.deepStrictEqual(Object.keys(p).filter((k) => !["measurement", "tags", "fields", "timestamp"].includes(k)), []);
+  assert.deepStrictEqual(
+    Object.keys(p).filter((k) => !["measurement", "tags", "fields", "timestamp"].includes(k)),
+    [],
+  );
   assert.ok(typeof p.measurement === "string" && /^[a-z0-9_]+$/.test(p.measurement), p.measurement);
   // Fields: at least one (InfluxDB refuses a point without), numbers only (the 2.x path writes numbers as
   // floats and drops anything else; the 1.x client would write null as text), never the reserved `time`.
@@ -52,7 +55,14 @@ describe("model/formats/common: identifiers and prefixes", () => {
   });
 
   it("maps SI metric names back to the PVS's names", () => {
-    assert.deepStrictEqual(["p_3phsum_w", "ltea_3phsum_wh", "q_3phsum_var", "s_3phsum_va", "p_3phsum_kw", "freq_hz"].map(pvsUnitName), ["p_3phsum_kw", "ltea_3phsum_kwh", "q_3phsum_kvar", "s_3phsum_kva", "p_3phsum_kw", "freq_hz"]);
+    assert.deepStrictEqual(["p_3phsum_w", "ltea_3phsum_wh", "q_3phsum_var", "s_3phsum_va", "p_3phsum_kw", "freq_hz"].map(pvsUnitName), [
+      "p_3phsum_kw",
+      "ltea_3phsum_kwh",
+      "q_3phsum_kvar",
+      "s_3phsum_kva",
+      "p_3phsum_kw",
+      "freq_hz",
+    ]);
   });
 });
 
@@ -108,7 +118,10 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
       [site.fields.production_kw, site.fields.net_kw, site.fields.export_kw, site.fields.import_kwh, site.fields.export_kwh, site.fields.consumption_kwh],
       [3.6512, -3.0335, 3.0335, 25996.56, 27202.26, 20143.46],
     );
-    assert.ok(Object.keys(site.fields).some((k) => k.startsWith("today_")), "today's energy as today_*");
+    assert.ok(
+      Object.keys(site.fields).some((k) => k.startsWith("today_")),
+      "today's energy as today_*",
+    );
   });
 
   it("uses the payload's names and values with SI units", () => {
@@ -128,7 +141,10 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
     });
     const points = influxPoints(p);
     const inverters = points.filter((x) => x.measurement === "pvs_inverter");
-    assert.deepStrictEqual(inverters.map((x) => x.tags.serial), ["E00122052100000", "E00122052100001", "E00122052100002"]);
+    assert.deepStrictEqual(
+      inverters.map((x) => x.tags.serial),
+      ["E00122052100000", "E00122052100001", "E00122052100002"],
+    );
     assert.ok(!("p_3phsum_kw" in inverters[0].fields));
     assert.strictEqual(inverters[0].fields.ltea_3phsum_kwh, 1841.2);
     points.forEach(assertBatchPoint);
@@ -137,7 +153,20 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
   it("adds the user's device name as a tag, and the PVS's own totals (LocalAPI) as a point", () => {
     const p = payloadOf();
     p.devices[3].label = "East roof 1";
-    p.live = { time: "2025-06-22T00:16:00.000Z", pv_p_kw: 3.6, pv_en_kwh: 21349, net_p_kw: -3, net_en_kwh: -1205, site_load_p_kw: 0.6, site_load_en_kwh: 20143, ess_p_kw: null, ess_en_kwh: null, soc_pct: null, backup_time_remaining_min: null, midstate: null };
+    p.live = {
+      time: "2025-06-22T00:16:00.000Z",
+      pv_p_kw: 3.6,
+      pv_en_kwh: 21349,
+      net_p_kw: -3,
+      net_en_kwh: -1205,
+      site_load_p_kw: 0.6,
+      site_load_en_kwh: 20143,
+      ess_p_kw: null,
+      ess_en_kwh: null,
+      soc_pct: null,
+      backup_time_remaining_min: null,
+      midstate: null,
+    };
     const points = influxPoints(p, { prefix: "home/solar" });
     assert.strictEqual(points[3].tags.label, "East roof 1");
     assert.strictEqual(points[3].measurement, "home_solar_inverter");
@@ -192,9 +221,20 @@ describe("model/formats/mqtt: one retained topic per device and metric", () => {
     const siteTopics = (p: DeviceListPayload) => new Set([...mqttStateMessages(p)].map((m) => m.topic).filter((t) => t.startsWith("pvs/site/")));
     const [ta, tb] = [siteTopics(a), siteTopics(b)];
     assert.ok(ta.size > 5 && tb.size === ta.size);
-    assert.deepStrictEqual([...ta].filter((t) => tb.has(t)), [], "no site topic shared");
-    assert.ok([...tb].every((t) => t.startsWith("pvs/site/zt222285000777/")), "the PVS's masked serial, without its last five characters");
-    assert.ok(!JSON.stringify([...mqttStateMessages(b)]).toLowerCase().includes("w9876"));
+    assert.deepStrictEqual(
+      [...ta].filter((t) => tb.has(t)),
+      [],
+      "no site topic shared",
+    );
+    assert.ok(
+      [...tb].every((t) => t.startsWith("pvs/site/zt222285000777/")),
+      "the PVS's masked serial, without its last five characters",
+    );
+    assert.ok(
+      !JSON.stringify([...mqttStateMessages(b)])
+        .toLowerCase()
+        .includes("w9876"),
+    );
   });
 
   it("puts no wildcard, mask or secret in a topic: every level is [a-z0-9_-]", () => {
@@ -229,7 +269,20 @@ describe("model/formats/mqtt: one retained topic per device and metric", () => {
 
   it("publishes the PVS's own totals under live/ (LocalAPI), null ones empty", () => {
     const p = payloadOf();
-    p.live = { time: "2025-06-22T00:16:00.000Z", pv_p_kw: 3.6, pv_en_kwh: 21349, net_p_kw: -3, net_en_kwh: -1205, site_load_p_kw: 0.6, site_load_en_kwh: 20143, ess_p_kw: null, ess_en_kwh: null, soc_pct: null, backup_time_remaining_min: null, midstate: null };
+    p.live = {
+      time: "2025-06-22T00:16:00.000Z",
+      pv_p_kw: 3.6,
+      pv_en_kwh: 21349,
+      net_p_kw: -3,
+      net_en_kwh: -1205,
+      site_load_p_kw: 0.6,
+      site_load_en_kwh: 20143,
+      ess_p_kw: null,
+      ess_en_kwh: null,
+      soc_pct: null,
+      backup_time_remaining_min: null,
+      midstate: null,
+    };
     const live = [...mqttStateMessages(p)].filter((m) => m.topic.startsWith("pvs/live/"));
     assert.deepStrictEqual(live.slice(0, 2), [
       { topic: "pvs/live/zt222285000549/pv_p_kw", payload: 3.6, retain: true },

@@ -115,7 +115,11 @@ describe("model/legacy-device-list (odd input)", () => {
 
   it("rejects answers that are not device lists with a PayloadError coded PVS_BAD_RESPONSE", () => {
     for (const bad of [null, [], "x", { result: "succeed" }, { devices: {} }, { devices: [1] }]) {
-      assert.throws(() => normalizeDeviceList(bad), (e: unknown) => e instanceof PayloadError && e.code === "PVS_BAD_RESPONSE", JSON.stringify(bad));
+      assert.throws(
+        () => normalizeDeviceList(bad),
+        (e: unknown) => e instanceof PayloadError && e.code === "PVS_BAD_RESPONSE",
+        JSON.stringify(bad),
+      );
     }
   });
 

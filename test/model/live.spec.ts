@@ -8,8 +8,14 @@ const NOW = Date.UTC(2025, 8, 30, 15, 58, 22);
 
 describe("model/live", () => {
   it("reads a power frame (pvs-reference §5.9) and ignores other notifications", () => {
-    const frame = parseTelemetryFrame('{"notification":"power","params":{"time":1759247902,"pv_p":1.7479,"pv_en":27867.65,"net_p":-1.6207,"net_en":14116.01,"site_load_p":0.1272,"site_load_en":41983.66,"newField":3}}');
-    assert.deepStrictEqual(frame, { kind: "values", values: { time: 1759247902, pv_p: 1.7479, pv_en: 27867.65, net_p: -1.6207, net_en: 14116.01, site_load_p: 0.1272, site_load_en: 41983.66 }, rejected: [] });
+    const frame = parseTelemetryFrame(
+      '{"notification":"power","params":{"time":1759247902,"pv_p":1.7479,"pv_en":27867.65,"net_p":-1.6207,"net_en":14116.01,"site_load_p":0.1272,"site_load_en":41983.66,"newField":3}}',
+    );
+    assert.deepStrictEqual(frame, {
+      kind: "values",
+      values: { time: 1759247902, pv_p: 1.7479, pv_en: 27867.65, net_p: -1.6207, net_en: 14116.01, site_load_p: 0.1272, site_load_en: 41983.66 },
+      rejected: [],
+    });
     assert.deepStrictEqual(parseTelemetryFrame('{"notification":"heartbeat"}'), { kind: "other", notification: "heartbeat" });
   });
 
@@ -31,10 +37,32 @@ describe("model/live", () => {
   });
 
   it("reads the livedata variables (§5.6): strings to numbers, soc a fraction", () => {
-    const v = liveFromVars({ "/sys/livedata/time": "1751083263", "/sys/livedata/pv_p": "0.015622", "/sys/livedata/net_p": "0.674694", "/sys/livedata/site_load_p": "1.876316", "/sys/livedata/ess_p": "1.186000", "/sys/livedata/ess_en": "-490.477997", "/sys/livedata/soc": "0.860000", "/sys/livedata/backupTimeRemaining": "570", "/sys/livedata/midstate": "nan" });
+    const v = liveFromVars({
+      "/sys/livedata/time": "1751083263",
+      "/sys/livedata/pv_p": "0.015622",
+      "/sys/livedata/net_p": "0.674694",
+      "/sys/livedata/site_load_p": "1.876316",
+      "/sys/livedata/ess_p": "1.186000",
+      "/sys/livedata/ess_en": "-490.477997",
+      "/sys/livedata/soc": "0.860000",
+      "/sys/livedata/backupTimeRemaining": "570",
+      "/sys/livedata/midstate": "nan",
+    });
     assert.deepStrictEqual(v, { time: 1751083263, pv_p: 0.015622, net_p: 0.674694, site_load_p: 1.876316, ess_p: 1.186, ess_en: -490.477997, soc: 0.86, backupTimeRemaining: 570 });
     const p = livePayload(v, NOW);
-    assert.deepStrictEqual(p, { time: "2025-06-28T04:01:03.000Z", production_kw: 0.0156, consumption_kw: 1.8763, net_kw: 0.6747, import_kw: 0.6747, export_kw: 0, surplus_kw: 0, battery_kw: 1.186, soc_pct: 86, backup_min: 570, battery_kwh: -490.478 });
+    assert.deepStrictEqual(p, {
+      time: "2025-06-28T04:01:03.000Z",
+      production_kw: 0.0156,
+      consumption_kw: 1.8763,
+      net_kw: 0.6747,
+      import_kw: 0.6747,
+      export_kw: 0,
+      surplus_kw: 0,
+      battery_kw: 1.186,
+      soc_pct: 86,
+      backup_min: 570,
+      battery_kwh: -490.478,
+    });
   });
 
   it("derives import, export and surplus; a PVS6 without storage shows no battery zeros; absent stays absent", () => {

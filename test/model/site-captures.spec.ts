@@ -8,7 +8,9 @@ import { analyzeLegacy, analyzeVars, capture, isConsumptionMeter, isProductionMe
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const meterOf = (raw: Record<string, unknown>, model: RegExp) => {
-  const index = Object.entries(raw).find(([k, v]) => k.endsWith("/prodMdlNm") && model.test(String(v)))![0].split("/")[4];
+  const index = Object.entries(raw)
+    .find(([k, v]) => k.endsWith("/prodMdlNm") && model.test(String(v)))![0]
+    .split("/")[4];
   return (field: string) => n(raw[`/sys/devices/meter/${index}/${field}`]);
 };
 
@@ -115,7 +117,11 @@ describe("model/device: daylight from the production meter, not from the inverte
     assert.ok(n(raw.devices.find(isProductionMeter)!.p_3phsum_kw) < 0.05, "night: the meter reads noise");
     for (const file of [NIGHT, "ginoledesma__sunpower-pvs-exporter/device_list.error.json"]) {
       const out = analyzeLegacy(SiteMemory.create(), capture<LegacyAnswer>(file));
-      assert.deepStrictEqual(out.inverters.map((i) => [i.state, i.condition]), [["error", "asleep"]], file);
+      assert.deepStrictEqual(
+        out.inverters.map((i) => [i.state, i.condition]),
+        [["error", "asleep"]],
+        file,
+      );
     }
   });
 
@@ -124,7 +130,10 @@ describe("model/device: daylight from the production meter, not from the inverte
     raw.devices.find(isProductionMeter)!.p_3phsum_kw = "0.29";
     raw.devices.find((d) => d.DEVICE_TYPE === "Inverter")!.p_3phsum_kw = "0";
     const out = analyzeLegacy(SiteMemory.create(), raw);
-    assert.deepStrictEqual(out.inverters.map((i) => i.condition), ["fault"]);
+    assert.deepStrictEqual(
+      out.inverters.map((i) => i.condition),
+      ["fault"],
+    );
     assert.strictEqual(out.site.inverters.fault, 1);
   });
 
@@ -148,7 +157,10 @@ describe("model/device: daylight from the production meter, not from the inverte
     const inverters = raw.devices.filter((d) => d.DEVICE_TYPE === "Inverter");
     for (const d of inverters.slice(0, 2)) d.DATATIME = legacyLater(d.CURTIME, -3600);
     const out = analyzeLegacy(SiteMemory.create(), raw);
-    assert.deepStrictEqual(out.inverters.map((i) => i.condition), ["fault", "fault", "ok"]);
+    assert.deepStrictEqual(
+      out.inverters.map((i) => i.condition),
+      ["fault", "fault", "ok"],
+    );
   });
 });
 
@@ -165,7 +177,10 @@ describe("model/site-memory: a lifetime counter that reads 0 is a glitch, not a 
     });
     for (const out of outs) {
       assert.strictEqual(out.site.production_kwh, good);
-      assert.deepStrictEqual(out.checks.filter((c) => c.code.startsWith("COUNTER_")).map((c) => c.code), ["COUNTER_ZERO"]);
+      assert.deepStrictEqual(
+        out.checks.filter((c) => c.code.startsWith("COUNTER_")).map((c) => c.code),
+        ["COUNTER_ZERO"],
+      );
     }
     assert.strictEqual(new Set(outs.map((o) => o.checks.find((c) => c.code === "COUNTER_ZERO")!.key)).size, 1, "logged once");
     // The counter reads again: it goes on from its last good value, no reset was ever accepted.
@@ -173,6 +188,9 @@ describe("model/site-memory: a lifetime counter that reads 0 is a glitch, not a 
     back.devices.find(isProductionMeter)!.net_ltea_3phsum_kwh = String(good + 0.5);
     const out = analyzeLegacy(memory, back);
     assert.strictEqual(out.site.production_kwh, good + 0.5);
-    assert.deepStrictEqual(out.checks.filter((c) => c.code.startsWith("COUNTER_")), []);
+    assert.deepStrictEqual(
+      out.checks.filter((c) => c.code.startsWith("COUNTER_")),
+      [],
+    );
   });
 });

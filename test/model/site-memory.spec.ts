@@ -57,17 +57,32 @@ describe("model/site-memory: lifetime counters", () => {
   };
 
   it("holds a counter that briefly reads 0: a glitch, not a reset (reported once, no jump, no negative energy)", () => {
-    const { outputs } = simulate({ inverters: 2 }, Date.UTC(2025, 5, 21, 18, 0), 8, 120_000, withCounter((i) => (i === 3 ? 0 : null)));
+    const { outputs } = simulate(
+      { inverters: 2 },
+      Date.UTC(2025, 5, 21, 18, 0),
+      8,
+      120_000,
+      withCounter((i) => (i === 3 ? 0 : null)),
+    );
     const events = outputs.flatMap((o) => o.checks.filter((c) => c.code.startsWith("COUNTER_")));
     assert.strictEqual(events.length, 1);
     assert.strictEqual(events[0].code, "COUNTER_ZERO");
     assert.match(events[0].message, /ltea_3phsum_kwh of E00122000000001 read 0 after 15\d\d\.\d+: a glitch of the PVS, not a reset\. Holding/);
     const sums = outputs.map((o) => o.site.production_kwh as number);
-    assert.ok(sums.every((v, i) => i === 0 || (v >= sums[i - 1] && v - sums[i - 1] < 0.1)), JSON.stringify(sums));
+    assert.ok(
+      sums.every((v, i) => i === 0 || (v >= sums[i - 1] && v - sums[i - 1] < 0.1)),
+      JSON.stringify(sums),
+    );
   });
 
   it("accepts a real reset after three consistent readings, without counting the step", () => {
-    const { outputs } = simulate({ inverters: 2 }, Date.UTC(2025, 5, 21, 18, 0), 10, 120_000, withCounter((i) => (i >= 3 ? 0.01 * i : null)));
+    const { outputs } = simulate(
+      { inverters: 2 },
+      Date.UTC(2025, 5, 21, 18, 0),
+      10,
+      120_000,
+      withCounter((i) => (i >= 3 ? 0.01 * i : null)),
+    );
     const codes = outputs.flatMap((o) => o.checks.filter((c) => c.code.startsWith("COUNTER_")).map((c) => `${c.code}:${c.details?.accepted}`));
     assert.deepStrictEqual(codes, ["COUNTER_RESET:false", "COUNTER_RESET:true"]);
     const today = outputs.map((o) => o.site.today?.production_kwh as number);
@@ -76,10 +91,28 @@ describe("model/site-memory: lifetime counters", () => {
 
   it("reports a rollback and a jump with their reason", () => {
     const base = Date.UTC(2025, 5, 21, 18, 0);
-    const back = simulate({ inverters: 2 }, base, 5, 120_000, withCounter((i) => (i === 2 ? 1000 : null))).outputs;
-    assert.deepStrictEqual(back.flatMap((o) => o.checks.filter((c) => c.code.startsWith("COUNTER_")).map((c) => c.code)), ["COUNTER_ROLLBACK"]);
-    const jump = simulate({ inverters: 2 }, base, 5, 120_000, withCounter((i) => (i === 2 ? 99999 : null))).outputs;
-    assert.deepStrictEqual(jump.flatMap((o) => o.checks.filter((c) => c.code.startsWith("COUNTER_")).map((c) => c.code)), ["COUNTER_JUMP"]);
+    const back = simulate(
+      { inverters: 2 },
+      base,
+      5,
+      120_000,
+      withCounter((i) => (i === 2 ? 1000 : null)),
+    ).outputs;
+    assert.deepStrictEqual(
+      back.flatMap((o) => o.checks.filter((c) => c.code.startsWith("COUNTER_")).map((c) => c.code)),
+      ["COUNTER_ROLLBACK"],
+    );
+    const jump = simulate(
+      { inverters: 2 },
+      base,
+      5,
+      120_000,
+      withCounter((i) => (i === 2 ? 99999 : null)),
+    ).outputs;
+    assert.deepStrictEqual(
+      jump.flatMap((o) => o.checks.filter((c) => c.code.startsWith("COUNTER_")).map((c) => c.code)),
+      ["COUNTER_JUMP"],
+    );
     assert.ok(jump[2].site.production_kwh! < 5000, "the sum keeps the last good value");
   });
 });

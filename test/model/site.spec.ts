@@ -12,10 +12,7 @@ describe("model/site: power and energy from the meters this site has", () => {
     const s = out.site;
     assert.deepStrictEqual(s.consumptionCt, { meter: "PVS6M22283193c", declared: "NET_CONSUMPTION_LOADSIDE", mode: "net", basis: "declared" });
     assert.strictEqual(s.productionSource, "production meter");
-    assert.deepStrictEqual(
-      [s.production_kw, s.net_kw, s.import_kw, s.export_kw, s.consumption_kw, s.self_consumption_kw],
-      [3.6512, -3.0335, 0, 3.0335, 0.6177, 0.6177],
-    );
+    assert.deepStrictEqual([s.production_kw, s.net_kw, s.import_kw, s.export_kw, s.consumption_kw, s.self_consumption_kw], [3.6512, -3.0335, 0, 3.0335, 0.6177, 0.6177]);
     assert.deepStrictEqual([s.production_kwh, s.import_kwh, s.export_kwh, s.net_kwh, s.consumption_kwh], [21349.16, 25996.56, 27202.26, -1205.7, 20143.46]);
     assert.deepStrictEqual(s.unavailable, {});
     assert.deepStrictEqual(out.checks, []);
@@ -63,7 +60,10 @@ describe("model/site: power and energy from the meters this site has", () => {
   it("the seed's consumption meter (no subtype, negative lifetime) is read as net, and says so", () => {
     const out = analyze(SiteMemory.create(), fixture("seed-device-list"));
     assert.deepStrictEqual(out.site.consumptionCt.basis, "inferred");
-    assert.deepStrictEqual(out.checks.map((c) => c.code), ["CT_MODE_INFERRED"]);
+    assert.deepStrictEqual(
+      out.checks.map((c) => c.code),
+      ["CT_MODE_INFERRED"],
+    );
     assert.strictEqual(out.site.consumption_kw, 0.4367);
   });
 
@@ -90,14 +90,24 @@ describe("model/site: the CT-configuration check", () => {
     const check = last.checks.find((c) => c.code === "CT_NET_NEVER_EXPORTS");
     assert.ok(check, "warned");
     assert.strictEqual(check.level, "warning");
-    assert.match(check.message, /configured as NET_CONSUMPTION_LOADSIDE .* in \d+ readings with production of 1 kW or more \(up to \d+\.\d\d kW\) it always imported .*export counter \(neg_ltea_3phsum_kwh\) stayed at 0.03 kWh.*counts solar twice/);
-    assert.ok(outputs.slice(0, 5).every((o) => !o.checks.some((c) => c.code === "CT_NET_NEVER_EXPORTS")), "not before there is evidence");
+    assert.match(
+      check.message,
+      /configured as NET_CONSUMPTION_LOADSIDE .* in \d+ readings with production of 1 kW or more \(up to \d+\.\d\d kW\) it always imported .*export counter \(neg_ltea_3phsum_kwh\) stayed at 0.03 kWh.*counts solar twice/,
+    );
+    assert.ok(
+      outputs.slice(0, 5).every((o) => !o.checks.some((c) => c.code === "CT_NET_NEVER_EXPORTS")),
+      "not before there is evidence",
+    );
   });
 
   it("stays quiet for a correctly placed net CT, with or without a battery soaking up the surplus", () => {
     for (const storage of [false, true]) {
       const { last } = simulate({ storage }, MORNING, 120);
-      assert.deepStrictEqual(last.checks.filter((c) => c.level === "warning").map((c) => c.code), [], `storage ${storage}`);
+      assert.deepStrictEqual(
+        last.checks.filter((c) => c.level === "warning").map((c) => c.code),
+        [],
+        `storage ${storage}`,
+      );
     }
   });
 

@@ -9,7 +9,9 @@ const LIVE_TIME = "/sys/livedata/time";
 /** The capture's own figures: the livedata time, and the device stamps (all the same boundary in this capture). */
 function stampsOf(reading: VarsReading) {
   const liveS = n(reading.live[LIVE_TIME]);
-  const stamps = Object.entries(reading.devices).filter(([k]) => k.endsWith("/msmtEps")).map(([, v]) => String(v));
+  const stamps = Object.entries(reading.devices)
+    .filter(([k]) => k.endsWith("/msmtEps"))
+    .map(([, v]) => String(v));
   return { liveS, stamps, lagS: liveS - Date.parse(stamps[0]) / 1000 };
 }
 
@@ -55,13 +57,19 @@ describe("model/staleness: LocalAPI device data judged by its 5-minute cadence (
     outs.push(analyzeVars(memory, advanced(start, 600, 600)));
     const frozen = (after: number) => analyzeVars(memory, advanced(start, 600 + after, 600));
     const at900 = frozen(900);
-    assert.ok(outs.concat(at900).every((o) => o.devices.every((d) => d.stale !== true)), "not stale up to 900 s unchanged");
+    assert.ok(
+      outs.concat(at900).every((o) => o.devices.every((d) => d.stale !== true)),
+      "not stale up to 900 s unchanged",
+    );
     assert.strictEqual(at900.site.productionSource, "production meter");
     const at1200 = frozen(1200);
     const { lagS } = stampsOf(advanced(start, 600 + 1200, 600));
     assert.ok(lagS < 1500, `age ${lagS} s alone would not make it stale: the stopped stamp does`);
     const devices = at1200.devices.filter((d) => d.category !== "supervisor");
-    assert.ok(devices.every((d) => d.stale === true), "every meter and inverter stale");
+    assert.ok(
+      devices.every((d) => d.stale === true),
+      "every meter and inverter stale",
+    );
     // The site figures come from the livedata, which says so, with its own numbers.
     const live = start.live;
     assert.strictEqual(at1200.site.productionSource, "livedata");
@@ -80,7 +88,11 @@ describe("model/staleness: LocalAPI device data judged by its 5-minute cadence (
     const start = ksmooove();
     analyzeVars(memory, start);
     const restored = SiteMemory.fromJSON(JSON.parse(JSON.stringify(memory.toJSON())));
-    assert.ok(analyzeVars(restored, advanced(start, 1200, 0)).devices.filter((d) => d.category === "meter").every((d) => d.stale === true));
+    assert.ok(
+      analyzeVars(restored, advanced(start, 1200, 0))
+        .devices.filter((d) => d.category === "meter")
+        .every((d) => d.stale === true),
+    );
   });
 
   it("a device more than one period behind its peers is stale (a fault in daylight); one period behind is not", () => {

@@ -46,7 +46,10 @@ describe("model/varserver: the nested layout of the vendor's build 61840 documen
     const flat: Vars = {};
     for (const [field, value] of Object.entries(nested["/sys/devices/11/meter/data"])) flat[`/sys/devices/meter/0/${field}`] = String(value);
     const out = normalizeVars({ devices: { ...flat, ...nested }, live, system: {} });
-    assert.deepStrictEqual(out.list.devices.map((d) => d.serial), expected.map((e) => e.serial));
+    assert.deepStrictEqual(
+      out.list.devices.map((d) => d.serial),
+      expected.map((e) => e.serial),
+    );
   });
 });
 

@@ -47,9 +47,24 @@ export const FAULT_ROWS: Row[] = [
   { name: "connection reset before the answer", start: fault({ kind: "reset" }), clear: noFault, ...both({ code: "PVS_UNREACHABLE", status: "status.unreachable", sends: false }) },
   { name: "connection reset mid-body", start: fault({ kind: "reset-mid-body" }), clear: noFault, ...both({ code: "PVS_UNREACHABLE", status: "status.unreachable", sends: false }) },
   { name: "truncated JSON", start: fault({ kind: "truncate" }), clear: noFault, ...both({ code: "PVS_NOT_JSON", status: "status.notJson", sends: false }) },
-  { name: "non-JSON body", start: fault({ kind: "body", body: "Segmentation fault (core dumped)", contentType: "text/plain" }), clear: noFault, ...both({ code: "PVS_NOT_JSON", status: "status.notJson", sends: false }) },
-  { name: "HTML page with 200", start: fault({ kind: "body", body: "<html><body>Please log in</body></html>", contentType: "text/html" }), clear: noFault, ...both({ code: "PVS_HTML_RESPONSE", status: "status.html", sends: false }) },
-  { name: "HTML error page (502)", start: fault({ kind: "status", status: 502, body: "<html><body>Bad Gateway</body></html>" }), clear: noFault, ...both({ code: "PVS_HTTP_ERROR", status: "status.httpError", sends: false }) },
+  {
+    name: "non-JSON body",
+    start: fault({ kind: "body", body: "Segmentation fault (core dumped)", contentType: "text/plain" }),
+    clear: noFault,
+    ...both({ code: "PVS_NOT_JSON", status: "status.notJson", sends: false }),
+  },
+  {
+    name: "HTML page with 200",
+    start: fault({ kind: "body", body: "<html><body>Please log in</body></html>", contentType: "text/html" }),
+    clear: noFault,
+    ...both({ code: "PVS_HTML_RESPONSE", status: "status.html", sends: false }),
+  },
+  {
+    name: "HTML error page (502)",
+    start: fault({ kind: "status", status: 502, body: "<html><body>Bad Gateway</body></html>" }),
+    clear: noFault,
+    ...both({ code: "PVS_HTTP_ERROR", status: "status.httpError", sends: false }),
+  },
   {
     name: "HTTP 403",
     start: fault({ kind: "status", status: 403 }),
@@ -66,7 +81,12 @@ export const FAULT_ROWS: Row[] = [
     localapi: { code: "PVS_SESSION_EXPIRED", status: "status.sessionExpired", sends: false },
   },
   { name: "HTTP 503", start: fault({ kind: "status", status: 503 }), clear: noFault, ...both({ code: "PVS_HTTP_ERROR", status: "status.httpError", sends: false }) },
-  { name: '{"result":"error"}', start: fault({ kind: "body", body: '{"result":"error","msg":"command failed"}' }), clear: noFault, ...both({ code: "PVS_COMMAND_FAILED", status: "status.commandFailed", sends: false }) },
+  {
+    name: '{"result":"error"}',
+    start: fault({ kind: "body", body: '{"result":"error","msg":"command failed"}' }),
+    clear: noFault,
+    ...both({ code: "PVS_COMMAND_FAILED", status: "status.commandFailed", sends: false }),
+  },
   { name: "huge body (40 MB)", start: fault({ kind: "huge", megabytes: 40 }), clear: noFault, ...both({ code: "PVS_TOO_LARGE", status: "status.tooLarge", sends: false }) },
   { name: "empty device list", start: fault({ kind: "devices", change: "empty" }), clear: noFault, ...both({ code: "PVS_NO_DEVICES", status: "status.noDevices", sends: false }) },
   {

@@ -58,7 +58,10 @@ describe("protecting the PVS (real runtime, fake clock)", function () {
       assert.strictEqual(lastStatus(id).fill, "red");
     }
     // Only failures of requests that were sent reach Catch nodes: a poll the breaker refused does not.
-    assert.ok(caught.every((m) => m.error?.code === "PVS_UNREACHABLE"), caught.map((m) => m.error?.code).join());
+    assert.ok(
+      caught.every((m) => m.error?.code === "PVS_UNREACHABLE"),
+      caught.map((m) => m.error?.code).join(),
+    );
     assert.ok(caught.length <= 2 * asked, `${caught.length} errors for ${asked} requests`);
     const info = (await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { health: { state: string; retryAt: number | null; lastError: { code: string } } };
     assert.strictEqual(info.health.lastError.code, "PVS_UNREACHABLE");
@@ -102,7 +105,9 @@ describe("protecting the PVS (real runtime, fake clock)", function () {
     assert.ok(msg.payload, "answered");
     assert.strictEqual(emulator.count("DeviceList"), before, "answered from the last DeviceList");
 
-    const info = (await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { budget: { requests: number; byKind: Record<string, number>; durationMs: { average: number; max: number } } };
+    const info = (await helper.request().get("/pvs-config/cfg/info").expect(200)).body as {
+      budget: { requests: number; byKind: Record<string, number>; durationMs: { average: number; max: number } };
+    };
     // The budget covers the last hour: the DeviceList at deploy has left it.
     const lastHour = emulator.requests.filter((r) => r.startedAt >= Date.now() - 3600_000);
     const lastHourLists = lastHour.filter((r) => r.command === "DeviceList").length;

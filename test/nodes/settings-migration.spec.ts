@@ -34,7 +34,10 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
   const config = (missing: string | null): FlowNode => ({
     id: "cfg",
     type: "pvs-config",
-    ...without({ ...NODE_DEFAULTS["pvs-config"], host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, telemetryPort: emulator.telemetryPort, timeout: 5, minSpacing: 0, deviceListEvery: 0 }, missing),
+    ...without(
+      { ...NODE_DEFAULTS["pvs-config"], host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, telemetryPort: emulator.telemetryPort, timeout: 5, minSpacing: 0, deviceListEvery: 0 },
+      missing,
+    ),
   });
 
   /** Loads `nodes` with the config and resolves with the first message "out" receives after `trigger`. */
@@ -89,8 +92,7 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
     for (const missing of [...Object.keys(NODE_DEFAULTS[type]), "settingsVersion"]) {
       it(`${type} without ${missing}: it works with the default`, async () => {
         const settings = without({ ...NODE_DEFAULTS[type], settingsVersion: SETTINGS_VERSION, ...extra }, missing);
-        const node: FlowNode =
-          type === "pvs-inverter-split" ? { id: "node", type, ...settings, wires: [["out"]] } : { id: "node", type, server: "cfg", ...settings, wires: [["out"]] };
+        const node: FlowNode = type === "pvs-inverter-split" ? { id: "node", type, ...settings, wires: [["out"]] } : { id: "node", type, server: "cfg", ...settings, wires: [["out"]] };
         const nodes = trigger === "list" ? [node, { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["node"]] }] : [node];
         const msg = await firstOutput(nodes, config(null), trigger === "self" ? "node" : trigger === "list" ? "list" : null);
         assert.ok(msg.payload !== undefined, "an output");

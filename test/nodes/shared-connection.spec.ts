@@ -71,7 +71,14 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
   it("5 pvs-config nodes on one legacy PVS: one connection, one detection and one DeviceList per ration period", async () => {
     const pvs = await start(false);
     clock = fakeClock();
-    await helper.load(NODE_MODULES, sharedFlow(pvs, CONFIGS.map(() => ({})), 30));
+    await helper.load(
+      NODE_MODULES,
+      sharedFlow(
+        pvs,
+        CONFIGS.map(() => ({})),
+        30,
+      ),
+    );
     const connections = new Set(CONFIGS.map((id) => configNode(id).pvs));
     assert.strictEqual(connections.size, 1, "every pvs-config node holds the same connection");
     const out: NodeMessage[] = [];
@@ -96,7 +103,14 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
   it("5 pvs-config nodes on one LocalAPI PVS: one login, and the device list read once per beat for all", async () => {
     const pvs = await start(true);
     clock = fakeClock();
-    await helper.load(NODE_MODULES, sharedFlow(pvs, CONFIGS.map(() => ({})), 60));
+    await helper.load(
+      NODE_MODULES,
+      sharedFlow(
+        pvs,
+        CONFIGS.map(() => ({})),
+        60,
+      ),
+    );
     const out: NodeMessage[] = [];
     helper.getNode("out").on("input", (m: NodeMessage) => out.push(m));
     // Within the session's life (renewed after 4 minutes, src/pvs/session.ts).
@@ -214,7 +228,10 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     await helper.setFlows([], "full");
     await clock.tickAsync(DEFAULT_GRACE_MS / 2);
     // Another id, the same PVS: the same connection and session.
-    await helper.setFlows(sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, id: "cfg2" } : n.server === "cfg" ? { ...n, server: "cfg2" } : n)), "full");
+    await helper.setFlows(
+      sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, id: "cfg2" } : n.server === "cfg" ? { ...n, server: "cfg2" } : n)),
+      "full",
+    );
     assert.strictEqual(configNode("cfg2").pvs, first);
     await helper.setFlows([], "full");
     await clock.tickAsync(DEFAULT_GRACE_MS + 1000);
@@ -229,7 +246,17 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
 });
 
 describe("pvs registry: keys and merged settings", () => {
-  const base: ConnectionOptions = { api: "auto", protocol: "http", host: "172.27.153.1", port: 80, localApiPort: 443, telemetryPort: 9002, timeoutMs: 120_000, spacingMs: 5000, deviceListEveryMs: 120_000 };
+  const base: ConnectionOptions = {
+    api: "auto",
+    protocol: "http",
+    host: "172.27.153.1",
+    port: 80,
+    localApiPort: 443,
+    telemetryPort: 9002,
+    timeoutMs: 120_000,
+    spacingMs: 5000,
+    deviceListEveryMs: 120_000,
+  };
 
   it("one key per PVS and way of reaching it", () => {
     assert.strictEqual(pvsKey(base), pvsKey({ ...base, host: " 172.27.153.1 " }));
@@ -244,14 +271,36 @@ describe("pvs registry: keys and merged settings", () => {
   it("the most protective limits; 0 (no DeviceList ration) only when all say so; the first typed password; names merged", () => {
     const merged = mergeSettings([
       { ...base, spacingMs: 0, deviceListEveryMs: 0, timeoutMs: 10_000, labels: new Map([["A", "east"]]) },
-      { ...base, spacingMs: 3000, deviceListEveryMs: 600_000, timeoutMs: 5000, password: "first", labels: new Map([["A", "west"], ["B", "south"]]) },
+      {
+        ...base,
+        spacingMs: 3000,
+        deviceListEveryMs: 600_000,
+        timeoutMs: 5000,
+        password: "first",
+        labels: new Map([
+          ["A", "west"],
+          ["B", "south"],
+        ]),
+      },
       { ...base, spacingMs: 1000, deviceListEveryMs: 0, timeoutMs: 1000, password: "second" },
     ]);
     assert.strictEqual(merged.spacingMs, 3000);
     assert.strictEqual(merged.deviceListEveryMs, 600_000);
     assert.strictEqual(merged.timeoutMs, 10_000);
     assert.strictEqual(merged.password, "first");
-    assert.deepStrictEqual([...(merged.labels ?? [])], [["A", "east"], ["B", "south"]]);
-    assert.strictEqual(mergeSettings([{ ...base, deviceListEveryMs: 0 }, { ...base, deviceListEveryMs: 0 }]).deviceListEveryMs, 0);
+    assert.deepStrictEqual(
+      [...(merged.labels ?? [])],
+      [
+        ["A", "east"],
+        ["B", "south"],
+      ],
+    );
+    assert.strictEqual(
+      mergeSettings([
+        { ...base, deviceListEveryMs: 0 },
+        { ...base, deviceListEveryMs: 0 },
+      ]).deviceListEveryMs,
+      0,
+    );
   });
 });

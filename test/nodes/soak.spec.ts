@@ -38,7 +38,10 @@ const FAILING: Fault[] = [
   { kind: "body", body: '{"result":"error"}' },
   { kind: "devices", change: "empty" },
 ];
-const ABSORBED: Fault[] = [{ kind: "delay", ms: 2000 }, { kind: "devices", change: "duplicate-serials" }];
+const ABSORBED: Fault[] = [
+  { kind: "delay", ms: 2000 },
+  { kind: "devices", change: "duplicate-serials" },
+];
 
 describe("soak: a simulated week with random faults (real runtime, fake clock)", function () {
   this.timeout(120_000);
@@ -87,7 +90,10 @@ describe("soak: a simulated week with random faults (real runtime, fake clock)",
         const failures = caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL");
         assert.strictEqual(sent.length, expectSent, "a message for every poll the PVS answered usably");
         assert.strictEqual(failures.length, expectFailed, "one coded error for every poll it did not");
-        assert.ok(failures.every((m) => typeof m.error?.code === "string" && m.error.code.startsWith("PVS_")), failures.map((m) => m.error?.code).join());
+        assert.ok(
+          failures.every((m) => typeof m.error?.code === "string" && m.error.code.startsWith("PVS_")),
+          failures.map((m) => m.error?.code).join(),
+        );
         // A duplicate serial is reported once per occurrence, not on every poll it lasts.
         assert.ok(caught.length - failures.length <= absorbedReports);
         assert.strictEqual(unhandled, 0, "no promise rejection escaped");

@@ -12,7 +12,11 @@ import { advance, fakeClock } from "../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Status = { fill?: string; text?: string };
-const statuses = (id: string): Status[] => (helper.getNode(id).status as unknown as sinon.SinonSpy).getCalls().filter((c) => c.thisValue === helper.getNode(id)).map((c) => c.args[0] as Status);
+const statuses = (id: string): Status[] =>
+  (helper.getNode(id).status as unknown as sinon.SinonSpy)
+    .getCalls()
+    .filter((c) => c.thisValue === helper.getNode(id))
+    .map((c) => c.args[0] as Status);
 
 /** The en-US catalog with Node-RED's __name__ interpolation, as the runtime's RED._ gives it. */
 const catalog = JSON.parse(fs.readFileSync(path.join(__dirname, "../../src/nodes/pvs-config/locales/en-US/pvs-config.json"), "utf8")) as { status: Record<string, string> };
@@ -57,7 +61,13 @@ describe("node status texts", function () {
       // The first opening: the third failure's back-off, 5 s doubled twice (about 20 s).
       assert.match(retries()[0].text ?? "", /status\.unreachable, \S*status\.retryInSeconds · \d\d:\d\d$/);
       await advance(fakeTime, emulator, { forMs: 30 * 60_000, until: () => retries().some((s) => /status\.retryIn ·/.test(s.text ?? "")) });
-      assert.ok(retries().some((s) => /status\.retryIn ·/.test(s.text ?? "")), "after more failures the wait is minutes: " + retries().map((s) => s.text).join(" | "));
+      assert.ok(
+        retries().some((s) => /status\.retryIn ·/.test(s.text ?? "")),
+        "after more failures the wait is minutes: " +
+          retries()
+            .map((s) => s.text)
+            .join(" | "),
+      );
     });
 
     it("sends a fixed status as a whole catalog key, which the editor translates: no PVS, invalid settings, polling, connecting", async () => {
@@ -73,7 +83,8 @@ describe("node status texts", function () {
           { id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 1 },
         ]),
       );
-      for (const type of ["pvs-device-list", "pvs-comm", "pvs-command", "pvs-live"]) assert.deepStrictEqual(statuses(`none-${type}`).at(-1), { fill: "red", shape: "ring", text: `${KEY}notConfigured` }, type);
+      for (const type of ["pvs-device-list", "pvs-comm", "pvs-command", "pvs-live"])
+        assert.deepStrictEqual(statuses(`none-${type}`).at(-1), { fill: "red", shape: "ring", text: `${KEY}notConfigured` }, type);
       assert.deepStrictEqual(statuses("bad").at(-1), { fill: "red", shape: "ring", text: `${KEY}badConfig` });
       assert.deepStrictEqual(statuses("live")[0], { fill: "blue", shape: "ring", text: `${KEY}connecting` });
       helper.getNode("list").receive({});
@@ -92,7 +103,11 @@ describe("node status texts", function () {
       while (!green().some((s) => /status\.websocket/.test(s.text ?? "")) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
       const texts = statuses("live").map((s) => s.text ?? "");
       assert.ok(green().length >= 2, texts.join(" | "));
-      for (const text of texts) assert.ok(text.split(" · ").every((segment) => segment.trim() !== ""), `an empty segment in "${text}"`);
+      for (const text of texts)
+        assert.ok(
+          text.split(" · ").every((segment) => segment.trim() !== ""),
+          `an empty segment in "${text}"`,
+        );
       // The values read as the socket opens come first: grid and time, the source once it is known.
       assert.match(green()[0].text ?? "", /^\S*status\.(exporting|importing|noGrid) · \d\d:\d\d$/);
     });

@@ -9,7 +9,10 @@ describe("answer log (diagnostics)", () => {
     const log = new AnswerLog();
     log.answer("DeviceList", "dl_cgi", "GET /cgi-bin/dl_cgi?Command=DeviceList", answer('{"n":1}'), 0);
     log.answer("DeviceList", "dl_cgi", "GET /cgi-bin/dl_cgi?Command=DeviceList", answer('{"n":2}'), 1);
-    assert.deepStrictEqual(log.snapshot().answers.map((a) => a.body), ['{"n":2}']);
+    assert.deepStrictEqual(
+      log.snapshot().answers.map((a) => a.body),
+      ['{"n":2}'],
+    );
     for (let i = 0; i < MAX_KINDS * 3; i++) log.answer(`GET /vars?name=/sys/info/x${i}`, "vars", `GET /vars?name=/sys/info/x${i}`, answer("{}"), i);
     const kinds = log.snapshot().answers.map((a) => a.kind);
     assert.strictEqual(kinds.length, MAX_KINDS);

@@ -7,7 +7,6 @@ import { PvsEmulator } from "../../src/emulator/server";
 import { rejection } from "../support/rejection";
 import { withSimulatedDate } from "../support/simulated-date";
 
-
 describe("pvs/client against the emulator", () => {
   let emulator: PvsEmulator;
   let client: PvsClient | null = null;
@@ -64,39 +63,39 @@ describe("pvs/client against the emulator", () => {
   });
 
   it("fails fast once the breaker is open, then probes with one request after the back-off", () =>
-      withSimulatedDate(async (skip) => {
-    emulator.setFault({ kind: "status", status: 503 });
-    const c = make({ backoffBaseMs: 40, openAfter: 3 });
-    for (let i = 0; i < 3; i++) assert.strictEqual((await rejection(c.request(legacyCommand("Get_Comm")))).code, "PVS_HTTP_ERROR");
-    const sent = emulator.count();
-    const open = await rejection(c.request(legacyCommand("Get_Comm")));
-    assert.strictEqual(open.code, "PVS_CIRCUIT_OPEN");
-    assert.strictEqual(open.reason, "PVS_HTTP_ERROR");
-    assert.strictEqual(emulator.count(), sent, "not sent");
-    assert.strictEqual(c.health().state, "open");
-    const heard: string[] = [];
-    c.onHealth((h) => heard.push(h.state));
-    emulator.setFault(null);
-    skip(200); // 40 ms doubled twice, +10 %
-    await c.request(legacyCommand("Get_Comm"));
-    assert.strictEqual(emulator.count(), sent + 1, "one probe");
-    assert.deepStrictEqual(heard, ["ok"]);
-    assert.strictEqual(c.budget().failed, 3);
-  }));
+    withSimulatedDate(async (skip) => {
+      emulator.setFault({ kind: "status", status: 503 });
+      const c = make({ backoffBaseMs: 40, openAfter: 3 });
+      for (let i = 0; i < 3; i++) assert.strictEqual((await rejection(c.request(legacyCommand("Get_Comm")))).code, "PVS_HTTP_ERROR");
+      const sent = emulator.count();
+      const open = await rejection(c.request(legacyCommand("Get_Comm")));
+      assert.strictEqual(open.code, "PVS_CIRCUIT_OPEN");
+      assert.strictEqual(open.reason, "PVS_HTTP_ERROR");
+      assert.strictEqual(emulator.count(), sent, "not sent");
+      assert.strictEqual(c.health().state, "open");
+      const heard: string[] = [];
+      c.onHealth((h) => heard.push(h.state));
+      emulator.setFault(null);
+      skip(200); // 40 ms doubled twice, +10 %
+      await c.request(legacyCommand("Get_Comm"));
+      assert.strictEqual(emulator.count(), sent + 1, "one probe");
+      assert.deepStrictEqual(heard, ["ok"]);
+      assert.strictEqual(c.budget().failed, 3);
+    }));
 
   it("re-announces the breaker when a failed probe opens it for longer, so every node shows the new retry time", () =>
-      withSimulatedDate(async (skip) => {
-    emulator.setFault({ kind: "status", status: 503 });
-    const c = make({ backoffBaseMs: 40, openAfter: 3 });
-    const heard: Array<[string, number | null]> = [];
-    c.onHealth((h) => heard.push([h.state, h.retryAt]));
-    for (let i = 0; i < 3; i++) await rejection(c.request(legacyCommand("Get_Comm")));
-    skip(200); // the breaker's retry time passes
-    await rejection(c.request(legacyCommand("Get_Comm"))); // the probe fails
-    const opens = heard.filter(([state]) => state === "open");
-    assert.strictEqual(opens.length, 2, JSON.stringify(heard));
-    assert.ok((opens[1][1] as number) > (opens[0][1] as number));
-  }));
+    withSimulatedDate(async (skip) => {
+      emulator.setFault({ kind: "status", status: 503 });
+      const c = make({ backoffBaseMs: 40, openAfter: 3 });
+      const heard: Array<[string, number | null]> = [];
+      c.onHealth((h) => heard.push([h.state, h.retryAt]));
+      for (let i = 0; i < 3; i++) await rejection(c.request(legacyCommand("Get_Comm")));
+      skip(200); // the breaker's retry time passes
+      await rejection(c.request(legacyCommand("Get_Comm"))); // the probe fails
+      const opens = heard.filter(([state]) => state === "open");
+      assert.strictEqual(opens.length, 2, JSON.stringify(heard));
+      assert.ok((opens[1][1] as number) > (opens[0][1] as number));
+    }));
 
   it("starts a fresh request when one is asked for just as the same request on the wire is cancelled", async () => {
     emulator.delayMs = 200;
@@ -228,7 +227,11 @@ describe("pvs/client against the emulator", () => {
 describe("pvs/legacy read-only allow-list", () => {
   it("refuses commands that change the device", () => {
     for (const command of ["SetCellPurchased", "GridProfileRefresh", "StartDiscovery", "deviceList", ""]) {
-      assert.throws(() => legacyCommand(command), (e: unknown) => e instanceof PvsError && e.code === "PVS_NOT_ALLOWED", command);
+      assert.throws(
+        () => legacyCommand(command),
+        (e: unknown) => e instanceof PvsError && e.code === "PVS_NOT_ALLOWED",
+        command,
+      );
     }
   });
 

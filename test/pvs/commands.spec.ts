@@ -77,12 +77,29 @@ describe("pvs-command answers", () => {
     assert.deepStrictEqual(parseCheckFw({ url: "none" }, "residential"), { updateAvailable: false, url: null, type: "residential" });
     assert.deepStrictEqual(parseCheckFw({ url: " None " }, "residential").updateAvailable, false);
     assert.deepStrictEqual(parseCheckFw({ url: "https://fw.example/pvs6/2025.10.bin" }, "commercial"), { updateAvailable: true, url: "https://fw.example/pvs6/2025.10.bin", type: "commercial" });
-    for (const raw of [{}, { url: 1 }, { url: "<html>x</html>" }, { url: "two words" }]) assert.strictEqual(thrown(() => parseCheckFw(raw, "residential")).code, "PVS_BAD_RESPONSE", JSON.stringify(raw));
+    for (const raw of [{}, { url: 1 }, { url: "<html>x</html>" }, { url: "two words" }])
+      assert.strictEqual(thrown(() => parseCheckFw(raw, "residential")).code, "PVS_BAD_RESPONSE", JSON.stringify(raw));
   });
 
   it("GridProfileGet: active and pending profile, whether a change waits", () => {
-    const raw = { result: "succeed", active_name: "IEEE-1547a-2014 + 2020 CA Rule21", active_id: "816b", pending_name: "IEEE-1547a-2014 + 2020 CA Rule21", pending_id: "816b", percent: 100, supported_by: "ALL", status: "success" };
-    assert.deepStrictEqual(parseGridProfile(raw), { active: { name: "IEEE-1547a-2014 + 2020 CA Rule21", id: "816b" }, pending: { name: "IEEE-1547a-2014 + 2020 CA Rule21", id: "816b" }, changePending: false, percent: 100, supportedBy: "ALL", status: "success" });
+    const raw = {
+      result: "succeed",
+      active_name: "IEEE-1547a-2014 + 2020 CA Rule21",
+      active_id: "816b",
+      pending_name: "IEEE-1547a-2014 + 2020 CA Rule21",
+      pending_id: "816b",
+      percent: 100,
+      supported_by: "ALL",
+      status: "success",
+    };
+    assert.deepStrictEqual(parseGridProfile(raw), {
+      active: { name: "IEEE-1547a-2014 + 2020 CA Rule21", id: "816b" },
+      pending: { name: "IEEE-1547a-2014 + 2020 CA Rule21", id: "816b" },
+      changePending: false,
+      percent: 100,
+      supportedBy: "ALL",
+      status: "success",
+    });
     assert.strictEqual(parseGridProfile({ ...raw, pending_id: "aaaa", percent: "40" }).changePending, true);
     assert.strictEqual(parseGridProfile({ ...raw, pending_id: "aaaa", percent: "40" }).percent, 40);
     assert.strictEqual(thrown(() => parseGridProfile({ result: "succeed" })).code, "PVS_BAD_RESPONSE");
@@ -99,7 +116,14 @@ describe("pvs-command answers", () => {
 
   it("Start and supervisor/info: identity with the serial masked, PVS5 build from SWVER", () => {
     const pvs6 = parseSupervisorInfo({ result: "succeed", supervisor: { SWVER: "2025.06, Build 61839", SERIAL: SERIAL, MODEL: "PVS6", BUILD: 61839, FWVER: "1.0.0" } });
-    assert.deepStrictEqual(pvs6, { model: "PVS6", version: "2025.06, Build 61839", build: 61839, firmware: "1.0.0", serial: "ZT01234567890*****", properties: { SWVER: "2025.06, Build 61839", SERIAL: "ZT01234567890*****", MODEL: "PVS6", BUILD: 61839, FWVER: "1.0.0" } });
+    assert.deepStrictEqual(pvs6, {
+      model: "PVS6",
+      version: "2025.06, Build 61839",
+      build: 61839,
+      firmware: "1.0.0",
+      serial: "ZT01234567890*****",
+      properties: { SWVER: "2025.06, Build 61839", SERIAL: "ZT01234567890*****", MODEL: "PVS6", BUILD: 61839, FWVER: "1.0.0" },
+    });
     assert.strictEqual(parseSupervisorInfo({ supervisor: { SWVER: "2025.11, Build 5412", MODEL: "PVS5" } }).build, 5412);
     assert.strictEqual(thrown(() => parseSupervisorInfo({ result: "succeed" })).code, "PVS_BAD_RESPONSE");
     assert.ok(!JSON.stringify(pvs6).includes(SERIAL));
@@ -112,7 +136,15 @@ describe("pvs-command answers", () => {
   });
 
   it("DeviceDetails: device records in any of the shapes, normalized like the device list's", () => {
-    const inverter = { DEVICE_TYPE: "Inverter", SERIAL: "E00122000000001", MODEL: "AC_Module_Type_H", STATE: "working", p_3phsum_kw: "0.125", CURTIME: "2025,06,22,00,16,19", DATATIME: "2025,06,22,00,15,00" };
+    const inverter = {
+      DEVICE_TYPE: "Inverter",
+      SERIAL: "E00122000000001",
+      MODEL: "AC_Module_Type_H",
+      STATE: "working",
+      p_3phsum_kw: "0.125",
+      CURTIME: "2025,06,22,00,16,19",
+      DATATIME: "2025,06,22,00,15,00",
+    };
     const fromList = parseDeviceDetails({ devices: [inverter], result: "succeed" }, "E00122000000001");
     assert.strictEqual(fromList.device?.serial, "E00122000000001");
     assert.strictEqual(fromList.device?.metrics.p_3phsum_kw, 0.125);
@@ -126,7 +158,23 @@ describe("pvs-command answers", () => {
 
   it("supervisor health: legacy dl_* figures, LocalAPI percentages, null for what an API lacks", () => {
     const list = normalizeDeviceList({
-      devices: [{ DEVICE_TYPE: "PVS", SERIAL, MODEL: "PV Supervisor PVS6", DATATIME: "2019,05,14,03,50,00", CURTIME: "2019,05,14,03,53,46", dl_comm_err: "300", dl_cpu_load: "0.27", dl_err_count: "0", dl_flash_avail: "76618", dl_mem_used: "38812", dl_skipped_scans: "0", dl_untransmitted: "9642", dl_uptime: "12894" }],
+      devices: [
+        {
+          DEVICE_TYPE: "PVS",
+          SERIAL,
+          MODEL: "PV Supervisor PVS6",
+          DATATIME: "2019,05,14,03,50,00",
+          CURTIME: "2019,05,14,03,53,46",
+          dl_comm_err: "300",
+          dl_cpu_load: "0.27",
+          dl_err_count: "0",
+          dl_flash_avail: "76618",
+          dl_mem_used: "38812",
+          dl_skipped_scans: "0",
+          dl_untransmitted: "9642",
+          dl_uptime: "12894",
+        },
+      ],
     });
     const legacy = supervisorHealth("legacy", list.supervisor);
     assert.deepStrictEqual(legacy, {
@@ -147,7 +195,18 @@ describe("pvs-command answers", () => {
       error_count: 0,
       skipped_scans: 0,
     });
-    const vars = supervisorDevice({ "/sys/info/serialnum": SERIAL, "/sys/info/model": "PVS6", "/sys/info/uptime": "31371.70", "/sys/info/cpu_usage": "12", "/sys/info/ram_usage": "38", "/sys/info/flash_usage": "21", "/sys/pvs/flashwear_type_b": "0x01" }, null);
+    const vars = supervisorDevice(
+      {
+        "/sys/info/serialnum": SERIAL,
+        "/sys/info/model": "PVS6",
+        "/sys/info/uptime": "31371.70",
+        "/sys/info/cpu_usage": "12",
+        "/sys/info/ram_usage": "38",
+        "/sys/info/flash_usage": "21",
+        "/sys/pvs/flashwear_type_b": "0x01",
+      },
+      null,
+    );
     const local = supervisorHealth("localapi", vars);
     assert.strictEqual(local.uptime_s, 31371.7);
     assert.strictEqual(local.cpu_usage_pct, 12);

@@ -331,14 +331,22 @@ function checkNormalizers(route: Route, value: JsonObject, deep = false): void {
     if (!deep) {
       // normalizeDeviceList on deep answers: see the skipped property on redactDeep below.
       const list = normalizes("normalizeDeviceList", () => normalizeDeviceList(value));
-      if (list) checkPlainTree(list.devices.map((d) => [d.properties, d.metrics]), "normalized device");
+      if (list)
+        checkPlainTree(
+          list.devices.map((d) => [d.properties, d.metrics]),
+          "normalized device",
+        );
       normalizes("legacyUnknowns", () => legacyUnknowns(value));
     }
     normalizes("normalizeComm", () => normalizeComm(value));
     normalizes("identityFromSupervisorInfo", () => identityFromSupervisorInfo(value));
   } else {
     const vars = normalizeVars({ devices: value, live: value, system: value });
-    if (!deep) checkPlainTree(vars.list.devices.map((d) => [d.properties, d.metrics]), "normalized variables");
+    if (!deep)
+      checkPlainTree(
+        vars.list.devices.map((d) => [d.properties, d.metrics]),
+        "normalized variables",
+      );
     normalizeVarsComm(value, value);
     identityFromVars(value);
   }
@@ -408,7 +416,10 @@ const FAILURE_FIELDS = ["result", "success", "status", "error"];
 /** A JSON object refused on its own say-so: only when it has a field that can say so. */
 function expectSelfReportedFailure(json: JsonObject, error: unknown): void {
   const err = checkRejection(error, new Set<PvsErrorCode>(["PVS_FORBIDDEN", "PVS_HTTP_ERROR", "PVS_COMMAND_FAILED"]));
-  assert.ok(FAILURE_FIELDS.some((f) => Object.hasOwn(json, f)), `${err.code} for a JSON object that reports no failure: ${err.message}`);
+  assert.ok(
+    FAILURE_FIELDS.some((f) => Object.hasOwn(json, f)),
+    `${err.code} for a JSON object that reports no failure: ${err.message}`,
+  );
 }
 
 /** Public variables: 400 is "no such variables"; a JSON object keeps exactly its `/…` variables (or its `values` list). */
@@ -425,7 +436,8 @@ function expectPublicVars(status: number, body: Buffer, outcome: Outcome, compar
   if (!outcome.ok && FAILURE_FIELDS.some((f) => Object.hasOwn(json, f)) && (outcome.error as PvsError).code !== "PVS_BAD_RESPONSE") return expectSelfReportedFailure(json, outcome.error);
   const expected: JsonObject = {};
   if (Array.isArray(json.values)) {
-    for (const entry of json.values) if (isJsonObject(entry) && typeof entry.name === "string") Object.defineProperty(expected, entry.name, { value: entry.value, enumerable: true, writable: true, configurable: true });
+    for (const entry of json.values)
+      if (isJsonObject(entry) && typeof entry.name === "string") Object.defineProperty(expected, entry.name, { value: entry.value, enumerable: true, writable: true, configurable: true });
   } else {
     for (const key of Object.keys(json)) if (key.startsWith("/")) Object.defineProperty(expected, key, { value: json[key], enumerable: true, writable: true, configurable: true });
     if (Object.keys(expected).length === 0 && Object.keys(json).length > 0) return expectCode(outcome, "PVS_BAD_RESPONSE");
@@ -447,7 +459,17 @@ const headerValue = fc.string({ unit: headerChar, maxLength: 40 });
 
 const contentType = fc.option(
   fc.oneof(
-    fc.constantFrom("application/json", "application/json; charset=utf-8", "application/json; charset=utf-16le", "text/html", "text/plain; charset=latin1", "application/octet-stream", "image/png", "multipart/form-data; boundary=x", ""),
+    fc.constantFrom(
+      "application/json",
+      "application/json; charset=utf-8",
+      "application/json; charset=utf-16le",
+      "text/html",
+      "text/plain; charset=latin1",
+      "application/octet-stream",
+      "image/png",
+      "multipart/form-data; boundary=x",
+      "",
+    ),
     headerValue,
   ),
   { nil: null },
@@ -483,7 +505,9 @@ interface BodyCase {
   kind: string;
   bytes: Buffer;
 }
-const textBody = (kind: string) => (text: string): BodyCase => ({ kind, bytes: Buffer.from(text, "utf8") });
+const textBody =
+  (kind: string) =>
+  (text: string): BodyCase => ({ kind, bytes: Buffer.from(text, "utf8") });
 
 const PROTO_KEYS = ["__proto__", "constructor", "prototype"] as const;
 const protoKey = fc.constantFrom(...PROTO_KEYS);
@@ -492,7 +516,32 @@ const ODD_KEYS = ["polluted", "toString", "valueOf", "hasOwnProperty", "isProtot
 /** JSON text of a value; an object's keys may be `__proto__` and friends, written literally so they stay own keys. */
 const objectText = (entries: ReadonlyArray<readonly [string, string]>) => "{" + entries.map(([k, v]) => JSON.stringify(k) + ":" + v).join(",") + "}";
 const leafText = fc.oneof(
-  fc.constantFrom('"yes"', "1", "-1", "0", "null", "true", "false", "{}", "[]", '{"polluted":"yes"}', '{"toString":"x"}', '"1.5"', '"nan"', '"0x1F"', '""', "1e400", "-1e400", "1e-400", '"2025,06,21,18,00,00"', '"working"', '"up"', '"PVS"', '"Inverter"', '"Power Meter"'),
+  fc.constantFrom(
+    '"yes"',
+    "1",
+    "-1",
+    "0",
+    "null",
+    "true",
+    "false",
+    "{}",
+    "[]",
+    '{"polluted":"yes"}',
+    '{"toString":"x"}',
+    '"1.5"',
+    '"nan"',
+    '"0x1F"',
+    '""',
+    "1e400",
+    "-1e400",
+    "1e-400",
+    '"2025,06,21,18,00,00"',
+    '"working"',
+    '"up"',
+    '"PVS"',
+    '"Inverter"',
+    '"Power Meter"',
+  ),
   fc.string({ maxLength: 12 }).map((s) => JSON.stringify(s)),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
 );
@@ -509,11 +558,19 @@ const DEVICE_TYPES = ['"PVS"', '"Power Meter"', '"Inverter"', '"ESS BMS"', '"Ene
 const deviceText = fc
   .tuple(
     fc.constantFrom(...DEVICE_TYPES),
-    fc.array(fc.tuple(fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...DEVICE_KEYS) }, { weight: 2, arbitrary: protoKey }, { weight: 1, arbitrary: anyKey }), fc.oneof(leafText, pollutedNode)), { maxLength: 8 }),
+    fc.array(fc.tuple(fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...DEVICE_KEYS) }, { weight: 2, arbitrary: protoKey }, { weight: 1, arbitrary: anyKey }), fc.oneof(leafText, pollutedNode)), {
+      maxLength: 8,
+    }),
   )
   .map(([type, entries]) => objectText([["DEVICE_TYPE", type], ...entries]));
 const ifaceText = fc
-  .tuple(fc.oneof(fc.constantFrom('"wan"', '"sta0"', '"cell"', '"plc"'), protoKey.map((k) => JSON.stringify(k))), fc.array(fc.tuple(anyKey, leafText), { maxLength: 4 }))
+  .tuple(
+    fc.oneof(
+      fc.constantFrom('"wan"', '"sta0"', '"cell"', '"plc"'),
+      protoKey.map((k) => JSON.stringify(k)),
+    ),
+    fc.array(fc.tuple(anyKey, leafText), { maxLength: 4 }),
+  )
   .map(([name, entries]) => objectText([["interface", name], ["state", '"up"'], ...entries]));
 
 /** Answers in the shape of a legacy command: device lists, supervisor info, network status, failure reports. */
@@ -529,7 +586,23 @@ const legacyShaped = fc.oneof(
 const VAR_CLASSES = ["inverter", "meter", "ess", "transfer_switch", ...PROTO_KEYS];
 const VAR_FIELDS = ["sn", "prodMdlNm", "p3phsumKw", "ltea3phsumKwh", "msmtEps", "socVal", "opMode", ...PROTO_KEYS, "toString"];
 const varName = fc.oneof(
-  fc.constantFrom("/sys/info/serialnum", "/sys/info/model", "/sys/info/sw_rev", "/sys/info/uptime", "/sys/info/cpu_usage", "/sys/info/active_interface", "/sys/livedata/time", "/sys/livedata/pv_p", "/sys/livedata/soc", "/sys/pvs/flashwear_type_b", "/net/sta0/state", "/net/__proto__/state", "/net/constructor/ipaddr", "/sys/toggle_cell/cell_connected", "/sys/livedata/__proto__"),
+  fc.constantFrom(
+    "/sys/info/serialnum",
+    "/sys/info/model",
+    "/sys/info/sw_rev",
+    "/sys/info/uptime",
+    "/sys/info/cpu_usage",
+    "/sys/info/active_interface",
+    "/sys/livedata/time",
+    "/sys/livedata/pv_p",
+    "/sys/livedata/soc",
+    "/sys/pvs/flashwear_type_b",
+    "/net/sta0/state",
+    "/net/__proto__/state",
+    "/net/constructor/ipaddr",
+    "/sys/toggle_cell/cell_connected",
+    "/sys/livedata/__proto__",
+  ),
   fc.tuple(fc.constantFrom(...VAR_CLASSES), fc.nat(3), fc.constantFrom(...VAR_FIELDS)).map(([c, i, f]) => `/sys/devices/${c}/${i}/${f}`),
   fc.string({ maxLength: 10 }).map((s) => "/" + s),
   anyKey,
@@ -537,10 +610,27 @@ const varName = fc.oneof(
 /** Answers in the shape of a `/vars` read: `fmt=obj` objects and `{"values":[…]}` lists. */
 const varsShaped = fc.oneof(
   fc.array(fc.tuple(varName, fc.oneof(leafText, pollutedNode)), { maxLength: 10 }).map(objectText),
-  fc.array(fc.tuple(fc.oneof(varName.map((n) => JSON.stringify(n)), leafText), fc.oneof(leafText, pollutedNode)), { maxLength: 6 }).map((entries) => `{"count":${entries.length},"values":[${entries.map(([n, v]) => `{"name":${n},"value":${v}}`).join(",")}]}`),
+  fc
+    .array(
+      fc.tuple(
+        fc.oneof(
+          varName.map((n) => JSON.stringify(n)),
+          leafText,
+        ),
+        fc.oneof(leafText, pollutedNode),
+      ),
+      { maxLength: 6 },
+    )
+    .map((entries) => `{"count":${entries.length},"values":[${entries.map(([n, v]) => `{"name":${n},"value":${v}}`).join(",")}]}`),
 );
 
-const HTML = ["<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>", "<html><body><h1>403 Forbidden</h1></body></html>", '<?xml version="1.0"?><error/>', "<br />\n<b>Fatal error</b>: Allowed memory size exhausted", "<"];
+const HTML = [
+  "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>",
+  "<html><body><h1>403 Forbidden</h1></body></html>",
+  '<?xml version="1.0"?><error/>',
+  "<br />\n<b>Fatal error</b>: Allowed memory size exhausted",
+  "<",
+];
 
 const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
   fc.string({ unit: "binary", maxLength: 200 }).map(textBody("text")),
@@ -638,7 +728,17 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
   });
 
   it("`__proto__`, `constructor` and `prototype` keys at any depth stay own keys: nothing reaches Object.prototype, normalizers included", async () => {
-    const polluting = fc.oneof(pollutedNode, legacyShaped, varsShaped, fc.constantFrom('{"__proto__":{"polluted":"yes"}}', '{"constructor":{"prototype":{"polluted":"yes"}}}', '{"/sys/info/x":{"__proto__":{"polluted":"yes"}},"/__proto__":{"polluted":1}}', '{"values":[{"name":"__proto__","value":{"polluted":"yes"}},{"name":"constructor","value":{"prototype":{"polluted":1}}}]}'));
+    const polluting = fc.oneof(
+      pollutedNode,
+      legacyShaped,
+      varsShaped,
+      fc.constantFrom(
+        '{"__proto__":{"polluted":"yes"}}',
+        '{"constructor":{"prototype":{"polluted":"yes"}}}',
+        '{"/sys/info/x":{"__proto__":{"polluted":"yes"}},"/__proto__":{"polluted":1}}',
+        '{"values":[{"name":"__proto__","value":{"polluted":"yes"}},{"name":"constructor","value":{"prototype":{"polluted":1}}}]}',
+      ),
+    );
     await fc.assert(
       fc.asyncProperty(route, mostlyOk, polluting, async (r, s, text) => {
         const c: AnswerCase = { status: s, contentType: "application/json", encoding: null, body: textBody("polluted")(text), delivery: "whole" };
@@ -680,7 +780,17 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
       headerValue,
     );
     const loginBody = fc.oneof(
-      fc.constantFrom("", "{}", '{"status":"ok"}', "<html>login</html>", '{"session":null}', '{"session":"short"}', '{"session":"0123456789abcdef"}', '{"__proto__":{"session":"0123456789abcdef"}}', '{"session":"0123456789abcdef","session":"fedcba9876543210"}'),
+      fc.constantFrom(
+        "",
+        "{}",
+        '{"status":"ok"}',
+        "<html>login</html>",
+        '{"session":null}',
+        '{"session":"short"}',
+        '{"session":"0123456789abcdef"}',
+        '{"__proto__":{"session":"0123456789abcdef"}}',
+        '{"session":"0123456789abcdef","session":"fedcba9876543210"}',
+      ),
       fc.string({ maxLength: 600 }).map((s) => JSON.stringify({ session: s })),
       fc.string({ unit: "binary", maxLength: 60 }),
     );
@@ -693,7 +803,13 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
     );
     await fc.assert(
       fc.asyncProperty(fc.array(login, { minLength: 1, maxLength: 2 }), fc.array(read, { minLength: 1, maxLength: 2 }), async (logins, reads) => {
-        const loginAnswers = logins.map((l) => answer(l.status, l.body, l.cookies.map((c) => ["Set-Cookie", c] as const)));
+        const loginAnswers = logins.map((l) =>
+          answer(
+            l.status,
+            l.body,
+            l.cookies.map((c) => ["Set-Cookie", c] as const),
+          ),
+        );
         const outcome = await exchange("vars-session", planFor("vars-session", reads, loginAnswers));
         checkOutcome("vars-session", outcome);
         // The login carries the owner password; every read after a login carries the session it gave.
@@ -726,19 +842,50 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
     const wild = fc.string({ unit: fc.oneof({ weight: 5, arbitrary: printable }, { weight: 1, arbitrary: CTL }), maxLength: 40 });
     const statusLine = fc.oneof(
       { weight: 1, arbitrary: fc.constantFrom("HTTP/1.1 200 OK", "HTTP/1.0 200 OK") },
-      fc.constantFrom("HTTP/1.1 200 OK", "HTTP/1.0 200", "HTTP/1.1 200", "HTTP/2 200", "ICY 200 OK", "HTTP/1.1 999 Odd", "HTTP/1.1 -1 No", "HTTP/1.1 20 OK", "HTTP/9.9 200 OK", "", "HTTP/1.1 401 Unauthorized", "HTTP/1.1 500 Oops"),
+      fc.constantFrom(
+        "HTTP/1.1 200 OK",
+        "HTTP/1.0 200",
+        "HTTP/1.1 200",
+        "HTTP/2 200",
+        "ICY 200 OK",
+        "HTTP/1.1 999 Odd",
+        "HTTP/1.1 -1 No",
+        "HTTP/1.1 20 OK",
+        "HTTP/9.9 200 OK",
+        "",
+        "HTTP/1.1 401 Unauthorized",
+        "HTTP/1.1 500 Oops",
+      ),
       wild,
     );
     const headerLine = fc.oneof(
       { weight: 3, arbitrary: fc.constantFrom("Content-Type: application/json", "Set-Cookie: session=0123456789abcdef", "Connection: close", "Server: lighttpd") },
-      fc.constantFrom("Content-Length: 5", "Content-Length: -1", "Content-Length: abc", "Content-Length: 99999999999999999999", "Content-Length: 2\r\nContent-Length: 3", "Transfer-Encoding: chunked", "Transfer-Encoding: gzip, chunked", "Content-Encoding: gzip", "Content-Type: application/json", " folded: continuation", "NoColon", ": empty-name"),
+      fc.constantFrom(
+        "Content-Length: 5",
+        "Content-Length: -1",
+        "Content-Length: abc",
+        "Content-Length: 99999999999999999999",
+        "Content-Length: 2\r\nContent-Length: 3",
+        "Transfer-Encoding: chunked",
+        "Transfer-Encoding: gzip, chunked",
+        "Content-Encoding: gzip",
+        "Content-Type: application/json",
+        " folded: continuation",
+        "NoColon",
+        ": empty-name",
+      ),
       fc.tuple(fc.constantFrom("Set-Cookie: session=", "Set-Cookie: ", "X-Odd: ", "Content-Type: "), wild).map(([h, v]) => h + v),
       wild,
     );
     const body = fc.oneof(fc.constantFrom("", "{}", '{"/sys/info/model":"PVS6"}', '{"devices":[]}', "5\r\n{}\r\n0\r\n\r\n", "zz\r\n{}\r\n0\r\n\r\n", "2\r\n{}"), wild);
     const rawAnswer = fc.oneof(
       { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)) },
-      { weight: 3, arbitrary: fc.tuple(statusLine, fc.array(headerLine, { maxLength: 4 }), fc.constantFrom("\r\n", "\n"), body).map(([line, headers, eol, b]) => Buffer.from([line, ...headers].join(eol) + eol + eol + b, "latin1")) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .tuple(statusLine, fc.array(headerLine, { maxLength: 4 }), fc.constantFrom("\r\n", "\n"), body)
+          .map(([line, headers, eol, b]) => Buffer.from([line, ...headers].join(eol) + eol + eol + b, "latin1")),
+      },
     );
     await fc.assert(
       fc.asyncProperty(route, rawAnswer, fc.boolean(), async (r, raw, rawLogin) => {
@@ -784,7 +931,9 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
     const secretBody = fc.oneof(
       fc.tuple(around, around).map(([a, b]) => `${a}${SECRET}${b}`),
       fc.tuple(around, around).map(([a, b]) => `${SECRET}${a}${SECRET}${b}`),
-      fc.tuple(fc.constantFrom("error", "fail", "failed", " Failure "), fc.constantFrom("msg", "message", "error"), around).map(([res, field, a]) => `{"result":${JSON.stringify(res)},${JSON.stringify(field)}:${JSON.stringify(a + SECRET)}}`),
+      fc
+        .tuple(fc.constantFrom("error", "fail", "failed", " Failure "), fc.constantFrom("msg", "message", "error"), around)
+        .map(([res, field, a]) => `{"result":${JSON.stringify(res)},${JSON.stringify(field)}:${JSON.stringify(a + SECRET)}}`),
       fc.tuple(fc.integer({ min: 400, max: 599 }), around).map(([s, a]) => `{"status":${s},"error":${JSON.stringify(`${a}${SECRET}${a}`)}}`),
       around.map((a) => `{"success":false,"message":${JSON.stringify(a + SECRET)}}`),
       around.map((a) => `<html><body>${a}${SECRET}</body></html>`),
@@ -805,7 +954,14 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
     const bomb = Buffer.concat(Array.from({ length: 200 }, () => member));
     const streamed = (headers: ReadonlyArray<readonly [string, string]>): Answer => ({ status: 200, headers, body: Buffer.alloc(0), delivery: "stream", streamBytes: 30 * MB });
     const cases: Array<[Route, string, Answer]> = [
-      ["DeviceList", "30 MB with Content-Length", streamed([["Content-Type", "application/json"], ["Content-Length", String(30 * MB)]])],
+      [
+        "DeviceList",
+        "30 MB with Content-Length",
+        streamed([
+          ["Content-Type", "application/json"],
+          ["Content-Length", String(30 * MB)],
+        ]),
+      ],
       ["vars-public", "30 MB chunked over HTTPS", streamed([["Content-Type", "application/json"]])],
       ["DeviceList", `gzip bomb (${Math.round(bomb.length / 1024)} KB -> 200 MB)`, answer(200, bomb, [["Content-Encoding", "gzip"]], "chunked")],
     ];
@@ -877,17 +1033,21 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
   // (Object, Object.prototype.toString…), and one named "__proto__" gets kind = Object.prototype, instead of
   // "other". Get_Comm {"networkstatus":{"interfaces":[{"interface":"constructor"}]}} -> interfaces[0].kind === Object;
   // /vars {"/net/__proto__/state":"up"} -> kind === Object.prototype. Object.hasOwn(KINDS, name) fixes it.
-  it("gives a network interface named like an Object.prototype member the kind \"other\"", async () => {
+  it('gives a network interface named like an Object.prototype member the kind "other"', async () => {
     const KIND_VALUES = ["ethernet", "wifi", "plc", "cellular", "other"];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<Route>("Get_Comm", "vars-public"), fc.constantFrom("constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "wan", "sta0", "odd"), async (r, name) => {
-        const body = r === "Get_Comm" ? `{"networkstatus":{"interfaces":[{"interface":${JSON.stringify(name)},"state":"up"}]}}` : `{"/net/${name}/state":"up"}`;
-        const outcome = await exchange(r, planFor(r, answer(200, body)));
-        assert.ok(outcome.ok, "the client answers");
-        const comm = r === "Get_Comm" ? normalizeComm(outcome.value) : normalizeVarsComm(outcome.value, {});
-        for (const i of comm.interfaces) assert.ok(KIND_VALUES.includes(i.kind), `interface ${i.name}: kind ${String(i.kind)}`);
-        checkPlainTree(comm, "network status");
-      }),
+      fc.asyncProperty(
+        fc.constantFrom<Route>("Get_Comm", "vars-public"),
+        fc.constantFrom("constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "wan", "sta0", "odd"),
+        async (r, name) => {
+          const body = r === "Get_Comm" ? `{"networkstatus":{"interfaces":[{"interface":${JSON.stringify(name)},"state":"up"}]}}` : `{"/net/${name}/state":"up"}`;
+          const outcome = await exchange(r, planFor(r, answer(200, body)));
+          assert.ok(outcome.ok, "the client answers");
+          const comm = r === "Get_Comm" ? normalizeComm(outcome.value) : normalizeVarsComm(outcome.value, {});
+          for (const i of comm.interfaces) assert.ok(KIND_VALUES.includes(i.kind), `interface ${i.name}: kind ${String(i.kind)}`);
+          checkPlainTree(comm, "network status");
+        },
+      ),
       { numRuns: 50, examples: [["Get_Comm", "constructor"]] },
     );
   });

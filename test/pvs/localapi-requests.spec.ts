@@ -36,7 +36,10 @@ describe("pvs/localapi requests and answers", () => {
     assert.deepStrictEqual(parseWriteAnswer(answer(200, "{}")), { written: true });
     assert.deepStrictEqual(parseWriteAnswer(answer(400, "{}")), { written: false, status: 400 }, "a PVS5 has no such variable");
     assert.deepStrictEqual(parseWriteAnswer(answer(403, "{}")), { written: false, status: 403 });
-    assert.throws(() => parseWriteAnswer(answer(503, "")), (e: unknown) => e instanceof PvsError && e.code === "PVS_HTTP_ERROR");
+    assert.throws(
+      () => parseWriteAnswer(answer(503, "")),
+      (e: unknown) => e instanceof PvsError && e.code === "PVS_HTTP_ERROR",
+    );
     // No other code of the client may put a `set` parameter on a request.
     const dir = path.resolve(__dirname, "../../src/pvs");
     const setters = fs.readdirSync(dir).filter((f) => /\bset\s*:|["']set["']|set=/.test(fs.readFileSync(path.join(dir, f), "utf8")));
@@ -55,7 +58,11 @@ describe("pvs/localapi requests and answers", () => {
       [200, '{"values":', "PVS_NOT_JSON"],
       [200, '{"result":"error"}', "PVS_COMMAND_FAILED"],
     ] as const) {
-      assert.throws(() => parseVarsAnswer(answer(status, body)), (e: unknown) => e instanceof PvsError && e.code === code, `${status} ${body}`);
+      assert.throws(
+        () => parseVarsAnswer(answer(status, body)),
+        (e: unknown) => e instanceof PvsError && e.code === code,
+        `${status} ${body}`,
+      );
     }
   });
 
@@ -70,7 +77,12 @@ describe("pvs/localapi requests and answers", () => {
     assert.strictEqual(buildFromVersion("2025.09.04.61845"), 61845);
     assert.strictEqual(buildFromVersion("0.0.25.5412"), 5412);
     assert.strictEqual(buildFromVersion("1.0.0"), null);
-    assert.deepStrictEqual(identityFromSupervisorInfo({ supervisor: { SWVER: "2025.06, Build 61839", MODEL: "PVS6", BUILD: 61839, SERIAL: "ZT22" } }), { model: "PVS6", build: 61839, version: "2025.06, Build 61839", serial: "ZT22" });
+    assert.deepStrictEqual(identityFromSupervisorInfo({ supervisor: { SWVER: "2025.06, Build 61839", MODEL: "PVS6", BUILD: 61839, SERIAL: "ZT22" } }), {
+      model: "PVS6",
+      build: 61839,
+      version: "2025.06, Build 61839",
+      serial: "ZT22",
+    });
     assert.strictEqual(apiForBuild("PVS6", 61839), "legacy");
     assert.strictEqual(apiForBuild("PVS6", 61840), "localapi");
     assert.strictEqual(apiForBuild("PVS5", 5408), "localapi");

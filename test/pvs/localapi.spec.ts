@@ -8,7 +8,6 @@ import { Device } from "../../src/model/device";
 
 const SERIAL = "ZT01234567890ABCDE";
 
-
 describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
   const { emulator, connect } = connectionHarness();
   const signal = new AbortController().signal;
@@ -94,16 +93,16 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
 
     it("renews the session before its lifetime ends, without a failed request", () =>
       withSimulatedDate(async (skip) => {
-      const e = await emulator({ sessionTtlS: 0.25 });
-      const c = connect(e, { renewAfterMs: 150 });
-      await c.readDeviceList(signal);
-      skip(300); // past the renewal time and the session's lifetime
-      await c.readDeviceList(signal);
-      assert.strictEqual(e.count("auth:login"), 2);
-      // Every variable read carried a live session: the renewal came before the PVS would have refused it.
-      const reads = e.requests.filter((r) => r.command === "vars" && r.authenticated !== undefined);
-      assert.ok(reads.length >= 6 && reads.every((r) => r.authenticated === true), JSON.stringify(reads.map((r) => r.authenticated)));
-    }));
+        const e = await emulator({ sessionTtlS: 0.25 });
+        const c = connect(e, { renewAfterMs: 150 });
+        await c.readDeviceList(signal);
+        skip(300); // past the renewal time and the session's lifetime
+        await c.readDeviceList(signal);
+        assert.strictEqual(e.count("auth:login"), 2);
+        // Every variable read carried a live session: the renewal came before the PVS would have refused it.
+        const reads = e.requests.filter((r) => r.command === "vars" && r.authenticated !== undefined);
+        assert.ok(reads.length >= 6 && reads.every((r) => r.authenticated === true), JSON.stringify(reads.map((r) => r.authenticated)));
+      }));
 
     it("a wrong password: a clear error and no retry storm", async () => {
       const e = await emulator();
@@ -133,32 +132,32 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
 
     it("with the API fixed to LocalAPI, an outage long enough to open the breaker does not lose the serial (the password)", () =>
       withSimulatedDate(async (skip) => {
-      const e = await emulator();
-      const c = connect(e, { api: "localapi", backoffBaseMs: 50, backoffMaxMs: 400 });
-      await c.readDeviceList(signal);
-      e.setFault({ kind: "reset" });
-      for (let i = 0; i < 3; i++) assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_UNREACHABLE");
-      assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_CIRCUIT_OPEN");
-      e.setFault(null);
-      e.expireSessions(); // the PVS rebooted
-      skip(500); // the breaker's retry time passes
-      const reading = await c.readDeviceList(signal);
-      assert.strictEqual(reading.list.inverters.length, 3, "reads again at once, logged in with the serial it knew");
-      assert.strictEqual(c.info().serial, "ZT01234567890*****");
-    }));
+        const e = await emulator();
+        const c = connect(e, { api: "localapi", backoffBaseMs: 50, backoffMaxMs: 400 });
+        await c.readDeviceList(signal);
+        e.setFault({ kind: "reset" });
+        for (let i = 0; i < 3; i++) assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_UNREACHABLE");
+        assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_CIRCUIT_OPEN");
+        e.setFault(null);
+        e.expireSessions(); // the PVS rebooted
+        skip(500); // the breaker's retry time passes
+        const reading = await c.readDeviceList(signal);
+        assert.strictEqual(reading.list.inverters.length, 3, "reads again at once, logged in with the serial it knew");
+        assert.strictEqual(c.info().serial, "ZT01234567890*****");
+      }));
 
     it("logs out when closed while the session is due for renewal (older than renewAfter, not yet expired)", () =>
       withSimulatedDate(async (skip) => {
-      const e = await emulator();
-      // Long enough that a slow, loaded machine does not renew during the read itself (a renewal keeps the old
-      // session until it expires, which this test would count).
-      const c = connect(e, { renewAfterMs: 1000 });
-      await c.readDeviceList(signal);
-      skip(1100); // past renewAfter
-      await c.close();
-      assert.strictEqual(e.count("auth:logout"), 1);
-      assert.strictEqual(e.openSessions, 0, "no session left on the PVS");
-    }));
+        const e = await emulator();
+        // Long enough that a slow, loaded machine does not renew during the read itself (a renewal keeps the old
+        // session until it expires, which this test would count).
+        const c = connect(e, { renewAfterMs: 1000 });
+        await c.readDeviceList(signal);
+        skip(1100); // past renewAfter
+        await c.close();
+        assert.strictEqual(e.count("auth:logout"), 1);
+        assert.strictEqual(e.openSessions, 0, "no session left on the PVS");
+      }));
   });
 
   describe("queries", () => {

@@ -9,7 +9,17 @@ describe("pvs/connection memo across a restart", () => {
   let emulator: PvsEmulator;
   const connections: PvsConnection[] = [];
   const connect = (extra: Partial<ConnectionOptions> = {}) => {
-    const c = new PvsConnection({ api: "auto", protocol: "http", host: "127.0.0.1", port: emulator.port, localApiPort: emulator.httpsPort, timeoutMs: 3000, spacingMs: 0, deviceListEveryMs: 400, ...extra });
+    const c = new PvsConnection({
+      api: "auto",
+      protocol: "http",
+      host: "127.0.0.1",
+      port: emulator.port,
+      localApiPort: emulator.httpsPort,
+      timeoutMs: 3000,
+      spacingMs: 0,
+      deviceListEveryMs: 400,
+      ...extra,
+    });
     connections.push(c);
     return c;
   };

@@ -12,10 +12,14 @@ describe("Poller", () => {
   async function runs(intervalMs: number, phase: number, startAt: number, forMs: number, taskMs = 0): Promise<number[]> {
     await clock.tickAsync(startAt - Date.now());
     const starts: number[] = [];
-    const poller = new Poller(intervalMs, async () => {
-      starts.push(Date.now());
-      if (taskMs) await new Promise((resolve) => setTimeout(resolve, taskMs));
-    }, phase);
+    const poller = new Poller(
+      intervalMs,
+      async () => {
+        starts.push(Date.now());
+        if (taskMs) await new Promise((resolve) => setTimeout(resolve, taskMs));
+      },
+      phase,
+    );
     poller.start();
     await clock.tickAsync(forMs);
     poller.stop();

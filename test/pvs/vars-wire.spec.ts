@@ -39,7 +39,11 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
     assert.strictEqual(c.info().serial, "ZT01234567890*****");
     const probe = connect(e, { api: "localapi" });
     await probe.readDeviceList(signal);
-    assert.strictEqual(e.requests.filter((r) => r.command === "vars").at(-4)?.query, "name=/sys/info/serialnum,/sys/info/model,/sys/info/sw_rev,/sys/info/hwrev&fmt=obj", "the public probe of a LocalAPI-first look");
+    assert.strictEqual(
+      e.requests.filter((r) => r.command === "vars").at(-4)?.query,
+      "name=/sys/info/serialnum,/sys/info/model,/sys/info/sw_rev,/sys/info/hwrev&fmt=obj",
+      "the public probe of a LocalAPI-first look",
+    );
   });
 
   it("a name this unit lacks costs its list once: the cache keeps the names found, the rest are left out from then on", async () => {
@@ -68,7 +72,9 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
 
   it("asks each name alone when a failed list left nothing cached (a public probe has no cache)", async () => {
     // No /sys/info/hwrev on this unit: the 4-name public probe fails whole, the names alone find the serial.
-    const e = await emulator({ replay: { format: RECORDING_FORMAT, vars: { "/sys/info/serialnum": "ZT01234567890ABCDE", "/sys/info/model": "PVS6", "/sys/info/sw_rev": "2025.10.20.61846", ...read("vars-meter.json") } } });
+    const e = await emulator({
+      replay: { format: RECORDING_FORMAT, vars: { "/sys/info/serialnum": "ZT01234567890ABCDE", "/sys/info/model": "PVS6", "/sys/info/sw_rev": "2025.10.20.61846", ...read("vars-meter.json") } },
+    });
     const c = connect(e, { api: "localapi" });
     await c.readDeviceList(signal);
     assert.strictEqual(c.info().serial, "ZT01234567890*****");
@@ -77,25 +83,25 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
 
   it("a session the PVS rejects at once is not logged into again within the job, and logins back off", () =>
     withSimulatedDate(async (skip) => {
-    const e = await emulator();
-    const c = connect(e, { loginBackoffBaseMs: 400 });
-    await c.readDeviceList(signal);
-    assert.strictEqual(e.count("auth:login"), 1);
-    e.setFault({ kind: "status", status: 401, commands: ["vars"] });
-    e.expireSessions();
-    // The old session ended: one re-login, its fresh session rejected too → no third login in this job.
-    await assert.rejects(c.readDeviceList(signal), (err) => code(err) === "PVS_SESSION_EXPIRED");
-    assert.strictEqual(e.count("auth:login"), 2);
-    await assert.rejects(c.readDeviceList(signal), (err) => code(err) === "PVS_SESSION_EXPIRED" && /next login in/.test((err as Error).message));
-    assert.strictEqual(e.count("auth:login"), 2, "held: no login while the back-off runs");
-    skip(460); // the login back-off (400 ms, +10 %) passes
-    await assert.rejects(c.readDeviceList(signal));
-    assert.strictEqual(e.count("auth:login"), 3, "one login after the back-off");
-    e.setFault(null);
-    skip(1150); // the back-off doubled to 800 ms
-    await c.readDeviceList(signal);
-    assert.strictEqual(e.count("auth:login"), 4);
-  }));
+      const e = await emulator();
+      const c = connect(e, { loginBackoffBaseMs: 400 });
+      await c.readDeviceList(signal);
+      assert.strictEqual(e.count("auth:login"), 1);
+      e.setFault({ kind: "status", status: 401, commands: ["vars"] });
+      e.expireSessions();
+      // The old session ended: one re-login, its fresh session rejected too → no third login in this job.
+      await assert.rejects(c.readDeviceList(signal), (err) => code(err) === "PVS_SESSION_EXPIRED");
+      assert.strictEqual(e.count("auth:login"), 2);
+      await assert.rejects(c.readDeviceList(signal), (err) => code(err) === "PVS_SESSION_EXPIRED" && /next login in/.test((err as Error).message));
+      assert.strictEqual(e.count("auth:login"), 2, "held: no login while the back-off runs");
+      skip(460); // the login back-off (400 ms, +10 %) passes
+      await assert.rejects(c.readDeviceList(signal));
+      assert.strictEqual(e.count("auth:login"), 3, "one login after the back-off");
+      e.setFault(null);
+      skip(1150); // the back-off doubled to 800 ms
+      await c.readDeviceList(signal);
+      assert.strictEqual(e.count("auth:login"), 4);
+    }));
 
   it("an empty 200 to a session the PVS ended is an ended session: one re-login, then the answer", async () => {
     const e = await emulator();
@@ -129,7 +135,10 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
     e.setFault({ kind: "status", status: 403, commands: ["DeviceList"] });
     await assert.rejects(c.readDeviceList(signal), (err) => code(err) === "PVS_FORBIDDEN");
     const forbiddenAt = e.requests.filter((r) => r.command === "DeviceList").at(-1)?.finishedAt as number;
-    assert.ok(e.requests.some((r) => r.command === "supervisor/info" && r.startedAt >= forbiddenAt), "the one look at the firmware went");
+    assert.ok(
+      e.requests.some((r) => r.command === "supervisor/info" && r.startedAt >= forbiddenAt),
+      "the one look at the firmware went",
+    );
     e.setFault(null);
     await c.readDeviceList(signal);
     const next = e.requests.filter((r) => r.command === "DeviceList").at(-1)?.startedAt as number;

@@ -100,7 +100,8 @@ describe("services: the InfluxDB example writes every point to a real InfluxDB 1
       ...example
         .filter((n) => n.type !== "comment")
         .map((n): FlowNode => {
-          if (n.type === "pvs-config") return { ...n, host: "127.0.0.1", port: emulator?.port, localPort: emulator?.httpsPort, telemetryPort: emulator?.telemetryPort, minSpacing: 0, deviceListEvery: 0 };
+          if (n.type === "pvs-config")
+            return { ...n, host: "127.0.0.1", port: emulator?.port, localPort: emulator?.httpsPort, telemetryPort: emulator?.telemetryPort, minSpacing: 0, deviceListEvery: 0 };
           if (n === debug) return { id: debug.id, type: "influxdb batch", z: "tab", x: n.x, y: n.y, influxdb: "influx-test", precision: "", retentionPolicy: "", name: "" };
           if (n === inject) return { ...n, z: "tab", wires: [[...inject.wires[0], "reference"]] };
           return { ...n, z: "tab" };
@@ -121,7 +122,7 @@ describe("services: the InfluxDB example writes every point to a real InfluxDB 1
     let written = 0;
     batch.on("input", () => written++);
 
-    const stored = async () => rowsOf(await influx!.query('SELECT * FROM /^pvs_/ GROUP BY *'));
+    const stored = async () => rowsOf(await influx!.query("SELECT * FROM /^pvs_/ GROUP BY *"));
     /** Waits until the poll has been written: the batch node is done once InfluxDB answered the write. */
     const pollWritten = async (n: number) => {
       await until(() => payloads.length >= n && written >= n, 10000, `poll ${n}`);
@@ -158,7 +159,10 @@ describe("services: the InfluxDB example writes every point to a real InfluxDB 1
     clock += STEP_MS;
     helper.getNode(inject.id).receive({});
     await pollWritten(3);
-    assert.ok(payloads[2].missing.some((d) => d.serial === gone), "the payload lists the inverter as missing");
+    assert.ok(
+      payloads[2].missing.some((d) => d.serial === gone),
+      "the payload lists the inverter as missing",
+    );
     const third = expectedRows(payloads[2]);
     const after = new Map((await stored()).map((r) => [key(r), r]));
     assert.strictEqual(after.size, expected.size + third.length, "the third poll added its own points only");

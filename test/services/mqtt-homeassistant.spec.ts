@@ -147,7 +147,8 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
       ...example
         .filter((n) => n.type !== "comment")
         .map((n): FlowNode => {
-          if (n.type === "pvs-config") return { ...n, host: "127.0.0.1", port: emulator?.port, localPort: emulator?.httpsPort, telemetryPort: emulator?.telemetryPort, minSpacing: 0, deviceListEvery: 0 };
+          if (n.type === "pvs-config")
+            return { ...n, host: "127.0.0.1", port: emulator?.port, localPort: emulator?.httpsPort, telemetryPort: emulator?.telemetryPort, minSpacing: 0, deviceListEvery: 0 };
           if (n.type === "mqtt-broker") return { ...n, broker: "127.0.0.1", port: String(port) };
           if (n.type === "debug") return { id: n.id, type: "helper", z: "tab", x: n.x, y: n.y };
           return { ...n, z: "tab" };
@@ -163,7 +164,10 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
     const late = await subscriber(port, ["homeassistant/#", "pvs/#"]);
     await quiet(late.got);
     await late.end();
-    assert.ok(late.got.every((m) => m.retain), "everything delivered to a new subscriber is retained");
+    assert.ok(
+      late.got.every((m) => m.retain),
+      "everything delivered to a new subscriber is retained",
+    );
     const retained = new Map(late.got.map((m) => [m.topic, m.payload]));
     const configs = late.got.filter((m) => m.topic.startsWith("homeassistant/"));
     assert.ok(configs.length > 50, `${configs.length} discovery configs`);
@@ -179,7 +183,8 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
       // "None" = unknown); an enum's state is one of its options; a timestamp's an ISO date with a time zone.
       if (config.device_class === "enum") assert.ok(config.options?.includes(state), `${config.unique_id}: ${state} in ${config.options?.join(",")}`);
       else if (config.device_class === "timestamp") assert.match(state, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/, `${config.unique_id}`);
-      else if (config.unit_of_measurement !== undefined || config.state_class !== undefined) assert.ok(state === "None" || Number.isFinite(Number(state)), `${config.unique_id}: numeric state, not ${JSON.stringify(state)}`);
+      else if (config.unit_of_measurement !== undefined || config.state_class !== undefined)
+        assert.ok(state === "None" || Number.isFinite(Number(state)), `${config.unique_id}: numeric state, not ${JSON.stringify(state)}`);
       for (const a of config.availability ?? []) assert.strictEqual(retained.get(a.topic), a.payload_available ?? "online", `${config.unique_id}: available`);
     }
     // The Energy dashboard's sensors: energy, total_increasing, kWh (what its source pickers list).
@@ -206,7 +211,11 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
     await until(() => ha.got.length > beforePoll, 10000, "the second poll");
     await quiet(ha.got);
     const second = ha.got.slice(beforePoll);
-    assert.deepStrictEqual(second.filter((m) => m.topic.startsWith("homeassistant/")), [], "no discovery while nothing changed");
+    assert.deepStrictEqual(
+      second.filter((m) => m.topic.startsWith("homeassistant/")),
+      [],
+      "no discovery while nothing changed",
+    );
     assert.strictEqual(new Set(second.map((m) => m.topic)).size, second.length, "each state topic once per poll");
 
     // A full redeploy: the configs come once more, unchanged (so Home Assistant changes nothing), the states once.
@@ -217,14 +226,22 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
     const redeployed = ha.got.slice(beforeRedeploy);
     const counts = new Map<string, number>();
     for (const m of redeployed) counts.set(m.topic, (counts.get(m.topic) ?? 0) + 1);
-    assert.deepStrictEqual([...counts].filter(([, n]) => n > 1), [], "no topic published twice after a redeploy");
+    assert.deepStrictEqual(
+      [...counts].filter(([, n]) => n > 1),
+      [],
+      "no topic published twice after a redeploy",
+    );
     for (const m of redeployed.filter((r) => r.topic.startsWith("homeassistant/"))) assert.strictEqual(m.payload, retained.get(m.topic), `${m.topic}: the same config`);
     const afterRedeploy = ha.got.length;
     clock += 300_000;
     helper.getNode(inject.id).receive({});
     await until(() => ha.got.length > afterRedeploy, 10000, "the poll after the redeploy's");
     await quiet(ha.got);
-    assert.deepStrictEqual(ha.got.slice(afterRedeploy).filter((m) => m.topic.startsWith("homeassistant/")), [], "and then no discovery again");
+    assert.deepStrictEqual(
+      ha.got.slice(afterRedeploy).filter((m) => m.topic.startsWith("homeassistant/")),
+      [],
+      "and then no discovery again",
+    );
 
     // An inverter leaves the list: its entities are unavailable (retained), not left showing the last value.
     const gone = "E00122000000002";
@@ -243,7 +260,10 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
     assert.strictEqual(now.got.find((m) => m.topic === availability)?.payload, "offline");
     const itsConfigs = now.got.filter((m) => m.topic.startsWith("homeassistant/"));
     assert.ok(itsConfigs.length >= 3, "its configs are kept (Home Assistant keeps the device, unavailable)");
-    assert.ok(itsConfigs.every((m) => (JSON.parse(m.payload) as Config).availability?.[0].topic === availability), "and point at that availability");
+    assert.ok(
+      itsConfigs.every((m) => (JSON.parse(m.payload) as Config).availability?.[0].topic === availability),
+      "and point at that availability",
+    );
     assert.ok(!ha.got.slice(beforeGone).some((m) => m.topic.startsWith(`pvs/inverter/${gone.toLowerCase()}/`) && m.topic !== availability), "no state sent for it");
     await ha.end();
     process.stdout.write(`      MQTT: ${firstDeploy} messages on the first poll\n`);

@@ -101,7 +101,10 @@ export async function startMosquitto(bin: string): Promise<Service> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-mosquitto-"));
   const port = await freePort();
   // mosquitto.conf(5): a listener line binds the port and address; allow_anonymous is per listener since 2.0.
-  fs.writeFileSync(path.join(dir, "mosquitto.conf"), [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest stderr", "log_type error", "log_type warning", ""].join("\n"));
+  fs.writeFileSync(
+    path.join(dir, "mosquitto.conf"),
+    [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest stderr", "log_type error", "log_type warning", ""].join("\n"),
+  );
   const proc = await startProcess(bin, ["-c", path.join(dir, "mosquitto.conf")], dir, () => canConnect(port), 10000);
   return { port, ...proc };
 }

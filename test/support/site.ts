@@ -24,4 +24,3 @@ export function simulate(options: Partial<SiteOptions>, start: number, polls: nu
   }
   return { last: outputs[outputs.length - 1], outputs, memory };
 }
-

@@ -300,7 +300,8 @@ function deviceName(device: Device): string {
   if (device.label) return device.label;
   const shown = (device.serial ?? "").replace(/\*+$/, "");
   const role = meterRole(device);
-  const kind = device.category === "supervisor" ? "PVS" : device.category === "meter" ? (role ? KIND_NAMES[role] : "Meter") : device.category === "inverter" ? "Inverter" : (device.deviceType ?? "Device");
+  const kind =
+    device.category === "supervisor" ? "PVS" : device.category === "meter" ? (role ? KIND_NAMES[role] : "Meter") : device.category === "inverter" ? "Inverter" : (device.deviceType ?? "Device");
   return `${kind} ${shown}`.trim();
 }
 

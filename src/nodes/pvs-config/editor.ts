@@ -43,12 +43,7 @@ interface Info extends Found {
 
 /** "Model · build · API · serial", the parts that are known. */
 function foundText(found: Found, api: string): string {
-  const parts = [
-    found.model || "PVS",
-    found.build ? t("pvs-config.found.build", { build: found.build }) : null,
-    api,
-    found.serial ? t("pvs-config.found.serial", { serial: found.serial }) : null,
-  ];
+  const parts = [found.model || "PVS", found.build ? t("pvs-config.found.build", { build: found.build }) : null, api, found.serial ? t("pvs-config.found.serial", { serial: found.serial }) : null];
   return parts.filter(Boolean).join(" · ");
 }
 
@@ -119,8 +114,14 @@ function setupLabels(node: EditorNode): void {
       sortable: false,
       addItem: (row, _index, data) => {
         row.css({ display: "flex", gap: "6px", alignItems: "center" });
-        $('<input type="text" class="pvs-label-serial" style="width: 40%; font-family: monospace;">').attr("placeholder", t("pvs-config.labels.serial")).val(data.serial || "").appendTo(row);
-        $('<input type="text" class="pvs-label-name" maxlength="64" style="flex: 1;">').attr("placeholder", data.hint || t("pvs-config.labels.name")).val(data.label || "").appendTo(row);
+        $('<input type="text" class="pvs-label-serial" style="width: 40%; font-family: monospace;">')
+          .attr("placeholder", t("pvs-config.labels.serial"))
+          .val(data.serial || "")
+          .appendTo(row);
+        $('<input type="text" class="pvs-label-name" maxlength="64" style="flex: 1;">')
+          .attr("placeholder", data.hint || t("pvs-config.labels.name"))
+          .val(data.label || "")
+          .appendTo(row);
       },
     });
   const labels = (node.labels || {}) as Record<string, string>;

@@ -52,7 +52,11 @@ export = function (RED: NodeAPI): void {
     const intervalS = "value" in interval ? interval.value : 0;
     const discovery =
       output === "homeassistant"
-        ? new DiscoveryTracker({ prefix, discoveryPrefix: topicPrefix(def.discoveryPrefix, DEFAULT_DISCOVERY_PREFIX), expireAfterS: intervalS > 0 ? Math.max(MIN_EXPIRE_AFTER_S, 3 * intervalS) : null })
+        ? new DiscoveryTracker({
+            prefix,
+            discoveryPrefix: topicPrefix(def.discoveryPrefix, DEFAULT_DISCOVERY_PREFIX),
+            expireAfterS: intervalS > 0 ? Math.max(MIN_EXPIRE_AFTER_S, 3 * intervalS) : null,
+          })
         : null;
 
     /** The messages of the chosen output format for one device-list message. */

@@ -126,7 +126,9 @@ export = function (RED: NodeAPI): void {
           try {
             built = messageFor(selected[i], i);
           } catch (err) {
-            throw splitError(`device ${i + 1} of ${selected.length} (${selected[i].deviceType ?? "unknown type"}) cannot be copied into a message, so none was sent: ${err instanceof Error ? err.message : String(err)}`);
+            throw splitError(
+              `device ${i + 1} of ${selected.length} (${selected[i].deviceType ?? "unknown type"}) cannot be copied into a message, so none was sent: ${err instanceof Error ? err.message : String(err)}`,
+            );
           }
           yield built;
         }

@@ -82,8 +82,7 @@ export = function (RED: NodeAPI): void {
     const okStatus = (l: Latest) => {
       if (showingHealth) return;
       const p: LivePayload = livePayload(l.values, Date.now());
-      const grid =
-        p.net_kw === undefined ? t("status.noGrid") : p.net_kw < 0 ? t("status.exporting", { kw: (-p.net_kw).toFixed(1) }) : t("status.importing", { kw: p.net_kw.toFixed(1) });
+      const grid = p.net_kw === undefined ? t("status.noGrid") : p.net_kw < 0 ? t("status.exporting", { kw: (-p.net_kw).toFixed(1) }) : t("status.importing", { kw: p.net_kw.toFixed(1) });
       // The first values (read as the socket opens) may come before the source is known: no empty segment.
       status({ fill: "green", shape: "dot", text: [grid, sourceLabel, clock()].filter((part) => part !== "").join(" · ") });
     };

@@ -29,7 +29,10 @@ describe("pvs-comm node", function () {
     const [msg] = await got;
     assert.strictEqual(msg.topic, "pvs/comm");
     assert.deepStrictEqual(msg.payload.system, { interface: "wan", internet: true, cloud: true });
-    assert.deepStrictEqual(msg.payload.interfaces.map((i) => i.kind), ["ethernet", "plc", "wifi", "cellular"]);
+    assert.deepStrictEqual(
+      msg.payload.interfaces.map((i) => i.kind),
+      ["ethernet", "plc", "wifi", "cellular"],
+    );
     assert.match(msg.payload.time as string, /Z$/);
     const status = (helper.getNode("comm").status as unknown as sinon.SinonSpy).lastCall.args[0];
     assert.strictEqual(status.fill, "green");

@@ -13,7 +13,9 @@ type Msg = NodeMessage & { payload: unknown };
 
 const EXAMPLES = path.resolve(__dirname, "..", "..", "..", "examples", "pvs-command");
 /** The core nodes the examples use, from the Node-RED the tests run on. */
-const CORE = ["common/20-inject.js", "function/10-function.js"].map((file) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(require.resolve(`${NODE_RED_PACKAGE}/package.json`))] })) as unknown);
+const CORE = ["common/20-inject.js", "function/10-function.js"].map(
+  (file) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(require.resolve(`${NODE_RED_PACKAGE}/package.json`))] })) as unknown,
+);
 
 /**
  * An example flow on a tab, its pvs-config pointed at the emulator (no spacing, so the test runs quickly), and
@@ -120,7 +122,8 @@ describe("pvs-command examples (real runtime, emulator)", function () {
       const payload = plain(r.payload);
       assert.strictEqual(r.topic, "PVS health: OK");
       assert.strictEqual(payload.ok, true);
-      for (const line of ["ok  CPU load:", "ok  flash available: 86825 KiB", "ok  untransmitted records: 57", "ok  comm errors: 270"]) assert.ok(payload.text.includes(line), `${line}\n${payload.text}`);
+      for (const line of ["ok  CPU load:", "ok  flash available: 86825 KiB", "ok  untransmitted records: 57", "ok  comm errors: 270"])
+        assert.ok(payload.text.includes(line), `${line}\n${payload.text}`);
       assert.match(payload.text, /uptime: [\d.]+ h/);
       assert.strictEqual(alert, null);
     });

@@ -8,7 +8,14 @@ import { helper, nextMessages, settle, until } from "../../support/node-red";
 import { advance, fakeClock } from "../../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 
-type Msg = NodeMessage & { payload: Record<string, unknown>; command?: string; params?: Record<string, string>; raw?: Record<string, unknown>; pvs?: Record<string, unknown>; error?: { code?: string; message?: string } };
+type Msg = NodeMessage & {
+  payload: Record<string, unknown>;
+  command?: string;
+  params?: Record<string, string>;
+  raw?: Record<string, unknown>;
+  pvs?: Record<string, unknown>;
+  error?: { code?: string; message?: string };
+};
 type Status = { fill?: string; text?: string };
 const SERIAL = "ZT01234567890ABCDE";
 
@@ -98,7 +105,10 @@ describe("pvs-command node (legacy PVS)", function () {
     await helper.load(NODE_MODULES, testFlow(emulator, [commandNode({ command: "CheckFW", firmwareType: "commercial" })]));
     const { out } = await ask({});
     assert.deepStrictEqual(out?.payload, { updateAvailable: true, url: "https://firmware.example/pvs6/2025.10.bin", type: "commercial" });
-    assert.ok(emulator.requests.some((r) => r.query === "Command=CheckFW&type=commercial"), JSON.stringify(emulator.requests));
+    assert.ok(
+      emulator.requests.some((r) => r.query === "Command=CheckFW&type=commercial"),
+      JSON.stringify(emulator.requests),
+    );
     assert.strictEqual(lastStatus("cmd").fill, "yellow");
     const residential = await ask({ params: { type: "residential" } });
     assert.strictEqual(residential.out?.payload.type, "residential", "msg.params over the form");
@@ -180,7 +190,12 @@ describe("pvs-command node (legacy PVS)", function () {
   });
 
   it("SupervisorHealth on a legacy PVS: the PVS record's dl_* figures, from the DeviceList another node just read (no second DeviceList)", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [commandNode(), { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["listOut"]] }, { id: "listOut", type: "helper", z: "tab", x: 300, y: 300 }], { deviceListEvery: 120 }));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [commandNode(), { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["listOut"]] }, { id: "listOut", type: "helper", z: "tab", x: 300, y: 300 }], {
+        deviceListEvery: 120,
+      }),
+    );
     const listed = nextMessages(helper.getNode("listOut"));
     helper.getNode("list").receive({});
     await listed;
@@ -259,7 +274,10 @@ describe("pvs-command node: the shared client's pace (fake clock)", function () 
     const cmd: Node = helper.getNode("cmd");
     for (const command of ["CheckFW", "GridProfileGet", "GetDiscoveryProgress", "Stop", "SupervisorInfo"]) cmd.receive({ command });
     await advance(clock, emulator, { forMs: 120_000, until: () => sent.length === 5, what: "five answers" });
-    assert.deepStrictEqual(sent.map((m) => m.command), ["CheckFW", "GridProfileGet", "GetDiscoveryProgress", "Stop", "SupervisorInfo"]);
+    assert.deepStrictEqual(
+      sent.map((m) => m.command),
+      ["CheckFW", "GridProfileGet", "GetDiscoveryProgress", "Stop", "SupervisorInfo"],
+    );
     assert.strictEqual(emulator.maxConcurrent, 1, "never two requests at once");
     const requests = emulator.requests;
     assert.strictEqual(requests.length, 6, "the firmware detection and the five commands");

@@ -10,7 +10,17 @@ import { helper, nextMessages } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 
 type Msg = NodeMessage & { payload: DeviceListPayload; label?: string };
-type TestAnswer = { ok: boolean; code?: string; message?: string; api?: string; model?: string; build?: number; serial?: string; devices?: { total: number; inverters: number; meters: number }; durationMs?: number };
+type TestAnswer = {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  api?: string;
+  model?: string;
+  build?: number;
+  serial?: string;
+  devices?: { total: number; inverters: number; meters: number };
+  durationMs?: number;
+};
 const SERIAL = "ZT01234567890ABCDE";
 
 describe("pvs-config editor support (real runtime)", function () {
@@ -29,8 +39,27 @@ describe("pvs-config editor support (real runtime)", function () {
   });
   afterEach(() => helper.unload());
 
-  const form = (e: PvsEmulator, extra: Record<string, unknown> = {}) => ({ host: "127.0.0.1", port: String(e.port), protocol: "http", api: "auto", localPort: String(e.httpsPort), timeout: "5", minSpacing: "0", deviceListEvery: "120", fingerprint: "", password: "", ...extra });
-  const test = async (id: string, body: unknown) => (await helper.request().post(`/pvs-config/${id}/test`).send(body as object).expect(200)).body as TestAnswer;
+  const form = (e: PvsEmulator, extra: Record<string, unknown> = {}) => ({
+    host: "127.0.0.1",
+    port: String(e.port),
+    protocol: "http",
+    api: "auto",
+    localPort: String(e.httpsPort),
+    timeout: "5",
+    minSpacing: "0",
+    deviceListEvery: "120",
+    fingerprint: "",
+    password: "",
+    ...extra,
+  });
+  const test = async (id: string, body: unknown) =>
+    (
+      await helper
+        .request()
+        .post(`/pvs-config/${id}/test`)
+        .send(body as object)
+        .expect(200)
+    ).body as TestAnswer;
 
   it("tests the form's settings before they are deployed: model, build, API, masked serial and device counts", async () => {
     await helper.load(NODE_MODULES, testFlow(legacy, []));
@@ -85,7 +114,11 @@ describe("pvs-config editor support (real runtime)", function () {
       await helper.load(NODE_MODULES, testFlow(fresh, [], { deviceListEvery: 120 }), { cfg: { password: stored } });
       const logins = fresh.count("auth:login");
       // The placeholder with a host, or only a port, that is not the deployed one: refused, nothing sent anywhere.
-      for (const body of [form(foreign, { password: "__PWRD__" }), form(fresh, { localPort: String(foreign.httpsPort), password: "__PWRD__" }), form(fresh, { host: "localhost", password: "__PWRD__" })]) {
+      for (const body of [
+        form(foreign, { password: "__PWRD__" }),
+        form(fresh, { localPort: String(foreign.httpsPort), password: "__PWRD__" }),
+        form(fresh, { host: "localhost", password: "__PWRD__" }),
+      ]) {
         const answer = await test("cfg", body);
         assert.strictEqual(answer.ok, false, JSON.stringify(body));
         assert.strictEqual(answer.code, "PVS_PASSWORD_NEEDED");
@@ -112,11 +145,15 @@ describe("pvs-config editor support (real runtime)", function () {
   it("carries device names from the PVS settings into the device list and the split, and lists the last poll's devices for the pickers", async () => {
     const labels = { E00121852034919: "East roof 3", "ZT01234567890*****": "Garage PVS" };
     const inverter = "E00121852034919";
-    const flow = testFlow(legacy, [
-      { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["out", "split"]] },
-      { id: "split", type: "pvs-inverter-split", topicPrefix: "pv", splitInverters: true, outputMode: "single", outputs: 1, serials: [inverter], wires: [["splitOut"]] },
-      { id: "splitOut", type: "helper", z: "tab", x: 500, y: 100 },
-    ], { labels });
+    const flow = testFlow(
+      legacy,
+      [
+        { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["out", "split"]] },
+        { id: "split", type: "pvs-inverter-split", topicPrefix: "pv", splitInverters: true, outputMode: "single", outputs: 1, serials: [inverter], wires: [["splitOut"]] },
+        { id: "splitOut", type: "helper", z: "tab", x: 500, y: 100 },
+      ],
+      { labels },
+    );
     legacy.editDeviceList = (answer) => {
       const first = answer.devices.find((d) => d.DEVICE_TYPE === "Inverter");
       if (first) first.SERIAL = inverter;
@@ -133,10 +170,15 @@ describe("pvs-config editor support (real runtime)", function () {
       const [one] = await split;
       assert.strictEqual(one.topic, `pv/inverter/${inverter}`, "only the picked inverter is split out");
       assert.strictEqual(one.label, "East roof 3");
-      const devices = (await helper.request().get("/pvs-config/devices").expect(200)).body as { pvs: Array<{ id: string; devices: Array<{ serial: string; deviceType: string; label: string | null }> }> };
+      const devices = (await helper.request().get("/pvs-config/devices").expect(200)).body as {
+        pvs: Array<{ id: string; devices: Array<{ serial: string; deviceType: string; label: string | null }> }>;
+      };
       const mine = devices.pvs.find((p) => p.id === "cfg");
       assert.strictEqual(mine?.devices.length, 6);
-      assert.deepStrictEqual(mine?.devices.find((d) => d.serial === inverter), { serial: inverter, deviceType: "Inverter", category: "inverter", model: "AC_Module_Type_H", label: "East roof 3" });
+      assert.deepStrictEqual(
+        mine?.devices.find((d) => d.serial === inverter),
+        { serial: inverter, deviceType: "Inverter", category: "inverter", model: "AC_Module_Type_H", label: "East roof 3" },
+      );
       assert.ok(!JSON.stringify(devices).includes(SERIAL));
     } finally {
       legacy.editDeviceList = null;

@@ -59,7 +59,14 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     helper.getNode("list2").receive({ payload: "go", keep: "me" } as NodeMessage);
     const [[one], [two]] = await Promise.all([a, b]);
     assert.strictEqual(emulator.count("DeviceList"), 1);
-    const shape = (m: ListMsg) => ({ keys: Object.keys(m).filter((k) => k !== "_msgid").sort(), payload: Object.keys(m.payload), devices: m.payload.devices.length, topic: m.topic });
+    const shape = (m: ListMsg) => ({
+      keys: Object.keys(m)
+        .filter((k) => k !== "_msgid")
+        .sort(),
+      payload: Object.keys(m.payload),
+      devices: m.payload.devices.length,
+      topic: m.topic,
+    });
     assert.deepStrictEqual(shape(one), shape(two));
     assert.deepStrictEqual(shape(one).keys, ["keep", "payload", "pvs", "topic"]);
     assert.deepStrictEqual(one.payload.devices, two.payload.devices);
@@ -95,7 +102,10 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
   });
 
   it("MQTT: one retained message per topic, plain topic/payload/retain for an mqtt out node, nothing else carried", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ output: "mqtt", prefix: "home/pv/" }), listNode({ id: "ref", wires: [["ref-out"]] }), { id: "ref-out", type: "helper", z: "tab", x: 300, y: 300 }]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [listNode({ output: "mqtt", prefix: "home/pv/" }), listNode({ id: "ref", wires: [["ref-out"]] }), { id: "ref-out", type: "helper", z: "tab", x: 300, y: 300 }]),
+    );
     const got = collect();
     const reference = nextMessages<ListMsg>(helper.getNode("ref-out"));
     helper.getNode("ref").receive({});
@@ -105,7 +115,12 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     assert.deepStrictEqual(new Set(messages.map((m) => m.topic)), new Set(expected));
     assert.strictEqual(messages.length, expected.length, "each topic once per poll");
     for (const m of messages) {
-      assert.deepStrictEqual(Object.keys(m).filter((k) => k !== "_msgid").sort(), ["payload", "retain", "topic"]);
+      assert.deepStrictEqual(
+        Object.keys(m)
+          .filter((k) => k !== "_msgid")
+          .sort(),
+        ["payload", "retain", "topic"],
+      );
       assert.strictEqual(m.retain, true);
       // What the mqtt out node accepts as a publish topic, and a payload it sends as text.
       assert.ok(typeof m.topic === "string" && m.topic.length > 0 && !/[+#\b\f\n\r\t\v\0]/.test(m.topic), m.topic);
@@ -141,7 +156,10 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     // Interval 0: sensors never expire (nothing would refresh them on a timer).
     assert.ok(configs.every((c) => !("expire_after" in c)));
     const stateTopics = new Set(states.map((m) => m.topic));
-    assert.ok(configs.every((c) => stateTopics.has(c.state_topic as string)), "every sensor's state is published");
+    assert.ok(
+      configs.every((c) => stateTopics.has(c.state_topic as string)),
+      "every sensor's state is published",
+    );
     assert.ok(!JSON.stringify(first).includes(SECRET) && !JSON.stringify(first).includes("*"));
 
     const second = await poll(got, states.length);

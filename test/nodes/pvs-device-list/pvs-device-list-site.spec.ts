@@ -74,8 +74,14 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
     await poll();
     assert.strictEqual(first.payload.storage?.error?.code, "PVS_HTTP_ERROR");
     assert.ok(first.payload.devices.length > 5);
-    assert.deepStrictEqual(first.payload.checks.map((c) => c.code), ["STORAGE_STATUS_FAILED"]);
-    const warnings = warn.getCalls().map((c) => String(c.args[0])).filter((m) => m.includes("SunVault"));
+    assert.deepStrictEqual(
+      first.payload.checks.map((c) => c.code),
+      ["STORAGE_STATUS_FAILED"],
+    );
+    const warnings = warn
+      .getCalls()
+      .map((c) => String(c.args[0]))
+      .filter((m) => m.includes("SunVault"));
     assert.strictEqual(warnings.length, 1);
   });
 
@@ -90,7 +96,10 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
     await poll();
     await poll();
     assert.strictEqual(msg.payload.inverters[0].metrics.x_new_kw, 1.5);
-    const warnings = warn.getCalls().map((c) => String(c.args[0])).filter((m) => m.includes("x_new_kw"));
+    const warnings = warn
+      .getCalls()
+      .map((c) => String(c.args[0]))
+      .filter((m) => m.includes("x_new_kw"));
     assert.deepStrictEqual(warnings, ["The PVS reported 1 field this package does not know (Inverter.x_new_kw); they are carried as reported."]);
   });
 
@@ -103,10 +112,17 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
     emulator.editDeviceList = (answer) => {
       answer.devices = answer.devices.filter((d) => d.SERIAL !== "E00122000000002");
     };
-    await runtime._redNodes.setFlows(flow.map((n) => (n.id === "list" ? { ...n, name: "renamed" } : n)), undefined, "full");
+    await runtime._redNodes.setFlows(
+      flow.map((n) => (n.id === "list" ? { ...n, name: "renamed" } : n)),
+      undefined,
+      "full",
+    );
     await until(() => (helper.getNode("list") as unknown as { name?: string } | null)?.name === "renamed", 4000, "the redeployed flow");
     const after = await poll();
-    assert.deepStrictEqual(after.payload.missing.map((m) => m.serial), ["E00122000000002"]);
+    assert.deepStrictEqual(
+      after.payload.missing.map((m) => m.serial),
+      ["E00122000000002"],
+    );
     assert.strictEqual(after.payload.missing[0].held.ltea_3phsum_kwh, before.payload.inverters[1].metrics.ltea_3phsum_kwh);
     assert.deepStrictEqual([after.payload.site.inverters.known, after.payload.site.inverters.missing], [3, 1]);
     const status = (helper.getNode("list").status as unknown as sinon.SinonSpy).lastCall.args[0];

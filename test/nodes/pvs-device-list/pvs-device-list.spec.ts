@@ -152,7 +152,10 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     try {
       const nodes = (n: number) => [...Array(n)].flatMap((_, i) => [listNode({ id: `list${i}`, interval: 60 }), { id: `comm${i}`, type: "pvs-comm", server: "cfg", interval: 60 }]);
       await helper.load(NODE_MODULES, testFlow(emulator, nodes(1)));
-      for (const [n, wait] of [[2, 17_000], [3, 41_000]]) {
+      for (const [n, wait] of [
+        [2, 17_000],
+        [3, 41_000],
+      ]) {
         await advance(clock, emulator, { forMs: wait });
         await helper.setFlows(testFlow(emulator, nodes(n)), "nodes");
       }

@@ -33,7 +33,10 @@ describe("pvs-inverter-split node", function () {
       msgs.map((m) => m.topic),
       ["home/pv/inverter/E00122000000001", "home/pv/inverter/E00122000000002", "home/pv/inverter/E00122000000003"],
     );
-    assert.deepStrictEqual(msgs.map((m) => m.parts.index), [0, 1, 2]);
+    assert.deepStrictEqual(
+      msgs.map((m) => m.parts.index),
+      [0, 1, 2],
+    );
     assert.ok(msgs.every((m) => m.parts.count === 3 && m.deviceType === "Inverter"));
     assert.strictEqual(typeof msgs[0].payload.metrics.p_3phsum_kw, "number");
     assert.notStrictEqual(msgs[0].payload, msgs[1].payload);
@@ -69,7 +72,17 @@ describe("pvs-inverter-split node", function () {
     await helper.load(
       NODE_MODULES,
       testFlow(emulator, [
-        { id: "split", type: "pvs-inverter-split", splitInverters: true, splitMeters: true, splitSupervisor: true, splitOther: true, outputMode: "perType", outputs: 4, wires: [["inv"], ["met"], ["sup"], ["oth"]] },
+        {
+          id: "split",
+          type: "pvs-inverter-split",
+          splitInverters: true,
+          splitMeters: true,
+          splitSupervisor: true,
+          splitOther: true,
+          outputMode: "perType",
+          outputs: 4,
+          wires: [["inv"], ["met"], ["sup"], ["oth"]],
+        },
         { id: "inv", type: "helper" },
         { id: "met", type: "helper" },
         { id: "sup", type: "helper" },

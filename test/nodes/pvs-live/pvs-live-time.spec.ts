@@ -76,7 +76,10 @@ describe("pvs-live over simulated time", function () {
     assert.ok(!statusTexts("live").some((s) => s.fill === "red" || s.fill === "yellow"));
     assert.ok(minGap(got) >= 1000, `never more than one message a second (closest ${minGap(got)} ms)`);
     assert.strictEqual(got.filter((m) => m.source === "livedata").length, 1, "the values read on reconnect are not sent again");
-    assert.ok(got.filter((m) => m.at > reconnectedAt).some((m) => m.source === "WebSocket"), "frames again after the reconnect");
+    assert.ok(
+      got.filter((m) => m.at > reconnectedAt).some((m) => m.source === "WebSocket"),
+      "frames again after the reconnect",
+    );
   });
 
   it("a stalled socket (open, silent for 90 s) is closed and opened again; frames come back", async () => {
@@ -88,7 +91,10 @@ describe("pvs-live over simulated time", function () {
     assert.strictEqual(emulator.telemetryClients.accepted, 1, "quiet for 85 s is not yet stalled");
     await drive(15_000, () => emulator.telemetryClients.accepted === 2, "the reconnect of the stalled socket");
     assert.ok(Date.now() - stalledAt >= 90_000);
-    assert.ok(statusTexts("live").some((s) => s.fill === "yellow" && /status\.stalled/.test(s.text ?? "")), "the status says stalled");
+    assert.ok(
+      statusTexts("live").some((s) => s.fill === "yellow" && /status\.stalled/.test(s.text ?? "")),
+      "the status says stalled",
+    );
     assert.strictEqual(emulator.telemetryClients.open, 1, "the stalled connection was closed");
     emulator.setTelemetryFault({ stall: false });
     const before = got.length;
@@ -117,8 +123,14 @@ describe("pvs-live over simulated time", function () {
     );
     const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
     assert.ok(attempts.length >= 6 && attempts.length <= 14, `attempts at ${attempts.join(", ")} ms`);
-    assert.ok(gaps.slice(0, 3).every((g) => g <= 2400 + 500), `fast retries first: ${gaps.join(", ")}`);
-    assert.ok(gaps.slice(-3).every((g) => g >= 10_000), `then backing off: ${gaps.join(", ")}`);
+    assert.ok(
+      gaps.slice(0, 3).every((g) => g <= 2400 + 500),
+      `fast retries first: ${gaps.join(", ")}`,
+    );
+    assert.ok(
+      gaps.slice(-3).every((g) => g >= 10_000),
+      `then backing off: ${gaps.join(", ")}`,
+    );
     assert.strictEqual(writes(emulator), 1, "enabled once, not on every refusal");
     assert.ok(statusTexts("live").some((s) => s.fill === "yellow" && /status\.socketFailed/.test(s.text ?? "")));
     assert.ok(got.length >= 1, "the values read at the start were sent");

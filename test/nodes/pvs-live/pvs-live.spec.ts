@@ -9,14 +9,21 @@ import { PvsConfigNode } from "../../../src/node-red/types";
 import { helper, settle, until } from "../../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../../support/flows";
 
-type Msg = NodeMessage & { payload: LivePayload & Record<string, unknown>; units: Record<string, string | null>; source: string; pvs?: Record<string, unknown>; error?: { code?: string; message?: string } };
+type Msg = NodeMessage & {
+  payload: LivePayload & Record<string, unknown>;
+  units: Record<string, string | null>;
+  source: string;
+  pvs?: Record<string, unknown>;
+  error?: { code?: string; message?: string };
+};
 const SERIAL = "ZT01234567890ABCDE";
 
 function statuses(id: string): Array<{ fill?: string; text?: string }> {
   return (helper.getNode(id).status as unknown as sinon.SinonSpy).getCalls().map((c) => c.args[0] as { fill?: string; text?: string });
 }
 
-const spyCalls = (id: string, method: "warn" | "error") => (helper.getNode(id)[method] as unknown as sinon.SinonSpy).getCalls().map((c) => String(c.args[0] instanceof Error ? c.args[0].message : c.args[0]));
+const spyCalls = (id: string, method: "warn" | "error") =>
+  (helper.getNode(id)[method] as unknown as sinon.SinonSpy).getCalls().map((c) => String(c.args[0] instanceof Error ? c.args[0].message : c.args[0]));
 
 function collect(id = "out"): Msg[] {
   const got: Msg[] = [];
@@ -165,7 +172,10 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
     assert.strictEqual(warnings.length, 1, "one warning a minute at most");
     assert.match(warnings[0], /ignored a frame that is not JSON/);
     assert.ok(!JSON.stringify(warnings).includes(SERIAL), "the frame's text is never quoted");
-    assert.ok(got.every((m) => typeof m.payload.production_kw === "number" && Number.isFinite(m.payload.production_kw)), "no half-parsed value went out");
+    assert.ok(
+      got.every((m) => typeof m.payload.production_kw === "number" && Number.isFinite(m.payload.production_kw)),
+      "no half-parsed value went out",
+    );
     assert.strictEqual(spyCalls("live", "error").length, 0);
   });
 
