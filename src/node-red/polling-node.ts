@@ -30,6 +30,8 @@ const SHARE_BEAT_MS = 2000;
 
 export interface PollingSpec {
   defaultTopic: string;
+  /** Its polls read the legacy DeviceList, rationed by the PVS's "DeviceList every": timer runs keep to it. */
+  rationed?: boolean;
   /**
    * Reads from the PVS and builds the message to send (a new object built on `base`), or null to send
    * nothing (e.g. "only on change"). Throws for an answer it cannot use.
@@ -135,7 +137,8 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
   if (!setupError && "value" in interval && interval.value > 0) {
     // The PVS's phase: every node of this PVS, through whichever pvs-config, polls on the same beat, so the
     // shared client asks once for all.
-    poller = new Poller(intervalMs, () => poll(null, (m) => node.send(m)), phaseOf(config?.pvsKey ?? config?.id ?? ""));
+    const rationMs = () => (spec.rationed && config?.pvs && config.pvs.info().api !== "localapi" ? config.pvs.deviceListEveryMs : 0);
+    poller = new Poller(intervalMs, () => poll(null, (m) => node.send(m)), phaseOf(config?.pvsKey ?? config?.id ?? ""), rationMs);
     poller.start();
   }
 

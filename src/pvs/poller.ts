@@ -16,6 +16,12 @@ export class Poller {
     private readonly task: () => Promise<void>,
     /** Any whole number (e.g. a hash of the PVS's config id); only its remainder by the interval matters. */
     phase = 0,
+    /**
+     * The least time from one run's start to the next (the PVS's DeviceList ration for a node whose runs read
+     * it): a beat sooner than that would only wait for the ration, and did on every run after a deploy that
+     * fell off the beat (a node sat at "polling…" for the difference each time).
+     */
+    private readonly minGapMs: () => number = () => 0,
   ) {
     this.phaseMs = ((Math.trunc(phase) % intervalMs) + intervalMs) % intervalMs;
   }
@@ -38,7 +44,7 @@ export class Poller {
    * deploy is not a moment after the first run.
    */
   delayAfter(lastStart: number, now: number): number {
-    const earliest = Math.max(now, lastStart + this.intervalMs / 2);
+    const earliest = Math.max(now, lastStart + Math.max(this.intervalMs / 2, this.minGapMs()));
     const sinceBeat = (((earliest - this.phaseMs) % this.intervalMs) + this.intervalMs) % this.intervalMs;
     const next = sinceBeat === 0 ? earliest : earliest + (this.intervalMs - sinceBeat);
     return Math.max(0, Math.ceil(next - now));

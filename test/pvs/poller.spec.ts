@@ -36,6 +36,22 @@ describe("Poller", () => {
     assert.deepStrictEqual(await runs(60_000, 7_000, 1_022_000, 100_000), [1_022_000, 1_087_000]);
   });
 
+  it("keeps to the DeviceList ration: a beat before it is skipped, so no run waits for it", async () => {
+    // 120 s interval and ration, phase 96 s after the deploy: the beat at +96 s would wait 24 s for the ration on
+    // every run (a node at "polling…" for 24 s each time). With the ration as the least gap: 0, +216 s, +336 s.
+    const starts: number[] = [];
+    const poller = new Poller(
+      120_000,
+      async () => void starts.push(Date.now() - 1_000_000),
+      1_096_000,
+      () => 120_000,
+    );
+    poller.start();
+    await clock.tickAsync(400_000);
+    poller.stop();
+    assert.deepStrictEqual(starts, [0, 216_000, 336_000]);
+  });
+
   it("two pollers with one phase, started at different times, share every beat after their first run", async () => {
     const a: number[] = [];
     const b: number[] = [];

@@ -84,6 +84,7 @@ export = function (RED: NodeAPI): void {
 
     setupPollingNode(RED, node, def, {
       defaultTopic: "pvs/device-list",
+      rationed: true,
       async produce({ pvs, config, signal, read }, base) {
         const reading = await pvs.readDeviceList(signal, read);
         const memory = await config.siteMemory.load();
