@@ -51,6 +51,11 @@ export class Breaker {
     return this.retryAt - now;
   }
 
+  /** Epoch ms before which no request but an urgent one starts (0: no back-off); a longer wait is never shortened. */
+  get retryAtMs(): number {
+    return this.retryAt;
+  }
+
   success(): void {
     this.failures = 0;
     this.retryAt = 0;

@@ -136,8 +136,6 @@ export class PvsClient {
   private readonly healthListeners = new Set<(health: Health) => void>();
   /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
   private spacedUntil = 0;
-  /** Epoch ms before which no request but an urgent one starts: the back-off after failures (0: none). */
-  private backoffUntil = 0;
   /** A login on the wire, and the end of the job it belongs to (closeAndLogout waits for it, to end its session too). */
   private loginInFlight = false;
   private jobDone: Promise<void> | null = null;
@@ -184,7 +182,7 @@ export class PvsClient {
       if (this.closed || this.closing) return reject(new PvsError("PVS_ABORTED", "the PVS connection is closed"));
       if (signal?.aborted) return reject(new PvsError("PVS_ABORTED", "request cancelled"));
       // While a refused login is held off, say so at once instead of queueing for minutes.
-      if (request.session && this.authFailure && Date.now() < this.backoffUntil) return reject(this.authFailure);
+      if (request.session && this.authFailure && Date.now() < this.breaker.retryAtMs) return reject(this.authFailure);
       // "Poll now" within the ration: the last answer, even while the breaker is open.
       const recent = request.heavy && freshness === "reuse" && this.deviceListEveryMs() > 0 ? this.memory.recent(request.key, this.deviceListEveryMs() - 1) : null;
       if (recent) {
@@ -359,7 +357,7 @@ export class PvsClient {
     let next = -1;
     let earliest = Infinity;
     this.queue.forEach((job, i) => {
-      const at = Math.max(this.notBefore(job), this.spacedUntil, job.urgent ? 0 : this.backoffUntil);
+      const at = Math.max(this.notBefore(job), this.spacedUntil, job.urgent ? 0 : this.breaker.retryAtMs);
       if (next < 0 && at <= now) next = i;
       earliest = Math.min(earliest, at);
     });
@@ -400,7 +398,7 @@ export class PvsClient {
     const uninformative =
       outcome instanceof PvsError
         ? this.exchanges === 0 || job.probe || outcome.statusCode === 404 || (job.command && COMMAND_REFUSALS.has(outcome.code))
-        : job.urgent && this.backoffUntil > Date.now();
+        : job.urgent && this.breaker.retryAtMs > Date.now();
     this.recordOutcome(uninformative ? null : outcome, request);
     this.settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
@@ -471,7 +469,7 @@ export class PvsClient {
       throw err;
     } finally {
       this.spacedUntil = Date.now() + this.gapAfter(request);
-      this.stats.nextRequestAt = Math.max(this.spacedUntil, this.backoffUntil);
+      this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
     }
   }
 
@@ -517,11 +515,10 @@ export class PvsClient {
       this.stats.consecutiveFailures = 0;
       this.stats.lastErrorCode = null;
       this.breaker.success();
-      this.backoffUntil = 0;
     }
     // A job that sent nothing still waits its spacing, so that a caller retrying at once cannot spin.
     if (this.exchanges === 0) this.spacedUntil = Math.max(this.spacedUntil, now + this.gapAfter(request));
-    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.backoffUntil);
+    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
     this.announceHealth();
   }
 
@@ -531,7 +528,7 @@ export class PvsClient {
    */
   reportFailure(error: PvsError): void {
     this.noteFailure(error, Date.now());
-    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.backoffUntil);
+    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
     this.announceHealth();
   }
 
@@ -539,8 +536,8 @@ export class PvsClient {
     this.stats.failures++;
     this.stats.consecutiveFailures++;
     this.stats.lastErrorCode = error.code;
-    // A wait already set is never shortened (a lock-out outlives a milder failure).
-    this.backoffUntil = Math.max(this.backoffUntil, now + this.breaker.failure(error));
+    // The breaker never shortens a wait already set (a lock-out outlives a milder failure).
+    this.breaker.failure(error, now);
   }
 
   /**
@@ -549,7 +546,6 @@ export class PvsClient {
    */
   endBackoff(): void {
     this.breaker.success();
-    this.backoffUntil = 0;
     this.stats.consecutiveFailures = 0;
     this.stats.nextRequestAt = this.spacedUntil;
     this.announceHealth();

@@ -2,6 +2,8 @@
 import { EmulatorOptions, PvsEmulator } from "../../src/emulator/server";
 import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
 
+export { until } from "./wait";
+
 export interface ConnectionHarness {
   /** A started emulator (LocalAPI firmware unless `options` say otherwise). */
   emulator(options?: EmulatorOptions): Promise<PvsEmulator>;
@@ -30,13 +32,4 @@ export function connectionHarness(): ConnectionHarness {
       return c;
     },
   };
-}
-
-/** Resolves once `predicate` holds (checked every 10 ms of real time), or rejects after `timeoutMs`. */
-export async function until(predicate: () => boolean, timeoutMs = 4000, what = "condition"): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
