@@ -31,6 +31,9 @@ export const REDACTED = "[redacted]";
 const SECRET_KEY = /ssid|wpa|psk|passw|secret|token|cookie|authoriz|(^|_)mac($|_)|mac_?addr|lmac|bssid/i;
 const MAC = /\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b/g;
 const IPV4 = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])/g;
+/** Text just before a value of a version field (SWVER, FWVER, hw_version, sw_rev; not
+ * a server's or driver's): its dotted quads are versions. */
+const VERSION_VALUE = /"[A-Za-z0-9_/]*(?:(?<!ser|dri)ver|version|rev)"\s*:\s*"[^"]*$/i;
 /** Non-JSON bodies (an HTML error page) are kept up to this many characters. */
 const TEXT_EXCERPT = 4096;
 
@@ -186,9 +189,10 @@ function replaceInText(text: string, pseudonyms: ReadonlyMap<string, string>, su
   for (const [serial, name] of pseudonyms) if (!/^[A-Za-z0-9]+$/.test(serial) && out.includes(serial)) out = out.split(serial).join(name);
   for (const serial of [...supervisor].sort((a, b) => b.length - a.length)) if (out.includes(serial)) out = out.split(serial).join(REPLAY_SERIAL);
   out = out.replace(MAC, "xx:xx:xx:xx:xx:xx");
-  out = out.replace(IPV4, (all: string, ...parts: string[]) => {
-    const octets = parts.slice(0, 4).map(Number);
+  out = out.replace(IPV4, (all: string, a: string, b: string, c: string, d: string, at: number, whole: string) => {
+    const octets = [a, b, c, d].map(Number);
     if (octets.some((o) => o > 255)) return all;
+    if (VERSION_VALUE.test(whole.slice(Math.max(0, at - 80), at))) return all; // "SWVER": "1.2.3.4" is a version, not an address
     return isPrivateIpv4(octets) ? all : "203.0.113.0"; // TEST-NET-3 (RFC 5737): clearly not an address of theirs
   });
   return out;

@@ -56,6 +56,8 @@ function localApiCapture(): Recording {
     "/net/wan0/ipaddr": PUBLIC_IP,
     "/net/wan0/hwaddr": MAC,
     "/net/wan0/note": `public ${PUBLIC_IP} behind ${MAC}`,
+    "/net/wan0/dns_server": PUBLIC_IP,
+    "/net/wan0/fw_version": "1.2.3.4", // a version that reads like a public address
   });
   return {
     format: RECORDING_FORMAT,
@@ -137,6 +139,8 @@ describe("diagnostics file: no secret of a capture full of them (real runtime, a
     assert.strictEqual(file.vars["/net/sta0/psk"], "[redacted]");
     assert.strictEqual(file.vars["/net/wan0/ipaddr"], "203.0.113.0", "a public IP becomes a documentation address");
     assert.strictEqual(file.vars["/net/wan0/note"], "public 203.0.113.0 behind xx:xx:xx:xx:xx:xx");
+    assert.strictEqual(file.vars["/net/wan0/dns_server"], "203.0.113.0", "a server's address is an address");
+    assert.strictEqual(file.vars["/net/wan0/fw_version"], "1.2.3.4", "a version stays as it is");
     assert.strictEqual(file.telemetry[0].frame.params && (file.telemetry[0].frame.params as Json).ssid, "[redacted]");
     const inverters = Object.entries(file.vars)
       .filter(([n]) => /^\/sys\/devices\/inverter\/\d+\/sn$/.test(n))
