@@ -3,7 +3,7 @@
 // flows without hardware.
 import { Fault, FAULT_SPECS, parseFault } from "./faults";
 import fs from "fs";
-import { parseRecording, Recording } from "./replay";
+import { parseRecording, Recording } from "../model/recording";
 import { EmulatorOptions, PvsEmulator } from "./server";
 
 const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude -117]

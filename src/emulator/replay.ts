@@ -4,20 +4,7 @@
 // that is not in it does not exist (the strict `/vars` parsing then answers 400), a legacy command on LocalAPI
 // firmware is 403, and a legacy command the capture lacks is 404.
 import { isJsonObject } from "../model/safe-object";
-
-export const RECORDING_FORMAT = "pvs-recording/1";
-
-export interface Recording {
-  format: typeof RECORDING_FORMAT;
-  /** Where it came from (a corpus file, a diagnostics download). */
-  source?: string;
-  /** Legacy answers by command or dl_cgi path: `DeviceList`, `Get_Comm`, `Start`, `supervisor/info`, `energy-storage-system/status`. */
-  legacy?: Record<string, unknown>;
-  /** The LocalAPI variable namespace: name → value as the varserver holds it (a string, or a JSON object it prints raw). */
-  vars?: Record<string, unknown>;
-  /** Telemetry WebSocket frames with their arrival offsets (ms from the first). */
-  telemetry?: Array<{ atMs: number; frame: unknown }>;
-}
+import { Recording } from "../model/recording";
 
 /** Whether the recorded PVS serves the LocalAPI (its legacy DeviceList then answers 403). */
 export function servesLocalApi(recording: Recording): boolean {
@@ -75,19 +62,6 @@ export function recordedLegacy(recording: Recording, key: string): unknown {
     return isJsonObject(start) && isJsonObject(start.supervisor) ? start : null;
   }
   return recording.legacy?.[key] ?? null;
-}
-
-/** A recording read from JSON (a file): checked for its format, never trusted further than that. */
-export function parseRecording(value: unknown): Recording {
-  if (!isJsonObject(value) || value.format !== RECORDING_FORMAT) throw new Error(`not a PVS recording (expected "format": "${RECORDING_FORMAT}")`);
-  const recording: Recording = { format: RECORDING_FORMAT };
-  if (typeof value.source === "string") recording.source = value.source;
-  if (isJsonObject(value.legacy)) recording.legacy = value.legacy;
-  if (isJsonObject(value.vars)) recording.vars = value.vars;
-  if (Array.isArray(value.telemetry)) {
-    recording.telemetry = value.telemetry.filter(isJsonObject).map((f) => ({ atMs: typeof f.atMs === "number" ? f.atMs : 0, frame: f.frame }));
-  }
-  return recording;
 }
 
 // Moving a replay forward in time: the recorded site as it would read `ms` later if its power held, so that

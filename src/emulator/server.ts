@@ -8,7 +8,8 @@ import { Answer, LocalApi } from "./local-api";
 import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SimulatedSite, SiteOptions } from "./site";
 import { siteVariables } from "./varserver";
-import { advanceRecording, Recording, recordedLegacy, recordedModel, recordedSerial, recordedVariables, servesLocalApi } from "./replay";
+import { Recording } from "../model/recording";
+import { advanceRecording, recordedLegacy, recordedModel, recordedSerial, recordedVariables, servesLocalApi } from "./replay";
 import { TelemetryServer, TelemetrySettings } from "./telemetry";
 
 /** The server's own settings, and the simulated site's (all optional here). */

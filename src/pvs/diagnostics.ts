@@ -1,5 +1,5 @@
 // The diagnostics download (issue 16): one JSON file a user can attach to an issue, and that the emulator
-// replays (`pvs-emulator --replay file.json`). The file IS a `pvs-recording/1` recording (emulator/replay.ts),
+// replays (`pvs-emulator --replay file.json`). The file IS a `pvs-recording/1` recording (model/recording.ts),
 // the recorded answers rebuilt from the answer log, with a `diagnostics` section beside it, so that a
 // diagnostics file and a test fixture are one format.
 //
@@ -15,7 +15,7 @@ import { legacySecrets } from "../model/legacy-device-list";
 import { redactDeep } from "../model/redact";
 import { isJsonObject, JsonObject } from "../model/safe-object";
 import { varsSecrets } from "../model/varserver";
-import { Recording, RECORDING_FORMAT } from "../emulator/replay";
+import { Recording, RECORDING_FORMAT } from "../model/recording";
 import { AnswerLogSnapshot, LoggedAnswer } from "./answer-log";
 import { Health } from "./breaker";
 import { RequestBudget } from "./budget";

@@ -6,7 +6,7 @@ import fs from "fs";
 import path from "path";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
-import { Recording, RECORDING_FORMAT } from "../../src/emulator/replay";
+import { Recording, RECORDING_FORMAT } from "../../src/model/recording";
 import { DeviceListPayload } from "../../src/model/device-list-output";
 import { CommPayload } from "../../src/model/legacy-comm";
 import { LivePayload } from "../../src/model/live";

@@ -4,7 +4,7 @@
 // and the fields that the file removes on purpose (SSID, MAC, public IP) or that say when a node ran.
 import assert from "assert";
 import { NodeMessage } from "node-red";
-import { parseRecording } from "../../src/emulator/replay";
+import { parseRecording } from "../../src/model/recording";
 import { PvsEmulator } from "../../src/emulator/server";
 import { REPLAY_SERIAL } from "../../src/pvs/diagnostics";
 import { maskSerial } from "../../src/model/redact";

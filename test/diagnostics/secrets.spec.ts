@@ -5,7 +5,7 @@ import assert from "assert";
 import fs from "fs";
 import path from "path";
 import { NodeMessage } from "node-red";
-import { Recording, RECORDING_FORMAT } from "../../src/emulator/replay";
+import { Recording, RECORDING_FORMAT } from "../../src/model/recording";
 import { PvsEmulator } from "../../src/emulator/server";
 import { siteVariables } from "../../src/emulator/varserver";
 import { helper, until } from "../support/node-red";

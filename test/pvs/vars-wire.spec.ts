@@ -3,7 +3,7 @@
 // ends, a legacy 403 lock-out, a close during a login, and a PVS that lists no devices.
 import assert from "assert";
 import { connectionHarness, until } from "../support/connections";
-import { RECORDING_FORMAT } from "../../src/emulator/replay";
+import { RECORDING_FORMAT } from "../../src/model/recording";
 import { PvsError } from "../../src/pvs/errors";
 
 import { withSimulatedDate } from "../support/simulated-date";
