@@ -68,6 +68,8 @@ describe("pvs-live over simulated time", function () {
     await drive(11 * 60_000, () => emulator.telemetryClients.accepted === 2, "the reconnect after the routine close");
     const reconnectedAt = Date.now();
     assert.ok(reconnectedAt - openedAt <= 10 * 60_000 + 4000, `reconnected ${(reconnectedAt - openedAt - 600_000) / 1000} s after the close`);
+    // The first frame on the new socket comes over real I/O while simulated time runs on: waited for, not timed.
+    await drive(60_000, () => got.some((m) => m.at > reconnectedAt && m.source === "WebSocket"), "frames again after the reconnect");
     await drive(20_000);
     assert.strictEqual(spyCount("live", "error"), 0);
     assert.strictEqual(spyCount("live", "warn"), 0);
