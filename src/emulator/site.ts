@@ -60,11 +60,14 @@ function lastSunset(t: number, longitude: number): number {
   return t - hoursSince * HOUR_MS;
 }
 
+/** The household load's slow wave: 0.1 kW × sin(t / LOAD_WAVE_MS), so that charts and live values move. */
+export const LOAD_WAVE_MS = 420_000;
+
 /** Household load in kW: a base load, a morning and an evening peak. */
 function loadKw(t: number, longitude: number): number {
   const { hour } = solarClock(t, longitude);
   const bump = (center: number, width: number, height: number) => height * Math.exp(-(((hour - center) / width) ** 2));
-  return 0.45 + bump(7.5, 1.2, 0.9) + bump(19, 2, 1.6) + 0.1 * Math.sin(t / 420_000);
+  return 0.45 + bump(7.5, 1.2, 0.9) + bump(19, 2, 1.6) + 0.1 * Math.sin(t / LOAD_WAVE_MS);
 }
 
 function pvsTime(t: number): string {

@@ -31,8 +31,7 @@ export const REDACTED = "[redacted]";
 const SECRET_KEY = /ssid|wpa|psk|passw|secret|token|cookie|authoriz|(^|_)mac($|_)|mac_?addr|lmac|bssid/i;
 const MAC = /\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b/g;
 const IPV4 = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])/g;
-/** Text just before a value of a version field (SWVER, FWVER, hw_version, sw_rev; not
- * a server's or driver's): its dotted quads are versions. */
+/** Text just before a value of a version field (SWVER, FWVER, hw_version, sw_rev; not a server's or driver's). */
 const VERSION_VALUE = /"[A-Za-z0-9_/]*(?:(?<!ser|dri)ver|version|rev)"\s*:\s*"[^"]*$/i;
 /** Non-JSON bodies (an HTML error page) are kept up to this many characters. */
 const TEXT_EXCERPT = 4096;

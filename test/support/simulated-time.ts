@@ -3,7 +3,18 @@
 // its deadline); while nothing is, it moves in big steps.
 import sinon from "sinon";
 import { PvsEmulator } from "../../src/emulator/server";
+import { LOAD_WAVE_MS } from "../../src/emulator/site";
 import { helper, settle } from "./node-red";
+
+/**
+ * A moment near solar noon (at the emulator's default longitude) where the emulated load's wave crosses zero, so
+ * it moves fastest (~0.24 W/s). The emulator, like the PVS, sends a telemetry frame only when a value changed; at
+ * night at the wave's crest few do (3 in 30 s), so tests that count frames run here, whatever the hour CI runs at.
+ */
+export const LOAD_MOVING_AT = (() => {
+  const halfWave = Math.PI * LOAD_WAVE_MS;
+  return Math.round(Math.floor(Date.UTC(2025, 5, 21, 19, 48) / halfWave) * halfWave);
+})();
 
 /** Fakes the clock the polling, back-off and session logic read (Date) and wait on (setTimeout). */
 export function fakeClock(): sinon.SinonFakeTimers {

@@ -8,7 +8,7 @@ import { LivePayload } from "../../../src/model/live";
 import { PvsConfigNode } from "../../../src/node-red/types";
 import { helper, settle } from "../../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../../support/flows";
-import { fakeClock } from "../../support/simulated-time";
+import { fakeClock, LOAD_MOVING_AT } from "../../support/simulated-time";
 
 type Msg = NodeMessage & { payload: LivePayload; source: string; at: number };
 
@@ -58,12 +58,6 @@ describe("pvs-live over simulated time", function () {
     await helper.unload();
     await emulator.stop();
   });
-
-  // The emulator, like the PVS, sends a frame only when a value changed; at night on the wall clock few do. The
-  // tests that count frames run near solar noon, where the emulated household load moves fastest (its 0.1 kW
-  // wave at full slope: ~0.24 W/s), so that every second has a frame whatever the hour CI runs at.
-  const wave = Math.PI * 420_000;
-  const NEAR_NOON = Math.round(Math.floor(Date.UTC(2025, 5, 21, 19, 48) / wave) * wave);
 
   const minGap = (msgs: Msg[]) => Math.min(...msgs.slice(1).map((m, i) => m.at - msgs[i].at));
 
@@ -147,7 +141,7 @@ describe("pvs-live over simulated time", function () {
   });
 
   it("'at most every N s' sends the latest values no more often than that", async () => {
-    const got = await start({}, { send: "interval", every: 5 }, NEAR_NOON);
+    const got = await start({}, { send: "interval", every: 5 }, LOAD_MOVING_AT);
     // Counted from the open socket: the login, the write and the connect run on real I/O while simulated time
     // moves on, so the first frames can come some simulated seconds after the deploy.
     await drive(10_000, () => feedOf()?.socketOpen === true && got.some((m) => m.source === "WebSocket"), "the socket");
@@ -159,7 +153,7 @@ describe("pvs-live over simulated time", function () {
   });
 
   it("'on change' sends only when a power moved by the threshold", async () => {
-    const quiet = await start({}, { send: "change", threshold: 1_000_000 }, NEAR_NOON);
+    const quiet = await start({}, { send: "change", threshold: 1_000_000 }, LOAD_MOVING_AT);
     await drive(10_000, () => feedOf()?.socketOpen === true && emulator.telemetryClients.frames >= 1, "the socket");
     const framesBefore = emulator.telemetryClients.frames;
     await drive(30_000);
@@ -169,7 +163,7 @@ describe("pvs-live over simulated time", function () {
   });
 
   it("'on change' with a small threshold follows the load", async () => {
-    const got = await start({}, { send: "change", threshold: 1 }, NEAR_NOON);
+    const got = await start({}, { send: "change", threshold: 1 }, LOAD_MOVING_AT);
     await drive(30_000);
     // The emulated load moves about 0.25 W a second: a message every few seconds, not every frame.
     assert.ok(got.length >= 5 && got.length < emulator.telemetryClients.frames, `${got.length} messages for ${emulator.telemetryClients.frames} frames`);

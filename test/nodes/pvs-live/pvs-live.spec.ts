@@ -8,6 +8,7 @@ import { LivePayload } from "../../../src/model/live";
 import { PvsConfigNode } from "../../../src/node-red/types";
 import { helper, settle, until } from "../../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../../support/flows";
+import { LOAD_MOVING_AT } from "../../support/simulated-time";
 
 type Msg = NodeMessage & {
   payload: LivePayload & Record<string, unknown>;
@@ -45,15 +46,13 @@ async function connectionsLeft(e: PvsEmulator): Promise<number> {
 
 const feedOf = () => (helper.getNode("cfg") as unknown as PvsConfigNode).pvs?.liveFeed() ?? null;
 
-const LOAD_WAVE_MS = Math.PI * 420_000;
-/** Moves the emulated site's clock to a moment near solar noon where its household load changes fastest. */
-const NOON_OFFSET_MS = Math.round(Math.floor(Date.UTC(2025, 5, 21, 19, 48) / LOAD_WAVE_MS) * LOAD_WAVE_MS) - Date.now();
+/** The emulated site's clock runs from LOAD_MOVING_AT, where a frame comes every second (see there). */
+const NOON_OFFSET_MS = LOAD_MOVING_AT - Date.now();
 
 describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocket)", function () {
   this.timeout(40000); // real I/O on a shared machine: the waits below are bounds, not expectations
   let emulator: PvsEmulator;
   const start = async (options: EmulatorOptions) => {
-    // The site runs at a solar noon where the load moves (frames are sent only on a change; at night few are).
     emulator = new PvsEmulator({ inverters: 4, now: () => Date.now() + NOON_OFFSET_MS, ...options });
     await emulator.start();
   };
