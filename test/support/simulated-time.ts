@@ -16,6 +16,26 @@ export const LOAD_MOVING_AT = (() => {
   return Math.round(Math.floor(Date.UTC(2025, 5, 21, 19, 48) / halfWave) * halfWave);
 })();
 
+/**
+ * A clock for the emulated site that runs in real time from LOAD_MOVING_AT: for tests on the wall clock whose
+ * assertions need the sun up and the load moving (frames, panels producing), whatever the hour CI runs at.
+ */
+export function siteClockNearNoon(): () => number {
+  const offsetMs = LOAD_MOVING_AT - Date.now();
+  return () => Date.now() + offsetMs;
+}
+
+/**
+ * The emulator's longitude at which it is solar noon now (the emulated sun hangs on the site's longitude): for a
+ * real-time test whose panels must produce while the site's time stamps stay today's, as a dashboard chart
+ * drops points older than a day.
+ */
+export function longitudeAtNoonNow(): number {
+  const d = new Date();
+  const utcHour = d.getUTCHours() + d.getUTCMinutes() / 60;
+  return (((((12 - utcHour) * 15 + 180) % 360) + 360) % 360) - 180;
+}
+
 /** Fakes the clock the polling, back-off and session logic read (Date) and wait on (setTimeout). */
 export function fakeClock(): sinon.SinonFakeTimers {
   return sinon.useFakeTimers({ now: Date.now(), toFake: ["setTimeout", "clearTimeout", "Date"] });

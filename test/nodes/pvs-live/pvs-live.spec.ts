@@ -8,7 +8,7 @@ import { LivePayload } from "../../../src/model/live";
 import { PvsConfigNode } from "../../../src/node-red/types";
 import { helper, settle, until } from "../../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../../support/flows";
-import { LOAD_MOVING_AT } from "../../support/simulated-time";
+import { siteClockNearNoon } from "../../support/simulated-time";
 
 type Msg = NodeMessage & {
   payload: LivePayload & Record<string, unknown>;
@@ -46,14 +46,12 @@ async function connectionsLeft(e: PvsEmulator): Promise<number> {
 
 const feedOf = () => (helper.getNode("cfg") as unknown as PvsConfigNode).pvs?.liveFeed() ?? null;
 
-/** The emulated site's clock runs from LOAD_MOVING_AT, where a frame comes every second (see there). */
-const NOON_OFFSET_MS = LOAD_MOVING_AT - Date.now();
-
 describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocket)", function () {
   this.timeout(40000); // real I/O on a shared machine: the waits below are bounds, not expectations
   let emulator: PvsEmulator;
   const start = async (options: EmulatorOptions) => {
-    emulator = new PvsEmulator({ inverters: 4, now: () => Date.now() + NOON_OFFSET_MS, ...options });
+    // The site near solar noon, where a frame comes every second (see LOAD_MOVING_AT).
+    emulator = new PvsEmulator({ inverters: 4, now: siteClockNearNoon(), ...options });
     await emulator.start();
   };
   afterEach(async () => {
