@@ -60,15 +60,22 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
     const distinct = new Set(devices.map((d) => d.SERIAL));
     assert.strictEqual(p.devices.length, distinct.size, "every distinct device");
     assert.strictEqual(p.inverters.length, new Set(devices.filter((d) => d.DEVICE_TYPE === "Inverter").map((d) => d.SERIAL)).size, "inverter count");
-    const bySerial = new Map(devices.map((d) => [d.SERIAL, d]));
-    for (const device of p.devices) {
-      if (device.deviceType === "PVS") continue; // its serial is masked: the password
-      const raw = bySerial.get(device.serial) as Json;
-      assert.ok(raw, `device ${device.serial} comes from the capture`);
-      if (raw.DATATIME !== undefined) assert.strictEqual(Date.parse(String(device.dataTime)), pvsTime(raw.DATATIME), `${device.serial} dataTime in UTC`);
+    // Every device of the capture, every numeric field (any case: `SWVER: "3000"`, `CAL0` are numbers too) in the
+    // output with its value: a measurement as a number in `metrics`, anything else unchanged in `properties`.
+    // No exceptions: the one field the output changes, the supervisor's SERIAL (masked), is text.
+    for (const raw of devices) {
+      const device = raw.DEVICE_TYPE === "PVS" ? p.supervisor : p.devices.find((d) => d.serial === raw.SERIAL);
+      const name = raw.DEVICE_TYPE === "PVS" ? "the PVS" : String(raw.SERIAL);
+      assert.ok(device, `device ${name} comes out`);
+      if (raw.DATATIME !== undefined) {
+        assert.match(String(device.dataTime), /Z$/, `${name} dataTime in UTC`);
+        assert.strictEqual(Date.parse(String(device.dataTime)), pvsTime(raw.DATATIME), `${name} dataTime`);
+      }
       for (const [field, value] of Object.entries(raw)) {
-        if (field !== field.toLowerCase() || num(value) === null || !(field in device.metrics)) continue;
-        assert.strictEqual(device.metrics[field], num(value), `${device.serial} ${field}`);
+        const n = num(value);
+        if (n === null) continue;
+        if (Object.hasOwn(device.metrics, field)) assert.strictEqual(device.metrics[field], n, `${name} ${field}`);
+        else assert.deepStrictEqual([field, device.properties[field]], [field, value], `${name} ${field} is carried as reported`);
       }
     }
     const production = devices.find((d) => d.DEVICE_TYPE === "Power Meter" && /p$/i.test(String(d.TYPE ?? d.MODEL ?? d.SERIAL)));
