@@ -10,6 +10,8 @@ import { Recording, RECORDING_FORMAT } from "../../src/model/recording";
 import { DeviceListPayload } from "../../src/model/device-list-output";
 import { CommPayload } from "../../src/model/legacy-comm";
 import { LivePayload } from "../../src/model/live";
+import { Device } from "../../src/model/device";
+import { LiveData } from "../../src/model/varserver";
 import { helper, nextMessages, until } from "../support/node-red";
 import { login, vars } from "../emulator/request";
 import { FlowNode, NODE_MODULES, testFlow } from "../support/flows";
@@ -151,11 +153,75 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
       for (const [name, value] of Object.entries(vars)) out[name] = name.endsWith("/sn") ? `REDACTED-${name.split("/")[3]}-${name.split("/")[4]}` : value;
       return out;
     }
+    const deviceVars = () => ({ ...distinctSerials(read(`${K}/vars-meter.json`)), ...distinctSerials(read(`${K}/vars-inverter.json`)), ...read(`${K}/vars-livedata.json`) });
     const site = () => ({
       source: K,
       legacy: { "supervisor/info": read(`${K}/supervisor-info.json`) },
-      vars: { ...distinctSerials(read(`${K}/vars-meter.json`)), ...distinctSerials(read(`${K}/vars-inverter.json`)), ...read(`${K}/vars-livedata.json`), ...read(`${K}/vars-sw-rev.json`) },
+      vars: { ...deviceVars(), ...read(`${K}/vars-sw-rev.json`) },
     });
+    /**
+     * The varserver's camelCase measurement names and the legacy DeviceList names the output carries, written out
+     * here (not taken from src/model/varserver.ts) so that a wrong or dropped mapping fails. Every numeric leaf of
+     * the capture must be in this table: a leaf the table lacks fails the test rather than being skipped.
+     */
+    const LEGACY_NAME: Record<"meter" | "inverter", Record<string, string>> = {
+      meter: {
+        ctSclFctr: "ct_scl_fctr",
+        freqHz: "freq_hz",
+        i1A: "i1_a",
+        i2A: "i2_a",
+        negLtea3phsumKwh: "neg_ltea_3phsum_kwh",
+        netLtea3phsumKwh: "net_ltea_3phsum_kwh",
+        p1Kw: "p1_kw",
+        p2Kw: "p2_kw",
+        p3phsumKw: "p_3phsum_kw",
+        posLtea3phsumKwh: "pos_ltea_3phsum_kwh",
+        q3phsumKvar: "q_3phsum_kvar",
+        s3phsumKva: "s_3phsum_kva",
+        totPfRto: "tot_pf_rto",
+        v12V: "v12_v",
+        v1nV: "v1n_v",
+        v2nV: "v2n_v",
+      },
+      inverter: {
+        freqHz: "freq_hz",
+        i3phsumA: "i_3phsum_a",
+        iMppt1A: "i_mppt1_a",
+        ltea3phsumKwh: "ltea_3phsum_kwh",
+        p3phsumKw: "p_3phsum_kw",
+        pMppt1Kw: "p_mppt1_kw",
+        tHtsnkDegc: "t_htsnk_degc",
+        vMppt1V: "v_mppt1_v",
+        vln3phavgV: "vln_3phavg_v",
+      },
+    };
+    /** The capture's devices of one class: index → leaf → value. */
+    function byIndex(vars: Json): Map<string, Json> {
+      const out = new Map<string, Json>();
+      for (const [name, value] of Object.entries(vars)) {
+        const [, , , , n, leaf] = name.split("/");
+        if (!out.has(n)) out.set(n, {});
+        (out.get(n) as Json)[leaf] = value;
+      }
+      return out;
+    }
+    /** One device of the capture in the output: identity, its stamp in UTC, and every numeric leaf with its value. */
+    function assertDevice(cls: "meter" | "inverter", n: string, leaves: Json, device: Device | undefined): asserts device is Device {
+      const name = `${cls} ${n}`;
+      assert.ok(device, `${name} comes out`);
+      assert.strictEqual(device.model, leaves.prodMdlNm, `${name} model`);
+      assert.match(String(device.dataTime), /Z$/, `${name} dataTime in UTC`);
+      assert.strictEqual(Date.parse(String(device.dataTime)), Date.parse(String(leaves.msmtEps)), `${name} dataTime = msmtEps`);
+      for (const [leaf, value] of Object.entries(leaves)) {
+        if (leaf === "sn" || leaf === "prodMdlNm" || leaf === "msmtEps") continue; // identity, checked above and by the caller
+        assert.ok(num(value) !== null, `${name} ${leaf} = ${String(value)} is a number in the capture`);
+        const legacy = LEGACY_NAME[cls][leaf];
+        assert.ok(legacy, `${name} ${leaf}: the table names every numeric leaf of the capture`);
+        assert.strictEqual(device.metrics[legacy], num(value), `${name} ${leaf} → ${legacy}`);
+      }
+    }
+    /** The figures the site output rounds to 4 decimals. */
+    const SITE_ROUNDING = 5e-5;
 
     it("supervisor-info.json: the open supervisor/info picks the LocalAPI for PVS6 build 61846", async () => {
       const info = (read(`${K}/supervisor-info.json`).supervisor as Json) ?? {};
@@ -166,47 +232,138 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
       assert.ok(queries.length > 0 && queries.every((q) => !q.includes("%")), `queries sent as the firmware reads them: ${queries.join(" | ")}`);
     });
 
-    it("vars-sw-rev.json: the firmware version the varserver reports", async () => {
-      const msg = await deviceList(site());
+    it("vars-sw-rev.json: the build comes from the varserver's sw_rev when no supervisor/info answers", async () => {
+      // No supervisor/info in this replay (404, as on a capture that lacks it), so the build can only come from
+      // `/sys/info/sw_rev`. The varserver has the serial too (`/sys/info/serialnum`, the public variable list):
+      // the capture's own redacted one, so that the owner login works.
       const swRev = String(read(`${K}/vars-sw-rev.json`)["/sys/info/sw_rev"]);
-      assert.strictEqual(msg.pvs.build, Number(swRev.split(".").at(-1)));
+      const serial = String((read(`${K}/supervisor-info.json`).supervisor as Json).SERIAL);
+      const msg = await deviceList({ source: K, vars: { ...deviceVars(), ...read(`${K}/vars-sw-rev.json`), "/sys/info/serialnum": serial } });
+      assert.ok((emulator?.count("supervisor/info") ?? 0) > 0, "supervisor/info was asked (and is not in this replay)");
+      assert.strictEqual(msg.pvs.api, "localapi");
+      assert.strictEqual(msg.pvs.build, Number(/\.(\d+)$/.exec(swRev)?.[1]), "the build of sw_rev");
+      assert.strictEqual(msg.payload.supervisor?.properties.sw_rev, swRev, "the PVS device carries sw_rev as reported");
     });
 
     it("vars-inverter.json: 44 producing microinverters, every value; 5-minute stamps minutes behind livedata are not stale", async () => {
       const vars = read(`${K}/vars-inverter.json`);
-      const indexes = new Set(Object.keys(vars).map((n) => n.split("/")[4]));
+      const inverters = byIndex(vars);
       const p = (await deviceList(site())).payload;
-      assert.strictEqual(p.inverters.length, indexes.size);
-      for (const n of indexes) {
+      assert.strictEqual(p.inverters.length, inverters.size, "every inverter");
+      for (const [n, leaves] of inverters) {
         const inv = p.inverters.find((d) => d.serial === `REDACTED-inverter-${n}`);
-        assert.ok(inv, `inverter ${n}`);
-        close(inv.metrics.p_3phsum_kw, num(vars[`/sys/devices/inverter/${n}/p3phsumKw`]) as number, `inverter ${n} power`);
-        close(inv.metrics.ltea_3phsum_kwh, num(vars[`/sys/devices/inverter/${n}/ltea3phsumKwh`]) as number, `inverter ${n} lifetime`);
-        assert.strictEqual(Date.parse(String(inv.dataTime)), Date.parse(String(vars[`/sys/devices/inverter/${n}/msmtEps`])));
-        assert.notStrictEqual(inv.stale, true, `inverter ${n} is not stale: its stamp is the firmware's normal cadence`);
+        assertDevice("inverter", n, leaves, inv);
+        assert.strictEqual(inv.stale, false, `inverter ${n} is not stale: its stamp is the firmware's normal cadence`);
       }
-      const producing = [...indexes].filter((n) => (num(vars[`/sys/devices/inverter/${n}/p3phsumKw`]) ?? 0) > 0).length;
+      const producing = [...inverters.values()].filter((leaves) => (num(leaves.p3phsumKw) ?? 0) > 0).length;
       assert.strictEqual(p.inverters.filter((d) => d.condition === "ok").length, producing, "producing, not asleep");
+      assert.deepStrictEqual(p.site.inverters, { known: inverters.size, reporting: inverters.size, ok: producing, asleep: inverters.size - producing, fault: 0, missing: 0 }, "inverter counts");
     });
 
-    it("vars-meter.json: both meters, production never 0 while the production meter reads power, consumption ≥ 0", async () => {
+    it("vars-meter.json: both meters, every value; production against the meter and /sys/livedata; the gross CT; lifetime counters", async () => {
       const vars = read(`${K}/vars-meter.json`);
+      const live = read(`${K}/vars-livedata.json`);
+      const meters = byIndex(vars);
       const p = (await deviceList(site())).payload;
-      assert.strictEqual(p.devices.filter((d) => d.category === "meter").length, new Set(Object.keys(vars).map((n) => n.split("/")[4])).size);
-      const prodKw = num(vars["/sys/devices/meter/0/p3phsumKw"]) as number;
-      close(p.meters.production?.metrics.p_3phsum_kw, prodKw, "production meter power");
-      assert.ok((p.site.production_kw ?? 0) > 0, `production ${p.site.production_kw} while the meter reads ${prodKw} kW`);
-      if (p.site.consumption_kw !== undefined) assert.ok(p.site.consumption_kw >= 0);
-      assert.notStrictEqual(p.meters.production?.stale, true);
+      assert.strictEqual(p.devices.filter((d) => d.category === "meter").length, meters.size, "every meter");
+      for (const [n, leaves] of meters)
+        assertDevice(
+          "meter",
+          n,
+          leaves,
+          p.devices.find((d) => d.serial === `REDACTED-meter-${n}`),
+        );
+      // Which meter is which: the model name's last letter (PVS6M0400p production, PVS6M0400c consumption).
+      const [prodIndex, prod] = [...meters].find(([, m]) => /p$/.test(String(m.prodMdlNm))) ?? [];
+      const [consIndex, cons] = [...meters].find(([, m]) => /c$/.test(String(m.prodMdlNm))) ?? [];
+      assert.ok(prod && cons, "the capture has a production and a consumption meter");
+      assert.strictEqual(p.meters.production?.serial, `REDACTED-meter-${prodIndex}`);
+      assert.strictEqual(p.meters.consumption?.serial, `REDACTED-meter-${consIndex}`);
+      assert.strictEqual(p.meters.production?.stale, false);
+      assert.strictEqual(p.meters.consumption?.stale, false);
+      const figures = p.site;
+      const prodKw = num(prod.p3phsumKw) as number;
+      const consKw = num(cons.p3phsumKw) as number;
+      const pvP = num(live["/sys/livedata/pv_p"]) as number;
+      const liveMs = (num(live["/sys/livedata/time"]) as number) * 1000;
+      const lagS = (liveMs - Date.parse(String(prod.msmtEps))) / 1000;
+
+      // Production: the fresh production meter, at its own stamp, and the output says so.
+      assert.strictEqual(figures.productionSource, "production meter");
+      assert.deepStrictEqual(figures.source, {
+        power: "devices",
+        time: new Date(Date.parse(String(prod.msmtEps))).toISOString(),
+        devicesTime: new Date(Date.parse(String(prod.msmtEps))).toISOString(),
+        liveTime: new Date(liveMs).toISOString(),
+        lagS,
+        stale: false,
+      });
+      close(figures.production_kw, prodKw, "production = the production meter's reading", SITE_ROUNDING);
+      assert.ok(prodKw > 0 && pvP > 0 && (figures.production_kw ?? 0) > 0, `production ${figures.production_kw} kW while the meter reads ${prodKw} and /sys/livedata/pv_p ${pvP}`);
+      close(p.live?.pv_p_kw, pvP, "/sys/livedata/pv_p alongside");
+      // The meter's lifetime is production's; /sys/livedata's pv_en (lagS later) is ahead of it by at most what
+      // the larger of the two powers makes in lagS.
+      const prodKwh = num(prod.netLtea3phsumKwh) as number;
+      close(figures.production_kwh, prodKwh, "production lifetime = the production meter's counter", SITE_ROUNDING);
+      const pvAhead = (num(live["/sys/livedata/pv_en"]) as number) - (figures.production_kwh ?? NaN);
+      assert.ok(pvAhead >= 0 && pvAhead <= (Math.max(prodKw, pvP) * lagS) / 3600, `pv_en is ${pvAhead} kWh ahead of the meter counter after ${lagS} s`);
+
+      // Consumption: /sys/livedata's site load counter is this meter's lifetime, so its CT measures the house
+      // load (gross) and its power is consumption; the grid is consumption − production.
+      const consKwh = num(cons.netLtea3phsumKwh) as number;
+      assert.ok(Math.abs((num(live["/sys/livedata/site_load_en"]) as number) - consKwh) < 1, "site_load_en is the consumption meter's counter");
+      assert.deepStrictEqual([figures.consumptionCt.mode, figures.consumptionCt.meter], ["gross", `REDACTED-meter-${consIndex}`]);
+      close(figures.consumption_kw, consKw, "consumption = the gross CT's reading", SITE_ROUNDING);
+      assert.ok((figures.consumption_kw ?? -1) >= 0, "consumption ≥ 0");
+      close(figures.consumption_kwh, consKwh, "consumption lifetime = the gross CT's counter", SITE_ROUNDING);
+      close(figures.net_kw, consKw - prodKw, "net = consumption − production", 2 * SITE_ROUNDING);
+      close(figures.net_kwh, consKwh - prodKwh, "net lifetime = consumption − production counters", 2 * SITE_ROUNDING);
+      close(figures.net_kwh, num(live["/sys/livedata/net_en"]) as number, "net lifetime against /sys/livedata/net_en", 1);
+      // Exporting, by the meters and by /sys/livedata alike.
+      assert.ok(consKw - prodKw < 0 && (num(live["/sys/livedata/net_p"]) as number) < 0, "the capture is exporting");
+      assert.ok((figures.net_kw ?? 0) < 0, `net ${figures.net_kw} kW is negative (export)`);
+      assert.strictEqual(figures.import_kw, 0);
+      close(figures.export_kw, prodKw - consKw, "export", 2 * SITE_ROUNDING);
+      // A gross CT never sees the grid: no import or export counters, and the output says why.
+      for (const field of ["import_kwh", "export_kwh"] as const) {
+        assert.strictEqual(figures[field], undefined, field);
+        assert.ok(figures.unavailable[field], `${field} has a reason`);
+      }
     });
 
-    it("vars-livedata.json: the PVS's own site totals, exporting", async () => {
+    it("vars-livedata.json: the PVS's own site totals, every value, exporting", async () => {
       const live = read(`${K}/vars-livedata.json`);
       const p = (await deviceList(site())).payload;
-      close(p.live?.pv_p_kw, num(live["/sys/livedata/pv_p"]) as number, "pv_p");
-      close(p.live?.net_p_kw, num(live["/sys/livedata/net_p"]) as number, "net_p");
-      assert.ok((num(live["/sys/livedata/net_p"]) as number) < 0 && (p.site.net_kw ?? 0) <= 0, "exporting: net is negative");
-      if (p.site.consumption_kw !== undefined) assert.ok(p.site.consumption_kw >= 0);
+      assert.ok(p.live, "the livedata comes out");
+      // Every /sys/livedata variable of the capture under its output name; "nan" (no battery) is null, never 0.
+      const OUTPUT_NAME: Record<string, [keyof LiveData, number]> = {
+        pv_p: ["pv_p_kw", 1],
+        pv_en: ["pv_en_kwh", 1],
+        net_p: ["net_p_kw", 1],
+        net_en: ["net_en_kwh", 1],
+        site_load_p: ["site_load_p_kw", 1],
+        site_load_en: ["site_load_en_kwh", 1],
+        ess_p: ["ess_p_kw", 1],
+        ess_en: ["ess_en_kwh", 1],
+        soc: ["soc_pct", 100],
+        backupTimeRemaining: ["backup_time_remaining_min", 1],
+        midstate: ["midstate", 1],
+      };
+      for (const [name, value] of Object.entries(live)) {
+        const field = name.slice("/sys/livedata/".length);
+        if (field === "time") {
+          assert.strictEqual(p.live.time, new Date((num(value) as number) * 1000).toISOString(), "time in UTC");
+          continue;
+        }
+        assert.ok(OUTPUT_NAME[field], `${field}: the table names every variable of the capture`);
+        const [out, factor] = OUTPUT_NAME[field];
+        const n = num(value);
+        if (n === null) assert.strictEqual(p.live[out], null, `${field} = ${String(value)} → null`);
+        else close(p.live[out], n * factor, field);
+      }
+      assert.strictEqual(p.storage, null, "no battery on this site");
+      assert.ok((num(live["/sys/livedata/net_p"]) as number) < 0 && (p.site.net_kw ?? 0) < 0, "exporting: net is negative");
+      assert.ok((p.site.consumption_kw ?? -1) >= 0, "consumption ≥ 0");
     });
   });
 
