@@ -406,12 +406,31 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
       }
     });
 
-    for (const file of ["LocalAPI-vars-match-rev-obj.json", "LocalAPI-vars-match-rev-values.json", "LocalAPI-vars-name-values.json"]) {
-      it(`${file}: the firmware revision in both answer forms gives build 61840`, async () => {
+    // Each revision capture is, in its own replay, the only source of `/sys/info/sw_rev` (the other two are left
+    // out), and the emulator answers the documented request for it as the firmware did: same query, same form
+    // (the values list when `fmt` is absent, the object with `fmt=obj`).
+    const REVISIONS: Array<[file: string, query: string]> = [
+      ["LocalAPI-vars-match-rev-obj.json", "match=rev&fmt=obj"],
+      ["LocalAPI-vars-match-rev-values.json", "match=rev"],
+      ["LocalAPI-vars-name-values.json", "name=/sys/info/sw_rev,/sys/info/lmac"],
+    ];
+    const revisionVars = (file: string): Json => (Array.isArray(read(`${V}/${file}`).values) ? values(`${V}/${file}`) : read(`${V}/${file}`));
+    for (const [file, query] of REVISIONS) {
+      it(`${file}: served as documented (${query}), the node's build and revisions are its own`, async () => {
         const capture = read(`${V}/${file}`);
-        const revs = Array.isArray(capture.values) ? values(`${V}/${file}`) : capture;
-        const msg = await deviceList(site());
-        assert.strictEqual(msg.pvs.build, Number(String(revs["/sys/info/sw_rev"]).split(".").at(-1)));
+        const revs = revisionVars(file);
+        const others = new Set(REVISIONS.flatMap(([f]) => Object.keys(revisionVars(f))));
+        const namespace: Json = { ...Object.fromEntries(Object.entries(site().vars).filter(([name]) => !others.has(name))), ...revs };
+        const msg = await deviceList({ ...site(), vars: namespace });
+        const swRev = String(revs["/sys/info/sw_rev"]);
+        assert.strictEqual(msg.pvs.build, Number(/\.(\d+)$/.exec(swRev)?.[1]), `the build of sw_rev ${swRev}`);
+        // The supervisor group reads hwrev, fwrev and sw_rev (not the MAC, lmac): each as the capture has it, trimmed.
+        for (const short of ["hwrev", "fwrev", "sw_rev"]) {
+          const value = revs[`/sys/info/${short}`];
+          assert.strictEqual(msg.payload.supervisor?.properties[short], value === undefined ? undefined : String(value).trim(), short);
+        }
+        const cookie = await login(emulator?.httpsUrl ?? "", String(namespace["/sys/info/serialnum"]));
+        assert.deepStrictEqual((await vars(emulator?.httpsUrl ?? "", query, cookie)).json, capture, `the emulator's answer to ${query}`);
       });
     }
 
