@@ -9,6 +9,7 @@ import { PvsEmulator } from "../../src/emulator/server";
 import { Recording, RECORDING_FORMAT } from "../../src/model/recording";
 import { DeviceListPayload } from "../../src/model/device-list-output";
 import { CommPayload } from "../../src/model/legacy-comm";
+import { SupervisorInfo } from "../../src/model/command-answers";
 import { LivePayload } from "../../src/model/live";
 import { Device } from "../../src/model/device";
 import { LiveData } from "../../src/model/varserver";
@@ -129,17 +130,24 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
     async function start(file: string): Promise<void> {
       const capture = read(file);
       await replay({ source: file, legacy: { Start: capture } }, [{ id: "cmd", type: "pvs-command", server: "cfg", command: "Start", interval: 0 }]);
-      const got = nextMessages<NodeMessage & { payload: Json; raw: Json }>(helper.getNode("out"));
+      const got = nextMessages<NodeMessage & { payload: { result: string; supervisor: SupervisorInfo }; raw: Json }>(helper.getNode("out"));
       helper.getNode("cmd").receive({});
       const msg = (await got)[0];
       const supervisor = capture.supervisor as Json;
       const text = JSON.stringify(msg);
       assert.ok(!text.includes(String(supervisor.SERIAL)), "the serial (the password's source) never leaves unmasked");
       assert.ok(text.includes(String(supervisor.SERIAL).slice(0, -5)), "shown masked");
-      for (const field of ["SWVER", "MODEL"]) if (supervisor[field] !== undefined) assert.ok(text.includes(String(supervisor[field])), field);
+      const out = msg.payload.supervisor;
+      assert.strictEqual(msg.payload.result, capture.result);
+      // The build: BUILD where the PVS sends it, else the number SWVER names ("2019.5, Build 4150").
+      const build = typeof supervisor.BUILD === "number" ? supervisor.BUILD : Number(/Build (\d+)/.exec(String(supervisor.SWVER))?.[1]);
+      assert.deepStrictEqual([out.model, out.version, out.build, out.firmware], [supervisor.MODEL, supervisor.SWVER, build, supervisor.FWVER ?? null]);
+      // Every other field (SCVER, EASICVER, SCBUILD, WNSERIAL… where present) as reported; only SERIAL is masked.
+      for (const [field, value] of Object.entries(supervisor)) if (field !== "SERIAL") assert.strictEqual(out.properties[field], value, field);
+      assert.deepStrictEqual(Object.keys(out.properties).sort(), Object.keys(supervisor).sort(), "every field of the answer");
     }
-    it("ginoledesma notes-Start.json", () => start("ginoledesma__sunpower-pvs-exporter/notes-Start.json"));
-    it("cmalek/sungazer Start.json: BUILD, SCVER, EASICVER", () => start("cmalek__sungazer/Start.json"));
+    it("ginoledesma notes-Start.json: no BUILD, the build from SWVER", () => start("ginoledesma__sunpower-pvs-exporter/notes-Start.json"));
+    it("cmalek/sungazer Start.json: BUILD, SCVER, EASICVER and every other field as reported", () => start("cmalek__sungazer/Start.json"));
   });
 
   describe("LocalAPI build 61846 (ksmooove/SunPower-Monitoring, one site)", () => {
