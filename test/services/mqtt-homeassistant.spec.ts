@@ -10,7 +10,8 @@ import { FlowNode, NODE_MODULES } from "../support/flows";
 import { helper, settle, until } from "../support/node-red";
 import { coreNodes, MOSQUITTO, requireBinary, Service, startMosquitto } from "../support/services";
 
-// Node-RED's own MQTT client library (a dependency of its mqtt nodes), as a Home Assistant stand-in.
+// MQTT.js (a devDependency; the same library Node-RED's mqtt nodes use) as the Home Assistant stand-in: Home Assistant
+// is a separate MQTT client, not a Node-RED node.
 const mqtt = require("mqtt") as typeof import("mqtt");
 
 const EXAMPLE = path.resolve(__dirname, "../../examples/pvs-device-list/04 - MQTT and Home Assistant.json");
