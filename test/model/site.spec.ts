@@ -84,7 +84,9 @@ describe("model/site: power and energy from the meters this site has", () => {
   });
 });
 
-describe("model/site: the CT-configuration check", () => {
+describe("model/site: the CT-configuration check", function () {
+  // Each test simulates up to 240 polls (CPU-bound: about 0.3 s alone, over 2 s on a loaded 2-core machine).
+  this.timeout(15000);
   it("warns, with the evidence, when a declared-net CT always imports during a sunny day (a load-only CT)", () => {
     const { last, outputs } = simulate({ consumptionCt: "gross", declaredSubtype: "NET_CONSUMPTION_LOADSIDE" }, MORNING, 120);
     const check = last.checks.find((c) => c.code === "CT_NET_NEVER_EXPORTS");

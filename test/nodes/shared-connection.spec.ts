@@ -10,7 +10,7 @@ import { DEFAULT_GRACE_MS, mergeSettings, pvsKey } from "../../src/node-red/pvs-
 import { sharedConnections } from "../../src/node-red/shared-connections";
 import { ConnectionOptions } from "../../src/pvs/connection";
 import { PvsConfigNode } from "../../src/node-red/types";
-import { helper, settle, until } from "../support/node-red";
+import { deploy, helper, settle, until } from "../support/node-red";
 import { advance, fakeClock } from "../support/simulated-time";
 import { FlowNode, NODE_MODULES } from "../support/flows";
 
@@ -158,7 +158,7 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     await until(() => pvs.count("DeviceList") === 1 && pvs.inFlight === 0, 8000, "the first DeviceList");
     for (let n = 1; n <= 200; n++) {
       // Every deploy starts the device-list node, which polls at once: the ration makes it wait, not ask.
-      await helper.setFlows(sharedFlow(pvs, [{ deviceListEvery: 3600 }], 60, `t${n}`), "full");
+      await deploy(sharedFlow(pvs, [{ deviceListEvery: 3600 }], 60, `t${n}`));
       if (n % 50 === 0) await settle(20);
     }
     await settle(50);
@@ -179,14 +179,14 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     await helper.load(NODE_MODULES, flow(0));
     await poll();
     for (let n = 1; n <= 100; n++) {
-      await helper.setFlows(flow(n), "full");
+      await deploy(flow(n));
       if (n % 10 === 0) await poll();
     }
     assert.strictEqual(pvs.count("auth:login"), 1, "the session outlived every redeploy");
     assert.strictEqual(pvs.openSessions, 1);
 
     clock = fakeClock();
-    await helper.setFlows([], "full");
+    await deploy([]);
     assert.strictEqual(pvs.openSessions, 1, "kept for a redeploy during the grace period");
     await clock.tickAsync(DEFAULT_GRACE_MS - 1000);
     await settle(20);
@@ -205,12 +205,12 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     await got;
     const first = configNode("cfg").pvs;
     const flow = sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, credentials: { password: "ABCDE" } } : n));
-    await helper.setFlows(flow, "full");
+    await deploy(flow);
     assert.notStrictEqual(configNode("cfg").pvs, first);
     await until(() => pvs.count("auth:logout") === 1, 4000, "the old session's logout");
     // Unchanged again: taken back.
     const second = configNode("cfg").pvs;
-    await helper.setFlows(flow, "full");
+    await deploy(flow);
     assert.strictEqual(configNode("cfg").pvs, second);
   });
 
@@ -225,20 +225,17 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     await poll();
     const first = configNode("cfg").pvs;
     clock = fakeClock();
-    await helper.setFlows([], "full");
+    await deploy([]);
     await clock.tickAsync(DEFAULT_GRACE_MS / 2);
     // Another id, the same PVS: the same connection and session.
-    await helper.setFlows(
-      sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, id: "cfg2" } : n.server === "cfg" ? { ...n, server: "cfg2" } : n)),
-      "full",
-    );
+    await deploy(sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, id: "cfg2" } : n.server === "cfg" ? { ...n, server: "cfg2" } : n)));
     assert.strictEqual(configNode("cfg2").pvs, first);
-    await helper.setFlows([], "full");
+    await deploy([]);
     await clock.tickAsync(DEFAULT_GRACE_MS + 1000);
     await until(() => pvs.openSessions === 0, 4000, "the logout");
     clock.restore();
     clock = null;
-    await helper.setFlows(sharedFlow(pvs, [{}], 0), "full");
+    await deploy(sharedFlow(pvs, [{}], 0));
     assert.notStrictEqual(configNode("cfg").pvs, first);
     await poll();
     assert.strictEqual(pvs.count("auth:login"), 2);

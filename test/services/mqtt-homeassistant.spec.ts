@@ -7,7 +7,7 @@ import fs from "fs";
 import path from "path";
 import { PvsEmulator } from "../../src/emulator/server";
 import { FlowNode, NODE_MODULES } from "../support/flows";
-import { helper, settle, until } from "../support/node-red";
+import { deploy, helper, settle, until } from "../support/node-red";
 import { coreNodes, MOSQUITTO, requireBinary, Service, startMosquitto } from "../support/services";
 
 // MQTT.js (a devDependency; the same library Node-RED's mqtt nodes use) as the Home Assistant stand-in: Home Assistant
@@ -221,7 +221,7 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
 
     // A full redeploy: the configs come once more, unchanged (so Home Assistant changes nothing), the states once.
     const beforeRedeploy = ha.got.length;
-    await helper.setFlows(flow() as Parameters<typeof helper.setFlows>[0], "full");
+    await deploy(flow());
     await until(() => ha.got.slice(beforeRedeploy).some((m) => m.topic.startsWith("pvs/site/")), 15000, "the poll after the redeploy");
     await quiet(ha.got);
     const redeployed = ha.got.slice(beforeRedeploy);

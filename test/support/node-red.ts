@@ -25,3 +25,32 @@ export function nextMessages<T = Record<string, unknown>>(node: Node, count = 1)
     });
   });
 }
+
+type Deployer = {
+  _redNodes: { setFlows(flows: unknown, credentials: unknown, type: string): Promise<unknown> };
+  _events: { on(event: string, listener: () => void): unknown; off(event: string, listener: () => void): unknown };
+};
+
+/**
+ * helper.setFlows, waiting for "flows:started" with a listener set up before the deploy and a limit a loaded
+ * machine keeps: the helper's own wait gives up after 300 ms, which a 2-core machine under load exceeded
+ * ("timeout waiting event" in the 200-redeploy test).
+ */
+export async function deploy(flow: unknown, type: "full" | "flows" | "nodes" = "full", credentials: Record<string, unknown> = {}): Promise<void> {
+  const runtime = helper as unknown as Deployer;
+  let onStarted = () => {};
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      runtime._events.off("flows:started", onStarted);
+      reject(new Error("the flows did not start within 15 s of the deploy"));
+    }, 15_000);
+    onStarted = () => {
+      clearTimeout(timer);
+      runtime._events.off("flows:started", onStarted);
+      resolve();
+    };
+    runtime._events.on("flows:started", onStarted);
+  });
+  await runtime._redNodes.setFlows(flow, credentials, type);
+  await started;
+}

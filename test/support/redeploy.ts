@@ -5,7 +5,7 @@ import v8 from "v8";
 import { NodeMessage, NodeMessageInFlow } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { FlowNode, NODE_MODULES } from "./flows";
-import { helper, settle } from "./node-red";
+import { deploy, helper, settle } from "./node-red";
 
 export type DeployType = "full" | "nodes";
 
@@ -110,7 +110,7 @@ export class RedeployRig {
   async redeploy(): Promise<DeployType> {
     const n = ++this.deploys;
     const type = deployType(n);
-    await helper.setFlows(this.flow(n), type);
+    await deploy(this.flow(n), type);
     this.forgetSpyCalls();
     return type;
   }
@@ -180,7 +180,7 @@ export class RedeployRig {
 
   /** Removes the whole flow (a full deploy of nothing). */
   async removeFlow(): Promise<void> {
-    await helper.setFlows([], "full");
+    await deploy([]);
     this.forgetSpyCalls();
   }
 

@@ -8,7 +8,7 @@ import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../../src/emulator/server";
 import { Fault } from "../../../src/emulator/server";
 import { DeviceListPayload } from "../../../src/model/device-list-output";
-import { helper, nextMessages, settle, until } from "../../support/node-red";
+import { deploy, helper, nextMessages, settle, until } from "../../support/node-red";
 import { advance, fakeClock } from "../../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 
@@ -157,7 +157,7 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
         [3, 41_000],
       ]) {
         await advance(clock, emulator, { forMs: wait });
-        await helper.setFlows(testFlow(emulator, nodes(n)), "nodes");
+        await deploy(testFlow(emulator, nodes(n)), "nodes");
       }
       await advance(clock, emulator, { forMs: 120_000 });
       emulator.requests.length = 0;
