@@ -142,16 +142,48 @@ export function recordingFromLog(log: AnswerLogSnapshot): { legacy: JsonObject; 
   return { legacy, vars, telemetry, answers };
 }
 
-/** Device serials (not the supervisor's) that the recorded answers name. */
-function deviceSerials(legacy: JsonObject, vars: JsonObject, settings: Record<string, unknown>): string[] {
-  const found = new Set<string>();
-  const list = legacy.DeviceList;
-  if (isJsonObject(list) && Array.isArray(list.devices)) {
-    for (const d of list.devices) if (isJsonObject(d) && d.DEVICE_TYPE !== "PVS" && typeof d.SERIAL === "string") found.add(d.SERIAL.trim());
+/** Keys whose string value is a device's serial, in every layout: DeviceList `SERIAL`, the nested `/vars` `sn`, the ESS report's `serial_number`. */
+const SERIAL_KEY = /^(serial|sn|serial_?num(ber)?)$/i;
+
+/** A `/vars` value the varserver holds as JSON text (IsJSON: `{…}` or `[…]`), parsed; anything else as it is. */
+function jsonOrValue(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const t = value.trim();
+  return (t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]")) ? (parseJson(t) ?? value) : value;
+}
+
+/** Adds the string values of serial-naming keys anywhere in `root` (iterative: answers may nest deeply). */
+function collectSerials(root: unknown, found: Set<string>): void {
+  const stack: unknown[] = [root];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (Array.isArray(item)) {
+      for (const v of item) if (typeof v === "object" && v !== null) stack.push(v);
+      continue;
+    }
+    if (!isJsonObject(item)) continue;
+    for (const [key, value] of Object.entries(item)) {
+      if (SERIAL_KEY.test(key) && typeof value === "string") found.add(value.trim());
+      else if (typeof value === "object" && value !== null) stack.push(value);
+    }
   }
+}
+
+/**
+ * Device serials (and the supervisor's, filtered out by the caller) that the recorded answers name: every legacy
+ * answer (DeviceList, the ESS report, pvs-command answers), flat `/sys/devices/…/sn` variables, nested ones (the
+ * vendor's `/sys/devices/11/meter/data` object or its JSON text), telemetry frames, and the settings' labels.
+ */
+function deviceSerials(legacy: JsonObject, vars: JsonObject, telemetry: ReadonlyArray<{ frame: unknown }>, settings: Record<string, unknown>): string[] {
+  const found = new Set<string>();
+  collectSerials(legacy, found);
   for (const [name, value] of Object.entries(vars)) {
     if (name.startsWith("/sys/devices/") && /\/(sn|serial)$/i.test(name) && typeof value === "string") found.add(value.trim());
+    else collectSerials(jsonOrValue(value), found);
   }
+  collectSerials(
+    telemetry.map((f) => f.frame),
+    found,
+  );
   if (isJsonObject(settings.labels)) for (const serial of Object.keys(settings.labels)) found.add(serial);
   return [...found].filter((s) => s.length >= 6);
 }
@@ -178,14 +210,18 @@ function scrubKeys(root: unknown): unknown {
 const pseudonym = (serial: string, i: number) => `SN${String(i + 1).padStart(8, "0")}${/[a-z]$/.test(serial) ? serial.slice(-1) : ""}`;
 
 /**
- * The replacements, applied to the file's text (serials and addresses are plain JSON string content). Device
- * serials are whole alphanumeric tokens, replaced in one pass through a map (a 1,000-inverter file in well under
- * a second); the few supervisor serials also inside longer tokens (a meter's serial may hold it).
+ * The replacements, applied to the file's text (serials and addresses are plain JSON string content). Known
+ * serials come first, longest first: a composite serial (a SunVault ESS's `00001ABC1234_01234567890ABCDEF`, which
+ * holds its inverter's serial) gets its own pseudonym, not its inverter's with the rest left readable. Serials with
+ * other characters than letters and digits are few and replaced one by one; the rest are whole alphanumeric
+ * tokens, replaced in one pass through a map (a 1,000-inverter file in well under a second). Then the few
+ * supervisor serials, also inside longer tokens (a meter's serial may hold it).
  */
 function replaceInText(text: string, pseudonyms: ReadonlyMap<string, string>, supervisor: readonly string[]): string {
-  let out = pseudonyms.size ? text.replace(/[A-Za-z0-9]+/g, (token) => pseudonyms.get(token) ?? token) : text;
-  // A serial with other characters (rare) is not one token: replaced on its own.
-  for (const [serial, name] of pseudonyms) if (!/^[A-Za-z0-9]+$/.test(serial) && out.includes(serial)) out = out.split(serial).join(name);
+  let out = text;
+  const composite = [...pseudonyms.keys()].filter((s) => !/^[A-Za-z0-9]+$/.test(s)).sort((a, b) => b.length - a.length);
+  for (const serial of composite) if (out.includes(serial)) out = out.split(serial).join(pseudonyms.get(serial) as string);
+  if (pseudonyms.size > composite.length) out = out.replace(/[A-Za-z0-9]+/g, (token) => pseudonyms.get(token) ?? token);
   for (const serial of [...supervisor].sort((a, b) => b.length - a.length)) if (out.includes(serial)) out = out.split(serial).join(REPLAY_SERIAL);
   out = out.replace(MAC, "xx:xx:xx:xx:xx:xx");
   out = out.replace(IPV4, (all: string, a: string, b: string, c: string, d: string, at: number, whole: string) => {
@@ -203,7 +239,7 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
   const supervisorSerials = [...input.secrets, ...legacySecrets(legacy.DeviceList), ...legacySecrets(legacy["supervisor/info"]), ...legacySecrets(legacy.Start), ...varsSecrets(vars)].filter(
     (s) => s.length >= 6,
   );
-  const devices = input.keepDeviceSerials ? [] : deviceSerials(legacy, vars, input.settings).filter((s) => !supervisorSerials.includes(s));
+  const devices = input.keepDeviceSerials ? [] : deviceSerials(legacy, vars, telemetry, input.settings).filter((s) => !supervisorSerials.includes(s));
   const pseudonyms = new Map([...devices].sort().map((s, i) => [s, pseudonym(s, i)]));
   const file = {
     format: RECORDING_FORMAT,

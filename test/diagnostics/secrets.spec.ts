@@ -67,6 +67,39 @@ function localApiCapture(): Recording {
   };
 }
 
+/** A legacy SunVault site: the seed's capture plus the storage parts (the BMS only in the ESS report, as a missing device) and the report. */
+function storageCapture(): Recording {
+  const recording = legacyCapture();
+  const storage = (JSON.parse(fs.readFileSync(path.join(FIXTURES, "sunvault-device-list.json"), "utf8")) as { devices: Json[] }).devices.filter(
+    (d) => d.DEVICE_TYPE !== "PVS" && d.DEVICE_TYPE !== "ESS BMS",
+  );
+  const list = recording.legacy?.DeviceList as { devices: Json[] };
+  list.devices.push(...storage);
+  (recording.legacy as Json)["energy-storage-system/status"] = JSON.parse(fs.readFileSync(path.join(FIXTURES, "sunvault-ess-status.json"), "utf8")) as unknown;
+  return recording;
+}
+const STORAGE_SERIALS = [
+  "SY2108850-005505.00448",
+  "SY2121534552D1805",
+  "00001ABC1234_01234567890ABCDEF",
+  "BC123400678933751040",
+  "M00122109A0355",
+  "00001ABC1234",
+  "GW0123456789",
+  "SY01234567890ABCDEF",
+];
+/** The composite ESS serial's own part: left readable when the inverter's serial inside it was replaced first. */
+const COMPOSITE_SUFFIX = "01234567890ABCDEF";
+
+/** The vendor's nested layout (pypvs doc/LocalAPI.md): one meter as an object, the other as the JSON text the varserver holds. */
+function nestedCapture(): { recording: Recording; serials: string[] } {
+  const recording = localApiCapture();
+  const nested = JSON.parse(fs.readFileSync(path.join(FIXTURES, "corpus/SunStrong-Management__pypvs/LocalAPI-vars-match-meter-data-obj.json"), "utf8")) as Record<string, Json>;
+  const [[firstName, first], [secondName, second]] = Object.entries(nested);
+  Object.assign(recording.vars as Json, { [firstName]: first, [secondName]: JSON.stringify(second) });
+  return { recording, serials: [String(first.sn), String(second.sn)] };
+}
+
 const secretsIn = (text: string, extra: string[]) => [SECRET_SERIAL, PASSWORD, SSID, WPA_KEY, PSK, MAC, MAC.toLowerCase(), PUBLIC_IP, "ssm_owner:", ...extra].filter((s) => text.includes(s));
 
 describe("diagnostics file: no secret of a capture full of them (real runtime, admin endpoint)", function () {
@@ -146,5 +179,60 @@ describe("diagnostics file: no secret of a capture full of them (real runtime, a
       .filter(([n]) => /^\/sys\/devices\/inverter\/\d+\/sn$/.test(n))
       .map(([, v]) => v);
     assert.ok(inverters.length === 3 && inverters.every((v) => /^SN\d{8}$/.test(String(v))), `inverter serials pseudonymised: ${inverters.join(", ")}`);
+  });
+  it("legacy SunVault site: the DeviceList's and the ESS report's serials pseudonymised (a composite one its own), kept on request", async () => {
+    const recording = storageCapture();
+    const { text } = await download(recording, []);
+    assert.deepStrictEqual(secretsIn(text, []), [], "no secret in the file");
+    assert.deepStrictEqual(
+      [...STORAGE_SERIALS, COMPOSITE_SUFFIX].filter((s) => text.includes(s)),
+      [],
+      "no storage serial, nor the composite serial's own part",
+    );
+    const file = JSON.parse(text) as { legacy: { DeviceList: { devices: Json[] }; "energy-storage-system/status": { ess_report: { battery_status: Json[]; ess_status: Json[] } } } };
+    const report = file.legacy["energy-storage-system/status"];
+    assert.ok(report, "the ESS report is recorded");
+    const reported: string[] = [];
+    JSON.stringify(report, (key, v: unknown) => (key === "serial_number" && typeof v === "string" ? (reported.push(v), v) : v));
+    assert.ok(reported.length >= 4 && reported.every((s) => /^SN\d{8}$/.test(s)), `report serials pseudonymised: ${reported.join(", ")}`);
+    const serialOf = (type: string) => file.legacy.DeviceList.devices.find((d) => d.DEVICE_TYPE === type)?.SERIAL;
+    const [ess, inverter] = [serialOf("Energy Storage System"), serialOf("Storage Inverter")];
+    assert.ok(typeof ess === "string" && /^SN\d{8}$/.test(ess) && ess !== inverter, `the composite ESS serial has its own pseudonym (${String(ess)}, inverter ${String(inverter)})`);
+    assert.ok(reported.includes(ess), "the same pseudonym in the list and the report");
+    await helper.unload();
+    await emulator?.stop();
+    const kept = await download(recording, [], "?keepSerials=1");
+    assert.deepStrictEqual(secretsIn(kept.text, []), [], "no secret with serials kept");
+    assert.deepStrictEqual(
+      STORAGE_SERIALS.filter((s) => !kept.text.includes(s)),
+      [],
+      "storage serials kept",
+    );
+  });
+
+  it("LocalAPI capture in the vendor's nested layout: the meters' serials inside /sys/devices/<n>/meter/data pseudonymised, kept on request", async () => {
+    const { recording, serials } = nestedCapture();
+    const { text } = await download(recording, []);
+    assert.deepStrictEqual(secretsIn(text, []), [], "no secret in the file");
+    assert.deepStrictEqual(
+      serials.filter((s) => text.includes(s)),
+      [],
+      "no nested meter serial",
+    );
+    const file = JSON.parse(text) as { vars: Record<string, Json> };
+    const nested = Object.entries(file.vars).filter(([n]) => /^\/sys\/devices\/\d+\/meter\/data$/.test(n));
+    assert.strictEqual(nested.length, 2, "both nested meters recorded");
+    assert.ok(
+      nested.every(([, v]) => /^SN\d{8}[pc]$/.test(String(v.sn))),
+      `pseudonyms keep the meter's kind: ${nested.map(([, v]) => String(v.sn)).join(", ")}`,
+    );
+    await helper.unload();
+    await emulator?.stop();
+    const kept = await download(recording, [], "?keepSerials=1");
+    assert.deepStrictEqual(
+      serials.filter((s) => !kept.text.includes(s)),
+      [],
+      "nested serials kept",
+    );
   });
 });
