@@ -15,6 +15,8 @@ export interface Recording {
   vars?: Record<string, unknown>;
   /** Telemetry WebSocket frames with their arrival offsets (ms from the first). */
   telemetry?: Array<{ atMs: number; frame: unknown }>;
+  /** When the first telemetry frame arrived (ISO): the offsets say the rhythm, this says when it was. */
+  telemetryStartedAt?: string;
 }
 
 /** A recording read from JSON (a file): checked for its format, never trusted further than that. */
@@ -27,5 +29,6 @@ export function parseRecording(value: unknown): Recording {
   if (Array.isArray(value.telemetry)) {
     recording.telemetry = value.telemetry.filter(isJsonObject).map((f) => ({ atMs: typeof f.atMs === "number" ? f.atMs : 0, frame: f.frame }));
   }
+  if (typeof value.telemetryStartedAt === "string") recording.telemetryStartedAt = value.telemetryStartedAt;
   return recording;
 }

@@ -93,7 +93,13 @@ function legacyKey(answer: LoggedAnswer): string | null {
 }
 
 /** The recording the answer log holds: legacy answers by key, the `/vars` namespace merged, frames by offset. */
-export function recordingFromLog(log: AnswerLogSnapshot): { legacy: JsonObject; vars: JsonObject; telemetry: Array<{ atMs: number; frame: unknown }>; answers: AnswerMeta[] } {
+export function recordingFromLog(log: AnswerLogSnapshot): {
+  legacy: JsonObject;
+  vars: JsonObject;
+  telemetry: Array<{ atMs: number; frame: unknown }>;
+  telemetryStartedAt: string | null;
+  answers: AnswerMeta[];
+} {
   const legacy: JsonObject = {};
   const vars: JsonObject = {};
   const answers: AnswerMeta[] = [];
@@ -139,7 +145,7 @@ export function recordingFromLog(log: AnswerLogSnapshot): { legacy: JsonObject; 
     const parsed = parseJson(f.text);
     return { atMs: f.at - first, frame: parsed === undefined ? f.text : parsed };
   });
-  return { legacy, vars, telemetry, answers };
+  return { legacy, vars, telemetry, telemetryStartedAt: log.frames.length ? new Date(first).toISOString() : null, answers };
 }
 
 /** Keys whose string value is a device's serial, in every layout: DeviceList `SERIAL`, the nested `/vars` `sn`, the ESS report's `serial_number`. */
@@ -235,7 +241,7 @@ function replaceInText(text: string, pseudonyms: ReadonlyMap<string, string>, su
 
 /** The diagnostics file: a replayable recording plus what the runtime knew, redacted. */
 export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
-  const { legacy, vars, telemetry, answers } = recordingFromLog(input.log);
+  const { legacy, vars, telemetry, telemetryStartedAt, answers } = recordingFromLog(input.log);
   const supervisorSerials = [...input.secrets, ...legacySecrets(legacy.DeviceList), ...legacySecrets(legacy["supervisor/info"]), ...legacySecrets(legacy.Start), ...varsSecrets(vars)].filter(
     (s) => s.length >= 6,
   );
@@ -247,6 +253,7 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
     legacy,
     vars,
     telemetry,
+    ...(telemetryStartedAt ? { telemetryStartedAt } : {}),
     answers,
     diagnostics: {
       format: DIAGNOSTICS_FORMAT,

@@ -82,14 +82,25 @@ for (const api of ["legacy", "localapi"] as const) {
       const site = new PvsEmulator({ inverters: 4, localApi: api === "localapi", storage: false, now: () => FROZEN });
       emulators.push(site);
       await site.start();
+      const startedAt = Date.now();
       const first = await run(site, true);
+      const downloadedAt = Date.now();
       const file = JSON.parse(first.file as string) as Record<string, unknown>;
       assert.strictEqual(file.format, "pvs-recording/1", "a diagnostics file is a recording");
       assert.ok(!(first.file as string).includes(SERIAL), "no supervisor serial");
       const recording = parseRecording(file);
       if (api === "localapi") {
         assert.strictEqual(recording.vars?.["/sys/info/serialnum"], REPLAY_SERIAL, "the replacement serial, so replay logs in");
-        assert.ok((recording.telemetry?.length ?? 0) > 0, "telemetry frames recorded");
+        const frames = recording.telemetry ?? [];
+        assert.ok(frames.length > 0, "telemetry frames recorded");
+        // When they came (the first frame's arrival, absolute) besides their rhythm (offsets from it).
+        const firstAt = Date.parse(String(recording.telemetryStartedAt));
+        assert.ok(firstAt >= startedAt && firstAt <= downloadedAt, `first frame's arrival ${String(recording.telemetryStartedAt)} within the run`);
+        assert.strictEqual(frames[0].atMs, 0, "offsets from the first frame");
+        assert.ok(
+          frames.every((f, i) => i === 0 || f.atMs >= frames[i - 1].atMs),
+          "offsets in arrival order",
+        );
       } else assert.ok(recording.legacy?.DeviceList && recording.legacy.Get_Comm && recording.legacy["supervisor/info"], "the legacy answers");
 
       const replay = new PvsEmulator({ replay: recording });
