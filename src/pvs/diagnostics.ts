@@ -55,7 +55,8 @@ export interface AnswerMeta {
   kind: string;
   request: string;
   status: number;
-  contentType: string | null;
+  /** The response headers that help diagnose (answer-log.ts DIAGNOSTIC_HEADERS; never Set-Cookie). */
+  headers: Record<string, string>;
   durationMs: number;
   at: string;
   bytes: number;
@@ -110,7 +111,7 @@ export function recordingFromLog(log: AnswerLogSnapshot): {
       kind: a.kind,
       request: a.request,
       status: a.status,
-      contentType: a.contentType,
+      headers: { ...a.headers },
       durationMs: a.durationMs,
       at: a.at,
       bytes: a.bodyBytes,

@@ -8,6 +8,7 @@ import { NodeMessage } from "node-red";
 import { Recording, RECORDING_FORMAT } from "../../src/model/recording";
 import { PvsEmulator } from "../../src/emulator/server";
 import { siteVariables } from "../../src/emulator/varserver";
+import { DIAGNOSTIC_HEADERS } from "../../src/pvs/answer-log";
 import { helper, until } from "../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../support/flows";
 
@@ -163,7 +164,15 @@ describe("diagnostics file: no secret of a capture full of them (real runtime, a
     const basic = Buffer.from(`ssm_owner:${PASSWORD}`).toString("base64");
     assert.deepStrictEqual(secretsIn(text, [...sessions, basic]), [], "no secret in the file");
     assert.ok(!/"(Authorization|Cookie|Set-Cookie)"/i.test(text), "no header of the kind");
-    const file = JSON.parse(text) as { vars: Json; telemetry: Array<{ frame: Json }>; answers: Array<{ kind: string; body?: string }> };
+    assert.ok(!/set-cookie|www-authenticate/i.test(text), "no Set-Cookie anywhere (the login answer sent one)");
+    const file = JSON.parse(text) as { vars: Json; telemetry: Array<{ frame: Json }>; answers: Array<{ kind: string; body?: string; headers: Record<string, string> }> };
+    const allowed = new Set<string>(DIAGNOSTIC_HEADERS);
+    assert.ok(
+      file.answers.every((a) => Object.keys(a.headers).every((h) => allowed.has(h))),
+      "only the allow-listed headers",
+    );
+    const loginHeaders = file.answers.find((a) => a.kind === "login")?.headers;
+    assert.ok(loginHeaders?.["content-type"] && loginHeaders["content-length"] && loginHeaders.date, `the login's headers that matter: ${JSON.stringify(loginHeaders)}`);
     assert.strictEqual(file.vars["/sys/info/serialnum"], "ZT000000000DIAG000");
     assert.ok(file.telemetry.length >= 1, "the frame is there");
     assert.ok(file.answers.some((a) => a.kind === "login") && file.answers.every((a) => a.kind !== "login" || a.body === undefined), "the login outcome without its body");
