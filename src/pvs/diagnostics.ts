@@ -9,8 +9,9 @@
 // 2. device serials become stable pseudonyms (the same serial, the same pseudonym throughout), unless kept;
 // 3. the supervisor's serial (its last 5 characters are the LocalAPI password) becomes REPLAY_SERIAL everywhere,
 //    so the replayed PVS still logs in, with REPLAY_SERIAL's last 5 characters;
-// 4. MAC addresses and public IPv4 addresses left in any text are replaced;
+// 4. MAC addresses and public IPv4 and IPv6 addresses left in any text are replaced;
 // 5. last, redactDeep with the connection's secrets (serial, password): the masking every output goes through.
+import { isIPv6 } from "net";
 import { legacySecrets } from "../model/legacy-device-list";
 import { redactDeep } from "../model/redact";
 import { isJsonObject, JsonObject } from "../model/safe-object";
@@ -31,8 +32,17 @@ export const REDACTED = "[redacted]";
 const SECRET_KEY = /ssid|wpa|psk|passw|secret|token|cookie|authoriz|(^|_)mac($|_)|mac_?addr|lmac|bssid/i;
 const MAC = /\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b/g;
 const IPV4 = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])/g;
+/** Candidates for an IPv6 address (checked with net.isIPv6): hex groups and at least two colons, standing alone. */
+const IPV6 = /(?<![0-9A-Za-z:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:.])/g;
 /** Text just before a value of a version field (SWVER, FWVER, hw_version, sw_rev; not a server's or driver's). */
 const VERSION_VALUE = /"[A-Za-z0-9_/]*(?:(?<!ser|dri)ver|version|rev)"\s*:\s*"[^"]*$/i;
+/**
+ * The whole file at most (bytes of its JSON). The answer log's own limits (8 MB of bodies, 50 frames of at most
+ * 64 KB) keep it below that; a 1,000-inverter site gives about 0.8 MB. Should a file still exceed it (say, thousands
+ * of device names in the settings), its largest parts are left out until it fits, and `diagnostics.limits.dropped`
+ * says which.
+ */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 /** Non-JSON bodies (an HTML error page) are kept up to this many characters. */
 const TEXT_EXCERPT = 4096;
 
@@ -49,6 +59,8 @@ export interface DiagnosticsInput {
   keepDeviceSerials?: boolean;
   configError?: string | null;
   now?: number;
+  /** MAX_FILE_BYTES unless given (tests). */
+  maxFileBytes?: number;
 }
 
 export interface AnswerMeta {
@@ -75,6 +87,14 @@ export interface DiagnosticsFile extends Recording {
 function isPrivateIpv4(octets: number[]): boolean {
   const [a, b] = octets;
   return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+}
+
+/** A global unicast IPv6 address (2000::/3) other than the documentation prefix 2001:db8::/32: a user's public one. */
+function isPublicIpv6(text: string): boolean {
+  if (!isIPv6(text)) return false;
+  const first = parseInt(text.split(":")[0] || "0", 16);
+  const second = parseInt(text.split(":")[1] || "0", 16);
+  return first >= 0x2000 && first <= 0x3fff && !(first === 0x2001 && second === 0x0db8);
 }
 
 function parseJson(text: string): unknown {
@@ -237,6 +257,7 @@ function replaceInText(text: string, pseudonyms: ReadonlyMap<string, string>, su
     if (VERSION_VALUE.test(whole.slice(Math.max(0, at - 80), at))) return all; // "SWVER": "1.2.3.4" is a version, not an address
     return isPrivateIpv4(octets) ? all : "203.0.113.0"; // TEST-NET-3 (RFC 5737): clearly not an address of theirs
   });
+  out = out.replace(IPV6, (all: string) => (isPublicIpv6(all) ? "2001:db8::" : all)); // the documentation prefix (RFC 3849)
   return out;
 }
 
@@ -268,11 +289,15 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
       errors: input.log.errors,
       checks: input.log.checks,
       checksAt: input.log.checksAt,
-      limits: { answers: "the last answer of each kind (at most 48 kinds), bodies up to 2 MB each and 8 MB together; the last 50 telemetry frames; the last 20 errors" },
+      limits: {
+        answers: "the last answer of each kind (at most 48 kinds), bodies up to 2 MB each and 8 MB together; the last 50 telemetry frames; the last 20 errors",
+        file: `at most ${input.maxFileBytes ?? MAX_FILE_BYTES} bytes`,
+        dropped: [] as string[],
+      },
       redaction: {
         supervisorSerial: `replaced by ${REPLAY_SERIAL} (replay logs in with its last 5 characters)`,
         deviceSerials: input.keepDeviceSerials ? "kept" : `${pseudonyms.size} replaced by stable pseudonyms (SN00000001…)`,
-        removed: "passwords, cookies, Authorization headers, Wi-Fi keys and SSIDs, MAC addresses, public IP addresses",
+        removed: "passwords, cookies, Authorization headers, Wi-Fi keys and SSIDs, MAC addresses, public IPv4 and IPv6 addresses",
       },
     },
   };
@@ -281,5 +306,29 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
     JSON.parse(text) as DiagnosticsFile,
     input.secrets.filter((s) => s.length >= 4),
   );
-  return masked;
+  return withinSize(masked, input.maxFileBytes ?? MAX_FILE_BYTES);
+}
+
+/** The file with its largest parts left out (recorded answers, frames, text bodies, checks, settings) until it fits `max` bytes. */
+function withinSize(file: DiagnosticsFile, max: number): DiagnosticsFile {
+  const size = () => Buffer.byteLength(JSON.stringify(file));
+  if (size() <= max) return file;
+  const d = file.diagnostics;
+  const parts: Array<[string, () => unknown, () => void]> = [
+    ["telemetry", () => file.telemetry, () => (file.telemetry = [])],
+    ["answers' text bodies", () => file.answers.map((a) => a.body ?? ""), () => file.answers.forEach((a) => delete a.body)],
+    ["vars", () => file.vars, () => (file.vars = {})],
+    ...Object.keys(file.legacy ?? {}).map((key): [string, () => unknown, () => void] => [`legacy.${key}`, () => file.legacy?.[key], () => delete file.legacy?.[key]]),
+    ["diagnostics.checks", () => d.checks, () => (d.checks = null)],
+    ["diagnostics.settings", () => d.settings, () => (d.settings = {})],
+  ];
+  const bySize = parts.map(([name, get, drop]) => ({ name, drop, bytes: Buffer.byteLength(JSON.stringify(get()) ?? "") })).sort((a, b) => b.bytes - a.bytes);
+  const dropped: string[] = [];
+  for (const part of bySize) {
+    if (size() <= max) break;
+    part.drop();
+    dropped.push(`${part.name} (${part.bytes} bytes)`);
+  }
+  if (isJsonObject(d.limits)) d.limits.dropped = dropped;
+  return file;
 }

@@ -19,6 +19,8 @@ const WPA_KEY = "hunter2-wpa-key-Zq8";
 const PSK = "psk-secret-Lk3m9";
 const MAC = "A4:5E:60:12:34:56";
 const PUBLIC_IP = "81.2.69.142";
+const PUBLIC_IPV6 = "2a02:8071:5e1:4c00:d2a9:abff:fe12:3456";
+const LINK_LOCAL_IPV6 = "fe80::d2a9:abff:fe12:3456";
 const FIXTURES = path.join(__dirname, "../fixtures");
 type Json = Record<string, unknown>;
 
@@ -29,7 +31,7 @@ function legacyCapture(): Recording {
   const comm = JSON.parse(fs.readFileSync(path.join(FIXTURES, "seed-get-comm.json"), "utf8").split(old).join(SECRET_SERIAL)) as { networkstatus: { interfaces: Json[] } };
   for (const i of comm.networkstatus.interfaces) {
     if (i.interface === "sta0") Object.assign(i, { ssid: SSID, wpa_key: WPA_KEY, mac_address: MAC });
-    if (i.interface === "wan") Object.assign(i, { ipaddr: PUBLIC_IP, gateway: `via ${PUBLIC_IP}`, mac_address: MAC });
+    if (i.interface === "wan") Object.assign(i, { ipaddr: PUBLIC_IP, gateway: `via ${PUBLIC_IP}`, ip6addr: PUBLIC_IPV6, mac_address: MAC });
   }
   const devices = JSON.parse(JSON.stringify(list).split(old).join(SECRET_SERIAL)) as { devices: Json[] };
   return {
@@ -59,6 +61,10 @@ function localApiCapture(): Recording {
     "/net/wan0/note": `public ${PUBLIC_IP} behind ${MAC}`,
     "/net/wan0/dns_server": PUBLIC_IP,
     "/net/wan0/fw_version": "1.2.3.4", // a version that reads like a public address
+    "/net/wan0/ip6addr": `${PUBLIC_IPV6}/64`,
+    "/net/wan0/ip6gw": "2A02:8071:5E1:4C00::1",
+    "/net/wan0/ip6ll": LINK_LOCAL_IPV6,
+    "/net/wan0/uptime": "12:34:56",
   });
   return {
     format: RECORDING_FORMAT,
@@ -101,7 +107,8 @@ function nestedCapture(): { recording: Recording; serials: string[] } {
   return { recording, serials: [String(first.sn), String(second.sn)] };
 }
 
-const secretsIn = (text: string, extra: string[]) => [SECRET_SERIAL, PASSWORD, SSID, WPA_KEY, PSK, MAC, MAC.toLowerCase(), PUBLIC_IP, "ssm_owner:", ...extra].filter((s) => text.includes(s));
+const secretsIn = (text: string, extra: string[]) =>
+  [SECRET_SERIAL, PASSWORD, SSID, WPA_KEY, PSK, MAC, MAC.toLowerCase(), PUBLIC_IP, PUBLIC_IPV6, "2A02:8071", "ssm_owner:", ...extra].filter((s) => text.includes(s));
 
 describe("diagnostics file: no secret of a capture full of them (real runtime, admin endpoint)", function () {
   this.timeout(30000);
@@ -157,7 +164,7 @@ describe("diagnostics file: no secret of a capture full of them (real runtime, a
     assert.ok(kept.text.includes("E00000000000001") && kept.text.includes("PVS6M01234567p"), "device serials kept");
   });
 
-  it("LocalAPI capture: no serial, password, session cookie, Basic header, Wi-Fi key, SSID, MAC or public IP", async () => {
+  it("LocalAPI capture: no serial, password, session cookie, Basic header, Wi-Fi key, SSID, MAC or public IPv4 or IPv6 address", async () => {
     const { text, emulator: e } = await download(localApiCapture(), [{ id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 1 }]);
     const sessions = [...(e as unknown as { localApi: { sessions: Map<string, number> } }).localApi.sessions.keys()];
     assert.ok(sessions.length >= 1, "a session is open");
@@ -183,6 +190,8 @@ describe("diagnostics file: no secret of a capture full of them (real runtime, a
     assert.strictEqual(file.vars["/net/wan0/note"], "public 203.0.113.0 behind xx:xx:xx:xx:xx:xx");
     assert.strictEqual(file.vars["/net/wan0/dns_server"], "203.0.113.0", "a server's address is an address");
     assert.strictEqual(file.vars["/net/wan0/fw_version"], "1.2.3.4", "a version stays as it is");
+    assert.deepStrictEqual([file.vars["/net/wan0/ip6addr"], file.vars["/net/wan0/ip6gw"]], ["2001:db8::/64", "2001:db8::"], "a public IPv6 address becomes the documentation prefix");
+    assert.deepStrictEqual([file.vars["/net/wan0/ip6ll"], file.vars["/net/wan0/uptime"]], [LINK_LOCAL_IPV6, "12:34:56"], "a link-local address and a time stay");
     assert.strictEqual(file.telemetry[0].frame.params && (file.telemetry[0].frame.params as Json).ssid, "[redacted]");
     const inverters = Object.entries(file.vars)
       .filter(([n]) => /^\/sys\/devices\/inverter\/\d+\/sn$/.test(n))
