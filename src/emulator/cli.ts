@@ -3,7 +3,8 @@
 // flows without hardware.
 import { Fault, FAULT_SPECS, parseFault } from "./faults";
 import fs from "fs";
-import { parseRecording, Recording } from "../model/recording";
+import path from "path";
+import { Recording, recordingFromCapture } from "../model/recording";
 import { EmulatorOptions, PvsEmulator } from "./server";
 
 const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude -117]
@@ -37,7 +38,8 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
 ${FAULT_SPECS.map(([spec, what]) => `                 ${spec.padEnd(18)} ${what}`).join("\n")}
   --fault-on   only for these requests: DeviceList, Get_Comm, supervisor/info, vars, auth:login… (default: all)
   --replay     serve the answers recorded in FILE (a "Download diagnostics" file or a test/fixtures recording,
-               format pvs-recording/1) instead of a simulated site: both APIs, strict /vars parsing, telemetry
+               format pvs-recording/1, or one raw capture: a DeviceList, Get_Comm, supervisor/info or Start, ESS
+               report or /vars answer) instead of a simulated site: both APIs, strict /vars parsing, telemetry
                frames in their recorded rhythm; what the file lacks is answered as the firmware would (400, 403,
                404). The PVS's serial is the file's (a diagnostics file: ZT000000000DIAG000, password AG000)
   --advance-rate  a replay moves forward in time at this many seconds per second (stamps and lifetime
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
   const { fault, wsFault, replayFile, ...settings } = opts;
   let replay: Recording | undefined;
   if (replayFile) {
-    replay = parseRecording(JSON.parse(fs.readFileSync(replayFile, "utf8")) as unknown);
+    replay = recordingFromCapture(JSON.parse(fs.readFileSync(replayFile, "utf8")) as unknown, path.basename(replayFile));
   }
   const emulator = new PvsEmulator({ ...settings, replay, httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT, telemetryPort: opts.telemetryPort ?? DEFAULT_TELEMETRY_PORT });
   if (fault) emulator.setFault(fault);

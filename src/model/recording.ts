@@ -15,6 +15,8 @@ export interface Recording {
   vars?: Record<string, unknown>;
   /** Telemetry WebSocket frames with their arrival offsets (ms from the first). */
   telemetry?: Array<{ atMs: number; frame: unknown }>;
+  /** When the first telemetry frame arrived (ISO): the offsets say the rhythm, this says when it was. */
+  telemetryStartedAt?: string;
 }
 
 /** A recording read from JSON (a file): checked for its format, never trusted further than that. */
@@ -27,5 +29,35 @@ export function parseRecording(value: unknown): Recording {
   if (Array.isArray(value.telemetry)) {
     recording.telemetry = value.telemetry.filter(isJsonObject).map((f) => ({ atMs: typeof f.atMs === "number" ? f.atMs : 0, frame: f.frame }));
   }
+  if (typeof value.telemetryStartedAt === "string") recording.telemetryStartedAt = value.telemetryStartedAt;
   return recording;
+}
+
+/**
+ * A recording from a file's JSON: a `pvs-recording/1` (a diagnostics file, a fixture) as it is, or one raw capture
+ * of a known kind wrapped into one, so that a capture replays like a diagnostics file (one format for both):
+ * - a legacy DeviceList (`devices`: […]) → `legacy.DeviceList`;
+ * - a legacy Get_Comm (`networkstatus`) → `legacy.Get_Comm`;
+ * - a supervisor record (`supervisor`: {…}) → `legacy["supervisor/info"]`, or `legacy.Start` when `source` (the
+ *   file's name) says Start: the two answers have the same shape, only the request tells them apart;
+ * - an ESS report (`ess_report`) → `legacy["energy-storage-system/status"]`;
+ * - a `/vars` answer, in the values form (`values`: [{ name, value }]) or `fmt=obj` (names as keys) → `vars`.
+ * Anything else is refused: a replay serves what was captured, never a guess.
+ */
+export function recordingFromCapture(value: unknown, source?: string): Recording {
+  if (isJsonObject(value) && value.format === RECORDING_FORMAT) return parseRecording(value);
+  const recording = (fields: Omit<Recording, "format" | "source">): Recording => ({ format: RECORDING_FORMAT, ...(source !== undefined ? { source } : {}), ...fields });
+  if (!isJsonObject(value)) throw new Error(`not a PVS recording (expected "format": "${RECORDING_FORMAT}") nor a JSON object capture`);
+  if (Array.isArray(value.devices)) return recording({ legacy: { DeviceList: value } });
+  if (isJsonObject(value.networkstatus)) return recording({ legacy: { Get_Comm: value } });
+  if (isJsonObject(value.supervisor)) return recording({ legacy: { [/start[^/\\]*$/i.test(source ?? "") ? "Start" : "supervisor/info"]: value } });
+  if (isJsonObject(value.ess_report)) return recording({ legacy: { "energy-storage-system/status": value } });
+  if (Array.isArray(value.values)) {
+    const vars: Record<string, unknown> = {};
+    for (const v of value.values) if (isJsonObject(v) && typeof v.name === "string" && v.name.startsWith("/")) vars[v.name] = v.value;
+    if (Object.keys(vars).length > 0) return recording({ vars });
+  }
+  const names = Object.keys(value);
+  if (names.length > 0 && names.every((n) => n.startsWith("/"))) return recording({ vars: { ...value } });
+  throw new Error(`not a PVS recording (expected "format": "${RECORDING_FORMAT}") nor a capture this package knows (a DeviceList, Get_Comm, supervisor/info or Start, ESS report or /vars answer)`);
 }

@@ -4,7 +4,7 @@
 //
 // Never kept: request headers (the login's Basic header), the login's answer body and its Set-Cookie (the
 // session). The answers themselves still hold the serial and Wi-Fi names: they are redacted when the
-// diagnostics file is built (see model/diagnostics.ts), never served as they are.
+// diagnostics file is built (see src/pvs/diagnostics.ts), never served as they are.
 
 /** One body is kept up to this many bytes (a 1,000-device DeviceList is about 1 MB). */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -16,6 +16,28 @@ export const MAX_FRAMES = 50;
 export const MAX_FRAME_CHARS = 64 * 1024;
 export const MAX_ERRORS = 20;
 
+/**
+ * Response headers kept with an answer: the ones that help diagnose (what the body is and how it came, who served
+ * it and when, how long to back off). An allow-list, so that Set-Cookie (the session), WWW-Authenticate and
+ * whatever else a firmware adds never reach the file.
+ */
+export const DIAGNOSTIC_HEADERS = ["content-type", "content-length", "content-encoding", "transfer-encoding", "retry-after", "server", "date"] as const;
+
+/** The allow-listed headers of a response (lower-case names; a repeated header's values joined with ", "). */
+export function diagnosticHeaders(raw: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of DIAGNOSTIC_HEADERS) {
+    const value = raw[name];
+    if (typeof value === "string" || typeof value === "number") out[name] = String(value).slice(0, 200);
+    else if (Array.isArray(value))
+      out[name] = value
+        .filter((v) => typeof v === "string")
+        .join(", ")
+        .slice(0, 200);
+  }
+  return out;
+}
+
 export interface LoggedAnswer {
   /** What it was: `DeviceList`, `supervisor/info`, `login`, or the `/vars` request line. */
   kind: string;
@@ -24,7 +46,8 @@ export interface LoggedAnswer {
   /** The API it went to. */
   api: "dl_cgi" | "vars";
   status: number;
-  contentType: string | null;
+  /** The DIAGNOSTIC_HEADERS the answer had. */
+  headers: Record<string, string>;
   durationMs: number;
   /** ISO time the request started. */
   at: string;
@@ -61,7 +84,8 @@ export interface WireAnswer {
   status: number;
   body: string;
   durationMs: number;
-  contentType?: string | null;
+  /** The DIAGNOSTIC_HEADERS of the answer (anything else is dropped here too). */
+  headers?: Readonly<Record<string, unknown>>;
 }
 
 export class AnswerLog {
@@ -87,7 +111,7 @@ export class AnswerLog {
       request,
       api,
       status: answer.status,
-      contentType: answer.contentType ?? null,
+      headers: diagnosticHeaders(answer.headers ?? {}),
       durationMs: answer.durationMs,
       at: new Date(startedAt).toISOString(),
       body,

@@ -2,6 +2,7 @@
 // and every failure mapped to a PvsError.
 import axios, { AxiosError, AxiosInstance } from "axios";
 import http from "http";
+import { diagnosticHeaders } from "./answer-log";
 import { PvsError } from "./errors";
 import { CertificateMismatchError, PvsHttpsAgent, TlsObserver } from "./tls-trust";
 
@@ -19,8 +20,8 @@ export interface HttpAnswer {
   durationMs: number;
   /** `Set-Cookie` headers (the LocalAPI's session). */
   setCookie: string[];
-  /** The `Content-Type` header (kept for the diagnostics' answer log). */
-  contentType?: string | null;
+  /** The headers that help diagnose (answer-log.ts DIAGNOSTIC_HEADERS), for the diagnostics' answer log. */
+  headers?: Record<string, string>;
 }
 
 /** HTTPS trust for this PVS: an optional pinned fingerprint, and who hears of each certificate seen. */
@@ -86,8 +87,7 @@ export class Transport {
       const body = typeof res.data === "string" ? res.data : String(res.data ?? "");
       const cookies: unknown = res.headers["set-cookie"];
       const setCookie = Array.isArray(cookies) ? cookies.filter((c): c is string => typeof c === "string") : [];
-      const type: unknown = res.headers["content-type"];
-      return { status: res.status, body, durationMs: Date.now() - started, setCookie, contentType: typeof type === "string" ? type : null };
+      return { status: res.status, body, durationMs: Date.now() - started, setCookie, headers: diagnosticHeaders(res.headers as Record<string, unknown>) };
     } catch (err) {
       if (timedOut) throw new PvsError("PVS_TIMEOUT", `PVS at ${this.label} did not answer within ${Math.round(timeoutMs / 1000)} s`);
       if (signal?.aborted || controller.signal.aborted) throw new PvsError("PVS_ABORTED", "request cancelled");

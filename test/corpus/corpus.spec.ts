@@ -6,7 +6,7 @@ import fs from "fs";
 import path from "path";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
-import { Recording, RECORDING_FORMAT } from "../../src/model/recording";
+import { Recording, RECORDING_FORMAT, recordingFromCapture } from "../../src/model/recording";
 import { DeviceListPayload } from "../../src/model/device-list-output";
 import { CommPayload } from "../../src/model/legacy-comm";
 import { SupervisorInfo } from "../../src/model/command-answers";
@@ -57,7 +57,7 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
   async function legacyCapture(file: string): Promise<void> {
     const capture = read(file);
     const devices = (capture.devices as Json[]).filter((d) => typeof d.SERIAL === "string");
-    const msg = await deviceList({ source: file, legacy: { DeviceList: capture } });
+    const msg = await deviceList(recordingFromCapture(capture, file));
     const p = msg.payload;
     assert.strictEqual(msg.pvs.api, "legacy");
     const distinct = new Set(devices.map((d) => d.SERIAL));
@@ -106,7 +106,7 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
   describe("legacy Get_Comm and Start captures", () => {
     async function comm(file: string): Promise<void> {
       const capture = read(file);
-      await replay({ source: file, legacy: { Get_Comm: capture } }, [{ id: "comm", type: "pvs-comm", server: "cfg", interval: 0 }]);
+      await replay(recordingFromCapture(capture, file), [{ id: "comm", type: "pvs-comm", server: "cfg", interval: 0 }]);
       const got = nextMessages<NodeMessage & { payload: CommPayload }>(helper.getNode("out"));
       helper.getNode("comm").receive({});
       const p = (await got)[0].payload;
@@ -129,7 +129,7 @@ describe("real captures through the real nodes (test/fixtures/corpus)", function
 
     async function start(file: string): Promise<void> {
       const capture = read(file);
-      await replay({ source: file, legacy: { Start: capture } }, [{ id: "cmd", type: "pvs-command", server: "cfg", command: "Start", interval: 0 }]);
+      await replay(recordingFromCapture(capture, file), [{ id: "cmd", type: "pvs-command", server: "cfg", command: "Start", interval: 0 }]);
       const got = nextMessages<NodeMessage & { payload: { result: string; supervisor: SupervisorInfo }; raw: Json }>(helper.getNode("out"));
       helper.getNode("cmd").receive({});
       const msg = (await got)[0];

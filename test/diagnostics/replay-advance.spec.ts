@@ -1,5 +1,6 @@
 // A replayed site moved forward in time (advanceReplay / --advance-rate): stamps move by the time, lifetime
-// counters by the recorded power × time, read by the real pvs-device-list node; and the CLI serves a file.
+// counters by the recorded power × time, read by the real pvs-device-list node; and the CLI serves a file, a
+// recording or one raw capture (recordingFromCapture).
 import assert from "assert";
 import { spawn } from "child_process";
 import fs from "fs";
@@ -7,12 +8,13 @@ import os from "os";
 import path from "path";
 import { NodeMessage } from "node-red";
 import { advanceRecording } from "../../src/emulator/replay";
-import { Recording, RECORDING_FORMAT } from "../../src/model/recording";
-import { PvsEmulator } from "../../src/emulator/server";
+import { Recording, RECORDING_FORMAT, recordingFromCapture } from "../../src/model/recording";
+import { DEFAULT_SERIAL, PvsEmulator } from "../../src/emulator/server";
 import { siteVariables } from "../../src/emulator/varserver";
 import { parseArgs } from "../../src/emulator/cli";
 import { DeviceListPayload } from "../../src/model/device-list-output";
 import { helper, until } from "../support/node-red";
+import { login, vars as varsRequest } from "../emulator/request";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Msg = NodeMessage & { payload: DeviceListPayload };
@@ -86,27 +88,78 @@ describe("replay advanced in time (real runtime)", function () {
     assert.strictEqual(meter.net_ltea_3phsum_kwh, "10.00", "unchanged");
   });
 
+  /** Starts the built CLI on `file` with free ports; resolves with its startup line and URLs. */
+  async function startCli(file: string): Promise<{ out: string; url: string; httpsUrl: string; stop: () => void }> {
+    const cli = spawn(process.execPath, [path.join(__dirname, "../../nodes/emulator/cli.js"), "--replay", file, "--port", "0", "--https-port", "0", "--telemetry-port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    cli.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    cli.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    try {
+      await until(() => /https:\/\/127\.0\.0\.1:\d+/.test(out), 8000, `the startup line (${out}${err})`);
+    } catch (e) {
+      cli.kill();
+      throw e;
+    }
+    return { out, url: /http:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0] as string, httpsUrl: /https:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0] as string, stop: () => cli.kill() };
+  }
+
   it("pvs-emulator --replay FILE serves the file (legacy DeviceList; --help names the option)", async () => {
     assert.deepStrictEqual([parseArgs(["--replay", "x.json", "--advance-rate", "60"]).replayFile, parseArgs(["--replay", "x.json", "--advance-rate", "60"]).replayAdvanceRate], ["x.json", 60]);
     assert.throws(() => parseArgs(["--help"]), /--replay +serve the answers recorded in FILE/);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-replay-"));
     const file = path.join(dir, "capture.json");
     fs.writeFileSync(file, JSON.stringify(recordings().legacy));
-    const cli = spawn(process.execPath, [path.join(__dirname, "../../nodes/emulator/cli.js"), "--replay", file, "--port", "0", "--https-port", "0", "--telemetry-port", "0"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const cli = await startCli(file);
     try {
-      let out = "";
-      cli.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      await until(() => /http:\/\/127\.0\.0\.1:\d+/.test(out), 8000, `the startup line (${out})`);
-      assert.match(out, /replaying .*capture\.json.*legacy API/);
-      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0] as string;
-      const list = (await (await fetch(`${url}/cgi-bin/dl_cgi?Command=DeviceList`)).json()) as { devices: unknown[] };
+      assert.match(cli.out, /replaying .*capture\.json.*legacy API/);
+      const list = (await (await fetch(`${cli.url}/cgi-bin/dl_cgi?Command=DeviceList`)).json()) as { devices: unknown[] };
       assert.strictEqual(list.devices.length, (recordings().legacy.legacy?.DeviceList as { devices: unknown[] }).devices.length);
-      assert.strictEqual((await fetch(`${url}/cgi-bin/dl_cgi?Command=Get_Comm`)).status, 404, "what the file lacks is not invented");
+      assert.strictEqual((await fetch(`${cli.url}/cgi-bin/dl_cgi?Command=Get_Comm`)).status, 404, "what the file lacks is not invented");
     } finally {
-      cli.kill();
+      cli.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("pvs-emulator --replay FILE serves a raw corpus capture as it is: a legacy DeviceList, a /vars answer", async () => {
+    const legacyFile = path.join(FIXTURES, "corpus/smcneece__ha-esunpower/dl_cgi.json");
+    const legacy = await startCli(legacyFile);
+    try {
+      assert.match(legacy.out, /replaying .*dl_cgi\.json \(dl_cgi\.json\): legacy API/);
+      const reply = await fetch(`${legacy.url}/cgi-bin/dl_cgi?Command=DeviceList`);
+      assert.deepStrictEqual([reply.status, await reply.json()], [200, JSON.parse(fs.readFileSync(legacyFile, "utf8"))], "the capture, unchanged");
+    } finally {
+      legacy.stop();
+    }
+    const varsFile = path.join(FIXTURES, "corpus/ksmooove__SunPower-Monitoring/vars-livedata.json");
+    const recorded = JSON.parse(fs.readFileSync(varsFile, "utf8")) as Record<string, unknown>;
+    const vars = await startCli(varsFile);
+    try {
+      assert.match(vars.out, /replaying .*vars-livedata\.json.*: LocalAPI/);
+      assert.strictEqual((await fetch(`${vars.url}/cgi-bin/dl_cgi?Command=DeviceList`)).status, 403, "LocalAPI firmware: legacy locked");
+      // No serial in the capture: the emulator's default one, whose last 5 characters are the password.
+      const cookie = await login(vars.httpsUrl, DEFAULT_SERIAL);
+      const reply = await varsRequest(vars.httpsUrl, "match=/sys/livedata/&fmt=obj", cookie);
+      assert.deepStrictEqual([reply.status, reply.json], [200, recorded], "the captured variables, served back");
+      assert.strictEqual((await varsRequest(vars.httpsUrl, "name=/sys/info/sw_rev", cookie)).status, 400, "what the capture lacks is the firmware's 400");
+    } finally {
+      vars.stop();
+    }
+  });
+
+  it("recordingFromCapture: each kind of raw capture goes where its request's answer goes; an unknown shape is refused", () => {
+    const read = (f: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, "corpus", f), "utf8")) as unknown;
+    const keys = (r: Recording) => [Object.keys(r.legacy ?? {}), Object.keys(r.vars ?? {}).length > 0];
+    assert.deepStrictEqual(keys(recordingFromCapture(read("cmalek__sungazer/Get_Comm.json"))), [["Get_Comm"], false]);
+    assert.deepStrictEqual(keys(recordingFromCapture(read("cmalek__sungazer/Start.json"), "Start.json")), [["Start"], false]);
+    assert.deepStrictEqual(keys(recordingFromCapture(read("ksmooove__SunPower-Monitoring/supervisor-info.json"), "supervisor-info.json")), [["supervisor/info"], false]);
+    assert.deepStrictEqual(keys(recordingFromCapture(JSON.parse(fs.readFileSync(path.join(FIXTURES, "sunvault-ess-status.json"), "utf8")))), [["energy-storage-system/status"], false]);
+    const values = recordingFromCapture(read("SunStrong-Management__pypvs/LocalAPI-vars-name-values.json"));
+    assert.deepStrictEqual(values.vars, { "/sys/info/sw_rev": "2025.06.24.61840", "/sys/info/lmac": "00:22:F2:13:85:54" }, "the values form by name");
+    assert.strictEqual(recordingFromCapture(recordings().legacy).source, undefined, "a recording as it is");
+    assert.throws(() => recordingFromCapture({ hello: "world" }), /nor a capture this package knows/);
   });
 });

@@ -12,7 +12,7 @@ import { helper, until } from "../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../support/flows";
 
 type Msg = NodeMessage & { payload: Record<string, unknown>; source?: string };
-/** The simulated site frozen at one instant: every answer the same whichever node asks first. */
+/** The simulated site (with a SunVault) frozen at one instant: every answer the same whichever node asks first. */
 const FROZEN = Date.UTC(2026, 5, 21, 19, 30, 0);
 const SERIAL = "ZT01234567890ABCDE";
 
@@ -79,18 +79,36 @@ for (const api of ["legacy", "localapi"] as const) {
     });
 
     it("the replayed file gives the same devices, metrics, site figures, comm and live payloads", async () => {
-      const site = new PvsEmulator({ inverters: 4, localApi: api === "localapi", storage: false, now: () => FROZEN });
+      const site = new PvsEmulator({ inverters: 4, localApi: api === "localapi", storage: true, now: () => FROZEN });
       emulators.push(site);
       await site.start();
+      const startedAt = Date.now();
       const first = await run(site, true);
+      const downloadedAt = Date.now();
       const file = JSON.parse(first.file as string) as Record<string, unknown>;
       assert.strictEqual(file.format, "pvs-recording/1", "a diagnostics file is a recording");
       assert.ok(!(first.file as string).includes(SERIAL), "no supervisor serial");
       const recording = parseRecording(file);
       if (api === "localapi") {
         assert.strictEqual(recording.vars?.["/sys/info/serialnum"], REPLAY_SERIAL, "the replacement serial, so replay logs in");
-        assert.ok((recording.telemetry?.length ?? 0) > 0, "telemetry frames recorded");
-      } else assert.ok(recording.legacy?.DeviceList && recording.legacy.Get_Comm && recording.legacy["supervisor/info"], "the legacy answers");
+        const frames = recording.telemetry ?? [];
+        assert.ok(frames.length > 0, "telemetry frames recorded");
+        // When they came (the first frame's arrival, absolute) besides their rhythm (offsets from it).
+        const firstAt = Date.parse(String(recording.telemetryStartedAt));
+        assert.ok(firstAt >= startedAt && firstAt <= downloadedAt, `first frame's arrival ${String(recording.telemetryStartedAt)} within the run`);
+        assert.strictEqual(frames[0].atMs, 0, "offsets from the first frame");
+        assert.ok(
+          frames.every((f, i) => i === 0 || f.atMs >= frames[i - 1].atMs),
+          "offsets in arrival order",
+        );
+      } else {
+        assert.ok(recording.legacy?.DeviceList && recording.legacy.Get_Comm && recording.legacy["supervisor/info"], "the legacy answers");
+        assert.ok(recording.legacy["energy-storage-system/status"], "the SunVault's ESS report");
+      }
+      // A SunVault site: its parts (and, on the legacy API, the ESS report's measurements) must round-trip too.
+      const storageParts = (list: Msg) => (list.payload.devices as Array<{ category: string }>).filter((d) => d.category === "storage").length;
+      assert.ok(storageParts(first.list) >= 2, `the site's storage devices (${storageParts(first.list)})`);
+      if (api === "legacy") assert.ok(first.list.payload.storage, "the storage summary from the ESS report");
 
       const replay = new PvsEmulator({ replay: recording });
       emulators.push(replay);
@@ -111,10 +129,12 @@ for (const api of ["legacy", "localapi"] as const) {
         "no device serial kept",
       );
       const mapping: Array<[string, string]> = [...a.map((s, i): [string, string] => [s, b[i]]), [maskSerial(SERIAL), maskSerial(REPLAY_SERIAL)]];
-      assert.deepStrictEqual(comparable(second.list.payload, []), comparable(first.list.payload, mapping), "pvs-device-list");
-      // The file never holds the SSID or MAC: the replayed comm payload says "[redacted]" where the site's said them.
-      const comm = (v: unknown) => JSON.parse(JSON.stringify(v).replace(/"(ssid|mac|macAddress)":"[^"]*"/g, '"$1":"-"')) as unknown;
-      assert.deepStrictEqual(comm(comparable(second.comm.payload, [])), comm(comparable(first.comm.payload, mapping)), "pvs-comm");
+      // The file never holds an SSID or MAC: the replayed payloads say "[redacted]" where the site's said them
+      // (the comm interfaces, the SunVault gateway's mac_address).
+      const scrubbed = (v: unknown) => JSON.parse(JSON.stringify(v).replace(/"(ssid|mac|macAddress|mac_address)":"[^"]*"/g, '"$1":"-"')) as unknown;
+      assert.strictEqual(storageParts(second.list), storageParts(first.list), "every storage device replayed");
+      assert.deepStrictEqual(scrubbed(comparable(second.list.payload, [])), scrubbed(comparable(first.list.payload, mapping)), "pvs-device-list (storage summary included)");
+      assert.deepStrictEqual(scrubbed(comparable(second.comm.payload, [])), scrubbed(comparable(first.comm.payload, mapping)), "pvs-comm");
       assert.deepStrictEqual(
         second.live.map((m) => m.source),
         first.live.map((m) => m.source),

@@ -1,8 +1,8 @@
 // The answer log keeps the last of each kind and is bounded everywhere, so memory does not grow.
 import assert from "assert";
-import { AnswerLog, MAX_BODY_BYTES, MAX_ERRORS, MAX_FRAMES, MAX_KINDS, MAX_TOTAL_BYTES } from "../../src/pvs/answer-log";
+import { AnswerLog, diagnosticHeaders, MAX_BODY_BYTES, MAX_ERRORS, MAX_FRAMES, MAX_KINDS, MAX_TOTAL_BYTES } from "../../src/pvs/answer-log";
 
-const answer = (body: string) => ({ status: 200, body, durationMs: 5, contentType: "application/json" });
+const answer = (body: string) => ({ status: 200, body, durationMs: 5, headers: { "content-type": "application/json" } });
 
 describe("answer log (diagnostics)", () => {
   it("keeps only the last answer of each kind, and at most MAX_KINDS kinds", () => {
@@ -37,5 +37,24 @@ describe("answer log (diagnostics)", () => {
     for (let i = 0; i < 500; i++) log.error("vars", "PVS_TIMEOUT", `timeout ${i}`);
     const s = log.snapshot();
     assert.deepStrictEqual([s.frames.length, s.frames[0].at, s.errors.length, s.errors.at(-1)?.message], [MAX_FRAMES, 500 - MAX_FRAMES, MAX_ERRORS, "timeout 499"]);
+  });
+
+  it("keeps only the allow-listed response headers: never Set-Cookie, WWW-Authenticate or Authorization", () => {
+    const log = new AnswerLog();
+    const headers = {
+      "content-type": "application/json",
+      "content-length": "42",
+      "retry-after": "120",
+      server: "lighttpd/1.4.59",
+      date: "Tue, 01 Dec 2026 22:30:04 GMT",
+      "set-cookie": ["session=abc123; Path=/"],
+      "www-authenticate": 'Basic realm="ZT01234567890ABCDE"',
+      authorization: "Basic c3NtX293bmVyOkFCQ0RF",
+      "x-powered-by": "PHP",
+    };
+    log.answer("login", "vars", "GET /auth?login", { status: 200, body: "{}", durationMs: 1, headers }, 0, false);
+    const kept = log.snapshot().answers[0].headers;
+    assert.deepStrictEqual(kept, { "content-type": "application/json", "content-length": "42", "retry-after": "120", server: "lighttpd/1.4.59", date: "Tue, 01 Dec 2026 22:30:04 GMT" });
+    assert.deepStrictEqual(diagnosticHeaders({ "transfer-encoding": ["chunked"], "Set-Cookie": "x" }), { "transfer-encoding": "chunked" }, "lower-case names only, arrays joined");
   });
 });
