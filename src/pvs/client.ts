@@ -4,6 +4,7 @@
 // asking node closes.
 import { AnswerMemory } from "./answer-memory";
 import { Breaker, DEFAULT_OPEN_AFTER, Health } from "./breaker";
+import { ClientHealth } from "./client-health";
 import { RequestBudget, RequestLog } from "./budget";
 import { PvsError, PvsErrorCode, toPvsError } from "./errors";
 import { parseLegacyAnswer } from "./legacy";
@@ -115,25 +116,24 @@ export class PvsClient {
   private closed = false;
   /** The last login failure (refused, no password) until a session read succeeds again. */
   private authFailure: PvsError | null = null;
-  private readonly stats: ClientStats = {
+  /** The stats the client counts itself (the failure counts are kept with the health, see getStats). */
+  private readonly stats: Omit<ClientStats, "failures" | "consecutiveFailures" | "lastErrorCode"> = {
     requests: 0,
     logins: 0,
-    failures: 0,
     coalesced: 0,
     reused: 0,
     refused: 0,
-    consecutiveFailures: 0,
     lastDurationMs: null,
-    lastErrorCode: null,
     nextRequestAt: 0,
   };
   private readonly breaker: Breaker;
+  /** Outcomes fed to the breaker, the failure counts, and the health listeners. */
+  private readonly pvsHealth: ClientHealth;
   private readonly log = new RequestLog();
   /** The last raw answer of every kind, frames and errors, for the diagnostics download (bounded). */
   readonly answerLog = new AnswerLog();
   /** When each request last started and its last answer: the DeviceList ration, "poll now" and one beat's sharing. */
   private readonly memory = new AnswerMemory();
-  private readonly healthListeners = new Set<(health: Health) => void>();
   /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
   private spacedUntil = 0;
   /** A login on the wire, and the end of the job it belongs to (closeAndLogout waits for it, to end its session too). */
@@ -141,8 +141,6 @@ export class PvsClient {
   private jobDone: Promise<void> | null = null;
   /** Closing: waiting for a login in flight before logging out; nothing new starts. */
   private closing = false;
-  private lastHealthState: Health["state"] = "ok";
-  private lastRetryAt: number | null = null;
   /** Wire exchanges of the job in flight (0: it failed before sending anything). */
   private exchanges = 0;
 
@@ -170,6 +168,7 @@ export class PvsClient {
       maxMs: options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS,
       openAfter: options.openAfter ?? DEFAULT_OPEN_AFTER,
     });
+    this.pvsHealth = new ClientHealth(this.breaker);
   }
 
   /**
@@ -223,12 +222,12 @@ export class PvsClient {
   }
 
   getStats(): Readonly<ClientStats> {
-    return { ...this.stats };
+    return { ...this.stats, ...this.pvsHealth.failureCounts() };
   }
 
   /** Whether the PVS is answering, backing off or left alone for a while (the circuit breaker). */
   health(): Health {
-    return this.breaker.health();
+    return this.pvsHealth.health();
   }
 
   /** What the PVS received in the last hour. */
@@ -238,8 +237,7 @@ export class PvsClient {
 
   /** Hears every change of the health state (ok, backing-off, open); returns the way to stop hearing. */
   onHealth(listener: (health: Health) => void): () => void {
-    this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
+    return this.pvsHealth.onHealth(listener);
   }
 
   /**
@@ -286,7 +284,7 @@ export class PvsClient {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.healthListeners.clear();
+    this.pvsHealth.clearListeners();
     const jobs = [...this.queue, ...(this.inFlight ? [this.inFlight] : [])];
     this.queue.length = 0;
     for (const job of jobs) {
@@ -509,17 +507,11 @@ export class PvsClient {
   /** Back-off and breaker after an outcome; null: an outcome that says nothing about the PVS (spacing only). */
   private recordOutcome(outcome: JsonObject | PvsError | null, request: PvsRequest): void {
     const now = Date.now();
-    if (outcome instanceof PvsError && outcome.code !== "PVS_ABORTED") {
-      this.noteFailure(outcome, now);
-    } else if (outcome !== null && !(outcome instanceof PvsError)) {
-      this.stats.consecutiveFailures = 0;
-      this.stats.lastErrorCode = null;
-      this.breaker.success();
-    }
+    this.pvsHealth.recordOutcome(outcome, now);
     // A job that sent nothing still waits its spacing, so that a caller retrying at once cannot spin.
     if (this.exchanges === 0) this.spacedUntil = Math.max(this.spacedUntil, now + this.gapAfter(request));
     this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
-    this.announceHealth();
+    this.pvsHealth.announceHealth();
   }
 
   /**
@@ -527,17 +519,9 @@ export class PvsClient {
    * starts up): backed off like any failure, so that polls do not keep asking a PVS that is busy rediscovering.
    */
   reportFailure(error: PvsError): void {
-    this.noteFailure(error, Date.now());
+    this.pvsHealth.noteFailure(error, Date.now());
     this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
-    this.announceHealth();
-  }
-
-  private noteFailure(error: PvsError, now: number): void {
-    this.stats.failures++;
-    this.stats.consecutiveFailures++;
-    this.stats.lastErrorCode = error.code;
-    // The breaker never shortens a wait already set (a lock-out outlives a milder failure).
-    this.breaker.failure(error, now);
+    this.pvsHealth.announceHealth();
   }
 
   /**
@@ -545,26 +529,10 @@ export class PvsClient {
    * that the 403 set was not a lock-out of the API now in use.
    */
   endBackoff(): void {
-    this.breaker.success();
-    this.stats.consecutiveFailures = 0;
+    this.pvsHealth.endBackoff();
     this.stats.nextRequestAt = this.spacedUntil;
-    this.announceHealth();
+    this.pvsHealth.announceHealth();
     this.pump();
-  }
-
-  private announceHealth(): void {
-    const health = this.breaker.health();
-    // A failed probe reopens the breaker for longer: the nodes' "retry in" must follow.
-    if (health.state === this.lastHealthState && (health.state !== "open" || health.retryAt === this.lastRetryAt)) return;
-    this.lastHealthState = health.state;
-    this.lastRetryAt = health.retryAt;
-    for (const listener of [...this.healthListeners]) {
-      try {
-        listener(health);
-      } catch {
-        // A listener's fault must not stop the client.
-      }
-    }
   }
 
   private settle(job: Job, outcome: JsonObject | PvsError): void {
