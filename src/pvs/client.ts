@@ -50,7 +50,7 @@ export interface ClientOptions extends Endpoint {
   backoffMaxMs?: number;
   /** Failures in a row after which requests fail fast until the back-off has passed (circuit breaker). */
   openAfter?: number;
-  /** Least time between the starts of two heavy requests (the legacy DeviceList); 0 = no limit. */
+  /** The DeviceList ration: least time between the starts of two legacy DeviceLists; 0 = no limit. */
   deviceListEveryMs?: number;
   maxBodyBytes?: number;
   /** Masks secrets in text taken from an answer before it reaches an error message. */
@@ -67,7 +67,7 @@ export interface ClientStats {
   failures: number;
   /** Requests answered by sharing another caller's request. */
   coalesced: number;
-  /** Heavy requests answered with the previous answer, because it was asked again within the interval. */
+  /** DeviceLists answered with the previous answer, because they were asked again within the DeviceList ration. */
   reused: number;
   /** Requests refused at once because the circuit breaker was open. */
   refused: number;
@@ -173,7 +173,7 @@ export class PvsClient {
 
   /**
    * Sends `request` (or joins an identical one already waiting or in flight) and resolves with its JSON
-   * answer. A heavy request asked again within its interval waits for the interval to pass, or with
+   * answer. A DeviceList asked again within the DeviceList ration waits for the ration to pass, or with
    * `freshness` "reuse" gets the last answer at once.
    */
   request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false, probe = false, command = false, shareWithinMs = 0 }: RequestOptions = {}): Promise<JsonObject> {
@@ -183,7 +183,7 @@ export class PvsClient {
       // While a refused login is held off, say so at once instead of queueing for minutes.
       if (request.session && this.authFailure && Date.now() < this.breaker.retryAtMs) return reject(this.authFailure);
       // "Poll now" within the ration: the last answer, even while the breaker is open.
-      const recent = request.heavy && freshness === "reuse" && this.deviceListEveryMs() > 0 ? this.memory.recent(request.key, this.deviceListEveryMs() - 1) : null;
+      const recent = request.rationed && freshness === "reuse" && this.deviceListEveryMs() > 0 ? this.memory.recent(request.key, this.deviceListEveryMs() - 1) : null;
       if (recent) {
         this.stats.reused++;
         return resolve(recent);
@@ -207,7 +207,7 @@ export class PvsClient {
       } else {
         job = { request, urgent, probe, command, waiters: new Set(), controller: new AbortController() };
         this.queue.push(job);
-        // The timer may be waiting out a heavy job's ration: a new job that may go sooner must not wait behind it.
+        // The timer may be waiting out a DeviceList's ration: a new job that may go sooner must not wait behind it.
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
       }
@@ -341,9 +341,9 @@ export class PvsClient {
     return this.options.deviceListEveryMs ?? 0;
   }
 
-  /** When a job may start: a heavy one not before its interval since the last one of its kind. */
+  /** When a job may start: a DeviceList not before the DeviceList ration has passed since the last one started. */
   private notBefore(job: Job): number {
-    if (!job.request.heavy) return 0;
+    if (!job.request.rationed) return 0;
     const last = this.memory.lastStart(job.request.key);
     return last === null ? 0 : last + this.deviceListEveryMs();
   }
@@ -351,7 +351,7 @@ export class PvsClient {
   private pump(): void {
     if (this.closed || this.closing || this.inFlight || this.timer || this.queue.length === 0) return;
     const now = Date.now();
-    // The first job whose turn has come (spacing, back-off, and for a heavy job its interval); the others wait.
+    // The first job whose turn has come (spacing, back-off, and for a DeviceList its ration); the others wait.
     let next = -1;
     let earliest = Infinity;
     this.queue.forEach((job, i) => {
@@ -376,7 +376,7 @@ export class PvsClient {
     const { request } = job;
     let outcome: JsonObject | PvsError;
     const startedAt = Date.now();
-    if (request.heavy) this.memory.started(request.key, true, startedAt);
+    if (request.rationed) this.memory.started(request.key, true, startedAt);
     this.exchanges = 0;
     try {
       outcome = await this.perform(request, job.controller.signal);
@@ -387,7 +387,7 @@ export class PvsClient {
     if (outcome instanceof PvsError && outcome.code !== "PVS_ABORTED") this.answerLog.error(request.label, outcome.code, outcome.message, outcome.statusCode ?? null);
     if (outcome instanceof PvsError && (outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD")) this.authFailure = outcome;
     else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
-    if (!(outcome instanceof PvsError)) this.memory.answered(request.key, request.heavy === true, startedAt, outcome);
+    if (!(outcome instanceof PvsError)) this.memory.answered(request.key, request.rationed === true, startedAt, outcome);
     // A failure before anything was sent (no password, a refusal still held), of a probe, or a command the PVS
     // declined says nothing about the PVS's health: it gets the spacing, not a back-off.
     // An urgent request went past a back-off (the look at the firmware after a legacy 403): its success does not
