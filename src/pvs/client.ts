@@ -1,7 +1,7 @@
 // The per-PVS client that every node shares: one request in flight, identical requests coalesced,
 // requests spaced (a LocalAPI login counts as a request too), the DeviceList rationed, back-off and a
 // circuit breaker after failures, the one LocalAPI session, the request budget, and cancellation when the
-// asking node closes.
+// asking node closes. The queue and its pace are in request-queue.ts, the health bookkeeping in client-health.ts.
 import { AnswerMemory } from "./answer-memory";
 import { Breaker, DEFAULT_OPEN_AFTER, Health } from "./breaker";
 import { ClientHealth } from "./client-health";
@@ -14,6 +14,7 @@ import { parseVarsAnswer, parseWriteAnswer } from "./vars-query";
 import { Endpoint, endpointLabel, HttpAnswer, Transport } from "./transport";
 import { JsonObject } from "../model/safe-object";
 import { AnswerLog } from "./answer-log";
+import { Job, RequestQueue, settle, Waiter } from "./request-queue";
 
 /** The LocalAPI side of a PVS: HTTPS on its own port, the owner password, certificate trust. */
 export interface LocalApiOptions {
@@ -78,22 +79,6 @@ export interface ClientStats {
   nextRequestAt: number;
 }
 
-interface Waiter {
-  resolve: (value: JsonObject) => void;
-  reject: (err: PvsError) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
-interface Job {
-  request: PvsRequest;
-  urgent: boolean;
-  probe: boolean;
-  command: boolean;
-  waiters: Set<Waiter>;
-  controller: AbortController;
-}
-
 /** What a PVS answers to a command it will not carry out: the command's outcome, not the PVS's health (see RequestOptions.command). */
 const COMMAND_REFUSALS = new Set<PvsErrorCode>(["PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE"]);
 
@@ -110,9 +95,8 @@ export class PvsClient {
   private readonly transport: Transport;
   private readonly localTransport: Transport | null;
   private readonly session: LocalApiSession | null;
-  private readonly queue: Job[] = [];
-  private inFlight: Job | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  /** One job in flight, identical requests joined, each started when its turn has come. */
+  private readonly queue: RequestQueue;
   private closed = false;
   /** The last login failure (refused, no password) until a session read succeeds again. */
   private authFailure: PvsError | null = null;
@@ -134,8 +118,6 @@ export class PvsClient {
   readonly answerLog = new AnswerLog();
   /** When each request last started and its last answer: the DeviceList ration, "poll now" and one beat's sharing. */
   private readonly memory = new AnswerMemory();
-  /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
-  private spacedUntil = 0;
   /** A login on the wire, and the end of the job it belongs to (closeAndLogout waits for it, to end its session too). */
   private loginInFlight = false;
   private jobDone: Promise<void> | null = null;
@@ -169,6 +151,13 @@ export class PvsClient {
       openAfter: options.openAfter ?? DEFAULT_OPEN_AFTER,
     });
     this.pvsHealth = new ClientHealth(this.breaker);
+    this.queue = new RequestQueue({
+      halted: () => this.closed || this.closing,
+      readyAt: (job) => Math.max(this.notBefore(job), job.urgent ? 0 : this.breaker.retryAtMs),
+      start: (job) => {
+        this.jobDone = this.execute(job);
+      },
+    });
   }
 
   /**
@@ -198,7 +187,7 @@ export class PvsClient {
         return reject(this.breaker.openError(this.label));
       }
       const waiter: Waiter = { resolve, reject, signal };
-      let job = this.findJob(request.key);
+      let job = this.queue.find(request.key);
       if (job) {
         this.stats.coalesced++;
         job.urgent ||= urgent;
@@ -206,18 +195,15 @@ export class PvsClient {
         job.command &&= command;
       } else {
         job = { request, urgent, probe, command, waiters: new Set(), controller: new AbortController() };
-        this.queue.push(job);
-        // The timer may be waiting out a DeviceList's ration: a new job that may go sooner must not wait behind it.
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = null;
+        this.queue.add(job);
       }
       const target = job;
       target.waiters.add(waiter);
       if (signal) {
-        waiter.onAbort = () => this.leave(target, waiter);
+        waiter.onAbort = () => this.queue.leave(target, waiter);
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      this.pump();
+      this.queue.pump();
     });
   }
 
@@ -263,12 +249,12 @@ export class PvsClient {
 
   /** True while a request is on the wire (or between the exchanges of one job, such as a login and its read). */
   get requestInFlight(): boolean {
-    return this.inFlight !== null;
+    return this.queue.inFlight !== null;
   }
 
   /** True while a request is in flight or waiting for its turn. */
   isBusy(): boolean {
-    return this.inFlight !== null || this.queue.length > 0;
+    return this.queue.busy;
   }
 
   /** Cancels everything, in flight and waiting, and releases the connection. */
@@ -282,14 +268,13 @@ export class PvsClient {
   private abortAll(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.queue.stop();
     this.pvsHealth.clearListeners();
-    const jobs = [...this.queue, ...(this.inFlight ? [this.inFlight] : [])];
-    this.queue.length = 0;
+    const inFlight = this.queue.inFlight;
+    const jobs = [...this.queue.take(), ...(inFlight ? [inFlight] : [])];
     for (const job of jobs) {
       job.controller.abort();
-      this.settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
+      settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
     }
   }
 
@@ -299,7 +284,7 @@ export class PvsClient {
     // deadline), then end that session too. Nothing else is sent meanwhile: the queue is cancelled first.
     if (this.loginInFlight && this.jobDone && !this.closed) {
       this.closing = true;
-      for (const job of this.queue.splice(0)) this.settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
+      for (const job of this.queue.take()) settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, (this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS) + 1000)));
       await Promise.race([this.jobDone, deadline]);
@@ -320,23 +305,6 @@ export class PvsClient {
     this.close();
   }
 
-  /** A job to join: the same request, waiting or on the wire, and not being cancelled. */
-  private findJob(key: string): Job | undefined {
-    const inFlight = this.inFlight;
-    if (inFlight?.request.key === key && !inFlight.controller.signal.aborted) return inFlight;
-    return this.queue.find((j) => j.request.key === key);
-  }
-
-  private leave(job: Job, waiter: Waiter): void {
-    if (!job.waiters.delete(waiter)) return;
-    waiter.reject(new PvsError("PVS_ABORTED", "request cancelled"));
-    if (job.waiters.size > 0) return;
-    // Nobody wants this answer any more: drop it from the queue, or stop it on the wire.
-    const i = this.queue.indexOf(job);
-    if (i >= 0) this.queue.splice(i, 1);
-    else job.controller.abort();
-  }
-
   private deviceListEveryMs(): number {
     return this.options.deviceListEveryMs ?? 0;
   }
@@ -346,30 +314,6 @@ export class PvsClient {
     if (!job.request.rationed) return 0;
     const last = this.memory.lastStart(job.request.key);
     return last === null ? 0 : last + this.deviceListEveryMs();
-  }
-
-  private pump(): void {
-    if (this.closed || this.closing || this.inFlight || this.timer || this.queue.length === 0) return;
-    const now = Date.now();
-    // The first job whose turn has come (spacing, back-off, and for a DeviceList its ration); the others wait.
-    let next = -1;
-    let earliest = Infinity;
-    this.queue.forEach((job, i) => {
-      const at = Math.max(this.notBefore(job), this.spacedUntil, job.urgent ? 0 : this.breaker.retryAtMs);
-      if (next < 0 && at <= now) next = i;
-      earliest = Math.min(earliest, at);
-    });
-    const wait = next >= 0 ? 0 : earliest - now;
-    if (wait > 0) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.pump();
-      }, wait);
-      return;
-    }
-    const [job] = this.queue.splice(next, 1);
-    this.inFlight = job;
-    this.jobDone = this.execute(job);
   }
 
   private async execute(job: Job): Promise<void> {
@@ -383,7 +327,7 @@ export class PvsClient {
     } catch (err) {
       outcome = toPvsError(err);
     }
-    this.inFlight = null;
+    this.queue.finished();
     if (outcome instanceof PvsError && outcome.code !== "PVS_ABORTED") this.answerLog.error(request.label, outcome.code, outcome.message, outcome.statusCode ?? null);
     if (outcome instanceof PvsError && (outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD")) this.authFailure = outcome;
     else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
@@ -398,18 +342,16 @@ export class PvsClient {
         ? this.exchanges === 0 || job.probe || outcome.statusCode === 404 || (job.command && COMMAND_REFUSALS.has(outcome.code))
         : job.urgent && this.breaker.retryAtMs > Date.now();
     this.recordOutcome(uninformative ? null : outcome, request);
-    this.settle(job, outcome);
+    settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();
-    this.pump();
+    this.queue.pump();
   }
 
   private refuseQueue(): void {
-    const jobs = this.queue.filter((job) => !job.urgent);
-    this.queue.splice(0, this.queue.length, ...this.queue.filter((job) => job.urgent));
-    for (const job of jobs) {
+    for (const job of this.queue.take((job) => !job.urgent)) {
       this.stats.refused++;
-      this.settle(job, this.breaker.openError(this.label));
+      settle(job, this.breaker.openError(this.label));
     }
   }
 
@@ -452,7 +394,7 @@ export class PvsClient {
     signal: AbortSignal,
     headers?: Record<string, string>,
   ): Promise<HttpAnswer> {
-    await this.turn(signal);
+    await this.queue.turn(signal);
     this.stats.requests++;
     this.exchanges++;
     const started = Date.now();
@@ -466,8 +408,8 @@ export class PvsClient {
       if (toPvsError(err).code !== "PVS_ABORTED") this.log.add(kind, Date.now() - started, false);
       throw err;
     } finally {
-      this.spacedUntil = Date.now() + this.gapAfter(request);
-      this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
+      this.queue.spaceUntil(Date.now() + this.gapAfter(request), true);
+      this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
     }
   }
 
@@ -486,31 +428,13 @@ export class PvsClient {
     return request.light ? Math.min(light, this.options.spacingMs) : this.options.spacingMs;
   }
 
-  /** Waits out the spacing between two exchanges of one job (a login and its read). */
-  private turn(signal: AbortSignal): Promise<void> {
-    const wait = this.spacedUntil - Date.now();
-    if (wait <= 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new PvsError("PVS_ABORTED", "request cancelled"));
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, wait);
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
   /** Back-off and breaker after an outcome; null: an outcome that says nothing about the PVS (spacing only). */
   private recordOutcome(outcome: JsonObject | PvsError | null, request: PvsRequest): void {
     const now = Date.now();
     this.pvsHealth.recordOutcome(outcome, now);
     // A job that sent nothing still waits its spacing, so that a caller retrying at once cannot spin.
-    if (this.exchanges === 0) this.spacedUntil = Math.max(this.spacedUntil, now + this.gapAfter(request));
-    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
+    if (this.exchanges === 0) this.queue.spaceUntil(now + this.gapAfter(request));
+    this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
     this.pvsHealth.announceHealth();
   }
 
@@ -520,7 +444,7 @@ export class PvsClient {
    */
   reportFailure(error: PvsError): void {
     this.pvsHealth.noteFailure(error, Date.now());
-    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
+    this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
     this.pvsHealth.announceHealth();
   }
 
@@ -530,17 +454,8 @@ export class PvsClient {
    */
   endBackoff(): void {
     this.pvsHealth.endBackoff();
-    this.stats.nextRequestAt = this.spacedUntil;
+    this.stats.nextRequestAt = this.queue.spacedUntil;
     this.pvsHealth.announceHealth();
-    this.pump();
-  }
-
-  private settle(job: Job, outcome: JsonObject | PvsError): void {
-    for (const waiter of job.waiters) {
-      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
-      if (outcome instanceof PvsError) waiter.reject(outcome);
-      else waiter.resolve(outcome);
-    }
-    job.waiters.clear();
+    this.queue.pump();
   }
 }
