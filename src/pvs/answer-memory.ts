@@ -10,28 +10,28 @@ interface Record {
   /** When the request that gave `answer` started. */
   answerStartedAt: number;
   /** A rationed request (the DeviceList): never evicted, its start times the ration. */
-  heavy: boolean;
+  rationed: boolean;
 }
 
-/** Bound of the light records kept (a command node's parameters could make many keys); the oldest goes first. */
-const MAX_LIGHT_RECORDS = 32;
+/** Bound of the other records kept (a command node's parameters could make many keys); the oldest goes first. */
+const MAX_OTHER_RECORDS = 32;
 
 export class AnswerMemory {
   private readonly records = new Map<string, Record>();
 
   /** A request is starting now. */
-  started(key: string, heavy: boolean, now = Date.now()): void {
+  started(key: string, rationed: boolean, now = Date.now()): void {
     const record = this.records.get(key);
     if (record) record.startedAt = now;
-    else this.put(key, { startedAt: now, answer: null, answerStartedAt: 0, heavy });
+    else this.put(key, { startedAt: now, answer: null, answerStartedAt: 0, rationed });
   }
 
   /** The request that started at `startedAt` was answered. */
-  answered(key: string, heavy: boolean, startedAt: number, answer: JsonObject): void {
+  answered(key: string, rationed: boolean, startedAt: number, answer: JsonObject): void {
     // Re-inserted, so that the map's order is the order of use for eviction.
     const lastStart = Math.max(startedAt, this.records.get(key)?.startedAt ?? 0);
     this.records.delete(key);
-    this.put(key, { startedAt: lastStart, answer, answerStartedAt: startedAt, heavy });
+    this.put(key, { startedAt: lastStart, answer, answerStartedAt: startedAt, rationed });
   }
 
   /** When `key` last started; null when it never did. */
@@ -46,9 +46,9 @@ export class AnswerMemory {
   }
 
   private put(key: string, record: Record): void {
-    if (!record.heavy) {
-      const light = [...this.records].filter(([, r]) => !r.heavy);
-      if (light.length >= MAX_LIGHT_RECORDS) this.records.delete(light[0][0]);
+    if (!record.rationed) {
+      const others = [...this.records].filter(([, r]) => !r.rationed);
+      if (others.length >= MAX_OTHER_RECORDS) this.records.delete(others[0][0]);
     }
     this.records.set(key, record);
   }

@@ -1,9 +1,10 @@
 // The per-PVS client that every node shares: one request in flight, identical requests coalesced,
 // requests spaced (a LocalAPI login counts as a request too), the DeviceList rationed, back-off and a
 // circuit breaker after failures, the one LocalAPI session, the request budget, and cancellation when the
-// asking node closes.
+// asking node closes. The queue and its pace are in request-queue.ts, the health bookkeeping in client-health.ts.
 import { AnswerMemory } from "./answer-memory";
 import { Breaker, DEFAULT_OPEN_AFTER, Health } from "./breaker";
+import { ClientHealth } from "./client-health";
 import { RequestBudget, RequestLog } from "./budget";
 import { PvsError, PvsErrorCode, toPvsError } from "./errors";
 import { parseLegacyAnswer } from "./legacy";
@@ -13,6 +14,7 @@ import { parseVarsAnswer, parseWriteAnswer } from "./vars-query";
 import { Endpoint, endpointLabel, HttpAnswer, Transport } from "./transport";
 import { JsonObject } from "../model/safe-object";
 import { AnswerLog } from "./answer-log";
+import { Job, RequestQueue, settle, Waiter } from "./request-queue";
 
 /** The LocalAPI side of a PVS: HTTPS on its own port, the owner password, certificate trust. */
 export interface LocalApiOptions {
@@ -49,7 +51,7 @@ export interface ClientOptions extends Endpoint {
   backoffMaxMs?: number;
   /** Failures in a row after which requests fail fast until the back-off has passed (circuit breaker). */
   openAfter?: number;
-  /** Least time between the starts of two heavy requests (the legacy DeviceList); 0 = no limit. */
+  /** The DeviceList ration: least time between the starts of two legacy DeviceLists; 0 = no limit. */
   deviceListEveryMs?: number;
   maxBodyBytes?: number;
   /** Masks secrets in text taken from an answer before it reaches an error message. */
@@ -66,7 +68,7 @@ export interface ClientStats {
   failures: number;
   /** Requests answered by sharing another caller's request. */
   coalesced: number;
-  /** Heavy requests answered with the previous answer, because it was asked again within the interval. */
+  /** DeviceLists answered with the previous answer, because they were asked again within the DeviceList ration. */
   reused: number;
   /** Requests refused at once because the circuit breaker was open. */
   refused: number;
@@ -75,22 +77,6 @@ export interface ClientStats {
   lastErrorCode: PvsErrorCode | null;
   /** Epoch ms before which the next request will not start. */
   nextRequestAt: number;
-}
-
-interface Waiter {
-  resolve: (value: JsonObject) => void;
-  reject: (err: PvsError) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
-interface Job {
-  request: PvsRequest;
-  urgent: boolean;
-  probe: boolean;
-  command: boolean;
-  waiters: Set<Waiter>;
-  controller: AbortController;
 }
 
 /** What a PVS answers to a command it will not carry out: the command's outcome, not the PVS's health (see RequestOptions.command). */
@@ -109,40 +95,34 @@ export class PvsClient {
   private readonly transport: Transport;
   private readonly localTransport: Transport | null;
   private readonly session: LocalApiSession | null;
-  private readonly queue: Job[] = [];
-  private inFlight: Job | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  /** One job in flight, identical requests joined, each started when its turn has come. */
+  private readonly queue: RequestQueue;
   private closed = false;
   /** The last login failure (refused, no password) until a session read succeeds again. */
   private authFailure: PvsError | null = null;
-  private readonly stats: ClientStats = {
+  /** The stats the client counts itself (the failure counts are kept with the health, see getStats). */
+  private readonly stats: Omit<ClientStats, "failures" | "consecutiveFailures" | "lastErrorCode"> = {
     requests: 0,
     logins: 0,
-    failures: 0,
     coalesced: 0,
     reused: 0,
     refused: 0,
-    consecutiveFailures: 0,
     lastDurationMs: null,
-    lastErrorCode: null,
     nextRequestAt: 0,
   };
   private readonly breaker: Breaker;
+  /** Outcomes fed to the breaker, the failure counts, and the health listeners. */
+  private readonly pvsHealth: ClientHealth;
   private readonly log = new RequestLog();
   /** The last raw answer of every kind, frames and errors, for the diagnostics download (bounded). */
   readonly answerLog = new AnswerLog();
   /** When each request last started and its last answer: the DeviceList ration, "poll now" and one beat's sharing. */
   private readonly memory = new AnswerMemory();
-  private readonly healthListeners = new Set<(health: Health) => void>();
-  /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
-  private spacedUntil = 0;
   /** A login on the wire, and the end of the job it belongs to (closeAndLogout waits for it, to end its session too). */
   private loginInFlight = false;
   private jobDone: Promise<void> | null = null;
   /** Closing: waiting for a login in flight before logging out; nothing new starts. */
   private closing = false;
-  private lastHealthState: Health["state"] = "ok";
-  private lastRetryAt: number | null = null;
   /** Wire exchanges of the job in flight (0: it failed before sending anything). */
   private exchanges = 0;
 
@@ -170,11 +150,19 @@ export class PvsClient {
       maxMs: options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS,
       openAfter: options.openAfter ?? DEFAULT_OPEN_AFTER,
     });
+    this.pvsHealth = new ClientHealth(this.breaker);
+    this.queue = new RequestQueue({
+      halted: () => this.closed || this.closing,
+      readyAt: (job) => Math.max(this.notBefore(job), job.urgent ? 0 : this.breaker.retryAtMs),
+      start: (job) => {
+        this.jobDone = this.execute(job);
+      },
+    });
   }
 
   /**
    * Sends `request` (or joins an identical one already waiting or in flight) and resolves with its JSON
-   * answer. A heavy request asked again within its interval waits for the interval to pass, or with
+   * answer. A DeviceList asked again within the DeviceList ration waits for the ration to pass, or with
    * `freshness` "reuse" gets the last answer at once.
    */
   request(request: PvsRequest, signal?: AbortSignal, { freshness = "wait", urgent = false, probe = false, command = false, shareWithinMs = 0 }: RequestOptions = {}): Promise<JsonObject> {
@@ -184,7 +172,7 @@ export class PvsClient {
       // While a refused login is held off, say so at once instead of queueing for minutes.
       if (request.session && this.authFailure && Date.now() < this.breaker.retryAtMs) return reject(this.authFailure);
       // "Poll now" within the ration: the last answer, even while the breaker is open.
-      const recent = request.heavy && freshness === "reuse" && this.deviceListEveryMs() > 0 ? this.memory.recent(request.key, this.deviceListEveryMs() - 1) : null;
+      const recent = request.rationed && freshness === "reuse" && this.deviceListEveryMs() > 0 ? this.memory.recent(request.key, this.deviceListEveryMs() - 1) : null;
       if (recent) {
         this.stats.reused++;
         return resolve(recent);
@@ -199,7 +187,7 @@ export class PvsClient {
         return reject(this.breaker.openError(this.label));
       }
       const waiter: Waiter = { resolve, reject, signal };
-      let job = this.findJob(request.key);
+      let job = this.queue.find(request.key);
       if (job) {
         this.stats.coalesced++;
         job.urgent ||= urgent;
@@ -207,28 +195,25 @@ export class PvsClient {
         job.command &&= command;
       } else {
         job = { request, urgent, probe, command, waiters: new Set(), controller: new AbortController() };
-        this.queue.push(job);
-        // The timer may be waiting out a heavy job's ration: a new job that may go sooner must not wait behind it.
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = null;
+        this.queue.add(job);
       }
       const target = job;
       target.waiters.add(waiter);
       if (signal) {
-        waiter.onAbort = () => this.leave(target, waiter);
+        waiter.onAbort = () => this.queue.leave(target, waiter);
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      this.pump();
+      this.queue.pump();
     });
   }
 
   getStats(): Readonly<ClientStats> {
-    return { ...this.stats };
+    return { ...this.stats, ...this.pvsHealth.failureCounts() };
   }
 
   /** Whether the PVS is answering, backing off or left alone for a while (the circuit breaker). */
   health(): Health {
-    return this.breaker.health();
+    return this.pvsHealth.health();
   }
 
   /** What the PVS received in the last hour. */
@@ -238,8 +223,7 @@ export class PvsClient {
 
   /** Hears every change of the health state (ok, backing-off, open); returns the way to stop hearing. */
   onHealth(listener: (health: Health) => void): () => void {
-    this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
+    return this.pvsHealth.onHealth(listener);
   }
 
   /**
@@ -265,12 +249,12 @@ export class PvsClient {
 
   /** True while a request is on the wire (or between the exchanges of one job, such as a login and its read). */
   get requestInFlight(): boolean {
-    return this.inFlight !== null;
+    return this.queue.inFlight !== null;
   }
 
   /** True while a request is in flight or waiting for its turn. */
   isBusy(): boolean {
-    return this.inFlight !== null || this.queue.length > 0;
+    return this.queue.busy;
   }
 
   /** Cancels everything, in flight and waiting, and releases the connection. */
@@ -284,14 +268,13 @@ export class PvsClient {
   private abortAll(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.healthListeners.clear();
-    const jobs = [...this.queue, ...(this.inFlight ? [this.inFlight] : [])];
-    this.queue.length = 0;
+    this.queue.stop();
+    this.pvsHealth.clearListeners();
+    const inFlight = this.queue.inFlight;
+    const jobs = [...this.queue.take(), ...(inFlight ? [inFlight] : [])];
     for (const job of jobs) {
       job.controller.abort();
-      this.settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
+      settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
     }
   }
 
@@ -301,7 +284,7 @@ export class PvsClient {
     // deadline), then end that session too. Nothing else is sent meanwhile: the queue is cancelled first.
     if (this.loginInFlight && this.jobDone && !this.closed) {
       this.closing = true;
-      for (const job of this.queue.splice(0)) this.settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
+      for (const job of this.queue.take()) settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, (this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS) + 1000)));
       await Promise.race([this.jobDone, deadline]);
@@ -322,74 +305,33 @@ export class PvsClient {
     this.close();
   }
 
-  /** A job to join: the same request, waiting or on the wire, and not being cancelled. */
-  private findJob(key: string): Job | undefined {
-    const inFlight = this.inFlight;
-    if (inFlight?.request.key === key && !inFlight.controller.signal.aborted) return inFlight;
-    return this.queue.find((j) => j.request.key === key);
-  }
-
-  private leave(job: Job, waiter: Waiter): void {
-    if (!job.waiters.delete(waiter)) return;
-    waiter.reject(new PvsError("PVS_ABORTED", "request cancelled"));
-    if (job.waiters.size > 0) return;
-    // Nobody wants this answer any more: drop it from the queue, or stop it on the wire.
-    const i = this.queue.indexOf(job);
-    if (i >= 0) this.queue.splice(i, 1);
-    else job.controller.abort();
-  }
-
   private deviceListEveryMs(): number {
     return this.options.deviceListEveryMs ?? 0;
   }
 
-  /** When a job may start: a heavy one not before its interval since the last one of its kind. */
+  /** When a job may start: a DeviceList not before the DeviceList ration has passed since the last one started. */
   private notBefore(job: Job): number {
-    if (!job.request.heavy) return 0;
+    if (!job.request.rationed) return 0;
     const last = this.memory.lastStart(job.request.key);
     return last === null ? 0 : last + this.deviceListEveryMs();
-  }
-
-  private pump(): void {
-    if (this.closed || this.closing || this.inFlight || this.timer || this.queue.length === 0) return;
-    const now = Date.now();
-    // The first job whose turn has come (spacing, back-off, and for a heavy job its interval); the others wait.
-    let next = -1;
-    let earliest = Infinity;
-    this.queue.forEach((job, i) => {
-      const at = Math.max(this.notBefore(job), this.spacedUntil, job.urgent ? 0 : this.breaker.retryAtMs);
-      if (next < 0 && at <= now) next = i;
-      earliest = Math.min(earliest, at);
-    });
-    const wait = next >= 0 ? 0 : earliest - now;
-    if (wait > 0) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.pump();
-      }, wait);
-      return;
-    }
-    const [job] = this.queue.splice(next, 1);
-    this.inFlight = job;
-    this.jobDone = this.execute(job);
   }
 
   private async execute(job: Job): Promise<void> {
     const { request } = job;
     let outcome: JsonObject | PvsError;
     const startedAt = Date.now();
-    if (request.heavy) this.memory.started(request.key, true, startedAt);
+    if (request.rationed) this.memory.started(request.key, true, startedAt);
     this.exchanges = 0;
     try {
       outcome = await this.perform(request, job.controller.signal);
     } catch (err) {
       outcome = toPvsError(err);
     }
-    this.inFlight = null;
+    this.queue.finished();
     if (outcome instanceof PvsError && outcome.code !== "PVS_ABORTED") this.answerLog.error(request.label, outcome.code, outcome.message, outcome.statusCode ?? null);
     if (outcome instanceof PvsError && (outcome.code === "PVS_LOGIN_REFUSED" || outcome.code === "PVS_NO_PASSWORD")) this.authFailure = outcome;
     else if (!(outcome instanceof PvsError) && request.session) this.authFailure = null;
-    if (!(outcome instanceof PvsError)) this.memory.answered(request.key, request.heavy === true, startedAt, outcome);
+    if (!(outcome instanceof PvsError)) this.memory.answered(request.key, request.rationed === true, startedAt, outcome);
     // A failure before anything was sent (no password, a refusal still held), of a probe, or a command the PVS
     // declined says nothing about the PVS's health: it gets the spacing, not a back-off.
     // An urgent request went past a back-off (the look at the firmware after a legacy 403): its success does not
@@ -400,18 +342,16 @@ export class PvsClient {
         ? this.exchanges === 0 || job.probe || outcome.statusCode === 404 || (job.command && COMMAND_REFUSALS.has(outcome.code))
         : job.urgent && this.breaker.retryAtMs > Date.now();
     this.recordOutcome(uninformative ? null : outcome, request);
-    this.settle(job, outcome);
+    settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();
-    this.pump();
+    this.queue.pump();
   }
 
   private refuseQueue(): void {
-    const jobs = this.queue.filter((job) => !job.urgent);
-    this.queue.splice(0, this.queue.length, ...this.queue.filter((job) => job.urgent));
-    for (const job of jobs) {
+    for (const job of this.queue.take((job) => !job.urgent)) {
       this.stats.refused++;
-      this.settle(job, this.breaker.openError(this.label));
+      settle(job, this.breaker.openError(this.label));
     }
   }
 
@@ -454,7 +394,7 @@ export class PvsClient {
     signal: AbortSignal,
     headers?: Record<string, string>,
   ): Promise<HttpAnswer> {
-    await this.turn(signal);
+    await this.queue.turn(signal);
     this.stats.requests++;
     this.exchanges++;
     const started = Date.now();
@@ -468,8 +408,8 @@ export class PvsClient {
       if (toPvsError(err).code !== "PVS_ABORTED") this.log.add(kind, Date.now() - started, false);
       throw err;
     } finally {
-      this.spacedUntil = Date.now() + this.gapAfter(request);
-      this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
+      this.queue.spaceUntil(Date.now() + this.gapAfter(request), true);
+      this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
     }
   }
 
@@ -488,38 +428,14 @@ export class PvsClient {
     return request.light ? Math.min(light, this.options.spacingMs) : this.options.spacingMs;
   }
 
-  /** Waits out the spacing between two exchanges of one job (a login and its read). */
-  private turn(signal: AbortSignal): Promise<void> {
-    const wait = this.spacedUntil - Date.now();
-    if (wait <= 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new PvsError("PVS_ABORTED", "request cancelled"));
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, wait);
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
   /** Back-off and breaker after an outcome; null: an outcome that says nothing about the PVS (spacing only). */
   private recordOutcome(outcome: JsonObject | PvsError | null, request: PvsRequest): void {
     const now = Date.now();
-    if (outcome instanceof PvsError && outcome.code !== "PVS_ABORTED") {
-      this.noteFailure(outcome, now);
-    } else if (outcome !== null && !(outcome instanceof PvsError)) {
-      this.stats.consecutiveFailures = 0;
-      this.stats.lastErrorCode = null;
-      this.breaker.success();
-    }
+    this.pvsHealth.recordOutcome(outcome, now);
     // A job that sent nothing still waits its spacing, so that a caller retrying at once cannot spin.
-    if (this.exchanges === 0) this.spacedUntil = Math.max(this.spacedUntil, now + this.gapAfter(request));
-    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
-    this.announceHealth();
+    if (this.exchanges === 0) this.queue.spaceUntil(now + this.gapAfter(request));
+    this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
+    this.pvsHealth.announceHealth();
   }
 
   /**
@@ -527,17 +443,9 @@ export class PvsClient {
    * starts up): backed off like any failure, so that polls do not keep asking a PVS that is busy rediscovering.
    */
   reportFailure(error: PvsError): void {
-    this.noteFailure(error, Date.now());
-    this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
-    this.announceHealth();
-  }
-
-  private noteFailure(error: PvsError, now: number): void {
-    this.stats.failures++;
-    this.stats.consecutiveFailures++;
-    this.stats.lastErrorCode = error.code;
-    // The breaker never shortens a wait already set (a lock-out outlives a milder failure).
-    this.breaker.failure(error, now);
+    this.pvsHealth.noteFailure(error, Date.now());
+    this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
+    this.pvsHealth.announceHealth();
   }
 
   /**
@@ -545,34 +453,9 @@ export class PvsClient {
    * that the 403 set was not a lock-out of the API now in use.
    */
   endBackoff(): void {
-    this.breaker.success();
-    this.stats.consecutiveFailures = 0;
-    this.stats.nextRequestAt = this.spacedUntil;
-    this.announceHealth();
-    this.pump();
-  }
-
-  private announceHealth(): void {
-    const health = this.breaker.health();
-    // A failed probe reopens the breaker for longer: the nodes' "retry in" must follow.
-    if (health.state === this.lastHealthState && (health.state !== "open" || health.retryAt === this.lastRetryAt)) return;
-    this.lastHealthState = health.state;
-    this.lastRetryAt = health.retryAt;
-    for (const listener of [...this.healthListeners]) {
-      try {
-        listener(health);
-      } catch {
-        // A listener's fault must not stop the client.
-      }
-    }
-  }
-
-  private settle(job: Job, outcome: JsonObject | PvsError): void {
-    for (const waiter of job.waiters) {
-      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
-      if (outcome instanceof PvsError) waiter.reject(outcome);
-      else waiter.resolve(outcome);
-    }
-    job.waiters.clear();
+    this.pvsHealth.endBackoff();
+    this.stats.nextRequestAt = this.queue.spacedUntil;
+    this.pvsHealth.announceHealth();
+    this.queue.pump();
   }
 }

@@ -24,7 +24,7 @@ export interface CommandParam {
  * Where a command is answered:
  * - `legacy`: a `dl_cgi?Command=` query, which LocalAPI firmware refuses (HTTP 403);
  * - `open`: a dl_cgi path both firmware generations serve without a login (`supervisor/info`);
- * - `health`: read through the device list (legacy) or the system variables (LocalAPI), see connection.ts.
+ * - `health`: read through the device list (legacy) or the system variables (LocalAPI), see read-commands.ts.
  */
 export type CommandApi = "legacy" | "open" | "health";
 

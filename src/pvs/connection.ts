@@ -1,27 +1,27 @@
 // One PVS as the nodes see it: which API it serves (detected, or set by the user), the shared client, and
 // the readings every node asks for (device list, network status) in the same normalized shapes on both APIs.
-import { SupervisorHealth, supervisorHealth } from "../model/command-answers";
-import { applyLabels, DeviceList, DeviceSummary, summarize } from "../model/device";
-import { CommPayload, normalizeComm } from "../model/legacy-comm";
-import { maskSerial, redactDeep, redactText } from "../model/redact";
-import { isJsonObject, JsonObject } from "../model/safe-object";
-import { normalizeVarsComm } from "../model/varserver-comm";
-import { normalizeDeviceList, legacySecrets } from "../model/legacy-device-list";
-import { normalizeVars, supervisorDevice, varsSecrets } from "../model/varserver";
+// A thin composition: the readings are in read-*.ts, the secrets in owner-secrets.ts, the shared live feed in
+// live-feed-share.ts.
+import { DeviceList, DeviceSummary, summarize } from "../model/device";
+import { maskSerial } from "../model/redact";
+import { isJsonObject } from "../model/safe-object";
+import { LiveValues } from "../model/live";
 import { Health } from "./breaker";
 import { RequestBudget } from "./budget";
 import { ClientOptions, PvsClient } from "./client";
 import { ApiDetection } from "./api-detection";
-import { ApiKind, ApiSetting, buildFromVersion } from "./detect";
-import { PvsError, PvsErrorCode } from "./errors";
-import { legacyCommand, legacyPath } from "./legacy";
-import { telemetryEnableRequest } from "./vars-query";
+import { ApiKind, ApiSetting } from "./detect";
 import { VarsGroups } from "./vars-groups";
-import { LiveAccess, LiveFeed, FeedOptions } from "./live-feed";
+import { LiveAccess, LiveFeed, FeedOptions, Subscription } from "./live-feed";
+import { LiveFeedShare } from "./live-feed-share";
 import { DEFAULT_TELEMETRY_PORT } from "./telemetry";
-import { liveFromVars, LiveValues } from "../model/live";
 import { Freshness, PvsRequest, ReadOptions } from "./request";
-import { DEVICE_LIST_REQUEST, DeviceListReading, readLegacyDeviceList } from "./read-device-list";
+import { DEVICE_LIST_REQUEST, DeviceListReading, readDeviceList } from "./read-device-list";
+import { OwnerSecrets } from "./owner-secrets";
+import { ReadContext } from "./read-context";
+import { CommReading, readComm } from "./read-comm";
+import { CommandReading, HealthReading, readSupervisorHealth, readSupervisorInfo, runLegacyCommand } from "./read-commands";
+import { enableTelemetry, readLiveVars } from "./read-live";
 
 export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "redact"> {
   api: ApiSetting;
@@ -65,43 +65,17 @@ export interface ConnectionMemo {
   deviceListStartedAt: number | null;
 }
 
-export interface CommReading {
-  api: ApiKind;
-  payload: CommPayload;
-}
-
-/** A command's answer as received, and the strings it must be masked with before it leaves the package. */
-export interface CommandReading {
-  api: ApiKind;
-  raw: JsonObject;
-  secrets: string[];
-}
-
-export interface HealthReading {
-  api: ApiKind;
-  health: SupervisorHealth;
-  /** The supervisor's record (legacy) or the system variables (LocalAPI), masked. */
-  raw: JsonObject;
-}
-
-/**
- * Failures that are a command's outcome, not news about the firmware: they never trigger a fresh API detection.
- * (A legacy 403 still does, once per FORBIDDEN_REDETECT_MS: it may mean the firmware was updated.)
- */
-const COMMAND_OUTCOMES = new Set<PvsErrorCode>(["PVS_NOT_SUPPORTED", "PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE", "PVS_BAD_RESPONSE"]);
-
-const SUPERVISOR_INFO = legacyPath("supervisor/info");
-const GET_COMM = legacyCommand("Get_Comm");
-
 export { REDETECT_AFTER_FAILURES } from "./api-detection";
 
 export class PvsConnection implements LiveAccess {
   readonly client: PvsClient;
-  private feed: LiveFeed | null = null;
   private readonly detection: ApiDetection;
   private lastDevices: DeviceSummary[] = [];
   private certificate: string | null = null;
   private readonly groups: VarsGroups;
+  private readonly owner: OwnerSecrets;
+  private readonly read: ReadContext;
+  private readonly live: LiveFeedShare;
 
   constructor(private readonly options: ConnectionOptions) {
     const {
@@ -123,7 +97,7 @@ export class PvsConnection implements LiveAccess {
       redact: (text) => this.redact(text),
       localApi: {
         port: localApiPort,
-        password: () => this.password(),
+        password: () => this.owner.password(),
         timeoutMs: localApiTimeoutMs,
         pinnedFingerprint: pinnedFingerprint ?? null,
         onCertificate: (fp) => (this.certificate = fp),
@@ -139,6 +113,9 @@ export class PvsConnection implements LiveAccess {
       endBackoff: () => this.client.endBackoff(),
       forgotten: () => this.groups.forget(),
     });
+    this.owner = new OwnerSecrets(this.detection, () => this.options.password);
+    this.read = { client: this.client, detection: this.detection, groups: this.groups, secrets: this.owner };
+    this.live = new LiveFeedShare(this, options.telemetry);
   }
 
   /**
@@ -167,11 +144,11 @@ export class PvsConnection implements LiveAccess {
 
   /** Every string that must never leave the package unmasked. */
   secrets(): string[] {
-    return [this.detection.lastIdentity?.serial, this.options.password].filter((s): s is string => typeof s === "string" && s.length > 0);
+    return this.owner.list();
   }
 
   redact(text: string): string {
-    return redactText(text, this.secrets());
+    return this.owner.redact(text);
   }
 
   /** The devices of the last device list read (for the editor's device pickers); serials as outputs show them. */
@@ -192,86 +169,32 @@ export class PvsConnection implements LiveAccess {
   }
 
   /**
-   * The device list. On the legacy API, a DeviceList asked for again within the PVS's DeviceList interval
-   * waits for it to pass ("wait"), or gets the last answer at once ("reuse").
+   * The device list. On the legacy API, a DeviceList asked for again within the DeviceList ration waits for it
+   * to pass ("wait"), or gets the last answer at once ("reuse").
    */
   async readDeviceList(signal: AbortSignal, read: Freshness | ReadOptions = "wait"): Promise<DeviceListReading> {
-    const options: ReadOptions = typeof read === "string" ? { freshness: read } : read;
-    return this.detection.withApi(signal, async (api) => {
-      const reading = api === "legacy" ? await this.legacyDeviceList(signal, options) : await this.varsDeviceList(signal, options.shareWithinMs ?? 0);
-      // A PVS always has meters or inverters: a list without them is a PVS starting up, not a site without devices.
-      if (!reading.list.devices.some((d) => d.deviceType !== "PVS")) {
-        const error = new PvsError("PVS_NO_DEVICES", "the PVS listed no devices (it may be starting up or rediscovering them); nothing was sent, the last readings are kept");
-        this.client.reportFailure(error);
-        throw error;
-      }
-      applyLabels(reading.list.devices, this.options.labels ?? new Map());
-      this.lastDevices = summarize(reading.list.devices);
-      return reading;
-    });
+    const reading = await readDeviceList(this.read, signal, read, this.options.labels ?? new Map());
+    this.lastDevices = summarize(reading.list.devices);
+    return reading;
   }
 
-  async readComm(signal: AbortSignal, { shareWithinMs = 0 }: ReadOptions = {}): Promise<CommReading> {
-    return this.detection.withApi(signal, async (api) => {
-      if (api === "legacy") return { api, payload: normalizeComm(await this.client.request(GET_COMM, signal, { shareWithinMs })) };
-      const net = await this.groups.read("network", signal, shareWithinMs);
-      const system = await this.groups.read("system", signal, shareWithinMs);
-      return { api, payload: redactDeep(normalizeVarsComm(net, system), this.secrets()) };
-    });
+  readComm(signal: AbortSignal, options: ReadOptions = {}): Promise<CommReading> {
+    return readComm(this.read, signal, options);
   }
 
-  /**
-   * A legacy `?Command=` read (pvs-command), sent only when the PVS serves the legacy API: LocalAPI firmware
-   * answers these with 403, which would count as a failure (back-off, breaker) and set off a fresh detection,
-   * so on the LocalAPI they are refused with PVS_NOT_SUPPORTED without asking the PVS.
-   */
-  async runLegacyCommand(request: PvsRequest, signal: AbortSignal): Promise<CommandReading> {
-    return this.detection.withApi(
-      signal,
-      async (api) => {
-        if (api !== "legacy") {
-          throw new PvsError(
-            "PVS_NOT_SUPPORTED",
-            `${request.label} is a legacy dl_cgi command; this PVS serves the LocalAPI, whose firmware refuses ?Command= requests (HTTP 403). Nothing was sent. SupervisorInfo and SupervisorHealth work on both APIs`,
-          );
-        }
-        const raw = await this.client.request(request, signal, { command: true });
-        return { api, raw, secrets: [...this.secrets(), ...legacySecrets(raw)] };
-      },
-      COMMAND_OUTCOMES,
-    );
+  /** A legacy `?Command=` read (pvs-command); refused without asking on the LocalAPI (see read-commands.ts). */
+  runLegacyCommand(request: PvsRequest, signal: AbortSignal): Promise<CommandReading> {
+    return runLegacyCommand(this.read, request, signal);
   }
 
   /** `supervisor/info`: open on both firmware generations. */
-  async readSupervisorInfo(signal: AbortSignal): Promise<CommandReading> {
-    return this.detection.withApi(
-      signal,
-      async (api) => {
-        const raw = await this.client.request(SUPERVISOR_INFO, signal, { command: true });
-        return { api, raw, secrets: [...this.secrets(), ...legacySecrets(raw)] };
-      },
-      COMMAND_OUTCOMES,
-    );
+  readSupervisorInfo(signal: AbortSignal): Promise<CommandReading> {
+    return readSupervisorInfo(this.read, signal);
   }
 
-  /**
-   * The supervisor's health figures. Legacy: the PVS record of the DeviceList, through the DeviceList ration
-   * (`freshness` "reuse" takes the last answer within the interval instead of asking again). LocalAPI: the
-   * system variables, through their server-side cache.
-   */
-  async readSupervisorHealth(signal: AbortSignal, freshness: Freshness = "reuse"): Promise<HealthReading> {
-    return this.detection.withApi(signal, async (api) => {
-      if (api === "legacy") {
-        const answer = await this.client.request(DEVICE_LIST_REQUEST, signal, { freshness });
-        const list = normalizeDeviceList(answer);
-        const record = Array.isArray(answer.devices) ? answer.devices.find((d) => isJsonObject(d) && d.DEVICE_TYPE === "PVS") : undefined;
-        const secrets = [...this.secrets(), ...legacySecrets(answer)];
-        return { api, health: supervisorHealth(api, list.supervisor), raw: redactDeep(isJsonObject(record) ? record : {}, secrets) };
-      }
-      const system = await this.groups.read("system", signal);
-      const secrets = [...this.secrets(), ...varsSecrets(system)];
-      return { api, health: redactDeep(supervisorHealth(api, supervisorDevice(system, null)), secrets), raw: redactDeep(system, secrets) };
-    });
+  /** The supervisor's health figures (legacy: through the DeviceList ration; LocalAPI: the system variables). */
+  readSupervisorHealth(signal: AbortSignal, freshness: Freshness = "reuse"): Promise<HealthReading> {
+    return readSupervisorHealth(this.read, signal, freshness);
   }
 
   /**
@@ -301,24 +224,15 @@ export class PvsConnection implements LiveAccess {
 
   /** Logs out of the LocalAPI session (when there is one) and closes the connection. */
   close(): Promise<void> {
-    this.feed?.close();
-    this.feed = null;
+    this.live.close();
     return this.client.closeAndLogout();
   }
 
   // The live feed (pvs-live): one per PVS, opened by the first subscriber, closed with the last.
 
   /** Joins the live feed, starting it on the first subscriber; the returned function leaves it (closing it when last). */
-  subscribeLive(...args: Parameters<LiveFeed["subscribe"]>): () => void {
-    const feed = (this.feed ??= new LiveFeed(this, this.options.telemetry));
-    const leave = feed.subscribe(...args);
-    return () => {
-      leave();
-      if (feed.subscriberCount === 0) {
-        feed.close();
-        if (this.feed === feed) this.feed = null;
-      }
-    };
+  subscribeLive(sub: Subscription): () => void {
+    return this.live.subscribe(sub);
   }
 
   noteFrame(text: string): void {
@@ -327,7 +241,7 @@ export class PvsConnection implements LiveAccess {
 
   /** The live feed while it runs (for tests and the editor): null when no pvs-live node uses this PVS. */
   liveFeed(): LiveFeed | null {
-    return this.feed;
+    return this.live.current;
   }
 
   get host(): string {
@@ -356,13 +270,8 @@ export class PvsConnection implements LiveAccess {
   }
 
   /** The LocalAPI's `/sys/livedata/` variables through their server-side cache. */
-  async readLiveVars(signal: AbortSignal): Promise<LiveValues> {
-    return this.detection.withApi(signal, async (api) => {
-      if (api !== "localapi") throw new PvsError("PVS_BAD_CONFIG", "the live data variables need the LocalAPI (new firmware)");
-      const live = liveFromVars(await this.groups.read("live", signal));
-      if (Object.keys(live).length === 0) throw new PvsError("PVS_BAD_RESPONSE", "the PVS sent no live data variables");
-      return live;
-    });
+  readLiveVars(signal: AbortSignal): Promise<LiveValues> {
+    return readLiveVars(this.read, signal);
   }
 
   async readLiveDeviceList(signal: AbortSignal): Promise<DeviceList> {
@@ -370,39 +279,7 @@ export class PvsConnection implements LiveAccess {
   }
 
   /** Turns the PVS6 telemetry WebSocket on: the one write this package sends. False when the PVS has none (PVS5). */
-  async enableTelemetry(signal: AbortSignal): Promise<boolean> {
-    const answer = await this.client.request(telemetryEnableRequest(), signal);
-    return answer.written === true;
-  }
-
-  private password(): string | null {
-    if (this.options.password) return this.options.password;
-    const serial = this.detection.identity?.serial;
-    return serial && serial.length >= 5 ? serial.slice(-5) : null;
-  }
-
-  private async legacyDeviceList(signal: AbortSignal, options: ReadOptions): Promise<DeviceListReading> {
-    const reading = await readLegacyDeviceList(this.client, signal, options);
-    this.detection.noteBuild(buildFromVersion(typeof reading.list.supervisor?.properties.SWVER === "string" ? reading.list.supervisor.properties.SWVER : null));
-    return reading;
-  }
-
-  private async varsDeviceList(signal: AbortSignal, shareWithinMs: number): Promise<DeviceListReading> {
-    const devices = await this.groups.read("devices", signal, shareWithinMs);
-    const live = await this.groups.read("live", signal, shareWithinMs);
-    const system = await this.groups.read("system", signal, shareWithinMs);
-    const secrets = [...this.secrets(), ...varsSecrets(system)];
-    const normalized = normalizeVars({ devices, live, system });
-    this.detection.noteBuild(buildFromVersion(typeof system["/sys/info/sw_rev"] === "string" ? system["/sys/info/sw_rev"] : null));
-    this.groups.noteSerials(normalized.list.devices.map((d) => d.serial).filter((s): s is string => s !== null));
-    return {
-      api: "localapi",
-      list: redactDeep(normalized.list, secrets),
-      unknowns: normalized.unknowns,
-      storage: normalized.storage,
-      live: normalized.live,
-      raw: { main: { ...devices, ...live, ...system }, storage: null },
-      secrets,
-    };
+  enableTelemetry(signal: AbortSignal): Promise<boolean> {
+    return enableTelemetry(this.read, signal);
   }
 }

@@ -29,7 +29,7 @@ export function legacyCommand(command: string, params: Record<string, string> = 
   }
   const key = "GET " + DL_CGI + "?" + new URLSearchParams(query).toString();
   // DeviceList makes the PVS walk every device (10 s to over a minute): the one request worth rationing.
-  return { key, kind: "dl_cgi", path: DL_CGI, params: query, label: command, ...(command === "DeviceList" ? { heavy: true } : {}) };
+  return { key, kind: "dl_cgi", path: DL_CGI, params: query, label: command, ...(command === "DeviceList" ? { rationed: true } : {}) };
 }
 
 export function legacyPath(path: string): PvsRequest {

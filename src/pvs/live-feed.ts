@@ -61,7 +61,8 @@ export interface LiveAccess {
 }
 
 export interface FeedOptions {
-  staleMs?: number;
+  /** No telemetry frame for this long: the socket is stalled (see telemetry.ts). */
+  stallMs?: number;
   random?: () => number;
 }
 
@@ -212,7 +213,7 @@ export class LiveFeed {
 
   private openSocket(): void {
     const socket = new TelemetrySocket(
-      { host: this.access.host, port: this.access.telemetryPort, staleMs: this.options.staleMs, random: this.options.random, onText: (text) => this.access.noteFrame?.(text) },
+      { host: this.access.host, port: this.access.telemetryPort, stallMs: this.options.stallMs, random: this.options.random, onText: (text) => this.access.noteFrame?.(text) },
       (event) => this.onSocket(event),
     );
     this.socket = socket;

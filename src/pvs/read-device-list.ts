@@ -1,16 +1,18 @@
-// One device-list reading on the legacy API: DeviceList, then, when the list shows SunVault parts, the
-// energy-storage-system status merged into them. A storage report that fails does not cost the device list.
-import { DeviceList } from "../model/device";
+// The device list in the same normalized shape on both APIs. Legacy: DeviceList, then, when the list shows
+// SunVault parts, the energy-storage-system status merged into them (a storage report that fails does not cost
+// the device list). LocalAPI: the device, live and system variable groups.
+import { applyLabels, DeviceList } from "../model/device";
 import { emptyStorage, hasStorage, mergeEssStatus, StorageSummary } from "../model/ess-status";
 import { legacySecrets, legacyUnknowns, normalizeDeviceList, Unknowns } from "../model/legacy-device-list";
 import { redactDeep } from "../model/redact";
 import { JsonObject } from "../model/safe-object";
-import { LiveData } from "../model/varserver";
-import { ApiKind } from "./detect";
+import { LiveData, normalizeVars, varsSecrets } from "../model/varserver";
+import { ApiKind, buildFromVersion } from "./detect";
 import { PvsClient } from "./client";
-import { toPvsError } from "./errors";
+import { PvsError, toPvsError } from "./errors";
 import { legacyCommand, legacyPath } from "./legacy";
-import { ReadOptions } from "./request";
+import { ReadContext } from "./read-context";
+import { Freshness, ReadOptions } from "./request";
 
 export interface DeviceListReading {
   api: ApiKind;
@@ -47,4 +49,48 @@ export async function readLegacyDeviceList(client: PvsClient, signal: AbortSigna
     }
   }
   return { api: "legacy", list, unknowns: legacyUnknowns(deviceList), storage, live: null, raw: { main: deviceList, storage: essStatus }, secrets };
+}
+
+/**
+ * The device list, its devices named as the user labelled them. On the legacy API, a DeviceList asked for again
+ * within the DeviceList ration waits for it to pass ("wait"), or gets the last answer at once ("reuse").
+ */
+export async function readDeviceList(ctx: ReadContext, signal: AbortSignal, read: Freshness | ReadOptions, labels: ReadonlyMap<string, string>): Promise<DeviceListReading> {
+  const options: ReadOptions = typeof read === "string" ? { freshness: read } : read;
+  return ctx.detection.withApi(signal, async (api) => {
+    const reading = api === "legacy" ? await legacyDeviceList(ctx, signal, options) : await varsDeviceList(ctx, signal, options.shareWithinMs ?? 0);
+    // A PVS always has meters or inverters: a list without them is a PVS starting up, not a site without devices.
+    if (!reading.list.devices.some((d) => d.deviceType !== "PVS")) {
+      const error = new PvsError("PVS_NO_DEVICES", "the PVS listed no devices (it may be starting up or rediscovering them); nothing was sent, the last readings are kept");
+      ctx.client.reportFailure(error);
+      throw error;
+    }
+    applyLabels(reading.list.devices, labels);
+    return reading;
+  });
+}
+
+async function legacyDeviceList(ctx: ReadContext, signal: AbortSignal, options: ReadOptions): Promise<DeviceListReading> {
+  const reading = await readLegacyDeviceList(ctx.client, signal, options);
+  ctx.detection.noteBuild(buildFromVersion(typeof reading.list.supervisor?.properties.SWVER === "string" ? reading.list.supervisor.properties.SWVER : null));
+  return reading;
+}
+
+async function varsDeviceList({ groups, detection, secrets: owner }: ReadContext, signal: AbortSignal, shareWithinMs: number): Promise<DeviceListReading> {
+  const devices = await groups.read("devices", signal, shareWithinMs);
+  const live = await groups.read("live", signal, shareWithinMs);
+  const system = await groups.read("system", signal, shareWithinMs);
+  const secrets = [...owner.list(), ...varsSecrets(system)];
+  const normalized = normalizeVars({ devices, live, system });
+  detection.noteBuild(buildFromVersion(typeof system["/sys/info/sw_rev"] === "string" ? system["/sys/info/sw_rev"] : null));
+  groups.noteSerials(normalized.list.devices.map((d) => d.serial).filter((s): s is string => s !== null));
+  return {
+    api: "localapi",
+    list: redactDeep(normalized.list, secrets),
+    unknowns: normalized.unknowns,
+    storage: normalized.storage,
+    live: normalized.live,
+    raw: { main: { ...devices, ...live, ...system }, storage: null },
+    secrets,
+  };
 }

@@ -14,8 +14,9 @@ export interface PvsRequest {
    */
   query?: string;
   /**
-   * A light request (a LocalAPI variable read or login, the open supervisor/info): spaced by the client's light
-   * spacing, not the full one that protects the PVS from its heavy dl_cgi commands.
+   * A light request is one that is cheap for the PVS (a LocalAPI variable read or login, the open
+   * supervisor/info): spaced by the client's light spacing, not the full one that protects the PVS from its
+   * costly dl_cgi commands. (Unrelated to the DeviceList ration, see `rationed`.)
    */
   light?: boolean;
   /** Overrides the client's default timeout for this request. */
@@ -24,17 +25,17 @@ export interface PvsRequest {
   session?: boolean;
   /** The one write (telemetryEnableRequest): its answer says done or refused, and a 403 is a refusal, not an expired session. */
   write?: boolean;
-  /** A request that costs the PVS dearly (the legacy DeviceList): asked at most once per the client's heavy interval. */
-  heavy?: boolean;
+  /** The legacy DeviceList, which costs the PVS dearly: started at most once per DeviceList ration (the client's `deviceListEveryMs`). */
+  rationed?: boolean;
   /** What the request budget counts it as: "DeviceList", "supervisor/info", "vars"… */
   label: string;
 }
 
-/** How a heavy request asked again within its interval is served. */
+/** How a rationed request (the DeviceList) asked again within its ration is served. */
 export type Freshness =
-  /** Wait for the interval to pass, then ask (timer polls: every answer is new). */
+  /** Wait for the ration to pass, then ask (timer polls: every answer is new). */
   | "wait"
-  /** Take the answer of the last one at once (a user's "poll now" within the interval). */
+  /** Take the answer of the last one at once (a user's "poll now" within the ration). */
   | "reuse";
 
 export interface RequestOptions {

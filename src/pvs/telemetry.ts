@@ -8,7 +8,7 @@ import { LiveValues, MAX_FRAME_BYTES, parseTelemetryFrame } from "../model/live"
 
 export const DEFAULT_TELEMETRY_PORT = 9002;
 /** No frame for this long while the connection is open: the socket is stalled (quiet gaps are 60–70 s). */
-export const DEFAULT_STALE_MS = 90_000;
+export const DEFAULT_STALL_MS = 90_000;
 /** A connection that lasted this long and then closed was the firmware's routine close, not a failure. */
 export const ROUTINE_CLOSE_AFTER_MS = 60_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -33,7 +33,7 @@ export function withJitter(ms: number, random: () => number): number {
 export type CloseReason =
   /** The PVS closed a connection that had been working (every 10 minutes on real firmware). */
   | "routine"
-  /** Open, but no frame for the stale time. */
+  /** Open, but no frame for the stall time. */
   | "stalled"
   /** Refused, reset, timed out, or closed soon after opening. */
   | "failed";
@@ -47,7 +47,8 @@ export type SocketEvent =
 export interface TelemetryOptions {
   host: string;
   port: number;
-  staleMs?: number;
+  /** No frame for this long while open: stalled (DEFAULT_STALL_MS). */
+  stallMs?: number;
   /** For tests of the jitter; Math.random otherwise. */
   random?: () => number;
   /** Hears every text frame as received, before parsing. */
@@ -57,7 +58,7 @@ export interface TelemetryOptions {
 export class TelemetrySocket {
   private ws: WebSocket | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
-  private staleTimer: NodeJS.Timeout | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
   private stopped = true;
   private failures = 0;
   private openedAt: number | null = null;
@@ -109,9 +110,9 @@ export class TelemetrySocket {
 
   private clearTimers(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.staleTimer) clearTimeout(this.staleTimer);
+    if (this.stallTimer) clearTimeout(this.stallTimer);
     this.retryTimer = null;
-    this.staleTimer = null;
+    this.stallTimer = null;
   }
 
   private connect(): void {
@@ -122,11 +123,11 @@ export class TelemetrySocket {
       this.openedAt = Date.now();
       const reconnect = this.everOpened;
       this.everOpened = true;
-      this.armStale();
+      this.armStall();
       this.onEvent({ kind: "open", reconnect });
     });
     ws.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
-      this.armStale();
+      this.armStall();
       if (isBinary) return this.onEvent({ kind: "bad-frame", reason: "a binary frame" });
       const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
       this.options.onText?.(text);
@@ -140,13 +141,13 @@ export class TelemetrySocket {
     ws.on("close", (code: number) => this.closed(ws, "closed", code));
   }
 
-  private armStale(): void {
-    if (this.staleTimer) clearTimeout(this.staleTimer);
-    this.staleTimer = setTimeout(() => {
-      this.staleTimer = null;
+  private armStall(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
       const ws = this.ws;
       if (ws) this.closed(ws, "stalled", 0);
-    }, this.options.staleMs ?? DEFAULT_STALE_MS);
+    }, this.options.stallMs ?? DEFAULT_STALL_MS);
   }
 
   private closed(ws: WebSocket, how: "closed" | "stalled", code: number): void {
@@ -155,8 +156,8 @@ export class TelemetrySocket {
     ws.removeAllListeners();
     ws.on("error", () => undefined);
     if (how === "stalled") ws.terminate();
-    if (this.staleTimer) clearTimeout(this.staleTimer);
-    this.staleTimer = null;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
     const openedAt = this.openedAt;
     this.openedAt = null;
     const lasted = openedAt !== null ? Date.now() - openedAt : 0;
@@ -164,7 +165,7 @@ export class TelemetrySocket {
     this.failures = reason === "routine" ? 0 : this.failures + 1;
     const wait = withJitter(reconnectBaseMs(this.failures), this.options.random ?? Math.random);
     const retryAt = Date.now() + wait;
-    const detail = how === "stalled" ? `no frame for ${Math.round((this.options.staleMs ?? DEFAULT_STALE_MS) / 1000)} s` : this.lastError || `closed (code ${code})`;
+    const detail = how === "stalled" ? `no frame for ${Math.round((this.options.stallMs ?? DEFAULT_STALL_MS) / 1000)} s` : this.lastError || `closed (code ${code})`;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (!this.stopped) this.connect();

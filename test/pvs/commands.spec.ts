@@ -67,7 +67,7 @@ describe("pvs-command catalogue", () => {
   it("builds the dl_cgi request through the legacy allow-list", () => {
     const request = commandRequest(COMMANDS.CheckFW, { type: "commercial" });
     assert.deepStrictEqual(request.params, { Command: "CheckFW", type: "commercial" });
-    assert.strictEqual(request.heavy, undefined);
+    assert.strictEqual(request.rationed, undefined);
     assert.strictEqual(thrown(() => commandRequest(COMMANDS.SupervisorInfo, {})).code, "PVS_INTERNAL");
   });
 });
