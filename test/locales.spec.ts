@@ -162,6 +162,50 @@ for (const lang of ["de"]) {
   });
 }
 
+// German help: its section headings as Node-RED's own German help names them, and "Knoten" for a node (issue 17
+// found English headings in pvs-live's help and "Knoten" next to "Nodes"). Node-RED's German core help keeps
+// "Details" (a German word too); "Eigenschaften" and "Referenzen" are ours, for headings core help has no German for.
+const GERMAN_HEADINGS: Record<string, string> = { Inputs: "Eingangsdaten", Outputs: "Ausgangsdaten", Details: "Details", Properties: "Eigenschaften", References: "Referenzen" };
+const headings = (html: string) => [...html.matchAll(/<h[1-6][^>]*>([^<]*)<\/h[1-6]>/g)].map((m) => m[1].trim());
+/** The text a reader sees: without the code samples and tags (attribute values such as data-help-name are not text). */
+const prose = (html: string) => html.replace(/<code>[\s\S]*?<\/code>/g, " ").replace(/<[^>]*>/g, " ");
+
+describe("German help (de)", () => {
+  it("has the en-US section headings in German, as Node-RED's German core help has them", () => {
+    for (const type of TYPES) {
+      const en = headings(helpIn("en-US", type));
+      assert.ok(en.length >= 2, type);
+      for (const h of en) assert.ok(h in GERMAN_HEADINGS, `en-US/${type}.html: heading "${h}" needs its German name here`);
+      assert.deepStrictEqual(
+        headings(helpIn("de", type)),
+        en.map((h) => GERMAN_HEADINGS[h]),
+        `de/${type}.html`,
+      );
+    }
+    // The German names of core's own headings are core's: its inject node's help, in English and in German.
+    const coreNodes = path.dirname(require.resolve("@node-red/nodes/package.json", { paths: [path.dirname(require.resolve("node-red/package.json"))] }));
+    const coreHelp = (lang: string) => headings(fs.readFileSync(path.join(coreNodes, "locales", lang, "common", "20-inject.html"), "utf8"));
+    const core = coreHelp("en-US");
+    assert.ok(core.includes("Details") && core.includes("Outputs"), core.join());
+    assert.deepStrictEqual(
+      coreHelp("de"),
+      core.map((h) => GERMAN_HEADINGS[h] ?? h),
+    );
+  });
+
+  it("has no English heading and says Knoten, not Node or Nodes (Node-RED stays Node-RED)", () => {
+    for (const type of TYPES) {
+      const help = helpIn("de", type);
+      for (const english of ["Inputs", "Outputs", "Properties", "References"]) assert.ok(!headings(help).includes(english), `de/${type}.html: heading "${english}"`);
+      const texts = [prose(help), ...[...strings(catalogIn("de", type)).values()].map((v) => prose(String(v)))];
+      for (const text of texts) {
+        const english = text.match(/\bNodes?\b(?!-RED)/g) ?? [];
+        assert.deepStrictEqual(english, [], `de/${type}: ${text.slice(Math.max(0, text.search(/\bNodes?\b(?!-RED)/) - 40)).slice(0, 100)}`);
+      }
+    }
+  });
+});
+
 describe("message catalogs at runtime", function () {
   this.timeout(20000);
 

@@ -48,6 +48,16 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, Valu
 };
 
 /**
+ * A number setting's default for a node type, from NODE_DEFAULTS: what a runtime falls back to when the setting
+ * is blank (a form field left empty or spaces, an empty environment variable), so that no runtime keeps a copy.
+ */
+export function defaultNumber(type: string, name: string): number {
+  const value = NODE_DEFAULTS[type]?.[name];
+  if (typeof value !== "number") throw new Error(`${type} has no number setting ${name}`);
+  return value;
+}
+
+/**
  * A setting the node lacks: not saved (an older version), or left blank where blank has no meaning of its own
  * (a number, a choice; a blank topic or name does mean something: the default topic, no name).
  */

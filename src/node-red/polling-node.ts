@@ -5,6 +5,7 @@ import { PvsConnection } from "../pvs/connection";
 import { PvsError, toPvsError } from "../pvs/errors";
 import { phaseOf, Poller } from "../pvs/poller";
 import { Freshness, ReadOptions } from "../pvs/request";
+import { defaultNumber } from "./node-settings";
 import { numberSetting } from "./numbers";
 import { ChunkedSender } from "./chunked-send";
 import { findPvsConfig, setupErrorOf } from "./config-node";
@@ -54,7 +55,8 @@ const MAX_INTERVAL_S = 7 * 24 * 3600;
 export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec: PollingSpec): void {
   const t = translator(RED);
   const config = findPvsConfig(RED, def.server);
-  const interval = numberSetting(def.interval, 120, 0, MAX_INTERVAL_S, "interval");
+  // Blank (spaces, an empty environment variable) is the node type's own default: pvs-comm's is not pvs-device-list's.
+  const interval = numberSetting(def.interval, defaultNumber(node.type, "interval"), 0, MAX_INTERVAL_S, "interval");
   const intervalMs = "value" in interval ? interval.value * 1000 : 0;
   const setupError = setupErrorOf(config, "error" in interval ? interval.error : null);
   const topic = def.topic && def.topic.trim() !== "" ? def.topic.trim() : spec.defaultTopic;

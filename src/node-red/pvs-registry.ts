@@ -2,7 +2,8 @@
 // one PvsConnection (one client, session, ration, breaker) by reference count, as Node-RED core's MQTT broker
 // node shares one client. When the last one lets go, the connection is kept for a grace period, so that a
 // redeploy (which closes every node, then starts them again) takes it back with its ration, breaker state,
-// detection result and LocalAPI session instead of asking the PVS afresh (issue 19).
+// detection result and LocalAPI session instead of asking the PVS afresh (issue 19). The process's one registry,
+// which every pvs-config node uses, is in shared-connections.ts.
 // Plain module: no Node-RED import, so that it can be tested and reused on its own.
 import { ConnectionOptions, PvsConnection } from "../pvs/connection";
 
@@ -211,6 +212,3 @@ export class PvsRegistry {
     };
   }
 }
-
-/** The process's registry: every pvs-config node of this Node-RED shares it. */
-export const pvsConnections = new PvsRegistry();

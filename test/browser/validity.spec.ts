@@ -1,7 +1,8 @@
 // Settings that migrate, in the editor (issue 17): the editor's own validity ("red triangle": `valid` as
 // RED.editor.validateNode sets it) of every node and config node is true for the flow `npm start` deploys (its
-// pvs-config has no deviceListEvery), for every example imported, and for each older settings shape: every setting
-// of every node type absent in turn, and nodes without a settings version. Chromium against a real Node-RED 5.
+// pvs-config has no deviceListEvery), for every example imported alone into an empty workspace and all together,
+// for each older settings shape (every setting of every node type absent in turn, and nodes without a settings
+// version) and for flows earlier versions released (test/fixtures/released-flows). Chromium against a real Node-RED 5.
 import assert from "assert";
 import fs from "fs";
 import os from "os";
@@ -16,17 +17,26 @@ interface Demo {
   stop(): Promise<void>;
 }
 const { startDemo, firstFreePort } = require("../../scripts/demo") as {
-  startDemo: (o: { userDir: string; editorPort?: number; emulatorPort?: number; delayMs?: number; localApi?: boolean }) => Promise<Demo>;
+  startDemo: (o: { userDir: string; editorPort?: number; emulatorPort?: number; delayMs?: number; localApi?: boolean; flow?: Node[] }) => Promise<Demo>;
   firstFreePort: (from: number) => Promise<number>;
 };
 const { exampleFiles } = require("../../scripts/demo-flow") as { exampleFiles: () => string[] };
+/** Flows that earlier versions of the package shipped, as saved then (their README says from which commit). */
+const RELEASED = path.resolve(__dirname, "..", "fixtures", "released-flows");
+const releasedFiles = () =>
+  fs
+    .readdirSync(RELEASED)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => path.join(RELEASED, f));
 
 type Node = { id: string; type: string; [key: string]: unknown };
 type ValidityWindow = EditorWindow & {
   RED: EditorWindow["RED"] & {
     editor: { validateNode(n: unknown): void };
     view: { importNodes(nodes: Node[], options: { generateIds: boolean; addFlow: boolean }): void };
-    nodes: EditorWindow["RED"]["nodes"] & { eachNode(cb: (n: Node & { valid?: boolean }) => void): void };
+    nodes: EditorWindow["RED"]["nodes"] & { eachNode(cb: (n: Node & { valid?: boolean }) => void): void; clear(): void };
+    history: { clear(): void };
   };
 };
 
@@ -102,21 +112,68 @@ function olderShapes(): Node[] {
   return nodes;
 }
 
+/** How many nodes and config nodes the editor holds. */
+function counts(page: Page): Promise<{ nodes: number; configs: number }> {
+  return page.evaluate(() => {
+    const RED = (globalThis as unknown as ValidityWindow).RED;
+    let nodes = 0;
+    let configs = 0;
+    RED.nodes.eachNode(() => nodes++);
+    RED.nodes.eachConfig(() => configs++);
+    return { nodes, configs };
+  });
+}
+
+/**
+ * Empties the workspace of the editor of a Node-RED with no flow deployed, as the editor itself does before it
+ * loads another project's flows (RED.nodes.clear, RED.history.clear): what the last import added goes, undeployed.
+ * A reload would do the same in 5 s per flow (the editor's palette loads again).
+ */
+async function emptyWorkspace(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const RED = (globalThis as unknown as ValidityWindow).RED;
+    RED.nodes.clear();
+    RED.history.clear();
+  });
+  await page.clock.runFor(1000); // whatever the editor and its plugins do later, done (on the page's clock)
+  assert.deepStrictEqual(await counts(page), { nodes: 0, configs: 0 }, "an empty workspace");
+}
+
+/** Imports one flow file alone into an empty workspace: with its own ids (nothing to clash with), zero invalid. */
+async function importAlone(page: Page, file: string): Promise<void> {
+  await emptyWorkspace(page);
+  const flow = JSON.parse(fs.readFileSync(file, "utf8")) as Node[];
+  assert.strictEqual(await importNodes(page, flow), false, `${path.basename(file)}: imported with its own ids`);
+  // Plugins finish their part of the import on a timer (Dashboard 2 checks its layout defaults 25 ms later):
+  // before the next clear, lest that come after it and add a default dashboard to the empty workspace.
+  await page.clock.runFor(1000);
+  const shown = await counts(page);
+  assert.strictEqual(shown.nodes + shown.configs, flow.filter((n) => n.type !== "tab").length, `${path.basename(file)}: every node imported`);
+  assert.deepStrictEqual(await invalid(page), [], path.basename(file));
+}
+
 suite(function () {
   this.timeout(60000);
   let demo: Demo;
   let userDir: string;
   let editor: Session;
   let page: Page;
+  /** A Node-RED with no flow deployed, for imports into an empty workspace. */
+  let empty: Demo;
+  let emptyDir: string;
+  let emptyEditor: Session;
 
   before(async function () {
-    this.timeout(60000);
+    this.timeout(90000);
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-validity-"));
+    emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-validity-empty-"));
     const from = 20000 + Math.floor(Math.random() * 20000);
     // The demo flow as `npm start` deploys it (built from the examples; its pvs-config lacks deviceListEvery).
     demo = await startDemo({ userDir, delayMs: 0, localApi: true, editorPort: await firstFreePort(from), emulatorPort: await firstFreePort(from + 60) });
     editor = await openEditor(demo.url);
     page = editor.page;
+    empty = await startDemo({ userDir: emptyDir, delayMs: 0, flow: [], editorPort: await firstFreePort(from + 120), emulatorPort: await firstFreePort(from + 180) });
+    emptyEditor = await openEditor(empty.url);
   });
   /** The demo pvs-config's "Shared" row, from its edit dialog (then closed). */
   async function sharedText(): Promise<string> {
@@ -131,20 +188,29 @@ suite(function () {
   after(async () => {
     await editor?.close();
     await demo?.stop();
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    await emptyEditor?.close();
+    await empty?.stop();
+    for (const dir of [userDir, emptyDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("the demo flow: zero invalid nodes and config nodes", async () => {
-    const counts = await page.evaluate(() => {
-      const RED = (globalThis as unknown as ValidityWindow).RED;
-      let nodes = 0;
-      let configs = 0;
-      RED.nodes.eachNode(() => nodes++);
-      RED.nodes.eachConfig(() => configs++);
-      return { nodes, configs };
-    });
-    assert.ok(counts.nodes > 20 && counts.configs >= 1, JSON.stringify(counts));
+    const shown = await counts(page);
+    assert.ok(shown.nodes > 20 && shown.configs >= 1, JSON.stringify(shown));
     assert.deepStrictEqual(await invalid(page), []);
+  });
+
+  it("every example imported alone into an empty workspace: zero invalid", async function () {
+    this.timeout(180000);
+    const files = exampleFiles();
+    assert.ok(files.length >= 10, `${files.length} examples`);
+    for (const file of files) await importAlone(emptyEditor.page, file);
+  });
+
+  it("each released flow (examples and the demo flow of earlier versions, as saved) imported alone into an empty workspace: zero invalid", async function () {
+    this.timeout(120000);
+    const files = releasedFiles();
+    assert.ok(files.length >= 5, `${files.length} released flows`);
+    for (const file of files) await importAlone(emptyEditor.page, file);
   });
 
   it("the PVS settings say which other settings nodes share the PVS, and the most protective settings it gets", async () => {
@@ -194,7 +260,8 @@ suite(function () {
     assert.deepStrictEqual(await invalid(page), []);
   });
 
-  it("the editor raised no error in the page", () => {
+  it("the editors raised no error in the page", () => {
     assert.deepStrictEqual(editor.pageErrors, []);
+    assert.deepStrictEqual(emptyEditor.pageErrors, []);
   });
 });

@@ -14,7 +14,7 @@ import { numberSetting } from "../../node-red/numbers";
 import { setupPollingNode } from "../../node-red/polling-node";
 import { apiTag, clock, MessageSource, sourceOf, Translate } from "../../node-red/status";
 import { PollingDef } from "../../node-red/types";
-import { migrateSettings } from "../../node-red/node-settings";
+import { defaultNumber, migrateSettings } from "../../node-red/node-settings";
 
 /** What goes out: the device list (default), InfluxDB batch points, MQTT topics, or those with HA discovery. */
 type OutputFormat = "list" | "influx" | "mqtt" | "homeassistant";
@@ -48,7 +48,7 @@ export = function (RED: NodeAPI): void {
     const prefix = topicPrefix(def.prefix, DEFAULT_PREFIX);
     const logged = new Set<string>();
     // Home Assistant: sensors expire after a few polls without news (never when polling only on input).
-    const interval = numberSetting(def.interval, 120, 0, 7 * 24 * 3600, "interval");
+    const interval = numberSetting(def.interval, defaultNumber("pvs-device-list", "interval"), 0, 7 * 24 * 3600, "interval");
     const intervalS = "value" in interval ? interval.value : 0;
     const discovery =
       output === "homeassistant"

@@ -11,7 +11,7 @@ import { numberSetting } from "../../node-red/numbers";
 import { SendMode, SendPolicy } from "../../node-red/live-policy";
 import { clock, editorText, errorStatus, healthStatus, sourceOf, translator } from "../../node-red/status";
 import { findPvsConfig, setupErrorOf } from "../../node-red/config-node";
-import { migrateSettings } from "../../node-red/node-settings";
+import { defaultNumber, migrateSettings } from "../../node-red/node-settings";
 
 interface LiveDef extends NodeDef {
   server: string;
@@ -34,6 +34,8 @@ interface Latest {
 }
 
 const DEFAULT_TOPIC = "pvs/live";
+/** The number settings (their defaults in NODE_DEFAULTS). */
+type NumberName = "threshold" | "every" | "interval";
 /** A warning about bad frames at most this often: a broken firmware must not flood the log. */
 const WARN_EVERY_MS = 60_000;
 
@@ -46,10 +48,14 @@ export = function (RED: NodeAPI): void {
     const config = findPvsConfig(RED, def.server);
     const mode: SendMode = def.send === "update" || def.send === "interval" ? def.send : "change";
     const units: UnitSystem = def.units === "si" ? "si" : "pvs";
-    const threshold = numberSetting(def.threshold, 50, 0, 1_000_000, "threshold");
-    const every = numberSetting(def.every, 10, 1, 86_400, "at most every");
-    const interval = numberSetting(def.interval, 10, 1, 3600, "poll interval");
+    // Blank is the default (one source: NODE_DEFAULTS); out of range is a setup error, and the node then runs
+    // nothing, so the value it would have used does not matter: the default again.
+    const setting = (name: NumberName, min: number, max: number, label: string) => numberSetting(def[name], defaultNumber("pvs-live", name), min, max, label);
+    const threshold = setting("threshold", 0, 1_000_000, "threshold");
+    const every = setting("every", 1, 86_400, "at most every");
+    const interval = setting("interval", 1, 3600, "poll interval");
     const problem = [threshold, every, interval].find((s): s is { error: string } => "error" in s);
+    const valueOf = (s: { value: number } | { error: string }, name: NumberName) => ("value" in s ? s.value : defaultNumber("pvs-live", name));
     const setupError = setupErrorOf(config, problem?.error ?? null);
     const topic = def.topic && def.topic.trim() !== "" ? def.topic.trim() : DEFAULT_TOPIC;
     let latest: Latest | null = null;
@@ -87,7 +93,7 @@ export = function (RED: NodeAPI): void {
       status({ fill: "green", shape: "dot", text: [grid, sourceLabel, clock()].filter((part) => part !== "").join(" · ") });
     };
 
-    const policy = new SendPolicy<Latest>({ mode, thresholdW: "value" in threshold ? threshold.value : 50, everyMs: ("value" in every ? every.value : 10) * 1000 }, (l) => {
+    const policy = new SendPolicy<Latest>({ mode, thresholdW: valueOf(threshold, "threshold"), everyMs: valueOf(every, "every") * 1000 }, (l) => {
       if (closed) return;
       node.send(message({}, l));
     });
@@ -159,7 +165,7 @@ export = function (RED: NodeAPI): void {
         if (s) status(s);
         else if (latest) okStatus(latest);
       });
-      leave = pvs.subscribeLive({ pollMs: ("value" in interval ? interval.value : 10) * 1000, listener: { update: onUpdate, state: onState, warning: onWarning } });
+      leave = pvs.subscribeLive({ pollMs: valueOf(interval, "interval") * 1000, listener: { update: onUpdate, state: onState, warning: onWarning } });
     }
 
     // Any message: the latest values now (a new message built on it), whatever the send option.

@@ -5,6 +5,8 @@ import { PvsEmulator } from "../../../src/emulator/server";
 import { CommPayload } from "../../../src/model/legacy-comm";
 import { helper, nextMessages, settle } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
+import { advance, fakeClock } from "../../support/simulated-time";
+import { NODE_DEFAULTS } from "../../../src/node-red/node-settings";
 
 type Msg = NodeMessage & { payload: CommPayload; error?: { code?: string } };
 
@@ -60,6 +62,33 @@ describe("pvs-comm node", function () {
     helper.getNode("comm").receive({});
     assert.strictEqual((await got).length, 2);
   });
+
+  // Its own default, 300 s (NODE_DEFAULTS), not pvs-device-list's 120 s that the shared polling code once fell back
+  // to: a blank interval (the form allows spaces, an environment variable may be empty) is the default too.
+  for (const [label, interval] of [
+    ["without an interval", undefined],
+    ["with a blank interval", "  "],
+  ] as const) {
+    it(`${label}, polls every ${NODE_DEFAULTS["pvs-comm"].interval} s, its own default (simulated clock)`, async () => {
+      const clock = fakeClock();
+      try {
+        const node = Object.fromEntries(Object.entries(commNode({ interval })).filter(([, v]) => v !== undefined)) as ReturnType<typeof commNode>;
+        await helper.load(NODE_MODULES, testFlow(emulator, [node]));
+        await advance(clock, emulator, { forMs: 1_300_000, idle: "next-timer" });
+        const starts = emulator.requests.filter((r) => r.command === "Get_Comm").map((r) => r.startedAt);
+        assert.ok(starts.length >= 4, `${starts.length} polls`);
+        // The first poll comes at deploy, the next ones on the PVS's beat: after the second, exactly one interval apart.
+        const gaps = starts.slice(2).map((t, i) => Math.round((t - starts[i + 1]) / 1000));
+        assert.deepStrictEqual(
+          gaps,
+          gaps.map(() => NODE_DEFAULTS["pvs-comm"].interval),
+        );
+      } finally {
+        await helper.unload();
+        clock.restore();
+      }
+    });
+  }
 
   it("reports an answer without network status as PVS_BAD_RESPONSE", async () => {
     emulator.setFault({ kind: "body", body: '{"result":"succeed"}', commands: ["Get_Comm"] });
