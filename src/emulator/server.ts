@@ -83,10 +83,21 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** A WebSocket upgrade request on the telemetry port, placed among the HTTP requests. */
+export interface UpgradeRecord {
+  at: number;
+  /** HTTP requests received before it (its place in `requests`). */
+  afterRequests: number;
+  /** `vars:set` writes answered (or failed) by then. */
+  writesAnswered: number;
+}
+
 export class PvsEmulator {
   readonly site: SimulatedSite;
   /** Every request received, in order. */
   readonly requests: RequestRecord[] = [];
+  /** Every telemetry WebSocket upgrade request, in order. */
+  readonly upgrades: UpgradeRecord[] = [];
   delayMs: number;
   /** Lets a test reshape each DeviceList answer (hide inverters, glitch a counter) before it is sent. */
   editDeviceList: ((answer: { devices: Array<Record<string, unknown>> }) => void) | null = null;
@@ -154,6 +165,8 @@ export class PvsEmulator {
     });
     this.telemetry = new TelemetryServer(() => this.livedata(), replay?.telemetry ?? null);
     this.telemetry.enabled = telemetryEnabled === true && this.servesTelemetry();
+    this.telemetry.onUpgrade = () =>
+      this.upgrades.push({ at: Date.now(), afterRequests: this.requests.length, writesAnswered: this.requests.filter((r) => r.command === "vars:set" && r.finishedAt !== null).length });
     if (telemetryCloseEveryMs !== undefined) this.telemetry.settings.closeEveryMs = telemetryCloseEveryMs;
     this.localApi = new LocalApi(
       () => this.site.serial,

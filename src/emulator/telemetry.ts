@@ -35,6 +35,8 @@ export class TelemetryServer {
   framesSent = 0;
   /** Connections dropped at once (not enabled, or refusing). */
   refused = 0;
+  /** Hears each WebSocket upgrade request as it arrives (the emulator logs it against its HTTP requests). */
+  onUpgrade: (() => void) | null = null;
   private readonly server: http.Server;
   private readonly wss: WebSocketServer;
   private readonly clients = new Map<WebSocket, Client>();
@@ -62,6 +64,8 @@ export class TelemetryServer {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
     });
+    // Listened to before the WebSocket server's own handler, so the log sees the request before the accept.
+    this.server.on("upgrade", () => this.onUpgrade?.());
     this.wss = new WebSocketServer({ server: this.server, perMessageDeflate: false });
     this.wss.on("connection", (ws: WebSocket) => this.accept(ws));
   }

@@ -188,25 +188,27 @@ export function siteVariables(site: SimulatedSite, snapshot: SiteSnapshot, devic
     });
   }
 
-  const up = (on: boolean) => (on ? "up" : "down");
+  // `/net/<if>/state` as the firmware words it (SunStrong-Management/pypvs doc/varserver-variables-public-pvs6.csv):
+  // "online" on the link the PVS talks through, "offline" on one it has but is not using, "N/A" (the variable's
+  // default) for an interface this unit does not have.
   if (pvs6) {
-    for (const [iface, on] of [
-      ["sta0", false],
-      ["wan0", true],
-      ["wan1", false],
-      ["wwan0", false],
+    for (const [iface, state] of [
+      ["sta0", "offline"], // Wi-Fi configured (the SSID above), not connected
+      ["wan0", "online"], // the active interface
+      ["wan1", "N/A"], // no second Ethernet port in use
+      ["wwan0", "offline"], // the cell modem, off (cell_connected 0)
     ] as const)
-      out.set(`/net/${iface}/state`, up(on));
+      out.set(`/net/${iface}/state`, state);
     set(out, "/sys/toggle_cell", { broadband_connected: "1", cell_connected: "0", low_data_mode: "0" });
     out.set("/sys/telemetryws/enable", "0");
   } else {
-    for (const [iface, on] of [
-      ["cell", false],
-      ["plc", false],
-      ["sta0", false],
-      ["wan", true],
+    for (const [iface, state] of [
+      ["cell", "offline"],
+      ["plc", "N/A"],
+      ["sta0", "offline"],
+      ["wan", "online"],
     ] as const)
-      out.set(`/net/${iface}/state`, up(on));
+      out.set(`/net/${iface}/state`, state);
   }
   return out;
 }

@@ -67,13 +67,17 @@ export interface FeedOptions {
 }
 
 /**
- * The enable switch is written before the first connect and again on reconnects (after the firmware's
+ * The enable switch is written before the first connect and again before every reconnect (after the firmware's
  * routine close, a stall or a refusal), as pypvs does before every connect (pvs_websocket.py `_run_websocket`
- * calls `enable_callback` on each attempt); at most this often after a routine close or a stall, and while
- * the socket is refused at most every ENABLE_WHILE_REFUSED_MS (its back-off grows meanwhile).
+ * calls `enable_callback` on each attempt): the reconnect waits until the write is answered or failed, at most
+ * ENABLE_WAIT_MS (a PVS that does not answer does not keep the socket closed). Rate-limited: at most one write per
+ * ENABLE_EVERY_MS after a routine close or a stall (the firmware closes the socket about every 10 minutes, so each
+ * routine reconnect gets its write), and while the socket is refused at most one per ENABLE_WHILE_REFUSED_MS
+ * (its back-off grows meanwhile).
  */
 export const ENABLE_EVERY_MS = 60_000;
 export const ENABLE_WHILE_REFUSED_MS = 10 * 60_000;
+export const ENABLE_WAIT_MS = 30_000;
 /** After the PVS said it has no WebSocket, the feed polls; it looks again after this long. */
 const RECHECK_WEBSOCKET_MS = 60 * 60_000;
 
@@ -213,7 +217,14 @@ export class LiveFeed {
 
   private openSocket(): void {
     const socket = new TelemetrySocket(
-      { host: this.access.host, port: this.access.telemetryPort, stallMs: this.options.stallMs, random: this.options.random, onText: (text) => this.access.noteFrame?.(text) },
+      {
+        host: this.access.host,
+        port: this.access.telemetryPort,
+        stallMs: this.options.stallMs,
+        random: this.options.random,
+        onText: (text) => this.access.noteFrame?.(text),
+        beforeReconnect: (reason, opened) => this.beforeReconnect(reason, opened),
+      },
       (event) => this.onSocket(event),
     );
     this.socket = socket;
@@ -236,19 +247,29 @@ export class LiveFeed {
         this.emit((l) => l.warning(`ignored ${event.reason} from the telemetry WebSocket`));
         return;
       case "closed":
+        // The switch is written in beforeReconnect, when the back-off has passed.
         this.setState({ state: "reconnecting", reason: event.reason, retryAt: event.retryAt, failures: event.failures, detail: event.detail });
-        // Whatever closed it (a refusal, a stall, the routine close), the switch may be off again: turn it on
-        // before the reconnect, rate-limited; a PVS that says it has none is polled instead.
-        if (!event.opened && event.reason === "failed") {
-          // Refused: the switch may be off. Once it is on again, try at once rather than after the back-off.
-          if (Date.now() - this.lastEnableAt >= ENABLE_WHILE_REFUSED_MS) void this.enable(true);
-        } else if (Date.now() - this.lastEnableAt >= ENABLE_EVERY_MS) void this.enable(false);
         return;
     }
   }
 
+  /**
+   * Whatever closed the socket (a refusal, a stall, the routine close), the switch may be off again: write it
+   * before the reconnect, rate-limited, and wait for its answer (at most ENABLE_WAIT_MS). A PVS that says it has
+   * no socket is polled instead (enable stops the socket, which then does not connect).
+   */
+  private async beforeReconnect(reason: CloseReason, opened: boolean): Promise<void> {
+    if (this.closed) return;
+    const everyMs = !opened && reason === "failed" ? ENABLE_WHILE_REFUSED_MS : ENABLE_EVERY_MS;
+    if (Date.now() - this.lastEnableAt < everyMs) return;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, ENABLE_WAIT_MS)));
+    await Promise.race([this.enable(), waited]);
+    clearTimeout(timer);
+  }
+
   /** Writes the enable switch; false when this PVS has no telemetry WebSocket (polling the livedata then). */
-  private async enable(retrySocket = false): Promise<boolean> {
+  private async enable(): Promise<boolean> {
     this.lastEnableAt = Date.now();
     let enabled: boolean;
     try {
@@ -261,10 +282,7 @@ export class LiveFeed {
       return true;
     }
     if (this.closed) return false;
-    if (enabled) {
-      if (retrySocket && this.socket && !this.socket.open) this.socket.retryNow();
-      return true;
-    }
+    if (enabled) return true;
     // This PVS has no telemetry WebSocket (PVS5, or a firmware without it): poll the livedata variables.
     this.noWebSocketUntil = Date.now() + RECHECK_WEBSOCKET_MS;
     this.socket?.stop();

@@ -53,6 +53,11 @@ export interface TelemetryOptions {
   random?: () => number;
   /** Hears every text frame as received, before parsing. */
   onText?: (text: string) => void;
+  /**
+   * Runs before every reconnect (after the back-off wait, before the upgrade request), with how the last
+   * connection ended; the connect waits for it (the feed writes the enable switch here, bounded in time).
+   */
+  beforeReconnect?: (reason: CloseReason, opened: boolean) => Promise<void>;
 }
 
 export class TelemetrySocket {
@@ -64,6 +69,8 @@ export class TelemetrySocket {
   private openedAt: number | null = null;
   private everOpened = false;
   private lastError = "";
+  /** Bumped by stop(): a reconnect whose beforeReconnect outlived a stop (or a stop and start) does not connect. */
+  private generation = 0;
 
   constructor(
     private readonly options: TelemetryOptions,
@@ -89,6 +96,7 @@ export class TelemetrySocket {
   /** Closes the connection and clears every timer; no event follows. */
   stop(): void {
     this.stopped = true;
+    this.generation++;
     this.clearTimers();
     const ws = this.ws;
     this.ws = null;
@@ -98,14 +106,6 @@ export class TelemetrySocket {
       ws.on("error", () => undefined); // a late error of a socket being torn down is no one's concern
       ws.terminate();
     }
-  }
-
-  /** Connects again now instead of waiting out the back-off (the feed just enabled the socket on the PVS). */
-  retryNow(): void {
-    if (this.stopped || this.ws) return;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.connect();
   }
 
   private clearTimers(): void {
@@ -141,6 +141,22 @@ export class TelemetrySocket {
     ws.on("close", (code: number) => this.closed(ws, "closed", code));
   }
 
+  /** Connects after the beforeReconnect step has settled (it never rejects the reconnect, whatever it throws). */
+  private async reconnect(reason: CloseReason, opened: boolean): Promise<void> {
+    const before = this.options.beforeReconnect;
+    if (before) {
+      const generation = this.generation;
+      try {
+        await before(reason, opened);
+      } catch {
+        // The step's failure is its own concern: the socket reconnects all the same.
+      }
+      if (generation !== this.generation) return;
+    }
+    if (this.stopped || this.ws) return;
+    this.connect();
+  }
+
   private armStall(): void {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.stallTimer = setTimeout(() => {
@@ -166,10 +182,11 @@ export class TelemetrySocket {
     const wait = withJitter(reconnectBaseMs(this.failures), this.options.random ?? Math.random);
     const retryAt = Date.now() + wait;
     const detail = how === "stalled" ? `no frame for ${Math.round((this.options.stallMs ?? DEFAULT_STALL_MS) / 1000)} s` : this.lastError || `closed (code ${code})`;
+    const opened = openedAt !== null;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      if (!this.stopped) this.connect();
+      if (!this.stopped) void this.reconnect(reason, opened);
     }, wait);
-    this.onEvent({ kind: "closed", reason, opened: openedAt !== null, failures: this.failures, retryAt, detail });
+    this.onEvent({ kind: "closed", reason, opened, failures: this.failures, retryAt, detail });
   }
 }

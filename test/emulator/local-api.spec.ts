@@ -313,7 +313,8 @@ describe("emulator LocalAPI", () => {
         [...all.keys()].filter((n) => n.startsWith("/net/")),
         ["/net/cell/state", "/net/plc/state", "/net/sta0/state", "/net/wan/state"],
       );
-      assert.strictEqual(all.get("/net/wan/state"), "up");
+      assert.strictEqual(all.get("/net/wan/state"), "online");
+      assert.strictEqual(all.get("/net/plc/state"), "N/A");
       for (const absent of ["/sys/pvs/flashwear_type_b", "/sys/livedata/ess_p", "/sys/livedata/soc", "/sys/livedata/midstate", "/sys/telemetryws/enable", "/sys/toggle_cell/cell_connected"]) {
         assert.ok(!all.has(absent), absent);
       }
@@ -331,10 +332,10 @@ describe("emulator LocalAPI", () => {
       assert.deepStrictEqual(
         [...all].filter(([n]) => n.startsWith("/net/")),
         [
-          ["/net/sta0/state", "down"],
-          ["/net/wan0/state", "up"],
-          ["/net/wan1/state", "down"],
-          ["/net/wwan0/state", "down"],
+          ["/net/sta0/state", "offline"],
+          ["/net/wan0/state", "online"],
+          ["/net/wan1/state", "N/A"],
+          ["/net/wwan0/state", "offline"],
         ],
       );
       assert.strictEqual(all.get("/sys/toggle_cell/broadband_connected"), "1");

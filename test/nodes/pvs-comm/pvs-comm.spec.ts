@@ -41,6 +41,31 @@ describe("pvs-comm node", function () {
     assert.match(status.text, /^wan · .*status\.internetUp/);
   });
 
+  it("on the LocalAPI: the link the PVS talks through (online) is connected, an absent interface (N/A) unknown, an offline one not", async () => {
+    // The firmware's words for /net/<if>/state (pypvs doc/varserver-variables-public-pvs6.csv): the emulated PVS6
+    // talks through wan0 ("online"), has no second Ethernet ("N/A"), Wi-Fi and the cell modem "offline".
+    const local = new PvsEmulator({ localApi: true, model: "PVS6" });
+    await local.start();
+    try {
+      await helper.load(NODE_MODULES, testFlow(local, [commNode()]));
+      const got = nextMessages<Msg>(helper.getNode("out"));
+      helper.getNode("comm").receive({});
+      const [msg] = await got;
+      assert.ok(local.count("vars") > 0 && local.count("Get_Comm") === 0, "read from the /net/ variables");
+      assert.deepStrictEqual(Object.fromEntries(msg.payload.interfaces.map((i) => [i.name, i.connected])), { sta0: false, wan0: true, wan1: null, wwan0: false });
+      assert.strictEqual(msg.payload.system.interface, "wan0");
+      assert.strictEqual(msg.payload.primary?.name, "wan0");
+      assert.strictEqual(msg.payload.primary?.connected, true);
+      assert.strictEqual(msg.payload.system.internet, true, "broadband_connected 1");
+      const status = (helper.getNode("comm").status as unknown as sinon.SinonSpy).lastCall.args[0];
+      assert.strictEqual(status.fill, "green");
+      assert.match(status.text, /^wan0 · .*status\.internetUp/);
+    } finally {
+      await helper.unload();
+      await local.stop();
+    }
+  });
+
   it("with 'only when changed', sends an unchanged answer once", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [commNode({ onlyOnChange: true })]));
     let sent = 0;

@@ -144,6 +144,42 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
     assert.strictEqual(writes(emulator).length, 0);
   });
 
+  for (const ct of ["net", "gross"] as const) {
+    it(`legacy firmware, ${ct} consumption CT: pvs-live and pvs-device-list report the same figures from the same DeviceList`, async () => {
+      await start({ consumptionCt: ct });
+      const list: FlowNode = { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, includeRaw: true, wires: [["listOut"]] };
+      const listOut: FlowNode = { id: "listOut", type: "helper", wires: [] };
+      await helper.load(NODE_MODULES, testFlow(emulator, [liveNode(), list, listOut], { deviceListEvery: 120 }));
+      const got = collect();
+      const listed = collect("listOut");
+      await until(() => got.length >= 1, 12000, "pvs-live's device list");
+      // A "poll now" within the ration takes the list pvs-live just read: one DeviceList for both nodes.
+      helper.getNode("list").receive({});
+      await until(() => listed.length >= 1, 12000, "pvs-device-list's message");
+      assert.strictEqual(emulator.count("DeviceList"), 1, "both from the same answer");
+      const live = got[0].payload;
+      const site = (listed[0].payload as unknown as { site: Record<string, unknown> }).site;
+      assert.strictEqual((site.consumptionCt as { mode: string }).mode, ct);
+
+      // The figures computed here from the raw answer the nodes read (the meters' own counters).
+      const raw = (listed[0] as unknown as { raw: { devices: Array<Record<string, string>> } }).raw.devices;
+      const meter = (type: string) => raw.find((d) => d.DEVICE_TYPE === "Power Meter" && d.TYPE === type) as Record<string, string>;
+      const pKwh = Number(meter("PVS5-METER-P").net_ltea_3phsum_kwh);
+      const cKwh = Number(meter("PVS5-METER-C").net_ltea_3phsum_kwh);
+      const expected = ct === "net" ? { consumption_kwh: pKwh + cKwh, net_kwh: cKwh } : { consumption_kwh: cKwh, net_kwh: cKwh - pKwh };
+      for (const f of ["consumption_kwh", "net_kwh"] as const) {
+        assert.strictEqual(typeof live[f], "number", `pvs-live has ${f}`);
+        assert.strictEqual(live[f], Number(expected[f].toFixed(3)), `pvs-live ${f}`);
+        assert.strictEqual(Number((site[f] as number).toFixed(3)), live[f], `pvs-device-list ${f}`);
+      }
+      for (const f of ["production_kw", "consumption_kw", "net_kw"] as const) {
+        assert.strictEqual(typeof live[f], "number", `pvs-live has ${f}`);
+        assert.strictEqual(live[f], site[f], f);
+      }
+      assert.ok((live.consumption_kw as number) >= 0);
+    });
+  }
+
   it("two pvs-live nodes share one socket; closing them closes it and leaves no connection open", async () => {
     await start({ localApi: true, telemetryEnabled: true });
     await helper.load(NODE_MODULES, testFlow(emulator, [liveNode(), liveNode({ id: "live2", wires: [["out2"]] }), { id: "out2", type: "helper" }]));
