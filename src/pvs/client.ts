@@ -134,6 +134,8 @@ export class PvsClient {
   /** When each request last started and its last answer: the DeviceList ration, "poll now" and one beat's sharing. */
   private readonly memory = new AnswerMemory();
   private readonly healthListeners = new Set<(health: Health) => void>();
+  /** Hear every job's end (what a restart takes over may have changed). */
+  private readonly settledListeners = new Set<() => void>();
   /** Epoch ms before which the spacing after the last exchange forbids the next (back-off aside). */
   private spacedUntil = 0;
   /** A login on the wire, and the end of the job it belongs to (closeAndLogout waits for it, to end its session too). */
@@ -263,6 +265,25 @@ export class PvsClient {
     if ((this.memory.lastStart(key) ?? -Infinity) < startedAt && startedAt <= Date.now()) this.memory.started(key, true, startedAt);
   }
 
+  /** When the 403 lock-out in force ends (epoch ms); null when none is. */
+  lockedOutUntil(): number | null {
+    return this.breaker.lockedOutUntil();
+  }
+
+  /** A lock-out remembered from before a restart: no request but an urgent one until it ends (see Breaker.restoreLockout). */
+  restoreLockout(until: number): void {
+    if (this.breaker.restoreLockout(until)) {
+      this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
+      this.announceHealth();
+    }
+  }
+
+  /** Hears the end of every job, answered or failed; returns the way to stop hearing. */
+  onSettled(listener: () => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
   /** True while a request is on the wire (or between the exchanges of one job, such as a login and its read). */
   get requestInFlight(): boolean {
     return this.inFlight !== null;
@@ -287,6 +308,7 @@ export class PvsClient {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.healthListeners.clear();
+    this.settledListeners.clear();
     const jobs = [...this.queue, ...(this.inFlight ? [this.inFlight] : [])];
     this.queue.length = 0;
     for (const job of jobs) {
@@ -403,6 +425,13 @@ export class PvsClient {
     this.settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();
+    for (const listener of [...this.settledListeners]) {
+      try {
+        listener();
+      } catch {
+        // A listener's fault must not stop the client.
+      }
+    }
     this.pump();
   }
 

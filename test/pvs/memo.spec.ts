@@ -47,6 +47,24 @@ describe("pvs/connection memo across a restart", () => {
     assert.ok(next - lastList >= 400, `the ration held across the restart (${next - lastList} ms)`);
   });
 
+  it("keeps a 403 lock-out's end, restored as a hold; one ended or later than the longest wait is ignored", async () => {
+    const before = connect({ backoffBaseMs: 100, backoffMaxMs: 60_000 });
+    await before.readDeviceList(signal);
+    emulator.setFault({ kind: "status", status: 403, commands: ["DeviceList"] });
+    await assert.rejects(before.readDeviceList(signal));
+    const memo = JSON.parse(JSON.stringify(before.memo())) as { lockedOutUntil: number };
+    assert.ok(memo.lockedOutUntil > Date.now() + 50_000, "the lock-out's end is kept (a minute ±10 %)");
+    const after = connect({ backoffMaxMs: 60_000 });
+    after.restore(memo);
+    assert.deepStrictEqual([after.health().state, after.health().retryAt, after.health().lastError?.code], ["backing-off", memo.lockedOutUntil, "PVS_FORBIDDEN"]);
+    assert.strictEqual(after.memo()?.lockedOutUntil, memo.lockedOutUntil, "kept again by the restarted connection");
+    for (const until of [Date.now() - 1, Date.now() + 61_000, Number.MAX_SAFE_INTEGER, "soon", null]) {
+      const c = connect({ backoffMaxMs: 60_000 });
+      c.restore({ ...memo, lockedOutUntil: until });
+      assert.strictEqual(c.health().state, "ok", `ignored: ${String(until)}`);
+    }
+  });
+
   it("ignores a malformed memo, and keeps no LocalAPI detection (it needs the serial to log in)", async () => {
     const c = connect();
     for (const bad of [null, 1, "x", { format: 2 }, { format: 1, detection: { api: "localapi", detectedAt: 1 } }, { format: 1, deviceListStartedAt: "soon" }]) c.restore(bad);
