@@ -36,6 +36,8 @@ export class Breaker {
   private lastError: PvsError | null = null;
   /** When the last 403 lock-out's wait ends (0: none since the last success); what a restart takes over. */
   private lockoutUntil = 0;
+  /** Readings failed as a whole in a row (see readingFailure). */
+  private readingFailures = 0;
 
   constructor(private readonly options: BreakerOptions) {}
 
@@ -52,6 +54,22 @@ export class Breaker {
     this.retryAt = Math.max(this.retryAt, now + wait);
     if (error.code === "PVS_FORBIDDEN") this.lockoutUntil = this.retryAt;
     return this.retryAt - now;
+  }
+
+  /**
+   * A reading that failed as a whole although each of its requests was answered (a PVS listing no devices): a
+   * streak of its own, which those answers do not end, so that its back-off grows like any other failure's
+   * (each answered request counts as a success and would otherwise hold it at the first step).
+   */
+  readingFailure(error: PvsError, now = Date.now()): number {
+    this.readingFailures++;
+    this.failures = Math.max(this.failures, this.readingFailures - 1);
+    return this.failure(error, now);
+  }
+
+  /** A reading succeeded as a whole: its failure streak ends. */
+  readingSuccess(): void {
+    this.readingFailures = 0;
   }
 
   /** Epoch ms before which no request but an urgent one starts (0: no back-off); a longer wait is never shortened. */

@@ -556,17 +556,23 @@ export class PvsClient {
    * starts up): backed off like any failure, so that polls do not keep asking a PVS that is busy rediscovering.
    */
   reportFailure(error: PvsError): void {
-    this.noteFailure(error, Date.now());
+    this.noteFailure(error, Date.now(), true);
     this.stats.nextRequestAt = Math.max(this.spacedUntil, this.breaker.retryAtMs);
     this.announceHealth();
   }
 
-  private noteFailure(error: PvsError, now: number): void {
+  /** A reading succeeded as a whole: the back-off of readings that failed (reportFailure) starts again at its first step. */
+  reportSuccess(): void {
+    this.breaker.readingSuccess();
+  }
+
+  private noteFailure(error: PvsError, now: number, reading = false): void {
     this.stats.failures++;
     this.stats.consecutiveFailures++;
     this.stats.lastErrorCode = error.code;
     // The breaker never shortens a wait already set (a lock-out outlives a milder failure).
-    this.breaker.failure(error, now);
+    if (reading) this.breaker.readingFailure(error, now);
+    else this.breaker.failure(error, now);
   }
 
   /**

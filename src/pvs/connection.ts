@@ -210,6 +210,7 @@ export class PvsConnection implements LiveAccess {
         this.client.reportFailure(error);
         throw error;
       }
+      this.client.reportSuccess();
       applyLabels(reading.list.devices, this.options.labels ?? new Map());
       this.lastDevices = summarize(reading.list.devices);
       return reading;

@@ -91,6 +91,23 @@ describe("lock-outs and rejected sessions (real runtime, fake clock)", function 
     }
   });
 
+  it("a LocalAPI listing no devices: its polls spaced by a growing back-off, not one every 10 s", async () => {
+    await start(true);
+    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 }));
+    await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("vars") >= 3 && !onTheWire(emulator), what: "a first LocalAPI poll" });
+    emulator.setFault({ kind: "devices", change: "empty" });
+    const from = Date.now();
+    await advance(clock, emulator, { forMs: 2 * 60_000 });
+    // The polls that read the devices: a poll's reads come a second apart (the empty cache is filled again).
+    const reads = emulator.requests.filter((r) => r.command === "vars" && (r.query ?? "").includes("cache=nrpvsdev") && r.startedAt >= from).map((r) => r.startedAt);
+    const polls = reads.filter((t, i) => i === 0 || t - reads[i - 1] > 3_000);
+    const gaps = polls.slice(1).map((t, i) => t - polls[i]);
+    // Before: every 10 s poll read the devices (13 in 2 min), as each answered read ended the back-off's streak.
+    // Now: 5, 10, 20, 40 s (±10 %) after each empty list, on the poll's 10 s beat.
+    assert.ok(polls.length >= 3 && polls.length <= 6, `${polls.length} polls read the devices in 2 min (gaps ${gaps.join(", ")} ms)`);
+    assert.ok((gaps.at(-1) as number) >= 36_000, `the back-off grew (gaps ${gaps.join(", ")} ms)`);
+  });
+
   it("a LocalAPI rejecting every session: logins spaced by a back-off (30 s, doubling)", async () => {
     await start(true);
     await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 }));
