@@ -459,10 +459,14 @@ export class PvsClient {
     const answer = await session.read(request.write === true, this.localLabel, {
       read: (cookie) => this.wire(transport, request, request.label, request.path, query, timeoutMs, signal, cookie),
       login: async (headers) => {
+        // Cancelled while waiting its turn: nothing is sent. Once sent, a login is not cut off when its caller
+        // leaves (a node closed by a redeploy): the PVS makes the session whether or not the answer is read, so
+        // the cookie is kept, for the next poll or for the logout when the connection closes (within its deadline).
+        await this.turn(signal);
         this.stats.logins++;
         this.loginInFlight = true;
         try {
-          return await this.wire(transport, LOGIN, "login", "/auth?login", {}, loginTimeoutMs, signal, headers);
+          return await this.wire(transport, LOGIN, "login", "/auth?login", {}, loginTimeoutMs, new AbortController().signal, headers);
         } finally {
           this.loginInFlight = false;
         }
