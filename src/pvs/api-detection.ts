@@ -25,6 +25,8 @@ export interface DetectionAccess {
   endBackoff(): void;
   /** Detection starts afresh: what was learnt about the old firmware's variables no longer holds. */
   forgotten(): void;
+  /** A detection has just been made (what a restart takes over changed). */
+  detected?(): void;
 }
 
 export class ApiDetection {
@@ -133,6 +135,7 @@ export class ApiDetection {
       this.api = this.setting;
     }
     this.detectedAt = Date.now();
+    this.access.detected?.();
     return this.api;
   }
 

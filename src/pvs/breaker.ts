@@ -34,6 +34,10 @@ export class Breaker {
   private failures = 0;
   private retryAt = 0;
   private lastError: PvsError | null = null;
+  /** When the last 403 lock-out's wait ends (0: none since the last success); what a restart takes over. */
+  private lockoutUntil = 0;
+  /** Readings failed as a whole in a row (see readingFailure). */
+  private readingFailures = 0;
 
   constructor(private readonly options: BreakerOptions) {}
 
@@ -48,7 +52,24 @@ export class Breaker {
     const wait = Math.min(maxMs, Math.round(backoff * (0.9 + (this.options.random ?? Math.random)() * 0.2)));
     // A longer wait already running (a lock-out) is never shortened by a later, milder failure.
     this.retryAt = Math.max(this.retryAt, now + wait);
+    if (error.code === "PVS_FORBIDDEN") this.lockoutUntil = this.retryAt;
     return this.retryAt - now;
+  }
+
+  /**
+   * A reading that failed as a whole although each of its requests was answered (a PVS listing no devices): a
+   * streak of its own, which those answers do not end, so that its back-off grows like any other failure's
+   * (each answered request counts as a success and would otherwise hold it at the first step).
+   */
+  readingFailure(error: PvsError, now = Date.now()): number {
+    this.readingFailures++;
+    this.failures = Math.max(this.failures, this.readingFailures - 1);
+    return this.failure(error, now);
+  }
+
+  /** A reading succeeded as a whole: its failure streak ends. */
+  readingSuccess(): void {
+    this.readingFailures = 0;
   }
 
   /** Epoch ms before which no request but an urgent one starts (0: no back-off); a longer wait is never shortened. */
@@ -60,6 +81,25 @@ export class Breaker {
     this.failures = 0;
     this.retryAt = 0;
     this.lastError = null;
+    this.lockoutUntil = 0;
+  }
+
+  /** When the 403 lock-out in force ends (epoch ms); null when none is. */
+  lockedOutUntil(now = Date.now()): number | null {
+    return this.lockoutUntil > now ? this.lockoutUntil : null;
+  }
+
+  /**
+   * A lock-out remembered from before a restart: held as if its 403 had just been answered here. Ignored (false)
+   * when it has ended or ends later than the longest wait this breaker sets (not a time it could have set).
+   */
+  restoreLockout(until: number, now = Date.now()): boolean {
+    if (!Number.isFinite(until) || until <= now || until > now + this.options.maxMs) return false;
+    this.failures = Math.max(this.failures, 1);
+    this.retryAt = Math.max(this.retryAt, until);
+    this.lockoutUntil = Math.max(this.lockoutUntil, until);
+    this.lastError ??= new PvsError("PVS_FORBIDDEN", `the PVS answered 403 (a lock-out) before Node-RED restarted; not asked until ${new Date(until).toISOString()}`, 403);
+    return true;
   }
 
   /** True while requests must fail fast: failed `openAfter` times in a row and the back-off has not passed. */

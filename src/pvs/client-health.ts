@@ -50,12 +50,14 @@ export class ClientHealth {
     }
   }
 
-  noteFailure(error: PvsError, now: number): void {
+  /** reading: a reading that failed as a whole (PvsClient.reportFailure), backed off on its own count. */
+  noteFailure(error: PvsError, now: number, reading = false): void {
     this.counts.failures++;
     this.counts.consecutiveFailures++;
     this.counts.lastErrorCode = error.code;
     // The breaker never shortens a wait already set (a lock-out outlives a milder failure).
-    this.breaker.failure(error, now);
+    if (reading) this.breaker.readingFailure(error, now);
+    else this.breaker.failure(error, now);
   }
 
   /** The back-off set by the last failures was not about the API now in use (see PvsClient.endBackoff). */

@@ -118,6 +118,8 @@ export class PvsClient {
   readonly answerLog = new AnswerLog();
   /** When each request last started and its last answer: the DeviceList ration, "poll now" and one beat's sharing. */
   private readonly memory = new AnswerMemory();
+  /** Hear every job's end (what a restart takes over may have changed). */
+  private readonly settledListeners = new Set<() => void>();
   /** A login on the wire, and the end of the job it belongs to (closeAndLogout waits for it, to end its session too). */
   private loginInFlight = false;
   private jobDone: Promise<void> | null = null;
@@ -247,6 +249,25 @@ export class PvsClient {
     if ((this.memory.lastStart(key) ?? -Infinity) < startedAt && startedAt <= Date.now()) this.memory.started(key, true, startedAt);
   }
 
+  /** When the 403 lock-out in force ends (epoch ms); null when none is. */
+  lockedOutUntil(): number | null {
+    return this.breaker.lockedOutUntil();
+  }
+
+  /** A lock-out remembered from before a restart: no request but an urgent one until it ends (see Breaker.restoreLockout). */
+  restoreLockout(until: number): void {
+    if (this.breaker.restoreLockout(until)) {
+      this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
+      this.pvsHealth.announceHealth();
+    }
+  }
+
+  /** Hears the end of every job, answered or failed; returns the way to stop hearing. */
+  onSettled(listener: () => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
   /** True while a request is on the wire (or between the exchanges of one job, such as a login and its read). */
   get requestInFlight(): boolean {
     return this.queue.inFlight !== null;
@@ -270,6 +291,7 @@ export class PvsClient {
     this.closed = true;
     this.queue.stop();
     this.pvsHealth.clearListeners();
+    this.settledListeners.clear();
     const inFlight = this.queue.inFlight;
     const jobs = [...this.queue.take(), ...(inFlight ? [inFlight] : [])];
     for (const job of jobs) {
@@ -345,6 +367,13 @@ export class PvsClient {
     settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();
+    for (const listener of [...this.settledListeners]) {
+      try {
+        listener();
+      } catch {
+        // A listener's fault must not stop the client.
+      }
+    }
     this.queue.pump();
   }
 
@@ -370,10 +399,14 @@ export class PvsClient {
     const answer = await session.read(request.write === true, this.localLabel, {
       read: (cookie) => this.wire(transport, request, request.label, request.path, query, timeoutMs, signal, cookie),
       login: async (headers) => {
+        // Cancelled while waiting its turn: nothing is sent. Once sent, a login is not cut off when its caller
+        // leaves (a node closed by a redeploy): the PVS makes the session whether or not the answer is read, so
+        // the cookie is kept, for the next poll or for the logout when the connection closes (within its deadline).
+        await this.queue.turn(signal);
         this.stats.logins++;
         this.loginInFlight = true;
         try {
-          return await this.wire(transport, LOGIN, "login", "/auth?login", {}, loginTimeoutMs, signal, headers);
+          return await this.wire(transport, LOGIN, "login", "/auth?login", {}, loginTimeoutMs, new AbortController().signal, headers);
         } finally {
           this.loginInFlight = false;
         }
@@ -443,9 +476,14 @@ export class PvsClient {
    * starts up): backed off like any failure, so that polls do not keep asking a PVS that is busy rediscovering.
    */
   reportFailure(error: PvsError): void {
-    this.pvsHealth.noteFailure(error, Date.now());
+    this.pvsHealth.noteFailure(error, Date.now(), true);
     this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
     this.pvsHealth.announceHealth();
+  }
+
+  /** A reading succeeded as a whole: the back-off of readings that failed (reportFailure) starts again at its first step. */
+  reportSuccess(): void {
+    this.breaker.readingSuccess();
   }
 
   /**

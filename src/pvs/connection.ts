@@ -63,6 +63,8 @@ export interface ConnectionMemo {
   format: 1;
   detection: { api: "legacy"; model: string | null; build: number | null; version: string | null; detectedAt: number } | null;
   deviceListStartedAt: number | null;
+  /** When a 403 lock-out in force ends (epoch ms); absent in memos written before it was kept. */
+  lockedOutUntil?: number | null;
 }
 
 export { REDETECT_AFTER_FAILURES } from "./api-detection";
@@ -76,6 +78,8 @@ export class PvsConnection implements LiveAccess {
   private readonly owner: OwnerSecrets;
   private readonly read: ReadContext;
   private readonly live: LiveFeedShare;
+  /** See onMemo: checked after each detection (the client reports each request's end itself). */
+  private readonly memoWatchers = new Set<() => void>();
 
   constructor(private readonly options: ConnectionOptions) {
     const {
@@ -112,6 +116,7 @@ export class PvsConnection implements LiveAccess {
       readPublic: (signal, opts) => this.groups.readPublic(signal, opts),
       endBackoff: () => this.client.endBackoff(),
       forgotten: () => this.groups.forget(),
+      detected: () => this.memoWatchers.forEach((check) => check()),
     });
     this.owner = new OwnerSecrets(this.detection, () => this.options.password);
     this.read = { client: this.client, detection: this.detection, groups: this.groups, secrets: this.owner };
@@ -198,15 +203,38 @@ export class PvsConnection implements LiveAccess {
   }
 
   /**
-   * What a Node-RED restart may take over where a context store keeps it (issue 19): a legacy detection and when
-   * the last DeviceList started, so that a restart causes neither a detection nor a DeviceList the ration and the
-   * last detection would not. Nothing secret: no serial, no password, no answer.
+   * What a Node-RED restart may take over where a context store keeps it (issue 19): a legacy detection, when
+   * the last DeviceList started and when a 403 lock-out ends, so that a restart causes neither a detection nor a
+   * request the ration, the lock-out and the last detection would not. Nothing secret: no serial, no password,
+   * no answer.
    */
   memo(): ConnectionMemo | null {
     const detection = this.detection.memo();
     const deviceListAt = this.client.lastStart(DEVICE_LIST_REQUEST.key);
-    if (!detection && deviceListAt === null) return null;
-    return { format: 1, detection, deviceListStartedAt: deviceListAt };
+    const lockedOutUntil = this.client.lockedOutUntil();
+    if (!detection && deviceListAt === null && lockedOutUntil === null) return null;
+    return { format: 1, detection, deviceListStartedAt: deviceListAt, lockedOutUntil };
+  }
+
+  /**
+   * Hears the memo whenever a request's end changed it (so that a crash, not only a close, leaves it stored);
+   * returns the way to stop hearing.
+   */
+  onMemo(listener: (memo: ConnectionMemo) => void): () => void {
+    let last = JSON.stringify(this.memo());
+    const check = () => {
+      const memo = this.memo();
+      const text = JSON.stringify(memo);
+      if (text === last || memo === null) return;
+      last = text;
+      listener(memo);
+    };
+    this.memoWatchers.add(check);
+    const stop = this.client.onSettled(check);
+    return () => {
+      stop();
+      this.memoWatchers.delete(check);
+    };
   }
 
   /** Takes over a memo of a connection to this PVS before a restart (anything malformed is ignored). */
@@ -220,6 +248,9 @@ export class PvsConnection implements LiveAccess {
     }
     const at = num(memo.deviceListStartedAt);
     if (at !== null) this.client.restoreStart(DEVICE_LIST_REQUEST.key, at);
+    // Held as a lock-out only when it could be one: in the future, and no later than the longest wait.
+    const until = num(memo.lockedOutUntil);
+    if (until !== null) this.client.restoreLockout(until);
   }
 
   /** Logs out of the LocalAPI session (when there is one) and closes the connection. */

@@ -65,6 +65,7 @@ export async function readDeviceList(ctx: ReadContext, signal: AbortSignal, read
       ctx.client.reportFailure(error);
       throw error;
     }
+    ctx.client.reportSuccess();
     applyLabels(reading.list.devices, labels);
     return reading;
   });

@@ -1,12 +1,19 @@
 // Issue 19 in the real runtime on a fake clock, counted at the emulator: a legacy 403 lock-out holds the PVS for
-// its whole wait although the look at the firmware succeeds, and a LocalAPI that rejects every session gets
-// logins spaced by a back-off, not five in 40 s.
+// its whole wait although the look at the firmware succeeds, and across a restart where a context store keeps it;
+// a LocalAPI that rejects every session gets logins spaced by a back-off, not five in 40 s.
 import assert from "assert";
+import { cpSync, mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import path from "path";
 import sinon from "sinon";
 import { PvsEmulator } from "../../src/emulator/server";
+import { dropLiveSiteMemories } from "../../src/node-red/site-memory-store";
 import { helper } from "../support/node-red";
-import { advance, fakeClock } from "../support/simulated-time";
+import { advance, fakeClock, onTheWire } from "../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../support/flows";
+
+type Runtime = { _redNodes: { loadContextsPlugin(): Promise<void>; closeContextsPlugin(): Promise<void> } };
+const runtime = helper as unknown as Runtime;
 
 describe("lock-outs and rejected sessions (real runtime, fake clock)", function () {
   this.timeout(30000);
@@ -38,6 +45,67 @@ describe("lock-outs and rejected sessions (real runtime, fake clock)", function 
     const next = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.startedAt as number;
     // The lock-out back-off starts at 1 minute (±10 %); the node polls every 10 s.
     assert.ok(next - forbiddenAt >= 54_000, `the next DeviceList went ${(next - forbiddenAt) / 1000} s after the 403`);
+  });
+
+  it("a 403 lock-out outlives a crash and restart (file context store): no DeviceList before its wait ends", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "pvs-lockout-"));
+    const saved = mkdtempSync(path.join(tmpdir(), "pvs-lockout-saved-"));
+    try {
+      await start(false);
+      const settings = { contextStorage: { default: { module: "localfilesystem", config: { dir, flushInterval: 0 } } } };
+      helper.settings(settings);
+      const withFileStore = [() => runtime._redNodes.loadContextsPlugin(), ...NODE_MODULES];
+      // No DeviceList ration: only the lock-out can hold the DeviceList after the restart.
+      const flow = () => testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 });
+      await helper.load(withFileStore, flow());
+      await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("DeviceList") >= 1, what: "a first DeviceList" });
+      emulator.setFault({ kind: "status", status: 403, commands: ["DeviceList"] });
+      await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("DeviceList") >= 2, what: "the DeviceList that gets 403" });
+      const forbiddenAt = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.finishedAt as number;
+      emulator.setFault(null);
+      await advance(clock, emulator, { forMs: 10_000, until: () => emulator.count("supervisor/info") >= 2 && !onTheWire(emulator), what: "the look at the firmware" });
+      await advance(clock, emulator, { forMs: 2_000 });
+
+      // A crash: no close handler runs. The store holds what was set on each change (flushed as flushInterval would).
+      await runtime._redNodes.closeContextsPlugin();
+      cpSync(dir, saved, { recursive: true });
+      const restartAt = Date.now();
+      clock.restore();
+      await helper.unload();
+      dropLiveSiteMemories();
+      rmSync(dir, { recursive: true, force: true });
+      cpSync(saved, dir, { recursive: true });
+      const detections = emulator.count("supervisor/info");
+
+      clock = fakeClock(restartAt);
+      await helper.load(withFileStore, flow());
+      await advance(clock, emulator, { forMs: 3 * 60_000, until: () => emulator.count("DeviceList") >= 3, what: "the DeviceList after the lock-out" });
+      const next = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.startedAt as number;
+      // The lock-out back-off starts at 1 minute (±10 %); the restarted node polls at once and every 10 s.
+      assert.ok(next - forbiddenAt >= 54_000, `the first DeviceList after the restart went ${(next - forbiddenAt) / 1000} s after the 403`);
+      assert.strictEqual(emulator.count("supervisor/info"), detections, "the restart did not detect again");
+    } finally {
+      helper.settings({});
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(saved, { recursive: true, force: true });
+    }
+  });
+
+  it("a LocalAPI listing no devices: its polls spaced by a growing back-off, not one every 10 s", async () => {
+    await start(true);
+    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 }));
+    await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("vars") >= 3 && !onTheWire(emulator), what: "a first LocalAPI poll" });
+    emulator.setFault({ kind: "devices", change: "empty" });
+    const from = Date.now();
+    await advance(clock, emulator, { forMs: 2 * 60_000 });
+    // The polls that read the devices: a poll's reads come a second apart (the empty cache is filled again).
+    const reads = emulator.requests.filter((r) => r.command === "vars" && (r.query ?? "").includes("cache=nrpvsdev") && r.startedAt >= from).map((r) => r.startedAt);
+    const polls = reads.filter((t, i) => i === 0 || t - reads[i - 1] > 3_000);
+    const gaps = polls.slice(1).map((t, i) => t - polls[i]);
+    // Before: every 10 s poll read the devices (13 in 2 min), as each answered read ended the back-off's streak.
+    // Now: 5, 10, 20, 40 s (±10 %) after each empty list, on the poll's 10 s beat.
+    assert.ok(polls.length >= 3 && polls.length <= 6, `${polls.length} polls read the devices in 2 min (gaps ${gaps.join(", ")} ms)`);
+    assert.ok((gaps.at(-1) as number) >= 36_000, `the back-off grew (gaps ${gaps.join(", ")} ms)`);
   });
 
   it("a LocalAPI rejecting every session: logins spaced by a back-off (30 s, doubling)", async () => {

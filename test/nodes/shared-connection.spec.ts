@@ -197,6 +197,24 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     assert.strictEqual(sharedConnections.size, 0, "nothing kept");
   });
 
+  it("a redeploy and the nodes' removal while a LocalAPI login is on the wire: no session open once the grace period has passed", async () => {
+    const pvs = await start(true);
+    // The login takes 1.5 s: the redeploy and the removal both come while it is on the wire.
+    pvs.setFault({ kind: "delay", ms: 1500, commands: ["auth:login"] });
+    clock = fakeClock();
+    await helper.load(NODE_MODULES, sharedFlow(pvs, [{}], 0));
+    helper.getNode("list1").receive({ payload: "now" });
+    await advance(clock, pvs, { forMs: 10_000, until: () => pvs.count("auth:login") === 1 && pvs.inFlight > 0, what: "the login on the wire" });
+    await helper.setFlows(sharedFlow(pvs, [{}], 0, "redeployed"), "full");
+    await helper.setFlows([], "full");
+    assert.strictEqual(pvs.inFlight, 1, "the login was still on the wire");
+    await advance(clock, pvs, { forMs: DEFAULT_GRACE_MS + 2000 });
+    assert.strictEqual(pvs.count("auth:login"), 1);
+    assert.strictEqual(pvs.count("auth:logout"), 1, "the session the login made was logged out, not left to expire");
+    assert.strictEqual(pvs.openSessions, 0);
+    assert.strictEqual(sharedConnections.size, 0, "nothing kept");
+  });
+
   it("a redeploy that changes the password starts a fresh connection (the old session logged out)", async () => {
     const pvs = await start(true);
     await helper.load(NODE_MODULES, sharedFlow(pvs, [{}], 0));

@@ -17,6 +17,18 @@ describe("pvs/breaker", () => {
     }
   });
 
+  it("a reading failed as a whole backs off more each time, although the requests between succeed", () => {
+    const b = new Breaker({ baseMs: 5000, maxMs: 300_000, openAfter: 3, random: () => 0.5 });
+    const waits = Array.from({ length: 4 }, () => {
+      b.success(); // the reading's own requests were answered
+      return b.readingFailure(err("PVS_NO_DEVICES"), 0);
+    });
+    assert.deepStrictEqual(waits, [5000, 10_000, 20_000, 40_000]);
+    b.readingSuccess();
+    b.success();
+    assert.strictEqual(b.readingFailure(err("PVS_NO_DEVICES"), 0), 5000, "a whole reading succeeded: from the first step again");
+  });
+
   it("opens after the third failure in a row, only until the back-off has passed, and closes on success", () => {
     const b = new Breaker({ baseMs: 1000, maxMs: 60_000, openAfter: 3, random: () => 0.5 });
     b.failure(err("PVS_UNREACHABLE"), 0);

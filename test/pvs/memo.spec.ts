@@ -35,9 +35,12 @@ describe("pvs/connection memo across a restart", () => {
   it("a restarted connection neither detects again nor sends a DeviceList before the ration allows", async () => {
     const before = connect();
     await before.readDeviceList(signal);
-    const memo = JSON.parse(JSON.stringify(before.memo())) as unknown; // as a context store keeps it
+    const memo = JSON.parse(JSON.stringify(before.memo())) as { deviceListStartedAt: number }; // as a context store keeps it
     assert.ok(!JSON.stringify(memo).includes(emulator.site.serial.slice(-5)), "nothing secret in it");
-    const lastList = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.startedAt as number;
+    // When the client sent it (the ration counts from there): the emulator sees it a few ms later, more on a busy
+    // machine, which made a difference of the emulator's two times fall short of the ration by a few ms.
+    const lastList = memo.deviceListStartedAt;
+    assert.ok(Math.abs(emulator.requests.filter((r) => r.command === "DeviceList")[0].startedAt - lastList) < 200, "the memo's DeviceList start is the one sent");
     const after = connect();
     after.restore(memo);
     assert.deepStrictEqual([after.info().api, after.info().build], ["legacy", 61707]);
@@ -45,6 +48,24 @@ describe("pvs/connection memo across a restart", () => {
     assert.strictEqual(emulator.count("supervisor/info"), 1, "no second detection");
     const next = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.startedAt as number;
     assert.ok(next - lastList >= 400, `the ration held across the restart (${next - lastList} ms)`);
+  });
+
+  it("keeps a 403 lock-out's end, restored as a hold; one ended or later than the longest wait is ignored", async () => {
+    const before = connect({ backoffBaseMs: 100, backoffMaxMs: 60_000 });
+    await before.readDeviceList(signal);
+    emulator.setFault({ kind: "status", status: 403, commands: ["DeviceList"] });
+    await assert.rejects(before.readDeviceList(signal));
+    const memo = JSON.parse(JSON.stringify(before.memo())) as { lockedOutUntil: number };
+    assert.ok(memo.lockedOutUntil > Date.now() + 50_000, "the lock-out's end is kept (a minute ±10 %)");
+    const after = connect({ backoffMaxMs: 60_000 });
+    after.restore(memo);
+    assert.deepStrictEqual([after.health().state, after.health().retryAt, after.health().lastError?.code], ["backing-off", memo.lockedOutUntil, "PVS_FORBIDDEN"]);
+    assert.strictEqual(after.memo()?.lockedOutUntil, memo.lockedOutUntil, "kept again by the restarted connection");
+    for (const until of [Date.now() - 1, Date.now() + 61_000, Number.MAX_SAFE_INTEGER, "soon", null]) {
+      const c = connect({ backoffMaxMs: 60_000 });
+      c.restore({ ...memo, lockedOutUntil: until });
+      assert.strictEqual(c.health().state, "ok", `ignored: ${String(until)}`);
+    }
   });
 
   it("ignores a malformed memo, and keeps no LocalAPI detection (it needs the serial to log in)", async () => {

@@ -103,6 +103,22 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
       assert.strictEqual(e.count("auth:login"), 4);
     }));
 
+  it("the error of a rejected fresh session names the LocalAPI's port, not the dl_cgi port", async () => {
+    const e = await emulator();
+    const c = connect(e);
+    await c.readDeviceList(signal);
+    e.setFault({ kind: "status", status: 403, commands: ["vars"] });
+    e.expireSessions();
+    assert.notStrictEqual(e.httpsPort, e.port);
+    await assert.rejects(c.readDeviceList(signal), (err) => {
+      const message = (err as Error).message;
+      assert.strictEqual(code(err), "PVS_SESSION_EXPIRED");
+      assert.ok(message.includes(`PVS at 127.0.0.1:${e.httpsPort} rejected a fresh LocalAPI session (HTTP 403)`), message);
+      assert.ok(!message.includes(`:${e.port} `), message);
+      return true;
+    });
+  });
+
   it("an empty 200 to a session the PVS ended is an ended session: one re-login, then the answer", async () => {
     const e = await emulator();
     e.endedSessionAnswer = "empty-200";

@@ -36,9 +36,12 @@ export function longitudeAtNoonNow(): number {
   return (((((12 - utcHour) * 15 + 180) % 360) + 360) % 360) - 180;
 }
 
-/** Fakes the clock the polling, back-off and session logic read (Date) and wait on (setTimeout). */
-export function fakeClock(): sinon.SinonFakeTimers {
-  return sinon.useFakeTimers({ now: Date.now(), toFake: ["setTimeout", "clearTimeout", "Date"] });
+/**
+ * Fakes the clock the polling, back-off and session logic read (Date) and wait on (setTimeout), from `now` (a
+ * restart resumes at the simulated time the run before it reached).
+ */
+export function fakeClock(now = Date.now()): sinon.SinonFakeTimers {
+  return sinon.useFakeTimers({ now, toFake: ["setTimeout", "clearTimeout", "Date"] });
 }
 
 /** True while a request to the PVS is on the wire, seen from the client of pvs-config `configId` or from the emulator. */

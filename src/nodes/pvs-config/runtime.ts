@@ -2,7 +2,7 @@
 // every node using this PVS goes through, shared with every other pvs-config node on the same PVS and kept over
 // redeploys (src/node-red/pvs-registry.ts), and answers the editor's question "what did you find?".
 import { Node, NodeAPI } from "node-red";
-import { PvsConnection } from "../../pvs/connection";
+import { ConnectionMemo, PvsConnection } from "../../pvs/connection";
 import { Lease } from "../../node-red/pvs-registry";
 import { sharedConnections } from "../../node-red/shared-connections";
 import { ConfigSettings, parseSettings } from "../../node-red/config-settings";
@@ -33,8 +33,17 @@ export = function (RED: NodeAPI): void {
     node.shared = () => lease?.shared() ?? null;
     node.siteMemory = siteMemoryStore(node, node.label, lease?.key ?? null);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
-    // A restart takes over the last detection and DeviceList start where a context store keeps them (issue 19):
-    // nothing secret is in the memo (PvsConnection.memo). A memo of another PVS (address changed) is ignored.
+    // A restart takes over the last detection, DeviceList start and lock-out where a context store keeps them
+    // (issue 19): nothing secret is in the memo (PvsConnection.memo). A memo of another PVS (address changed) is
+    // ignored. It is stored whenever it changes, not only on close, so that a crash does not lose it.
+    const saveMemo = (memo: ConnectionMemo) => {
+      try {
+        if (lease) node.context().set(CONNECTION_MEMO, { pvs: lease.key, memo });
+      } catch {
+        // Kept in memory over redeploys anyway (the grace period); only a restart would detect afresh.
+      }
+    };
+    const stopSaving = lease ? lease.connection.onMemo(saveMemo) : () => undefined;
     if (lease) {
       try {
         node.context().get(CONNECTION_MEMO, (err: Error | undefined, saved: unknown) => {
@@ -60,14 +69,9 @@ export = function (RED: NodeAPI): void {
       // The users' own close handlers have cancelled their requests. The last node of a PVS to let go keeps
       // the connection for the grace period (a redeploy takes it back); after it, the connection is closed and
       // the LocalAPI session ended, so that neither redeploys nor deleted nodes leave sessions open on the PVS.
+      stopSaving();
       const memo = lease && !removed ? lease.connection.memo() : null;
-      if (memo && lease) {
-        try {
-          node.context().set(CONNECTION_MEMO, { pvs: lease.key, memo });
-        } catch {
-          // Kept in memory over redeploys anyway (the grace period); only a restart would detect afresh.
-        }
-      }
+      if (memo) saveMemo(memo);
       const closing = lease ? lease.release(removed) : Promise.resolve();
       closing.then(
         () => done(),
