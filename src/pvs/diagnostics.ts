@@ -179,8 +179,11 @@ function jsonOrValue(value: unknown): unknown {
   return (t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]")) ? (parseJson(t) ?? value) : value;
 }
 
-/** Adds the string values of serial-naming keys anywhere in `root` (iterative: answers may nest deeply). */
-function collectSerials(root: unknown, found: Set<string>): void {
+/**
+ * Visits every key of every object in `root` (iterative: answers may nest deeply); `visit` returns true where it
+ * took the value, else an object value is walked into.
+ */
+function eachEntry(root: unknown, visit: (item: JsonObject, key: string, value: unknown) => boolean): void {
   const stack: unknown[] = [root];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     if (Array.isArray(item)) {
@@ -189,10 +192,18 @@ function collectSerials(root: unknown, found: Set<string>): void {
     }
     if (!isJsonObject(item)) continue;
     for (const [key, value] of Object.entries(item)) {
-      if (SERIAL_KEY.test(key) && typeof value === "string") found.add(value.trim());
-      else if (typeof value === "object" && value !== null) stack.push(value);
+      if (!visit(item, key, value) && typeof value === "object" && value !== null) stack.push(value);
     }
   }
+}
+
+/** Adds the string values of serial-naming keys anywhere in `root`. */
+function collectSerials(root: unknown, found: Set<string>): void {
+  eachEntry(root, (_item, key, value) => {
+    if (!SERIAL_KEY.test(key) || typeof value !== "string") return false;
+    found.add(value.trim());
+    return true;
+  });
 }
 
 /**
@@ -215,22 +226,15 @@ function deviceSerials(legacy: JsonObject, vars: JsonObject, telemetry: Readonly
   return [...found].filter((s) => s.length >= 6);
 }
 
-/** Replaces the values of secret-naming keys, anywhere (iterative: answers may nest deeply). */
+/** Replaces the values of secret-naming keys, anywhere. */
 function scrubKeys(root: unknown): unknown {
   const copy = JSON.parse(JSON.stringify(root ?? null)) as unknown;
-  const stack: unknown[] = [copy];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (Array.isArray(item)) {
-      for (const v of item) if (typeof v === "object" && v !== null) stack.push(v);
-      continue;
-    }
-    if (!isJsonObject(item)) continue;
-    for (const [key, value] of Object.entries(item)) {
-      const leaf = key.split("/").pop() ?? key;
-      if (SECRET_KEY.test(leaf) && (typeof value === "string" || typeof value === "number")) item[key] = REDACTED;
-      else if (typeof value === "object" && value !== null) stack.push(value);
-    }
-  }
+  eachEntry(copy, (item, key, value) => {
+    const leaf = key.split("/").pop() ?? key;
+    if (!SECRET_KEY.test(leaf) || (typeof value !== "string" && typeof value !== "number")) return false;
+    item[key] = REDACTED;
+    return true;
+  });
   return copy;
 }
 
