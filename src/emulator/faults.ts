@@ -12,9 +12,9 @@ export type Fault = Targeted &
     | { kind: "body"; body: string; contentType?: string }
     /** Answers correctly, after `ms` (a DeviceList taking over a minute). */
     | { kind: "delay"; ms: number }
-    /** Never answers; the connection stays open. */
+    /** Never answers; the connection stays open. A login is still done: its session exists (as with every fault but status/body/huge). */
     | { kind: "hang" }
-    /** Drops the connection before answering. */
+    /** Drops the connection before answering (a login's session is made all the same). */
     | { kind: "reset" }
     /** Sends the headers and half of the real answer, then drops the connection. */
     | { kind: "reset-mid-body" }

@@ -69,8 +69,11 @@ function jsonValue(value: string): unknown {
 const USER = "ssm_owner";
 const TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-const error = (status: number, message: string): Answer => ({ status, body: { status, error: message } });
-const UNAUTHORIZED = error(401, "Unauthorized");
+// fcgi_auth's ErrorResponse (tjmonk/fcgi_auth, src/fcgi_auth.c): `{"status": N, "description" : "…"}`, no error code.
+const authError = (status: number, description: string): Answer => ({ status, body: { status, description } });
+const UNAUTHORIZED = authError(401, "Unauthorized");
+/** fcgi_auth's ProcessQuery: a query string other than exactly `login` or `logout` (strcmp). */
+export const AUTH_BAD_REQUEST = authError(400, "Bad request");
 
 function sessionCookie(header: string | undefined): string | null {
   for (const part of (header ?? "").split(";")) {
@@ -95,6 +98,11 @@ export class LocalApi {
     private readonly telemetry: TelemetrySwitch | null = null,
   ) {}
 
+  /**
+   * fcgi_auth's ProcessLoginQuery: the session is made (SESSIONMGR_NewSession) before the answer is written
+   * (AuthSessionResponse: `Set-Cookie: session=…; Secure; HttpOnly`, body `{"session": "…" }`), and nothing checks
+   * that the HTTP client is still there; a wrong or missing Basic header is 401 "Unauthorized".
+   */
   login(authorization: string | undefined): Answer {
     const match = /^basic\s+(\S+)\s*$/i.exec(authorization ?? "");
     const expected = `${USER}:${this.serial().slice(-5)}`;
@@ -102,16 +110,27 @@ export class LocalApi {
     let token = "";
     for (let i = 0; i < 64; i++) token += TOKEN_ALPHABET[crypto.randomInt(TOKEN_ALPHABET.length)];
     this.sessions.set(token, Date.now() + this.settings.sessionTtlS * 1000);
-    return { status: 200, body: { session: token }, headers: { "Set-Cookie": `session=${token}; Path=/; Secure; HttpOnly` } };
+    return { status: 200, body: { session: token }, headers: { "Set-Cookie": `session=${token}; Secure; HttpOnly` } };
   }
 
+  /**
+   * fcgi_auth's ProcessLogoutQuery: no Cookie header, or a session the session manager does not know
+   * (SESSIONMGR_EndSession: ENOENT), is 401 "Unauthorized"; an ended session is `Status: 204 OK` with no body.
+   * The session id is what follows the first "session=" in the header, up to a ";" (strstr, strchr).
+   */
   logout(cookieHeader: string | undefined): Answer {
-    const token = sessionCookie(cookieHeader);
-    if (token === null || !this.valid(token)) return UNAUTHORIZED;
+    if (cookieHeader === undefined) return UNAUTHORIZED;
+    const at = cookieHeader.indexOf("session=");
+    // fcgi_auth reads on from a NULL pointer here (strchr(NULL, ';')): its process dies and the web server answers
+    // for it. Which status lighttpd then sends is not in any public source; a 500 is a failure the client must take.
+    if (at < 0) return { status: 500, body: { status: 500, description: "Internal Server Error" } };
+    const rest = cookieHeader.slice(at + "session=".length);
+    const token = rest.includes(";") ? rest.slice(0, rest.indexOf(";")) : rest;
+    if (!this.valid(token)) return UNAUTHORIZED;
     this.sessions.delete(token);
     if (this.ended.size > 1000) this.ended.clear();
     this.ended.add(token);
-    return { status: 200, body: { status: "logged out" } };
+    return { status: 204, body: "", raw: true };
   }
 
   /** Sessions that have not expired or logged out: a client that leaks logins makes this grow. */

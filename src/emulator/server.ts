@@ -4,7 +4,7 @@ import http from "http";
 import https from "https";
 import { AddressInfo } from "net";
 import { changeDevices, Fault, hugeBody } from "./faults";
-import { Answer, LocalApi } from "./local-api";
+import { Answer, AUTH_BAD_REQUEST, LocalApi } from "./local-api";
 import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SimulatedSite, SiteOptions } from "./site";
 import { siteVariables } from "./varserver";
@@ -60,6 +60,8 @@ export const DEFAULT_SERIAL = "ZT01234567890ABCDE";
 const LEGACY_LOCKED: Answer = { status: 403, body: { status: 403, error: "Unauthorized", path: "" } };
 const NOT_FOUND: Answer = { status: 404, body: { result: "error", msg: "not found" } };
 const NOT_ALLOWED: Answer = { status: 405, body: { result: "error", msg: "method not allowed" } };
+/** Faults whose answer is the web server's own (an error page, another body): the request never reaches the handler. */
+const WEB_SERVER_ANSWERS = new Set<Fault["kind"]>(["status", "body", "huge"]);
 
 function commandOf(url: URL): string {
   if (url.pathname === "/cgi-bin/dl_cgi") return url.searchParams.get("Command") ?? "";
@@ -358,6 +360,12 @@ export class PvsEmulator {
     res.on("close", finish);
 
     const fault = this.fault && this.fault.kind !== "devices" && (!this.fault.commands || this.fault.commands.includes(command)) ? this.fault : null;
+    // A login that reached the PVS makes its session whether or not its answer is ever read: fcgi_auth
+    // (tjmonk/fcgi_auth, ProcessLoginQuery) calls SESSIONMGR_NewSession, then writes the answer, and nothing there
+    // asks whether the client is still connected; the web server in front only fails to deliver it. So the login is
+    // done as it arrives, and a delay, a hang, a reset or a cut-off answer only holds back or spoils the delivery.
+    // The faults that stand for the web server's own answer (an error page, another body) never reach fcgi_auth.
+    const handled = command === "auth:login" && !(fault && WEB_SERVER_ANSWERS.has(fault.kind)) ? this.route(req, url, "", record) : undefined;
     if (fault?.kind === "hang") return; // never answers; the client's timeout must end it
     // A POST's form body is the query; read it at once, answer when it is complete (GETs stay synchronous).
     let body: string | null = null;
@@ -374,8 +382,14 @@ export class PvsEmulator {
       if (fault?.kind === "status") return this.send(res, fault.status, fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`, "text/html");
       if (fault?.kind === "body") return this.send(res, 200, fault.body, fault.contentType ?? "application/json");
       if (fault?.kind === "huge") return this.stream(res, hugeBody(fault.megabytes));
-      const routed = this.route(req, url, body ?? "", record);
+      const routed = handled !== undefined ? handled : this.route(req, url, body ?? "", record);
       if (routed === null) return; // a hanging variable: never answers
+      if (routed.status === 204) {
+        // fcgi_auth's logout: `Status: 204 OK` and no body, no Content-Type.
+        res.writeHead(204, routed.headers);
+        res.end();
+        return;
+      }
       const text = routed.raw && typeof routed.body === "string" ? routed.body : JSON.stringify(routed.body);
       if (fault?.kind === "truncate") return this.send(res, routed.status, text.slice(0, Math.floor(text.length / 2)), "application/json", routed.headers);
       if (fault?.kind === "reset-mid-body") {
@@ -426,9 +440,11 @@ export class PvsEmulator {
       if (!this.site.localApi) return NOT_FOUND;
       if (url.pathname === "/auth") {
         if (method !== "GET") return NOT_ALLOWED;
-        if (url.searchParams.has("login")) return this.localApi.login(req.headers.authorization);
-        if (url.searchParams.has("logout")) return this.localApi.logout(req.headers.cookie);
-        return { status: 400, body: { status: 400, error: "Bad Request" } };
+        // fcgi_auth's ProcessQuery compares the whole QUERY_STRING (strcmp): `login=1` or `login&x` is a bad request.
+        const query = rawQuery(req.url ?? "");
+        if (query === "login") return this.localApi.login(req.headers.authorization);
+        if (query === "logout") return this.localApi.logout(req.headers.cookie);
+        return AUTH_BAD_REQUEST;
       }
       if (method !== "GET" && method !== "POST") return NOT_ALLOWED;
       // The firmware reads the raw QUERY_STRING, or a POST body of at most 1,024 bytes (MAX_POST_LENGTH; more is

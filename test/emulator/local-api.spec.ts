@@ -32,7 +32,7 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual(reply.status, 200);
       const { session } = reply.json as { session: string };
       assert.match(session, /^[A-Za-z0-9]{64}$/);
-      assert.deepStrictEqual(reply.headers["set-cookie"], [`session=${session}; Path=/; Secure; HttpOnly`]);
+      assert.deepStrictEqual(reply.headers["set-cookie"], [`session=${session}; Secure; HttpOnly`]);
       const upper = await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD).replace("basic", "Basic") } });
       assert.strictEqual(upper.status, 200, "the scheme is case-insensitive");
       assert.notStrictEqual((upper.json as { session: string }).session, session);
@@ -50,7 +50,8 @@ describe("emulator LocalAPI", () => {
       for (const headers of attempts) {
         const reply = await request(`${emulator.httpsUrl}/auth?login`, { headers });
         assert.strictEqual(reply.status, 401);
-        assert.deepStrictEqual(reply.json, { status: 401, error: "Unauthorized" });
+        // fcgi_auth's ErrorResponse: `{"status": 401, "description" : "Unauthorized"}`.
+        assert.deepStrictEqual(reply.json, { status: 401, description: "Unauthorized" });
         assert.strictEqual(reply.headers["set-cookie"], undefined);
       }
       assert.strictEqual(emulator.count("auth:login"), 4);
@@ -61,9 +62,67 @@ describe("emulator LocalAPI", () => {
       const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie)).status, 200);
       const out = await request(`${emulator.httpsUrl}/auth?logout`, { headers: { Cookie: cookie } });
-      assert.deepStrictEqual([out.status, out.json], [200, { status: "logged out" }]);
+      // fcgi_auth's ProcessLogoutQuery: `Status: 204 OK`, no body.
+      assert.deepStrictEqual([out.status, out.text, out.headers["content-type"]], [204, "", undefined]);
       assert.strictEqual(emulator.count("auth:logout"), 1);
+      assert.strictEqual(emulator.openSessions, 0);
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie)).status, 401);
+    });
+
+    it("answers a logout without a session, or with one it does not know, 401 as fcgi_auth does", async () => {
+      const emulator = await start();
+      const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
+      const unauthorized = { status: 401, description: "Unauthorized" };
+      const logout = (headers: Record<string, string>) => request(`${emulator.httpsUrl}/auth?logout`, { headers });
+      // No Cookie header at all.
+      const none = await logout({});
+      assert.deepStrictEqual([none.status, none.json], [401, unauthorized]);
+      // A session the session manager does not know (SESSIONMGR_EndSession: ENOENT), or one already ended.
+      const unknown = await logout({ Cookie: "session=nonsense" });
+      assert.deepStrictEqual([unknown.status, unknown.json], [401, unauthorized]);
+      assert.strictEqual((await logout({ Cookie: cookie })).status, 204);
+      const again = await logout({ Cookie: cookie });
+      assert.deepStrictEqual([again.status, again.json], [401, unauthorized], "a second logout of the same session");
+      // A Cookie header without "session=": fcgi_auth reads from a NULL pointer and its process dies; never a success.
+      const other = await logout({ Cookie: "theme=dark" });
+      assert.ok(other.status >= 500, `a broken logout fails (${other.status})`);
+      assert.strictEqual(emulator.count("auth:logout"), 5);
+    });
+
+    it("takes only the exact query strings login and logout (fcgi_auth compares the whole QUERY_STRING)", async () => {
+      const emulator = await start();
+      const auth = { Authorization: basic("ssm_owner", PASSWORD) };
+      for (const query of ["login=1", "login&x=1", "Login", "x"]) {
+        const reply = await request(`${emulator.httpsUrl}/auth?${query}`, { headers: auth });
+        assert.deepStrictEqual([reply.status, reply.json], [400, { status: 400, description: "Bad request" }], query);
+      }
+      assert.strictEqual(emulator.openSessions, 0, "no session made");
+    });
+
+    it("makes the session of a login whose client hangs up before the answer (fcgi_auth does not look)", async () => {
+      const emulator = await start();
+      const auth = { Authorization: basic("ssm_owner", PASSWORD) };
+      // The answer is held back 1 s; the client gives up after 100 ms, with the request sent and read.
+      emulator.setFault({ kind: "delay", ms: 1000, commands: ["auth:login"] });
+      await assert.rejects(request(`${emulator.httpsUrl}/auth?login`, { headers: auth, timeoutMs: 100 }), /no answer within 100 ms/);
+      assert.strictEqual(emulator.count("auth:login"), 1);
+      assert.strictEqual(emulator.openSessions, 1, "the session exists, though its client never learnt it");
+      // A hang and a dropped connection are the same for the session; a web server error page never reaches fcgi_auth.
+      emulator.setFault({ kind: "hang", commands: ["auth:login"] });
+      await assert.rejects(request(`${emulator.httpsUrl}/auth?login`, { headers: auth, timeoutMs: 100 }));
+      emulator.setFault({ kind: "reset", commands: ["auth:login"] });
+      await assert.rejects(request(`${emulator.httpsUrl}/auth?login`, { headers: auth }));
+      assert.strictEqual(emulator.openSessions, 3);
+      emulator.setFault({ kind: "status", status: 503, commands: ["auth:login"] });
+      assert.strictEqual((await request(`${emulator.httpsUrl}/auth?login`, { headers: auth })).status, 503);
+      assert.strictEqual(emulator.openSessions, 3, "an error page of the web server makes no session");
+      // A wrong password makes none, answered or not.
+      emulator.setFault({ kind: "delay", ms: 1000, commands: ["auth:login"] });
+      await assert.rejects(request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", "WRONG") }, timeoutMs: 100 }));
+      assert.strictEqual(emulator.openSessions, 3);
+      // The sessions end as every session does: they expire, or a reboot ends them.
+      emulator.expireSessions();
+      assert.strictEqual(emulator.openSessions, 0);
     });
   });
 
