@@ -89,7 +89,7 @@ export class Transport {
       const setCookie = Array.isArray(cookies) ? cookies.filter((c): c is string => typeof c === "string") : [];
       return { status: res.status, body, durationMs: Date.now() - started, setCookie, headers: diagnosticHeaders(res.headers as Record<string, unknown>) };
     } catch (err) {
-      if (timedOut) throw new PvsError("PVS_TIMEOUT", `PVS at ${this.label} did not answer within ${Math.round(timeoutMs / 1000)} s`);
+      if (timedOut) throw new PvsError("PVS_TIMEOUT", `PVS at ${this.label} did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`);
       if (signal?.aborted || controller.signal.aborted) throw new PvsError("PVS_ABORTED", "request cancelled");
       throw this.mapError(err);
     } finally {
