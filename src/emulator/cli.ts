@@ -13,7 +13,7 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
                     [--localapi] [--https-port 18443] [--session-ttl 300]
                     [--telemetry-port 19002] [--ws-enabled] [--ws-close-every 600] [--ws-fault stall|refuse]
                     [--fault SPEC] [--fault-on COMMAND,...]
-       pvs-emulator --replay FILE [--advance-rate 1] [--port …] [--https-port …] [--telemetry-port …]
+       pvs-emulator --replay FILE [--advance-rate 1] [--hold SERIAL,...] [--port …] [--https-port …] [--telemetry-port …]
 
   --port       TCP port to listen on (0 = any free port)
   --host       address to listen on (default 127.0.0.1, this machine only)
@@ -43,7 +43,9 @@ ${FAULT_SPECS.map(([spec, what]) => `                 ${spec.padEnd(18)} ${what}
                frames in their recorded rhythm; what the file lacks is answered as the firmware would (400, 403,
                404). The PVS's serial is the file's (a diagnostics file: ZT000000000DIAG000, password AG000)
   --advance-rate  a replay moves forward in time at this many seconds per second (stamps and lifetime
-               counters by the recorded power; default 0: frozen at the recording)`;
+               counters by the recorded power; default 0: frozen at the recording)
+  --hold       with --advance-rate: these devices (serials, comma-separated) keep their recorded data stamp and
+               counters while the rest moves on, as devices that stopped reporting`;
 
 const DEFAULT_HTTPS_PORT = 18443;
 const DEFAULT_TELEMETRY_PORT = 19002;
@@ -68,6 +70,7 @@ export interface CliOptions extends Required<Pick<EmulatorOptions, "port" | "hos
   /** A recording file to serve instead of the simulated site. */
   replayFile?: string;
   replayAdvanceRate?: number;
+  replayHold?: string[];
 }
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -118,6 +121,11 @@ export function parseArgs(argv: string[]): CliOptions {
       if (!value) throw new Error(`--replay needs a file\n\n${USAGE}`);
       opts.replayFile = value;
     } else if (flag === "--advance-rate") opts.replayAdvanceRate = needNumber(0, 1_000_000);
+    else if (flag === "--hold")
+      opts.replayHold = (value ?? "")
+        .split(",")
+        .map((c) => c.trim())
+        .filter((c) => c !== "");
     else if (flag === "--fault") faultSpec = value ?? "";
     else if (flag === "--fault-on")
       faultOn = (value ?? "")

@@ -3,8 +3,9 @@
 // diagnostics file. What the recording lacks is answered the way the firmware would, never invented: a variable
 // that is not in it does not exist (the strict `/vars` parsing then answers 400), a legacy command on LocalAPI
 // firmware is 403, and a legacy command the capture lacks is 404.
-import { isJsonObject } from "../model/safe-object";
+import { isJsonObject, setOwn } from "../model/safe-object";
 import { Recording } from "../model/recording";
+import { RecordedFrames } from "./telemetry";
 
 /** Whether the recorded PVS serves the LocalAPI (its legacy DeviceList then answers 403). */
 export function servesLocalApi(recording: Recording): boolean {
@@ -68,7 +69,9 @@ export function recordedLegacy(recording: Recording, key: string): unknown {
 // day energy, staleness and counter checks can be exercised on a real capture. Stamps (DATATIME, CURTIME,
 // msmtEps, /sys/livedata/time) move by `ms`; lifetime counters grow by the recorded power × time (a meter's net
 // counter by its signed power, its import and export counters by the positive and negative part); powers stay.
-// The battery's `ess_en` is left alone (its sign convention differs between builds).
+// The battery's `ess_en` is left alone (its sign convention differs between builds). A device can be held still
+// (`hold`, by serial): its data stamp and counters stay as recorded while the answer's time moves, as a device
+// that stopped reporting reads, so that the staleness checks have something to find.
 
 /** Energy counter → [power field, which part of the power] */
 const COUNTERS: Record<string, [string, "signed" | "positive" | "negative"]> = {
@@ -98,8 +101,9 @@ function plus(value: unknown, delta: number): unknown {
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-/** A stamp moved by `ms`, in its own format: "YYYY,MM,DD,HH,MM,SS" (UTC), ISO, or epoch seconds. */
+/** A stamp moved by `ms`, in its own format: "YYYY,MM,DD,HH,MM,SS" (UTC), ISO, or epoch seconds (text or a number). */
 function shiftStamp(value: unknown, ms: number): unknown {
+  if (typeof value === "number") return value >= 1e9 && value < 1e11 ? value + Math.round(ms / 1000) : value;
   if (typeof value !== "string") return value;
   const pvs = /^(\d{4}),(\d{2}),(\d{2}),(\d{2}),(\d{2}),(\d{2})$/.exec(value);
   if (pvs) {
@@ -112,11 +116,23 @@ function shiftStamp(value: unknown, ms: number): unknown {
 }
 
 const STAMPS = new Set(["DATATIME", "CURTIME", "msmtEps", "time"]);
+const NO_HOLD: ReadonlySet<string> = new Set();
 
-/** One record's fields (a legacy device, a `/vars` directory, a nested vendor object) moved by `ms`. */
-function advanceRecord(fields: Record<string, unknown>, ms: number): Record<string, unknown> {
+/** The serial a record names: a legacy device's SERIAL, a `/vars` device directory's `sn`. */
+const serialOf = (fields: Record<string, unknown>): unknown => fields.SERIAL ?? fields.sn;
+
+/**
+ * One record's fields (a legacy device, a `/vars` directory, a nested vendor object, a telemetry frame's params)
+ * moved by `ms`. A held record keeps its data: only CURTIME, the answer's own time, moves.
+ */
+function advanceRecord(fields: Record<string, unknown>, ms: number, hold: ReadonlySet<string> = NO_HOLD): Record<string, unknown> {
   const hours = ms / 3_600_000;
   const out: Record<string, unknown> = { ...fields };
+  const serial = serialOf(fields);
+  if (typeof serial === "string" && hold.has(serial)) {
+    if (Object.hasOwn(fields, "CURTIME")) out.CURTIME = shiftStamp(fields.CURTIME, ms);
+    return out;
+  }
   for (const [field, value] of Object.entries(fields)) {
     if (STAMPS.has(field)) out[field] = shiftStamp(value, ms);
     const counter = COUNTERS[field];
@@ -129,15 +145,15 @@ function advanceRecord(fields: Record<string, unknown>, ms: number): Record<stri
   return out;
 }
 
-/** The recording as it would read `ms` later (see above); the recording itself is not changed. */
-export function advanceRecording(recording: Recording, ms: number): Recording {
+/** The recording as it would read `ms` later (see above), but for the devices in `hold`; the recording itself is not changed. */
+export function advanceRecording(recording: Recording, ms: number, hold: ReadonlySet<string> = NO_HOLD): Recording {
   if (ms <= 0) return recording;
   const out: Recording = { ...recording };
   if (recording.legacy) {
     const legacy: Record<string, unknown> = { ...recording.legacy };
     const list = legacy.DeviceList;
     if (isJsonObject(list) && Array.isArray(list.devices)) {
-      legacy.DeviceList = { ...list, devices: list.devices.map((d) => (isJsonObject(d) ? advanceRecord(d, ms) : d)) };
+      legacy.DeviceList = { ...list, devices: list.devices.map((d) => (isJsonObject(d) ? advanceRecord(d, ms, hold) : d)) };
     }
     out.legacy = legacy;
   }
@@ -147,7 +163,7 @@ export function advanceRecording(recording: Recording, ms: number): Recording {
     const vars: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(recording.vars)) {
       if (isJsonObject(value)) {
-        vars[name] = advanceRecord(value, ms);
+        vars[name] = advanceRecord(value, ms, hold);
         continue;
       }
       const at = name.lastIndexOf("/");
@@ -156,9 +172,39 @@ export function advanceRecording(recording: Recording, ms: number): Recording {
       fields[name.slice(at + 1)] = value;
       dirs.set(dir, fields);
     }
-    for (const [dir, fields] of dirs) for (const [field, value] of Object.entries(advanceRecord(fields, ms))) vars[`${dir}/${field}`] = value;
+    for (const [dir, fields] of dirs) for (const [field, value] of Object.entries(advanceRecord(fields, ms, hold))) vars[`${dir}/${field}`] = value;
     // Keep the recorded order of names (answers list them in it).
     out.vars = Object.fromEntries(Object.keys(recording.vars).map((n) => [n, vars[n]]));
   }
   return out;
+}
+
+// The telemetry frames of a replay, played in a loop (telemetry.ts) and moved forward with the site: a frame's
+// `time` by the same time as the site's stamps, its energy counters (`pv_en`, `net_en`, `site_load_en`) by the
+// power the recording shows at that frame. A frame carries only the fields that changed (pvs-reference §5.9), so
+// the power beside a counter is the latest one recorded up to that frame, or after it in the loop.
+
+/** For each recorded frame, the numbers known when it is sent in a loop: every frame's, then those up to it. */
+function frameContexts(frames: ReadonlyArray<{ frame: unknown }>): Array<Record<string, unknown>> {
+  const paramsOf = (frame: unknown) => (isJsonObject(frame) && isJsonObject(frame.params) ? frame.params : {});
+  const known: Record<string, unknown> = {};
+  const learn = (frame: unknown) => Object.entries(paramsOf(frame)).forEach(([field, value]) => setOwn(known, field, value));
+  frames.forEach(({ frame }) => learn(frame));
+  return frames.map(({ frame }) => {
+    learn(frame);
+    return { ...known };
+  });
+}
+
+/** A recorded frame as it reads `ms` later, given what is known when it is sent (frameContexts); text frames stay as they are. */
+export function advanceFrame(frame: unknown, ms: number, known: Record<string, unknown>): unknown {
+  if (ms <= 0 || !isJsonObject(frame) || !isJsonObject(frame.params)) return frame;
+  const moved = advanceRecord({ ...known, ...frame.params }, ms);
+  return { ...frame, params: Object.fromEntries(Object.keys(frame.params).map((field) => [field, moved[field]])) };
+}
+
+/** A replay's telemetry frames for the WebSocket loop, each moved forward by the replayed site's time (`elapsedMs`) when sent. */
+export function recordedFrames(frames: ReadonlyArray<{ atMs: number; frame: unknown }>, elapsedMs: () => number): RecordedFrames {
+  const known = frameContexts(frames);
+  return { frames, frameNow: (index) => advanceFrame(frames[index].frame, elapsedMs(), known[index]) };
 }

@@ -9,7 +9,7 @@ import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SimulatedSite, SiteOptions } from "./site";
 import { siteVariables } from "./varserver";
 import { Recording } from "../model/recording";
-import { advanceRecording, recordedLegacy, recordedModel, recordedSerial, recordedVariables, servesLocalApi } from "./replay";
+import { advanceRecording, recordedFrames, recordedLegacy, recordedModel, recordedSerial, recordedVariables, servesLocalApi } from "./replay";
 import { TelemetryServer, TelemetrySettings } from "./telemetry";
 
 /** The server's own settings, and the simulated site's (all optional here). */
@@ -35,6 +35,8 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
   replay?: Recording;
   /** A replay moves forward in time at this many recorded ms per real ms (0 or unset: frozen); see advanceRecording. */
   replayAdvanceRate?: number;
+  /** Serials of replayed devices held still while the rest moves forward (a device that stopped reporting); see advanceRecording. */
+  replayHold?: string[];
   // `localApi` (new firmware: LocalAPI served, legacy DeviceList locked) comes from SiteOptions.
 }
 
@@ -125,6 +127,7 @@ export class PvsEmulator {
   private readonly telemetry: TelemetryServer;
   private readonly replay: Recording | null;
   private readonly replayAdvanceRate: number;
+  private readonly replayHold: ReadonlySet<string>;
   private readonly replayStartedAt = Date.now();
   private replayOffsetMs = 0;
   private active = 0;
@@ -151,10 +154,12 @@ export class PvsEmulator {
       telemetryCloseEveryMs,
       replay,
       replayAdvanceRate,
+      replayHold,
       ...site
     } = options;
     this.replay = replay ?? null;
     this.replayAdvanceRate = replayAdvanceRate ?? 0;
+    this.replayHold = new Set(replayHold ?? []);
     // A replay's identity is the recorded PVS's: its serial (hence its password), model and API.
     const recorded = replay ? { serial: recordedSerial(replay) ?? DEFAULT_SERIAL, model: recordedModel(replay) ?? "PVS6", localApi: servesLocalApi(replay) } : {};
     this.site = new SimulatedSite({
@@ -165,7 +170,7 @@ export class PvsEmulator {
       serial: recorded.serial ?? site.serial ?? DEFAULT_SERIAL,
       now: site.now ?? Date.now,
     });
-    this.telemetry = new TelemetryServer(() => this.livedata(), replay?.telemetry ?? null);
+    this.telemetry = new TelemetryServer(() => this.livedata(), replay?.telemetry ? recordedFrames(replay.telemetry, () => this.replayElapsedMs()) : null);
     this.telemetry.enabled = telemetryEnabled === true && this.servesTelemetry();
     this.telemetry.onUpgrade = () =>
       this.upgrades.push({ at: Date.now(), afterRequests: this.requests.length, writesAnswered: this.requests.filter((r) => r.command === "vars:set" && r.finishedAt !== null).length });
@@ -514,11 +519,16 @@ export class PvsEmulator {
     this.replayOffsetMs += Math.max(0, ms);
   }
 
+  /** How far the replayed site has moved forward: advanceReplay and the advance rate. */
+  private replayElapsedMs(): number {
+    return this.replayOffsetMs + (this.replayAdvanceRate > 0 ? (Date.now() - this.replayStartedAt) * this.replayAdvanceRate : 0);
+  }
+
   /** The recording as it reads now: moved forward by advanceReplay and the advance rate. */
   private replayNow(): Recording {
     const recording = this.replay as Recording;
-    const elapsed = this.replayOffsetMs + (this.replayAdvanceRate > 0 ? (Date.now() - this.replayStartedAt) * this.replayAdvanceRate : 0);
-    return elapsed > 0 ? advanceRecording(recording, elapsed) : recording;
+    const elapsed = this.replayElapsedMs();
+    return elapsed > 0 ? advanceRecording(recording, elapsed, this.replayHold) : recording;
   }
 
   /** A legacy answer from the recording: 403 on LocalAPI firmware but for the open supervisor/info, 404 for what it lacks. */

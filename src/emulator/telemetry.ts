@@ -18,12 +18,29 @@ export interface TelemetrySettings {
 export const DEFAULT_CLOSE_EVERY_MS = 10 * 60_000;
 const FRAME_EVERY_MS = 1000;
 
+/** A replay's telemetry: the recorded frames, sent to each client in a loop at their recorded offsets. */
+export interface RecordedFrames {
+  /** The frames in their recorded order, with their offsets (ms from the first). */
+  frames: ReadonlyArray<{ atMs: number; frame: unknown }>;
+  /** Frame `index` as it is sent now (a replay moved forward in time moves its time and counters). */
+  frameNow(index: number): unknown;
+}
+
+/**
+ * How long one round of a recording's frames lasts: its span plus the mean gap between its frames, so that the
+ * rhythm runs on across the seam (one frame alone: the firmware's second).
+ */
+export function loopPeriodMs(frames: ReadonlyArray<{ atMs: number }>): number {
+  const span = Math.max(0, ...frames.map((f) => f.atMs));
+  return span + (frames.length > 1 && span > 0 ? span / (frames.length - 1) : FRAME_EVERY_MS);
+}
+
 interface Client {
   /** The values last sent to this client, by field. */
   sent: Map<string, number>;
   closeTimer: NodeJS.Timeout | null;
-  /** A replay's recorded frames still to send. */
-  replayTimers: NodeJS.Timeout[];
+  /** A replay's next recorded frame. */
+  replayTimer: NodeJS.Timeout | null;
 }
 
 export class TelemetryServer {
@@ -45,11 +62,12 @@ export class TelemetryServer {
 
   /**
    * `livedata`: the site's `/sys/livedata/` fields now, as numbers by field name. `recorded`: a replay's frames,
-   * sent to each client as recorded, at their offsets from its connect, instead of frames made from `livedata`.
+   * sent to each client at their offsets from its connect, over and over (a round lasts loopPeriodMs), instead of
+   * frames made from `livedata`: a long replay never goes quiet, as a real PVS's socket does not.
    */
   constructor(
     private readonly livedata: () => Record<string, number>,
-    private readonly recorded: ReadonlyArray<{ atMs: number; frame: unknown }> | null = null,
+    private readonly recorded: RecordedFrames | null = null,
   ) {
     this.server = http.createServer((_req, res) => {
       res.writeHead(426, { "Content-Type": "text/plain" });
@@ -109,7 +127,7 @@ export class TelemetryServer {
     this.frameTimer = null;
     for (const [ws, client] of this.clients) {
       if (client.closeTimer) clearTimeout(client.closeTimer);
-      client.replayTimers.forEach((t) => clearTimeout(t));
+      if (client.replayTimer) clearTimeout(client.replayTimer);
       ws.terminate();
     }
     this.clients.clear();
@@ -121,7 +139,7 @@ export class TelemetryServer {
 
   private accept(ws: WebSocket): void {
     this.accepted++;
-    const client: Client = { sent: new Map(), closeTimer: null, replayTimers: [] };
+    const client: Client = { sent: new Map(), closeTimer: null, replayTimer: null };
     this.clients.set(ws, client);
     if (this.settings.closeEveryMs > 0) {
       client.closeTimer = setTimeout(() => {
@@ -131,28 +149,36 @@ export class TelemetryServer {
     }
     ws.on("close", () => {
       if (client.closeTimer) clearTimeout(client.closeTimer);
-      client.replayTimers.forEach((t) => clearTimeout(t));
+      if (client.replayTimer) clearTimeout(client.replayTimer);
       this.clients.delete(ws);
     });
     ws.on("error", () => undefined);
     ws.on("message", () => undefined); // the PVS ignores what clients send
     if (this.recorded) {
-      for (const { atMs, frame } of this.recorded) {
-        client.replayTimers.push(
-          setTimeout(
-            () => {
-              if (this.settings.stall || ws.readyState !== WebSocket.OPEN) return;
-              this.framesSent++;
-              ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-            },
-            Math.max(0, atMs),
-          ),
-        );
-      }
+      if (this.recorded.frames.length > 0) this.playRecorded(ws, client, this.recorded, Date.now(), 0, 0);
       return;
     }
     this.sendFrame(ws, client);
     this.scheduleFrames();
+  }
+
+  /** Sends recorded frame `index` of round `round` at its time from `openedAt`, then schedules the next one. */
+  private playRecorded(ws: WebSocket, client: Client, recorded: RecordedFrames, openedAt: number, index: number, round: number): void {
+    const at = openedAt + round * loopPeriodMs(recorded.frames) + Math.max(0, recorded.frames[index].atMs);
+    client.replayTimer = setTimeout(
+      () => {
+        client.replayTimer = null;
+        if (ws.readyState !== WebSocket.OPEN) return;
+        if (!this.settings.stall) {
+          const frame = recorded.frameNow(index);
+          this.framesSent++;
+          ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+        }
+        const last = index + 1 >= recorded.frames.length;
+        this.playRecorded(ws, client, recorded, openedAt, last ? 0 : index + 1, last ? round + 1 : round);
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private scheduleFrames(): void {

@@ -7,7 +7,7 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import { NodeMessage } from "node-red";
-import { advanceRecording } from "../../src/emulator/replay";
+import { advanceRecording, recordedFrames } from "../../src/emulator/replay";
 import { Recording, RECORDING_FORMAT, recordingFromCapture } from "../../src/model/recording";
 import { DEFAULT_SERIAL, PvsEmulator } from "../../src/emulator/server";
 import { siteVariables } from "../../src/emulator/varserver";
@@ -86,6 +86,45 @@ describe("replay advanced in time (real runtime)", function () {
     assert.deepStrictEqual([m.DATATIME, m.net_ltea_3phsum_kwh, m.pos_ltea_3phsum_kwh, m.neg_ltea_3phsum_kwh], ["2026,06,22,00,00,00", "9.0000", "20.0000", "11.0000"]);
     assert.deepStrictEqual([later.vars?.["/sys/livedata/time"], later.vars?.["/sys/livedata/pv_en"]], ["1782072000", "101.5000"]);
     assert.strictEqual(meter.net_ltea_3phsum_kwh, "10.00", "unchanged");
+  });
+
+  it("advanceRecording holds a device still (stamp and counter; CURTIME moves), and recordedFrames moves a frame's time and counters by the power known at it", () => {
+    const inverter = (serial: string) => ({
+      DEVICE_TYPE: "Inverter",
+      SERIAL: serial,
+      CURTIME: "2026,06,21,19,00,00",
+      DATATIME: "2026,06,21,18,59,00",
+      p_3phsum_kw: "0.3",
+      ltea_3phsum_kwh: "100.0000",
+    });
+    const recording: Recording = {
+      format: RECORDING_FORMAT,
+      legacy: { DeviceList: { devices: [inverter("E1"), inverter("E2")] } },
+      vars: {
+        "/sys/devices/inverter/0/sn": "E1",
+        "/sys/devices/inverter/0/msmtEps": "2026-06-21T18:55:00Z",
+        "/sys/devices/inverter/0/p3phsumKw": "0.3",
+        "/sys/devices/inverter/0/ltea3phsumKwh": "100",
+      },
+    };
+    const later = advanceRecording(recording, HOUR, new Set(["E1"]));
+    const [held, moved] = (later.legacy?.DeviceList as { devices: Array<Record<string, unknown>> }).devices;
+    assert.deepStrictEqual([held.CURTIME, held.DATATIME, held.ltea_3phsum_kwh], ["2026,06,21,20,00,00", "2026,06,21,18,59,00", "100.0000"], "held: only the answer's time moves");
+    assert.deepStrictEqual([moved.DATATIME, moved.ltea_3phsum_kwh], ["2026,06,21,19,59,00", "100.3000"]);
+    assert.deepStrictEqual([later.vars?.["/sys/devices/inverter/0/msmtEps"], later.vars?.["/sys/devices/inverter/0/ltea3phsumKwh"]], ["2026-06-21T18:55:00Z", "100"], "held by its sn");
+
+    const frames = [
+      { atMs: 0, frame: { notification: "power", params: { time: 1782068400, pv_p: 2, pv_en: 50 } } },
+      { atMs: 1000, frame: { notification: "power", params: { time: 1782068401, pv_en: 50.0005 } } },
+      { atMs: 2000, frame: "not JSON" },
+    ];
+    let elapsed = 0;
+    const replayed = recordedFrames(frames, () => elapsed);
+    assert.deepStrictEqual(replayed.frameNow(1), frames[1].frame, "not advanced: as recorded");
+    elapsed = 30 * 60_000;
+    assert.deepStrictEqual(replayed.frameNow(1), { notification: "power", params: { time: 1782070201, pv_en: 51.0005 } }, "time +1800 s; pv_en + 2 kW (from the frame before) × 0.5 h");
+    assert.strictEqual(replayed.frameNow(2), "not JSON", "a text frame is sent as it is");
+    assert.deepStrictEqual(parseArgs(["--replay", "x.json", "--hold", "E1, E2"]).replayHold, ["E1", "E2"]);
   });
 
   /** Starts the built CLI on `file` with free ports; resolves with its startup line and URLs. */
