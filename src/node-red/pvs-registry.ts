@@ -6,20 +6,24 @@
 // which every pvs-config node uses, is in shared-connections.ts.
 // Plain module: no Node-RED import, so that it can be tested and reused on its own.
 import { ConnectionOptions, PvsConnection } from "../pvs/connection";
+import { ApiSetting } from "../pvs/detect";
 
 /** Long enough for a redeploy of a large flow, short enough not to keep a removed PVS's session for long. */
 export const DEFAULT_GRACE_MS = 60_000;
 
-/** The settings of members that are merged into one; the others are part of the key. */
-export type SharedSettings = Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "deviceListEveryMs" | "password" | "labels">;
+/** The settings of members that are merged into one; the others (host, protocol, ports) are the key. */
+export type SharedSettings = Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "deviceListEveryMs" | "password" | "labels" | "api" | "pinnedFingerprint">;
 
 /** What the editor shows about a shared connection (nothing secret: a password conflict is named, never shown). */
 export interface SharedState {
   /** The other settings nodes deployed for this PVS. */
   others: Array<{ id: string; name: string }>;
-  /** What the connection uses, the most protective of the members' settings. */
-  effective: { timeoutS: number; spacingS: number; deviceListEveryS: number };
-  /** Settings on which the members disagree ("spacing", "timeout", "deviceListEvery", "password", "labels"). */
+  /**
+   * What the connection uses, the most protective of the members' settings: limits, the API setting (a fixed API
+   * over Detect) and the pinned certificate (a pin over none; a fingerprint is no secret).
+   */
+  effective: { timeoutS: number; spacingS: number; deviceListEveryS: number; api: ApiSetting; pinned: string | null };
+  /** Settings on which the members disagree ("spacing", "timeout", "deviceListEvery", "password", "labels", "api", "pin"). */
   disagree: string[];
 }
 
@@ -32,7 +36,7 @@ interface Member {
 interface Entry {
   key: string;
   connection: PvsConnection;
-  /** By lease, in join order: the first member's password and device names win a disagreement. */
+  /** By lease, in join order: the first member's password, device names, fixed API and pin win a disagreement. */
   members: Map<string, Member>;
   grace: NodeJS.Timeout | null;
   /** The password the connection logs in with (the members' merged one). */
@@ -42,23 +46,40 @@ interface Entry {
 }
 
 /**
- * Which PVS, reached which way: host (lower case, without brackets), protocol and ports. The API setting and a
- * pinned certificate are part of it too: a node that fixes another API or trusts another certificate must not
- * send its requests through a connection that decided otherwise (it gets its own).
+ * Which PVS, reached which way: host (lower case, without brackets), protocol and ports, nothing else. The API
+ * setting and a pinned certificate are shared settings (mergeSettings): two connections to one PVS would cost it
+ * two sessions and two rations, and each node would believe it was alone.
  */
 export function pvsKey(options: ConnectionOptions): string {
   const host = options.host
     .trim()
     .toLowerCase()
     .replace(/^\[(.*)\]$/, "$1");
-  return JSON.stringify([host, options.protocol, options.port, options.localApiPort, options.telemetryPort ?? null, options.api, options.pinnedFingerprint ?? null]);
+  return JSON.stringify([host, options.protocol, options.port, options.localApiPort, options.telemetryPort ?? null]);
+}
+
+/**
+ * Whether a key stored before a restart (a connection memo) names the PVS of `key`: the same key, or one written
+ * by a version that also keyed the API setting and the pin (two more entries, now shared settings).
+ */
+export function samePvs(stored: unknown, key: string): boolean {
+  if (stored === key) return true;
+  if (typeof stored !== "string") return false;
+  try {
+    const old: unknown = JSON.parse(stored);
+    return Array.isArray(old) && old.length === 7 && JSON.stringify(old.slice(0, 5)) === key;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * The most protective of the members' settings: the longest spacing, the longest DeviceList interval (0, no
  * ration, only when every member says 0), the longest timeout (a shorter one abandons a request the PVS is still
  * working on, and the retry costs it again). The first member that typed a password gives it; device names are
- * merged, the first member's name for a serial winning.
+ * merged, the first member's name for a serial winning. The most specific API setting and trust: a fixed API
+ * (legacy or LocalAPI) over Detect, a pinned certificate over none; between two fixed APIs or two pins, the first
+ * member's (the first deployed).
  */
 export function mergeSettings(members: readonly ConnectionOptions[]): SharedSettings {
   const max = (pick: (o: ConnectionOptions) => number | undefined) => Math.max(0, ...members.map((o) => pick(o) ?? 0));
@@ -72,6 +93,8 @@ export function mergeSettings(members: readonly ConnectionOptions[]): SharedSett
     deviceListEveryMs: max((o) => o.deviceListEveryMs),
     password: members.map((o) => o.password).find((p) => typeof p === "string" && p !== "") ?? null,
     labels,
+    api: members.map((o) => o.api).find((api) => api !== "auto") ?? "auto",
+    pinnedFingerprint: members.map((o) => o.pinnedFingerprint).find((p) => typeof p === "string" && p !== "") ?? null,
   };
 }
 
@@ -84,6 +107,8 @@ function disagreements(members: readonly ConnectionOptions[]): string[] {
     differ((o) => o.deviceListEveryMs ?? 0) ? "deviceListEvery" : null,
     differ((o) => o.password || null) ? "password" : null,
     differ(labelsOf) ? "labels" : null,
+    differ((o) => o.api) ? "api" : null,
+    differ((o) => o.pinnedFingerprint || null) ? "pin" : null,
   ].filter((d): d is string => d !== null);
 }
 
@@ -207,7 +232,13 @@ export class PvsRegistry {
     const effective = mergeSettings(options);
     return {
       others: members.filter(([token]) => token !== self).map(([, m]) => ({ id: m.id, name: m.name })),
-      effective: { timeoutS: (effective.timeoutMs ?? 0) / 1000, spacingS: (effective.spacingMs ?? 0) / 1000, deviceListEveryS: (effective.deviceListEveryMs ?? 0) / 1000 },
+      effective: {
+        timeoutS: (effective.timeoutMs ?? 0) / 1000,
+        spacingS: (effective.spacingMs ?? 0) / 1000,
+        deviceListEveryS: (effective.deviceListEveryMs ?? 0) / 1000,
+        api: effective.api,
+        pinned: effective.pinnedFingerprint ?? null,
+      },
       disagree: disagreements(options),
     };
   }

@@ -38,9 +38,25 @@ export class ApiDetection {
   private forbiddenRedetectAt = -Infinity;
 
   constructor(
-    readonly setting: ApiSetting,
+    private chosen: ApiSetting,
     private readonly access: DetectionAccess,
   ) {}
+
+  /** The API setting in force: Detect ("auto") or a fixed API. */
+  get setting(): ApiSetting {
+    return this.chosen;
+  }
+
+  /**
+   * Another API setting from now on (the pvs-config nodes sharing this PVS agreed on another): what was detected
+   * under the old one is forgotten, so that the next reading looks again under the new one (one light read; a
+   * detection on the wire when it changes is not used).
+   */
+  change(setting: ApiSetting): void {
+    if (setting === this.chosen) return;
+    this.chosen = setting;
+    if (this.api !== null || this.current !== null) this.forget();
+  }
 
   /** The API in use; null until detected. */
   get inUse(): ApiKind | null {
@@ -117,22 +133,26 @@ export class ApiDetection {
   /** The API to read through, detected first when unknown; `urgent` lets detection past a back-off (see RequestOptions). */
   async ensure(signal: AbortSignal, urgent = false): Promise<ApiKind> {
     if (this.api) return this.api;
-    if (this.setting === "auto") {
+    const setting = this.setting;
+    if (setting === "auto") {
       const found = await this.detect(signal, "legacy-first", urgent);
+      // The setting changed while detecting: what was found is read again under the new one.
+      if (this.setting !== setting) return this.ensure(signal, urgent);
       this.current = found.identity;
       this.api = (found.identity && apiForBuild(found.identity.model, found.identity.build)) ?? found.source;
     } else {
       // A fixed API still wants the identity: the serial is the LocalAPI password, the build is shown. When the
       // PVS cannot be reached at all, the API stays unknown (detected again next poll) unless it was known before.
       const previous = this.previous;
-      const found = await this.detect(signal, this.setting === "legacy" ? "legacy-first" : "vars-first", urgent).catch((err: unknown) => {
+      const found = await this.detect(signal, setting === "legacy" ? "legacy-first" : "vars-first", urgent).catch((err: unknown) => {
         const code = toPvsError(err).code;
         if (code === "PVS_ABORTED" || code === "PVS_CERT_MISMATCH") throw err;
         if (!previous && (code === "PVS_UNREACHABLE" || code === "PVS_TIMEOUT" || code === "PVS_CIRCUIT_OPEN")) throw err;
         return null;
       });
+      if (this.setting !== setting) return this.ensure(signal, urgent);
       this.current = found?.identity ?? previous;
-      this.api = this.setting;
+      this.api = setting;
     }
     this.detectedAt = Date.now();
     this.access.detected?.();

@@ -229,14 +229,24 @@ export class PvsClient {
   }
 
   /**
-   * New limits for the requests from now on (pvs-config nodes sharing this PVS agreed on new ones); a wait
-   * already set is not shortened.
+   * New limits and certificate pin for the requests from now on (pvs-config nodes sharing this PVS agreed on new
+   * ones); a wait already set is not shortened.
    */
-  retune(limits: Partial<Pick<ClientOptions, "timeoutMs" | "spacingMs" | "deviceListEveryMs">> & { localApiTimeoutMs?: number }): void {
+  retune(limits: Partial<Pick<ClientOptions, "timeoutMs" | "spacingMs" | "deviceListEveryMs">> & Partial<Pick<LocalApiOptions, "pinnedFingerprint">> & { localApiTimeoutMs?: number }): void {
     if (limits.timeoutMs !== undefined) this.options.timeoutMs = limits.timeoutMs;
     if (limits.spacingMs !== undefined) this.options.spacingMs = limits.spacingMs;
     if (limits.deviceListEveryMs !== undefined) this.options.deviceListEveryMs = limits.deviceListEveryMs;
     if (this.options.localApi && limits.localApiTimeoutMs !== undefined) this.options.localApi.timeoutMs = limits.localApiTimeoutMs;
+    // The pin checks every LocalAPI connection made from now on, the session's next request included: with a pin
+    // the PVS does not match, nothing more is sent (the session it may hold is the PVS's, and ends with its life).
+    const local = this.options.localApi;
+    if (local && limits.pinnedFingerprint !== undefined && limits.pinnedFingerprint !== (local.pinnedFingerprint ?? null)) {
+      local.pinnedFingerprint = limits.pinnedFingerprint;
+      this.localTransport?.pin(limits.pinnedFingerprint);
+      // A hold set because the PVS's certificate was not the old pin was about the pin, not the PVS (nothing was
+      // sent to it): another pin is tried at the next turn, as a corrected password is.
+      if (this.health().lastError?.code === "PVS_CERT_MISMATCH") this.endBackoff();
+    }
   }
 
   /** When the request `key` last started (the DeviceList ration counts from there); null when it never did here. */

@@ -42,6 +42,9 @@ export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "red
   loginBackoffBaseMs?: number;
 }
 
+/** What the pvs-config nodes sharing a PVS may change on its live connection (PvsConnection.retune). */
+export type RetunableSettings = Partial<Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "deviceListEveryMs" | "password" | "labels" | "api" | "pinnedFingerprint">>;
+
 /** What may be shown about a PVS (editor, status, msg.pvs): nothing secret. */
 export interface ConnectionInfo {
   setting: ApiSetting;
@@ -125,11 +128,13 @@ export class PvsConnection implements LiveAccess {
 
   /**
    * New settings from the pvs-config nodes that share this PVS (src/node-red/pvs-registry.ts): limits, the
-   * password, device names. The rest (host, ports, API setting, pinned certificate) is what makes it this PVS.
+   * password, device names, the API setting and the pinned certificate, each taken from the next request on; the
+   * ration, breaker, session and site are kept. Host, protocol and ports are what makes it this PVS.
    */
-  retune(settings: Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "deviceListEveryMs" | "password" | "labels">): void {
+  retune(settings: RetunableSettings): void {
     Object.assign(this.options, settings);
     this.client.retune(settings);
+    if (settings.api !== undefined) this.detection.change(settings.api);
   }
 
   info(): ConnectionInfo {

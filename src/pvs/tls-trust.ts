@@ -32,10 +32,19 @@ export class PvsHttpsAgent extends https.Agent {
   private readonly connecting = new Set<tls.TLSSocket>();
 
   constructor(
-    private readonly pinned: string | null,
+    private pinned: string | null,
     private readonly observer: TlsObserver,
   ) {
     super({ keepAlive: false, maxSockets: 1 });
+  }
+
+  /**
+   * Another pin (or none) from the next connection on. No keep-alive: every request makes a new connection, so
+   * nothing is sent after this over a connection the new pin did not check (a request already on the wire ends
+   * on its own).
+   */
+  pin(fingerprint: string | null): void {
+    this.pinned = fingerprint;
   }
 
   override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {

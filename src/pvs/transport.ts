@@ -98,6 +98,11 @@ export class Transport {
     }
   }
 
+  /** Pins another certificate (or none) for the connections made from now on; nothing on plain HTTP. */
+  pin(fingerprint: string | null): void {
+    if (this.agent instanceof PvsHttpsAgent) this.agent.pin(fingerprint);
+  }
+
   close(): void {
     this.agent.destroy();
   }

@@ -216,17 +216,21 @@ suite(function () {
   it("the PVS settings say which other settings nodes share the PVS, and the most protective settings it gets", async () => {
     const own = /^only these settings talk to this PVS\. The PVS gets the most protective of their settings: spacing 1 s, timeout 120 s, DeviceList every 120 s$/;
     assert.match(await sharedText(), own);
-    // A second pvs-config for the same PVS, stricter, deployed: the first one's dialog names it and shows its limits.
+    // A second pvs-config for the same PVS, stricter and with the API fixed, deployed: the first one's dialog names
+    // it and shows its limits and the API in effect (a fixed one wins over Detect).
     await page.evaluate(() => {
       const RED = (globalThis as unknown as ValidityWindow).RED;
       const demoConfig = RED.nodes.node("demo0pvs0config0") as unknown as Node;
       const copy = Object.fromEntries(Object.entries(demoConfig).filter(([k]) => !k.startsWith("_") && !["users", "valid", "validationErrors", "dirty", "credentials"].includes(k)));
-      RED.view.importNodes([{ ...copy, id: "second0pvs0cfg00", type: "pvs-config", name: "Stricter settings", minSpacing: 3, deviceListEvery: 300 } as Node], { generateIds: false, addFlow: false });
+      RED.view.importNodes([{ ...copy, id: "second0pvs0cfg00", type: "pvs-config", name: "Stricter settings", minSpacing: 3, deviceListEvery: 300, api: "legacy" } as Node], {
+        generateIds: false,
+        addFlow: false,
+      });
     });
     assert.match(await deploy(page), /Successfully deployed/);
     assert.match(
       await sharedText(),
-      /^shared with 1 other settings node \(Stricter settings\): one connection, session and ration for the PVS\. The PVS gets the most protective of their settings: spacing 3 s, timeout 120 s, DeviceList every 300 s \(they differ in: Spacing, DeviceList every\)$/,
+      /^shared with 1 other settings node \(Stricter settings\): one connection, session and ration for the PVS\. The PVS gets the most protective of their settings: spacing 3 s, timeout 120 s, DeviceList every 300 s, API Legacy dl_cgi \(older firmware\) \(they differ in: Spacing, DeviceList every, API\)$/,
     );
   });
 

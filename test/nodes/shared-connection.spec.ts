@@ -6,15 +6,20 @@ import assert from "assert";
 import sinon from "sinon";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
-import { DEFAULT_GRACE_MS, mergeSettings, pvsKey } from "../../src/node-red/pvs-registry";
+import { DEFAULT_GRACE_MS, mergeSettings, PvsRegistry, pvsKey, samePvs } from "../../src/node-red/pvs-registry";
 import { sharedConnections } from "../../src/node-red/shared-connections";
-import { ConnectionOptions } from "../../src/pvs/connection";
+import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
 import { PvsConfigNode } from "../../src/node-red/types";
 import { deploy, helper, settle, until } from "../support/node-red";
 import { advance, fakeClock } from "../support/simulated-time";
 import { FlowNode, NODE_MODULES } from "../support/flows";
 
-type Shared = { others: Array<{ id: string; name: string }>; effective: { timeoutS: number; spacingS: number; deviceListEveryS: number }; disagree: string[] };
+type Shared = {
+  others: Array<{ id: string; name: string }>;
+  effective: { timeoutS: number; spacingS: number; deviceListEveryS: number; api: string; pinned: string | null };
+  disagree: string[];
+};
+type Caught = NodeMessage & { error?: { code?: string }; _msgid?: string };
 
 const CONFIGS = ["cfg", "cfg2", "cfg3", "cfg4", "cfg5"];
 
@@ -96,7 +101,7 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
       shared.others.map((o) => o.id),
       ["cfg", "cfg2", "cfg4", "cfg5"],
     );
-    assert.deepStrictEqual(shared.effective, { timeoutS: 5, spacingS: 0, deviceListEveryS: 120 });
+    assert.deepStrictEqual(shared.effective, { timeoutS: 5, spacingS: 0, deviceListEveryS: 120, api: "auto", pinned: null });
     assert.deepStrictEqual(shared.disagree, []);
   });
 
@@ -140,7 +145,7 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     );
     const shared = ((await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared }).shared;
     assert.deepStrictEqual(shared.others, [{ id: "cfg2", name: "PVS 2" }]);
-    assert.deepStrictEqual(shared.effective, { timeoutS: 30, spacingS: 2, deviceListEveryS: 300 });
+    assert.deepStrictEqual(shared.effective, { timeoutS: 30, spacingS: 2, deviceListEveryS: 300, api: "auto", pinned: null });
     assert.deepStrictEqual(shared.disagree.sort(), ["deviceListEvery", "spacing", "timeout"]);
 
     await advance(clock, pvs, { forMs: 20 * 60_000 + 10_000 });
@@ -149,6 +154,109 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 298_000, `DeviceLists ${starts[i] - starts[i - 1]} ms apart`);
     const all = pvs.requests.map((r) => r.startedAt);
     for (let i = 1; i < all.length; i++) assert.ok(all[i] - all[i - 1] >= 1900, `requests ${all[i] - all[i - 1]} ms apart (spacing 2 s)`);
+  });
+
+  it("Detect and a forced LocalAPI on one LocalAPI PVS: one connection, one login, and the editor shows the API they differ in", async () => {
+    const pvs = await start(true);
+    clock = fakeClock();
+    await helper.load(NODE_MODULES, sharedFlow(pvs, [{ api: "auto" }, { api: "localapi" }], 60));
+    assert.strictEqual(configNode("cfg").pvs, configNode("cfg2").pvs, "both hold the same connection");
+    assert.strictEqual(sharedConnections.size, 1);
+    const out: NodeMessage[] = [];
+    helper.getNode("out").on("input", (m: NodeMessage) => out.push(m));
+    await advance(clock, pvs, { forMs: 3 * 60_000 + 30_000 });
+    assert.strictEqual(pvs.count("auth:login"), 1, "one login, one session");
+    assert.strictEqual(pvs.openSessions, 1);
+    assert.ok(out.length >= 2 * 4, `both nodes got their lists (${out.length} messages)`);
+    for (const id of ["cfg", "cfg2"]) {
+      const body = (await helper.request().get(`/pvs-config/${id}/info`).expect(200)).body as { setting: string; shared: Shared };
+      assert.strictEqual(body.setting, "localapi", "the forced API wins over Detect");
+      assert.strictEqual(body.shared.effective.api, "localapi");
+      assert.deepStrictEqual(body.shared.disagree, ["api"]);
+      assert.strictEqual(body.shared.others.length, 1);
+    }
+  });
+
+  it("Detect and a forced legacy API on one legacy PVS: one DeviceList per ration period for both", async () => {
+    const pvs = await start(false);
+    clock = fakeClock();
+    await helper.load(NODE_MODULES, sharedFlow(pvs, [{ api: "auto" }, { api: "legacy" }], 30));
+    assert.strictEqual(sharedConnections.size, 1);
+    const out: NodeMessage[] = [];
+    helper.getNode("out").on("input", (m: NodeMessage) => out.push(m));
+    await advance(clock, pvs, { forMs: 10 * 60_000 + 10_000 });
+    // Ration 120 s over 10 min: the one at deploy and one per 2 minutes; two connections made twice as many.
+    const starts = pvs.requests.filter((r) => r.command === "DeviceList").map((r) => r.startedAt);
+    assert.ok(starts.length >= 5 && starts.length <= 6, `${starts.length} DeviceLists in 10 minutes`);
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 118_000, `DeviceLists ${starts[i] - starts[i - 1]} ms apart`);
+    assert.strictEqual(pvs.count("supervisor/info"), 1, "one detection for both");
+    assert.ok(out.length >= 2 * 5, `both nodes got their lists (${out.length} messages)`);
+    const shared = ((await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared }).shared;
+    assert.strictEqual(shared.effective.api, "legacy");
+    assert.deepStrictEqual(shared.disagree, ["api"]);
+  });
+
+  it("a pinned and an unpinned node on one PVS: the pin holds for both (a wrong one: PVS_CERT_MISMATCH for both, no login sent)", async () => {
+    const pvs = await start(true);
+    const wrong = "AB:".repeat(31) + "AB";
+    clock = fakeClock();
+    await helper.load(NODE_MODULES, sharedFlow(pvs, [{ api: "localapi" }, { api: "localapi", fingerprint: wrong }], 0));
+    assert.strictEqual(sharedConnections.size, 1);
+    const caught: Caught[] = [];
+    helper.getNode("caught").on("input", (m: Caught) => caught.push(m));
+    helper.getNode("list1").receive({ payload: "now" });
+    await advance(clock, pvs, { forMs: 60_000, until: () => caught.length === 1, what: "the first node's error" });
+    // The second waits out the hold the first failure set (a certificate that is not the pinned one is not retried soon).
+    helper.getNode("list2").receive({ payload: "now" });
+    await advance(clock, pvs, { forMs: 6 * 60_000, until: () => caught.length === 2, what: "the second node's error" });
+    assert.deepStrictEqual(
+      caught.map((m) => m.error?.code),
+      ["PVS_CERT_MISMATCH", "PVS_CERT_MISMATCH"],
+    );
+    assert.strictEqual(pvs.count("auth:login"), 0, "no password sent to a certificate that is not the pinned one");
+    const shared = ((await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared; pinned: string }).shared;
+    assert.strictEqual(shared.effective.pinned, wrong);
+    assert.deepStrictEqual(shared.disagree, ["pin"]);
+
+    // The right pin, deployed on the pinned node alone (a deploy of modified nodes: the unpinned node and its
+    // device list keep running): the connection they hold takes it at once (the hold was the old pin's), and
+    // one login serves both.
+    const right = sharedFlow(pvs, [{ api: "localapi" }, { api: "localapi", fingerprint: pvs.certificateFingerprint }], 0);
+    await deploy(right, "nodes");
+    assert.strictEqual(configNode("cfg").pvs, configNode("cfg2").pvs);
+    const out: NodeMessage[] = [];
+    helper.getNode("out").on("input", (m: NodeMessage) => out.push(m));
+    helper.getNode("list1").receive({ payload: "now" });
+    await advance(clock, pvs, { forMs: 30_000, until: () => out.length === 1, what: "the unpinned node's list" });
+    helper.getNode("list2").receive({ payload: "now" });
+    await advance(clock, pvs, { forMs: 60_000, until: () => out.length === 2, what: "the pinned node's list" });
+    assert.strictEqual(pvs.count("auth:login"), 1);
+  });
+
+  it("a deploy of modified nodes that pins a wrong certificate on one node: the other node, not restarted, is held to it too", async () => {
+    const pvs = await start(true);
+    await helper.load(NODE_MODULES, sharedFlow(pvs, [{}, {}], 0));
+    const out: NodeMessage[] = [];
+    helper.getNode("out").on("input", (m: NodeMessage) => out.push(m));
+    helper.getNode("list1").receive({ payload: "now" });
+    await until(() => out.length === 1, 8000, "the first list");
+    const held = configNode("cfg").pvs;
+    const list1 = helper.getNode("list1");
+    await deploy(sharedFlow(pvs, [{}, { fingerprint: "CD:".repeat(31) + "CD" }], 0), "nodes");
+    assert.strictEqual(helper.getNode("list1"), list1, "the unpinned node's device list was not restarted");
+    assert.strictEqual(configNode("cfg").pvs, held, "nor its connection replaced");
+    const caught: Caught[] = [];
+    helper.getNode("caught").on("input", (m: Caught) => caught.push(m));
+    const logins = pvs.count("auth:login");
+    const before = pvs.requests.length;
+    helper.getNode("list1").receive({ payload: "now" });
+    await until(() => caught.length === 1, 8000, "the error");
+    assert.strictEqual(caught[0].error?.code, "PVS_CERT_MISMATCH");
+    assert.strictEqual(pvs.count("auth:login"), logins, "no login sent");
+    assert.ok(
+      pvs.requests.slice(before).every((r) => r.command !== "vars"),
+      "no LocalAPI read reached the PVS",
+    );
   });
 
   it("200 full redeploys within one ration period: at most 1 DeviceList and 1 detection on a legacy PVS", async () => {
@@ -278,9 +386,62 @@ describe("pvs registry: keys and merged settings", () => {
     assert.strictEqual(pvsKey({ ...base, host: "PVS.local" }), pvsKey({ ...base, host: "pvs.local" }));
     assert.strictEqual(pvsKey({ ...base, host: "[fe80::1]" }), pvsKey({ ...base, host: "fe80::1" }));
     assert.strictEqual(pvsKey(base), pvsKey({ ...base, spacingMs: 0, timeoutMs: 1, deviceListEveryMs: 0, password: "x" }), "limits and password are merged, not keyed");
-    for (const other of [{ host: "172.27.153.2" }, { port: 8080 }, { localApiPort: 8443 }, { telemetryPort: 9003 }, { api: "legacy" as const }, { pinnedFingerprint: "AA" }]) {
+    for (const shared of [{ api: "legacy" as const }, { api: "localapi" as const }, { pinnedFingerprint: "AA" }]) {
+      assert.strictEqual(pvsKey(base), pvsKey({ ...base, ...shared }), `${JSON.stringify(shared)} is a shared setting, not another PVS`);
+    }
+    for (const other of [{ host: "172.27.153.2" }, { protocol: "https" as const }, { port: 8080 }, { localApiPort: 8443 }, { telemetryPort: 9003 }]) {
       assert.notStrictEqual(pvsKey(base), pvsKey({ ...base, ...other }), JSON.stringify(other));
     }
+  });
+
+  it("a connection memo stored under an earlier version's key (with the API setting and pin) is this PVS's", () => {
+    const key = pvsKey(base);
+    const old = JSON.stringify([...(JSON.parse(key) as unknown[]), "legacy", null]);
+    assert.ok(samePvs(key, key));
+    assert.ok(samePvs(old, key));
+    assert.ok(!samePvs(JSON.stringify([...(JSON.parse(pvsKey({ ...base, port: 8080 })) as unknown[]), "auto", null]), key), "another port");
+    assert.ok(!samePvs(undefined, key));
+    assert.ok(!samePvs("{not json", key));
+  });
+
+  it("the API setting and the pin: a fixed API over Detect and a pin over none, else the first member's; each difference named", () => {
+    const pin1 = "11:".repeat(31) + "11";
+    const pin2 = "22:".repeat(31) + "22";
+    assert.strictEqual(mergeSettings([base, { ...base, api: "localapi" }]).api, "localapi");
+    assert.strictEqual(mergeSettings([{ ...base, api: "legacy" }, base]).api, "legacy");
+    assert.strictEqual(mergeSettings([base, { ...base, api: "legacy" }, { ...base, api: "localapi" }]).api, "legacy", "the first fixed API");
+    assert.strictEqual(mergeSettings([base, base]).api, "auto");
+    assert.strictEqual(mergeSettings([base, { ...base, pinnedFingerprint: pin1 }]).pinnedFingerprint, pin1);
+    assert.strictEqual(
+      mergeSettings([
+        { ...base, pinnedFingerprint: pin2 },
+        { ...base, pinnedFingerprint: pin1 },
+      ]).pinnedFingerprint,
+      pin2,
+      "the first pin",
+    );
+    assert.strictEqual(mergeSettings([base, { ...base, pinnedFingerprint: null }]).pinnedFingerprint, null);
+
+    const registry = new PvsRegistry({ graceMs: 0, create: (o) => new PvsConnection({ ...o, host: "127.0.0.1", port: 9, localApiPort: 9 }) });
+    const a = registry.acquire({ id: "a", name: "A" }, base);
+    assert.strictEqual(a.connection.info().setting, "auto");
+    const b = registry.acquire({ id: "b", name: "B" }, { ...base, api: "localapi", pinnedFingerprint: pin1 });
+    const c = registry.acquire({ id: "c", name: "C" }, { ...base, api: "legacy", pinnedFingerprint: pin2 });
+    assert.strictEqual(b.connection, a.connection, "one connection");
+    assert.strictEqual(registry.size, 1);
+    assert.strictEqual(a.connection.info().setting, "localapi", "the joining member's fixed API applies to the live connection");
+    assert.strictEqual(a.connection.info().pinned, pin1);
+    const state = a.shared();
+    assert.deepStrictEqual(state?.disagree, ["api", "pin"]);
+    assert.deepStrictEqual(state?.effective, { timeoutS: 120, spacingS: 5, deviceListEveryS: 120, api: "localapi", pinned: pin1 });
+    void b.release(false);
+    assert.strictEqual(a.connection.info().setting, "legacy", "the first member's gone: the next fixed API");
+    assert.strictEqual(a.connection.info().pinned, pin2);
+    void c.release(false);
+    assert.strictEqual(a.connection.info().setting, "auto", "Detect again, alone");
+    assert.strictEqual(a.connection.info().pinned, null);
+    assert.deepStrictEqual(a.shared()?.disagree, []);
+    return a.release(true);
   });
 
   it("the most protective limits; 0 (no DeviceList ration) only when all say so; the first typed password; names merged", () => {

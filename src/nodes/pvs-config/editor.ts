@@ -29,7 +29,7 @@ interface TestAnswer extends Found {
 
 interface Shared {
   others: Array<{ name: string }>;
-  effective: { spacingS: number; timeoutS: number; deviceListEveryS: number };
+  effective: { spacingS: number; timeoutS: number; deviceListEveryS: number; api?: "auto" | "localapi" | "legacy"; pinned?: string | null };
   disagree: string[];
 }
 
@@ -146,10 +146,14 @@ function setupLabels(node: EditorNode): void {
 // The other settings nodes on this PVS (one connection for all) and what the PVS gets from them.
 function showShared(shared: Shared | undefined): void {
   if (!shared) return;
-  const names: Record<string, string> = { spacing: "minSpacing", timeout: "timeout", deviceListEvery: "deviceListEvery", password: "password", labels: "labels" };
+  const names: Record<string, string> = { spacing: "minSpacing", timeout: "timeout", deviceListEvery: "deviceListEvery", password: "password", labels: "labels", api: "api", pin: "fingerprint" };
   let text = shared.others.length === 0 ? t("pvs-config.shared.alone") : t("pvs-config.shared.with", { count: shared.others.length, names: shared.others.map((o) => o.name).join(", ") });
   const e = shared.effective;
   text += ". " + t("pvs-config.shared.effective", { spacing: e.spacingS, timeout: e.timeoutS, deviceListEvery: e.deviceListEveryS });
+  // The API and the pin in effect are named only where the members disagree on them (a fixed API over Detect, a
+  // pin over none; else the first deployed member's).
+  if (shared.disagree.includes("api") && e.api) text += ", " + t("pvs-config.shared.api", { api: t("pvs-config.api." + e.api) });
+  if (shared.disagree.includes("pin") && e.pinned) text += ", " + t("pvs-config.shared.pinned", { fingerprint: e.pinned });
   if (shared.disagree.length) {
     text += " (" + t("pvs-config.shared.disagree", { settings: shared.disagree.map((d) => t("pvs-config.label." + names[d])).join(", ") }) + ")";
   }

@@ -3,7 +3,7 @@
 // redeploys (src/node-red/pvs-registry.ts), and answers the editor's question "what did you find?".
 import { Node, NodeAPI } from "node-red";
 import { ConnectionMemo, PvsConnection } from "../../pvs/connection";
-import { Lease } from "../../node-red/pvs-registry";
+import { Lease, samePvs } from "../../node-red/pvs-registry";
 import { sharedConnections } from "../../node-red/shared-connections";
 import { ConfigSettings, parseSettings } from "../../node-red/config-settings";
 import { connectionKey, STORED_PASSWORD, storedPasswordRefusal, testConnection } from "../../node-red/connection-test";
@@ -35,7 +35,7 @@ export = function (RED: NodeAPI): void {
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
     // A restart takes over the last detection, DeviceList start and lock-out where a context store keeps them
     // (issue 19): nothing secret is in the memo (PvsConnection.memo). A memo of another PVS (address changed) is
-    // ignored. It is stored whenever it changes, not only on close, so that a crash does not lose it.
+    // ignored; one an earlier version keyed with the API setting and pin too is this PVS's. It is stored whenever it changes, not only on close, so that a crash does not lose it.
     const saveMemo = (memo: ConnectionMemo) => {
       try {
         if (lease) node.context().set(CONNECTION_MEMO, { pvs: lease.key, memo });
@@ -48,7 +48,7 @@ export = function (RED: NodeAPI): void {
       try {
         node.context().get(CONNECTION_MEMO, (err: Error | undefined, saved: unknown) => {
           const memo = saved as { pvs?: unknown; memo?: unknown } | undefined;
-          if (!err && memo && memo.pvs === lease.key) lease.connection.restore(memo.memo);
+          if (!err && memo && samePvs(memo.pvs, lease.key)) lease.connection.restore(memo.memo);
         });
       } catch {
         // No context store to read: a restart then detects afresh, as before.
