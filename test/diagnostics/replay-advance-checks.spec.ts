@@ -13,6 +13,7 @@ import { siteVariables } from "../../src/emulator/varserver";
 import { DeviceListPayload } from "../../src/model/device-list-output";
 import { helper, until } from "../support/node-red";
 import { NODE_MODULES, testFlow } from "../support/flows";
+import { inTimeZone } from "../support/time-zone";
 
 type Msg = NodeMessage & { payload: DeviceListPayload };
 const CORPUS = path.join(__dirname, "../fixtures/corpus");
@@ -58,14 +59,7 @@ describe("replay advanced in time: day energy, staleness and counter checks (rea
   this.timeout(20000);
   let emulator: PvsEmulator | null = null;
   // Local days are the Node-RED host's: fixed here, so that no step of these tests crosses a local midnight.
-  const savedTz = process.env.TZ;
-  before(() => {
-    process.env.TZ = "America/Los_Angeles";
-  });
-  after(() => {
-    if (savedTz === undefined) delete process.env.TZ;
-    else process.env.TZ = savedTz;
-  });
+  inTimeZone("America/Los_Angeles");
   afterEach(async () => {
     await helper.unload();
     await emulator?.stop();

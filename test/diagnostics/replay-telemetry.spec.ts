@@ -11,7 +11,7 @@ import { loopPeriodMs } from "../../src/emulator/telemetry";
 import { Recording, RECORDING_FORMAT } from "../../src/model/recording";
 import { LivePayload } from "../../src/model/live";
 import { DEFAULT_STALL_MS } from "../../src/pvs/telemetry";
-import { helper, settle } from "../support/node-red";
+import { helper, sendsOf, settle } from "../support/node-red";
 import { NODE_MODULES, testFlow } from "../support/flows";
 import { fakeClock, onTheWire } from "../support/simulated-time";
 
@@ -63,13 +63,7 @@ describe("replay: the telemetry frames in their recorded rhythm, over and over (
     emulator = emu;
     await emu.start();
     await helper.load(NODE_MODULES, testFlow(emu, [{ id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 10 }]));
-    const got: Msg[] = [];
-    const liveNode = helper.getNode("live");
-    const send = liveNode.send.bind(liveNode);
-    liveNode.send = (m: unknown) => {
-      got.push({ ...(m as Msg), at: Date.now() });
-      send(m as NodeMessage);
-    };
+    const got: Msg[] = sendsOf<Msg>("live");
     return { got, emu };
   }
 

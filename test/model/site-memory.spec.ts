@@ -1,6 +1,7 @@
 import assert from "assert";
 import { localDate, localMidnight, SiteMemory } from "../../src/model/site-memory";
 import { analyze, simulate } from "../support/site";
+import { inTimeZone } from "../support/time-zone";
 
 type Raw = { devices: Array<Record<string, unknown>> };
 const inverterSerials = (raw: Raw) => raw.devices.filter((d) => d.DEVICE_TYPE === "Inverter").map((d) => d.SERIAL as string);
@@ -118,14 +119,7 @@ describe("model/site-memory: lifetime counters", () => {
 });
 
 describe("model/site-memory: energy per local day", () => {
-  const savedTz = process.env.TZ;
-  before(() => {
-    process.env.TZ = "America/Los_Angeles";
-  });
-  after(() => {
-    if (savedTz === undefined) delete process.env.TZ;
-    else process.env.TZ = savedTz;
-  });
+  inTimeZone("America/Los_Angeles");
 
   it("computes local dates and midnights across daylight-saving changes (23- and 25-hour days)", () => {
     assert.strictEqual(localDate(Date.UTC(2025, 2, 9, 7, 59)), "2025-03-08");

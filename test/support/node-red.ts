@@ -54,3 +54,18 @@ export async function deploy(flow: unknown, type: "full" | "flows" | "nodes" = "
   await runtime._redNodes.setFlows(flow, credentials, type);
   await started;
 }
+
+/**
+ * Every message `nodeId` sends, with the (simulated) time at which it sent it: delivery to a helper node happens
+ * later, on real time.
+ */
+export function sendsOf<T extends object>(nodeId: string): Array<T & { at: number }> {
+  const got: Array<T & { at: number }> = [];
+  const node = helper.getNode(nodeId);
+  const send = node.send.bind(node);
+  node.send = (m: unknown) => {
+    got.push({ ...(m as T), at: Date.now() });
+    send(m as Parameters<typeof send>[0]);
+  };
+  return got;
+}

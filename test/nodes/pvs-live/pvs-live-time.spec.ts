@@ -7,7 +7,7 @@ import { EmulatorOptions, PvsEmulator } from "../../../src/emulator/server";
 import { LivePayload } from "../../../src/model/live";
 import { ENABLE_WAIT_MS } from "../../../src/pvs/live-feed";
 import { PvsConfigNode } from "../../../src/node-red/types";
-import { helper, settle } from "../../support/node-red";
+import { helper, sendsOf, settle } from "../../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../../support/flows";
 import { fakeClock, LOAD_MOVING_AT, onTheWire } from "../../support/simulated-time";
 
@@ -42,20 +42,12 @@ describe("pvs-live over simulated time", function () {
   let clock: sinon.SinonFakeTimers | null = null;
 
   const start = async (options: EmulatorOptions, node: Record<string, unknown>, now?: number) => {
-    clock = now === undefined ? fakeClock() : sinon.useFakeTimers({ now, toFake: ["setTimeout", "clearTimeout", "Date"] });
+    clock = fakeClock(now);
     emulator = new PvsEmulator({ inverters: 4, localApi: true, telemetryEnabled: true, telemetryCloseEveryMs: 0, ...options });
     await emulator.start();
     const live: FlowNode = { id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 10, ...node };
     await helper.load(NODE_MODULES, testFlow(emulator, [live]));
-    const got: Msg[] = [];
-    // The simulated time at which the node sends (delivery to the helper happens on real time, later).
-    const liveNode = helper.getNode("live");
-    const send = liveNode.send.bind(liveNode);
-    liveNode.send = (m: unknown) => {
-      got.push({ ...(m as Msg), at: Date.now() });
-      send(m as NodeMessage);
-    };
-    return got;
+    return sendsOf<Msg>("live");
   };
 
   /** Moves simulated time in steps, giving real I/O (HTTPS, WebSocket frames) its turn after each. */
