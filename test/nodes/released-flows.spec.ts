@@ -101,6 +101,8 @@ describe("released flows: as saved by earlier versions, they run (real runtime, 
             timeoutS: saved.timeout ?? defaults.timeout,
             spacingS: 0,
             deviceListEveryS: saved.deviceListEvery ?? defaults.deviceListEvery,
+            api: saved.api ?? defaults.api,
+            pinned: null,
           });
           const info = cfg.pvs?.info();
           assert.deepStrictEqual({ setting: info?.setting, api: info?.api }, { setting: saved.api ?? defaults.api, api: localApi ? "localapi" : "legacy" });
