@@ -41,6 +41,12 @@ const isEmpty = (vars: JsonObject) => Object.keys(vars).length === 0;
 
 export class VarsGroups {
   private readonly caches = new Map<Group, { createdAt: number; resend: boolean }>();
+  /**
+   * The last answer of each group's selection (a cache made or its selection re-sent) and when it started: reads
+   * that may share an answer started within `shareWithinMs` (the other nodes polling on the same beat) take it,
+   * instead of reading the cache by id right after it (bench/amplification.ts counted that extra read).
+   */
+  private readonly selected = new Map<Group, { startedAt: number; vars: JsonObject }>();
   private flashwearHangs = false;
   /** Names this unit turned out not to have: left out of every later list, which one of them would fail whole. */
   private readonly lacking = new Set<string>();
@@ -54,6 +60,7 @@ export class VarsGroups {
   /** A fresh detection (firmware update, replaced PVS): nothing known about this unit's variables holds. */
   forget(): void {
     this.caches.clear();
+    this.selected.clear();
     this.lacking.clear();
     this.flashwearHangs = false;
   }
@@ -70,6 +77,8 @@ export class VarsGroups {
 
   /** One data group through its server-side cache: created once, re-read by id, created again when the PVS forgot it. */
   async read(group: Group, signal: AbortSignal, shareWithinMs = 0): Promise<JsonObject> {
+    const recent = this.selected.get(group);
+    if (shareWithinMs > 0 && recent && Date.now() - recent.startedAt <= shareWithinMs && this.caches.get(group)?.resend === false) return withoutSecrets(recent.vars);
     let cache = this.cacheId(group);
     const state = this.caches.get(group);
     const usable = state && !state.resend && (group !== "devices" || Date.now() - state.createdAt < DEVICE_CACHE_RESEND_MS);
@@ -78,6 +87,7 @@ export class VarsGroups {
       if (!isEmpty(vars)) return withoutSecrets(vars);
       // HTTP 400 for a cache id: the PVS forgot it (reboot). Create it again below.
     }
+    const startedAt = Date.now();
     let vars: JsonObject;
     try {
       vars = await this.select(group, cache, signal);
@@ -94,6 +104,7 @@ export class VarsGroups {
       return {};
     }
     this.caches.set(group, { createdAt: Date.now(), resend: false });
+    this.selected.set(group, { startedAt, vars });
     return withoutSecrets(vars);
   }
 

@@ -52,6 +52,13 @@ describe("pvs/vars: the device cache picks up devices that appear later", () => 
       assert.strictEqual(resent.list.inverters.length, 3);
       assert.ok(hidden !== null && serials(resent.list).includes(hidden), "the new inverter is in the output");
 
+      // The other nodes polling on the same beat share the re-sent selection's answer, as they share a cache read.
+      from = e.requests.length;
+      skip(1000);
+      const shared = await c.readDeviceList(signal, { shareWithinMs: 2000 });
+      assert.deepStrictEqual(deviceQueries(e, from), [], "a read that may share an answer of the last 2 s asks nothing");
+      assert.strictEqual(shared.list.inverters.length, 3);
+
       from = e.requests.length;
       const after = await c.readDeviceList(signal);
       assert.deepStrictEqual(deviceQueries(e, from), [CACHED], "then the grown cache is read by id again");
