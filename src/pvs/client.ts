@@ -101,14 +101,13 @@ export class PvsClient {
   /** The last login failure (refused, no password) until a session read succeeds again. */
   private authFailure: PvsError | null = null;
   /** The stats the client counts itself (the failure counts are kept with the health, see getStats). */
-  private readonly stats: Omit<ClientStats, "failures" | "consecutiveFailures" | "lastErrorCode"> = {
+  private readonly stats: Omit<ClientStats, "failures" | "consecutiveFailures" | "lastErrorCode" | "nextRequestAt"> = {
     requests: 0,
     logins: 0,
     coalesced: 0,
     reused: 0,
     refused: 0,
     lastDurationMs: null,
-    nextRequestAt: 0,
   };
   private readonly breaker: Breaker;
   /** Outcomes fed to the breaker, the failure counts, and the health listeners. */
@@ -210,7 +209,8 @@ export class PvsClient {
   }
 
   getStats(): Readonly<ClientStats> {
-    return { ...this.stats, ...this.pvsHealth.failureCounts() };
+    // The next start is derived: the later of the spacing after the last exchange and the back-off.
+    return { ...this.stats, ...this.pvsHealth.failureCounts(), nextRequestAt: Math.max(this.queue.spacedUntil, this.breaker.retryAtMs) };
   }
 
   /** Whether the PVS is answering, backing off or left alone for a while (the circuit breaker). */
@@ -267,7 +267,6 @@ export class PvsClient {
   /** A lock-out remembered from before a restart: no request but an urgent one until it ends (see Breaker.restoreLockout). */
   restoreLockout(until: number): void {
     if (this.breaker.restoreLockout(until)) {
-      this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
       this.pvsHealth.announceHealth();
     }
   }
@@ -452,7 +451,6 @@ export class PvsClient {
       throw err;
     } finally {
       this.queue.spaceUntil(Date.now() + this.gapAfter(request), true);
-      this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
     }
   }
 
@@ -477,7 +475,6 @@ export class PvsClient {
     this.pvsHealth.recordOutcome(outcome, now);
     // A job that sent nothing still waits its spacing, so that a caller retrying at once cannot spin.
     if (this.exchanges === 0) this.queue.spaceUntil(now + this.gapAfter(request));
-    this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
     this.pvsHealth.announceHealth();
   }
 
@@ -487,7 +484,6 @@ export class PvsClient {
    */
   reportFailure(error: PvsError): void {
     this.pvsHealth.noteFailure(error, Date.now(), true);
-    this.stats.nextRequestAt = Math.max(this.queue.spacedUntil, this.breaker.retryAtMs);
     this.pvsHealth.announceHealth();
   }
 
@@ -502,7 +498,6 @@ export class PvsClient {
    */
   endBackoff(): void {
     this.pvsHealth.endBackoff();
-    this.stats.nextRequestAt = this.queue.spacedUntil;
     this.pvsHealth.announceHealth();
     this.queue.pump();
   }
