@@ -35,7 +35,8 @@ export = function (RED: NodeAPI): void {
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
     // A restart takes over the last detection, DeviceList start and lock-out where a context store keeps them
     // (issue 19): nothing secret is in the memo (PvsConnection.memo). A memo of another PVS (address changed) is
-    // ignored; one an earlier version keyed with the API setting and pin too is this PVS's. It is stored whenever it changes, not only on close, so that a crash does not lose it.
+    // ignored; one an earlier version keyed with the API setting and pin too is this PVS's. It is stored whenever
+    // it changes, not only on close, so that a crash does not lose it.
     const saveMemo = (memo: ConnectionMemo) => {
       try {
         if (lease) node.context().set(CONNECTION_MEMO, { pvs: lease.key, memo });
