@@ -3,18 +3,50 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "nodes/**", ".demo/**", "test-results/**"] },
+  { ignores: ["node_modules/**", "dist/**", ".demo/**", "test-results/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],
     rules: {
       "@typescript-eslint/no-explicit-any": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
       // `const node = this` is the Node-RED idiom for use inside callbacks.
       "@typescript-eslint/no-this-alias": ["error", { allowedNames: ["node"] }],
       "no-console": ["error", { allow: ["warn", "error"] }],
+      // One width for code and comments (Prettier wraps the code at the same 120); long messages stay whole.
+      "max-len": [
+        "error",
+        { code: 120, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true },
+      ],
     },
+  },
+  {
+    // Readable at a glance: a module holds one concern, a function one step.
+    files: ["src/**/*.ts", "nodes/**/*.ts"],
+    rules: { "max-lines": ["error", { max: 400 }], "max-lines-per-function": ["error", { max: 80 }] },
+  },
+  {
+    // SPLITTING: the files still over the limits, each being split; this block goes when it is empty.
+    files: [
+      "nodes/pvs-config/runtime.ts",
+      "nodes/pvs-device-list/runtime.ts",
+      "nodes/pvs-inverter-split/runtime.ts",
+      "nodes/pvs-live/runtime.ts",
+      "src/emulator/localapi.ts",
+      "src/emulator/server.ts",
+      "src/emulator/site.ts",
+      "src/emulator/vars.ts",
+      "src/model/formats/homeassistant.ts",
+      "src/model/site-memory.ts",
+      "src/model/site.ts",
+      "src/node-red/polling-node.ts",
+      "src/pvs/client/client.ts",
+    ],
+    rules: { "max-lines": "off", "max-lines-per-function": "off" },
   },
   {
     files: ["test/**/*.ts", "bench/**/*.ts"],
@@ -25,7 +57,16 @@ export default tseslint.config(
     files: ["scripts/**/*.js", "test/**/*.js", "eslint.config.mjs"],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        Buffer: "readonly",
+      },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

@@ -23,7 +23,10 @@ function random(seed: number): () => number {
 }
 
 function flow(k: number, emulator: PvsEmulator, localApi: boolean): FlowNode[] {
-  const nodes: FlowNode[] = [{ id: "tab", type: "tab", label: "amplification" }, pvsConfig("cfg", emulator.port, emulator.httpsPort, { api: localApi ? "localapi" : "legacy" })];
+  const nodes: FlowNode[] = [
+    { id: "tab", type: "tab", label: "amplification" },
+    pvsConfig("cfg", emulator.port, emulator.httpsPort, { api: localApi ? "localapi" : "legacy" }),
+  ];
   for (let i = 0; i < k; i++) {
     nodes.push(flowNode(`list${i}`, "pvs-device-list", { server: "cfg", interval: INTERVAL_S }));
     nodes.push(flowNode(`comm${i}`, "pvs-comm", { server: "cfg", interval: INTERVAL_S }));
@@ -69,8 +72,16 @@ runBench(async () => {
     const vars = local.vars ?? 0;
     const logins = local["auth:login"] ?? 0;
     rows.push([k, dl, comm, vars, logins, vars + logins]);
-    process.stderr.write(`  amplification: K=${k}: DeviceList ${dl}, Get_Comm ${comm}, vars ${vars}, logins ${logins} per cycle\n`);
-    figures.push(figure(`K=${k}: legacy DeviceList + Get_Comm per cycle`, dl + comm, "requests", { baseline: 2, target: "1 per command (2)", met: dl <= 1 && comm <= 1 }));
+    process.stderr.write(
+      `  amplification: K=${k}: DeviceList ${dl}, Get_Comm ${comm}, vars ${vars}, logins ${logins} per cycle\n`,
+    );
+    figures.push(
+      figure(`K=${k}: legacy DeviceList + Get_Comm per cycle`, dl + comm, "requests", {
+        baseline: 2,
+        target: "1 per command (2)",
+        met: dl <= 1 && comm <= 1,
+      }),
+    );
     figures.push(
       figure(`K=${k}: LocalAPI requests per cycle, logins included`, vars + logins, "requests", {
         baseline: LOCALAPI_GROUPS,

@@ -1,4 +1,4 @@
-// How large the diagnostics file of a big site is, and what the answer log holds meanwhile (issue 16: "a
+// How large the diagnostics file of a big site is, and what the answer log holds meanwhile ("a
 // 1,000-inverter site still fits"). A real PvsConnection reads a 1,000-inverter emulator's device list and
 // network status on each API, then the file is built as the admin endpoint builds it. Figures go to
 // docs/benchmarks.md ("Diagnostics file size").
@@ -6,9 +6,9 @@
 //   node --require tsx/cjs bench/diagnostics-size.ts [--quick] [--inverters 1000]     (also in npm run bench)
 import zlib from "zlib";
 import { PvsEmulator } from "../src/emulator/server";
-import { PvsConnection } from "../src/pvs/connection";
-import { buildDiagnostics, MAX_FILE_BYTES } from "../src/pvs/diagnostics";
-import { MAX_BODY_BYTES, MAX_TOTAL_BYTES } from "../src/pvs/answer-log";
+import { PvsConnection } from "../src/pvs/connection/connection";
+import { buildDiagnostics, MAX_FILE_BYTES } from "../src/diagnostics/diagnostics-file";
+import { MAX_BODY_BYTES, MAX_TOTAL_BYTES } from "../src/pvs/client/answer-log";
 import { BenchResult, figure, isQuick, runBench } from "./support/report";
 
 const at = process.argv.indexOf("--inverters");
@@ -28,7 +28,15 @@ interface Measure {
 async function measure(localApi: boolean): Promise<Measure> {
   const emulator = new PvsEmulator({ inverters, localApi });
   await emulator.start();
-  const pvs = new PvsConnection({ api: "auto", protocol: "http", host: "127.0.0.1", port: emulator.port, localApiPort: emulator.httpsPort, timeoutMs: 60_000, spacingMs: 0 });
+  const pvs = new PvsConnection({
+    api: "auto",
+    protocol: "http",
+    host: "127.0.0.1",
+    port: emulator.port,
+    localApiPort: emulator.httpsPort,
+    timeoutMs: 60_000,
+    spacingMs: 0,
+  });
   try {
     const signal = new AbortController().signal;
     await pvs.readDeviceList(signal);
@@ -47,7 +55,15 @@ async function measure(localApi: boolean): Promise<Measure> {
     const text = JSON.stringify(file, null, 1);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const dropped = (file.diagnostics.limits as { dropped?: unknown[] }).dropped?.length ?? 0;
-    return { api: localApi ? "LocalAPI" : "legacy", held, file: Buffer.byteLength(text), gzipped: zlib.gzipSync(text).length, ms, truncated: file.answers.filter((a) => a.truncated).length, dropped };
+    return {
+      api: localApi ? "LocalAPI" : "legacy",
+      held,
+      file: Buffer.byteLength(text),
+      gzipped: zlib.gzipSync(text).length,
+      ms,
+      truncated: file.answers.filter((a) => a.truncated).length,
+      dropped,
+    };
   } finally {
     await pvs.close();
     await emulator.stop();
@@ -67,8 +83,26 @@ async function main(): Promise<BenchResult> {
     ]),
     detail: {
       title: `Diagnostics file size (limits: ${MAX_BODY_BYTES / MB} MB per answer, ${MAX_TOTAL_BYTES / MB} MB all answers, ${MAX_FILE_BYTES / MB} MB the file)`,
-      head: ["API", "inverters", "answer log holds (MB)", "file (MB)", "gzipped (MB)", "build (ms)", "answers cut", "parts left out"],
-      rows: rows.map((r) => [r.api, inverters, r.held / MB, r.file / MB, r.gzipped / MB, r.ms, String(r.truncated), String(r.dropped)]),
+      head: [
+        "API",
+        "inverters",
+        "answer log holds (MB)",
+        "file (MB)",
+        "gzipped (MB)",
+        "build (ms)",
+        "answers cut",
+        "parts left out",
+      ],
+      rows: rows.map((r) => [
+        r.api,
+        inverters,
+        r.held / MB,
+        r.file / MB,
+        r.gzipped / MB,
+        r.ms,
+        String(r.truncated),
+        String(r.dropped),
+      ]),
     },
   };
 }

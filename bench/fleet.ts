@@ -18,7 +18,9 @@ runBench(async () => {
   // Quick (CI: it still runs): 20 PVSs for 10 s after one round.
   const PVS_COUNT = quick ? 20 : 100;
   const seconds = quick ? 10 : 120;
-  const host = await startEmulators([...Array(PVS_COUNT)].map((_, i) => ({ inverters: INVERTERS, localApi: i % 2 === 1 })));
+  const host = await startEmulators(
+    [...Array(PVS_COUNT)].map((_, i) => ({ inverters: INVERTERS, localApi: i % 2 === 1 })),
+  );
   let idle: ReturnType<LoopWatch["stop"]>;
   let busy: ReturnType<LoopWatch["stop"]>;
   let outputs = 0;
@@ -33,7 +35,14 @@ runBench(async () => {
     const flow: FlowNode[] = [{ id: "tab", type: "tab", label: "fleet" }];
     host.ports.forEach((p, i) => {
       // Each PVS gets the package's defaults but the interval, and a DeviceList ration matching it (worst case).
-      flow.push(pvsConfig(`cfg${i}`, p.port, p.httpsPort, { api: "auto", timeout: 10, minSpacing: 0.25, deviceListEvery: INTERVAL_S }));
+      flow.push(
+        pvsConfig(`cfg${i}`, p.port, p.httpsPort, {
+          api: "auto",
+          timeout: 10,
+          minSpacing: 0.25,
+          deviceListEvery: INTERVAL_S,
+        }),
+      );
       flow.push(flowNode(`list${i}`, "pvs-device-list", { server: `cfg${i}`, interval: INTERVAL_S, wires: [["out"]] }));
       flow.push(flowNode(`comm${i}`, "pvs-comm", { server: `cfg${i}`, interval: INTERVAL_S, wires: [["out"]] }));
     });
@@ -64,10 +73,18 @@ runBench(async () => {
   return {
     name: "fleet",
     figures: [
-      figure(`${PVS_COUNT} PVSs every ${INTERVAL_S} s: event-loop lag p99`, busy.p99, "ms", { baseline: idle.p99, target: `< ${MAX_LAG_P99_MS} ms`, met: busy.p99 < MAX_LAG_P99_MS }),
+      figure(`${PVS_COUNT} PVSs every ${INTERVAL_S} s: event-loop lag p99`, busy.p99, "ms", {
+        baseline: idle.p99,
+        target: `< ${MAX_LAG_P99_MS} ms`,
+        met: busy.p99 < MAX_LAG_P99_MS,
+      }),
       figure("event-loop lag, worst", busy.max, "ms", { baseline: idle.max }),
       figure("CPU share of one core (Node-RED process)", busy.cpuShare * 100, "%", { baseline: idle.cpuShare * 100 }),
-      figure("messages out, of those due", outputs, "msgs", { baseline: expected, target: "all, no errors", met: outputs >= expected * 0.95 && errors === 0 }),
+      figure("messages out, of those due", outputs, "msgs", {
+        baseline: expected,
+        target: "all, no errors",
+        met: outputs >= expected * 0.95 && errors === 0,
+      }),
     ],
     detail: {
       title: `${PVS_COUNT} PVSs (${PVS_COUNT / 2} legacy, ${PVS_COUNT / 2} LocalAPI, ${INVERTERS} inverters each), a device-list and a comm node each, every ${INTERVAL_S} s, ${seconds} s measured`,

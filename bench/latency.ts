@@ -16,7 +16,16 @@ function flow(emulator: PvsEmulator): FlowNode[] {
   return [
     { id: "tab", type: "tab", label: "latency" },
     // The defaults a user gets: nothing but the addresses is set.
-    { id: "cfg", type: "pvs-config", name: "PVS", host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, telemetryPort: emulator.telemetryPort, protocol: "http" },
+    {
+      id: "cfg",
+      type: "pvs-config",
+      name: "PVS",
+      host: "127.0.0.1",
+      port: emulator.port,
+      localPort: emulator.httpsPort,
+      telemetryPort: emulator.telemetryPort,
+      protocol: "http",
+    },
     flowNode("list", "pvs-device-list", { server: "cfg", interval: 60, wires: [["out"]] }),
     flowNode("out", "helper"),
   ];
@@ -24,10 +33,15 @@ function flow(emulator: PvsEmulator): FlowNode[] {
 
 /** Sum of the PVS's answer times of the requests started in [from, to]. */
 function answerTime(emulator: PvsEmulator, from: number, to: number): number {
-  return emulator.requests.filter((r) => r.startedAt >= from && r.startedAt <= to).reduce((sum, r) => sum + ((r.finishedAt ?? to) - r.startedAt), 0);
+  return emulator.requests
+    .filter((r) => r.startedAt >= from && r.startedAt <= to)
+    .reduce((sum, r) => sum + ((r.finishedAt ?? to) - r.startedAt), 0);
 }
 
-async function measure(localApi: boolean, delayMs: number): Promise<{ first: number; firstOwn: number; poll: number; pollOwn: number }> {
+async function measure(
+  localApi: boolean,
+  delayMs: number,
+): Promise<{ first: number; firstOwn: number; poll: number; pollOwn: number }> {
   const emulator = new PvsEmulator({ inverters: 12, localApi, delayMs });
   await emulator.start();
   try {
@@ -46,7 +60,12 @@ async function measure(localApi: boolean, delayMs: number): Promise<{ first: num
       poll = Date.now() - pollAt;
       pollOwn = poll - answerTime(emulator, pollAt, Date.now());
     }
-    return { first: firstAt - deployAt, firstOwn: firstAt - deployAt - answerTime(emulator, deployAt, firstAt), poll, pollOwn };
+    return {
+      first: firstAt - deployAt,
+      firstOwn: firstAt - deployAt - answerTime(emulator, deployAt, firstAt),
+      poll,
+      pollOwn,
+    };
   } finally {
     await unloadFlow();
     await emulator.stop();
@@ -64,18 +83,42 @@ runBench(async () => {
       const api = localApi ? "LocalAPI" : "legacy";
       const first = median(results.map((r) => r.first));
       const firstOwn = median(results.map((r) => r.firstOwn));
-      rows.push([`${api}, ${delay} ms per answer`, first, firstOwn, localApi ? median(results.map((r) => r.poll)) : "", localApi ? median(results.map((r) => r.pollOwn)) : ""]);
-      figures.push(figure(`${api}, ${delay} ms/answer: deploy → first device list, less the PVS's answer times`, firstOwn / 1000, "s", { target: "<= 5 s", met: firstOwn <= 5000 }));
+      rows.push([
+        `${api}, ${delay} ms per answer`,
+        first,
+        firstOwn,
+        localApi ? median(results.map((r) => r.poll)) : "",
+        localApi ? median(results.map((r) => r.pollOwn)) : "",
+      ]);
+      figures.push(
+        figure(
+          `${api}, ${delay} ms/answer: deploy → first device list, less the PVS's answer times`,
+          firstOwn / 1000,
+          "s",
+          { target: "<= 5 s", met: firstOwn <= 5000 },
+        ),
+      );
       if (localApi) {
         const pollOwn = median(results.map((r) => r.pollOwn));
-        figures.push(figure(`${api}, ${delay} ms/answer: poll now → message, less the PVS's answer times`, pollOwn / 1000, "s", { target: "<= 2 s", met: pollOwn <= 2000 }));
+        figures.push(
+          figure(`${api}, ${delay} ms/answer: poll now → message, less the PVS's answer times`, pollOwn / 1000, "s", {
+            target: "<= 2 s",
+            met: pollOwn <= 2000,
+          }),
+        );
       }
-      process.stderr.write(`  latency: ${api} at ${delay} ms: first ${first} ms (${firstOwn} ms without answer times)\n`);
+      process.stderr.write(
+        `  latency: ${api} at ${delay} ms: first ${first} ms (${firstOwn} ms without answer times)\n`,
+      );
     }
   }
   return {
     name: "latency",
     figures,
-    detail: { title: `Latency with the default settings, ms (median of ${runs})`, head: ["case", "deploy → first message", "less answer times", "poll → message", "less answer times"], rows },
+    detail: {
+      title: `Latency with the default settings, ms (median of ${runs})`,
+      head: ["case", "deploy → first message", "less answer times", "poll → message", "less answer times"],
+      rows,
+    },
   };
 });

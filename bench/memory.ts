@@ -1,11 +1,21 @@
-// 4. Memory: the heap (after full garbage collections, without V8's compiled code) after 10,000 polls against the emulator, against the heap
-// after 100; and what one more PVS costs: the heap with 20 PVS configurations, each with a device-list node that
-// has polled, against none. The emulators run in a child process, so their memory is not counted.
+// 4. Memory: the heap (after full garbage collections, without V8's compiled code) after 10,000 polls against the
+// emulator, against the heap after 100; and what one more PVS costs: the heap with 20 PVS configurations, each with a
+// device-list node that has polled, against none. The emulators run in a child process, so their memory is not counted.
 //
 //   node --expose-gc --require tsx/cjs bench/memory.ts [--quick]
 import { startEmulators } from "./support/emulator-host";
 import { figure, isQuick, runBench } from "./support/report";
-import { FlowNode, flowNode, forgetSpyCalls, heapDataAfterGc, helper, loadFlow, nextMessage, pvsConfig, unloadFlow } from "./support/runtime";
+import {
+  FlowNode,
+  flowNode,
+  forgetSpyCalls,
+  heapDataAfterGc,
+  helper,
+  loadFlow,
+  nextMessage,
+  pvsConfig,
+  unloadFlow,
+} from "./support/runtime";
 
 const INVERTERS = 25;
 const MAX_GROWTH_MB = 2;
@@ -75,11 +85,15 @@ runBench(async () => {
   return {
     name: "memory",
     figures: [
-      figure(`heap growth, ${total.toLocaleString("en-US")} polls against 100`, growth, "MB", { target: `< ${MAX_GROWTH_MB} MB`, met: growth < MAX_GROWTH_MB }),
+      figure(`heap growth, ${total.toLocaleString("en-US")} polls against 100`, growth, "MB", {
+        target: `< ${MAX_GROWTH_MB} MB`,
+        met: growth < MAX_GROWTH_MB,
+      }),
       figure(`heap per PVS (${FLEET} configs, ${INVERTERS} inverters each, polled)`, perPvs / 1024, "KB"),
     ],
     detail: {
-      title: "Heap after full garbage collections without compiled code, by polls (device list; a comm poll every 10th)",
+      title:
+        "Heap after full garbage collections without compiled code, by polls (device list; a comm poll every 10th)",
       head: ["polls", "heap MB", "against 100 polls MB", "compiled code MB (not counted)"],
       rows,
     },

@@ -36,10 +36,15 @@ async function measure(inverters: number, { port, httpsPort }: EmulatorPorts, ro
       const nodeMs = performance.now() - t;
       devices = msg.payload?.devices?.length ?? 0;
       t = performance.now();
-      const res = await axios.get<string>(url, { responseType: "text", transformResponse: [(d: string) => d], httpAgent: agent });
+      const res = await axios.get<string>(url, {
+        responseType: "text",
+        transformResponse: [(d: string) => d],
+        httpAgent: agent,
+      });
       const parsed = JSON.parse(res.data) as { devices: unknown[] };
       const bareMs = performance.now() - t;
-      if (parsed.devices.length !== inverters + 3) throw new Error(`the emulator listed ${parsed.devices.length} devices, not ${inverters + 3}`);
+      if (parsed.devices.length !== inverters + 3)
+        throw new Error(`the emulator listed ${parsed.devices.length} devices, not ${inverters + 3}`);
       if (i >= warmup) {
         node.push(nodeMs);
         bare.push(bareMs);
@@ -62,7 +67,9 @@ runBench(async () => {
       const rounds = quick ? 5 : inverters >= 1000 ? 60 : 200;
       const r = await measure(inverters, host.ports[i], rounds, quick ? 2 : 20);
       rows.push({ inverters, ...r });
-      process.stderr.write(`  overhead: ${inverters} inverters, node ${r.node.toFixed(2)} ms, bare ${r.bare.toFixed(2)} ms\n`);
+      process.stderr.write(
+        `  overhead: ${inverters} inverters, node ${r.node.toFixed(2)} ms, bare ${r.bare.toFixed(2)} ms\n`,
+      );
     }
   } finally {
     await host.stop();
@@ -77,7 +84,13 @@ runBench(async () => {
   const perDevice = (r: (typeof rows)[number]) => ((r.node - r.bare) / r.devices) * 1000;
   const [, mid, big] = rows;
   const growth = perDevice(big) / perDevice(mid);
-  figures.push(figure("package cost per device, 1,000 vs 100 devices", perDevice(big), "µs", { baseline: perDevice(mid), target: "linear (ratio <= 1.5)", met: growth <= 1.5 }));
+  figures.push(
+    figure("package cost per device, 1,000 vs 100 devices", perDevice(big), "µs", {
+      baseline: perDevice(mid),
+      target: "linear (ratio <= 1.5)",
+      met: growth <= 1.5,
+    }),
+  );
   return {
     name: "overhead",
     figures,

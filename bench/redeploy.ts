@@ -29,13 +29,16 @@ function parseArgs(argv: string[]): number {
   const i = argv.indexOf("--count");
   if (i < 0) return argv.includes("--quick") ? 100 : 1000;
   const n = Number(argv[i + 1]);
-  if (!Number.isInteger(n) || n < BASELINE_AFTER) throw new Error(`--count wants a whole number of deploys, at least ${BASELINE_AFTER}`);
+  if (!Number.isInteger(n) || n < BASELINE_AFTER)
+    throw new Error(`--count wants a whole number of deploys, at least ${BASELINE_AFTER}`);
   return n;
 }
 
 /** "Node-RED 5.0.7" (PVS_NODE_RED=node-red-4 runs it on Node-RED 4.1, as the tests do). */
 function nodeRedVersion(): string {
-  const pkg = JSON.parse(readFileSync(require.resolve(`${NODE_RED_PACKAGE}/package.json`), "utf8")) as { version?: string };
+  const pkg = JSON.parse(readFileSync(require.resolve(`${NODE_RED_PACKAGE}/package.json`), "utf8")) as {
+    version?: string;
+  };
   return `Node-RED ${pkg.version ?? "?"}`;
 }
 
@@ -46,7 +49,18 @@ const dataHeap = (s: Snapshot) => (s.heapUsed ?? 0) - (s.heapCode ?? 0);
 
 function printTable(rows: Snapshot[], baseline: Snapshot): void {
   const types = [...new Set(rows.flatMap((r) => Object.keys(r.resources)))].sort();
-  const head = ["deploys", "timers", "sockets", "listeners", "emu conns", "sessions", "heapUsed MB", "code MB", "heap w/o code MB", ...types];
+  const head = [
+    "deploys",
+    "timers",
+    "sockets",
+    "listeners",
+    "emu conns",
+    "sessions",
+    "heapUsed MB",
+    "code MB",
+    "heap w/o code MB",
+    ...types,
+  ];
   const body = rows.map((s) =>
     [
       s === baseline ? `${s.deploys} (baseline)` : String(s.deploys),
@@ -66,7 +80,8 @@ function printTable(rows: Snapshot[], baseline: Snapshot): void {
 
 async function main(): Promise<number> {
   const count = parseArgs(process.argv.slice(2));
-  if (typeof global.gc !== "function") throw new Error("run with: node --expose-gc --require tsx/cjs bench/redeploy.ts");
+  if (typeof global.gc !== "function")
+    throw new Error("run with: node --expose-gc --require tsx/cjs bench/redeploy.ts");
   // The grace period users get (the test suites close connections at once): redeploys take the PVS's connection back.
   sharedConnections.graceMs = DEFAULT_GRACE_MS;
   const rig = new RedeployRig();
@@ -103,7 +118,9 @@ async function main(): Promise<number> {
   const end = rows[rows.length - 1];
   const seconds = (Date.now() - started) / 1000;
 
-  print(`Node ${process.version}, ${nodeRedVersion()}, ${count} deploys (${kinds.full} full, ${kinds.nodes} modified nodes), ${rig.polls} polls (${rig.failed} failed), ${seconds.toFixed(1)} s`);
+  print(
+    `Node ${process.version}, ${nodeRedVersion()}, ${count} deploys (${kinds.full} full, ${kinds.nodes} modified nodes), ${rig.polls} polls (${rig.failed} failed), ${seconds.toFixed(1)} s`,
+  );
   print();
   printTable(rows, base);
   print();
@@ -118,17 +135,29 @@ async function main(): Promise<number> {
         .join(", ")}`,
     );
   const figures = (s: Snapshot) => COUNTED.map((k) => `${k} ${s[k]}`).join(", ");
-  print(`baseline (deploy ${base.deploys}): ${figures(base)}; heapUsed ${mb(base.heapUsed ?? 0)} MB, without code ${mb(dataHeap(base))} MB`);
+  print(
+    `baseline (deploy ${base.deploys}): ${figures(base)}; heapUsed ${mb(base.heapUsed ?? 0)} MB, without code ${mb(dataHeap(base))} MB`,
+  );
   print(
     `end (deploy ${end.deploys}): ${figures(end)}; heapUsed ${mb(end.heapUsed ?? 0)} MB (${signedMb((end.heapUsed ?? 0) - (base.heapUsed ?? 0))}), without code ${mb(dataHeap(end))} MB (${signedMb(growth)})`,
   );
-  print(problems.length ? `FAIL: ${problems.join("; ")}` : "PASS: no timer, socket, listener, connection or session left behind; heap back to its baseline (within 2 MB)");
+  print(
+    problems.length
+      ? `FAIL: ${problems.join("; ")}`
+      : "PASS: no timer, socket, listener, connection or session left behind; heap back to its baseline (within 2 MB)",
+  );
   const left = grown(base, end).reduce((sum, g) => sum + (g.end - g.baseline), 0);
   emit({
     name: "redeploy",
     figures: [
-      figure(`${count} deploys: timers, sockets, listeners, connections, sessions left over`, left, "", { target: "0", met: left === 0 }),
-      figure("heap growth without compiled code", growth / 1024 / 1024, "MB", { target: "< 2 MB", met: growth <= HEAP_SLACK_BYTES }),
+      figure(`${count} deploys: timers, sockets, listeners, connections, sessions left over`, left, "", {
+        target: "0",
+        met: left === 0,
+      }),
+      figure("heap growth without compiled code", growth / 1024 / 1024, "MB", {
+        target: "< 2 MB",
+        met: growth <= HEAP_SLACK_BYTES,
+      }),
       figure("polls that failed", rig.failed, "", { baseline: rig.polls, target: "0", met: rig.failed === 0 }),
     ],
   });

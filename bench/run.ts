@@ -29,12 +29,16 @@ const started = Date.now();
 for (const name of chosen.length ? chosen : BENCHES) {
   process.stderr.write(`${name}${quick ? " (quick)" : ""} ...\n`);
   const t = Date.now();
-  const run = spawnSync(process.execPath, ["--expose-gc", "--require", "tsx/cjs", path.join(__dirname, `${name}.ts`), ...(quick ? ["--quick"] : [])], {
-    cwd: path.resolve(__dirname, ".."),
-    stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const run = spawnSync(
+    process.execPath,
+    ["--expose-gc", "--require", "tsx/cjs", path.join(__dirname, `${name}.ts`), ...(quick ? ["--quick"] : [])],
+    {
+      cwd: path.resolve(__dirname, ".."),
+      stdio: ["ignore", "pipe", "inherit"],
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const line = run.stdout.split("\n").find((l) => l.startsWith(RESULT_MARKER));
   if (run.status !== 0 || !line) {
     crashed.push(name);

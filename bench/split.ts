@@ -20,11 +20,24 @@ const MAX_BLOCK_MS = 20;
 function deviceListPayload(): unknown {
   const site = new PvsEmulator({ inverters: INVERTERS, now: () => Date.UTC(2025, 5, 21, 19, 48) }).site;
   const raw = site.deviceList();
-  return analyzeDeviceList(normalizeDeviceList(raw), { memory: SiteMemory.create(), unknowns: legacyUnknowns(raw), storage: null, now: Date.UTC(2025, 5, 21, 19, 48), unitSystem: "pvs" });
+  return analyzeDeviceList(normalizeDeviceList(raw), {
+    memory: SiteMemory.create(),
+    unknowns: legacyUnknowns(raw),
+    storage: null,
+    now: Date.UTC(2025, 5, 21, 19, 48),
+    unitSystem: "pvs",
+  });
 }
 
-/** Sends the list through `nodeId` `rounds` times; per round, the time until the last message arrived and the worst loop delay. */
-async function run(nodeId: string, payload: unknown, rounds: number): Promise<{ ms: number; maxBlockMs: number; messages: number }> {
+/**
+ * Sends the list through `nodeId` `rounds` times; per round, the time until the last message arrived and the worst loop
+ * delay.
+ */
+async function run(
+  nodeId: string,
+  payload: unknown,
+  rounds: number,
+): Promise<{ ms: number; maxBlockMs: number; messages: number }> {
   const out = helper.getNode("out") as Node;
   const times: number[] = [];
   let maxBlock = 0;
@@ -61,7 +74,15 @@ runBench(async () => {
     [...NODE_MODULES, naiveSplit],
     [
       { id: "tab", type: "tab", label: "split" },
-      flowNode("split", "pvs-inverter-split", { topicPrefix: "pvs", splitInverters: true, splitMeters: false, splitSupervisor: false, splitOther: false, outputMode: "single", wires: [["out"]] }),
+      flowNode("split", "pvs-inverter-split", {
+        topicPrefix: "pvs",
+        splitInverters: true,
+        splitMeters: false,
+        splitSupervisor: false,
+        splitOther: false,
+        outputMode: "single",
+        wires: [["out"]],
+      }),
       flowNode("naive", "naive-split", { wires: [["out"]] }),
       flowNode("out", "helper"),
     ],
@@ -72,12 +93,18 @@ runBench(async () => {
     const split = await run("split", payload, rounds);
     const naive = await run("naive", payload, rounds);
     const rate = (r: typeof split) => (r.messages / r.ms) * 1000;
-    process.stderr.write(`  split: ${rate(split).toFixed(0)} msg/s, max block ${split.maxBlockMs.toFixed(1)} ms; loop: ${rate(naive).toFixed(0)} msg/s, max block ${naive.maxBlockMs.toFixed(1)} ms\n`);
+    process.stderr.write(
+      `  split: ${rate(split).toFixed(0)} msg/s, max block ${split.maxBlockMs.toFixed(1)} ms; loop: ${rate(naive).toFixed(0)} msg/s, max block ${naive.maxBlockMs.toFixed(1)} ms\n`,
+    );
     return {
       name: "split",
       figures: [
         figure(`${INVERTERS} inverters: messages per second out`, rate(split), "msg/s", { baseline: rate(naive) }),
-        figure("longest event-loop block", split.maxBlockMs, "ms", { baseline: naive.maxBlockMs, target: `<= ${MAX_BLOCK_MS} ms`, met: split.maxBlockMs <= MAX_BLOCK_MS }),
+        figure("longest event-loop block", split.maxBlockMs, "ms", {
+          baseline: naive.maxBlockMs,
+          target: `<= ${MAX_BLOCK_MS} ms`,
+          met: split.maxBlockMs <= MAX_BLOCK_MS,
+        }),
       ],
       detail: {
         title: `Splitting a ${INVERTERS}-inverter list (${rounds} rounds, medians; block = worst of all rounds)`,

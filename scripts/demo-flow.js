@@ -14,7 +14,9 @@ const DASHBOARD_PATH = "/dashboard";
 function exampleFiles(dir = EXAMPLES) {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? exampleFiles(path.join(dir, e.name)) : e.name.endsWith(".json") ? [path.join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory() ? exampleFiles(path.join(dir, e.name)) : e.name.endsWith(".json") ? [path.join(dir, e.name)] : [],
+    )
     .sort();
 }
 
@@ -22,8 +24,27 @@ function exampleFiles(dir = EXAMPLES) {
  * @returns {object[]} a full flow: tabs, their nodes, and one pvs-config on host (dl_cgi port, LocalAPI port, telemetry port);
  *   `deviceListEvery` sets its DeviceList ration (seconds; the node's default when absent, 0 = none).
  */
-function buildDemoFlow({ host, port, localPort = 443, telemetryPort = 9002, deviceListInterval = 30, deviceListEvery }) {
-  const config = { id: DEMO_CONFIG_ID, type: "pvs-config", name: "Emulated PVS", host, api: "auto", port, protocol: "http", localPort, telemetryPort, timeout: 120, minSpacing: 1 };
+function buildDemoFlow({
+  host,
+  port,
+  localPort = 443,
+  telemetryPort = 9002,
+  deviceListInterval = 30,
+  deviceListEvery,
+}) {
+  const config = {
+    id: DEMO_CONFIG_ID,
+    type: "pvs-config",
+    name: "Emulated PVS",
+    host,
+    api: "auto",
+    port,
+    protocol: "http",
+    localPort,
+    telemetryPort,
+    timeout: 120,
+    minSpacing: 1,
+  };
   if (deviceListEvery !== undefined) config.deviceListEvery = deviceListEvery;
   const flow = [config];
   let uiBase = null;
@@ -37,14 +58,17 @@ function buildDemoFlow({ host, port, localPort = 443, telemetryPort = 9002, devi
     const renamed = new Map(nodes.map((n) => [n.id, `${n.id}${i}`]));
     for (const n of nodes) if (n.type === "pvs-config") renamed.set(n.id, DEMO_CONFIG_ID);
     for (const n of nodes) if (n.type === "ui-base") renamed.set(n.id, DEMO_UI_BASE_ID);
-    const follow = (v) => (typeof v === "string" && renamed.has(v) ? renamed.get(v) : Array.isArray(v) ? v.map(follow) : v);
+    const follow = (v) =>
+      typeof v === "string" && renamed.has(v) ? renamed.get(v) : Array.isArray(v) ? v.map(follow) : v;
     for (const node of nodes) {
       if (node.type === "pvs-config") continue;
       if (node.type === "ui-base") {
         uiBase ??= { ...node, id: DEMO_UI_BASE_ID, name: "PVS demo", path: DASHBOARD_PATH };
         continue;
       }
-      const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === "id" ? renamed.get(v) : follow(v)]));
+      const copy = Object.fromEntries(
+        Object.entries(node).map(([k, v]) => [k, k === "id" ? renamed.get(v) : follow(v)]),
+      );
       if ("x" in node) copy.z = tab; // a flow node; config nodes (no position) stay global
       if (copy.type === "pvs-device-list") copy.interval = deviceListInterval;
       // The demo must not publish to a broker that happens to run on this machine (it may feed a real Home

@@ -59,10 +59,12 @@ async function waitForEditor(url, child, timeoutMs) {
 async function startDemo(options) {
   const [major, minor] = process.versions.node.split(".").map(Number);
   if (major < 22 || (major === 22 && minor < 9)) {
-    throw new Error(`Node-RED 5 needs Node >= 22.9, this is ${process.version}. Run it through npm (npm start), which uses the Node 22 from devDependencies.`);
+    throw new Error(
+      `Node-RED 5 needs Node >= 22.9, this is ${process.version}. Run it through npm (npm start), which uses the Node 22 from devDependencies.`,
+    );
   }
   const { userDir } = options;
-  const { PvsEmulator } = require(path.join(root, "nodes", "emulator", "server.js"));
+  const { PvsEmulator } = require(path.join(root, "dist", "src", "emulator", "server.js"));
   const emulator = new PvsEmulator({
     port: options.emulatorPort ?? (await firstFreePort(18080)),
     httpsPort: await firstFreePort(18443),
@@ -87,20 +89,45 @@ async function startDemo(options) {
     fs.rmSync(link, { recursive: true, force: true });
     fs.symlinkSync(dir, link, "dir");
   }
-  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "pvs-demo", private: true, dependencies }, null, 2));
-  const flow = options.flow ?? buildDemoFlow({ host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, telemetryPort: emulator.telemetryPort });
+  fs.writeFileSync(
+    path.join(userDir, "package.json"),
+    JSON.stringify({ name: "pvs-demo", private: true, dependencies }, null, 2),
+  );
+  const flow =
+    options.flow ??
+    buildDemoFlow({
+      host: "127.0.0.1",
+      port: emulator.port,
+      localPort: emulator.httpsPort,
+      telemetryPort: emulator.telemetryPort,
+    });
   fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow, null, 2));
   fs.copyFileSync(path.join(__dirname, "demo-settings.js"), path.join(userDir, "demo-settings.js"));
   const extra = JSON.stringify(options.settings ?? {});
-  fs.writeFileSync(path.join(userDir, "settings.js"), `module.exports = Object.assign(require("./demo-settings.js"), ${extra});\n`);
+  fs.writeFileSync(
+    path.join(userDir, "settings.js"),
+    `module.exports = Object.assign(require("./demo-settings.js"), ${extra});\n`,
+  );
 
   const editorPort = options.editorPort ?? (await firstFreePort(1880));
   const logFile = path.join(userDir, "node-red.log");
   const log = fs.openSync(logFile, "w");
-  const child = spawn(process.execPath, [require.resolve("node-red/red.js"), "--userDir", userDir, "--port", String(editorPort), "--settings", path.join(userDir, "settings.js")], {
-    cwd: root,
-    stdio: ["ignore", log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      require.resolve("node-red/red.js"),
+      "--userDir",
+      userDir,
+      "--port",
+      String(editorPort),
+      "--settings",
+      path.join(userDir, "settings.js"),
+    ],
+    {
+      cwd: root,
+      stdio: ["ignore", log, log],
+    },
+  );
   fs.closeSync(log);
 
   let stopped = false;

@@ -42,10 +42,15 @@ function runSuite(label, nodeBin, nodeRed, files) {
   const summary = path.join(os.tmpdir(), `pvs-test-${process.pid}-${nodeRed}.json`);
   fs.rmSync(summary, { force: true });
   const version = execFileSync(nodeBin, ["--version"]).toString().trim();
-  const ok = step(`${label}: Node ${version}, ${nodeRed}`, nodeBin, [mocha, "--require", "tsx/cjs", "--exit", "--reporter", "./test/support/summary-reporter.js", ...files], {
-    PVS_NODE_RED: nodeRed,
-    PVS_TEST_SUMMARY: summary,
-  });
+  const ok = step(
+    `${label}: Node ${version}, ${nodeRed}`,
+    nodeBin,
+    [mocha, "--require", "tsx/cjs", "--exit", "--reporter", "./test/support/summary-reporter.js", ...files],
+    {
+      PVS_NODE_RED: nodeRed,
+      PVS_TEST_SUMMARY: summary,
+    },
+  );
   if (fs.existsSync(summary)) {
     const counts = JSON.parse(fs.readFileSync(summary, "utf8"));
     passed += counts.passed;
@@ -60,13 +65,14 @@ function runSuite(label, nodeBin, nodeRed, files) {
 const files = only.length ? only : ["test/**/*.spec.ts"];
 for (const [name, cmd, args] of [
   ["build (tsc, strict)", process.execPath, [path.join(root, "scripts/build.js")]],
-  ["type-check tests", process.execPath, [tsc, "--noEmit", "-p", "tsconfig.test.json"]],
+  ["type-check tests", process.execPath, [tsc, "--noEmit", "-p", path.join("test", "tsconfig.json")]],
   ["lint", process.execPath, [eslint, "--max-warnings", "0", "."]],
-  // One format for every source (Prettier, .prettierrc.json): `npm run format` writes it.
+  // One format for every source (Prettier, .prettierrc.json; .prettierignore leaves data and prose out):
+  // `npm run format` writes it.
   [
     "format (prettier --check)",
     process.execPath,
-    [path.join(root, "node_modules", "prettier", "bin", "prettier.cjs"), "--check", "--log-level", "warn", "src/**/*.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/**/*.js", "eslint.config.mjs"],
+    [path.join(root, "node_modules", "prettier", "bin", "prettier.cjs"), "--check", "--log-level", "warn", "."],
   ],
 ]) {
   if (step(name, cmd, args)) passed++;
@@ -76,7 +82,16 @@ runSuite("tests", process.execPath, "node-red", files);
 if (!only.length) runSuite("tests", systemNode(), "node-red-4", files);
 // The benchmarks, once and short: proof that they still run (their figures are judged by `npm run bench`).
 if (!only.length) {
-  if (step("benchmarks, quick run (npm run bench -- --quick)", process.execPath, ["--expose-gc", "--require", "tsx/cjs", path.join(root, "bench/run.ts"), "--quick"])) passed++;
+  if (
+    step("benchmarks, quick run (npm run bench -- --quick)", process.execPath, [
+      "--expose-gc",
+      "--require",
+      "tsx/cjs",
+      path.join(root, "bench/run.ts"),
+      "--quick",
+    ])
+  )
+    passed++;
   else failed++;
 }
 

@@ -73,7 +73,12 @@ function startStub() {
     const versions = packages.get(name);
     if (!versions) return null;
     const sorted = [...versions.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
-    const entries = Object.fromEntries(sorted.map((v) => [v, { name, version: v, dependencies: versions.get(v).dependencies ?? {}, engines: versions.get(v).engines ?? {} }]));
+    const entries = Object.fromEntries(
+      sorted.map((v) => [
+        v,
+        { name, version: v, dependencies: versions.get(v).dependencies ?? {}, engines: versions.get(v).engines ?? {} },
+      ]),
+    );
     return { name, "dist-tags": { latest: sorted[sorted.length - 1] }, versions: entries };
   };
   const requests = [];
@@ -91,7 +96,11 @@ function startStub() {
     requests.push(`refused CONNECT ${req.url}`);
     socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, requests, url: `http://127.0.0.1:${server.address().port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ server, requests, url: `http://127.0.0.1:${server.address().port}` }),
+    ),
+  );
 }
 
 /** Runs node-red-dev validate through the stub; the scorecard, each gated or vacuous check's verdict, and the output. */
@@ -99,11 +108,24 @@ async function validate({ output = path.join(root, "test-results", "scorecard.js
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.rmSync(output, { force: true });
   const stub = await startStub();
-  const env = { ...process.env, HTTP_PROXY: stub.url, HTTPS_PROXY: stub.url, http_proxy: stub.url, https_proxy: stub.url, npm_config_registry: `${stub.url}/`, npm_registry: `${stub.url}/` };
-  for (const key of ["NO_PROXY", "no_proxy", "npm_config_proxy", "npm_config_https_proxy", "npm_config_noproxy"]) delete env[key];
+  const env = {
+    ...process.env,
+    HTTP_PROXY: stub.url,
+    HTTPS_PROXY: stub.url,
+    http_proxy: stub.url,
+    https_proxy: stub.url,
+    npm_config_registry: `${stub.url}/`,
+    npm_registry: `${stub.url}/`,
+  };
+  for (const key of ["NO_PROXY", "no_proxy", "npm_config_proxy", "npm_config_https_proxy", "npm_config_noproxy"])
+    delete env[key];
   let log = "";
   const code = await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("node-red-dev/bin/run"), "validate", "-o", output], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [require.resolve("node-red-dev/bin/run"), "validate", "-o", output], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.stdout.on("data", (d) => (log += d));
     child.stderr.on("data", (d) => (log += d));
@@ -119,17 +141,30 @@ async function validate({ output = path.join(root, "test-results", "scorecard.js
 
   // P05 as the Flow Library means it (node-red-dev 0.1.6 passes it whatever the keywords say).
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
-  scorecard.P05 = { test: Array.isArray(pkg.keywords) && pkg.keywords.includes("node-red"), checkedBy: "scripts/validate.js" };
+  scorecard.P05 = {
+    test: Array.isArray(pkg.keywords) && pkg.keywords.includes("node-red"),
+    checkedBy: "scripts/validate.js",
+  };
   const d02Ran = !/could not load/.test(log);
-  scorecard.offline = { stubRequests: [...new Set(stub.requests)].sort(), vacuous: VACUOUS, ...(d02Ran ? {} : { notRun: { D02: "a package of the dependency tree could not be loaded" } }) };
+  scorecard.offline = {
+    stubRequests: [...new Set(stub.requests)].sort(),
+    vacuous: VACUOUS,
+    ...(d02Ran ? {} : { notRun: { D02: "a package of the dependency tree could not be loaded" } }),
+  };
   fs.writeFileSync(output, JSON.stringify(scorecard, null, 2));
 
   const checks = {};
   for (const id of GATED) {
     if (id === "D02" && !d02Ran) checks[id] = { gated: false, passed: null, why: scorecard.offline.notRun.D02 };
-    else checks[id] = { gated: true, passed: scorecard[id]?.test === true, why: scorecard[id] ? undefined : "not in the scorecard" };
+    else
+      checks[id] = {
+        gated: true,
+        passed: scorecard[id]?.test === true,
+        why: scorecard[id] ? undefined : "not in the scorecard",
+      };
   }
-  for (const [id, why] of Object.entries(VACUOUS)) checks[id] = { gated: false, passed: scorecard[id]?.test ?? null, why: `vacuous offline: ${why}` };
+  for (const [id, why] of Object.entries(VACUOUS))
+    checks[id] = { gated: false, passed: scorecard[id]?.test ?? null, why: `vacuous offline: ${why}` };
   return { scorecard, checks, log, exitCode: code };
 }
 
@@ -141,7 +176,8 @@ if (require.main === module) {
     .then(({ checks, log }) => {
       process.stdout.write(log);
       const failed = Object.entries(checks).filter(([, c]) => c.gated && !c.passed);
-      for (const [id, c] of Object.entries(checks)) process.stdout.write(`${c.gated ? (c.passed ? "pass" : "FAIL") : "n/a "} ${id}${c.why ? ` (${c.why})` : ""}\n`);
+      for (const [id, c] of Object.entries(checks))
+        process.stdout.write(`${c.gated ? (c.passed ? "pass" : "FAIL") : "n/a "} ${id}${c.why ? ` (${c.why})` : ""}\n`);
       process.exit(failed.length ? 1 : 0);
     })
     .catch((err) => {

@@ -5,8 +5,9 @@ import fs from "fs";
 import path from "path";
 
 const root = path.resolve(__dirname, "..");
-/** A node's message catalog or help in one language, in its folder: src/nodes/<type>/locales/<lang>/<type>.<ext>. */
-const localeFile = (lang: string, type: string, ext: string) => path.join(root, "src", "nodes", type, "locales", lang, `${type}.${ext}`);
+/** A node's message catalog or help in one language, in its folder: nodes/<type>/locales/<lang>/<type>.<ext>. */
+const localeFile = (lang: string, type: string, ext: string) =>
+  path.join(root, "nodes", type, "locales", lang, `${type}.${ext}`);
 const catalogIn = (lang: string, type: string) => JSON.parse(fs.readFileSync(localeFile(lang, type, "json"), "utf8"));
 const catalog = (type: string) => catalogIn("en-US", type);
 const helpIn = (lang: string, type: string) => fs.readFileSync(localeFile(lang, type, "html"), "utf8");
@@ -28,9 +29,12 @@ describe("message catalogs (en-US)", () => {
 
   it("have every runtime status key the code uses", () => {
     const used = new Set<string>();
-    for (const file of fs.readdirSync(path.join(root, "src"), { recursive: true }) as string[]) {
+    const sources = ["src", "nodes"].flatMap((dir) =>
+      (fs.readdirSync(path.join(root, dir), { recursive: true }) as string[]).map((file) => path.join(root, dir, file)),
+    );
+    for (const file of sources) {
       if (!file.endsWith(".ts")) continue;
-      const text = fs.readFileSync(path.join(root, "src", file), "utf8");
+      const text = fs.readFileSync(file, "utf8");
       for (const m of text.matchAll(/"(status\.[A-Za-z]+)"/g)) used.add(m[1]);
     }
     assert.ok(used.size > 10);
@@ -40,8 +44,11 @@ describe("message catalogs (en-US)", () => {
 
   it("have every key the editor forms and labels use", () => {
     for (const type of TYPES) {
-      const html = fs.readFileSync(path.join(root, "nodes", `${type}.html`), "utf8");
-      const keys = [...html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g), ...html.matchAll(/(?:_|\bt)\("(?:[^":]+:)?([a-z-]+\.[A-Za-z.]+)"(?!\s*\+)/g)].map((m) => m[1]);
+      const html = fs.readFileSync(path.join(root, "dist", `${type}.html`), "utf8");
+      const keys = [
+        ...html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g),
+        ...html.matchAll(/(?:_|\bt)\("(?:[^":]+:)?([a-z-]+\.[A-Za-z.]+)"(?!\s*\+)/g),
+      ].map((m) => m[1]);
       assert.ok(keys.length > 3, type);
       for (const key of keys) assert.ok(has(catalog(type), key), `${type}: ${key}`);
     }
@@ -51,7 +58,9 @@ describe("message catalogs (en-US)", () => {
     for (const type of TYPES) {
       const help = fs.readFileSync(localeFile("en-US", type, "html"), "utf8");
       assert.ok(help.includes(`data-help-name="${type}"`), type);
-      if (type !== "pvs-config") for (const section of ["Inputs", "Outputs", "Details"]) assert.ok(help.includes(`<h3>${section}</h3>`), `${type}: ${section}`);
+      if (type !== "pvs-config")
+        for (const section of ["Inputs", "Outputs", "Details"])
+          assert.ok(help.includes(`<h3>${section}</h3>`), `${type}: ${section}`);
     }
   });
 });
@@ -67,7 +76,8 @@ function strings(obj: unknown, prefix = "", out = new Map<string, unknown>()): M
 }
 
 const placeholders = (text: string) => new Set(text.match(/__[A-Za-z0-9]+__/g) ?? []);
-const codes = (text: string) => new Set([...text.matchAll(/<code>([\s\S]*?)<\/code>/g)].map((m) => m[1].replace(/\s+/g, " ")));
+const codes = (text: string) =>
+  new Set([...text.matchAll(/<code>([\s\S]*?)<\/code>/g)].map((m) => m[1].replace(/\s+/g, " ")));
 const tags = (text: string, names: string) => [...text.matchAll(new RegExp(`<(${names})[\\s>]`, "g"))].map((m) => m[1]);
 const INLINE = "b|i|code|a|br|span";
 const BLOCK = "script|h3|dl|dt|dd|ul|li|p";
@@ -82,7 +92,8 @@ for (const lang of ["de"]) {
   describe(`message catalogs and help (${lang})`, () => {
     it("exist for every node", () => {
       for (const type of TYPES) {
-        for (const ext of ["json", "html"]) assert.ok(fs.existsSync(localeFile(lang, type, ext)), `${lang}/${type}.${ext}`);
+        for (const ext of ["json", "html"])
+          assert.ok(fs.existsSync(localeFile(lang, type, ext)), `${lang}/${type}.${ext}`);
       }
     });
 
@@ -105,7 +116,8 @@ for (const lang of ["de"]) {
 
     it("hold only non-empty strings", () => {
       for (const type of TYPES) {
-        for (const [key, value] of strings(catalogIn(lang, type))) assert.ok(typeof value === "string" && value.trim() !== "", `${lang}/${type}: ${key}`);
+        for (const [key, value] of strings(catalogIn(lang, type)))
+          assert.ok(typeof value === "string" && value.trim() !== "", `${lang}/${type}: ${key}`);
       }
     });
 
@@ -136,7 +148,8 @@ for (const lang of ["de"]) {
         for (const [key, en] of strings(catalog(type))) {
           const text = String(tr.get(key) ?? "");
           assert.deepStrictEqual(tags(text, INLINE).sort(), tags(String(en), INLINE).sort(), `${lang}/${type}: ${key}`);
-          for (const code of codes(String(en))) assert.ok(codes(text).has(code), `${lang}/${type}: ${key} lacks <code>${code}</code>`);
+          for (const code of codes(String(en)))
+            assert.ok(codes(text).has(code), `${lang}/${type}: ${key} lacks <code>${code}</code>`);
         }
       }
     });
@@ -148,13 +161,18 @@ for (const lang of ["de"]) {
         const name = (html: string) => html.match(/data-help-name="([^"]+)"/)?.[1];
         assert.strictEqual(name(tr), name(en), `${lang}/${type}.html: data-help-name`);
         assert.strictEqual(tags(tr, "dt").length, tags(en, "dt").length, `${lang}/${type}.html: number of <dt>`);
-        assert.deepStrictEqual(tags(tr, BLOCK), tags(en, BLOCK), `${lang}/${type}.html: block structure (h3, dl, dt, dd, ul, li, p)`);
+        assert.deepStrictEqual(
+          tags(tr, BLOCK),
+          tags(en, BLOCK),
+          `${lang}/${type}.html: block structure (h3, dl, dt, dd, ul, li, p)`,
+        );
         const links = (html: string) => [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
         assert.deepStrictEqual(links(tr), links(en), `${lang}/${type}.html: links`);
         const property = (html: string) => [...html.matchAll(/<dt[^>]*>([^<]*)/g)].map((m) => m[1].trim());
         // Message properties (payload, topic…) are names in code: the same in every language.
         property(en).forEach((dt, i) => {
-          if (/^[a-z][A-Za-z]*$/.test(dt)) assert.strictEqual(property(tr)[i], dt, `${lang}/${type}.html: <dt> ${i + 1}`);
+          if (/^[a-z][A-Za-z]*$/.test(dt))
+            assert.strictEqual(property(tr)[i], dt, `${lang}/${type}.html: <dt> ${i + 1}`);
         });
         for (const code of codes(en)) assert.ok(codes(tr).has(code), `${lang}/${type}.html lacks <code>${code}</code>`);
       }
@@ -162,10 +180,16 @@ for (const lang of ["de"]) {
   });
 }
 
-// German help: its section headings as Node-RED's own German help names them, and "Knoten" for a node (issue 17
-// found English headings in pvs-live's help and "Knoten" next to "Nodes"). Node-RED's German core help keeps
+// German help: its section headings as Node-RED's own German help names them, and "Knoten" for a node (never
+// English headings, never "Knoten" next to "Nodes"). Node-RED's German core help keeps
 // "Details" (a German word too); "Eigenschaften" and "Referenzen" are ours, for headings core help has no German for.
-const GERMAN_HEADINGS: Record<string, string> = { Inputs: "Eingangsdaten", Outputs: "Ausgangsdaten", Details: "Details", Properties: "Eigenschaften", References: "Referenzen" };
+const GERMAN_HEADINGS: Record<string, string> = {
+  Inputs: "Eingangsdaten",
+  Outputs: "Ausgangsdaten",
+  Details: "Details",
+  Properties: "Eigenschaften",
+  References: "Referenzen",
+};
 const headings = (html: string) => [...html.matchAll(/<h[1-6][^>]*>([^<]*)<\/h[1-6]>/g)].map((m) => m[1].trim());
 /** The text a reader sees: without the code samples and tags (attribute values such as data-help-name are not text). */
 const prose = (html: string) => html.replace(/<code>[\s\S]*?<\/code>/g, " ").replace(/<[^>]*>/g, " ");
@@ -175,7 +199,8 @@ describe("German help (de)", () => {
     for (const type of TYPES) {
       const en = headings(helpIn("en-US", type));
       assert.ok(en.length >= 2, type);
-      for (const h of en) assert.ok(h in GERMAN_HEADINGS, `en-US/${type}.html: heading "${h}" needs its German name here`);
+      for (const h of en)
+        assert.ok(h in GERMAN_HEADINGS, `en-US/${type}.html: heading "${h}" needs its German name here`);
       assert.deepStrictEqual(
         headings(helpIn("de", type)),
         en.map((h) => GERMAN_HEADINGS[h]),
@@ -183,8 +208,13 @@ describe("German help (de)", () => {
       );
     }
     // The German names of core's own headings are core's: its inject node's help, in English and in German.
-    const coreNodes = path.dirname(require.resolve("@node-red/nodes/package.json", { paths: [path.dirname(require.resolve("node-red/package.json"))] }));
-    const coreHelp = (lang: string) => headings(fs.readFileSync(path.join(coreNodes, "locales", lang, "common", "20-inject.html"), "utf8"));
+    const coreNodes = path.dirname(
+      require.resolve("@node-red/nodes/package.json", {
+        paths: [path.dirname(require.resolve("node-red/package.json"))],
+      }),
+    );
+    const coreHelp = (lang: string) =>
+      headings(fs.readFileSync(path.join(coreNodes, "locales", lang, "common", "20-inject.html"), "utf8"));
     const core = coreHelp("en-US");
     assert.ok(core.includes("Details") && core.includes("Outputs"), core.join());
     assert.deepStrictEqual(
@@ -196,11 +226,16 @@ describe("German help (de)", () => {
   it("has no English heading and says Knoten, not Node or Nodes (Node-RED stays Node-RED)", () => {
     for (const type of TYPES) {
       const help = helpIn("de", type);
-      for (const english of ["Inputs", "Outputs", "Properties", "References"]) assert.ok(!headings(help).includes(english), `de/${type}.html: heading "${english}"`);
+      for (const english of ["Inputs", "Outputs", "Properties", "References"])
+        assert.ok(!headings(help).includes(english), `de/${type}.html: heading "${english}"`);
       const texts = [prose(help), ...[...strings(catalogIn("de", type)).values()].map((v) => prose(String(v)))];
       for (const text of texts) {
         const english = text.match(/\bNodes?\b(?!-RED)/g) ?? [];
-        assert.deepStrictEqual(english, [], `de/${type}: ${text.slice(Math.max(0, text.search(/\bNodes?\b(?!-RED)/) - 40)).slice(0, 100)}`);
+        assert.deepStrictEqual(
+          english,
+          [],
+          `de/${type}: ${text.slice(Math.max(0, text.search(/\bNodes?\b(?!-RED)/) - 40)).slice(0, 100)}`,
+        );
       }
     }
   });
@@ -213,9 +248,12 @@ describe("message catalogs at runtime", function () {
     for (const type of TYPES) {
       for (const lang of ["en-US", "de"]) {
         for (const ext of ["json", "html"]) {
-          const built = path.join(root, "nodes", "locales", lang, `${type}.${ext}`);
-          assert.ok(fs.existsSync(built), `nodes/locales/${lang}/${type}.${ext} is missing: run npm run build`);
-          assert.ok(fs.readFileSync(built).equals(fs.readFileSync(localeFile(lang, type, ext))), `nodes/locales/${lang}/${type}.${ext} differs from its source: run npm run build`);
+          const built = path.join(root, "dist", "locales", lang, `${type}.${ext}`);
+          assert.ok(fs.existsSync(built), `dist/locales/${lang}/${type}.${ext} is missing: run npm run build`);
+          assert.ok(
+            fs.readFileSync(built).equals(fs.readFileSync(localeFile(lang, type, ext))),
+            `dist/locales/${lang}/${type}.${ext} differs from its source: run npm run build`,
+          );
         }
       }
     }
@@ -223,21 +261,32 @@ describe("message catalogs at runtime", function () {
 
   // Node-RED's own i18n module (not the test helper's identity RED._), in a child process so that its
   // process-wide language does not leak into other tests: the language comes from the runtime's locale.
-  function lookUp(env: Record<string, string>, settings: Record<string, string>, lookups: [string, Record<string, string | number>?][]): string[] {
+  function lookUp(
+    env: Record<string, string>,
+    settings: Record<string, string>,
+    lookups: [string, Record<string, string | number>?][],
+  ): string[] {
     const nodeRed = process.env.PVS_NODE_RED === "node-red-4" ? "node-red-4" : "node-red";
-    const i18nModule = require.resolve("@node-red/util/lib/i18n", { paths: [path.dirname(require.resolve(`${nodeRed}/package.json`))] });
+    const i18nModule = require.resolve("@node-red/util/lib/i18n", {
+      paths: [path.dirname(require.resolve(`${nodeRed}/package.json`))],
+    });
     const script = `
       const path = require("path");
       const i18n = require(${JSON.stringify(i18nModule)});
-      const dir = ${JSON.stringify(path.join(root, "nodes", "locales"))};
+      const dir = ${JSON.stringify(path.join(root, "dist", "locales"))};
       const types = ${JSON.stringify(TYPES)};
       const lookups = ${JSON.stringify(lookups)};
       i18n.init(${JSON.stringify(settings)});
       Promise.all(types.map((type) => i18n.registerMessageCatalog("@pvs-local/node-red-sunpower/" + type, dir, type + ".json")))
         .then(() => process.stdout.write(JSON.stringify(lookups.map(([key, params]) => i18n._("@pvs-local/node-red-sunpower/" + key, params)))));
     `;
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["LC_ALL", "LC_MESSAGES", "LANG"].includes(k)));
-    const r = spawnSync(process.execPath, ["-e", script], { env: { ...base, ...env } as NodeJS.ProcessEnv, encoding: "utf8" });
+    const base = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !["LC_ALL", "LC_MESSAGES", "LANG"].includes(k)),
+    );
+    const r = spawnSync(process.execPath, ["-e", script], {
+      env: { ...base, ...env } as NodeJS.ProcessEnv,
+      encoding: "utf8",
+    });
     assert.strictEqual(r.status, 0, r.stderr);
     return JSON.parse(r.stdout);
   }
@@ -253,14 +302,30 @@ describe("message catalogs at runtime", function () {
   ];
 
   it("speak German when the runtime's locale is German", () => {
-    const expected = ["1 Wechselrichter", "3 Störungen", "PVS-Fehler HTTP 503", "neuer Versuch in 4 min", "Geräteliste", "Netzwerkstatus", "eine Nachricht je Gerät"];
+    const expected = [
+      "1 Wechselrichter",
+      "3 Störungen",
+      "PVS-Fehler HTTP 503",
+      "neuer Versuch in 4 min",
+      "Geräteliste",
+      "Netzwerkstatus",
+      "eine Nachricht je Gerät",
+    ];
     assert.deepStrictEqual(lookUp({ LANG: "de_DE.UTF-8" }, {}, LOOKUPS), expected);
     // settings.js `lang`, with a region Node-RED has no folder for: falls back to de.
     assert.deepStrictEqual(lookUp({ LANG: "en_US.UTF-8" }, { lang: "de-AT" }, LOOKUPS), expected);
   });
 
   it("speak English otherwise, and for a language without a catalog", () => {
-    const expected = ["1 inverter", "3 faults", "PVS error HTTP 503", "retry in 4 min", "device list", "network status", "one message per device"];
+    const expected = [
+      "1 inverter",
+      "3 faults",
+      "PVS error HTTP 503",
+      "retry in 4 min",
+      "device list",
+      "network status",
+      "one message per device",
+    ];
     assert.deepStrictEqual(lookUp({ LANG: "en_US.UTF-8" }, {}, LOOKUPS), expected);
     assert.deepStrictEqual(lookUp({ LANG: "fi_FI.UTF-8" }, {}, LOOKUPS), expected);
   });

@@ -12,12 +12,20 @@ interface Check {
   passed: boolean | null;
   why?: string;
 }
-const { validate } = require("../scripts/validate") as { validate: (o: { output: string }) => Promise<{ scorecard: Record<string, unknown>; checks: Record<string, Check>; log: string }> };
+const { validate } = require("../scripts/validate") as {
+  validate: (o: {
+    output: string;
+  }) => Promise<{ scorecard: Record<string, unknown>; checks: Record<string, Check>; log: string }>;
+};
 const { firstFreePort } = require("../scripts/demo") as { firstFreePort: (from: number) => Promise<number> };
 
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS = path.join(ROOT, "test-results");
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string; "node-red": { nodes: Record<string, string> } };
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+  name: string;
+  version: string;
+  "node-red": { nodes: Record<string, string> };
+};
 const OUR_TYPES = Object.keys(pkg["node-red"].nodes);
 
 const [major, minor] = process.versions.node.split(".").map(Number);
@@ -31,165 +39,253 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Node-RED 5's bundled npm, which its palette manager runs with Node-RED's own Node (@node-red/registry installer.js). */
+/**
+ * Node-RED 5's bundled npm, which its palette manager runs with Node-RED's own Node (@node-red/registry installer.js).
+ */
 function npm(args: string[], cwd: string): string {
-  const npmCli = path.join(path.dirname(require.resolve("npm/package.json", { paths: [path.dirname(require.resolve("@node-red/registry/package.json"))] })), "bin", "npm-cli.js");
+  const npmCli = path.join(
+    path.dirname(
+      require.resolve("npm/package.json", {
+        paths: [path.dirname(require.resolve("@node-red/registry/package.json"))],
+      }),
+    ),
+    "bin",
+    "npm-cli.js",
+  );
   const r = spawnSync(process.execPath, [npmCli, ...args], { cwd, env: cleanEnv(), encoding: "utf8", timeout: 120000 });
   assert.strictEqual(r.status, 0, `npm ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
 
 // Once per `npm test` (on the Node-RED 5 pass): the scorecard does not depend on the runtime the suite runs on.
-(process.env.PVS_NODE_RED !== "node-red-4" ? describe : describe.skip)("Flow Library scorecard (node-red-dev validate, offline)", function () {
-  this.timeout(60000);
+(process.env.PVS_NODE_RED !== "node-red-4" ? describe : describe.skip)(
+  "Flow Library scorecard (node-red-dev validate, offline)",
+  function () {
+    this.timeout(60000);
 
-  it("passes every check that can be run offline; the catalogue and latest-version checks are reported, not gated", async () => {
-    const output = path.join(RESULTS, "scorecard.json");
-    const { scorecard, checks, log } = await validate({ output });
-    assert.ok(fs.existsSync(output), "the scorecard JSON is written");
-    assert.deepStrictEqual((scorecard.package as { name: string }).name, pkg.name);
-    const failed = Object.entries(checks)
-      .filter(([, c]) => c.gated && c.passed !== true)
-      .map(([id]) => id);
-    assert.deepStrictEqual(failed, [], `failed checks (see ${output}):\n${log}`);
-    for (const id of ["P01", "P03", "P04", "P05", "P06", "P07", "N02", "D01"]) assert.strictEqual(checks[id].gated, true, `${id} is gated`);
-    for (const id of ["P08", "N01", "D03"]) assert.strictEqual(checks[id].gated, false, `${id} is vacuous offline`);
-    assert.deepStrictEqual((scorecard.N02 as { nodes: string[] }).nodes.sort(), OUR_TYPES.filter((t) => t !== "pvs-config").sort(), "an example for every node but the config node");
-  });
-});
-
-(nodeRed5 ? describe : describe.skip)("npm pack, installed as the palette manager does, in a real Node-RED 5", function () {
-  this.timeout(120000);
-  let work: string;
-  let tarball: string;
-  let files: string[];
-
-  before(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-pack-"));
-    // The build is npm test's first step; a publish would run it as `prepare`.
-    const [packed] = JSON.parse(npm(["pack", "--ignore-scripts", "--json", "--pack-destination", work], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
-    tarball = path.join(work, path.basename(packed.filename));
-    files = packed.files.map((f) => f.path).sort();
-  });
-  after(() => {
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-  });
-
-  it("packs the nodes, their editor files, icons, languages, examples, LICENSE and README, and nothing of the sources or tests", () => {
-    assert.ok(fs.existsSync(tarball), tarball);
-    for (const dir of ["src/", "test/", "bench/", "scripts/", "docs/", ".ci/", "node_modules/", "test-results/", ".demo/"]) {
+    it("passes every check that can be run offline; the catalogue and latest-version checks are reported, not gated", async () => {
+      const output = path.join(RESULTS, "scorecard.json");
+      const { scorecard, checks, log } = await validate({ output });
+      assert.ok(fs.existsSync(output), "the scorecard JSON is written");
+      assert.deepStrictEqual((scorecard.package as { name: string }).name, pkg.name);
+      const failed = Object.entries(checks)
+        .filter(([, c]) => c.gated && c.passed !== true)
+        .map(([id]) => id);
+      assert.deepStrictEqual(failed, [], `failed checks (see ${output}):\n${log}`);
+      for (const id of ["P01", "P03", "P04", "P05", "P06", "P07", "N02", "D01"])
+        assert.strictEqual(checks[id].gated, true, `${id} is gated`);
+      for (const id of ["P08", "N01", "D03"]) assert.strictEqual(checks[id].gated, false, `${id} is vacuous offline`);
       assert.deepStrictEqual(
-        files.filter((f) => f.startsWith(dir)),
-        [],
-        `nothing from ${dir}`,
+        (scorecard.N02 as { nodes: string[] }).nodes.sort(),
+        OUR_TYPES.filter((t) => t !== "pvs-config").sort(),
+        "an example for every node but the config node",
       );
-    }
-    assert.deepStrictEqual(
-      files.filter((f) => /\.(ts|map|tgz)$/.test(f)),
-      [],
-      "no TypeScript, source maps or tarballs",
-    );
-    for (const type of OUR_TYPES) for (const ext of ["js", "html"]) assert.ok(files.includes(`nodes/${type}.${ext}`), `nodes/${type}.${ext}`);
-    // Each node's folder src/nodes/<type>/ holds its icons and languages; the build gathers them where Node-RED looks.
-    for (const type of OUR_TYPES) {
-      const dir = path.join(ROOT, "src", "nodes", type);
-      for (const icon of fs.existsSync(path.join(dir, "icons")) ? fs.readdirSync(path.join(dir, "icons")) : []) assert.ok(files.includes(`nodes/icons/${icon}`), `icon ${icon}`);
-      for (const lang of fs.readdirSync(path.join(dir, "locales"))) {
-        for (const file of fs.readdirSync(path.join(dir, "locales", lang))) assert.ok(files.includes(`nodes/locales/${lang}/${file}`), `locale ${lang}/${file}`);
-      }
-    }
-    const examples = (dir: string): string[] => fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? examples(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
-    assert.deepStrictEqual(
-      files.filter((f) => f.startsWith("examples/")),
-      examples("examples").sort(),
-    );
-    for (const file of ["LICENSE", "README.md", "package.json"]) assert.ok(files.includes(file), file);
-    // Built output only for sources that exist: no stale file of a removed or renamed module ships (nodes/<type>.js
-    // is the build's loader of src/nodes/<type>/runtime.ts; the editors are bundled into the .html files).
-    const sources = new Set(
-      fs
-        .readdirSync(path.join(ROOT, "src"), { recursive: true, encoding: "utf8" })
-        .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
-        .map((f) => f.replace(/\\/g, "/").replace(/\.ts$/, ".js")),
-    );
-    for (const type of OUR_TYPES) sources.add(`${type}.js`);
-    assert.deepStrictEqual(
-      files.filter((f) => f.startsWith("nodes/") && f.endsWith(".js") && !sources.has(f.slice("nodes/".length))),
-      [],
-      "every packed .js has its source in src/",
-    );
-  });
-
-  it("installs with the palette manager's npm command and loads in Node-RED 5: every node type enabled, the examples listed", async () => {
-    const userDir = path.join(work, "userdir");
-    fs.mkdirSync(userDir);
-    // What Node-RED writes into a new user directory, then the palette manager's install (its exact arguments).
-    fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", description: "A Node-RED Project", version: "0.0.1", private: true }, null, 4));
-    npm(["install", "--no-audit", "--no-update-notifier", "--no-fund", "--save", "--save-prefix=~", "--omit=dev", "--engine-strict", "--", tarball], userDir);
-    const installed = JSON.parse(fs.readFileSync(path.join(userDir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    assert.match(installed.dependencies[pkg.name], /^file:/, "saved as a dependency of the user directory");
-    const moduleDir = path.join(userDir, "node_modules", ...pkg.name.split("/"));
-    assert.ok(!fs.lstatSync(moduleDir).isSymbolicLink(), "a copy from the tarball, not a link to the repository");
-    assert.ok(!fs.existsSync(path.join(moduleDir, "node_modules", "node-red")), "no devDependency installed");
-
-    fs.copyFileSync(path.join(ROOT, "scripts", "demo-settings.js"), path.join(userDir, "settings.js"));
-    fs.writeFileSync(path.join(userDir, "flows.json"), "[]");
-    const port = await firstFreePort(40000 + Math.floor(Math.random() * 10000));
-    const logFile = path.join(userDir, "node-red.log");
-    const log = fs.openSync(logFile, "w");
-    const child = spawn(process.execPath, [require.resolve("node-red/red.js"), "--userDir", userDir, "--port", String(port), "--settings", path.join(userDir, "settings.js")], {
-      cwd: userDir,
-      env: cleanEnv(),
-      stdio: ["ignore", log, log],
     });
-    fs.closeSync(log);
-    const url = `http://127.0.0.1:${port}/`;
-    try {
-      const end = Date.now() + 30000;
-      while (!fs.readFileSync(logFile, "utf8").includes(`Server now running at ${url}`)) {
-        assert.ok(child.exitCode === null && Date.now() < end, `Node-RED did not start:\n${fs.readFileSync(logFile, "utf8")}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const get = async (route: string) => {
-        const res = await fetch(new URL(route, url), { headers: { Accept: "application/json" } });
-        assert.strictEqual(res.status, 200, route);
-        return res.json() as Promise<unknown>;
-      };
-      const sets = (await get("nodes")) as Array<{ module: string; name: string; version: string; enabled: boolean; err?: string; types: string[] }>;
-      const ours = sets.filter((s) => s.module === pkg.name);
-      assert.deepStrictEqual(
-        ours.map((s) => [s.name, s.enabled, s.err ?? null, s.version]),
-        OUR_TYPES.map((t) => [t, true, null, pkg.version]),
-      );
-      assert.deepStrictEqual(ours.flatMap((s) => s.types).sort(), [...OUR_TYPES].sort());
-      const info = (await get(`nodes/${pkg.name}`)) as { path: string; user: boolean };
-      assert.strictEqual(fs.realpathSync(info.path), fs.realpathSync(moduleDir), "loaded from the installed copy");
+  },
+);
 
-      const folders = (await get(`library/examples/flows/${pkg.name}`)) as Array<string | { fn: string }>;
-      const onDisk = fs.readdirSync(path.join(ROOT, "examples")).sort();
-      assert.deepStrictEqual(folders.map((f) => (typeof f === "string" ? f : f.fn)).sort(), onDisk);
-      for (const folder of onDisk) {
-        const listed = (await get(`library/examples/flows/${pkg.name}/${folder}`)) as Array<string | { fn: string }>;
-        const names = listed.map((f) => (typeof f === "string" ? f : f.fn)).sort();
+(nodeRed5 ? describe : describe.skip)(
+  "npm pack, installed as the palette manager does, in a real Node-RED 5",
+  function () {
+    this.timeout(120000);
+    let work: string;
+    let tarball: string;
+    let files: string[];
+
+    before(() => {
+      work = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-pack-"));
+      // The build is npm test's first step; a pack or publish runs it as `prepack`.
+      const [packed] = JSON.parse(
+        npm(["pack", "--ignore-scripts", "--json", "--pack-destination", work], ROOT),
+      ) as Array<{ filename: string; files: Array<{ path: string }> }>;
+      tarball = path.join(work, path.basename(packed.filename));
+      files = packed.files.map((f) => f.path).sort();
+    });
+    after(() => {
+      if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it("packs the nodes, their editor files, icons, languages, examples, LICENSE and README, and nothing of the sources or tests", () => {
+      assert.ok(fs.existsSync(tarball), tarball);
+      for (const dir of [
+        "src/",
+        "nodes/",
+        "icons/",
+        "test/",
+        "bench/",
+        "scripts/",
+        "docs/",
+        ".ci/",
+        "node_modules/",
+        "test-results/",
+        ".demo/",
+      ]) {
         assert.deepStrictEqual(
-          names,
-          fs
-            .readdirSync(path.join(ROOT, "examples", folder))
-            .map((f) => f.replace(/\.json$/, ""))
-            .sort(),
-          folder,
+          files.filter((f) => f.startsWith(dir)),
+          [],
+          `nothing from ${dir}`,
         );
       }
-      const text = fs.readFileSync(logFile, "utf8");
-      assert.doesNotMatch(text, /\[error\]/, text);
-    } finally {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGINT");
-        await exited;
+      assert.deepStrictEqual(
+        files.filter((f) => /\.(ts|map|tgz)$/.test(f)),
+        [],
+        "no TypeScript, source maps or tarballs",
+      );
+      for (const type of OUR_TYPES)
+        for (const ext of ["js", "html"]) assert.ok(files.includes(`dist/${type}.${ext}`), `dist/${type}.${ext}`);
+      // Each node's folder nodes/<type>/ holds its languages, icons/<type>.svg its icon; the build gathers them
+      // where Node-RED looks, beside dist/<type>.js.
+      for (const type of OUR_TYPES) {
+        assert.ok(files.includes(`dist/icons/${type}.svg`), `icon ${type}.svg`);
+        const dir = path.join(ROOT, "nodes", type);
+        for (const lang of fs.readdirSync(path.join(dir, "locales"))) {
+          for (const file of fs.readdirSync(path.join(dir, "locales", lang)))
+            assert.ok(files.includes(`dist/locales/${lang}/${file}`), `locale ${lang}/${file}`);
+        }
       }
-      fs.mkdirSync(RESULTS, { recursive: true });
-      fs.copyFileSync(logFile, path.join(RESULTS, "package-node-red.log"));
-    }
-  });
-});
+      const examples = (dir: string): string[] =>
+        fs
+          .readdirSync(path.join(ROOT, dir), { withFileTypes: true })
+          .flatMap((e) => (e.isDirectory() ? examples(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+      assert.deepStrictEqual(
+        files.filter((f) => f.startsWith("examples/")),
+        examples("examples").sort(),
+      );
+      for (const file of ["LICENSE", "README.md", "package.json"]) assert.ok(files.includes(file), file);
+      // Built output only for sources that exist: no stale file of a removed or renamed module ships (dist/<type>.js
+      // is the build's loader of nodes/<type>/runtime.ts; the editors are bundled into the .html files).
+      const sources = new Set(
+        ["src", "nodes"].flatMap((dir) =>
+          fs
+            .readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
+            .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+            .map((f) => `${dir}/${f.replace(/\\/g, "/").replace(/\.ts$/, ".js")}`),
+        ),
+      );
+      for (const type of OUR_TYPES) sources.add(`${type}.js`);
+      assert.deepStrictEqual(
+        files.filter((f) => f.startsWith("dist/") && f.endsWith(".js") && !sources.has(f.slice("dist/".length))),
+        [],
+        "every packed .js has its source in src/ or nodes/",
+      );
+    });
+
+    it("installs with the palette manager's npm command and loads in Node-RED 5: every node type enabled, the examples listed", async () => {
+      const userDir = path.join(work, "userdir");
+      fs.mkdirSync(userDir);
+      // What Node-RED writes into a new user directory, then the palette manager's install (its exact arguments).
+      fs.writeFileSync(
+        path.join(userDir, "package.json"),
+        JSON.stringify(
+          { name: "node-red-project", description: "A Node-RED Project", version: "0.0.1", private: true },
+          null,
+          4,
+        ),
+      );
+      npm(
+        [
+          "install",
+          "--no-audit",
+          "--no-update-notifier",
+          "--no-fund",
+          "--save",
+          "--save-prefix=~",
+          "--omit=dev",
+          "--engine-strict",
+          "--",
+          tarball,
+        ],
+        userDir,
+      );
+      const installed = JSON.parse(fs.readFileSync(path.join(userDir, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+      };
+      assert.match(installed.dependencies[pkg.name], /^file:/, "saved as a dependency of the user directory");
+      const moduleDir = path.join(userDir, "node_modules", ...pkg.name.split("/"));
+      assert.ok(!fs.lstatSync(moduleDir).isSymbolicLink(), "a copy from the tarball, not a link to the repository");
+      assert.ok(!fs.existsSync(path.join(moduleDir, "node_modules", "node-red")), "no devDependency installed");
+
+      fs.copyFileSync(path.join(ROOT, "scripts", "demo-settings.js"), path.join(userDir, "settings.js"));
+      fs.writeFileSync(path.join(userDir, "flows.json"), "[]");
+      const port = await firstFreePort(40000 + Math.floor(Math.random() * 10000));
+      const logFile = path.join(userDir, "node-red.log");
+      const log = fs.openSync(logFile, "w");
+      const child = spawn(
+        process.execPath,
+        [
+          require.resolve("node-red/red.js"),
+          "--userDir",
+          userDir,
+          "--port",
+          String(port),
+          "--settings",
+          path.join(userDir, "settings.js"),
+        ],
+        {
+          cwd: userDir,
+          env: cleanEnv(),
+          stdio: ["ignore", log, log],
+        },
+      );
+      fs.closeSync(log);
+      const url = `http://127.0.0.1:${port}/`;
+      try {
+        const end = Date.now() + 30000;
+        while (!fs.readFileSync(logFile, "utf8").includes(`Server now running at ${url}`)) {
+          assert.ok(
+            child.exitCode === null && Date.now() < end,
+            `Node-RED did not start:\n${fs.readFileSync(logFile, "utf8")}`,
+          );
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const get = async (route: string) => {
+          const res = await fetch(new URL(route, url), { headers: { Accept: "application/json" } });
+          assert.strictEqual(res.status, 200, route);
+          return res.json() as Promise<unknown>;
+        };
+        const sets = (await get("nodes")) as Array<{
+          module: string;
+          name: string;
+          version: string;
+          enabled: boolean;
+          err?: string;
+          types: string[];
+        }>;
+        const ours = sets.filter((s) => s.module === pkg.name);
+        assert.deepStrictEqual(
+          ours.map((s) => [s.name, s.enabled, s.err ?? null, s.version]),
+          OUR_TYPES.map((t) => [t, true, null, pkg.version]),
+        );
+        assert.deepStrictEqual(ours.flatMap((s) => s.types).sort(), [...OUR_TYPES].sort());
+        const info = (await get(`nodes/${pkg.name}`)) as { path: string; user: boolean };
+        assert.strictEqual(fs.realpathSync(info.path), fs.realpathSync(moduleDir), "loaded from the installed copy");
+
+        const folders = (await get(`library/examples/flows/${pkg.name}`)) as Array<string | { fn: string }>;
+        const onDisk = fs.readdirSync(path.join(ROOT, "examples")).sort();
+        assert.deepStrictEqual(folders.map((f) => (typeof f === "string" ? f : f.fn)).sort(), onDisk);
+        for (const folder of onDisk) {
+          const listed = (await get(`library/examples/flows/${pkg.name}/${folder}`)) as Array<string | { fn: string }>;
+          const names = listed.map((f) => (typeof f === "string" ? f : f.fn)).sort();
+          assert.deepStrictEqual(
+            names,
+            fs
+              .readdirSync(path.join(ROOT, "examples", folder))
+              .map((f) => f.replace(/\.json$/, ""))
+              .sort(),
+            folder,
+          );
+        }
+        const text = fs.readFileSync(logFile, "utf8");
+        assert.doesNotMatch(text, /\[error\]/, text);
+      } finally {
+        if (child.exitCode === null) {
+          const exited = new Promise((r) => child.once("exit", r));
+          child.kill("SIGINT");
+          await exited;
+        }
+        fs.mkdirSync(RESULTS, { recursive: true });
+        fs.copyFileSync(logFile, path.join(RESULTS, "package-node-red.log"));
+      }
+    });
+  },
+);

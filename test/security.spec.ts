@@ -1,6 +1,7 @@
-// Secrets and access in a real Node-RED 5 process with adminAuth: the admin endpoints need a logged-in
-// user with pvs-config.read (info) or pvs-config.write (test connection), validates its input and never makes Node-RED fetch anything; the LocalAPI
-// password never appears in the flow export, the credentials API, the credentials file or the log.
+// Secrets and access in a real Node-RED 5 process with adminAuth: the admin endpoints need a logged-in user with
+// pvs-config.read (info) or pvs-config.write (test connection), validates its input and never makes Node-RED fetch
+// anything; the LocalAPI password never appears in the flow export, the credentials API, the credentials file or the
+// log.
 import assert from "assert";
 import fs from "fs";
 import os from "os";
@@ -30,7 +31,20 @@ const PASSWORD = SERIAL.slice(-5);
 
   const flow = (port: number, httpsPort: number) => [
     { id: "tab1", type: "tab", label: "PVS" },
-    { id: "cfg1", type: "pvs-config", host: "127.0.0.1", port, localPort: httpsPort, protocol: "http", api: "auto", timeout: 10, minSpacing: 0, deviceListEvery: 120, fingerprint: "", name: "PVS" },
+    {
+      id: "cfg1",
+      type: "pvs-config",
+      host: "127.0.0.1",
+      port,
+      localPort: httpsPort,
+      protocol: "http",
+      api: "auto",
+      timeout: 10,
+      minSpacing: 0,
+      deviceListEvery: 120,
+      fingerprint: "",
+      name: "PVS",
+    },
     { id: "list1", type: "pvs-device-list", z: "tab1", server: "cfg1", interval: 60, x: 200, y: 100, wires: [[]] },
   ];
 
@@ -38,7 +52,10 @@ const PASSWORD = SERIAL.slice(-5);
     const bearer = auth === true ? token : auth;
     const res = await fetch(new URL(route, demo.url), {
       method,
-      headers: { ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}), ...(body ? { "Content-Type": "application/json", "Node-RED-API-Version": "v2" } : {}) },
+      headers: {
+        ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}),
+        ...(body ? { "Content-Type": "application/json", "Node-RED-API-Version": "v2" } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: res.status, text: await res.text() };
@@ -67,7 +84,9 @@ const PASSWORD = SERIAL.slice(-5);
     viewerToken = await logIn("viewer", "viewer-pw", "read");
     assert.ok(viewerToken, "the viewer logged in");
     // Deploy through the admin API, as the editor does, with the password as a credential.
-    const nodes = flow(demo.emulator.port, demo.emulator.httpsPort).map((n) => (n.id === "cfg1" ? { ...n, credentials: { password: PASSWORD } } : n));
+    const nodes = flow(demo.emulator.port, demo.emulator.httpsPort).map((n) =>
+      n.id === "cfg1" ? { ...n, credentials: { password: PASSWORD } } : n,
+    );
     const deployed = await call("POST", "flows", { flows: nodes });
     assert.strictEqual(deployed.status, 200, deployed.text);
     const end = Date.now() + 20000;
@@ -87,7 +106,12 @@ const PASSWORD = SERIAL.slice(-5);
   it("answers a logged-in user with what was found, the serial masked and no password", async () => {
     const res = await call("GET", "pvs-config/cfg1/info");
     assert.strictEqual(res.status, 200, res.text);
-    const info = JSON.parse(res.text) as { api: string; serial: string; budget: { requests: number }; health: { state: string } };
+    const info = JSON.parse(res.text) as {
+      api: string;
+      serial: string;
+      budget: { requests: number };
+      health: { state: string };
+    };
     assert.strictEqual(info.api, "localapi");
     assert.strictEqual(info.serial, "ZT01234567890*****");
     assert.ok(info.budget.requests >= 1);
@@ -116,7 +140,11 @@ const PASSWORD = SERIAL.slice(-5);
     assert.strictEqual(demo.emulator.count("DeviceList"), before, "a refused test sends nothing");
     assert.strictEqual((await call("POST", "pvs-config/cfg1/test", legacy)).status, 200);
     assert.ok(demo.emulator.count("DeviceList") > before, "the same test by the owner does ask");
-    assert.strictEqual((await call("GET", "pvs-config/cfg1/info", undefined, viewerToken)).status, 200, "the read-only user may read the info");
+    assert.strictEqual(
+      (await call("GET", "pvs-config/cfg1/info", undefined, viewerToken)).status,
+      200,
+      "the read-only user may read the info",
+    );
     const res = await call("POST", "pvs-config/cfg1/test", form);
     assert.strictEqual(res.status, 200, res.text);
     assert.strictEqual((JSON.parse(res.text) as { ok: boolean }).ok, true, res.text);
@@ -125,7 +153,11 @@ const PASSWORD = SERIAL.slice(-5);
 
   it("validates its input and never makes Node-RED request anything", async () => {
     const before = demo.emulator.count();
-    for (const route of ["pvs-config/..%2F..%2Fsettings/info", "pvs-config/a%20b/info", `pvs-config/${"x".repeat(200)}/info`]) {
+    for (const route of [
+      "pvs-config/..%2F..%2Fsettings/info",
+      "pvs-config/a%20b/info",
+      `pvs-config/${"x".repeat(200)}/info`,
+    ]) {
       assert.strictEqual((await call("GET", route)).status, 400, route);
     }
     const res = await call("GET", "pvs-config/cfg1/info?host=169.254.169.254&url=http://example.com/");
@@ -140,7 +172,11 @@ const PASSWORD = SERIAL.slice(-5);
     assert.strictEqual(flows.status, 200);
     assert.ok(flows.text.includes("cfg1"));
     const creds = await call("GET", "credentials/pvs-config/cfg1");
-    assert.deepStrictEqual(JSON.parse(creds.text), { has_password: true }, "the editor only learns that a password is set");
+    assert.deepStrictEqual(
+      JSON.parse(creds.text),
+      { has_password: true },
+      "the editor only learns that a password is set",
+    );
     const file = fs.readFileSync(path.join(userDir, "flows_cred.json"), "utf8");
     const log = fs.readFileSync(demo.logFile, "utf8");
     for (const [where, text] of [

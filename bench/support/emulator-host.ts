@@ -15,7 +15,8 @@ export interface EmulatorPorts {
   httpsPort: number;
 }
 
-type Request = { id: number; type: "start"; specs: EmulatorSpec[] } | { id: number; type: "counts" } | { id: number; type: "stop" };
+type Request =
+  { id: number; type: "start"; specs: EmulatorSpec[] } | { id: number; type: "counts" } | { id: number; type: "stop" };
 type Reply = { id: number; ports?: EmulatorPorts[]; counts?: Array<Record<string, number>>; error?: string };
 
 /** Runs in the child. */
@@ -26,11 +27,20 @@ function host(): void {
     void (async () => {
       try {
         if (m.type === "start") {
-          emulators = m.specs.map((s) => new PvsEmulator({ inverters: s.inverters, localApi: s.localApi === true, longitude: -117, now: s.frozenDeviceList ? () => NOON : Date.now }));
+          emulators = m.specs.map(
+            (s) =>
+              new PvsEmulator({
+                inverters: s.inverters,
+                localApi: s.localApi === true,
+                longitude: -117,
+                now: s.frozenDeviceList ? () => NOON : Date.now,
+              }),
+          );
           const ports: EmulatorPorts[] = [];
           for (const [i, e] of emulators.entries()) {
             await e.start();
-            if (m.specs[i].frozenDeviceList) e.setFault({ kind: "body", body: JSON.stringify(e.site.deviceList()), commands: ["DeviceList"] });
+            if (m.specs[i].frozenDeviceList)
+              e.setFault({ kind: "body", body: JSON.stringify(e.site.deviceList()), commands: ["DeviceList"] });
             ports.push({ port: e.port, httpsPort: e.httpsPort });
           }
           reply({ id: m.id, ports });
@@ -65,7 +75,10 @@ export interface EmulatorHost {
 }
 
 export async function startEmulators(specs: EmulatorSpec[]): Promise<EmulatorHost> {
-  const child = fork(__filename, ["--host"], { execArgv: ["--require", "tsx/cjs"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(__filename, ["--host"], {
+    execArgv: ["--require", "tsx/cjs"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   let next = 0;
   const pending = new Map<number, (r: Reply) => void>();
   child.on("message", (r: Reply) => {

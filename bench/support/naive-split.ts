@@ -7,7 +7,8 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def as never);
     this.on("input", (msg: NodeMessageInFlow, send, done) => {
       const payload = msg.payload as { inverters?: unknown[] };
-      for (const inverter of payload.inverters ?? []) send({ topic: "pvs/inverter", payload: structuredClone(inverter) });
+      for (const inverter of payload.inverters ?? [])
+        send({ topic: "pvs/inverter", payload: structuredClone(inverter) });
       done();
     });
   }

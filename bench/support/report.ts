@@ -46,7 +46,8 @@ export function fmt(n: number | undefined): string {
 export function table(head: string[], rows: Array<Array<string | number>>): string {
   const body = rows.map((r) => r.map((c) => (typeof c === "number" ? fmt(c) : c)));
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   const rule = `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`;
   return [line(head), rule, ...body.map(line)].join("\n");
 }

@@ -19,7 +19,20 @@ export async function unloadFlow(): Promise<void> {
 
 /** A pvs-config on an emulator: fixed API, no spacing or DeviceList ration unless given. */
 export function pvsConfig(id: string, port: number, httpsPort: number, extra: Record<string, unknown> = {}): FlowNode {
-  return { id, type: "pvs-config", name: `PVS ${id}`, host: "127.0.0.1", port, localPort: httpsPort, protocol: "http", timeout: 30, minSpacing: 0, deviceListEvery: 0, api: "legacy", ...extra };
+  return {
+    id,
+    type: "pvs-config",
+    name: `PVS ${id}`,
+    host: "127.0.0.1",
+    port,
+    localPort: httpsPort,
+    protocol: "http",
+    timeout: 30,
+    minSpacing: 0,
+    deviceListEvery: 0,
+    api: "legacy",
+    ...extra,
+  };
 }
 
 /** A flow node with coordinates (Node-RED 4+ takes a node without x/y for a config node). */
@@ -72,11 +85,19 @@ export class LoopWatch {
     const seconds = Number(process.hrtime.bigint() - this.startedAt) / 1e9;
     const used = process.cpuUsage(this.cpu);
     const ms = (ns: number) => Math.max(0, ns / 1e6 - 1);
-    return { p50: ms(this.histogram.percentile(50)), p99: ms(this.histogram.percentile(99)), max: ms(this.histogram.max), cpuShare: (used.user + used.system) / 1e6 / seconds, seconds };
+    return {
+      p50: ms(this.histogram.percentile(50)),
+      p99: ms(this.histogram.percentile(99)),
+      max: ms(this.histogram.max),
+      cpuShare: (used.user + used.system) / 1e6 / seconds,
+      seconds,
+    };
   }
 }
 
-/** `heapUsed` after full collections, without V8's compiled code (which grows while V8 optimizes, bounded by the code). */
+/**
+ * `heapUsed` after full collections, without V8's compiled code (which grows while V8 optimizes, bounded by the code).
+ */
 export function heapDataAfterGc(): { data: number; code: number } {
   const { heapUsed, heapCode } = heapAfterGc();
   return { data: heapUsed - heapCode, code: heapCode };

@@ -50,7 +50,9 @@ ${FAULT_SPECS.map(([spec, what]) => `                 ${spec.padEnd(18)} ${what}
 const DEFAULT_HTTPS_PORT = 18443;
 const DEFAULT_TELEMETRY_PORT = 19002;
 
-export interface CliOptions extends Required<Pick<EmulatorOptions, "port" | "host" | "inverters" | "delayMs" | "longitude">> {
+export interface CliOptions extends Required<
+  Pick<EmulatorOptions, "port" | "host" | "inverters" | "delayMs" | "longitude">
+> {
   model?: EmulatorOptions["model"];
   firmware?: EmulatorOptions["firmware"];
   consumptionCt?: EmulatorOptions["consumptionCt"];
@@ -99,7 +101,8 @@ export function parseArgs(argv: string[]): CliOptions {
     };
     const n = Number(value);
     const needNumber = (min: number, max: number) => {
-      if (value === undefined || !Number.isFinite(n) || n < min || n > max) throw new Error(`${flag} needs a number from ${min} to ${max}\n\n${USAGE}`);
+      if (value === undefined || !Number.isFinite(n) || n < min || n > max)
+        throw new Error(`${flag} needs a number from ${min} to ${max}\n\n${USAGE}`);
       return n;
     };
     if (flag === "--port") opts.port = needNumber(0, 65535);
@@ -110,7 +113,8 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (flag === "--model") opts.model = oneOf(["PVS6", "PVS5"] as const);
     else if (flag === "--firmware") opts.firmware = oneOf(["2024", "2019"] as const);
     else if (flag === "--ct") opts.consumptionCt = oneOf(["net", "gross", "none"] as const);
-    else if (flag === "--declared") opts.declaredSubtype = oneOf(["NET_CONSUMPTION_LOADSIDE", "GROSS_CONSUMPTION_LINESIDE", "NOT_USED"] as const);
+    else if (flag === "--declared")
+      opts.declaredSubtype = oneOf(["NET_CONSUMPTION_LOADSIDE", "GROSS_CONSUMPTION_LINESIDE", "NOT_USED"] as const);
     else if (flag === "--night") opts.night = oneOf(["frozen", "no-data", "absent"] as const);
     else if (flag === "--https-port") opts.httpsPort = needNumber(0, 65535);
     else if (flag === "--session-ttl") opts.sessionTtlS = needNumber(1, 86_400);
@@ -150,7 +154,9 @@ export function startupLine(opts: CliOptions, url: string, httpsUrl: string, tel
   const where = opts.localApi
     ? `listening on ${url} and ${httpsUrl}${telemetryUrl && (opts.model ?? "PVS6") === "PVS6" ? ` (telemetry WebSocket ${telemetryUrl}${opts.telemetryEnabled ? "" : ", off until /sys/telemetryws/enable=1"})` : ""}; log in at ${httpsUrl}/auth?login as ssm_owner (password: last 5 characters of the serial), then read ${httpsUrl}/vars?match=/sys/livedata`
     : `listening on ${url}/cgi-bin/dl_cgi?Command=DeviceList (HTTPS on ${httpsUrl})`;
-  const fault = opts.fault ? `; fault: ${opts.fault.kind}${opts.fault.commands ? ` on ${opts.fault.commands.join(", ")}` : ""}` : "";
+  const fault = opts.fault
+    ? `; fault: ${opts.fault.kind}${opts.fault.commands ? ` on ${opts.fault.commands.join(", ")}` : ""}`
+    : "";
   return `PVS emulator (${what}) ${where}${fault}`;
 }
 
@@ -165,9 +171,17 @@ async function main(): Promise<void> {
   const { fault, wsFault, replayFile, ...settings } = opts;
   let replay: Recording | undefined;
   if (replayFile) {
-    replay = recordingFromCapture(JSON.parse(fs.readFileSync(replayFile, "utf8")) as unknown, path.basename(replayFile));
+    replay = recordingFromCapture(
+      JSON.parse(fs.readFileSync(replayFile, "utf8")) as unknown,
+      path.basename(replayFile),
+    );
   }
-  const emulator = new PvsEmulator({ ...settings, replay, httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT, telemetryPort: opts.telemetryPort ?? DEFAULT_TELEMETRY_PORT });
+  const emulator = new PvsEmulator({
+    ...settings,
+    replay,
+    httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT,
+    telemetryPort: opts.telemetryPort ?? DEFAULT_TELEMETRY_PORT,
+  });
   if (fault) emulator.setFault(fault);
   if (wsFault) emulator.setTelemetryFault({ [wsFault]: true });
   await emulator.start();
@@ -175,7 +189,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       `PVS emulator replaying ${replayFile} (${replay.source ?? "a recording"}): ${emulator.site.localApi ? "LocalAPI" : "legacy API"} on ${emulator.url} and ${emulator.httpsUrl}, telemetry ws://${opts.host}:${emulator.telemetryPort}${opts.replayAdvanceRate ? `, advancing ×${opts.replayAdvanceRate}` : ""}\n`,
     );
-  } else process.stdout.write(`${startupLine(opts, emulator.url, emulator.httpsUrl, `ws://${opts.host}:${emulator.telemetryPort}`)}\n`);
+  } else
+    process.stdout.write(
+      `${startupLine(opts, emulator.url, emulator.httpsUrl, `ws://${opts.host}:${emulator.telemetryPort}`)}\n`,
+    );
   const stop = () => {
     void emulator.stop().then(() => process.exit(0));
   };

@@ -1,5 +1,5 @@
 // The ways a real PVS misbehaves, switchable in the emulator (tests call setFault, the CLI takes --fault).
-// Each one is seen in the field (pvs-reference §1.8, §4.1-4.2) or guards against a class of bad answers.
+// Each one is seen in the field (docs/protocol.md "Timing and faults") or guards against a class of bad answers.
 
 /** Which requests a fault hits: `Command=` values, dl_cgi paths, "vars", "auth:login"…; all when absent. */
 interface Targeted {
@@ -12,7 +12,10 @@ export type Fault = Targeted &
     | { kind: "body"; body: string; contentType?: string }
     /** Answers correctly, after `ms` (a DeviceList taking over a minute). */
     | { kind: "delay"; ms: number }
-    /** Never answers; the connection stays open. A login is still done: its session exists (as with every fault but status/body/huge). */
+    /**
+     * Never answers; the connection stays open. A login is still done: its session exists (as with every fault but
+     * status/body/huge).
+     */
     | { kind: "hang" }
     /** Drops the connection before answering (a login's session is made all the same). */
     | { kind: "reset" }
@@ -51,7 +54,8 @@ export function parseFault(spec: string, commands?: string[]): Fault {
   const n = Number(arg);
   const on = commands && commands.length > 0 ? { commands } : {};
   const needs = (min: number, max: number) => {
-    if (arg === undefined || !Number.isFinite(n) || n < min || n > max) throw new Error(`--fault ${name} needs a number from ${min} to ${max}`);
+    if (arg === undefined || !Number.isFinite(n) || n < min || n > max)
+      throw new Error(`--fault ${name} needs a number from ${min} to ${max}`);
     return n;
   };
   switch (name) {
@@ -65,7 +69,12 @@ export function parseFault(spec: string, commands?: string[]): Fault {
     case "not-json":
       return { kind: "body", body: "Segmentation fault (core dumped)", contentType: "text/plain", ...on };
     case "html":
-      return { kind: "body", body: "<html><head><title>PVS</title></head><body>Please log in</body></html>", contentType: "text/html", ...on };
+      return {
+        kind: "body",
+        body: "<html><head><title>PVS</title></head><body>Please log in</body></html>",
+        contentType: "text/html",
+        ...on,
+      };
     case "status":
       return { kind: "status", status: needs(400, 599), ...on };
     case "error-result":

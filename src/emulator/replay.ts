@@ -23,7 +23,10 @@ export function recordedVariables(recording: Recording): Map<string, string> {
   return out;
 }
 
-/** The supervisor record a recording names: supervisor/info, else the Start answer (the same shape), else the DeviceList's PVS. */
+/**
+ * The supervisor record a recording names: supervisor/info, else the Start answer (the same shape), else the
+ * DeviceList's PVS.
+ */
 function supervisorRecord(recording: Recording): Record<string, unknown> | null {
   for (const key of ["supervisor/info", "Start"]) {
     const answer = recording.legacy?.[key];
@@ -88,7 +91,8 @@ const COUNTERS: Record<string, [string, "signed" | "positive" | "negative"]> = {
   site_load_en: ["site_load_p", "signed"],
 };
 
-const numberOf = (v: unknown): number | null => (typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null);
+const numberOf = (v: unknown): number | null =>
+  typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null;
 
 /** `value` + `delta` in the recorded type: a string keeps its decimals (at least 4, so small steps show). */
 function plus(value: unknown, delta: number): unknown {
@@ -112,7 +116,9 @@ function shiftStamp(value: unknown, ms: number): unknown {
   }
   if (/^\d{9,11}$/.test(value)) return String(Number(value) + Math.round(ms / 1000));
   const iso = Date.parse(value);
-  return Number.isFinite(iso) && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(iso + ms).toISOString().replace(/\.000Z$/, "Z") : value;
+  return Number.isFinite(iso) && /^\d{4}-\d{2}-\d{2}T/.test(value)
+    ? new Date(iso + ms).toISOString().replace(/\.000Z$/, "Z")
+    : value;
 }
 
 const STAMPS = new Set(["DATATIME", "CURTIME", "msmtEps", "time"]);
@@ -125,7 +131,11 @@ const serialOf = (fields: Record<string, unknown>): unknown => fields.SERIAL ?? 
  * One record's fields (a legacy device, a `/vars` directory, a nested vendor object, a telemetry frame's params)
  * moved by `ms`. A held record keeps its data: only CURTIME, the answer's own time, moves.
  */
-function advanceRecord(fields: Record<string, unknown>, ms: number, hold: ReadonlySet<string> = NO_HOLD): Record<string, unknown> {
+function advanceRecord(
+  fields: Record<string, unknown>,
+  ms: number,
+  hold: ReadonlySet<string> = NO_HOLD,
+): Record<string, unknown> {
   const hours = ms / 3_600_000;
   const out: Record<string, unknown> = { ...fields };
   const serial = serialOf(fields);
@@ -138,14 +148,18 @@ function advanceRecord(fields: Record<string, unknown>, ms: number, hold: Readon
     const counter = COUNTERS[field];
     const power = counter ? numberOf(fields[counter[0]]) : null;
     if (counter && power !== null) {
-      const part = counter[1] === "signed" ? power : counter[1] === "positive" ? Math.max(power, 0) : Math.max(-power, 0);
+      const part =
+        counter[1] === "signed" ? power : counter[1] === "positive" ? Math.max(power, 0) : Math.max(-power, 0);
       out[field] = plus(value, part * hours);
     }
   }
   return out;
 }
 
-/** The recording as it would read `ms` later (see above), but for the devices in `hold`; the recording itself is not changed. */
+/**
+ * The recording as it would read `ms` later (see above), but for the devices in `hold`; the recording itself is not
+ * changed.
+ */
 export function advanceRecording(recording: Recording, ms: number, hold: ReadonlySet<string> = NO_HOLD): Recording {
   if (ms <= 0) return recording;
   const out: Recording = { ...recording };
@@ -153,7 +167,10 @@ export function advanceRecording(recording: Recording, ms: number, hold: Readonl
     const legacy: Record<string, unknown> = { ...recording.legacy };
     const list = legacy.DeviceList;
     if (isJsonObject(list) && Array.isArray(list.devices)) {
-      legacy.DeviceList = { ...list, devices: list.devices.map((d) => (isJsonObject(d) ? advanceRecord(d, ms, hold) : d)) };
+      legacy.DeviceList = {
+        ...list,
+        devices: list.devices.map((d) => (isJsonObject(d) ? advanceRecord(d, ms, hold) : d)),
+      };
     }
     out.legacy = legacy;
   }
@@ -172,23 +189,25 @@ export function advanceRecording(recording: Recording, ms: number, hold: Readonl
       fields[name.slice(at + 1)] = value;
       dirs.set(dir, fields);
     }
-    for (const [dir, fields] of dirs) for (const [field, value] of Object.entries(advanceRecord(fields, ms, hold))) vars[`${dir}/${field}`] = value;
+    for (const [dir, fields] of dirs)
+      for (const [field, value] of Object.entries(advanceRecord(fields, ms, hold))) vars[`${dir}/${field}`] = value;
     // Keep the recorded order of names (answers list them in it).
     out.vars = Object.fromEntries(Object.keys(recording.vars).map((n) => [n, vars[n]]));
   }
   return out;
 }
 
-// The telemetry frames of a replay, played in a loop (telemetry.ts) and moved forward with the site: a frame's
-// `time` by the same time as the site's stamps, its energy counters (`pv_en`, `net_en`, `site_load_en`) by the
-// power the recording shows at that frame. A frame carries only the fields that changed (pvs-reference §5.9), so
-// the power beside a counter is the latest one recorded up to that frame, or after it in the loop.
+// The telemetry frames of a replay, played in a loop (telemetry.ts) and moved forward with the site: a frame's `time`
+// by the same time as the site's stamps, its energy counters (`pv_en`, `net_en`, `site_load_en`) by the power the
+// recording shows at that frame. A frame carries only the fields that changed (docs/protocol.md "Telemetry WebSocket"),
+// so the power beside a counter is the latest one recorded up to that frame, or after it in the loop.
 
 /** For each recorded frame, the numbers known when it is sent in a loop: every frame's, then those up to it. */
 function frameContexts(frames: ReadonlyArray<{ frame: unknown }>): Array<Record<string, unknown>> {
   const paramsOf = (frame: unknown) => (isJsonObject(frame) && isJsonObject(frame.params) ? frame.params : {});
   const known: Record<string, unknown> = {};
-  const learn = (frame: unknown) => Object.entries(paramsOf(frame)).forEach(([field, value]) => setOwn(known, field, value));
+  const learn = (frame: unknown) =>
+    Object.entries(paramsOf(frame)).forEach(([field, value]) => setOwn(known, field, value));
   frames.forEach(({ frame }) => learn(frame));
   return frames.map(({ frame }) => {
     learn(frame);
@@ -196,15 +215,24 @@ function frameContexts(frames: ReadonlyArray<{ frame: unknown }>): Array<Record<
   });
 }
 
-/** A recorded frame as it reads `ms` later, given what is known when it is sent (frameContexts); text frames stay as they are. */
+/**
+ * A recorded frame as it reads `ms` later, given what is known when it is sent (frameContexts); text frames stay as
+ * they are.
+ */
 export function advanceFrame(frame: unknown, ms: number, known: Record<string, unknown>): unknown {
   if (ms <= 0 || !isJsonObject(frame) || !isJsonObject(frame.params)) return frame;
   const moved = advanceRecord({ ...known, ...frame.params }, ms);
   return { ...frame, params: Object.fromEntries(Object.keys(frame.params).map((field) => [field, moved[field]])) };
 }
 
-/** A replay's telemetry frames for the WebSocket loop, each moved forward by the replayed site's time (`elapsedMs`) when sent. */
-export function recordedFrames(frames: ReadonlyArray<{ atMs: number; frame: unknown }>, elapsedMs: () => number): RecordedFrames {
+/**
+ * A replay's telemetry frames for the WebSocket loop, each moved forward by the replayed site's time (`elapsedMs`) when
+ * sent.
+ */
+export function recordedFrames(
+  frames: ReadonlyArray<{ atMs: number; frame: unknown }>,
+  elapsedMs: () => number,
+): RecordedFrames {
   const known = frameContexts(frames);
   return { frames, frameNow: (index) => advanceFrame(frames[index].frame, elapsedMs(), known[index]) };
 }

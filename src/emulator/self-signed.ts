@@ -72,7 +72,10 @@ const OID = {
 };
 
 function name(commonName: string, organization: string): Buffer {
-  return sequence(set(sequence(oid(OID.commonName), utf8(commonName))), set(sequence(oid(OID.organization), utf8(organization))));
+  return sequence(
+    set(sequence(oid(OID.commonName), utf8(commonName))),
+    set(sequence(oid(OID.organization), utf8(organization))),
+  );
 }
 
 function extensions(commonName: string): Buffer {
@@ -93,7 +96,11 @@ function pem(label: string, der: Buffer): string {
 }
 
 /** A fresh key pair and a certificate for it, valid from a day ago for ten years. */
-export function selfSignedCertificate(commonName: string, organization = "SunPower", now = Date.now()): SelfSignedCertificate {
+export function selfSignedCertificate(
+  commonName: string,
+  organization = "SunPower",
+  now = Date.now(),
+): SelfSignedCertificate {
   const { privateKey, publicKey } = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const serial = crypto.randomBytes(16);
   serial[0] = (serial[0] & 0x7f) | 0x01; // positive and full length

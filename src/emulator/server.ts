@@ -4,12 +4,20 @@ import http from "http";
 import https from "https";
 import { AddressInfo } from "net";
 import { changeDevices, Fault, hugeBody } from "./faults";
-import { Answer, AUTH_BAD_REQUEST, LocalApi } from "./local-api";
+import { Answer, AUTH_BAD_REQUEST, LocalApi } from "./localapi";
 import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SimulatedSite, SiteOptions } from "./site";
-import { siteVariables } from "./varserver";
+import { siteVariables } from "./vars";
 import { Recording } from "../model/recording";
-import { advanceRecording, recordedFrames, recordedLegacy, recordedModel, recordedSerial, recordedVariables, servesLocalApi } from "./replay";
+import {
+  advanceRecording,
+  recordedFrames,
+  recordedLegacy,
+  recordedModel,
+  recordedSerial,
+  recordedVariables,
+  servesLocalApi,
+} from "./replay";
 import { TelemetryServer, TelemetrySettings } from "./telemetry";
 
 /** The server's own settings, and the simulated site's (all optional here). */
@@ -35,7 +43,10 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
   replay?: Recording;
   /** A replay moves forward in time at this many recorded ms per real ms (0 or unset: frozen); see advanceRecording. */
   replayAdvanceRate?: number;
-  /** Serials of replayed devices held still while the rest moves forward (a device that stopped reporting); see advanceRecording. */
+  /**
+   * Serials of replayed devices held still while the rest moves forward (a device that stopped reporting); see
+   * advanceRecording.
+   */
   replayHold?: string[];
   // `localApi` (new firmware: LocalAPI served, legacy DeviceList locked) comes from SiteOptions.
 }
@@ -43,7 +54,10 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
 export type { Fault } from "./faults";
 
 export interface RequestRecord {
-  /** `Command=` value, the dl_cgi sub-path such as `supervisor/info`, or `auth:login`, `auth:logout`, `vars`, `vars:set`. */
+  /**
+   * `Command=` value, the dl_cgi sub-path such as `supervisor/info`, or `auth:login`, `auth:logout`, `vars`,
+   * `vars:set`.
+   */
   command: string;
   /** The raw query string, or a POST's body. */
   query?: string;
@@ -54,7 +68,16 @@ export interface RequestRecord {
 }
 
 /** Commands a real PVS answers that change nothing; the emulator answers these. */
-const READ_COMMANDS = new Set(["Start", "Stop", "DeviceList", "Get_Comm", "CheckFW", "GridProfileGet", "GetDiscoveryProgress", "DeviceDetails"]);
+const READ_COMMANDS = new Set([
+  "Start",
+  "Stop",
+  "DeviceList",
+  "Get_Comm",
+  "CheckFW",
+  "GridProfileGet",
+  "GetDiscoveryProgress",
+  "DeviceDetails",
+]);
 
 export const DEFAULT_SERIAL = "ZT01234567890ABCDE";
 
@@ -67,7 +90,8 @@ const WEB_SERVER_ANSWERS = new Set<Fault["kind"]>(["status", "body", "huge"]);
 
 function commandOf(url: URL): string {
   if (url.pathname === "/cgi-bin/dl_cgi") return url.searchParams.get("Command") ?? "";
-  if (url.pathname === "/auth") return url.searchParams.has("login") ? "auth:login" : url.searchParams.has("logout") ? "auth:logout" : "auth";
+  if (url.pathname === "/auth")
+    return url.searchParams.has("login") ? "auth:login" : url.searchParams.has("logout") ? "auth:logout" : "auth";
   // The one write a client may send is told apart, so that a fault can hit it alone.
   if (url.pathname === "/vars") return url.searchParams.has("set") ? "vars:set" : "vars";
   return url.pathname.replace(/^\/cgi-bin\/dl_cgi\/?/, "");
@@ -161,7 +185,13 @@ export class PvsEmulator {
     this.replayAdvanceRate = replayAdvanceRate ?? 0;
     this.replayHold = new Set(replayHold ?? []);
     // A replay's identity is the recorded PVS's: its serial (hence its password), model and API.
-    const recorded = replay ? { serial: recordedSerial(replay) ?? DEFAULT_SERIAL, model: recordedModel(replay) ?? "PVS6", localApi: servesLocalApi(replay) } : {};
+    const recorded = replay
+      ? {
+          serial: recordedSerial(replay) ?? DEFAULT_SERIAL,
+          model: recordedModel(replay) ?? "PVS6",
+          localApi: servesLocalApi(replay),
+        }
+      : {};
     this.site = new SimulatedSite({
       ...site,
       ...recorded,
@@ -170,10 +200,17 @@ export class PvsEmulator {
       serial: recorded.serial ?? site.serial ?? DEFAULT_SERIAL,
       now: site.now ?? Date.now,
     });
-    this.telemetry = new TelemetryServer(() => this.livedata(), replay?.telemetry ? recordedFrames(replay.telemetry, () => this.replayElapsedMs()) : null);
+    this.telemetry = new TelemetryServer(
+      () => this.livedata(),
+      replay?.telemetry ? recordedFrames(replay.telemetry, () => this.replayElapsedMs()) : null,
+    );
     this.telemetry.enabled = telemetryEnabled === true && this.servesTelemetry();
     this.telemetry.onUpgrade = () =>
-      this.upgrades.push({ at: Date.now(), afterRequests: this.requests.length, writesAnswered: this.requests.filter((r) => r.command === "vars:set" && r.finishedAt !== null).length });
+      this.upgrades.push({
+        at: Date.now(),
+        afterRequests: this.requests.length,
+        writesAnswered: this.requests.filter((r) => r.command === "vars:set" && r.finishedAt !== null).length,
+      });
     if (telemetryCloseEveryMs !== undefined) this.telemetry.settings.closeEveryMs = telemetryCloseEveryMs;
     this.localApi = new LocalApi(
       () => this.site.serial,
@@ -220,7 +257,13 @@ export class PvsEmulator {
 
   /** WebSocket connections open now, TCP connections to the telemetry port open now, and those accepted so far. */
   get telemetryClients(): { open: number; sockets: number; accepted: number; refused: number; frames: number } {
-    return { open: this.telemetry.openClients, sockets: this.telemetry.openSockets, accepted: this.telemetry.accepted, refused: this.telemetry.refused, frames: this.telemetry.framesSent };
+    return {
+      open: this.telemetry.openClients,
+      sockets: this.telemetry.openSockets,
+      accepted: this.telemetry.accepted,
+      refused: this.telemetry.refused,
+      frames: this.telemetry.framesSent,
+    };
   }
 
   /** Sends `text` as it is to every telemetry client (a broken frame, for tests). */
@@ -307,7 +350,8 @@ export class PvsEmulator {
 
   /** TCP connections open on either server right now. */
   async openConnections(): Promise<number> {
-    const count = (server: http.Server | https.Server) => new Promise<number>((resolve) => server.getConnections((_err, n) => resolve(n ?? 0)));
+    const count = (server: http.Server | https.Server) =>
+      new Promise<number>((resolve) => server.getConnections((_err, n) => resolve(n ?? 0)));
     return (await count(this.server)) + (await count(this.httpsServer)) + this.telemetry.openSockets;
   }
 
@@ -364,13 +408,19 @@ export class PvsEmulator {
     };
     res.on("close", finish);
 
-    const fault = this.fault && this.fault.kind !== "devices" && (!this.fault.commands || this.fault.commands.includes(command)) ? this.fault : null;
+    const fault =
+      this.fault && this.fault.kind !== "devices" && (!this.fault.commands || this.fault.commands.includes(command))
+        ? this.fault
+        : null;
     // A login that reached the PVS makes its session whether or not its answer is ever read: fcgi_auth
     // (tjmonk/fcgi_auth, ProcessLoginQuery) calls SESSIONMGR_NewSession, then writes the answer, and nothing there
     // asks whether the client is still connected; the web server in front only fails to deliver it. So the login is
     // done as it arrives, and a delay, a hang, a reset or a cut-off answer only holds back or spoils the delivery.
     // The faults that stand for the web server's own answer (an error page, another body) never reach fcgi_auth.
-    const handled = command === "auth:login" && !(fault && WEB_SERVER_ANSWERS.has(fault.kind)) ? this.route(req, url, "", record) : undefined;
+    const handled =
+      command === "auth:login" && !(fault && WEB_SERVER_ANSWERS.has(fault.kind))
+        ? this.route(req, url, "", record)
+        : undefined;
     if (fault?.kind === "hang") return; // never answers; the client's timeout must end it
     // A POST's form body is the query; read it at once, answer when it is complete (GETs stay synchronous).
     let body: string | null = null;
@@ -384,7 +434,13 @@ export class PvsEmulator {
         req.socket.destroy();
         return;
       }
-      if (fault?.kind === "status") return this.send(res, fault.status, fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`, "text/html");
+      if (fault?.kind === "status")
+        return this.send(
+          res,
+          fault.status,
+          fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`,
+          "text/html",
+        );
       if (fault?.kind === "body") return this.send(res, 200, fault.body, fault.contentType ?? "application/json");
       if (fault?.kind === "huge") return this.stream(res, hugeBody(fault.megabytes));
       const routed = handled !== undefined ? handled : this.route(req, url, body ?? "", record);
@@ -396,10 +452,21 @@ export class PvsEmulator {
         return;
       }
       const text = routed.raw && typeof routed.body === "string" ? routed.body : JSON.stringify(routed.body);
-      if (fault?.kind === "truncate") return this.send(res, routed.status, text.slice(0, Math.floor(text.length / 2)), "application/json", routed.headers);
+      if (fault?.kind === "truncate")
+        return this.send(
+          res,
+          routed.status,
+          text.slice(0, Math.floor(text.length / 2)),
+          "application/json",
+          routed.headers,
+        );
       if (fault?.kind === "reset-mid-body") {
         // The full length is announced, half is sent, then the connection drops.
-        res.writeHead(routed.status, { ...routed.headers, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+        res.writeHead(routed.status, {
+          ...routed.headers,
+          "Content-Type": "application/json",
+          "Content-Length": Buffer.byteLength(text),
+        });
         res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
         return;
       }
@@ -457,7 +524,10 @@ export class PvsEmulator {
       if (method === "POST" && (Buffer.byteLength(body) === 0 || Buffer.byteLength(body) > 1024)) {
         return { status: 413, body: { status: 413, description: "Invalid Content-Length", errorcode: "0x1000" } };
       }
-      const { answer, authenticated } = this.localApi.vars(method === "POST" ? body : rawQuery(req.url ?? ""), req.headers.cookie);
+      const { answer, authenticated } = this.localApi.vars(
+        method === "POST" ? body : rawQuery(req.url ?? ""),
+        req.headers.cookie,
+      );
       record.authenticated = authenticated;
       return answer;
     }
@@ -466,7 +536,8 @@ export class PvsEmulator {
     if (url.pathname === "/cgi-bin/dl_cgi") {
       if (this.site.localApi) return LEGACY_LOCKED;
       const command = url.searchParams.get("Command") ?? "";
-      if (!READ_COMMANDS.has(command)) return { status: 200, body: { result: "error", msg: `unsupported command ${command}` } };
+      if (!READ_COMMANDS.has(command))
+        return { status: 200, body: { result: "error", msg: `unsupported command ${command}` } };
       switch (command) {
         case "DeviceList": {
           const answer = this.site.deviceList();
@@ -482,7 +553,8 @@ export class PvsEmulator {
         case "CheckFW": {
           // Without a type it answers as before (the seed's sample); a type it does not know is an error.
           const type = url.searchParams.get("type");
-          if (type !== null && type !== "residential" && type !== "commercial") return { status: 200, body: { result: "error", msg: "type must be residential or commercial" } };
+          if (type !== null && type !== "residential" && type !== "commercial")
+            return { status: 200, body: { result: "error", msg: "type must be residential or commercial" } };
           return { status: 200, body: { url: this.firmwareUpdateUrl ?? "none" } };
         }
         case "DeviceDetails":
@@ -509,7 +581,9 @@ export class PvsEmulator {
     if (url.pathname === "/cgi-bin/dl_cgi/energy-storage-system/status") {
       if (this.site.localApi) return LEGACY_LOCKED;
       const report = this.site.essStatus();
-      return report ? { status: 200, body: report } : { status: 404, body: { result: "error", msg: "no energy storage system" } };
+      return report
+        ? { status: 200, body: report }
+        : { status: 404, body: { result: "error", msg: "no energy storage system" } };
     }
     return NOT_FOUND;
   }
@@ -521,7 +595,10 @@ export class PvsEmulator {
 
   /** How far the replayed site has moved forward: advanceReplay and the advance rate. */
   private replayElapsedMs(): number {
-    return this.replayOffsetMs + (this.replayAdvanceRate > 0 ? (Date.now() - this.replayStartedAt) * this.replayAdvanceRate : 0);
+    return (
+      this.replayOffsetMs +
+      (this.replayAdvanceRate > 0 ? (Date.now() - this.replayStartedAt) * this.replayAdvanceRate : 0)
+    );
   }
 
   /** The recording as it reads now: moved forward by advanceReplay and the advance rate. */
@@ -531,13 +608,21 @@ export class PvsEmulator {
     return elapsed > 0 ? advanceRecording(recording, elapsed, this.replayHold) : recording;
   }
 
-  /** A legacy answer from the recording: 403 on LocalAPI firmware but for the open supervisor/info, 404 for what it lacks. */
+  /**
+   * A legacy answer from the recording: 403 on LocalAPI firmware but for the open supervisor/info, 404 for what it
+   * lacks.
+   */
   private replayed(url: URL): Answer {
     const recording = this.replayNow();
-    const key = url.pathname === "/cgi-bin/dl_cgi" ? (url.searchParams.get("Command") ?? "") : url.pathname.replace(/^\/cgi-bin\/dl_cgi\//, "");
+    const key =
+      url.pathname === "/cgi-bin/dl_cgi"
+        ? (url.searchParams.get("Command") ?? "")
+        : url.pathname.replace(/^\/cgi-bin\/dl_cgi\//, "");
     if (this.site.localApi && key !== "supervisor/info") return LEGACY_LOCKED;
     const answer = recordedLegacy(recording, key);
-    return answer === null ? { status: 404, body: { result: "error", msg: `${key} is not in this recording` } } : { status: 200, body: answer };
+    return answer === null
+      ? { status: 404, body: { result: "error", msg: `${key} is not in this recording` } }
+      : { status: 200, body: answer };
   }
 
   /** The device's DeviceList record, or the error a PVS gives for a serial it does not know. */
@@ -553,7 +638,11 @@ export class PvsEmulator {
   private discoveryProgress(): Record<string, unknown> {
     const answer = this.site.deviceList();
     const count = (type: string) => answer.devices.filter((d) => d.TYPE === type).length;
-    const progress = ["PVS5-METER-P", "PVS5-METER-C", "SOLARBRIDGE"].map((TYPE) => ({ TYPE, PROGR: 100, NFOUND: count(TYPE) }));
+    const progress = ["PVS5-METER-P", "PVS5-METER-C", "SOLARBRIDGE"].map((TYPE) => ({
+      TYPE,
+      PROGR: 100,
+      NFOUND: count(TYPE),
+    }));
     return { progress, complete: true, result: "succeed" };
   }
 
@@ -577,7 +666,13 @@ export class PvsEmulator {
     next();
   }
 
-  private send(res: http.ServerResponse, status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {
+  private send(
+    res: http.ServerResponse,
+    status: number,
+    body: string,
+    contentType: string,
+    headers: Record<string, string> = {},
+  ): void {
     res.writeHead(status, { ...headers, "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
     res.end(body);
   }

@@ -183,7 +183,8 @@ export class SimulatedSite {
     this.ct = options.consumptionCt ?? "net";
     const matching = this.ct === "gross" ? "GROSS_CONSUMPTION_LINESIDE" : "NET_CONSUMPTION_LOADSIDE";
     // Old PVS5 meters report no subtype at all.
-    this.subtype = options.declaredSubtype !== undefined ? options.declaredSubtype : this.model === "PVS5" ? null : matching;
+    this.subtype =
+      options.declaredSubtype !== undefined ? options.declaredSubtype : this.model === "PVS5" ? null : matching;
     this.night = options.night ?? "frozen";
     this.storage = options.storage === true;
     this.localApi = options.localApi === true;
@@ -314,7 +315,8 @@ export class SimulatedSite {
     const { f, production, load, battery } = this.powersAt(t);
     const devices: LegacyDevice[] = [this.supervisor(t, curtime)];
     devices.push(this.productionMeter(curtime, t, production * 0.995));
-    if (this.ct !== "none") devices.push(this.consumptionMeter(curtime, t, this.ct === "gross" ? load : load - production + battery));
+    if (this.ct !== "none")
+      devices.push(this.consumptionMeter(curtime, t, this.ct === "gross" ? load : load - production + battery));
     const night = f === 0;
     if (!(night && this.night === "absent")) {
       const dataT = night ? lastSunset(t, lon) : floorTo(t, 15_000);
@@ -351,9 +353,14 @@ export class SimulatedSite {
   }
 
   private build(): Build {
-    if (this.localApi) return this.model === "PVS5" ? { swver: "2025.11, Build 5412", build: null, swRev: "0.0.25.5412" } : { swver: "2025.10, Build 61846", build: 61846, swRev: "2025.10.07.61846" };
+    if (this.localApi)
+      return this.model === "PVS5"
+        ? { swver: "2025.11, Build 5412", build: null, swRev: "0.0.25.5412" }
+        : { swver: "2025.10, Build 61846", build: 61846, swRev: "2025.10.07.61846" };
     if (this.model === "PVS5") return { swver: "2022.3, Build 5206", build: null, swRev: "0.0.22.5206" };
-    return this.firmware === "2019" ? { swver: "2019.5, Build 4150", build: 4150, swRev: "2019.05.08.4150" } : { swver: "2024.6, Build 61707", build: 61707, swRev: "2024.06.18.61707" };
+    return this.firmware === "2019"
+      ? { swver: "2019.5, Build 4150", build: 4150, swRev: "2019.05.08.4150" }
+      : { swver: "2024.6, Build 61707", build: 61707, swRev: "2024.06.18.61707" };
   }
 
   private swver(): string {
@@ -400,14 +407,28 @@ export class SimulatedSite {
   private powerFields(kw: number, pf: number): LegacyDevice {
     const kva = Math.abs(kw / pf);
     const kvar = Math.sign(kw || 1) * Math.sqrt(Math.max(0, kva * kva - kw * kw));
-    return { p_3phsum_kw: num(kw, 4), q_3phsum_kvar: num(kvar, 4), s_3phsum_kva: num(kva, 4), tot_pf_rto: num(Math.sign(kw || 1) * Math.abs(pf), 4) };
+    return {
+      p_3phsum_kw: num(kw, 4),
+      q_3phsum_kvar: num(kvar, 4),
+      s_3phsum_kva: num(kva, 4),
+      tot_pf_rto: num(Math.sign(kw || 1) * Math.abs(pf), 4),
+    };
   }
 
   private productionMeter(curtime: string, t: number, kw: number): LegacyDevice {
-    const meter: LegacyDevice = { ...this.meterBase("p", curtime, t, 50), ...this.powerFields(kw, 0.99), net_ltea_3phsum_kwh: num(this.productionMeterKwh(), 2) };
+    const meter: LegacyDevice = {
+      ...this.meterBase("p", curtime, t, 50),
+      ...this.powerFields(kw, 0.99),
+      net_ltea_3phsum_kwh: num(this.productionMeterKwh(), 2),
+    };
     if (this.firmware === "2024") {
       const v12 = 240 + 2 * Math.sin(t / 300_000);
-      Object.assign(meter, { i_a: num((Math.abs(kw) * 1000) / v12, 2), v12_v: num(v12, 2), subtype: "GROSS_PRODUCTION_SITE", production_subtype_enum: "GROSS_PRODUCTION_SITE" });
+      Object.assign(meter, {
+        i_a: num((Math.abs(kw) * 1000) / v12, 2),
+        v12_v: num(v12, 2),
+        subtype: "GROSS_PRODUCTION_SITE",
+        production_subtype_enum: "GROSS_PRODUCTION_SITE",
+      });
     }
     return meter;
   }
@@ -418,7 +439,12 @@ export class SimulatedSite {
     // A gross CT counts the house load forward; a net CT counts import forward and export backward.
     const pos = this.ct === "gross" ? this.loadKwh + LOAD_KWH0 : this.importKwh + IMPORT_KWH0;
     const neg = this.ct === "gross" ? 0.03 : this.exportKwh + EXPORT_KWH0;
-    const meter: LegacyDevice = { ...base, ...this.powerFields(kw, this.ct === "gross" ? 0.92 : 0.88), net_ltea_3phsum_kwh: num(pos - neg, 2), neg_ltea_3phsum_kwh: num(neg, 2) };
+    const meter: LegacyDevice = {
+      ...base,
+      ...this.powerFields(kw, this.ct === "gross" ? 0.92 : 0.88),
+      net_ltea_3phsum_kwh: num(pos - neg, 2),
+      neg_ltea_3phsum_kwh: num(neg, 2),
+    };
     if (this.subtype !== null) Object.assign(meter, { subtype: this.subtype, consumption_subtype_enum: this.subtype });
     if (this.firmware === "2024") {
       const v1 = 121 + Math.sin(t / 200_000);
@@ -488,7 +514,13 @@ export class SimulatedSite {
 
   /** SunVault parts: identity fields only, as in every published sample; their data is in the ESS report. */
   private storageDevices(curtime: string, t: number): LegacyDevice[] {
-    const part = (serial: string, deviceType: string, type: string, model: string, extra: LegacyDevice): LegacyDevice => ({
+    const part = (
+      serial: string,
+      deviceType: string,
+      type: string,
+      model: string,
+      extra: LegacyDevice,
+    ): LegacyDevice => ({
       ISDETAIL: true,
       SERIAL: serial,
       TYPE: type,
@@ -511,7 +543,14 @@ export class SimulatedSite {
         SWVER: "0.7.18",
         PORT: "P0, Modbus, Slave 220",
       }),
-      part(STORAGE.mio, "ESS Hub", "EQUINOX-MIO", "SunPower MIO", { STATE: "working", STATEDESCR: "Working", hw_version: "0.4.0", interface: "ttymxc5", parent: 11, slave: 221 }),
+      part(STORAGE.mio, "ESS Hub", "EQUINOX-MIO", "SunPower MIO", {
+        STATE: "working",
+        STATEDESCR: "Working",
+        hw_version: "0.4.0",
+        interface: "ttymxc5",
+        parent: 11,
+        slave: 221,
+      }),
       part(STORAGE.ess, "Energy Storage System", "EQUINOX-ESS", "SPWR-Equinox-model", {
         STATE: "error",
         STATEDESCR: "Error",
@@ -540,8 +579,16 @@ export class SimulatedSite {
           PARENT: STORAGE.ess,
         }),
       ),
-      part(STORAGE.inverter, "Storage Inverter", "SCHNEIDER-XWPRO", "SchneiderElectric-XW6848-21", { interface: "sunspec", PORT: "P0, SunSpec, Slave 10", ...child(10) }),
-      part(STORAGE.gateway, "Gateway", "GATEWAY", "SchneiderElectric-ConextGateway", { interface: "sunspec", PORT: "P0, SunSpec, Slave 1", ...child(1) }),
+      part(STORAGE.inverter, "Storage Inverter", "SCHNEIDER-XWPRO", "SchneiderElectric-XW6848-21", {
+        interface: "sunspec",
+        PORT: "P0, SunSpec, Slave 10",
+        ...child(10),
+      }),
+      part(STORAGE.gateway, "Gateway", "GATEWAY", "SchneiderElectric-ConextGateway", {
+        interface: "sunspec",
+        PORT: "P0, SunSpec, Slave 1",
+        ...child(1),
+      }),
       part(STORAGE.disconnect, "PV Disconnect", "PV-DISCONNECT", "SunPower PV Disconnect Relay", {
         STATE: "working",
         STATEDESCR: "Working",
@@ -581,7 +628,11 @@ export class SimulatedSite {
             serial_number: STORAGE.bms,
             battery_amperage: v(amps, "A"),
             battery_voltage: v(battV, "V"),
-            customer_state_of_charge: v(Math.max(0, (this.soc - BATTERY_RESERVE) / (1 - BATTERY_RESERVE)) * 100, "%", 0),
+            customer_state_of_charge: v(
+              Math.max(0, (this.soc - BATTERY_RESERVE) / (1 - BATTERY_RESERVE)) * 100,
+              "%",
+              0,
+            ),
             system_state_of_charge: v(this.soc * 100, "%", 0),
             temperature: v(24 + (3 * Math.abs(this.batteryKw)) / BATTERY_MAX_KW, "C", 1),
             last_updated: updated,
@@ -594,8 +645,20 @@ export class SimulatedSite {
             enclosure_temperature: v(27.5, "C", 1),
             ess_meter_reading: {
               agg_power: v(this.batteryKw, "kW", 3),
-              meter_a: { reading: { current: v((Math.abs(this.batteryKw) * 500) / 121, "A"), voltage: v(121, "V"), power: v(this.batteryKw / 2, "kW", 3) } },
-              meter_b: { reading: { current: v((Math.abs(this.batteryKw) * 500) / 120.5, "A"), voltage: v(120.5, "V"), power: v(this.batteryKw / 2, "kW", 3) } },
+              meter_a: {
+                reading: {
+                  current: v((Math.abs(this.batteryKw) * 500) / 121, "A"),
+                  voltage: v(121, "V"),
+                  power: v(this.batteryKw / 2, "kW", 3),
+                },
+              },
+              meter_b: {
+                reading: {
+                  current: v((Math.abs(this.batteryKw) * 500) / 120.5, "A"),
+                  voltage: v(120.5, "V"),
+                  power: v(this.batteryKw / 2, "kW", 3),
+                },
+              },
             },
             last_updated: updated,
           },
@@ -627,7 +690,11 @@ export class SimulatedSite {
             last_updated: updated,
           },
         ],
-        ess_state: { storage_controller_status: "RUNNING", operational_mode: "SELF_CONSUMPTION", permission_to_operate: true },
+        ess_state: {
+          storage_controller_status: "RUNNING",
+          operational_mode: "SELF_CONSUMPTION",
+          permission_to_operate: true,
+        },
       },
       errors: [],
     };
@@ -637,9 +704,34 @@ export class SimulatedSite {
     return {
       networkstatus: {
         interfaces: [
-          { interface: "wan", internet: "up", ipaddr: "192.168.20.10", link: "connected", mode: "wan", sms: "reachable", state: "up" },
-          { interface: "plc", internet: "down", ipaddr: "", link: "disconnected", pairing: "unpaired", sms: "unreachable", speed: 0, state: "down" },
-          { interface: "sta0", internet: "down", ipaddr: "192.168.21.10", signal: "-74", sms: "unreachable", ssid: "Home Network", status: "connected" },
+          {
+            interface: "wan",
+            internet: "up",
+            ipaddr: "192.168.20.10",
+            link: "connected",
+            mode: "wan",
+            sms: "reachable",
+            state: "up",
+          },
+          {
+            interface: "plc",
+            internet: "down",
+            ipaddr: "",
+            link: "disconnected",
+            pairing: "unpaired",
+            sms: "unreachable",
+            speed: 0,
+            state: "down",
+          },
+          {
+            interface: "sta0",
+            internet: "down",
+            ipaddr: "192.168.21.10",
+            signal: "-74",
+            sms: "unreachable",
+            ssid: "Home Network",
+            status: "connected",
+          },
           {
             interface: "cell",
             internet: "down",
@@ -665,7 +757,13 @@ export class SimulatedSite {
   supervisorInfo(): Record<string, unknown> {
     const { swver, build } = this.build();
     // PVS5 reports no BUILD (only inside SWVER).
-    const supervisor = { SWVER: swver, SERIAL: this.options.serial, MODEL: this.model, ...(build === null ? {} : { BUILD: build }), FWVER: this.fwver };
+    const supervisor = {
+      SWVER: swver,
+      SERIAL: this.options.serial,
+      MODEL: this.model,
+      ...(build === null ? {} : { BUILD: build }),
+      FWVER: this.fwver,
+    };
     return { result: "succeed", supervisor };
   }
 }

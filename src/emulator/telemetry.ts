@@ -1,4 +1,4 @@
-// The PVS6 telemetry WebSocket (pvs-reference §2.6, §5.9): plain ws on its own port, served only once
+// The PVS6 telemetry WebSocket (docs/protocol.md "Telemetry WebSocket"): plain ws on its own port, served only once
 // `/sys/telemetryws/enable=1` was written, frames `{"notification":"power","params":{…}}` with only the fields
 // that changed (about every second while values change), and the firmware's habits, switchable: it closes
 // every connection after 10 minutes, it can go silent with TCP open (stall), and it can refuse connections.
@@ -163,7 +163,14 @@ export class TelemetryServer {
   }
 
   /** Sends recorded frame `index` of round `round` at its time from `openedAt`, then schedules the next one. */
-  private playRecorded(ws: WebSocket, client: Client, recorded: RecordedFrames, openedAt: number, index: number, round: number): void {
+  private playRecorded(
+    ws: WebSocket,
+    client: Client,
+    recorded: RecordedFrames,
+    openedAt: number,
+    index: number,
+    round: number,
+  ): void {
     const at = openedAt + round * loopPeriodMs(recorded.frames) + Math.max(0, recorded.frames[index].atMs);
     client.replayTimer = setTimeout(
       () => {

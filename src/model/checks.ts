@@ -17,7 +17,8 @@ export interface Check {
   details?: { [name: string]: unknown };
 }
 
-const list = (names: string[], max = 12) => (names.length > max ? `${names.slice(0, max).join(", ")} and ${names.length - max} more` : names.join(", "));
+const list = (names: string[], max = 12) =>
+  names.length > max ? `${names.slice(0, max).join(", ")} and ${names.length - max} more` : names.join(", ");
 
 export function unknownChecks(unknowns: Unknowns): Check[] {
   const checks: Check[] = [];
@@ -85,7 +86,14 @@ export function counterChecks(events: CounterEvent[], time: string | null): Chec
           // Logged once per counter, not on every poll that reads 0; the check stays in the payload while it does.
           key: `COUNTER_ZERO:${e.serial}:${e.field}`,
           message: `The lifetime counter ${e.field} of ${e.serial} read 0 after ${e.previous}: a glitch of the PVS, not a reset. Holding ${e.previous}; sums and today's energy do not jump.`,
-          details: { serial: e.serial, field: e.field, reason: e.reason, previous: e.previous, current: e.current, accepted: false },
+          details: {
+            serial: e.serial,
+            field: e.field,
+            reason: e.reason,
+            previous: e.previous,
+            current: e.current,
+            accepted: false,
+          },
         }
       : counterCheck(e, time),
   );
@@ -99,7 +107,14 @@ function counterCheck(e: CounterEvent, time: string | null): Check {
     message: e.accepted
       ? `The lifetime counter ${e.field} of ${e.serial} stayed at ${e.current} after it ${WHAT[e.reason]} from ${e.previous}: accepted as its new base (no energy was counted across the step).`
       : `The lifetime counter ${e.field} of ${e.serial} ${WHAT[e.reason]}: ${e.previous} → ${e.current}. Holding ${e.previous} until the counter reads consistently again; sums and today's energy do not jump.`,
-    details: { serial: e.serial, field: e.field, reason: e.reason, previous: e.previous, current: e.current, accepted: e.accepted },
+    details: {
+      serial: e.serial,
+      field: e.field,
+      reason: e.reason,
+      previous: e.previous,
+      current: e.current,
+      accepted: e.accepted,
+    },
   };
 }
 

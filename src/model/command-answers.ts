@@ -84,9 +84,18 @@ export interface GridProfile {
 export function parseGridProfile(raw: JsonObject): GridProfile {
   const active = { name: optionalString(raw.active_name), id: optionalString(raw.active_id) };
   const pending = { name: optionalString(raw.pending_name), id: optionalString(raw.pending_id) };
-  if (active.name === null && active.id === null) throw new PayloadError('the answer names no active grid profile ("active_name", "active_id")');
-  const changePending = pending.id !== null ? pending.id !== active.id : pending.name !== null && pending.name !== active.name;
-  return { active, pending, changePending, percent: parseDecimal(raw.percent), supportedBy: optionalString(raw.supported_by), status: optionalString(raw.status) };
+  if (active.name === null && active.id === null)
+    throw new PayloadError('the answer names no active grid profile ("active_name", "active_id")');
+  const changePending =
+    pending.id !== null ? pending.id !== active.id : pending.name !== null && pending.name !== active.name;
+  return {
+    active,
+    pending,
+    changePending,
+    percent: parseDecimal(raw.percent),
+    supportedBy: optionalString(raw.supported_by),
+    status: optionalString(raw.status),
+  };
 }
 
 export interface DiscoveryProgress {
@@ -99,7 +108,12 @@ export interface DiscoveryProgress {
 /** `GetDiscoveryProgress`: `{"progress":[{"TYPE","PROGR","NFOUND"}],"complete":bool}`. */
 export function parseDiscoveryProgress(raw: JsonObject): DiscoveryProgress {
   if (!Array.isArray(raw.progress)) throw new PayloadError('the answer has no "progress" array');
-  const complete = raw.complete === true || raw.complete === "true" || raw.complete === 1 ? true : raw.complete === false || raw.complete === "false" || raw.complete === 0 ? false : null;
+  const complete =
+    raw.complete === true || raw.complete === "true" || raw.complete === 1
+      ? true
+      : raw.complete === false || raw.complete === "false" || raw.complete === 0
+        ? false
+        : null;
   if (complete === null) throw new PayloadError('the answer\'s "complete" is not true or false');
   const progress = raw.progress.map((entry, i) => {
     if (!isJsonObject(entry)) throw new PayloadError(`progress entry #${i + 1} is not an object`);
@@ -120,11 +134,19 @@ export interface DeviceDetails {
  * record at the top level. (Older units answer with an HTML page: the client reports PVS_HTML_RESPONSE.)
  */
 export function parseDeviceDetails(raw: JsonObject, serial: string): DeviceDetails {
-  const records = Array.isArray(raw.devices) ? raw.devices : isJsonObject(raw.device) ? [raw.device] : typeof raw.SERIAL === "string" || typeof raw.DEVICE_TYPE === "string" ? [raw] : null;
+  const records = Array.isArray(raw.devices)
+    ? raw.devices
+    : isJsonObject(raw.device)
+      ? [raw.device]
+      : typeof raw.SERIAL === "string" || typeof raw.DEVICE_TYPE === "string"
+        ? [raw]
+        : null;
   if (!records) throw new PayloadError("the answer holds no device record");
   const devices = normalizeDeviceList({ devices: records }).devices;
   const wanted = serial.trim().toLowerCase();
-  const device = devices.find((d) => d.serial !== null && d.serial.toLowerCase() === wanted) ?? (devices.length === 1 ? devices[0] : null);
+  const device =
+    devices.find((d) => d.serial !== null && d.serial.toLowerCase() === wanted) ??
+    (devices.length === 1 ? devices[0] : null);
   return { device, devices };
 }
 
@@ -134,7 +156,9 @@ export interface SupervisorHealth {
   model: string | null;
   /** Masked. */
   serial: string | null;
-  /** When the PVS sampled the figures (legacy `DATATIME`, which lags by up to an hour); null on the LocalAPI (read now). */
+  /**
+   * When the PVS sampled the figures (legacy `DATATIME`, which lags by up to an hour); null on the LocalAPI (read now).
+   */
   dataTime: string | null;
   uptime_s: number | null;
   /** Legacy `dl_cpu_load`: a load average (not a percentage). */
@@ -163,7 +187,10 @@ export interface SupervisorHealth {
 
 /** The health figures of the supervisor record of a device list (legacy) or of the system variables (LocalAPI). */
 export function supervisorHealth(api: SupervisorHealth["api"], supervisor: Device | null): SupervisorHealth {
-  if (!supervisor) throw new PayloadError(api === "legacy" ? "the device list holds no PVS record" : "the PVS reported no system variables");
+  if (!supervisor)
+    throw new PayloadError(
+      api === "legacy" ? "the device list holds no PVS record" : "the PVS reported no system variables",
+    );
   const m = (name: string) => {
     const v = supervisor.metrics[name];
     return typeof v === "number" ? v : null;

@@ -8,7 +8,7 @@ import { setOwn } from "./safe-object";
 import { consumptionCt, ctChecks, deriveSite, energySources, Site } from "./site";
 import { DayEnergy, MissingDevice, SiteMemory } from "./site-memory";
 import { metricsToSi, scale, siName, Unit, unitOf, unitsFor, UnitSystem } from "./units";
-import { LiveData } from "./varserver";
+import { LiveData } from "./localapi-device-list";
 
 export interface DeviceListPayload extends DeviceList {
   /** Devices seen in earlier answers that this one lacks (night-time restarts, sunrise), with their held counters. */
@@ -16,7 +16,9 @@ export interface DeviceListPayload extends DeviceList {
   /** The SunVault summary when the site has storage, else null. */
   storage: StorageSummary | null;
   site: Site;
-  /** The LocalAPI's own site totals (`/sys/livedata/`: power, lifetime energy, state of charge); null on the legacy API. */
+  /**
+   * The LocalAPI's own site totals (`/sys/livedata/`: power, lifetime energy, state of charge); null on the legacy API.
+   */
   live: LiveData | null;
   checks: Check[];
   /** "pvs": the PVS's kW/kWh; "si": W/Wh (names change with the unit: `p_3phsum_kw` → `p_3phsum_w`). */
@@ -56,7 +58,16 @@ export function analyzeDeviceList(reported: DeviceList, input: AnalysisInput): D
     ...storageChecks(input.storage),
     ...siteNotes,
   ];
-  const payload: DeviceListPayload = { ...list, missing: obs.missing, storage: input.storage, site, live: input.live ?? null, checks, unitSystem: "pvs", units: {} };
+  const payload: DeviceListPayload = {
+    ...list,
+    missing: obs.missing,
+    storage: input.storage,
+    site,
+    live: input.live ?? null,
+    checks,
+    unitSystem: "pvs",
+    units: {},
+  };
   const out = input.unitSystem === "si" ? toSi(payload) : payload;
   out.units = unitsFor(metricNames(out));
   return out;
@@ -121,8 +132,18 @@ export function toSi(p: DeviceListPayload): DeviceListPayload {
     const dot = key.lastIndexOf(".");
     setOwn(unavailable, key.slice(0, dot + 1) + siName(key.slice(dot + 1)).name, reason);
   }
-  const site: Site = { ...numbersToSi(p.site), today: dayToSi(p.site.today), yesterday: dayToSi(p.site.yesterday), unavailable };
-  const storage = p.storage ? { ...numbersToSi(p.storage), unmatched: p.storage.unmatched.map((u) => ({ ...u, metrics: metricsToSi(u.metrics) })) } : null;
+  const site: Site = {
+    ...numbersToSi(p.site),
+    today: dayToSi(p.site.today),
+    yesterday: dayToSi(p.site.yesterday),
+    unavailable,
+  };
+  const storage = p.storage
+    ? {
+        ...numbersToSi(p.storage),
+        unmatched: p.storage.unmatched.map((u) => ({ ...u, metrics: metricsToSi(u.metrics) })),
+      }
+    : null;
   const missing = p.missing.map((m) => ({ ...m, held: metricsToSi(m.held) }));
   const live = p.live ? numbersToSi(p.live) : null;
   return { ...withViews(p.time, devices), missing, storage, site, live, checks: p.checks, unitSystem: "si", units: {} };

@@ -2,7 +2,8 @@
 // and the fields each one is documented to carry. Anything else is still carried, and reported once.
 
 /** Finer than DEVICE_TYPE: what a device is for. */
-export type DeviceCategory = "supervisor" | "meter" | "inverter" | "storage" | "disconnect" | "weather" | "ground-monitor" | "unknown";
+export type DeviceCategory =
+  "supervisor" | "meter" | "inverter" | "storage" | "disconnect" | "weather" | "ground-monitor" | "unknown";
 
 /** Fields every device may carry (identity, state, timing, bus). */
 const COMMON_FIELDS = [
@@ -30,7 +31,18 @@ const COMMON_FIELDS = [
   "mac_address",
 ];
 
-const SUPERVISOR_FIELDS = ["dl_uptime", "dl_cpu_load", "dl_mem_used", "dl_flash_avail", "dl_err_count", "dl_comm_err", "dl_scan_time", "dl_skipped_scans", "dl_untransmitted", "panid"];
+const SUPERVISOR_FIELDS = [
+  "dl_uptime",
+  "dl_cpu_load",
+  "dl_mem_used",
+  "dl_flash_avail",
+  "dl_err_count",
+  "dl_comm_err",
+  "dl_scan_time",
+  "dl_skipped_scans",
+  "dl_untransmitted",
+  "panid",
+];
 
 const METER_FIELDS = [
   "p_3phsum_kw",
@@ -74,7 +86,19 @@ const INVERTER_FIELDS = [
   "PANEL",
 ];
 
-const DISCONNECT_FIELDS = ["event_history", "fw_error", "relay_mode", "relay1_state", "relay2_state", "relay1_error", "relay2_error", "v1n_grid_v", "v2n_grid_v", "v1n_pv_v", "v2n_pv_v"];
+const DISCONNECT_FIELDS = [
+  "event_history",
+  "fw_error",
+  "relay_mode",
+  "relay1_state",
+  "relay2_state",
+  "relay1_error",
+  "relay2_error",
+  "v1n_grid_v",
+  "v2n_grid_v",
+  "v1n_pv_v",
+  "v2n_pv_v",
+];
 
 interface DeviceTypeInfo {
   category: DeviceCategory;
@@ -108,7 +132,9 @@ export const DEVICE_TYPES: Readonly<Record<string, DeviceTypeInfo>> = {
 };
 
 export function categoryOf(deviceType: string | null): DeviceCategory {
-  return (deviceType !== null && Object.hasOwn(DEVICE_TYPES, deviceType) && DEVICE_TYPES[deviceType].category) || "unknown";
+  return (
+    (deviceType !== null && Object.hasOwn(DEVICE_TYPES, deviceType) && DEVICE_TYPES[deviceType].category) || "unknown"
+  );
 }
 
 export function isKnownDeviceType(deviceType: string | null): boolean {

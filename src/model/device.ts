@@ -17,7 +17,10 @@ export type DeviceCondition = "ok" | "asleep" | "fault" | "error" | "stale" | "u
 
 /** One device of the PVS. */
 export interface Device {
-  /** `SERIAL`; the supervisor's own serial is masked (see redact.ts). Null when the PVS sent none, or its unset default `n/a`. */
+  /**
+   * `SERIAL`; the supervisor's own serial is masked (see redact.ts). Null when the PVS sent none, or its unset default
+   * `n/a`.
+   */
   serial: string | null;
   /** `DEVICE_TYPE` as reported, e.g. "PVS", "Power Meter", "Inverter", "ESS BMS". */
   deviceType: string | null;
@@ -27,7 +30,10 @@ export interface Device {
   state: string | null;
   /** When the PVS sampled this device's data (`DATATIME`; LocalAPI `msmtEps`), ISO-8601 UTC. */
   dataTime: string | null;
-  /** Seconds between the sample and the answer (`CURTIME − DATATIME`; LocalAPI `/sys/livedata/time − msmtEps`); null without a data time. */
+  /**
+   * Seconds between the sample and the answer (`CURTIME − DATATIME`; LocalAPI `/sys/livedata/time − msmtEps`); null
+   * without a data time.
+   */
   dataAgeS: number | null;
   /**
    * Whether the data stopped refreshing, by the API's own cadence (cadence.ts): missed two or more refreshes
@@ -67,11 +73,20 @@ export function applyLabels(devices: Device[], labels: ReadonlyMap<string, strin
 export function summarize(devices: Device[]): DeviceSummary[] {
   return devices
     .filter((d): d is Device & { serial: string } => d.serial !== null && d.serial !== "")
-    .map((d) => ({ serial: d.serial, deviceType: d.deviceType, category: d.category, model: d.model, label: d.label ?? null }));
+    .map((d) => ({
+      serial: d.serial,
+      deviceType: d.deviceType,
+      category: d.category,
+      model: d.model,
+      label: d.label ?? null,
+    }));
 }
 
 /** What an API reports about a device; data age, staleness and condition are filled in by assess(). */
-export type ReportedDevice = Pick<Device, "serial" | "deviceType" | "model" | "state" | "dataTime" | "parent" | "properties" | "metrics">;
+export type ReportedDevice = Pick<
+  Device,
+  "serial" | "deviceType" | "model" | "state" | "dataTime" | "parent" | "properties" | "metrics"
+>;
 
 export function newDevice(reported: ReportedDevice): Device {
   return { ...reported, category: categoryOf(reported.deviceType), dataAgeS: null, stale: null, condition: "unknown" };
@@ -106,7 +121,10 @@ export function meterRole(device: Pick<Device, "deviceType" | "model" | "propert
   return null;
 }
 
-/** A device whose data counts as produced-now: fresh, working (or no state reported: LocalAPI), with AC power over `minKw`. */
+/**
+ * A device whose data counts as produced-now: fresh, working (or no state reported: LocalAPI), with AC power over
+ * `minKw`.
+ */
 function producing(device: Device, minKw: number): boolean {
   const p = device.metrics.p_3phsum_kw;
   const working = device.state === null || device.state.toLowerCase() === "working";
@@ -188,7 +206,9 @@ export function assess(time: string | null, devices: Device[], context: AssessCo
 function siteDaylight(devices: Device[], inverters: Device[], livePvKw: number | null | undefined): boolean {
   const meter = devices.find((d) => meterRole(d) === "production");
   const meterKw = meter && meter.stale === false ? meter.metrics.p_3phsum_kw : null;
-  const working = inverters.filter((d) => producing(d, 0)).reduce((sum, d) => sum + (d.metrics.p_3phsum_kw as number), 0);
+  const working = inverters
+    .filter((d) => producing(d, 0))
+    .reduce((sum, d) => sum + (d.metrics.p_3phsum_kw as number), 0);
   return [meterKw, livePvKw, working].some((kw) => sitePowerShowsDaylight(kw, inverters.length));
 }
 
@@ -277,7 +297,8 @@ export function splitGroup(device: Pick<Device, "deviceType"> & { category?: Dev
 
 /** The devices of a pvs-device-list payload, or an error text saying why this is not one. */
 export function devicesOf(payload: unknown): Device[] | string {
-  if (!isJsonObject(payload) || !Array.isArray(payload.devices)) return "msg.payload is not a pvs-device-list payload (no devices array)";
+  if (!isJsonObject(payload) || !Array.isArray(payload.devices))
+    return "msg.payload is not a pvs-device-list payload (no devices array)";
   const bad = payload.devices.findIndex((d) => !isJsonObject(d) || !("deviceType" in d) || !isJsonObject(d.metrics));
   if (bad >= 0) return `msg.payload.devices[${bad}] is not a device`;
   return payload.devices as Device[];

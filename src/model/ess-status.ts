@@ -89,7 +89,9 @@ export function emptyStorage(error: StorageSummary["error"] = null): StorageSumm
 }
 
 function serialOf(entry: JsonObject): string | null {
-  return typeof entry.serial_number === "string" && entry.serial_number.trim() !== "" ? entry.serial_number.trim() : null;
+  return typeof entry.serial_number === "string" && entry.serial_number.trim() !== ""
+    ? entry.serial_number.trim()
+    : null;
 }
 
 function mergeInto(device: Device, flat: Flat): void {
@@ -108,7 +110,8 @@ function mean(values: Array<number | null | undefined>): number | null {
  * ESS report at all.
  */
 export function mergeEssStatus(list: DeviceList, raw: unknown): StorageSummary {
-  if (!isJsonObject(raw) || !isJsonObject(raw.ess_report)) throw new PayloadError('the storage status has no "ess_report" object');
+  if (!isJsonObject(raw) || !isJsonObject(raw.ess_report))
+    throw new PayloadError('the storage status has no "ess_report" object');
   const report = raw.ess_report;
   const summary = emptyStorage();
   const bySerial = new Map<string, Device>();
@@ -127,7 +130,9 @@ export function mergeEssStatus(list: DeviceList, raw: unknown): StorageSummary {
   const entries = (value: unknown) => (Array.isArray(value) ? value.filter(isJsonObject) : []);
 
   const batteries = entries(report.battery_status).map((e) => place("battery_status", e, undefined));
-  const enclosures = entries(report.ess_status).map((e, i) => place("ess_status", e, ofType("Energy Storage System")[i]));
+  const enclosures = entries(report.ess_status).map((e, i) =>
+    place("ess_status", e, ofType("Energy Storage System")[i]),
+  );
   entries(report.inverter_status).forEach((e, i) => place("inverter_status", e, ofType("Storage Inverter")[i]));
   if (isJsonObject(report.hub_plus_status)) {
     const hubs = ofType("HUB+");
@@ -140,11 +145,14 @@ export function mergeEssStatus(list: DeviceList, raw: unknown): StorageSummary {
     const flat = flatten(value, section === "pcs_settings" ? "pcs_" : "");
     if (ess) mergeInto(ess, flat);
     else summary.unmatched.push({ section, serial: null, ...flat });
-    if (section === "ess_state" && typeof flat.properties.operational_mode === "string") summary.operatingMode = flat.properties.operational_mode;
+    if (section === "ess_state" && typeof flat.properties.operational_mode === "string")
+      summary.operatingMode = flat.properties.operational_mode;
   }
 
   summary.customer_soc_pct = mean(batteries.map((b) => b.metrics.customer_state_of_charge_pct));
-  summary.system_soc_pct = mean(batteries.map((b) => b.metrics.system_state_of_charge_pct ?? b.metrics.state_of_charge_pct));
+  summary.system_soc_pct = mean(
+    batteries.map((b) => b.metrics.system_state_of_charge_pct ?? b.metrics.state_of_charge_pct),
+  );
   const powers = enclosures.map((e) =>
     typeof e.metrics.ess_meter_reading_agg_power_kw === "number"
       ? e.metrics.ess_meter_reading_agg_power_kw

@@ -2,7 +2,17 @@
 import { unitOf } from "./units";
 
 /** Lower-case fields that describe a device rather than measure it: they stay as reported. */
-const DESCRIPTIVE_FIELDS = new Set(["origin", "interface", "subtype", "hw_version", "mac_address", "module_serial", "slave", "parent", "panid"]);
+const DESCRIPTIVE_FIELDS = new Set([
+  "origin",
+  "interface",
+  "subtype",
+  "hw_version",
+  "mac_address",
+  "module_serial",
+  "slave",
+  "parent",
+  "panid",
+]);
 
 /** A measurement name is one the unit table knows (`p_3phsum_kw`, `dl_uptime`, `t_htsnk_degc`…). */
 const isMeasurementName = (key: string) => unitOf(key) !== null || key.startsWith("dl_");
@@ -24,7 +34,10 @@ export function isPropertyField(key: string): boolean {
 function kindOfKey(key: string): { property: boolean; measurement: boolean } {
   let kind = keyKinds.get(key);
   if (kind === undefined) {
-    kind = { property: key !== key.toLowerCase() || DESCRIPTIVE_FIELDS.has(key) || key.endsWith("_enum"), measurement: isMeasurementName(key) };
+    kind = {
+      property: key !== key.toLowerCase() || DESCRIPTIVE_FIELDS.has(key) || key.endsWith("_enum"),
+      measurement: isMeasurementName(key),
+    };
     if (keyKinds.size >= KEY_KINDS_MAX) keyKinds.clear(); // names come from the device: bounded
     keyKinds.set(key, kind);
   }

@@ -35,7 +35,15 @@ export interface CommPayload {
   interfaces: CommInterface[];
 }
 
-export const KINDS: { [name: string]: InterfaceKind } = { wan: "ethernet", wan0: "ethernet", wan1: "ethernet", sta0: "wifi", plc: "plc", cell: "cellular", wwan0: "cellular" };
+export const KINDS: { [name: string]: InterfaceKind } = {
+  wan: "ethernet",
+  wan0: "ethernet",
+  wan1: "ethernet",
+  sta0: "wifi",
+  plc: "plc",
+  cell: "cellular",
+  wwan0: "cellular",
+};
 
 export function normalizeComm(raw: unknown): CommPayload {
   if (!isJsonObject(raw)) throw new PayloadError("the network status is not a JSON object");
@@ -99,7 +107,9 @@ const LINK_DOWN = new Set(["down", "disconnected", "offline", "not_registered"])
  * taken as its opposite. N/A and other words say nothing, so null.
  */
 export function connected(entry: JsonObject): boolean | null {
-  const signals = [word(entry.state), word(entry.link), word(entry.status)].filter((w): w is string => w !== null && w !== "");
+  const signals = [word(entry.state), word(entry.link), word(entry.status)].filter(
+    (w): w is string => w !== null && w !== "",
+  );
   if (signals.some((w) => LINK_DOWN.has(w))) return false;
   if (signals.some((w) => LINK_UP.has(w))) return true;
   return null;

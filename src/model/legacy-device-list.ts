@@ -41,7 +41,8 @@ export interface Unknowns {
 export function legacyUnknowns(raw: unknown): Unknowns {
   const out: Unknowns = { deviceTypes: {}, fields: {} };
   const list = isJsonObject(raw) && Array.isArray(raw.devices) ? raw.devices.filter(isJsonObject) : [];
-  const bump = (bag: { [k: string]: number }, key: string) => setOwn(bag, key, (Object.hasOwn(bag, key) ? bag[key] : 0) + 1);
+  const bump = (bag: { [k: string]: number }, key: string) =>
+    setOwn(bag, key, (Object.hasOwn(bag, key) ? bag[key] : 0) + 1);
   for (const entry of list) {
     const type = optionalString(entry.DEVICE_TYPE);
     if (!isKnownDeviceType(type)) {
@@ -58,7 +59,9 @@ export function legacySecrets(raw: unknown): string[] {
   const list = isJsonObject(raw) && Array.isArray(raw.devices) ? raw.devices : [];
   const fromList = list.filter(isJsonObject).find((e) => e.DEVICE_TYPE === "PVS")?.SERIAL;
   const fromStart = isJsonObject(raw) && isJsonObject(raw.supervisor) ? raw.supervisor.SERIAL : undefined;
-  return [fromList, fromStart].filter((s): s is string => typeof s === "string" && s.trim().length >= 6).map((s) => s.trim());
+  return [fromList, fromStart]
+    .filter((s): s is string => typeof s === "string" && s.trim().length >= 6)
+    .map((s) => s.trim());
 }
 
 /** One device of the answer, with every string holding one of the secrets masked (keys too): see `masker`. */

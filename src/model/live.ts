@@ -9,8 +9,24 @@ import { CtEvidence, emptyEvidence, NEGATIVE_KW } from "./site-memory";
 import { parseEpochFlexible } from "./time";
 import { metricsToSi, unitsFor, Unit, UnitSystem } from "./units";
 
-/** The livedata fields, by their PVS names (pvs-reference §2.5, §5.9). Power kW, energy kWh, soc a fraction. */
-export const LIVE_FIELDS = ["time", "pv_p", "pv_en", "net_p", "net_en", "site_load_p", "site_load_en", "ess_p", "ess_en", "soc", "backupTimeRemaining", "midstate"] as const;
+/**
+ * The livedata fields, by their PVS names (docs/protocol.md "Variables" and "Telemetry WebSocket"). Power kW, energy
+ * kWh, soc a fraction.
+ */
+export const LIVE_FIELDS = [
+  "time",
+  "pv_p",
+  "pv_en",
+  "net_p",
+  "net_en",
+  "site_load_p",
+  "site_load_en",
+  "ess_p",
+  "ess_en",
+  "soc",
+  "backupTimeRemaining",
+  "midstate",
+] as const;
 export type LiveField = (typeof LIVE_FIELDS)[number];
 
 /** The last known value of every field the PVS has sent; a field never sent is absent. */
@@ -36,7 +52,8 @@ function fieldValue(value: unknown): number | null {
 
 /** Reads one WebSocket frame `{"notification":"power","params":{…}}`; never throws. */
 export function parseTelemetryFrame(text: string): FrameResult {
-  if (text.length > MAX_FRAME_BYTES) return { kind: "bad", reason: `a frame of ${text.length} bytes (over the ${MAX_FRAME_BYTES}-byte limit)` };
+  if (text.length > MAX_FRAME_BYTES)
+    return { kind: "bad", reason: `a frame of ${text.length} bytes (over the ${MAX_FRAME_BYTES}-byte limit)` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -143,7 +160,8 @@ export function livePayload(v: LiveValues, now: number): LivePayload {
   const stamp = v.time !== undefined ? parseEpochFlexible(v.time) : null;
   const out: LivePayload = { time: stamp ?? new Date(now).toISOString() };
   const put = (name: keyof LivePayload, value: number | undefined, digits = 4) => {
-    if (value !== undefined && Number.isFinite(value)) (out as unknown as Record<string, number>)[name] = round(value, digits);
+    if (value !== undefined && Number.isFinite(value))
+      (out as unknown as Record<string, number>)[name] = round(value, digits);
   };
   put("production_kw", v.pv_p);
   put("consumption_kw", v.site_load_p);
@@ -168,16 +186,23 @@ export function livePayload(v: LiveValues, now: number): LivePayload {
 }
 
 /** The payload in the chosen units ("si": W and Wh, names `_w`/`_wh`), and the unit of each of its numbers. */
-export function inUnits(payload: LivePayload, units: UnitSystem): { payload: LivePayload; units: { [name: string]: Unit | null } } {
+export function inUnits(
+  payload: LivePayload,
+  units: UnitSystem,
+): { payload: LivePayload; units: { [name: string]: Unit | null } } {
   const { time, ...numbers } = payload;
-  const converted = units === "si" ? metricsToSi(numbers as { [name: string]: number }) : (numbers as { [name: string]: number });
+  const converted =
+    units === "si" ? metricsToSi(numbers as { [name: string]: number }) : (numbers as { [name: string]: number });
   return { payload: { time, ...converted } as LivePayload, units: unitsFor(Object.keys(converted)) };
 }
 
 /** Power fields compared by the "on change" option, in kW. */
 const POWER_FIELDS = ["pv_p", "net_p", "site_load_p", "ess_p"] as const;
 
-/** Whether `current` differs from `sent` by at least `thresholdW` in any power, or 1 point of charge, or in which fields are known. */
+/**
+ * Whether `current` differs from `sent` by at least `thresholdW` in any power, or 1 point of charge, or in which fields
+ * are known.
+ */
 export function changedBeyond(sent: LiveValues | null, current: LiveValues, thresholdW: number): boolean {
   if (!sent) return true;
   for (const f of POWER_FIELDS) {

@@ -61,7 +61,8 @@ function redact(value: unknown, secrets: readonly string[]): unknown {
         const key = redactText(k, secrets);
         const item = copyOf(source[k]);
         // A "__proto__" key from JSON.parse is an own property; plain assignment would change the prototype.
-        if (key === "__proto__") Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+        if (key === "__proto__")
+          Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
         else copy[key] = item;
       }
     }

@@ -14,6 +14,7 @@ export function isJsonObject(value: unknown): value is JsonObject {
 export function setOwn(target: JsonObject, key: string, value: unknown): void {
   // "__proto__" is the only key with a setter on Object.prototype; every other key assigns an own property,
   // and plain assignment is many times faster than defineProperty on the 25,000 fields of a large site.
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }

@@ -167,7 +167,10 @@ function signedCounters(device: Device): Array<{ field: string; maxKw: number }>
   return [{ field: "net_ltea_3phsum_kwh", maxKw: meterMaxKw(device) }];
 }
 
-/** The most power a meter's counters could see: split-phase 240 V at its CT's rating, with a margin; 200 A when it does not say. */
+/**
+ * The most power a meter's counters could see: split-phase 240 V at its CT's rating, with a margin; 200 A when it does
+ * not say.
+ */
 function meterMaxKw(meter: Device): number {
   const ct = meter.metrics.ct_scl_fctr;
   return (typeof ct === "number" && ct > 0 ? ct : 200) * 0.5;
@@ -190,7 +193,16 @@ export function emptyEvidence(subtype: string | null = null): CtEvidence {
 }
 
 export function emptyState(): SiteMemoryState {
-  return { version: 1, lastTime: null, devices: {}, counters: {}, stamps: {}, ct: emptyEvidence(), today: null, yesterday: null };
+  return {
+    version: 1,
+    lastTime: null,
+    devices: {},
+    counters: {},
+    stamps: {},
+    ct: emptyEvidence(),
+    today: null,
+    yesterday: null,
+  };
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -290,7 +302,14 @@ export class SiteMemory {
     const present = new Set(list.devices.map((d) => d.serial).filter((s): s is string => s !== null));
     const last = this.state.lastTime === null ? null : Date.parse(this.state.lastTime);
     if (last !== null && t <= last) {
-      return { replay: true, missing: this.missing(present), counterEvents: [], today: this.state.today, yesterday: this.state.yesterday, ct: this.state.ct };
+      return {
+        replay: true,
+        missing: this.missing(present),
+        counterEvents: [],
+        today: this.state.today,
+        yesterday: this.state.yesterday,
+        ct: this.state.ct,
+      };
     }
 
     this.remember(list, iso, t);
@@ -312,7 +331,14 @@ export class SiteMemory {
     this.gatherCtEvidence(list);
     this.addToDay(sources.interval(deltas), t, last);
     this.state.lastTime = iso;
-    return { replay: false, missing: this.missing(present), counterEvents, today: this.state.today, yesterday: this.state.yesterday, ct: this.state.ct };
+    return {
+      replay: false,
+      missing: this.missing(present),
+      counterEvents,
+      today: this.state.today,
+      yesterday: this.state.yesterday,
+      ct: this.state.ct,
+    };
   }
 
   private remember(list: DeviceList, iso: string, t: number): void {
@@ -321,14 +347,21 @@ export class SiteMemory {
       // The supervisor's serial is masked and it never goes missing; remembering it would only add noise.
       if (d.serial === null || d.category === "supervisor") continue;
       const known = Object.hasOwn(devices, d.serial) ? devices[d.serial] : null;
-      const entry: SeenDevice = { deviceType: d.deviceType, category: d.category, model: d.model, firstSeen: known?.firstSeen ?? iso, lastSeen: iso };
+      const entry: SeenDevice = {
+        deviceType: d.deviceType,
+        category: d.category,
+        model: d.model,
+        firstSeen: known?.firstSeen ?? iso,
+        lastSeen: iso,
+      };
       setOwn(devices, d.serial, entry);
     }
     for (const [serial, entry] of Object.entries(devices)) {
       if (t - Date.parse(entry.lastSeen) > FORGET_AFTER_MS) {
         delete devices[serial];
         delete this.state.stamps[serial];
-        for (const key of Object.keys(this.state.counters)) if (key.slice(0, key.lastIndexOf(" ")) === serial) delete this.state.counters[key];
+        for (const key of Object.keys(this.state.counters))
+          if (key.slice(0, key.lastIndexOf(" ")) === serial) delete this.state.counters[key];
       }
     }
     const serials = Object.keys(devices);
@@ -352,7 +385,14 @@ export class SiteMemory {
     }
     return absent.map((serial) => {
       const d = this.state.devices[serial];
-      return { serial, deviceType: d.deviceType, category: d.category, model: d.model, lastSeen: d.lastSeen, held: held.get(serial) ?? {} };
+      return {
+        serial,
+        deviceType: d.deviceType,
+        category: d.category,
+        model: d.model,
+        lastSeen: d.lastSeen,
+        held: held.get(serial) ?? {},
+      };
     });
   }
 
@@ -362,7 +402,15 @@ export class SiteMemory {
    * back: the counter keeps its last good value, and only after ACCEPT_AFTER consistent readings is the
    * new value taken as the counter's base. No delta is counted across such a step, so sums never jump.
    */
-  private advanceCounter(serial: string, field: string, reading: number | null | undefined, iso: string, maxKw: number, signed: boolean, deltas: Map<string, number>): CounterEvent | null {
+  private advanceCounter(
+    serial: string,
+    field: string,
+    reading: number | null | undefined,
+    iso: string,
+    maxKw: number,
+    signed: boolean,
+    deltas: Map<string, number>,
+  ): CounterEvent | null {
     if (typeof reading !== "number") return null;
     const key = counterKey(serial, field);
     const counters = this.state.counters;
@@ -391,10 +439,15 @@ export class SiteMemory {
     if (reading === 0 && Math.abs(prev.good) > COUNTER_TOLERANCE_KWH) {
       return { serial, field, reason: "zero", previous: prev.good, current: reading, accepted: false };
     }
-    const reason: CounterIssueReason = delta > 0 ? "jump" : Math.abs(reading) < Math.max(1, Math.abs(prev.good) * 0.1) ? "reset" : "rollback";
+    const reason: CounterIssueReason =
+      delta > 0 ? "jump" : Math.abs(reading) < Math.max(1, Math.abs(prev.good) * 0.1) ? "reset" : "rollback";
     const suspect = prev.suspect;
     // Consistent with the suspect reading: it moves on from there as a healthy counter would.
-    const continues = suspect !== undefined && suspect.reason === reason && reading - suspect.value >= -COUNTER_TOLERANCE_KWH && reading - suspect.value <= bound;
+    const continues =
+      suspect !== undefined &&
+      suspect.reason === reason &&
+      reading - suspect.value >= -COUNTER_TOLERANCE_KWH &&
+      reading - suspect.value <= bound;
     const count = continues ? suspect.count + 1 : 1;
     if (count >= ACCEPT_AFTER) {
       counters[key] = { good: reading, at: iso };
@@ -447,7 +500,12 @@ export class SiteMemory {
     }
     const midnight = localMidnight(t);
     // The interval straddles midnight: split it by time between the two days.
-    const splittable = today !== null && last !== null && last < midnight && t - last <= MAX_SPLIT_GAP_MS && localDate(last) === today.date;
+    const splittable =
+      today !== null &&
+      last !== null &&
+      last < midnight &&
+      t - last <= MAX_SPLIT_GAP_MS &&
+      localDate(last) === today.date;
     const after = splittable && last !== null ? (t - midnight) / (t - last) : 0;
     if (today) this.state.yesterday = splittable ? add(today, interval, 1 - after) : today;
     const fresh: DayEnergy = { date, since: new Date(splittable ? midnight : t).toISOString(), complete: splittable };
@@ -526,7 +584,13 @@ function restore(saved: unknown): SiteMemoryState {
 }
 
 function restoreDay(saved: unknown): DayEnergy | null {
-  if (!isJsonObject(saved) || typeof saved.date !== "string" || !/^\d{4}-\d\d-\d\d$/.test(saved.date) || !isTime(saved.since)) return null;
+  if (
+    !isJsonObject(saved) ||
+    typeof saved.date !== "string" ||
+    !/^\d{4}-\d\d-\d\d$/.test(saved.date) ||
+    !isTime(saved.since)
+  )
+    return null;
   const day: DayEnergy = { date: saved.date, since: saved.since, complete: saved.complete === true };
   for (const q of QUANTITIES) if (isFiniteNumber(saved[q]) && (saved[q] as number) >= 0) day[q] = saved[q] as number;
   return day;

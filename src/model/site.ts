@@ -6,8 +6,18 @@
 import { isPeer } from "./cadence";
 import { Device, DeviceList, totalInverterPowerKw } from "./device";
 import { Check } from "./checks";
-import { counterKey, CtEvidence, DayEnergy, EnergySources, HIGH_SUN_KW, IntervalEnergy, NEGATIVE_KW, Observation, SiteMemory } from "./site-memory";
-import { LiveData } from "./varserver";
+import {
+  counterKey,
+  CtEvidence,
+  DayEnergy,
+  EnergySources,
+  HIGH_SUN_KW,
+  IntervalEnergy,
+  NEGATIVE_KW,
+  Observation,
+  SiteMemory,
+} from "./site-memory";
+import { LiveData } from "./localapi-device-list";
 
 /** What the consumption CT measures: the grid connection (net, signed) or the house load (gross). */
 export type CtMode = "net" | "gross";
@@ -95,7 +105,10 @@ function declaredSubtype(meter: Device | null): string | null {
 
 /** Whether the consumption meter has been seen exporting: negative readings or a growing export counter. */
 function exportSeen(ev: CtEvidence): boolean {
-  return ev.negative >= NEGATIVE_READINGS || (ev.negFirst !== null && ev.negLast !== null && ev.negLast - ev.negFirst > EXPORT_GROWTH_KWH);
+  return (
+    ev.negative >= NEGATIVE_READINGS ||
+    (ev.negFirst !== null && ev.negLast !== null && ev.negLast - ev.negFirst > EXPORT_GROWTH_KWH)
+  );
 }
 
 /** A lifetime export count a load-only CT could never have gathered (kWh, and share of the meter's lifetime). */
@@ -112,8 +125,10 @@ export function consumptionCt(list: DeviceList, ev: CtEvidence): ConsumptionCt {
   const neg = num(meter, "neg_ltea_3phsum_kwh");
   const net = num(meter, "net_ltea_3phsum_kwh");
   const exportedInItsLife = neg !== null && neg > LIFETIME_EXPORT_KWH && neg > Math.abs(net ?? 0) * 0.01;
-  if (exportSeen(ev) || exportedInItsLife || (net ?? 0) < 0) return { meter: meter.serial, declared, mode: "net", basis: "inferred" };
-  if (neg !== null && net !== null && net > 100 && neg < net * 0.01) return { meter: meter.serial, declared, mode: "gross", basis: "inferred" };
+  if (exportSeen(ev) || exportedInItsLife || (net ?? 0) < 0)
+    return { meter: meter.serial, declared, mode: "net", basis: "inferred" };
+  if (neg !== null && net !== null && net > 100 && neg < net * 0.01)
+    return { meter: meter.serial, declared, mode: "gross", basis: "inferred" };
   return { meter: meter.serial, declared, mode: null, basis: null };
 }
 
@@ -125,7 +140,11 @@ const denoised = (p: number | null) => (p !== null && p < 0 && p > NEGATIVE_KW ?
  * CT is read: a net CT measures the grid (consumption = production + net), a gross CT the house load
  * (net = consumption − production). The one derivation of pvs-device-list and pvs-live.
  */
-export function splitByCt(mode: CtMode | null, production: number | null, meter: number | null): { consumption: number | null; net: number | null } {
+export function splitByCt(
+  mode: CtMode | null,
+  production: number | null,
+  meter: number | null,
+): { consumption: number | null; net: number | null } {
   if (meter === null || mode === null) return { consumption: null, net: null };
   if (mode === "net") return { net: meter, consumption: production === null ? null : production + meter };
   return { consumption: meter, net: production === null ? null : meter - production };
@@ -148,19 +167,26 @@ function chooseProduction(list: DeviceList, live: LiveData | null): ProductionCh
   const meterKw = denoised(num(p, "p_3phsum_kw"));
   const inverterKw = totalInverterPowerKw(list);
   const freshInverters = list.inverters.some((i) => i.stale === false && typeof i.metrics.p_3phsum_kw === "number");
-  if (p && p.stale !== true && meterKw !== null) return { kw: meterKw, source: "production meter", power: "devices", stale: false };
+  if (p && p.stale !== true && meterKw !== null)
+    return { kw: meterKw, source: "production meter", power: "devices", stale: false };
   if (!p && freshInverters) return { kw: inverterKw, source: "inverters", power: "devices", stale: false };
   const liveKw = denoised(live?.pv_p_kw ?? null);
   if (liveKw !== null) return { kw: liveKw, source: "livedata", power: "livedata", stale: false };
   if (freshInverters) return { kw: inverterKw, source: "inverters", power: "devices", stale: false };
   if (meterKw !== null) return { kw: meterKw, source: "production meter", power: "devices", stale: true };
-  return { kw: inverterKw, source: inverterKw !== null ? "inverters" : null, power: inverterKw !== null ? "devices" : null, stale: false };
+  return {
+    kw: inverterKw,
+    source: inverterKw !== null ? "inverters" : null,
+    power: inverterKw !== null ? "devices" : null,
+    stale: false,
+  };
 }
 
 /** The newest stamp of the meters and inverters, ISO-8601 UTC. */
 function newestDeviceTime(list: DeviceList): string | null {
   let newest: string | null = null;
-  for (const d of list.devices) if (isPeer(d) && d.dataTime !== null && (newest === null || d.dataTime > newest)) newest = d.dataTime;
+  for (const d of list.devices)
+    if (isPeer(d) && d.dataTime !== null && (newest === null || d.dataTime > newest)) newest = d.dataTime;
   return newest;
 }
 
@@ -171,11 +197,13 @@ export function energySources(list: DeviceList, ct: ConsumptionCt): EnergySource
   const useMeter = p !== null && p.serial !== null && num(p, "net_ltea_3phsum_kwh") !== null;
   return {
     interval(deltas): IntervalEnergy {
-      const delta = (d: Device | null, field: string) => (d?.serial ? deltas.get(counterKey(d.serial, field)) : undefined);
+      const delta = (d: Device | null, field: string) =>
+        d?.serial ? deltas.get(counterKey(d.serial, field)) : undefined;
       const out: IntervalEnergy = {};
       let production: number | undefined;
       if (useMeter) production = delta(p, "net_ltea_3phsum_kwh") ?? 0;
-      else if (list.inverters.length > 0) production = list.inverters.reduce((sum, inv) => sum + (delta(inv, "ltea_3phsum_kwh") ?? 0), 0);
+      else if (list.inverters.length > 0)
+        production = list.inverters.reduce((sum, inv) => sum + (delta(inv, "ltea_3phsum_kwh") ?? 0), 0);
       if (production !== undefined) out.production_kwh = production;
       if (!c || ct.mode === null) return out;
       const net = delta(c, "net_ltea_3phsum_kwh") ?? 0;
@@ -212,7 +240,14 @@ function inverterLifetimeKwh(list: DeviceList, memory: SiteMemory, missing: Obse
  * The site figures of one answer. `live`: the LocalAPI's `/sys/livedata/` of the same reading; `checks`
  * receives what the figures had to correct (consumption that came out negative).
  */
-export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observation, ct: ConsumptionCt, live: LiveData | null = null, checks: Check[] = []): Site {
+export function deriveSite(
+  list: DeviceList,
+  memory: SiteMemory,
+  obs: Observation,
+  ct: ConsumptionCt,
+  live: LiveData | null = null,
+  checks: Check[] = [],
+): Site {
   const p = list.meters.production;
   const c = list.meters.consumption;
   const devicesTime = newestDeviceTime(list);
@@ -225,7 +260,10 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
       time: choice.power === "livedata" ? liveTime : choice.power === "devices" ? devicesTime : null,
       devicesTime,
       liveTime,
-      lagS: devicesTime !== null && liveTime !== null ? Math.round((Date.parse(liveTime) - Date.parse(devicesTime)) / 1000) : null,
+      lagS:
+        devicesTime !== null && liveTime !== null
+          ? Math.round((Date.parse(liveTime) - Date.parse(devicesTime)) / 1000)
+          : null,
       stale: choice.stale,
     },
     consumptionCt: ct,
@@ -242,8 +280,16 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
   // Production: the production meter when there is one, else the inverters' AC output (see chooseProduction).
   const production = choice.kw;
   site.productionSource = choice.source;
-  put("production_kw", production, p ? "the production meter's reading is missing or stale" : "no production meter and no inverter reports AC power");
-  const meterKwh = p?.serial ? (num(p, "net_ltea_3phsum_kwh") !== null ? memory.lifetime(p.serial, "net_ltea_3phsum_kwh") : null) : null;
+  put(
+    "production_kw",
+    production,
+    p ? "the production meter's reading is missing or stale" : "no production meter and no inverter reports AC power",
+  );
+  const meterKwh = p?.serial
+    ? num(p, "net_ltea_3phsum_kwh") !== null
+      ? memory.lifetime(p.serial, "net_ltea_3phsum_kwh")
+      : null
+    : null;
   const productionKwh = meterKwh ?? inverterLifetimeKwh(list, memory, obs.missing);
   put("production_kwh", productionKwh, "no production meter lifetime and no inverter lifetime counter");
 
@@ -252,9 +298,17 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
   const noMeter = "the site has no consumption meter (CT)";
   const unknownCt = `the consumption meter's subtype (${ct.declared ?? "none"}) does not say whether its CT measures the grid connection or the house load, and its readings do not tell yet`;
   const fromLive = choice.power === "livedata" && c !== null;
-  const why = !c ? noMeter : fromLive ? "the livedata does not report it" : ct.mode === null ? unknownCt : "the consumption meter's reading is missing or stale";
+  const why = !c
+    ? noMeter
+    : fromLive
+      ? "the livedata does not report it"
+      : ct.mode === null
+        ? unknownCt
+        : "the consumption meter's reading is missing or stale";
   // From the livedata, grid and site load come with the production of the same moment: the PVS's own figures.
-  const split = fromLive ? { consumption: live?.site_load_p_kw ?? null, net: live?.net_p_kw ?? null } : splitByCt(ct.mode, production, cKw);
+  const split = fromLive
+    ? { consumption: live?.site_load_p_kw ?? null, net: live?.net_p_kw ?? null }
+    : splitByCt(ct.mode, production, cKw);
   let consumption = split.consumption;
   const net = split.net;
   if (consumption !== null && consumption < 0) {
@@ -266,7 +320,11 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
   put("net_kw", net, production === null && cKw !== null ? "production is unknown" : why);
   put("import_kw", net === null ? null : Math.max(0, net), site.unavailable.net_kw ?? why);
   put("export_kw", net === null ? null : Math.max(0, -net), site.unavailable.net_kw ?? why);
-  put("self_consumption_kw", production !== null && net !== null ? Math.max(0, production - Math.max(0, -net)) : null, site.unavailable.net_kw ?? site.unavailable.production_kw ?? why);
+  put(
+    "self_consumption_kw",
+    production !== null && net !== null ? Math.max(0, production - Math.max(0, -net)) : null,
+    site.unavailable.net_kw ?? site.unavailable.production_kw ?? why,
+  );
 
   const cNet = c?.serial ? memory.lifetime(c.serial, "net_ltea_3phsum_kwh") : null;
   const energy = splitByCt(ct.mode, productionKwh, cNet);
@@ -283,18 +341,24 @@ export function deriveSite(list: DeviceList, memory: SiteMemory, obs: Observatio
       c?.serial && num(c, "pos_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "pos_ltea_3phsum_kwh") : null,
       "the consumption meter does not report pos_ltea_3phsum_kwh (PVS5 meters and older firmware do not)",
     );
-    put("export_kwh", c?.serial && num(c, "neg_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "neg_ltea_3phsum_kwh") : null, "the consumption meter does not report neg_ltea_3phsum_kwh");
+    put(
+      "export_kwh",
+      c?.serial && num(c, "neg_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "neg_ltea_3phsum_kwh") : null,
+      "the consumption meter does not report neg_ltea_3phsum_kwh",
+    );
   } else if (ct.mode === "gross") {
     put("consumption_kwh", energy.consumption, "the consumption meter reports no lifetime energy");
     put("net_kwh", energy.net, "needs both the consumption and the production lifetime energy");
-    const gross = "a gross (house-load) consumption CT does not see the grid, so the PVS has no import or export counters on this site";
+    const gross =
+      "a gross (house-load) consumption CT does not see the grid, so the PVS has no import or export counters on this site";
     put("import_kwh", null, gross);
     put("export_kwh", null, gross);
   } else {
     for (const f of ["consumption_kwh", "net_kwh", "import_kwh", "export_kwh"] as const) put(f, null, why);
   }
   for (const q of ["production_kwh", "consumption_kwh", "import_kwh", "export_kwh"] as const) {
-    if (obs.today && obs.today[q] === undefined) site.unavailable[`today.${q}`] = site.unavailable[q] ?? "not measurable from this site's counters";
+    if (obs.today && obs.today[q] === undefined)
+      site.unavailable[`today.${q}`] = site.unavailable[q] ?? "not measurable from this site's counters";
   }
   return site;
 }
@@ -314,7 +378,14 @@ function negativeConsumptionCheck(kw: number, productionSource: Site["production
 function inverterCounts(list: DeviceList, obs: Observation): Site["inverters"] {
   const missing = obs.missing.filter((m) => m.category === "inverter").length;
   const count = (c: string) => list.inverters.filter((i) => i.condition === c).length;
-  return { known: list.inverters.length + missing, reporting: list.inverters.length, ok: count("ok"), asleep: count("asleep"), fault: count("fault"), missing };
+  return {
+    known: list.inverters.length + missing,
+    reporting: list.inverters.length,
+    ok: count("ok"),
+    asleep: count("asleep"),
+    fault: count("fault"),
+    missing,
+  };
 }
 
 /** The installer's view of the CTs: evidence that a CT is placed or configured differently than the PVS says. */
@@ -322,7 +393,13 @@ export function ctChecks(list: DeviceList, ct: ConsumptionCt, ev: CtEvidence): C
   const checks: Check[] = [];
   const serial = ct.meter ?? "?";
   const kw = (n: number | null) => (n === null ? "?" : `${n.toFixed(2)} kW`);
-  if (ct.basis === "declared" && ct.mode === "net" && ev.highSun >= HIGH_SUN_READINGS && ev.highSunImporting === ev.highSun && !exportSeen(ev)) {
+  if (
+    ct.basis === "declared" &&
+    ct.mode === "net" &&
+    ev.highSun >= HIGH_SUN_READINGS &&
+    ev.highSunImporting === ev.highSun &&
+    !exportSeen(ev)
+  ) {
     const neg = ev.negLast === null ? "" : ` and its export counter (neg_ltea_3phsum_kwh) stayed at ${ev.negLast} kWh`;
     checks.push({
       code: "CT_NET_NEVER_EXPORTS",
@@ -333,7 +410,13 @@ export function ctChecks(list: DeviceList, ct: ConsumptionCt, ev: CtEvidence): C
         `but in ${ev.highSun} readings with production of ${HIGH_SUN_KW} kW or more (up to ${kw(ev.highestProduction)}) it always imported (never below ${kw(ev.lowestDuringHighSun)})${neg}. ` +
         "Either the CT measures the house load only (gross, line side) or this home never exports. If the panels often out-produce the house, " +
         "the CT placement or the PVS's meter configuration is wrong, and consumption derived from it (here and in the PVS's own figures) counts solar twice.",
-      details: { declared: ct.declared, readings: ev.highSun, lowest_kw: ev.lowestDuringHighSun, highestProduction_kw: ev.highestProduction, exportCounter_kwh: ev.negLast },
+      details: {
+        declared: ct.declared,
+        readings: ev.highSun,
+        lowest_kw: ev.lowestDuringHighSun,
+        highestProduction_kw: ev.highestProduction,
+        exportCounter_kwh: ev.negLast,
+      },
     });
   }
   if (ct.basis === "declared" && ct.mode === "gross" && ev.negative >= NEGATIVE_READINGS) {

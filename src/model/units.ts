@@ -3,7 +3,27 @@
 // follow from the name; the supervisor's `dl_*` health figures are listed by name.
 import { setOwn } from "./safe-object";
 
-export type Unit = "kW" | "kWh" | "kvar" | "kVA" | "W" | "Wh" | "var" | "VA" | "V" | "A" | "Hz" | "°C" | "%" | "ratio" | "s" | "KiB" | "count" | "load" | "min" | "code";
+export type Unit =
+  | "kW"
+  | "kWh"
+  | "kvar"
+  | "kVA"
+  | "W"
+  | "Wh"
+  | "var"
+  | "VA"
+  | "V"
+  | "A"
+  | "Hz"
+  | "°C"
+  | "%"
+  | "ratio"
+  | "s"
+  | "KiB"
+  | "count"
+  | "load"
+  | "min"
+  | "code";
 
 /** Suffix → unit, longest suffixes first so that `_kwh` is not read as `_kw` or `_wh` as `_w`. */
 const SUFFIX_UNITS: ReadonlyArray<readonly [string, Unit]> = [

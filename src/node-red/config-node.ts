@@ -1,6 +1,6 @@
 // How a node finds its pvs-config and says why it cannot poll: shared by the polling nodes and pvs-live.
 import { NodeAPI } from "node-red";
-import { PvsError } from "../pvs/errors";
+import { PvsError } from "../pvs/http/errors";
 import { PvsConfigNode } from "./types";
 
 /** The selected pvs-config, or null when none is selected, it is disabled, or the id names another type. */

@@ -1,12 +1,21 @@
 // pvs-config's settings: defaults, input cleaning, and the connection options they make. Shared by the
 // config node and the editor's "Test connection", which tests the form's settings before they are deployed.
-import { ConnectionOptions } from "../pvs/connection";
-import { ApiSetting } from "../pvs/detect";
-import { normalizeFingerprint } from "../pvs/tls-trust";
-import { endpointLabel, Protocol } from "../pvs/transport";
+import { ConnectionOptions } from "../pvs/connection/connection";
+import { ApiSetting } from "../pvs/connection/identity";
+import { normalizeFingerprint } from "../pvs/http/tls-trust";
+import { endpointLabel, Protocol } from "../pvs/http/transport";
 import { numberSetting } from "./numbers";
 
-export const CONFIG_DEFAULTS = { host: "172.27.153.1", port: 80, localPort: 443, telemetryPort: 9002, protocol: "http" as Protocol, timeoutS: 120, minSpacingS: 5, deviceListEveryS: 120 };
+export const CONFIG_DEFAULTS = {
+  host: "172.27.153.1",
+  port: 80,
+  localPort: 443,
+  telemetryPort: 9002,
+  protocol: "http" as Protocol,
+  timeoutS: 120,
+  minSpacingS: 5,
+  deviceListEveryS: 120,
+};
 
 /** A variable read is quick or hangs; a DeviceList may take a minute. */
 const LOCALAPI_TIMEOUT_MAX_MS = 15_000;
@@ -69,7 +78,13 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
   const telemetryPort = numberSetting(def.telemetryPort, CONFIG_DEFAULTS.telemetryPort, 1, 65535, "telemetry port");
   const timeout = numberSetting(def.timeout, CONFIG_DEFAULTS.timeoutS, 1, 600, "timeout");
   const spacing = numberSetting(def.minSpacing, CONFIG_DEFAULTS.minSpacingS, 0, 3600, "minimum spacing");
-  const deviceListEvery = numberSetting(def.deviceListEvery, CONFIG_DEFAULTS.deviceListEveryS, 0, 24 * 3600, "DeviceList interval");
+  const deviceListEvery = numberSetting(
+    def.deviceListEvery,
+    CONFIG_DEFAULTS.deviceListEveryS,
+    0,
+    24 * 3600,
+    "DeviceList interval",
+  );
   const pinnedText = typeof def.fingerprint === "string" ? def.fingerprint.trim() : "";
   const pinned = pinnedText === "" ? null : normalizeFingerprint(pinnedText);
   const problems = [
@@ -80,10 +95,24 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
     "error" in timeout ? timeout.error : null,
     "error" in spacing ? spacing.error : null,
     "error" in deviceListEvery ? deviceListEvery.error : null,
-    pinnedText !== "" && pinned === null ? "the pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits)" : null,
+    pinnedText !== "" && pinned === null
+      ? "the pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits)"
+      : null,
   ].filter((p): p is string => p !== null);
-  const label = endpointLabel({ protocol, host: host ?? String(def.host), port: "value" in port ? port.value : CONFIG_DEFAULTS.port });
-  const ok = host && "value" in port && "value" in localPort && "value" in telemetryPort && "value" in timeout && "value" in spacing && "value" in deviceListEvery && problems.length === 0;
+  const label = endpointLabel({
+    protocol,
+    host: host ?? String(def.host),
+    port: "value" in port ? port.value : CONFIG_DEFAULTS.port,
+  });
+  const ok =
+    host &&
+    "value" in port &&
+    "value" in localPort &&
+    "value" in telemetryPort &&
+    "value" in timeout &&
+    "value" in spacing &&
+    "value" in deviceListEvery &&
+    problems.length === 0;
   const options: ConnectionOptions | null = ok
     ? {
         api,

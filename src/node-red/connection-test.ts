@@ -1,11 +1,19 @@
 // The editor's "Test connection": reads the device list with the settings in the form (not yet deployed)
 // and says what it found, or why it failed. Through the deployed node's connection when the settings are the
 // same (so its ration, back-off and session apply), else through a short-lived one that logs out after.
-import { ConnectionOptions, PvsConnection } from "../pvs/connection";
-import { toPvsError, PvsErrorCode } from "../pvs/errors";
+import { ConnectionOptions, PvsConnection } from "../pvs/connection/connection";
+import { toPvsError, PvsErrorCode } from "../pvs/http/errors";
 
 export type TestResult =
-  | { ok: true; api: string | null; model: string | null; build: number | null; serial: string | null; devices: { total: number; inverters: number; meters: number }; durationMs: number }
+  | {
+      ok: true;
+      api: string | null;
+      model: string | null;
+      build: number | null;
+      serial: string | null;
+      devices: { total: number; inverters: number; meters: number };
+      durationMs: number;
+    }
   | { ok: false; code: PvsErrorCode | "PVS_PASSWORD_NEEDED"; message: string };
 
 /** What the editor sends for a stored password it is not shown (Node-RED's credentials API: "unchanged"). */
@@ -26,7 +34,12 @@ export function connectionKey(options: ConnectionOptions): string {
  * protocol, API and pinned certificate unchanged): a user who may edit flows must not be able to have it
  * sent to a host of their choosing. Elsewhere the password must be typed into the form.
  */
-export function storedPasswordRefusal(typed: string, stored: string, throughDeployed: boolean, label: string): TestResult | null {
+export function storedPasswordRefusal(
+  typed: string,
+  stored: string,
+  throughDeployed: boolean,
+  label: string,
+): TestResult | null {
   if (typed !== STORED_PASSWORD || stored === "" || throughDeployed) return null;
   return {
     ok: false,
@@ -38,7 +51,14 @@ export function storedPasswordRefusal(typed: string, stored: string, throughDepl
 export async function testConnection(options: ConnectionOptions, deployed: PvsConnection | null): Promise<TestResult> {
   const own = deployed === null;
   const timeoutMs = Math.min(options.timeoutMs, TEST_TIMEOUT_MS);
-  const pvs = deployed ?? new PvsConnection({ ...options, timeoutMs, localApiTimeoutMs: Math.min(options.localApiTimeoutMs ?? timeoutMs, timeoutMs), backoffBaseMs: 0 });
+  const pvs =
+    deployed ??
+    new PvsConnection({
+      ...options,
+      timeoutMs,
+      localApiTimeoutMs: Math.min(options.localApiTimeoutMs ?? timeoutMs, timeoutMs),
+      backoffBaseMs: 0,
+    });
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs + 1000);
   const started = Date.now();
@@ -52,13 +72,21 @@ export async function testConnection(options: ConnectionOptions, deployed: PvsCo
       model: info.model,
       build: info.build,
       serial: info.serial,
-      devices: { total: devices.length, inverters: reading.list.inverters.length, meters: devices.filter((d) => d.category === "meter").length },
+      devices: {
+        total: devices.length,
+        inverters: reading.list.inverters.length,
+        meters: devices.filter((d) => d.category === "meter").length,
+      },
       durationMs: Date.now() - started,
     };
   } catch (err) {
     const error = toPvsError(err);
     const aborted = error.code === "PVS_ABORTED";
-    return { ok: false, code: aborted ? "PVS_TIMEOUT" : error.code, message: aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : pvs.redact(error.message) };
+    return {
+      ok: false,
+      code: aborted ? "PVS_TIMEOUT" : error.code,
+      message: aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : pvs.redact(error.message),
+    };
   } finally {
     clearTimeout(timer);
     if (own) await pvs.close();

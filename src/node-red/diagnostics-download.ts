@@ -1,9 +1,10 @@
 // The pvs-config "Download diagnostics" admin endpoint's work: the deployed config node's settings (never its
-// credentials), what its connection knows, and the answer log, built into one redacted file (pvs/diagnostics.ts).
+// credentials), what its connection knows, and the answer log, built into one redacted file
+// (diagnostics/diagnostics-file.ts).
 import fs from "fs";
 import path from "path";
 import { NodeAPI } from "node-red";
-import { buildDiagnostics, DiagnosticsFile } from "../pvs/diagnostics";
+import { buildDiagnostics, DiagnosticsFile } from "../diagnostics/diagnostics-file";
 import { PvsConfigNode } from "./types";
 
 /** Settings of the flow definition that are not settings (wiring, editor state). */
@@ -11,7 +12,9 @@ const NOT_SETTINGS = new Set(["id", "type", "z", "g", "x", "y", "wires", "creden
 
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { version?: unknown };
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as {
+      version?: unknown;
+    };
     return typeof pkg.version === "string" ? pkg.version : "unknown";
   } catch {
     return "unknown";
@@ -38,7 +41,11 @@ function settingsOf(RED: NodeAPI, id: string): Record<string, unknown> {
   return out;
 }
 
-export async function diagnosticsFile(RED: NodeAPI, config: PvsConfigNode, keepDeviceSerials: boolean): Promise<DiagnosticsFile> {
+export async function diagnosticsFile(
+  RED: NodeAPI,
+  config: PvsConfigNode,
+  keepDeviceSerials: boolean,
+): Promise<DiagnosticsFile> {
   const pvs = config.pvs;
   const nodeRed = await nodeRedVersion(RED);
   return buildDiagnostics({

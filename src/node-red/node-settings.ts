@@ -1,7 +1,7 @@
 // Every node's settings: their defaults, for the runtime and the editor alike (scripts/build.js writes them into
 // the editor files, nodes/*.html), and the migrations that bring a node saved by an earlier version of this
 // package up to the current one. A flow saved by any earlier version is valid and works: a setting it lacks
-// means its default, in the runtime and in the editor (issue 17).
+// means its default, in the runtime and in the editor.
 import { CONFIG_DEFAULTS } from "./config-settings";
 
 /**
@@ -29,9 +29,26 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, Valu
     deviceListEvery: CONFIG_DEFAULTS.deviceListEveryS,
     labels: {},
   },
-  "pvs-device-list": { name: "", interval: 120, topic: "", units: "pvs", includeRaw: false, output: "list", prefix: "", discoveryPrefix: "" },
+  "pvs-device-list": {
+    name: "",
+    interval: 120,
+    topic: "",
+    units: "pvs",
+    includeRaw: false,
+    output: "list",
+    prefix: "",
+    discoveryPrefix: "",
+  },
   "pvs-comm": { name: "", interval: 300, topic: "", onlyOnChange: false },
-  "pvs-command": { name: "", command: "SupervisorHealth", firmwareType: "residential", serialNumber: "", fromMsg: true, interval: 0, topic: "" },
+  "pvs-command": {
+    name: "",
+    command: "SupervisorHealth",
+    firmwareType: "residential",
+    serialNumber: "",
+    fromMsg: true,
+    interval: 0,
+    topic: "",
+  },
   "pvs-live": { name: "", send: "change", threshold: 50, every: 10, interval: 10, units: "pvs", topic: "" },
   "pvs-inverter-split": {
     name: "",
@@ -73,7 +90,8 @@ function copy(value: Value): Value {
 function fillDefaults(type: string, def: Record<string, unknown>): void {
   // The dl_cgi port's default follows the protocol, as in the form and parseSettings.
   if (type === "pvs-config" && absent(def.port, 443) && def.protocol === "https") def.port = 443;
-  for (const [name, value] of Object.entries(NODE_DEFAULTS[type] ?? {})) if (absent(def[name], value)) def[name] = copy(value);
+  for (const [name, value] of Object.entries(NODE_DEFAULTS[type] ?? {}))
+    if (absent(def[name], value)) def[name] = copy(value);
 }
 
 /** One step: from version `from` to `from + 1`. */
@@ -94,7 +112,10 @@ function versionOf(def: { settingsVersion?: unknown }): number {
  * The node's settings at the current version: a new object, each missing setting given its default. A node
  * saved by a newer version of the package keeps its settings as they are (never downgraded).
  */
-export function migrateSettings<T extends object>(type: string, def: T): T & Record<string, unknown> & { settingsVersion: number } {
+export function migrateSettings<T extends object>(
+  type: string,
+  def: T,
+): T & Record<string, unknown> & { settingsVersion: number } {
   // Every own property, hidden ones too (Node-RED hands its nodes hidden ones such as `_flow`).
   const out = Object.defineProperties({}, Object.getOwnPropertyDescriptors(def)) as Record<string, unknown>;
   let version = versionOf(def);

@@ -1,10 +1,10 @@
 // What pvs-device-list and pvs-comm share: find the config node, poll on a timer and on input through the
 // shared client, send a new message per result, report failures to Catch nodes, and clean up on close.
 import { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from "node-red";
-import { PvsConnection } from "../pvs/connection";
-import { PvsError, toPvsError } from "../pvs/errors";
-import { phaseOf, Poller } from "../pvs/poller";
-import { Freshness, ReadOptions } from "../pvs/request";
+import { PvsConnection } from "../pvs/connection/connection";
+import { PvsError, toPvsError } from "../pvs/http/errors";
+import { phaseOf, Poller } from "../pvs/client/poller";
+import { Freshness, ReadOptions } from "../pvs/http/request";
 import { defaultNumber } from "./node-settings";
 import { numberSetting } from "./numbers";
 import { ChunkedSender } from "./chunked-send";
@@ -89,7 +89,9 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     node.status(pollingStatus());
     try {
       const freshness: Freshness = trigger ? "reuse" : "wait";
-      const read: ReadOptions = trigger ? { freshness } : { freshness, shareWithinMs: Math.min(SHARE_BEAT_MS, intervalMs / 2) };
+      const read: ReadOptions = trigger
+        ? { freshness }
+        : { freshness, shareWithinMs: Math.min(SHARE_BEAT_MS, intervalMs / 2) };
       const out = await spec.produce({ pvs: config.pvs, config, signal: controller.signal, freshness, read }, base);
       if (closed) return done?.();
       if (out && spec.expand) {
@@ -105,7 +107,11 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
       const error = toPvsError(err);
       // A request cancelled because this node closed is not a failure anyone needs to hear about.
       if (closed || error.code === "PVS_ABORTED") return done?.();
-      fail(config.pvs ? new PvsError(error.code, config.pvs.redact(error.message), error.statusCode) : error, base, done);
+      fail(
+        config.pvs ? new PvsError(error.code, config.pvs.redact(error.message), error.statusCode) : error,
+        base,
+        done,
+      );
     } finally {
       inFlight.delete(controller);
     }
@@ -139,8 +145,14 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
   if (!setupError && "value" in interval && interval.value > 0) {
     // The PVS's phase: every node of this PVS, through whichever pvs-config, polls on the same beat, so the
     // shared client asks once for all.
-    const rationMs = () => (spec.rationed && config?.pvs && config.pvs.info().api !== "localapi" ? config.pvs.deviceListEveryMs : 0);
-    poller = new Poller(intervalMs, () => poll(null, (m) => node.send(m)), phaseOf(config?.pvsKey ?? config?.id ?? ""), rationMs);
+    const rationMs = () =>
+      spec.rationed && config?.pvs && config.pvs.info().api !== "localapi" ? config.pvs.deviceListEveryMs : 0;
+    poller = new Poller(
+      intervalMs,
+      () => poll(null, (m) => node.send(m)),
+      phaseOf(config?.pvsKey ?? config?.id ?? ""),
+      rationMs,
+    );
     poller.start();
   }
 

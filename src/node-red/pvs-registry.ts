@@ -1,18 +1,28 @@
-// One connection per PVS, whatever the number of pvs-config nodes that point at it (issue 17): the nodes share
+// One connection per PVS, whatever the number of pvs-config nodes that point at it: the nodes share
 // one PvsConnection (one client, session, ration, breaker) by reference count, as Node-RED core's MQTT broker
 // node shares one client. When the last one lets go, the connection is kept for a grace period, so that a
 // redeploy (which closes every node, then starts them again) takes it back with its ration, breaker state,
-// detection result and LocalAPI session instead of asking the PVS afresh (issue 19). The process's one registry,
+// detection result and LocalAPI session instead of asking the PVS afresh. The process's one registry,
 // which every pvs-config node uses, is in shared-connections.ts.
 // Plain module: no Node-RED import, so that it can be tested and reused on its own.
-import { ConnectionOptions, PvsConnection } from "../pvs/connection";
-import { ApiSetting } from "../pvs/detect";
+import { ConnectionOptions, PvsConnection } from "../pvs/connection/connection";
+import { ApiSetting } from "../pvs/connection/identity";
 
 /** Long enough for a redeploy of a large flow, short enough not to keep a removed PVS's session for long. */
 export const DEFAULT_GRACE_MS = 60_000;
 
 /** The settings of members that are merged into one; the others (host, protocol, ports) are the key. */
-export type SharedSettings = Pick<ConnectionOptions, "timeoutMs" | "localApiTimeoutMs" | "spacingMs" | "deviceListEveryMs" | "password" | "labels" | "api" | "pinnedFingerprint">;
+export type SharedSettings = Pick<
+  ConnectionOptions,
+  | "timeoutMs"
+  | "localApiTimeoutMs"
+  | "spacingMs"
+  | "deviceListEveryMs"
+  | "password"
+  | "labels"
+  | "api"
+  | "pinnedFingerprint"
+>;
 
 /** What the editor shows about a shared connection (nothing secret: a password conflict is named, never shown). */
 export interface SharedState {
@@ -23,7 +33,10 @@ export interface SharedState {
    * over Detect) and the pinned certificate (a pin over none; a fingerprint is no secret).
    */
   effective: { timeoutS: number; spacingS: number; deviceListEveryS: number; api: ApiSetting; pinned: string | null };
-  /** Settings on which the members disagree ("spacing", "timeout", "deviceListEvery", "password", "labels", "api", "pin"). */
+  /**
+   * Settings on which the members disagree ("spacing", "timeout", "deviceListEvery", "password", "labels", "api",
+   * "pin").
+   */
   disagree: string[];
 }
 
@@ -84,7 +97,9 @@ export function samePvs(stored: unknown, key: string): boolean {
 export function mergeSettings(members: readonly ConnectionOptions[]): SharedSettings {
   const max = (pick: (o: ConnectionOptions) => number | undefined) => Math.max(0, ...members.map((o) => pick(o) ?? 0));
   const labels = new Map<string, string>();
-  for (const o of members) for (const [serial, label] of o.labels ?? new Map<string, string>()) if (!labels.has(serial)) labels.set(serial, label);
+  for (const o of members)
+    for (const [serial, label] of o.labels ?? new Map<string, string>())
+      if (!labels.has(serial)) labels.set(serial, label);
   const localApiTimeouts = members.map((o) => o.localApiTimeoutMs).filter((ms): ms is number => ms !== undefined);
   return {
     timeoutMs: max((o) => o.timeoutMs),
@@ -99,7 +114,8 @@ export function mergeSettings(members: readonly ConnectionOptions[]): SharedSett
 }
 
 function disagreements(members: readonly ConnectionOptions[]): string[] {
-  const differ = (pick: (o: ConnectionOptions) => unknown) => new Set(members.map((o) => JSON.stringify(pick(o) ?? null))).size > 1;
+  const differ = (pick: (o: ConnectionOptions) => unknown) =>
+    new Set(members.map((o) => JSON.stringify(pick(o) ?? null))).size > 1;
   const labelsOf = (o: ConnectionOptions) => [...(o.labels ?? new Map<string, string>())].sort();
   return [
     differ((o) => o.spacingMs) ? "spacing" : null,
@@ -116,7 +132,9 @@ export interface RegistryOptions {
   graceMs?: number;
   /** Makes the connection (tests may wrap it). */
   create?: (options: ConnectionOptions) => PvsConnection;
-  /** Hears that a PVS's connection was finally closed (after its grace period); `removed`: its last node was deleted. */
+  /**
+   * Hears that a PVS's connection was finally closed (after its grace period); `removed`: its last node was deleted.
+   */
   onClosed?: (key: string, removed: boolean) => void;
 }
 
@@ -158,7 +176,14 @@ export class PvsRegistry {
       entry = undefined;
     }
     if (!entry) {
-      entry = { key, connection: this.create({ ...options }), members: new Map(), grace: null, password: null, removed: false };
+      entry = {
+        key,
+        connection: this.create({ ...options }),
+        members: new Map(),
+        grace: null,
+        password: null,
+        removed: false,
+      };
       this.entries.set(key, entry);
     }
     if (entry.grace) clearTimeout(entry.grace);

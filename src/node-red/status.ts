@@ -1,9 +1,9 @@
 // Node status texts: short, named fills only, the meaning in words (never colour alone).
 import { NodeAPI, NodeStatus } from "node-red";
-import { Health } from "../pvs/breaker";
-import { RequestBudget } from "../pvs/budget";
-import { ConnectionInfo, PvsConnection } from "../pvs/connection";
-import { PvsError, PvsErrorCode } from "../pvs/errors";
+import { Health } from "../pvs/client/breaker";
+import { RequestBudget } from "../pvs/client/budget";
+import { ConnectionInfo, PvsConnection } from "../pvs/connection/connection";
+import { PvsError, PvsErrorCode } from "../pvs/http/errors";
 
 /** Status and error texts shared by all nodes live in the pvs-config message catalog. */
 const SHARED = "@pvs-local/node-red-sunpower/pvs-config:";
@@ -60,14 +60,21 @@ const ERROR_KEYS: Record<PvsErrorCode, string> = {
 };
 
 export function errorStatus(t: Translate, err: PvsError): NodeStatus {
-  if (err.code === "PVS_CIRCUIT_OPEN" && err.retryAt !== undefined) return retryStatus(t, err.reason ?? null, err.statusCode, err.retryAt);
+  if (err.code === "PVS_CIRCUIT_OPEN" && err.retryAt !== undefined)
+    return retryStatus(t, err.reason ?? null, err.statusCode, err.retryAt);
   if (SETUP_ERRORS.has(err.code)) return { fill: "red", shape: "ring", text: editorText(ERROR_KEYS[err.code]) };
   const text = t(ERROR_KEYS[err.code], { status: err.statusCode ?? "" });
   return { fill: "red", shape: "ring", text: `${text} · ${clock()}` };
 }
 
 /** "PVS unreachable, retry in 4 min · 14:05": the PVS is being left alone after failing repeatedly. */
-export function retryStatus(t: Translate, reason: PvsErrorCode | null, statusCode: number | undefined, retryAt: number, now = Date.now()): NodeStatus {
+export function retryStatus(
+  t: Translate,
+  reason: PvsErrorCode | null,
+  statusCode: number | undefined,
+  retryAt: number,
+  now = Date.now(),
+): NodeStatus {
   const what = reason ? t(ERROR_KEYS[reason], { status: statusCode ?? "" }) : t("status.circuitOpen");
   return { fill: "red", shape: "ring", text: `${what}, ${retryIn(t, retryAt - now)} · ${clock(new Date(now))}` };
 }
@@ -103,7 +110,9 @@ export interface MessageSource {
 /** "PVS6 b61846 LocalAPI": which PVS and firmware the node talks to, and through which API. */
 export function apiTag(info: Pick<ConnectionInfo, "api" | "model" | "build">): string {
   const api = info.api === "localapi" ? "LocalAPI" : info.api === "legacy" ? "legacy" : "";
-  const firmware = [info.model, info.build !== null ? `b${info.build}` : null].filter((p): p is string => !!p).join(" ");
+  const firmware = [info.model, info.build !== null ? `b${info.build}` : null]
+    .filter((p): p is string => !!p)
+    .join(" ");
   return [firmware, api].filter((p) => p !== "").join(" ");
 }
 

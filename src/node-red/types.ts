@@ -1,10 +1,10 @@
 // Shapes shared by the node wrappers (runtime side of the editor's `defaults`).
 import { Node, NodeDef } from "node-red";
-import { PvsConnection } from "../pvs/connection";
-import { ApiSetting } from "../pvs/detect";
+import { PvsConnection } from "../pvs/connection/connection";
+import { ApiSetting } from "../pvs/connection/identity";
 import { SharedState } from "./pvs-registry";
 import { SiteMemoryStore } from "./site-memory-store";
-import { Protocol } from "../pvs/transport";
+import { Protocol } from "../pvs/http/transport";
 
 export interface PvsConfigDef extends NodeDef {
   host: string;

@@ -11,7 +11,10 @@ import os from "os";
 import path from "path";
 import { type Browser, type Page } from "playwright-core";
 import { CHROMIUM, openLocalBrowser } from "./editor";
-const { startDemo, firstFreePort } = require("../../scripts/demo") as { startDemo: (o: object) => Promise<Demo>; firstFreePort: (from: number) => Promise<number> };
+const { startDemo, firstFreePort } = require("../../scripts/demo") as {
+  startDemo: (o: object) => Promise<Demo>;
+  firstFreePort: (from: number) => Promise<number>;
+};
 const { buildDemoFlow } = require("../../scripts/demo-flow") as { buildDemoFlow: (o: object) => FlowNode[] };
 
 type FlowNode = { id: string; type: string; z?: string; name?: string; label?: string };
@@ -24,10 +27,15 @@ interface Demo {
   stop(): Promise<void>;
   get(url: string): Promise<{ status: number; body: string }>;
 }
-/** What the page exposes: Dashboard 2 registers its charts in `uiCharts` when `Cypress` is defined (its own e2e hook). */
+/**
+ * What the page exposes: Dashboard 2 registers its charts in `uiCharts` when `Cypress` is defined (its own e2e hook).
+ */
 interface DashboardWindow {
   Cypress?: object;
-  uiCharts?: Record<string, { chart: { getOption(): { series: Array<{ name: string; data: Array<[string | number, number | null]> }> } } }>;
+  uiCharts?: Record<
+    string,
+    { chart: { getOption(): { series: Array<{ name: string; data: Array<[string | number, number | null]> }> } } }
+  >;
 }
 
 const RESULTS = path.resolve(__dirname, "..", "..", "test-results");
@@ -40,7 +48,10 @@ const title = "dashboard example in Chromium (real Node-RED 5, Dashboard 2)";
 const suite = !nodeRed5
   ? describe.skip.bind(describe, `${title}: skipped, runs on the Node-RED 5 pass only`)
   : !fs.existsSync(CHROMIUM)
-    ? describe.skip.bind(describe, `${title}: SKIPPED, ${CHROMIUM} not found (apt-get install -y chromium; .ci/run installs it)`)
+    ? describe.skip.bind(
+        describe,
+        `${title}: SKIPPED, ${CHROMIUM} not found (apt-get install -y chromium; .ci/run installs it)`,
+      )
     : describe.bind(describe, title);
 
 suite(function () {
@@ -59,7 +70,8 @@ suite(function () {
   let startedAt = 0;
   let fastFrom = 0;
   const night = new Date().setHours(2, 0, 0, 0);
-  const emulatedNow = () => (fastFrom ? night + (fastFrom - startedAt) + (Date.now() - fastFrom) * SPEED : night + (Date.now() - startedAt));
+  const emulatedNow = () =>
+    fastFrom ? night + (fastFrom - startedAt) + (Date.now() - fastFrom) * SPEED : night + (Date.now() - startedAt);
   const emulatedHour = () => new Date(emulatedNow()).getHours() + new Date(emulatedNow()).getMinutes() / 60;
 
   before(async function () {
@@ -74,7 +86,16 @@ suite(function () {
     startedAt = Date.now();
     // Solar time matches this machine's clock when the emulated longitude matches its UTC offset.
     const longitude = Math.max(-180, Math.min(180, -new Date(night).getTimezoneOffset() / 4));
-    demo = await startDemo({ userDir, delayMs: 0, inverters: 20, editorPort, emulatorPort, flow, longitude, now: emulatedNow });
+    demo = await startDemo({
+      userDir,
+      delayMs: 0,
+      inverters: 20,
+      editorPort,
+      emulatorPort,
+      flow,
+      longitude,
+      now: emulatedNow,
+    });
     const end = Date.now() + 5000;
     while (!fs.readFileSync(demo.logFile, "utf8").includes(`Server now running at ${demo.url}`)) {
       assert.ok(Date.now() < end, `Node-RED did not start on ${demo.url}: ${fs.readFileSync(demo.logFile, "utf8")}`);
@@ -108,13 +129,15 @@ suite(function () {
     await demo?.stop();
     if (userDir) {
       fs.mkdirSync(RESULTS, { recursive: true });
-      if (fs.existsSync(path.join(userDir, "node-red.log"))) fs.copyFileSync(path.join(userDir, "node-red.log"), path.join(RESULTS, "dashboard-node-red.log"));
+      if (fs.existsSync(path.join(userDir, "node-red.log")))
+        fs.copyFileSync(path.join(userDir, "node-red.log"), path.join(RESULTS, "dashboard-node-red.log"));
       fs.rmSync(userDir, { recursive: true, force: true });
     }
   });
 
   const id = (name: string): string => widgets.get(name) ?? assert.fail(`no widget "${name}"`);
-  const text = async (name: string): Promise<string> => ((await page.locator(`#nrdb-ui-widget-${id(name)} .nrdb-ui-text-value`).textContent()) ?? "").trim();
+  const text = async (name: string): Promise<string> =>
+    ((await page.locator(`#nrdb-ui-widget-${id(name)} .nrdb-ui-text-value`).textContent()) ?? "").trim();
   const gauge = async (name: string): Promise<number> =>
     Number(
       await page
@@ -133,7 +156,10 @@ suite(function () {
     for (;;) {
       const shown = await text("panel summary").catch(() => "");
       if (expected.test(shown)) return shown;
-      if (Date.now() > end) throw new Error(`panel summary: expected ${expected}, shown "${shown}" at ${emulatedHour().toFixed(2)} h emulated`);
+      if (Date.now() > end)
+        throw new Error(
+          `panel summary: expected ${expected}, shown "${shown}" at ${emulatedHour().toFixed(2)} h emulated`,
+        );
       await page.waitForTimeout(150);
     }
   };
@@ -149,8 +175,15 @@ suite(function () {
     );
     assert.strictEqual(await gauge("production"), 0);
     assert.ok((await gauge("consumption")) > 0);
-    assert.strictEqual(await gauge("grid"), await gauge("consumption"), "at night the grid brings the whole consumption");
-    assert.match(await text("today's energy"), /^\d+\.\d kWh produced · \d+\.\d kWh used · \d+\.\d kWh imported · \d+\.\d kWh exported/);
+    assert.strictEqual(
+      await gauge("grid"),
+      await gauge("consumption"),
+      "at night the grid brings the whole consumption",
+    );
+    assert.match(
+      await text("today's energy"),
+      /^\d+\.\d kWh produced · \d+\.\d kWh used · \d+\.\d kWh imported · \d+\.\d kWh exported/,
+    );
     fastFrom = Date.now();
   });
 
@@ -160,7 +193,10 @@ suite(function () {
     const consumption = await gauge("consumption");
     const grid = await gauge("grid");
     assert.ok(production > 0, shown);
-    assert.ok(Math.abs(consumption - production - grid) < 0.02, `consumption = production + grid: ${consumption}, ${production}, ${grid}`);
+    assert.ok(
+      Math.abs(consumption - production - grid) < 0.02,
+      `consumption = production + grid: ${consumption}, ${production}, ${grid}`,
+    );
     const bars = await series("panel power");
     assert.deepStrictEqual(
       bars.map((s) => s.name),
@@ -181,22 +217,35 @@ suite(function () {
     demo.emulator.editDeviceList = ({ devices }) => {
       for (const d of devices) {
         if (d.SERIAL === "E00122000000007") d.p_3phsum_kw = String(Number(d.p_3phsum_kw) * 0.35); // shade
-        if (d.SERIAL === "E00122000000012") Object.assign(d, { STATE: "error", STATEDESCR: "Error", DATATIME: "2026,01,01,00,00,00" }); // no fresh data
+        if (d.SERIAL === "E00122000000012")
+          Object.assign(d, { STATE: "error", STATEDESCR: "Error", DATATIME: "2026,01,01,00,00,00" }); // no fresh data
       }
     };
     const shown = await summary(/ · weak: /, 10000);
-    assert.match(shown, /^18 of 20 panels producing normally \(median \d+ W\) · weak: 000007 3[45] % · no data: 000012$/);
+    assert.match(
+      shown,
+      /^18 of 20 panels producing normally \(median \d+ W\) · weak: 000007 3[45] % · no data: 000012$/,
+    );
     const [producing, weak, shortfall] = (await series("panel power")).map((s) => new Map(s.data));
     assert.strictEqual(producing.get("000007"), null);
-    assert.ok((weak.get("000007") ?? 0) > 0 && (shortfall.get("000007") ?? 0) > 0, "weak: what it makes, and what it lacks");
-    assert.ok((shortfall.get("000012") ?? 0) > 0 && weak.get("000012") === null && producing.get("000012") === null, "dead: all shortfall");
+    assert.ok(
+      (weak.get("000007") ?? 0) > 0 && (shortfall.get("000007") ?? 0) > 0,
+      "weak: what it makes, and what it lacks",
+    );
+    assert.ok(
+      (shortfall.get("000012") ?? 0) > 0 && weak.get("000012") === null && producing.get("000012") === null,
+      "dead: all shortfall",
+    );
     const curve = await series("today's curve");
     assert.deepStrictEqual(
       curve.map((s) => s.name),
       ["production", "consumption"],
     );
     assert.ok(curve[0].data.length >= 6, `a point per poll since the night: ${curve[0].data.length}`);
-    assert.ok(curve[0].data.some(([, kw]) => kw === 0) && curve[0].data.some(([, kw]) => (kw ?? 0) > 1), "from night to a sunny late morning");
+    assert.ok(
+      curve[0].data.some(([, kw]) => kw === 0) && curve[0].data.some(([, kw]) => (kw ?? 0) > 1),
+      "from night to a sunny late morning",
+    );
 
     await page.waitForTimeout(400); // the charts' last redraw
     fs.mkdirSync(RESULTS, { recursive: true });

@@ -12,7 +12,10 @@ interface Demo {
   logFile: string;
   stop(): Promise<void>;
 }
-const { startDemo, firstFreePort } = require("../../scripts/demo") as { startDemo: (o: object) => Promise<Demo>; firstFreePort: (from: number) => Promise<number> };
+const { startDemo, firstFreePort } = require("../../scripts/demo") as {
+  startDemo: (o: object) => Promise<Demo>;
+  firstFreePort: (from: number) => Promise<number>;
+};
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 const nodeRed5 = process.env.PVS_NODE_RED !== "node-red-4" && (major > 22 || (major === 22 && minor >= 9));
@@ -32,7 +35,15 @@ suite(function () {
   before(async function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-diag-editor-"));
     const from = 20000 + Math.floor(Math.random() * 20000);
-    demo = await startDemo({ userDir, delayMs: 0, inverters: 5, localApi: true, flow: [], editorPort: await firstFreePort(from), emulatorPort: await firstFreePort(from + 60) });
+    demo = await startDemo({
+      userDir,
+      delayMs: 0,
+      inverters: 5,
+      localApi: true,
+      flow: [],
+      editorPort: await firstFreePort(from),
+      emulatorPort: await firstFreePort(from + 60),
+    });
     const flow = [
       { id: "tab1", type: "tab", label: "PVS" },
       {
@@ -51,7 +62,11 @@ suite(function () {
       },
       { id: "list1", type: "pvs-device-list", z: "tab1", server: "cfg1", interval: 60, x: 200, y: 100, wires: [[]] },
     ];
-    const deployed = await fetch(new URL("flows", demo.url), { method: "POST", headers: { "Content-Type": "application/json", "Node-RED-API-Version": "v2" }, body: JSON.stringify({ flows: flow }) });
+    const deployed = await fetch(new URL("flows", demo.url), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Node-RED-API-Version": "v2" },
+      body: JSON.stringify({ flows: flow }),
+    });
     assert.strictEqual(deployed.status, 200, await deployed.text());
     const end = Date.now() + 20000;
     while (demo.emulator.count("vars") < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
@@ -77,14 +92,21 @@ suite(function () {
     await page.locator("#pvs-config-diagnostics").waitFor();
     await settleTray(page);
     const save = async (): Promise<{ name: string; text: string }> => {
-      const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#pvs-config-diagnostics").click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.locator("#pvs-config-diagnostics").click(),
+      ]);
       const file = path.join(userDir, download.suggestedFilename());
       await download.saveAs(file);
       return { name: download.suggestedFilename(), text: fs.readFileSync(file, "utf8") };
     };
     const plain = await save();
     assert.match(plain.name, /^pvs-diagnostics-[\d-]+\.json$/);
-    const file = JSON.parse(plain.text) as { format: string; vars: Record<string, unknown>; diagnostics: { detection: { api: string } } };
+    const file = JSON.parse(plain.text) as {
+      format: string;
+      vars: Record<string, unknown>;
+      diagnostics: { detection: { api: string } };
+    };
     assert.strictEqual(file.format, "pvs-recording/1");
     assert.strictEqual(file.diagnostics.detection.api, "localapi");
     const sn = (f: { vars: Record<string, unknown> }) =>

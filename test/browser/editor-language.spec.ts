@@ -16,7 +16,10 @@ interface Demo {
   logFile: string;
   stop(): Promise<void>;
 }
-const { startDemo, firstFreePort } = require("../../scripts/demo") as { startDemo: (o: object) => Promise<Demo>; firstFreePort: (from: number) => Promise<number> };
+const { startDemo, firstFreePort } = require("../../scripts/demo") as {
+  startDemo: (o: object) => Promise<Demo>;
+  firstFreePort: (from: number) => Promise<number>;
+};
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 const nodeRed5 = process.env.PVS_NODE_RED !== "node-red-4" && (major > 22 || (major === 22 && minor >= 9));
@@ -24,7 +27,10 @@ const title = "status in the editor's language (Chromium, real Node-RED 5)";
 const suite = !nodeRed5
   ? describe.skip.bind(describe, `${title}: runs on the Node-RED 5 pass only`)
   : !fs.existsSync(CHROMIUM)
-    ? describe.skip.bind(describe, `${title}: SKIPPED, no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`)
+    ? describe.skip.bind(
+        describe,
+        `${title}: SKIPPED, no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`,
+      )
     : describe.bind(describe, title);
 
 suite(function () {
@@ -50,7 +56,8 @@ suite(function () {
     const end = Date.now() + 10000;
     // This Node-RED, not another one that took the port meanwhile: its log (in German) names the URL.
     while (!fs.readFileSync(demo.logFile, "utf8").includes(demo.url)) {
-      if (Date.now() > end) throw new Error(`Node-RED did not start on ${demo.url}: ${fs.readFileSync(demo.logFile, "utf8")}`);
+      if (Date.now() > end)
+        throw new Error(`Node-RED did not start on ${demo.url}: ${fs.readFileSync(demo.logFile, "utf8")}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const flow = [
@@ -74,7 +81,11 @@ suite(function () {
       { id: "liveNoPvs", type: "pvs-live", z: "tab1", server: "", x: 200, y: 160, wires: [[]] },
       { id: "list", type: "pvs-device-list", z: "tab1", server: "cfg1", interval: 30, x: 200, y: 240, wires: [[]] },
     ];
-    const res = await fetch(new URL("flows", demo.url), { method: "POST", headers: { "Content-Type": "application/json", "Node-RED-Deployment-Type": "full" }, body: JSON.stringify(flow) });
+    const res = await fetch(new URL("flows", demo.url), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Node-RED-Deployment-Type": "full" },
+      body: JSON.stringify(flow),
+    });
     assert.strictEqual(res.status, 204, await res.text());
   });
   after(async () => {
@@ -82,7 +93,8 @@ suite(function () {
     await demo?.stop();
     if (userDir) {
       fs.mkdirSync(RESULTS, { recursive: true });
-      if (fs.existsSync(path.join(userDir, "node-red.log"))) fs.copyFileSync(path.join(userDir, "node-red.log"), path.join(RESULTS, "editor-language-node-red.log"));
+      if (fs.existsSync(path.join(userDir, "node-red.log")))
+        fs.copyFileSync(path.join(userDir, "node-red.log"), path.join(RESULTS, "editor-language-node-red.log"));
       fs.rmSync(userDir, { recursive: true, force: true });
     }
   });
@@ -106,7 +118,8 @@ suite(function () {
     const page = await open("en-US");
     assert.strictEqual((await waitForStatus(page, "noPvs", /\S/)).text, "no PVS configured");
     assert.strictEqual((await waitForStatus(page, "liveNoPvs", /\S/)).text, "no PVS configured");
-    // The limit of Node-RED: a status with figures cannot be translated by the editor, it stays in the runtime's language.
+    // The limit of Node-RED: a status with figures cannot be translated by the editor, it stays in the runtime's
+    // language.
     assert.match((await waitForStatus(page, "list", /Wechselrichter/)).text, /^3 Wechselrichter · /);
   });
 
@@ -124,7 +137,11 @@ suite(function () {
             // The room for the text: the box less its padding and the drop-down arrow.
             const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
             return Array.from(el.options)
-              .map((o) => ({ text: o.text, width: Math.ceil(context.measureText(o.text).width), room: Math.floor(room) }))
+              .map((o) => ({
+                text: o.text,
+                width: Math.ceil(context.measureText(o.text).width),
+                room: Math.floor(room),
+              }))
               .filter((o) => o.text === "" || o.width > o.room);
           }),
         );

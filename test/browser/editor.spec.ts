@@ -48,8 +48,19 @@ interface Demo {
   stop(): Promise<void>;
   get(url: string): Promise<{ status: number; body: string }>;
 }
-type FlowNode = { id: string; type: string; host?: string; port?: number | string; localPort?: number | string; minSpacing?: number | string; server?: string };
-const { startDemo, firstFreePort } = require("../../scripts/demo") as { startDemo: (o: DemoOptions) => Promise<Demo>; firstFreePort: (from: number) => Promise<number> };
+type FlowNode = {
+  id: string;
+  type: string;
+  host?: string;
+  port?: number | string;
+  localPort?: number | string;
+  minSpacing?: number | string;
+  server?: string;
+};
+const { startDemo, firstFreePort } = require("../../scripts/demo") as {
+  startDemo: (o: DemoOptions) => Promise<Demo>;
+  firstFreePort: (from: number) => Promise<number>;
+};
 const { exampleFiles } = require("../../scripts/demo-flow") as { exampleFiles: () => string[] };
 
 const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
@@ -64,7 +75,10 @@ const title = "editor in Chromium (real Node-RED 5)";
 const suite = !nodeRed5
   ? describe.skip.bind(describe, `${title}: runs on the Node-RED 5 pass only`)
   : !fs.existsSync(CHROMIUM)
-    ? describe.skip.bind(describe, `${title}: SKIPPED, no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`)
+    ? describe.skip.bind(
+        describe,
+        `${title}: SKIPPED, no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`,
+      )
     : describe.bind(describe, title);
 
 /**
@@ -74,7 +88,11 @@ const suite = !nodeRed5
  */
 async function startOwnDemo(options: DemoOptions): Promise<Demo> {
   const from = 20000 + Math.floor(Math.random() * 20000);
-  const demo = await startDemo({ ...options, editorPort: await firstFreePort(from), emulatorPort: await firstFreePort(from + 60) });
+  const demo = await startDemo({
+    ...options,
+    editorPort: await firstFreePort(from),
+    emulatorPort: await firstFreePort(from + 60),
+  });
   const end = Date.now() + 5000;
   while (!fs.readFileSync(demo.logFile, "utf8").includes(`Server now running at ${demo.url}`)) {
     if (Date.now() > end) {
@@ -107,18 +125,28 @@ suite(function () {
     await demo?.stop();
     if (userDir) {
       fs.mkdirSync(RESULTS, { recursive: true });
-      if (fs.existsSync(path.join(userDir, "node-red.log"))) fs.copyFileSync(path.join(userDir, "node-red.log"), path.join(RESULTS, "editor-node-red.log"));
+      if (fs.existsSync(path.join(userDir, "node-red.log")))
+        fs.copyFileSync(path.join(userDir, "node-red.log"), path.join(RESULTS, "editor-node-red.log"));
       fs.rmSync(userDir, { recursive: true, force: true });
     }
   });
   // A test that fails half-way leaves its dialogs open: keep a picture, and start the next one from the workspace.
   afterEach(async function () {
-    if (this.currentTest?.state === "failed") await page.screenshot({ path: path.join(RESULTS, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, "-")}.png`) });
+    if (this.currentTest?.state === "failed")
+      await page.screenshot({
+        path: path.join(RESULTS, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, "-")}.png`),
+      });
     await closeDialogs(page);
   });
 
   const nodesOf = (filter: { type?: string; z?: string }) =>
-    page.evaluate((f) => (globalThis as unknown as EditorWindow).RED.nodes.filterNodes(f).map((n) => ({ id: n.id, type: n.type, server: n.server, broker: n.broker })), filter);
+    page.evaluate(
+      (f) =>
+        (globalThis as unknown as EditorWindow).RED.nodes
+          .filterNodes(f)
+          .map((n) => ({ id: n.id, type: n.type, server: n.server, broker: n.broker })),
+      filter,
+    );
   const invalidNodes = () =>
     page.evaluate(() =>
       (globalThis as unknown as EditorWindow).RED.nodes
@@ -126,7 +154,8 @@ suite(function () {
         .filter((n) => n.valid === false)
         .map((n) => `${n.type} ${n.id}`),
     );
-  const checkForm = async (label: string) => lightProblems.push(...(await formProblems(page)).map((p) => `${label}: ${p}`));
+  const checkForm = async (label: string) =>
+    lightProblems.push(...(await formProblems(page)).map((p) => `${label}: ${p}`));
 
   /** The "+" beside a node's PVS field: a new PVS settings form, filled in for the emulator. */
   const newPvsOnEmulator = async (): Promise<void> => {
@@ -177,7 +206,11 @@ suite(function () {
     await screenshot(page, "edit-pvs-inverter-split-new");
     await page.locator("#node-dialog-ok").click();
     await page.locator("#node-input-name").waitFor({ state: "detached" });
-    assert.strictEqual(await node(page, split).locator(".red-ui-flow-port-output").count(), 4, "four outputs, one per device type");
+    assert.strictEqual(
+      await node(page, split).locator(".red-ui-flow-port-output").count(),
+      4,
+      "four outputs, one per device type",
+    );
     await wire(page, list, split);
 
     assert.deepStrictEqual(await invalidNodes(), [], "no node is marked invalid (red triangle)");
@@ -193,8 +226,13 @@ suite(function () {
     const flow = JSON.parse((await demo.get(`${demo.url}flows`)).body) as FlowNode[];
     const config = flow.find((n) => n.type === "pvs-config");
     assert.ok(config, "a pvs-config was deployed");
-    assert.deepStrictEqual([config.host, Number(config.port), Number(config.localPort), Number(config.minSpacing)], ["127.0.0.1", demo.emulator.port, demo.emulator.httpsPort, 0]);
-    assert.ok(flow.filter((n) => n.type === "pvs-device-list" || n.type === "pvs-comm").every((n) => n.server === config.id));
+    assert.deepStrictEqual(
+      [config.host, Number(config.port), Number(config.localPort), Number(config.minSpacing)],
+      ["127.0.0.1", demo.emulator.port, demo.emulator.httpsPort, 0],
+    );
+    assert.ok(
+      flow.filter((n) => n.type === "pvs-device-list" || n.type === "pvs-comm").every((n) => n.server === config.id),
+    );
     assert.ok(demo.emulator.count("auth:login") >= 1, "logged in on the LocalAPI port typed in the form");
 
     // The PVS settings now say what was found and what the PVS was asked in the last hour.
@@ -202,7 +240,10 @@ suite(function () {
     await page.locator("#node-input-btn-server-edit").click();
     await page.locator("#pvs-config-found", { hasText: "LocalAPI" }).waitFor();
     await settleTray(page);
-    assert.match(await page.locator("#pvs-config-found").innerText(), /^PVS6 · build \d+ · LocalAPI \(HTTPS\) · serial ZT01234567890\*{5}$/);
+    assert.match(
+      await page.locator("#pvs-config-found").innerText(),
+      /^PVS6 · build \d+ · LocalAPI \(HTTPS\) · serial ZT01234567890\*{5}$/,
+    );
     assert.match(await page.locator("#pvs-config-requests").innerText(), /^\d+ requests to the PVS \(.*\), 0 failed/);
     await checkForm("pvs-config (deployed)");
     await screenshot(page, "edit-pvs-config-deployed", true);
@@ -228,10 +269,17 @@ suite(function () {
     const testConnection = async (): Promise<string> => {
       await page.locator("#pvs-config-test").click();
       const done = page.locator("#pvs-config-test-result.pvs-test-ok, #pvs-config-test-result.pvs-test-failed");
-      await done.waitFor({ timeout: 15000 }).catch(async (err: Error) => Promise.reject(new Error(`Test connection still shows "${await result.innerText()}": ${err.message}`)));
+      await done
+        .waitFor({ timeout: 15000 })
+        .catch(async (err: Error) =>
+          Promise.reject(new Error(`Test connection still shows "${await result.innerText()}": ${err.message}`)),
+        );
       return (await result.innerText()).trim();
     };
-    assert.match(await testConnection(), /^✓ PVS6 · build \d+ · LocalAPI · serial ZT01234567890\*{5} · \d+ devices \(5 inverters, 2 meters\)$/);
+    assert.match(
+      await testConnection(),
+      /^✓ PVS6 · build \d+ · LocalAPI · serial ZT01234567890\*{5} · \d+ devices \(5 inverters, 2 meters\)$/,
+    );
     await page.locator("#node-config-input-host").scrollIntoViewIfNeeded();
     await screenshot(page, "edit-pvs-config-test-connection", true);
 
@@ -256,7 +304,10 @@ suite(function () {
     await setTheme("dark");
     const darkProblems: string[] = [];
     try {
-      assert.ok(await page.evaluate(() => document.documentElement.classList.contains("nr-theme-dark")), "the editor turned dark");
+      assert.ok(
+        await page.evaluate(() => document.documentElement.classList.contains("nr-theme-dark")),
+        "the editor turned dark",
+      );
       for (const [type, field] of [
         ["pvs-device-list", "#node-input-interval"],
         ["pvs-comm", "#node-input-interval"],
@@ -280,7 +331,11 @@ suite(function () {
       await closeDialogs(page);
       await setTheme("light");
     }
-    assert.deepStrictEqual({ light: lightProblems, dark: darkProblems }, { light: [], dark: [] }, "text readable (contrast 4.5:1) and inside the form");
+    assert.deepStrictEqual(
+      { light: lightProblems, dark: darkProblems },
+      { light: [], dark: [] },
+      "text readable (contrast 4.5:1) and inside the form",
+    );
   });
 
   it("imports every example from Import > Examples, points it at the emulator, and deploys it without errors", async function () {
@@ -309,7 +364,12 @@ suite(function () {
       const before = await activeTab();
       await page.locator("#red-ui-clipboard-dialog-ok").click();
       // The new flow opens, or Node-RED first asks what to do about nodes that already exist.
-      await page.waitForFunction((prev) => (globalThis as unknown as EditorWindow).RED.workspaces.active() !== prev || document.querySelector(".red-ui-notification button") !== null, before);
+      await page.waitForFunction(
+        (prev) =>
+          (globalThis as unknown as EditorWindow).RED.workspaces.active() !== prev ||
+          document.querySelector(".red-ui-notification button") !== null,
+        before,
+      );
       const conflict = page.locator(".red-ui-notification", { hasText: "already exist" });
       if (await conflict.isVisible()) {
         conflicts.push(example);
@@ -369,14 +429,21 @@ suite(function () {
         const status = await waitForStatus(page, id, /^(?!polling|$)/);
         // The emulated PVS runs LocalAPI firmware, where the firmware check (a legacy command) is refused as
         // documented, without asking the PVS; every other node is green.
-        if (type === "pvs-command" && example.includes("firmware") && /^not offered by this PVS's API/.test(status.text)) continue;
+        if (
+          type === "pvs-command" &&
+          example.includes("firmware") &&
+          /^not offered by this PVS's API/.test(status.text)
+        )
+          continue;
         assert.strictEqual(status.fill, "green", `${example}: ${id} shows "${status.text}" (${status.fill})`);
       }
     }
     // One pvs-config for all the examples: "Import copy" kept the existing one each time.
     const pvsConfigs = await page.evaluate(() => {
       const ids: string[] = [];
-      (globalThis as unknown as EditorWindow).RED.nodes.eachConfig((n) => void (n.type === "pvs-config" && ids.push(n.id)));
+      (globalThis as unknown as EditorWindow).RED.nodes.eachConfig(
+        (n) => void (n.type === "pvs-config" && ids.push(n.id)),
+      );
       return ids;
     });
     assert.deepStrictEqual(
@@ -387,11 +454,18 @@ suite(function () {
     const errors = fs
       .readFileSync(demo.logFile, "utf8")
       .split("\n")
-      .filter((line) => line.includes("[error]") && !/\[pvs-command:\w+\] PvsError: CheckFW is a legacy dl_cgi command/.test(line));
+      .filter(
+        (line) =>
+          line.includes("[error]") && !/\[pvs-command:\w+\] PvsError: CheckFW is a legacy dl_cgi command/.test(line),
+      );
     assert.deepStrictEqual(errors, [], "node-red.log has no [error]");
     // Node-RED says "Some of the nodes you are importing already exist" for every example after the first: the
     // shared pvs-config (every other id is the example's own, test/demo.spec.ts).
-    assert.deepStrictEqual(conflicts, examples.slice(1), "only the examples after the first meet the shared pvs-config");
+    assert.deepStrictEqual(
+      conflicts,
+      examples.slice(1),
+      "only the examples after the first meet the shared pvs-config",
+    );
   });
 
   it("the editor reached nothing off this machine and raised no error in the page", () => {

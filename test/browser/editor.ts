@@ -74,7 +74,12 @@ export async function openLocalBrowser(options: {
     ],
   });
   // `locale` sets navigator.language and Accept-Language, which the editor's language follows.
-  const context = await browser.newContext({ viewport: options.viewport, colorScheme: options.colorScheme ?? "light", serviceWorkers: "block", ...(options.locale ? { locale: options.locale } : {}) });
+  const context = await browser.newContext({
+    viewport: options.viewport,
+    colorScheme: options.colorScheme ?? "light",
+    serviceWorkers: "block",
+    ...(options.locale ? { locale: options.locale } : {}),
+  });
   const blocked: string[] = [];
   const pageErrors: string[] = [];
   await context.route(
@@ -103,7 +108,10 @@ export async function openLocalBrowser(options: {
   return { browser, context, page, blocked, pageErrors };
 }
 
-export async function openEditor(url: string, options: { colorScheme?: "light" | "dark"; locale?: string } = {}): Promise<Session> {
+export async function openEditor(
+  url: string,
+  options: { colorScheme?: "light" | "dark"; locale?: string } = {},
+): Promise<Session> {
   // A clock the test can move on (it runs at real speed otherwise): the editor shows some spinners for a minimum
   // time (a library folder: 400 ms), which the test skips with clock.fastForward.
   const { browser, context, page, blocked, pageErrors } = await openLocalBrowser({
@@ -121,10 +129,15 @@ export async function openEditor(url: string, options: { colorScheme?: "light" |
     await page.evaluate(() => {
       (globalThis as unknown as { jQuery: { fx: { off: boolean } } }).jQuery.fx.off = true;
     });
-    await page.addStyleTag({ content: "*, *::before, *::after { transition: none !important; animation: none !important; }" });
+    await page.addStyleTag({
+      content: "*, *::before, *::after { transition: none !important; animation: none !important; }",
+    });
   } catch (err) {
     await browser.close();
-    throw new Error(`the editor at ${url} did not show our palette: ${(err as Error).message}; page errors: ${pageErrors.join("; ") || "none"}`, { cause: err });
+    throw new Error(
+      `the editor at ${url} did not show our palette: ${(err as Error).message}; page errors: ${pageErrors.join("; ") || "none"}`,
+      { cause: err },
+    );
   }
   return { browser, context, page, blocked, pageErrors, close: () => browser.close() };
 }
@@ -140,12 +153,18 @@ export async function dragFromPalette(page: Page, type: string, x: number, y: nu
   const from = await item.boundingBox();
   const chart = await page.locator("#red-ui-workspace-chart").boundingBox();
   if (!from || !chart) throw new Error(`palette item ${type} or the workspace is not visible`);
-  const before = await page.evaluate((t) => (globalThis as unknown as EditorWindow).RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+  const before = await page.evaluate(
+    (t) => (globalThis as unknown as EditorWindow).RED.nodes.filterNodes({ type: t }).map((n) => n.id),
+    type,
+  );
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
   await page.mouse.down();
   await page.mouse.move(chart.x + x, chart.y + y, { steps: 8 });
   await page.mouse.up();
-  const added = await page.evaluate((t) => (globalThis as unknown as EditorWindow).RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+  const added = await page.evaluate(
+    (t) => (globalThis as unknown as EditorWindow).RED.nodes.filterNodes({ type: t }).map((n) => n.id),
+    type,
+  );
   const id = added.find((n) => !before.includes(n));
   if (!id) throw new Error(`dropping ${type} from the palette added no node`);
   return id;
@@ -247,16 +266,24 @@ export async function deploy(page: Page): Promise<string> {
 }
 
 /** The status under a node (its text and the colour of its dot or ring) once the text matches `expected`. */
-export async function waitForStatus(page: Page, id: string, expected: RegExp, timeoutMs = 15000): Promise<{ text: string; fill: string | undefined }> {
+export async function waitForStatus(
+  page: Page,
+  id: string,
+  expected: RegExp,
+  timeoutMs = 15000,
+): Promise<{ text: string; fill: string | undefined }> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     // Text and colour read together: the status can change between two reads.
     const shown = await node(page, id).evaluate((g) => ({
       text: g.querySelector(".red-ui-flow-node-status-label")?.textContent ?? "",
-      fill: /red-ui-flow-node-status-(?:dot|ring)-(\w+)/.exec(g.querySelector(".red-ui-flow-node-status")?.getAttribute("class") ?? "")?.[1],
+      fill: /red-ui-flow-node-status-(?:dot|ring)-(\w+)/.exec(
+        g.querySelector(".red-ui-flow-node-status")?.getAttribute("class") ?? "",
+      )?.[1],
     }));
     if (expected.test(shown.text)) return shown;
-    if (Date.now() > end) throw new Error(`status of ${id}: expected ${expected}, shown "${shown.text}" (${shown.fill ?? "no colour"})`);
+    if (Date.now() > end)
+      throw new Error(`status of ${id}: expected ${expected}, shown "${shown.text}" (${shown.fill ?? "no colour"})`);
     await page.waitForTimeout(150);
   }
 }
@@ -284,7 +311,8 @@ export async function formProblems(page: Page): Promise<string[]> {
         }
         return [255, 255, 255];
       };
-      const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.getAttribute("class") ? "." + String(el.getAttribute("class")).trim().split(/\s+/)[0] : ""}`;
+      const name = (el: Element) =>
+        `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.getAttribute("class") ? "." + String(el.getAttribute("class")).trim().split(/\s+/)[0] : ""}`;
       const problems: string[] = [];
       const edge = body.getBoundingClientRect().right;
       for (const el of Array.from(body.querySelectorAll("*"))) {
@@ -296,9 +324,15 @@ export async function formProblems(page: Page): Promise<string[]> {
           const fg = lum(rgb(getComputedStyle(el).color).slice(0, 3));
           const bg = lum(behind(el));
           const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-          if (ratio < 4.5) problems.push(`${name(el)} "${(el.textContent || (el as HTMLInputElement).value || "").trim().slice(0, 40)}": contrast ${ratio.toFixed(2)}:1`);
+          if (ratio < 4.5)
+            problems.push(
+              `${name(el)} "${(el.textContent || (el as HTMLInputElement).value || "").trim().slice(0, 40)}": contrast ${ratio.toFixed(2)}:1`,
+            );
         }
-        if (box.right > edge + 1 && ownText) problems.push(`${name(el)} "${(el.textContent ?? "").trim().slice(0, 40)}": ${Math.round(box.right - edge)} px past the form's right edge`);
+        if (box.right > edge + 1 && ownText)
+          problems.push(
+            `${name(el)} "${(el.textContent ?? "").trim().slice(0, 40)}": ${Math.round(box.right - edge)} px past the form's right edge`,
+          );
       }
       return problems;
     });

@@ -1,4 +1,4 @@
-// Settings that migrate, in the editor (issue 17): the editor's own validity ("red triangle": `valid` as
+// Settings that migrate, in the editor: the editor's own validity ("red triangle": `valid` as
 // RED.editor.validateNode sets it) of every node and config node is true for the flow `npm start` deploys (its
 // pvs-config has no deviceListEvery), for every example imported alone into an empty workspace and all together,
 // for each older settings shape (every setting of every node type absent in turn, and nodes without a settings
@@ -17,7 +17,14 @@ interface Demo {
   stop(): Promise<void>;
 }
 const { startDemo, firstFreePort } = require("../../scripts/demo") as {
-  startDemo: (o: { userDir: string; editorPort?: number; emulatorPort?: number; delayMs?: number; localApi?: boolean; flow?: Node[] }) => Promise<Demo>;
+  startDemo: (o: {
+    userDir: string;
+    editorPort?: number;
+    emulatorPort?: number;
+    delayMs?: number;
+    localApi?: boolean;
+    flow?: Node[];
+  }) => Promise<Demo>;
   firstFreePort: (from: number) => Promise<number>;
 };
 const { exampleFiles } = require("../../scripts/demo-flow") as { exampleFiles: () => string[] };
@@ -35,7 +42,10 @@ type ValidityWindow = EditorWindow & {
   RED: EditorWindow["RED"] & {
     editor: { validateNode(n: unknown): void };
     view: { importNodes(nodes: Node[], options: { generateIds: boolean; addFlow: boolean }): void };
-    nodes: EditorWindow["RED"]["nodes"] & { eachNode(cb: (n: Node & { valid?: boolean }) => void): void; clear(): void };
+    nodes: EditorWindow["RED"]["nodes"] & {
+      eachNode(cb: (n: Node & { valid?: boolean }) => void): void;
+      clear(): void;
+    };
     history: { clear(): void };
   };
 };
@@ -86,7 +96,8 @@ function importNodes(page: Page, nodes: Node[]): Promise<boolean> {
 function olderShapes(): Node[] {
   const tab = "old0shapes0tab00";
   const full = (type: string) => ({ ...NODE_DEFAULTS[type], settingsVersion: 1 }) as Record<string, unknown>;
-  const without = (obj: Record<string, unknown>, name: string) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== name));
+  const without = (obj: Record<string, unknown>, name: string) =>
+    Object.fromEntries(Object.entries(obj).filter(([k]) => k !== name));
   const nodes: Node[] = [
     { id: tab, type: "tab", label: "older shapes" },
     { id: "old0cfg0full0000", type: "pvs-config", ...full("pvs-config") },
@@ -148,7 +159,11 @@ async function importAlone(page: Page, file: string): Promise<void> {
   // before the next clear, lest that come after it and add a default dashboard to the empty workspace.
   await page.clock.runFor(1000);
   const shown = await counts(page);
-  assert.strictEqual(shown.nodes + shown.configs, flow.filter((n) => n.type !== "tab").length, `${path.basename(file)}: every node imported`);
+  assert.strictEqual(
+    shown.nodes + shown.configs,
+    flow.filter((n) => n.type !== "tab").length,
+    `${path.basename(file)}: every node imported`,
+  );
   assert.deepStrictEqual(await invalid(page), [], path.basename(file));
 }
 
@@ -169,15 +184,31 @@ suite(function () {
     emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-validity-empty-"));
     const from = 20000 + Math.floor(Math.random() * 20000);
     // The demo flow as `npm start` deploys it (built from the examples; its pvs-config lacks deviceListEvery).
-    demo = await startDemo({ userDir, delayMs: 0, localApi: true, editorPort: await firstFreePort(from), emulatorPort: await firstFreePort(from + 60) });
+    demo = await startDemo({
+      userDir,
+      delayMs: 0,
+      localApi: true,
+      editorPort: await firstFreePort(from),
+      emulatorPort: await firstFreePort(from + 60),
+    });
     editor = await openEditor(demo.url);
     page = editor.page;
-    empty = await startDemo({ userDir: emptyDir, delayMs: 0, flow: [], editorPort: await firstFreePort(from + 120), emulatorPort: await firstFreePort(from + 180) });
+    empty = await startDemo({
+      userDir: emptyDir,
+      delayMs: 0,
+      flow: [],
+      editorPort: await firstFreePort(from + 120),
+      emulatorPort: await firstFreePort(from + 180),
+    });
     emptyEditor = await openEditor(empty.url);
   });
   /** The demo pvs-config's "Shared" row, from its edit dialog (then closed). */
   async function sharedText(): Promise<string> {
-    await page.evaluate(() => (globalThis as unknown as { RED: { editor: { editConfig(name: string, type: string, id: string): void } } }).RED.editor.editConfig("", "pvs-config", "demo0pvs0config0"));
+    await page.evaluate(() =>
+      (
+        globalThis as unknown as { RED: { editor: { editConfig(name: string, type: string, id: string): void } } }
+      ).RED.editor.editConfig("", "pvs-config", "demo0pvs0config0"),
+    );
     const row = page.locator("#pvs-config-shared");
     await row.waitFor({ state: "visible" });
     const text = (await row.innerText()).trim();
@@ -214,18 +245,36 @@ suite(function () {
   });
 
   it("the PVS settings say which other settings nodes share the PVS, and the most protective settings it gets", async () => {
-    const own = /^only these settings talk to this PVS\. The PVS gets the most protective of their settings: spacing 1 s, timeout 120 s, DeviceList every 120 s$/;
+    const own =
+      /^only these settings talk to this PVS\. The PVS gets the most protective of their settings: spacing 1 s, timeout 120 s, DeviceList every 120 s$/;
     assert.match(await sharedText(), own);
     // A second pvs-config for the same PVS, stricter and with the API fixed, deployed: the first one's dialog names
     // it and shows its limits and the API in effect (a fixed one wins over Detect).
     await page.evaluate(() => {
       const RED = (globalThis as unknown as ValidityWindow).RED;
       const demoConfig = RED.nodes.node("demo0pvs0config0") as unknown as Node;
-      const copy = Object.fromEntries(Object.entries(demoConfig).filter(([k]) => !k.startsWith("_") && !["users", "valid", "validationErrors", "dirty", "credentials"].includes(k)));
-      RED.view.importNodes([{ ...copy, id: "second0pvs0cfg00", type: "pvs-config", name: "Stricter settings", minSpacing: 3, deviceListEvery: 300, api: "legacy" } as Node], {
-        generateIds: false,
-        addFlow: false,
-      });
+      const copy = Object.fromEntries(
+        Object.entries(demoConfig).filter(
+          ([k]) => !k.startsWith("_") && !["users", "valid", "validationErrors", "dirty", "credentials"].includes(k),
+        ),
+      );
+      RED.view.importNodes(
+        [
+          {
+            ...copy,
+            id: "second0pvs0cfg00",
+            type: "pvs-config",
+            name: "Stricter settings",
+            minSpacing: 3,
+            deviceListEvery: 300,
+            api: "legacy",
+          } as Node,
+        ],
+        {
+          generateIds: false,
+          addFlow: false,
+        },
+      );
     });
     assert.match(await deploy(page), /Successfully deployed/);
     assert.match(
@@ -247,7 +296,9 @@ suite(function () {
     );
     const configs = await page.evaluate(() => {
       const ids: string[] = [];
-      (globalThis as unknown as ValidityWindow).RED.nodes.eachConfig((n) => void (n.type === "pvs-config" && ids.push(n.id)));
+      (globalThis as unknown as ValidityWindow).RED.nodes.eachConfig(
+        (n) => void (n.type === "pvs-config" && ids.push(n.id)),
+      );
       return ids;
     });
     assert.strictEqual(configs.filter((id) => id === "a0c0f0e1d2c3b4a5").length, 1, "the examples share one My PVS");

@@ -9,7 +9,7 @@ import path from "path";
 import { NodeMessage } from "node-red";
 import { Recording, RECORDING_FORMAT, recordingFromCapture } from "../../src/model/recording";
 import { PvsEmulator } from "../../src/emulator/server";
-import { siteVariables } from "../../src/emulator/varserver";
+import { siteVariables } from "../../src/emulator/vars";
 import { DeviceListPayload } from "../../src/model/device-list-output";
 import { helper, until } from "../support/node-red";
 import { NODE_MODULES, testFlow } from "../support/flows";
@@ -19,7 +19,9 @@ type Msg = NodeMessage & { payload: DeviceListPayload };
 const CORPUS = path.join(__dirname, "../fixtures/corpus");
 const HOUR = 3_600_000;
 
-/** A recording, and the powers (kW) its own production and consumption meters show, read from it (not from the nodes). */
+/**
+ * A recording, and the powers (kW) its own production and consumption meters show, read from it (not from the nodes).
+ */
 interface Case {
   recording: Recording;
   productionKw: number;
@@ -33,7 +35,12 @@ function legacyCase(): Case {
   const recording = recordingFromCapture(JSON.parse(fs.readFileSync(file, "utf8")) as unknown, "dl_cgi.json");
   const devices = (recording.legacy?.DeviceList as { devices: Array<Record<string, string>> }).devices;
   const kw = (type: string) => Number(devices.find((d) => d.TYPE === type)?.p_3phsum_kw);
-  return { recording, productionKw: kw("PVS5-METER-P"), consumptionMeterKw: kw("PVS5-METER-C"), inverter: devices.find((d) => d.DEVICE_TYPE === "Inverter")?.SERIAL as string };
+  return {
+    recording,
+    productionKw: kw("PVS5-METER-P"),
+    consumptionMeterKw: kw("PVS5-METER-C"),
+    inverter: devices.find((d) => d.DEVICE_TYPE === "Inverter")?.SERIAL as string,
+  };
 }
 
 function localApiCase(): Case {
@@ -70,7 +77,10 @@ describe("replay advanced in time: day energy, staleness and counter checks (rea
   async function replay(recording: Recording, replayHold?: string[]): Promise<() => Promise<DeviceListPayload>> {
     emulator = new PvsEmulator({ replay: recording, replayHold });
     await emulator.start();
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }]),
+    );
     const got: Msg[] = [];
     helper.getNode("out").on("input", (m: unknown) => got.push(m as Msg));
     return async () => {
@@ -82,15 +92,23 @@ describe("replay advanced in time: day energy, staleness and counter checks (rea
   }
 
   const peers = (p: DeviceListPayload) => p.devices.filter((d) => d.category === "meter" || d.category === "inverter");
-  const close = (a: number | undefined, b: number, what: string) => assert.ok(a !== undefined && Math.abs(a - b) < 1e-3, `${what}: ${a} ≠ ${b}`);
+  const close = (a: number | undefined, b: number, what: string) =>
+    assert.ok(a !== undefined && Math.abs(a - b) < 1e-3, `${what}: ${a} ≠ ${b}`);
 
   for (const [api, make] of Object.entries(CASES)) {
     it(`${api}: an hour moved between two polls is the recorded meter power × 1 h in today's energy (production, consumption, export)`, async () => {
       const { recording, productionKw, consumptionMeterKw } = make();
-      assert.ok(productionKw > 1 && consumptionMeterKw < 0, `a producing, exporting capture (${productionKw}, ${consumptionMeterKw} kW)`);
+      assert.ok(
+        productionKw > 1 && consumptionMeterKw < 0,
+        `a producing, exporting capture (${productionKw}, ${consumptionMeterKw} kW)`,
+      );
       const poll = await replay(recording);
       const first = await poll();
-      assert.deepStrictEqual([first.site.today?.production_kwh, first.site.today?.complete], [0, false], "the first answer of the day: nothing counted yet, the day's start not seen");
+      assert.deepStrictEqual(
+        [first.site.today?.production_kwh, first.site.today?.complete],
+        [0, false],
+        "the first answer of the day: nothing counted yet, the day's start not seen",
+      );
       emulator?.advanceReplay(HOUR);
       const later = await poll();
       const today = later.site.today;
@@ -126,13 +144,21 @@ describe("replay advanced in time: day energy, staleness and counter checks (rea
 
       const pollHeld = await replay(recording, [inverter]);
       const first = await pollHeld();
-      assert.strictEqual(first.inverters.find((d) => d.serial === inverter)?.stale, false, "as recorded, the held inverter is fresh");
+      assert.strictEqual(
+        first.inverters.find((d) => d.serial === inverter)?.stale,
+        false,
+        "as recorded, the held inverter is fresh",
+      );
       emulator?.advanceReplay(HOUR);
       const later = await pollHeld();
       const held = later.inverters.find((d) => d.serial === inverter);
       assert.ok(held, "the held inverter is still listed");
       assert.strictEqual(held.stale, true, "an hour behind its peers and the answer: stale");
-      assert.strictEqual(held.dataTime, first.inverters.find((d) => d.serial === inverter)?.dataTime, "its stamp did not move");
+      assert.strictEqual(
+        held.dataTime,
+        first.inverters.find((d) => d.serial === inverter)?.dataTime,
+        "its stamp did not move",
+      );
       assert.ok((held.dataAgeS ?? 0) >= 3600, `its data an hour old (${held.dataAgeS} s)`);
       assert.strictEqual(held.condition, "fault", "stale in daylight: not producing while its peers are");
       assert.deepStrictEqual(
@@ -164,7 +190,8 @@ describe("replay advanced in time: day energy, staleness and counter checks (rea
     }
     close((last.site.production_kwh ?? 0) - (first.site.production_kwh ?? 0), 12 * productionKw, "12 h of production");
     close(
-      last.inverters.reduce((sum, d) => sum + (d.metrics.ltea_3phsum_kwh as number), 0) - first.inverters.reduce((sum, d) => sum + (d.metrics.ltea_3phsum_kwh as number), 0),
+      last.inverters.reduce((sum, d) => sum + (d.metrics.ltea_3phsum_kwh as number), 0) -
+        first.inverters.reduce((sum, d) => sum + (d.metrics.ltea_3phsum_kwh as number), 0),
       12 * first.inverters.reduce((sum, d) => sum + (d.metrics.p_3phsum_kw as number), 0),
       "12 h of every inverter's power",
     );

@@ -52,7 +52,11 @@ describe("a replayed recording answers what it lacks as the firmware would (real
       assert.strictEqual(reply.status, 403, command);
       assert.deepStrictEqual(reply.json, { status: 403, error: "Unauthorized", path: "" }, `${command} body`);
     }
-    assert.strictEqual((await request(`${e.url}/cgi-bin/dl_cgi/energy-storage-system/status`)).status, 403, "the ESS report is locked too");
+    assert.strictEqual(
+      (await request(`${e.url}/cgi-bin/dl_cgi/energy-storage-system/status`)).status,
+      403,
+      "the ESS report is locked too",
+    );
     const info = await request(`${e.httpsUrl}/cgi-bin/dl_cgi/supervisor/info`);
     assert.strictEqual(info.status, 404, "supervisor/info the recording lacks is not invented");
   });
@@ -67,7 +71,11 @@ describe("a replayed recording answers what it lacks as the firmware would (real
     assert.deepStrictEqual([mixed.status, mixed.json], [400, firmwareError], "one unknown name fails the whole list");
     const known = await vars(e.httpsUrl, "name=/sys/info/sw_rev", cookie);
     assert.strictEqual(known.status, 200);
-    assert.strictEqual(byName(known).get("/sys/info/sw_rev"), read("SunStrong-Management__pypvs/LocalAPI-vars-match-rev-obj.json")["/sys/info/sw_rev"], "the recorded value");
+    assert.strictEqual(
+      byName(known).get("/sys/info/sw_rev"),
+      read("SunStrong-Management__pypvs/LocalAPI-vars-match-rev-obj.json")["/sys/info/sw_rev"],
+      "the recorded value",
+    );
   });
 
   it("legacy recording: a command it lacks is 404 (never invented), the LocalAPI paths do not exist, a recorded one is served", async () => {
@@ -75,12 +83,20 @@ describe("a replayed recording answers what it lacks as the firmware would (real
     const e = await serve({ format: RECORDING_FORMAT, legacy: { DeviceList: list } });
     for (const command of ["Get_Comm", "Start", "GridProfileGet"]) {
       const reply = await request(`${e.url}/cgi-bin/dl_cgi?Command=${command}`);
-      assert.deepStrictEqual([reply.status, reply.json], [404, { result: "error", msg: `${command} is not in this recording` }], command);
+      assert.deepStrictEqual(
+        [reply.status, reply.json],
+        [404, { result: "error", msg: `${command} is not in this recording` }],
+        command,
+      );
     }
     for (const sub of ["supervisor/info", "energy-storage-system/status"]) {
       assert.strictEqual((await request(`${e.url}/cgi-bin/dl_cgi/${sub}`)).status, 404, sub);
     }
-    assert.strictEqual((await request(`${e.httpsUrl}/vars?name=/sys/info/sw_rev`)).status, 404, "a legacy unit has no /vars");
+    assert.strictEqual(
+      (await request(`${e.httpsUrl}/vars?name=/sys/info/sw_rev`)).status,
+      404,
+      "a legacy unit has no /vars",
+    );
     assert.strictEqual((await request(`${e.httpsUrl}/auth?login`)).status, 404, "nor /auth");
     const served = await request(`${e.url}/cgi-bin/dl_cgi?Command=DeviceList`);
     assert.deepStrictEqual([served.status, served.json], [200, list], "the recorded answer as it is");

@@ -6,7 +6,7 @@ import assert from "assert";
 import { NodeMessage } from "node-red";
 import { parseRecording } from "../../src/model/recording";
 import { PvsEmulator } from "../../src/emulator/server";
-import { REPLAY_SERIAL } from "../../src/pvs/diagnostics";
+import { REPLAY_SERIAL } from "../../src/diagnostics/diagnostics-file";
 import { maskSerial } from "../../src/model/redact";
 import { helper, until } from "../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../support/flows";
@@ -32,7 +32,10 @@ function collect(id: string): Msg[] {
 }
 
 /** Runs the three nodes against `emulator`; returns their payloads and (when asked) the diagnostics file. */
-async function run(emulator: PvsEmulator, download: boolean): Promise<{ list: Msg; comm: Msg; live: Msg[]; file: string | null }> {
+async function run(
+  emulator: PvsEmulator,
+  download: boolean,
+): Promise<{ list: Msg; comm: Msg; live: Msg[]; file: string | null }> {
   await helper.load(NODE_MODULES, testFlow(emulator, nodes));
   const lists = collect("out-list");
   const comms = collect("out-comm");
@@ -64,7 +67,9 @@ const serials = (list: Msg) =>
 
 /** The payloads as text with the first run's serials written as the replay's, and the run-time fields dropped. */
 function comparable(value: unknown, mapping: ReadonlyArray<[string, string]>): unknown {
-  let text = JSON.stringify(value, (key, v: unknown) => (["receivedAt", "age", "ageS", "requests", "polledAt", "readAt"].includes(key) ? undefined : v));
+  let text = JSON.stringify(value, (key, v: unknown) =>
+    ["receivedAt", "age", "ageS", "requests", "polledAt", "readAt"].includes(key) ? undefined : v,
+  );
   for (const [from, to] of [...mapping].sort((a, b) => b[0].length - a[0].length)) text = text.split(from).join(to);
   return JSON.parse(text) as unknown;
 }
@@ -90,23 +95,34 @@ for (const api of ["legacy", "localapi"] as const) {
       assert.ok(!(first.file as string).includes(SERIAL), "no supervisor serial");
       const recording = parseRecording(file);
       if (api === "localapi") {
-        assert.strictEqual(recording.vars?.["/sys/info/serialnum"], REPLAY_SERIAL, "the replacement serial, so replay logs in");
+        assert.strictEqual(
+          recording.vars?.["/sys/info/serialnum"],
+          REPLAY_SERIAL,
+          "the replacement serial, so replay logs in",
+        );
         const frames = recording.telemetry ?? [];
         assert.ok(frames.length > 0, "telemetry frames recorded");
         // When they came (the first frame's arrival, absolute) besides their rhythm (offsets from it).
         const firstAt = Date.parse(String(recording.telemetryStartedAt));
-        assert.ok(firstAt >= startedAt && firstAt <= downloadedAt, `first frame's arrival ${String(recording.telemetryStartedAt)} within the run`);
+        assert.ok(
+          firstAt >= startedAt && firstAt <= downloadedAt,
+          `first frame's arrival ${String(recording.telemetryStartedAt)} within the run`,
+        );
         assert.strictEqual(frames[0].atMs, 0, "offsets from the first frame");
         assert.ok(
           frames.every((f, i) => i === 0 || f.atMs >= frames[i - 1].atMs),
           "offsets in arrival order",
         );
       } else {
-        assert.ok(recording.legacy?.DeviceList && recording.legacy.Get_Comm && recording.legacy["supervisor/info"], "the legacy answers");
+        assert.ok(
+          recording.legacy?.DeviceList && recording.legacy.Get_Comm && recording.legacy["supervisor/info"],
+          "the legacy answers",
+        );
         assert.ok(recording.legacy["energy-storage-system/status"], "the SunVault's ESS report");
       }
       // A SunVault site: its parts (and, on the legacy API, the ESS report's measurements) must round-trip too.
-      const storageParts = (list: Msg) => (list.payload.devices as Array<{ category: string }>).filter((d) => d.category === "storage").length;
+      const storageParts = (list: Msg) =>
+        (list.payload.devices as Array<{ category: string }>).filter((d) => d.category === "storage").length;
       assert.ok(storageParts(first.list) >= 2, `the site's storage devices (${storageParts(first.list)})`);
       if (api === "legacy") assert.ok(first.list.payload.storage, "the storage summary from the ESS report");
 
@@ -128,13 +144,25 @@ for (const api of ["legacy", "localapi"] as const) {
         a.every((s) => !b.includes(s)),
         "no device serial kept",
       );
-      const mapping: Array<[string, string]> = [...a.map((s, i): [string, string] => [s, b[i]]), [maskSerial(SERIAL), maskSerial(REPLAY_SERIAL)]];
+      const mapping: Array<[string, string]> = [
+        ...a.map((s, i): [string, string] => [s, b[i]]),
+        [maskSerial(SERIAL), maskSerial(REPLAY_SERIAL)],
+      ];
       // The file never holds an SSID or MAC: the replayed payloads say "[redacted]" where the site's said them
       // (the comm interfaces, the SunVault gateway's mac_address).
-      const scrubbed = (v: unknown) => JSON.parse(JSON.stringify(v).replace(/"(ssid|mac|macAddress|mac_address)":"[^"]*"/g, '"$1":"-"')) as unknown;
+      const scrubbed = (v: unknown) =>
+        JSON.parse(JSON.stringify(v).replace(/"(ssid|mac|macAddress|mac_address)":"[^"]*"/g, '"$1":"-"')) as unknown;
       assert.strictEqual(storageParts(second.list), storageParts(first.list), "every storage device replayed");
-      assert.deepStrictEqual(scrubbed(comparable(second.list.payload, [])), scrubbed(comparable(first.list.payload, mapping)), "pvs-device-list (storage summary included)");
-      assert.deepStrictEqual(scrubbed(comparable(second.comm.payload, [])), scrubbed(comparable(first.comm.payload, mapping)), "pvs-comm");
+      assert.deepStrictEqual(
+        scrubbed(comparable(second.list.payload, [])),
+        scrubbed(comparable(first.list.payload, mapping)),
+        "pvs-device-list (storage summary included)",
+      );
+      assert.deepStrictEqual(
+        scrubbed(comparable(second.comm.payload, [])),
+        scrubbed(comparable(first.comm.payload, mapping)),
+        "pvs-comm",
+      );
       assert.deepStrictEqual(
         second.live.map((m) => m.source),
         first.live.map((m) => m.source),

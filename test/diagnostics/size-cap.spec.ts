@@ -1,14 +1,30 @@
 // The diagnostics file's size cap (MAX_FILE_BYTES): a file that would exceed it loses its largest parts until it
 // fits, and says which; one within it is left whole.
 import assert from "assert";
-import { AnswerLog } from "../../src/pvs/answer-log";
-import { buildDiagnostics, DiagnosticsInput, MAX_FILE_BYTES } from "../../src/pvs/diagnostics";
+import { AnswerLog } from "../../src/pvs/client/answer-log";
+import { buildDiagnostics, DiagnosticsInput, MAX_FILE_BYTES } from "../../src/diagnostics/diagnostics-file";
 
 function input(maxFileBytes?: number): DiagnosticsInput {
   const log = new AnswerLog();
-  const devices = Array.from({ length: 2000 }, (_, i) => ({ DEVICE_TYPE: "Inverter", SERIAL: `E0000000000${String(i).padStart(4, "0")}`, p_3phsum_kw: "0.2" }));
-  log.answer("DeviceList", "dl_cgi", "GET /cgi-bin/dl_cgi?Command=DeviceList", { status: 200, body: JSON.stringify({ devices }), durationMs: 9 }, 0);
-  log.answer("Get_Comm", "dl_cgi", "GET /cgi-bin/dl_cgi?Command=Get_Comm", { status: 200, body: JSON.stringify({ networkstatus: { interfaces: [] } }), durationMs: 1 }, 1);
+  const devices = Array.from({ length: 2000 }, (_, i) => ({
+    DEVICE_TYPE: "Inverter",
+    SERIAL: `E0000000000${String(i).padStart(4, "0")}`,
+    p_3phsum_kw: "0.2",
+  }));
+  log.answer(
+    "DeviceList",
+    "dl_cgi",
+    "GET /cgi-bin/dl_cgi?Command=DeviceList",
+    { status: 200, body: JSON.stringify({ devices }), durationMs: 9 },
+    0,
+  );
+  log.answer(
+    "Get_Comm",
+    "dl_cgi",
+    "GET /cgi-bin/dl_cgi?Command=Get_Comm",
+    { status: 200, body: JSON.stringify({ networkstatus: { interfaces: [] } }), durationMs: 1 },
+    1,
+  );
   for (let i = 0; i < 50; i++) log.frame(JSON.stringify({ notification: "power", params: { pv_p: i } }), i * 1000);
   return {
     versions: { package: "test", nodeRed: null, node: process.version },

@@ -17,7 +17,10 @@ describe("emulator", () => {
       const res = await axios.get(`${emulator.url}/cgi-bin/dl_cgi`, { params: { Command: "DeviceList" } });
       assert.strictEqual(res.data.result, "succeed");
       const [pvs, prod, cons, inv] = res.data.devices;
-      assert.deepStrictEqual([pvs.DEVICE_TYPE, prod.TYPE, cons.TYPE, inv.TYPE], ["PVS", "PVS5-METER-P", "PVS5-METER-C", "SOLARBRIDGE"]);
+      assert.deepStrictEqual(
+        [pvs.DEVICE_TYPE, prod.TYPE, cons.TYPE, inv.TYPE],
+        ["PVS", "PVS5-METER-P", "PVS5-METER-C", "SOLARBRIDGE"],
+      );
       assert.match(inv.CURTIME, /^\d{4},\d\d,\d\d,\d\d,\d\d,\d\d$/);
       assert.strictEqual(typeof inv.p_3phsum_kw, "string");
       assert.strictEqual(typeof pvs.panid, "number");
@@ -38,7 +41,10 @@ describe("emulator", () => {
     const night = list.filter((d) => d.DEVICE_TYPE === "Inverter");
     assert.ok(night.every((d) => d.STATE === "error" && d.STATEDESCR === "Error" && Number(d.p_3phsum_kw) === 0));
     assert.notStrictEqual(night[0].DATATIME, night[0].CURTIME, "DATATIME is frozen at sunset");
-    assert.ok(Number(night[0].ltea_3phsum_kwh) > Number(day[0].ltea_3phsum_kwh), "lifetime energy grew over the afternoon");
+    assert.ok(
+      Number(night[0].ltea_3phsum_kwh) > Number(day[0].ltea_3phsum_kwh),
+      "lifetime energy grew over the afternoon",
+    );
     assert.strictEqual(sunFactor(MIDNIGHT, -117), 0);
   });
 
@@ -68,15 +74,28 @@ describe("emulator", () => {
   });
 
   it("parses its command line", () => {
-    assert.deepStrictEqual(parseArgs(["--port", "0", "--inverters", "40", "--delay", "1500"]), { port: 0, host: "127.0.0.1", inverters: 40, delayMs: 1500, longitude: -117 });
+    assert.deepStrictEqual(parseArgs(["--port", "0", "--inverters", "40", "--delay", "1500"]), {
+      port: 0,
+      host: "127.0.0.1",
+      inverters: 40,
+      delayMs: 1500,
+      longitude: -117,
+    });
     assert.throws(() => parseArgs(["--inverters", "many"]), /--inverters needs a number/);
     assert.throws(() => parseArgs(["--frobnicate"]), /unknown option/);
   });
 
   it("takes a fault on its command line, for every fault the tests use", () => {
-    assert.deepStrictEqual(parseArgs(["--fault", "status:503", "--fault-on", "DeviceList,vars"]).fault, { kind: "status", status: 503, commands: ["DeviceList", "vars"] });
+    assert.deepStrictEqual(parseArgs(["--fault", "status:503", "--fault-on", "DeviceList,vars"]).fault, {
+      kind: "status",
+      status: 503,
+      commands: ["DeviceList", "vars"],
+    });
     assert.deepStrictEqual(parseArgs(["--fault", "huge:40"]).fault, { kind: "huge", megabytes: 40 });
-    assert.deepStrictEqual(parseArgs(["--fault", "duplicate-serials"]).fault, { kind: "devices", change: "duplicate-serials" });
+    assert.deepStrictEqual(parseArgs(["--fault", "duplicate-serials"]).fault, {
+      kind: "devices",
+      change: "duplicate-serials",
+    });
     for (const [spec] of FAULT_SPECS) assert.ok(parseArgs(["--fault", spec.replace(/:[A-Z]+$/, ":500")]).fault, spec);
     assert.throws(() => parseArgs(["--fault", "gremlins"]), /unknown fault "gremlins"; one of: hang, delay:MS/);
     assert.throws(() => parseArgs(["--fault", "delay"]), /--fault delay needs a number/);
@@ -91,7 +110,9 @@ describe("emulator", () => {
       assert.ok(huge.length >= 2 * 1024 * 1024);
       assert.strictEqual((JSON.parse(huge) as { devices: unknown[] }).devices.length > 1000, true, "valid JSON");
       emulator.setFault({ kind: "devices", change: "duplicate-serials" });
-      const list = (await fetch(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`).then((r) => r.json())) as { devices: Array<{ SERIAL: string }> };
+      const list = (await fetch(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`).then((r) => r.json())) as {
+        devices: Array<{ SERIAL: string }>;
+      };
       const serials = list.devices.map((d) => d.SERIAL);
       assert.strictEqual(new Set(serials).size, serials.length - 1);
     } finally {

@@ -9,7 +9,18 @@ const NOON = Date.UTC(2025, 5, 21, 19, 48);
 const MIDNIGHT = Date.UTC(2025, 5, 22, 7, 48);
 const PASSWORD = DEFAULT_SERIAL.slice(-5);
 
-const PUBLIC = ["serialnum", "model", "hwrev", "fwrev", "boardtype", "sw_rev", "ssid", "wpa_key", "lmac", "active_interface"].map((n) => `/sys/info/${n}`);
+const PUBLIC = [
+  "serialnum",
+  "model",
+  "hwrev",
+  "fwrev",
+  "boardtype",
+  "sw_rev",
+  "ssid",
+  "wpa_key",
+  "lmac",
+  "active_interface",
+].map((n) => `/sys/info/${n}`);
 
 type Legacy = Record<string, string | number | boolean>;
 
@@ -28,12 +39,16 @@ describe("emulator LocalAPI", () => {
   describe("/auth", () => {
     it("logs in ssm_owner with the serial's last 5 characters and sets a Secure HttpOnly session cookie", async () => {
       const emulator = await start();
-      const reply = await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) } });
+      const reply = await request(`${emulator.httpsUrl}/auth?login`, {
+        headers: { Authorization: basic("ssm_owner", PASSWORD) },
+      });
       assert.strictEqual(reply.status, 200);
       const { session } = reply.json as { session: string };
       assert.match(session, /^[A-Za-z0-9]{64}$/);
       assert.deepStrictEqual(reply.headers["set-cookie"], [`session=${session}; Secure; HttpOnly`]);
-      const upper = await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD).replace("basic", "Basic") } });
+      const upper = await request(`${emulator.httpsUrl}/auth?login`, {
+        headers: { Authorization: basic("ssm_owner", PASSWORD).replace("basic", "Basic") },
+      });
       assert.strictEqual(upper.status, 200, "the scheme is case-insensitive");
       assert.notStrictEqual((upper.json as { session: string }).session, session);
       assert.strictEqual(emulator.count("auth:login"), 2);
@@ -104,7 +119,10 @@ describe("emulator LocalAPI", () => {
       const auth = { Authorization: basic("ssm_owner", PASSWORD) };
       // The answer is held back 1 s; the client gives up after 100 ms, with the request sent and read.
       emulator.setFault({ kind: "delay", ms: 1000, commands: ["auth:login"] });
-      await assert.rejects(request(`${emulator.httpsUrl}/auth?login`, { headers: auth, timeoutMs: 100 }), /no answer within 100 ms/);
+      await assert.rejects(
+        request(`${emulator.httpsUrl}/auth?login`, { headers: auth, timeoutMs: 100 }),
+        /no answer within 100 ms/,
+      );
       assert.strictEqual(emulator.count("auth:login"), 1);
       assert.strictEqual(emulator.openSessions, 1, "the session exists, though its client never learnt it");
       // A hang and a dropped connection are the same for the session; a web server error page never reaches fcgi_auth.
@@ -118,7 +136,12 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual(emulator.openSessions, 3, "an error page of the web server makes no session");
       // A wrong password makes none, answered or not.
       emulator.setFault({ kind: "delay", ms: 1000, commands: ["auth:login"] });
-      await assert.rejects(request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", "WRONG") }, timeoutMs: 100 }));
+      await assert.rejects(
+        request(`${emulator.httpsUrl}/auth?login`, {
+          headers: { Authorization: basic("ssm_owner", "WRONG") },
+          timeoutMs: 100,
+        }),
+      );
       assert.strictEqual(emulator.openSessions, 3);
       // The sessions end as every session does: they expire, or a reboot ends them.
       emulator.expireSessions();
@@ -135,7 +158,10 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual(byName(all).get("/sys/info/serialnum"), DEFAULT_SERIAL);
       // For the unauthenticated user a non-public name does not exist, and one unknown name fails a list whole.
       const mixed = await vars(emulator.httpsUrl, "name=/sys/info/serialnum,/sys/livedata/pv_p", null);
-      assert.deepStrictEqual([mixed.status, mixed.json], [400, { status: 400, description: "Bad request", errorcode: "0x0100" }]);
+      assert.deepStrictEqual(
+        [mixed.status, mixed.json],
+        [400, { status: 400, description: "Bad request", errorcode: "0x0100" }],
+      );
       const hidden = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", null);
       assert.strictEqual(hidden.status, 400, "a non-public variable alone matches nothing");
       assert.strictEqual(emulator.requests.at(-1)?.authenticated, false);
@@ -146,7 +172,11 @@ describe("emulator LocalAPI", () => {
       const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
       const reply = await vars(emulator.httpsUrl, "match=/", cookie);
       const names = [...byName(reply).keys()];
-      assert.ok(names.includes("/sys/livedata/pv_p") && names.includes("/sys/devices/inverter/1/p3phsumKw") && names.includes("/sys/info/uptime"));
+      assert.ok(
+        names.includes("/sys/livedata/pv_p") &&
+          names.includes("/sys/devices/inverter/1/p3phsumKw") &&
+          names.includes("/sys/info/uptime"),
+      );
       assert.strictEqual(emulator.requests.at(-1)?.authenticated, true);
       assert.strictEqual(emulator.requests.at(-1)?.query, "match=/");
     });
@@ -159,9 +189,20 @@ describe("emulator LocalAPI", () => {
         skip(300); // the session's lifetime passes
         const expired = await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", cookie);
         // fcgi_vars CheckAuthentication: EACCES → 401, ERROR_SESSION_VALIDATION | ERROR_AUTHENTICATION.
-        assert.deepStrictEqual([expired.status, expired.json], [401, { status: 401, description: "Unauthorized", errorcode: "0x0012" }]);
-        assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/serialnum", cookie)).status, 401, "even for a public variable");
-        assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", "session=nonsense")).status, 401, "an unknown session too");
+        assert.deepStrictEqual(
+          [expired.status, expired.json],
+          [401, { status: 401, description: "Unauthorized", errorcode: "0x0012" }],
+        );
+        assert.strictEqual(
+          (await vars(emulator.httpsUrl, "name=/sys/info/serialnum", cookie)).status,
+          401,
+          "even for a public variable",
+        );
+        assert.strictEqual(
+          (await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p", "session=nonsense")).status,
+          401,
+          "an unknown session too",
+        );
 
         emulator.sessionTtlS = 300;
         emulator.expiredSessionStatus = 500;
@@ -190,7 +231,10 @@ describe("emulator LocalAPI", () => {
     it("answers name= in the asked order as strings in {values, count}; one unknown name fails the list whole", async () => {
       // ProcessNameQuery: an unknown name is ENOENT for the whole request, errorcode ERROR_VARIABLE_NOT_FOUND.
       const failed = await vars(emulator.httpsUrl, "name=/sys/info/sw_rev,/sys/nonexistent,/sys/info/lmac", cookie);
-      assert.deepStrictEqual([failed.status, failed.json], [400, { status: 400, description: "Bad request", errorcode: "0x0100" }]);
+      assert.deepStrictEqual(
+        [failed.status, failed.json],
+        [400, { status: 400, description: "Bad request", errorcode: "0x0100" }],
+      );
       const reply = await vars(emulator.httpsUrl, "name=/sys/info/sw_rev,/sys/info/lmac", cookie);
       assert.strictEqual(reply.status, 200);
       const list = reply.json as VarsList;
@@ -205,7 +249,20 @@ describe("emulator LocalAPI", () => {
     it("answers match= with every variable containing the substring, and fmt=obj as one object", async () => {
       const reply = await vars(emulator.httpsUrl, "match=/sys/livedata/&fmt=obj", cookie);
       const obj = reply.json as Record<string, string>;
-      const fields = ["time", "pv_p", "pv_en", "net_p", "net_en", "site_load_p", "site_load_en", "ess_p", "ess_en", "soc", "backupTimeRemaining", "midstate"];
+      const fields = [
+        "time",
+        "pv_p",
+        "pv_en",
+        "net_p",
+        "net_en",
+        "site_load_p",
+        "site_load_en",
+        "ess_p",
+        "ess_en",
+        "soc",
+        "backupTimeRemaining",
+        "midstate",
+      ];
       assert.deepStrictEqual(
         Object.keys(obj),
         fields.map((f) => `/sys/livedata/${f}`),
@@ -213,7 +270,8 @@ describe("emulator LocalAPI", () => {
       assert.ok(Object.values(obj).every((v) => typeof v === "string"));
       assert.strictEqual(obj["/sys/livedata/time"], String(NOON / 1000));
       assert.strictEqual(obj["/sys/livedata/ess_p"], "0", "no storage on this site");
-      const sum = Number(obj["/sys/livedata/pv_p"]) + Number(obj["/sys/livedata/net_p"]) + Number(obj["/sys/livedata/ess_p"]);
+      const sum =
+        Number(obj["/sys/livedata/pv_p"]) + Number(obj["/sys/livedata/net_p"]) + Number(obj["/sys/livedata/ess_p"]);
       assert.ok(Math.abs(sum - Number(obj["/sys/livedata/site_load_p"])) < 0.001, "load = production + grid + battery");
     });
 
@@ -226,19 +284,31 @@ describe("emulator LocalAPI", () => {
         ["fmt=xml&name=/sys/info/model", "0x0020"],
       ]) {
         const reply = await vars(emulator.httpsUrl, query, cookie);
-        assert.deepStrictEqual([reply.status, reply.json], [400, { status: 400, description: "Bad request", errorcode: code }], query);
+        assert.deepStrictEqual(
+          [reply.status, reply.json],
+          [400, { status: 400, description: "Bad request", errorcode: code }],
+          query,
+        );
       }
     });
 
     it("decodes nothing: a percent-encoded query names no variable and gets 400, as on the firmware", async () => {
       // The bug this guards against: axios's params encode "/" as %2F, and fcgi_vars looks names up as sent.
-      for (const query of ["match=%2Fsys%2Fdevices%2F&fmt=obj", "name=%2Fsys%2Finfo%2Fserialnum&fmt=obj", "name=/sys/info/serialnum%2C/sys/info/model"]) {
+      for (const query of [
+        "match=%2Fsys%2Fdevices%2F&fmt=obj",
+        "name=%2Fsys%2Finfo%2Fserialnum&fmt=obj",
+        "name=/sys/info/serialnum%2C/sys/info/model",
+      ]) {
         const reply = await vars(emulator.httpsUrl, query, cookie);
         assert.strictEqual(reply.status, 400, query);
         assert.strictEqual(emulator.requests.at(-1)?.query, query, "recorded as it came");
       }
       assert.strictEqual((await vars(emulator.httpsUrl, "match=/sys/devices/&fmt=obj", cookie)).status, 200);
-      assert.strictEqual((await vars(emulator.httpsUrl, "&&name=/sys/info/model&&", cookie)).status, 200, "empty parts are skipped, as strtok_r does");
+      assert.strictEqual(
+        (await vars(emulator.httpsUrl, "&&name=/sys/info/model&&", cookie)).status,
+        200,
+        "empty parts are skipped, as strtok_r does",
+      );
     });
 
     it("refuses a POST body over 1,024 bytes (MAX_POST_LENGTH) with 413", async () => {
@@ -252,12 +322,20 @@ describe("emulator LocalAPI", () => {
       await request(`${emulator.httpsUrl}/auth?logout`, { headers: { Cookie: cookie } });
       const reply = await vars(emulator.httpsUrl, "name=/sys/info/model", cookie);
       assert.deepStrictEqual([reply.status, reply.text], [200, ""]);
-      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/model", "session=neverissued")).status, 401, "an unknown session still gets 401");
+      assert.strictEqual(
+        (await vars(emulator.httpsUrl, "name=/sys/info/model", "session=neverissued")).status,
+        401,
+        "an unknown session still gets 401",
+      );
     });
 
     it("accepts a POSTed form body", async () => {
       const body = "name=/sys/info/serialnum,/sys/info/model&fmt=obj";
-      const reply = await request(`${emulator.httpsUrl}/vars`, { method: "POST", body, headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" } });
+      const reply = await request(`${emulator.httpsUrl}/vars`, {
+        method: "POST",
+        body,
+        headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+      });
       assert.strictEqual(reply.status, 200);
       assert.deepStrictEqual(reply.json, { "/sys/info/serialnum": DEFAULT_SERIAL, "/sys/info/model": "PVS6" });
       const record = emulator.requests.at(-1);
@@ -278,29 +356,58 @@ describe("emulator LocalAPI", () => {
       ]) {
         assert.strictEqual((await vars(emulator.httpsUrl, query, cookie)).status, 403, query);
       }
-      assert.strictEqual((await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", null)).status, 401, "not without the session");
-      assert.strictEqual(byName(await vars(emulator.httpsUrl, "name=/sys/telemetryws/enable", cookie)).get("/sys/telemetryws/enable"), "0");
+      assert.strictEqual(
+        (await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", null)).status,
+        401,
+        "not without the session",
+      );
+      assert.strictEqual(
+        byName(await vars(emulator.httpsUrl, "name=/sys/telemetryws/enable", cookie)).get("/sys/telemetryws/enable"),
+        "0",
+      );
       assert.strictEqual(emulator.telemetryEnabled, false);
       assert.strictEqual((await vars(emulator.httpsUrl, "set=/sys/telemetryws/enable=1", cookie)).status, 200);
-      assert.strictEqual(byName(await vars(emulator.httpsUrl, "name=/sys/telemetryws/enable", cookie)).get("/sys/telemetryws/enable"), "1");
+      assert.strictEqual(
+        byName(await vars(emulator.httpsUrl, "name=/sys/telemetryws/enable", cookie)).get("/sys/telemetryws/enable"),
+        "1",
+      );
       assert.strictEqual(emulator.telemetryEnabled, true);
     });
 
     it("never answers a query that includes a hanging variable", async () => {
       emulator.hangVars = ["/sys/pvs/flashwear_type_b"];
       await assert.rejects(vars(emulator.httpsUrl, "match=/sys/pvs/", cookie, 300), /no answer within 300 ms/);
-      await assert.rejects(vars(emulator.httpsUrl, "name=/sys/info/model,/sys/pvs/flashwear_type_b", cookie, 300), /no answer/);
-      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/model", cookie, 300)).status, 200, "other variables still answer");
+      await assert.rejects(
+        vars(emulator.httpsUrl, "name=/sys/info/model,/sys/pvs/flashwear_type_b", cookie, 300),
+        /no answer/,
+      );
+      assert.strictEqual(
+        (await vars(emulator.httpsUrl, "name=/sys/info/model", cookie, 300)).status,
+        200,
+        "other variables still answer",
+      );
       emulator.hangVars = [];
-      assert.strictEqual(byName(await vars(emulator.httpsUrl, "match=/sys/pvs/", cookie)).get("/sys/pvs/flashwear_type_b"), "0x01");
+      assert.strictEqual(
+        byName(await vars(emulator.httpsUrl, "match=/sys/pvs/", cookie)).get("/sys/pvs/flashwear_type_b"),
+        "0x01",
+      );
     });
 
     it("lets a Fault target vars and auth:login", async () => {
       emulator.setFault({ kind: "status", status: 500, commands: ["vars"] });
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/model", cookie)).status, 500);
-      assert.strictEqual((await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) } })).status, 200);
+      assert.strictEqual(
+        (await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) } }))
+          .status,
+        200,
+      );
       emulator.setFault({ kind: "hang", commands: ["auth:login"] });
-      await assert.rejects(request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) }, timeoutMs: 200 }));
+      await assert.rejects(
+        request(`${emulator.httpsUrl}/auth?login`, {
+          headers: { Authorization: basic("ssm_owner", PASSWORD) },
+          timeoutMs: 200,
+        }),
+      );
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/model", cookie)).status, 200);
     });
   });
@@ -315,14 +422,24 @@ describe("emulator LocalAPI", () => {
       now += 60_000;
       const reread = await vars(emulator.httpsUrl, "fmt=obj&cache=ldata", cookie);
       assert.deepStrictEqual(Object.keys(reread.json as object), Object.keys(created.json as object));
-      assert.strictEqual((reread.json as Record<string, string>)["/sys/livedata/time"], String(now / 1000), "values are fresh");
+      assert.strictEqual(
+        (reread.json as Record<string, string>)["/sys/livedata/time"],
+        String(now / 1000),
+        "values are fresh",
+      );
       assert.strictEqual((await vars(emulator.httpsUrl, "cache=other", cookie)).status, 400, "unknown cache id");
       // Caches only grow (VARCACHE_AddUnique): a selection sent with a cache id adds to it, and the answer lists all.
       const grown = await vars(emulator.httpsUrl, "name=/sys/info/model&cache=ldata", cookie);
       assert.strictEqual((grown.json as VarsList).count, Object.keys(created.json as object).length + 1);
-      assert.ok(byName(await vars(emulator.httpsUrl, "cache=ldata", cookie)).has("/sys/info/model"), "added, nothing replaced");
+      assert.ok(
+        byName(await vars(emulator.httpsUrl, "cache=ldata", cookie)).has("/sys/info/model"),
+        "added, nothing replaced",
+      );
       // A list with an unknown name fails whole, but the names it found were added before the failure.
-      assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/uptime,/sys/nothing&cache=ldata", cookie)).status, 400);
+      assert.strictEqual(
+        (await vars(emulator.httpsUrl, "name=/sys/info/uptime,/sys/nothing&cache=ldata", cookie)).status,
+        400,
+      );
       assert.ok(byName(await vars(emulator.httpsUrl, "cache=ldata", cookie)).has("/sys/info/uptime"));
       emulator.forgetCaches();
       assert.strictEqual((await vars(emulator.httpsUrl, "cache=ldata", cookie)).status, 400);
@@ -350,12 +467,30 @@ describe("emulator LocalAPI", () => {
   describe("firmware identity", () => {
     it("locks the legacy list with 403 and keeps supervisor/info open (PVS6 build 61846)", async () => {
       const emulator = await start({ storage: true });
-      for (const path of ["/cgi-bin/dl_cgi?Command=DeviceList", "/cgi-bin/dl_cgi?Command=Get_Comm", "/cgi-bin/dl_cgi?Command=Start", "/cgi-bin/dl_cgi/energy-storage-system/status"]) {
+      for (const path of [
+        "/cgi-bin/dl_cgi?Command=DeviceList",
+        "/cgi-bin/dl_cgi?Command=Get_Comm",
+        "/cgi-bin/dl_cgi?Command=Start",
+        "/cgi-bin/dl_cgi/energy-storage-system/status",
+      ]) {
         const reply = await request(`${emulator.url}${path}`);
-        assert.deepStrictEqual([reply.status, reply.json], [403, { status: 403, error: "Unauthorized", path: "" }], path);
+        assert.deepStrictEqual(
+          [reply.status, reply.json],
+          [403, { status: 403, error: "Unauthorized", path: "" }],
+          path,
+        );
       }
       const info = await request(`${emulator.httpsUrl}/cgi-bin/dl_cgi/supervisor/info`);
-      assert.deepStrictEqual(info.json, { result: "succeed", supervisor: { SWVER: "2025.10, Build 61846", SERIAL: DEFAULT_SERIAL, MODEL: "PVS6", BUILD: 61846, FWVER: "1.0.0" } });
+      assert.deepStrictEqual(info.json, {
+        result: "succeed",
+        supervisor: {
+          SWVER: "2025.10, Build 61846",
+          SERIAL: DEFAULT_SERIAL,
+          MODEL: "PVS6",
+          BUILD: 61846,
+          FWVER: "1.0.0",
+        },
+      });
       const pvs = emulator.site.deviceList().devices[0];
       assert.strictEqual(pvs.SWVER, "2025.10, Build 61846");
     });
@@ -363,7 +498,10 @@ describe("emulator LocalAPI", () => {
     it("has PVS5 build 5412 without BUILD, and the PVS5 namespace", async () => {
       const emulator = await start({ model: "PVS5" });
       const info = await request(`${emulator.url}/cgi-bin/dl_cgi/supervisor/info`);
-      assert.deepStrictEqual(info.json, { result: "succeed", supervisor: { SWVER: "2025.11, Build 5412", SERIAL: DEFAULT_SERIAL, MODEL: "PVS5", FWVER: "0.0.0" } });
+      assert.deepStrictEqual(info.json, {
+        result: "succeed",
+        supervisor: { SWVER: "2025.11, Build 5412", SERIAL: DEFAULT_SERIAL, MODEL: "PVS5", FWVER: "0.0.0" },
+      });
       const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
       const all = byName(await vars(emulator.httpsUrl, "match=/", cookie));
       assert.strictEqual(all.get("/sys/info/sw_rev"), "0.0.25.5412");
@@ -374,7 +512,14 @@ describe("emulator LocalAPI", () => {
       );
       assert.strictEqual(all.get("/net/wan/state"), "online");
       assert.strictEqual(all.get("/net/plc/state"), "N/A");
-      for (const absent of ["/sys/pvs/flashwear_type_b", "/sys/livedata/ess_p", "/sys/livedata/soc", "/sys/livedata/midstate", "/sys/telemetryws/enable", "/sys/toggle_cell/cell_connected"]) {
+      for (const absent of [
+        "/sys/pvs/flashwear_type_b",
+        "/sys/livedata/ess_p",
+        "/sys/livedata/soc",
+        "/sys/livedata/midstate",
+        "/sys/telemetryws/enable",
+        "/sys/toggle_cell/cell_connected",
+      ]) {
         assert.ok(!all.has(absent), absent);
       }
     });
@@ -387,7 +532,8 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual(all.get("/sys/info/sys_type"), "PV-only");
       assert.strictEqual(all.get("/sys/info/active_interface"), "wan0");
       assert.match(all.get("/sys/info/uptime") ?? "", /^\d+\.\d\d$/);
-      for (const n of ["cpu_usage", "ram_usage", "flash_usage"]) assert.match(all.get(`/sys/info/${n}`) ?? "", /^\d+$/, n);
+      for (const n of ["cpu_usage", "ram_usage", "flash_usage"])
+        assert.match(all.get(`/sys/info/${n}`) ?? "", /^\d+$/, n);
       assert.deepStrictEqual(
         [...all].filter(([n]) => n.startsWith("/net/")),
         [
@@ -403,14 +549,26 @@ describe("emulator LocalAPI", () => {
 
     it("answers 404 on /auth and /vars in legacy mode, and setLocalApi switches like a firmware update", async () => {
       const emulator = await start({ localApi: false });
-      assert.strictEqual((await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) } })).status, 404);
+      assert.strictEqual(
+        (await request(`${emulator.httpsUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", PASSWORD) } }))
+          .status,
+        404,
+      );
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/info/serialnum", null)).status, 404);
       assert.strictEqual((await request(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`)).status, 200);
-      assert.strictEqual(((await request(`${emulator.url}/cgi-bin/dl_cgi/supervisor/info`)).json as { supervisor: { BUILD: number } }).supervisor.BUILD, 61707);
+      assert.strictEqual(
+        ((await request(`${emulator.url}/cgi-bin/dl_cgi/supervisor/info`)).json as { supervisor: { BUILD: number } })
+          .supervisor.BUILD,
+        61707,
+      );
 
       emulator.setLocalApi(true);
       assert.strictEqual((await request(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`)).status, 403);
-      assert.strictEqual(((await request(`${emulator.url}/cgi-bin/dl_cgi/supervisor/info`)).json as { supervisor: { BUILD: number } }).supervisor.BUILD, 61846);
+      assert.strictEqual(
+        ((await request(`${emulator.url}/cgi-bin/dl_cgi/supervisor/info`)).json as { supervisor: { BUILD: number } })
+          .supervisor.BUILD,
+        61846,
+      );
       const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
       assert.strictEqual((await vars(emulator.httpsUrl, "name=/sys/livedata/pv_p&cache=c", cookie)).status, 200);
 
@@ -418,7 +576,11 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual((await request(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`)).status, 200);
       assert.strictEqual((await vars(emulator.httpsUrl, "cache=c", cookie)).status, 404);
       emulator.setLocalApi(true);
-      assert.strictEqual((await vars(emulator.httpsUrl, "cache=c", cookie)).status, 401, "an update reboots: sessions are gone");
+      assert.strictEqual(
+        (await vars(emulator.httpsUrl, "cache=c", cookie)).status,
+        401,
+        "an update reboots: sessions are gone",
+      );
       const again = await login(emulator.httpsUrl, DEFAULT_SERIAL);
       assert.strictEqual((await vars(emulator.httpsUrl, "cache=c", again)).status, 400, "and caches too");
     });
@@ -482,10 +644,17 @@ describe("emulator LocalAPI", () => {
         assert.ok(legacy.length > 0);
         legacy.forEach((device, n) => {
           const prefix = `/sys/devices/${cls}/${n}`;
-          const leaves = [...all.keys()].filter((k) => k.startsWith(`${prefix}/`)).map((k) => k.slice(prefix.length + 1));
+          const leaves = [...all.keys()]
+            .filter((k) => k.startsWith(`${prefix}/`))
+            .map((k) => k.slice(prefix.length + 1));
           const expected = Object.entries(fields[cls]).filter(([legacyName]) => device[legacyName] !== undefined);
-          assert.deepStrictEqual(leaves.filter((l) => l !== "msmtEps").sort(), expected.map(([, leaf]) => leaf).sort(), prefix);
-          for (const [legacyName, leaf] of expected) assert.strictEqual(all.get(`${prefix}/${leaf}`), String(device[legacyName]), `${prefix}/${leaf}`);
+          assert.deepStrictEqual(
+            leaves.filter((l) => l !== "msmtEps").sort(),
+            expected.map(([, leaf]) => leaf).sort(),
+            prefix,
+          );
+          for (const [legacyName, leaf] of expected)
+            assert.strictEqual(all.get(`${prefix}/${leaf}`), String(device[legacyName]), `${prefix}/${leaf}`);
           // The LocalAPI stamps device data on 5-minute boundaries, 4-9 minutes late (real captures: 265 s, >500 s).
           const stamp = Date.parse(String(all.get(`${prefix}/msmtEps`)));
           const lag = Number(all.get("/sys/livedata/time")) * 1000 - stamp;
@@ -501,8 +670,14 @@ describe("emulator LocalAPI", () => {
       assert.strictEqual(all.get("/sys/livedata/net_p"), consumption?.p_3phsum_kw, "a net CT measures the grid");
       assert.strictEqual(all.get("/sys/livedata/net_en"), consumption?.net_ltea_3phsum_kwh);
       assert.strictEqual(all.get("/sys/info/sys_type"), "Storage");
-      assert.strictEqual(all.get("/sys/devices/ess/0/sn"), devices.find((d) => d.DEVICE_TYPE === "Energy Storage System")?.SERIAL);
-      assert.strictEqual(all.get("/sys/devices/transfer_switch/0/sn"), devices.find((d) => d.DEVICE_TYPE === "HUB+")?.SERIAL);
+      assert.strictEqual(
+        all.get("/sys/devices/ess/0/sn"),
+        devices.find((d) => d.DEVICE_TYPE === "Energy Storage System")?.SERIAL,
+      );
+      assert.strictEqual(
+        all.get("/sys/devices/transfer_switch/0/sn"),
+        devices.find((d) => d.DEVICE_TYPE === "HUB+")?.SERIAL,
+      );
       assert.strictEqual(all.get("/sys/devices/transfer_switch/0/midStEnum"), "MID_STATE_CLOSED");
       const soc = Number(all.get("/sys/devices/ess/0/socVal"));
       assert.ok(soc > 0 && soc <= 1, "SOC is a fraction");
@@ -557,7 +732,10 @@ describe("emulator LocalAPI", () => {
       assert.match(line, /https:\/\/127\.0\.0\.1:18443/);
       assert.match(line, /\(password: last 5 characters of the serial\)/);
       assert.ok(!line.includes(PASSWORD) && !line.includes(DEFAULT_SERIAL));
-      assert.match(startupLine(parseArgs([]), "http://127.0.0.1:18080", "https://127.0.0.1:18443"), /legacy API.*Command=DeviceList/);
+      assert.match(
+        startupLine(parseArgs([]), "http://127.0.0.1:18080", "https://127.0.0.1:18443"),
+        /legacy API.*Command=DeviceList/,
+      );
     });
   });
 });

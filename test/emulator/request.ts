@@ -23,7 +23,10 @@ export interface RequestOptions {
 
 export function request(url: string, options: RequestOptions = {}): Promise<Reply> {
   const secure = url.startsWith("https:");
-  const headers = { ...options.headers, ...(options.body !== undefined ? { "Content-Length": String(Buffer.byteLength(options.body)) } : {}) };
+  const headers = {
+    ...options.headers,
+    ...(options.body !== undefined ? { "Content-Length": String(Buffer.byteLength(options.body)) } : {}),
+  };
   return new Promise((resolve, reject) => {
     const callback = (res: http.IncomingMessage) => {
       const fingerprint = secure ? (res.socket as TLSSocket).getPeerCertificate().fingerprint256 : undefined;
@@ -41,18 +44,24 @@ export function request(url: string, options: RequestOptions = {}): Promise<Repl
       });
     };
     const common = { method: options.method ?? "GET", headers, agent: false as const };
-    const req = secure ? https.request(url, { ...common, rejectUnauthorized: false }, callback) : http.request(url, common, callback);
+    const req = secure
+      ? https.request(url, { ...common, rejectUnauthorized: false }, callback)
+      : http.request(url, common, callback);
     req.on("error", reject);
-    if (options.timeoutMs !== undefined) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    if (options.timeoutMs !== undefined)
+      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     req.end(options.body);
   });
 }
 
-export const basic = (user: string, password: string) => `basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+export const basic = (user: string, password: string) =>
+  `basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 /** Logs in as ssm_owner and returns the Cookie header value to send. */
 export async function login(baseUrl: string, serial: string): Promise<string> {
-  const reply = await request(`${baseUrl}/auth?login`, { headers: { Authorization: basic("ssm_owner", serial.slice(-5)) } });
+  const reply = await request(`${baseUrl}/auth?login`, {
+    headers: { Authorization: basic("ssm_owner", serial.slice(-5)) },
+  });
   if (reply.status !== 200) throw new Error(`login failed: ${reply.status} ${reply.text}`);
   return `session=${(reply.json as { session: string }).session}`;
 }

@@ -20,7 +20,11 @@ describe("emulator HTTPS certificate", () => {
     assert.strictEqual(new Date(x509.validTo).getTime(), Date.UTC(2035, 8, 30, 12));
     assert.strictEqual(x509.subjectAltName, "DNS:pvs6.local");
     assert.strictEqual(x509.ca, false);
-    assert.notStrictEqual(selfSignedCertificate("pvs6.local").fingerprint256, fingerprint256, "a new key and serial each time");
+    assert.notStrictEqual(
+      selfSignedCertificate("pvs6.local").fingerprint256,
+      fingerprint256,
+      "a new key and serial each time",
+    );
   });
 
   it("uses GeneralizedTime for dates from 2050 on", () => {

@@ -71,7 +71,9 @@ describe("emulator telemetry WebSocket", function () {
       "numbers, as the PVS sends them",
     );
     assert.ok(
-      frames.slice(1).every((f) => Object.keys(f.params).length < Object.keys(frames[0].params).length && "time" in f.params),
+      frames
+        .slice(1)
+        .every((f) => Object.keys(f.params).length < Object.keys(frames[0].params).length && "time" in f.params),
       "later frames: changed fields and the time",
     );
   });

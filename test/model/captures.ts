@@ -6,7 +6,7 @@ import path from "path";
 import { analyzeDeviceList, DeviceListPayload } from "../../src/model/device-list-output";
 import { legacyUnknowns, normalizeDeviceList } from "../../src/model/legacy-device-list";
 import { SiteMemory } from "../../src/model/site-memory";
-import { normalizeVars, VarsReading } from "../../src/model/varserver";
+import { normalizeVars, VarsReading } from "../../src/model/localapi-device-list";
 
 export type Vars = Record<string, unknown>;
 export type LegacyAnswer = { devices: Array<Record<string, unknown>> } & Record<string, unknown>;
@@ -26,13 +26,21 @@ export const KSMOOOVE = "ksmooove__SunPower-Monitoring";
  */
 export function ksmooove(): VarsReading {
   const devices: Vars = { ...capture(`${KSMOOOVE}/vars-meter.json`), ...capture(`${KSMOOOVE}/vars-inverter.json`) };
-  for (const name of Object.keys(devices)) if (name.endsWith("/sn")) devices[name] = name.split("/").slice(3, 5).join("-");
+  for (const name of Object.keys(devices))
+    if (name.endsWith("/sn")) devices[name] = name.split("/").slice(3, 5).join("-");
   return { devices, live: capture(`${KSMOOOVE}/vars-livedata.json`), system: capture(`${KSMOOOVE}/vars-sw-rev.json`) };
 }
 
 export function analyzeVars(memory: SiteMemory, reading: VarsReading): DeviceListPayload {
   const n = normalizeVars(reading);
-  return analyzeDeviceList(n.list, { memory, unknowns: n.unknowns, storage: n.storage, live: n.live, now: 0, unitSystem: "pvs" });
+  return analyzeDeviceList(n.list, {
+    memory,
+    unknowns: n.unknowns,
+    storage: n.storage,
+    live: n.live,
+    now: 0,
+    unitSystem: "pvs",
+  });
 }
 
 export function analyzeLegacy(memory: SiteMemory, raw: LegacyAnswer): DeviceListPayload {
@@ -44,7 +52,8 @@ export function analyzeLegacy(memory: SiteMemory, raw: LegacyAnswer): DeviceList
 export const n = (v: unknown): number => (typeof v === "number" ? v : Number(v));
 
 /** An ISO stamp `s` seconds later. */
-export const later = (iso: string, s: number) => new Date(Date.parse(iso) + s * 1000).toISOString().replace(".000Z", "Z");
+export const later = (iso: string, s: number) =>
+  new Date(Date.parse(iso) + s * 1000).toISOString().replace(".000Z", "Z");
 
 /** The legacy `YYYY,MM,DD,HH,MM,SS` stamp as epoch ms, and back, `s` seconds later. */
 export const legacyMs = (stamp: unknown) => {
@@ -60,9 +69,12 @@ export function legacyLater(stamp: unknown, s: number): string {
 /** The same legacy answer `s` seconds later (every CURTIME and DATATIME moved), a new object. */
 export function legacyShifted(raw: LegacyAnswer, s: number): LegacyAnswer {
   const out = structuredClone(raw);
-  for (const d of out.devices) for (const f of ["CURTIME", "DATATIME"]) if (typeof d[f] === "string") d[f] = legacyLater(d[f], s);
+  for (const d of out.devices)
+    for (const f of ["CURTIME", "DATATIME"]) if (typeof d[f] === "string") d[f] = legacyLater(d[f], s);
   return out;
 }
 
-export const isProductionMeter = (d: Record<string, unknown>) => d.DEVICE_TYPE === "Power Meter" && String(d.TYPE).endsWith("-P");
-export const isConsumptionMeter = (d: Record<string, unknown>) => d.DEVICE_TYPE === "Power Meter" && String(d.TYPE).endsWith("-C");
+export const isProductionMeter = (d: Record<string, unknown>) =>
+  d.DEVICE_TYPE === "Power Meter" && String(d.TYPE).endsWith("-P");
+export const isConsumptionMeter = (d: Record<string, unknown>) =>
+  d.DEVICE_TYPE === "Power Meter" && String(d.TYPE).endsWith("-C");

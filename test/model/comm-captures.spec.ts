@@ -1,17 +1,20 @@
-// Network link states on real answers (issue 15, point 4): legacy Get_Comm captures, and the LocalAPI's
+// Network link states on real answers: legacy Get_Comm captures, and the LocalAPI's
 // `/net/<interface>/state` values that the vendor's variable list and public readers show.
 import assert from "assert";
 import { normalizeComm } from "../../src/model/legacy-comm";
-import { normalizeVarsComm } from "../../src/model/varserver-comm";
+import { normalizeVarsComm } from "../../src/model/localapi-comm";
 import { capture } from "./captures";
 
 type RawInterface = Record<string, unknown>;
 const interfacesOf = (raw: { networkstatus: { interfaces: RawInterface[] } }) => raw.networkstatus.interfaces;
-const words = (i: RawInterface) => [i.state, i.link, i.status].filter((w): w is string => typeof w === "string").map((w) => w.toLowerCase());
+const words = (i: RawInterface) =>
+  [i.state, i.link, i.status].filter((w): w is string => typeof w === "string").map((w) => w.toLowerCase());
 
 describe("model/legacy-comm on real Get_Comm answers", () => {
   it("cmalek/sungazer: the cell modem with link connected but state DOWN, NOT_REGISTERED is not connected", () => {
-    const raw = capture<{ networkstatus: { interfaces: RawInterface[]; system: { interface: string } } }>("cmalek__sungazer/Get_Comm.json");
+    const raw = capture<{ networkstatus: { interfaces: RawInterface[]; system: { interface: string } } }>(
+      "cmalek__sungazer/Get_Comm.json",
+    );
     const cellRaw = interfacesOf(raw).find((i) => i.interface === "cell")!;
     assert.deepStrictEqual([cellRaw.link, cellRaw.state, cellRaw.status], ["connected", "DOWN", "NOT_REGISTERED"]);
     const comm = normalizeComm(raw);
@@ -27,11 +30,16 @@ describe("model/legacy-comm on real Get_Comm answers", () => {
   });
 
   it("ginoledesma notes: wan (link connected, state up) and Wi-Fi (status connected) are connected, plc and cell are not", () => {
-    const raw = capture<{ networkstatus: { interfaces: RawInterface[] } }>("ginoledesma__sunpower-pvs-exporter/notes-Get_Comm.json");
+    const raw = capture<{ networkstatus: { interfaces: RawInterface[] } }>(
+      "ginoledesma__sunpower-pvs-exporter/notes-Get_Comm.json",
+    );
     const comm = normalizeComm(raw);
     assert.deepStrictEqual(
       comm.interfaces.map((i) => [i.name, i.connected]),
-      interfacesOf(raw).map((i) => [i.interface, words(i).includes("connected") && !words(i).some((w) => w === "down" || w === "disconnected")]),
+      interfacesOf(raw).map((i) => [
+        i.interface,
+        words(i).includes("connected") && !words(i).some((w) => w === "down" || w === "disconnected"),
+      ]),
     );
     assert.deepStrictEqual(
       comm.interfaces.map((i) => i.connected),
@@ -43,8 +51,16 @@ describe("model/legacy-comm on real Get_Comm answers", () => {
 describe("model/varserver-comm: /net/<interface>/state", () => {
   // "online" on the link in use (a public PVS6 reader maps it to connected); "N/A" is the variable's default
   // value, an interface the unit does not have (SunStrong-Management/pypvs doc/varserver-variables-public-pvs6.csv).
-  const net = { "/net/sta0/state": "online", "/net/wan0/state": "N/A", "/net/wan1/state": "N/A", "/net/wwan0/state": "offline" };
-  const comm = normalizeVarsComm(net, { "/sys/info/active_interface": "sta0", "/sys/toggle_cell/broadband_connected": "1" });
+  const net = {
+    "/net/sta0/state": "online",
+    "/net/wan0/state": "N/A",
+    "/net/wan1/state": "N/A",
+    "/net/wwan0/state": "offline",
+  };
+  const comm = normalizeVarsComm(net, {
+    "/sys/info/active_interface": "sta0",
+    "/sys/toggle_cell/broadband_connected": "1",
+  });
 
   it("online is connected: the link the PVS talks through", () => {
     assert.strictEqual(comm.primary?.name, "sta0");

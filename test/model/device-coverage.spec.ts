@@ -5,7 +5,13 @@ import { legacyUnknowns, normalizeDeviceList } from "../../src/model/legacy-devi
 import { PayloadError } from "../../src/model/payload-error";
 import { fixture } from "../fixtures/load";
 
-const FIXTURES = ["seed-device-list", "pvs6-2024-device-list", "pvs5-device-list", "sunvault-device-list", "error-inverters-device-list"];
+const FIXTURES = [
+  "seed-device-list",
+  "pvs6-2024-device-list",
+  "pvs5-device-list",
+  "sunvault-device-list",
+  "error-inverters-device-list",
+];
 
 describe("model: every device type and field of the reference samples", () => {
   it("knows every DEVICE_TYPE of the firmware's list", () => {
@@ -33,10 +39,18 @@ describe("model: every device type and field of the reference samples", () => {
       assert.strictEqual(list.devices.length, raw.devices.length);
       raw.devices.forEach((entry, i) => {
         const d = list.devices[i];
-        assert.deepStrictEqual([...Object.keys(d.properties), ...Object.keys(d.metrics)].sort(), Object.keys(entry).sort(), `${name} device ${i}`);
+        assert.deepStrictEqual(
+          [...Object.keys(d.properties), ...Object.keys(d.metrics)].sort(),
+          Object.keys(entry).sort(),
+          `${name} device ${i}`,
+        );
         assert.notStrictEqual(d.category, "unknown");
       });
-      assert.deepStrictEqual(legacyUnknowns(raw), { deviceTypes: {}, fields: {} }, "the samples hold no field this package does not know");
+      assert.deepStrictEqual(
+        legacyUnknowns(raw),
+        { deviceTypes: {}, fields: {} },
+        "the samples hold no field this package does not know",
+      );
     });
   }
 
@@ -44,7 +58,9 @@ describe("model: every device type and field of the reference samples", () => {
     const list = normalizeDeviceList(fixture("pvs6-2024-device-list"));
     const c = list.meters.consumption!;
     assert.deepStrictEqual(
-      ["i1_a", "i2_a", "p1_kw", "p2_kw", "v1n_v", "v2n_v", "v12_v", "neg_ltea_3phsum_kwh", "pos_ltea_3phsum_kwh"].map((f) => typeof c.metrics[f]),
+      ["i1_a", "i2_a", "p1_kw", "p2_kw", "v1n_v", "v2n_v", "v12_v", "neg_ltea_3phsum_kwh", "pos_ltea_3phsum_kwh"].map(
+        (f) => typeof c.metrics[f],
+      ),
       Array(9).fill("number"),
     );
     assert.strictEqual(c.properties.subtype, "NET_CONSUMPTION_LOADSIDE");
@@ -68,7 +84,8 @@ describe("model: every device type and field of the reference samples", () => {
   it("SunVault parts: identity only, categorized as storage, linked to their ESS by PARENT", () => {
     const list = normalizeDeviceList(fixture("sunvault-device-list"));
     const byType = (t: string) => list.devices.find((d) => d.deviceType === t)!;
-    for (const t of ["HUB+", "ESS Hub", "Energy Storage System", "ESS BMS", "Battery", "Storage Inverter", "Gateway"]) assert.strictEqual(byType(t).category, "storage", t);
+    for (const t of ["HUB+", "ESS Hub", "Energy Storage System", "ESS BMS", "Battery", "Storage Inverter", "Gateway"])
+      assert.strictEqual(byType(t).category, "storage", t);
     assert.strictEqual(byType("PV Disconnect").category, "disconnect");
     assert.strictEqual(byType("PV Disconnect").metrics.v1n_grid_v, 123.1);
     assert.strictEqual(byType("ESS BMS").parent, "00001ABC1234_01234567890ABCDEF");
@@ -112,7 +129,10 @@ describe("model: every device type and field of the reference samples", () => {
         { DEVICE_TYPE: "Inverter", SERIAL: "E1", p_new_kw: "1", NEWPROP: "x" },
       ],
     };
-    assert.deepStrictEqual(legacyUnknowns(raw), { deviceTypes: { "Flux Capacitor": 2 }, fields: { "Inverter.NEWPROP": 1, "Inverter.p_new_kw": 1 } });
+    assert.deepStrictEqual(legacyUnknowns(raw), {
+      deviceTypes: { "Flux Capacitor": 2 },
+      fields: { "Inverter.NEWPROP": 1, "Inverter.p_new_kw": 1 },
+    });
     assert.strictEqual(normalizeDeviceList(raw).devices[0].category, "unknown");
   });
 });
@@ -155,7 +175,14 @@ describe("model/ess-status: the SunVault report merged into its devices", () => 
     const { storage } = merged();
     assert.deepStrictEqual(
       { ...storage, unmatched: storage.unmatched.length },
-      { operatingMode: "SELF_CONSUMPTION", customer_soc_pct: 80, system_soc_pct: 85, power_kw: -0.64, unmatched: 0, error: null },
+      {
+        operatingMode: "SELF_CONSUMPTION",
+        customer_soc_pct: 80,
+        system_soc_pct: 85,
+        power_kw: -0.64,
+        unmatched: 0,
+        error: null,
+      },
     );
     const list = normalizeDeviceList({ devices: [] });
     const lonely = mergeEssStatus(list, fixture("sunvault-ess-status"));

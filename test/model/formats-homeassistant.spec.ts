@@ -12,7 +12,10 @@ import { fixture } from "../fixtures/load";
 import { analyze, simulate } from "../support/site";
 
 const FIXTURE = "pvs6-2024-device-list";
-const payloadOf = (units: "pvs" | "si" = "pvs", edit?: (raw: { devices: Array<Record<string, unknown>> }) => void): DeviceListPayload => {
+const payloadOf = (
+  units: "pvs" | "si" = "pvs",
+  edit?: (raw: { devices: Array<Record<string, unknown>> }) => void,
+): DeviceListPayload => {
   const raw = fixture(FIXTURE);
   edit?.(raw);
   return analyze(SiteMemory.create(), raw, units);
@@ -27,10 +30,22 @@ describe("model/formats/homeassistant: sensor classes from the unit table", () =
     const cases: Array<[string, Unit | null, ReturnType<typeof sensorClass>]> = [
       ["p_3phsum_kw", "kW", { device_class: "power", state_class: "measurement", unit_of_measurement: "kW" }],
       ["p_3phsum_w", "W", { device_class: "power", state_class: "measurement", unit_of_measurement: "W" }],
-      ["ltea_3phsum_kwh", "kWh", { device_class: "energy", state_class: "total_increasing", unit_of_measurement: "kWh" }],
-      ["pos_ltea_3phsum_wh", "Wh", { device_class: "energy", state_class: "total_increasing", unit_of_measurement: "Wh" }],
+      [
+        "ltea_3phsum_kwh",
+        "kWh",
+        { device_class: "energy", state_class: "total_increasing", unit_of_measurement: "kWh" },
+      ],
+      [
+        "pos_ltea_3phsum_wh",
+        "Wh",
+        { device_class: "energy", state_class: "total_increasing", unit_of_measurement: "Wh" },
+      ],
       ["net_ltea_3phsum_kwh", "kWh", { device_class: "energy", state_class: "total", unit_of_measurement: "kWh" }],
-      ["q_3phsum_var", "var", { device_class: "reactive_power", state_class: "measurement", unit_of_measurement: "var" }],
+      [
+        "q_3phsum_var",
+        "var",
+        { device_class: "reactive_power", state_class: "measurement", unit_of_measurement: "var" },
+      ],
       ["q_3phsum_kvar", "kvar", { state_class: "measurement", unit_of_measurement: "kvar" }],
       ["s_3phsum_va", "VA", { device_class: "apparent_power", state_class: "measurement", unit_of_measurement: "VA" }],
       ["s_3phsum_kva", "kVA", { state_class: "measurement", unit_of_measurement: "kVA" }],
@@ -39,11 +54,19 @@ describe("model/formats/homeassistant: sensor classes from the unit table", () =
       ["freq_hz", "Hz", { device_class: "frequency", state_class: "measurement", unit_of_measurement: "Hz" }],
       ["t_htsnk_degc", "°C", { device_class: "temperature", state_class: "measurement", unit_of_measurement: "°C" }],
       ["customer_soc_pct", "%", { device_class: "battery", state_class: "measurement", unit_of_measurement: "%" }],
-      ["system_state_of_charge_pct", "%", { device_class: "battery", state_class: "measurement", unit_of_measurement: "%" }],
+      [
+        "system_state_of_charge_pct",
+        "%",
+        { device_class: "battery", state_class: "measurement", unit_of_measurement: "%" },
+      ],
       ["cpu_usage_pct", "%", { state_class: "measurement", unit_of_measurement: "%" }],
       ["tot_pf_rto", "ratio", { device_class: "power_factor", state_class: "measurement" }],
       ["dl_uptime", "s", { device_class: "duration", state_class: "measurement", unit_of_measurement: "s" }],
-      ["backup_time_remaining_min", "min", { device_class: "duration", state_class: "measurement", unit_of_measurement: "min" }],
+      [
+        "backup_time_remaining_min",
+        "min",
+        { device_class: "duration", state_class: "measurement", unit_of_measurement: "min" },
+      ],
       ["dl_mem_used", "KiB", { device_class: "data_size", state_class: "measurement", unit_of_measurement: "KiB" }],
       ["dl_comm_err", "count", { state_class: "measurement" }],
       ["dl_cpu_load", "load", { state_class: "measurement" }],
@@ -51,7 +74,11 @@ describe("model/formats/homeassistant: sensor classes from the unit table", () =
       ["mystery", null, {}],
       // The site's counters: lifetime and today's grow (held when a meter glitches); net goes both ways.
       ["import_kwh", "kWh", { device_class: "energy", state_class: "total_increasing", unit_of_measurement: "kWh" }],
-      ["today_production_wh", "Wh", { device_class: "energy", state_class: "total_increasing", unit_of_measurement: "Wh" }],
+      [
+        "today_production_wh",
+        "Wh",
+        { device_class: "energy", state_class: "total_increasing", unit_of_measurement: "Wh" },
+      ],
       ["net_kwh", "kWh", { device_class: "energy", state_class: "total", unit_of_measurement: "kWh" }],
       ["ess_en_kwh", "kWh", { device_class: "energy", state_class: "total", unit_of_measurement: "kWh" }],
     ];
@@ -60,7 +87,28 @@ describe("model/formats/homeassistant: sensor classes from the unit table", () =
       assert.deepStrictEqual(sensorClass(name), expected, name);
       covered.add(unit);
     }
-    const units: Unit[] = ["kW", "kWh", "kvar", "kVA", "W", "Wh", "var", "VA", "V", "A", "Hz", "°C", "%", "ratio", "s", "KiB", "count", "load", "min", "code"];
+    const units: Unit[] = [
+      "kW",
+      "kWh",
+      "kvar",
+      "kVA",
+      "W",
+      "Wh",
+      "var",
+      "VA",
+      "V",
+      "A",
+      "Hz",
+      "°C",
+      "%",
+      "ratio",
+      "s",
+      "KiB",
+      "count",
+      "load",
+      "min",
+      "code",
+    ];
     for (const u of units) assert.ok(covered.has(u), `unit ${u} has a case`);
   });
 });
@@ -73,7 +121,13 @@ describe("model/formats/homeassistant: discovery configs", () => {
       name: "Power",
       unique_id: "pvs_pvs6m22283193c_p_3phsum_kw",
       state_topic: "pvs/meter/pvs6m22283193c/p_3phsum_kw",
-      availability: [{ topic: "pvs/meter/pvs6m22283193c/availability", payload_available: "online", payload_not_available: "offline" }],
+      availability: [
+        {
+          topic: "pvs/meter/pvs6m22283193c/availability",
+          payload_available: "online",
+          payload_not_available: "offline",
+        },
+      ],
       expire_after: 360,
       device: {
         identifiers: ["pvs_pvs6m22283193c"],
@@ -90,8 +144,14 @@ describe("model/formats/homeassistant: discovery configs", () => {
       unit_of_measurement: "kW",
     });
     const forward = all.get("homeassistant/sensor/pvs_pvs6m22283193c/pos_ltea_3phsum_kwh/config");
-    assert.deepStrictEqual([forward?.name, forward?.device_class, forward?.state_class, forward?.unit_of_measurement], ["Lifetime energy forward", "energy", "total_increasing", "kWh"]);
-    assert.strictEqual(all.get("homeassistant/sensor/pvs_pvs6m22283193c/net_ltea_3phsum_kwh/config")?.state_class, "total");
+    assert.deepStrictEqual(
+      [forward?.name, forward?.device_class, forward?.state_class, forward?.unit_of_measurement],
+      ["Lifetime energy forward", "energy", "total_increasing", "kWh"],
+    );
+    assert.strictEqual(
+      all.get("homeassistant/sensor/pvs_pvs6m22283193c/net_ltea_3phsum_kwh/config")?.state_class,
+      "total",
+    );
   });
 
   it("an inverter: power and lifetime energy enabled, the rest there but disabled, grouped under its device", () => {
@@ -102,7 +162,13 @@ describe("model/formats/homeassistant: discovery configs", () => {
       name: "Lifetime energy",
       unique_id: "pvs_e00122052100000_ltea_3phsum_kwh",
       state_topic: "pvs/inverter/e00122052100000/ltea_3phsum_kwh",
-      availability: [{ topic: "pvs/inverter/e00122052100000/availability", payload_available: "online", payload_not_available: "offline" }],
+      availability: [
+        {
+          topic: "pvs/inverter/e00122052100000/availability",
+          payload_available: "online",
+          payload_not_available: "offline",
+        },
+      ],
       device: {
         identifiers: ["pvs_e00122052100000"],
         name: "Inverter E00122052100000",
@@ -119,18 +185,37 @@ describe("model/formats/homeassistant: discovery configs", () => {
       unit_of_measurement: "kWh",
     });
     assert.strictEqual(all.get(topic("p_3phsum_kw"))?.enabled_by_default, undefined);
-    for (const o of ["vln_3phavg_v", "i_3phsum_a", "p_mppt1_kw", "v_mppt1_v", "i_mppt1_a", "t_htsnk_degc", "freq_hz", "stat_ind", "data_time"]) {
+    for (const o of [
+      "vln_3phavg_v",
+      "i_3phsum_a",
+      "p_mppt1_kw",
+      "v_mppt1_v",
+      "i_mppt1_a",
+      "t_htsnk_degc",
+      "freq_hz",
+      "stat_ind",
+      "data_time",
+    ]) {
       assert.strictEqual(all.get(topic(o))?.enabled_by_default, false, o);
     }
     assert.strictEqual(all.get(topic("stat_ind"))?.entity_category, "diagnostic");
     const condition = all.get(topic("condition")) as Config;
     assert.deepStrictEqual(
       [condition.device_class, condition.options, condition.entity_category, condition.state_topic],
-      ["enum", ["ok", "asleep", "fault", "error", "stale", "unknown"], "diagnostic", "pvs/inverter/e00122052100000/condition"],
+      [
+        "enum",
+        ["ok", "asleep", "fault", "error", "stale", "unknown"],
+        "diagnostic",
+        "pvs/inverter/e00122052100000/condition",
+      ],
     );
     assert.strictEqual(all.get(topic("data_time"))?.device_class, "timestamp");
     // Every panel appears: three inverters, each its own device.
-    const inverterDevices = new Set([...all.values()].filter((c) => String(c.unique_id).startsWith("pvs_e001")).map((c) => (c.device.identifiers as string[])[0]));
+    const inverterDevices = new Set(
+      [...all.values()]
+        .filter((c) => String(c.unique_id).startsWith("pvs_e001"))
+        .map((c) => (c.device.identifiers as string[])[0]),
+    );
     assert.strictEqual(inverterDevices.size, 3);
   });
 
@@ -155,7 +240,13 @@ describe("model/formats/homeassistant: discovery configs", () => {
       unique_id: `${PVS}_site_import_kwh`,
       state_topic: "pvs/site/zt222285000549/import_kwh",
       // The site is as available as its PVS (it had no availability before).
-      availability: [{ topic: "pvs/supervisor/zt222285000549/availability", payload_available: "online", payload_not_available: "offline" }],
+      availability: [
+        {
+          topic: "pvs/supervisor/zt222285000549/availability",
+          payload_available: "online",
+          payload_not_available: "offline",
+        },
+      ],
       device: uptime.device,
       origin: ORIGIN,
       device_class: "energy",
@@ -170,7 +261,10 @@ describe("model/formats/homeassistant: discovery configs", () => {
     // Before, the ids followed the SI names (`..._p_3phsum_w`): switching Units left every such entity orphaned.
     const all = configs(new DiscoveryTracker().update(payloadOf("si")).messages);
     const power = all.get("homeassistant/sensor/pvs_e00122052100000/p_3phsum_kw/config") as Config;
-    assert.deepStrictEqual([power.name, power.unit_of_measurement, power.state_topic, power.unique_id], ["Power", "W", "pvs/inverter/e00122052100000/p_3phsum_w", "pvs_e00122052100000_p_3phsum_kw"]);
+    assert.deepStrictEqual(
+      [power.name, power.unit_of_measurement, power.state_topic, power.unique_id],
+      ["Power", "W", "pvs/inverter/e00122052100000/p_3phsum_w", "pvs_e00122052100000_p_3phsum_kw"],
+    );
     const energy = all.get(`homeassistant/sensor/${PVS}/site_production_kwh/config`) as Config;
     assert.deepStrictEqual(
       [energy.name, energy.unit_of_measurement, energy.state_class, energy.state_topic],
@@ -180,11 +274,18 @@ describe("model/formats/homeassistant: discovery configs", () => {
       const ids = (units: "pvs" | "si") => {
         const raw = fixture(fixtureName);
         const msgs = [...new DiscoveryTracker().update(analyze(SiteMemory.create(), raw, units)).messages];
-        return { ids: msgs.map((m) => (m.payload as Config).unique_id as string).sort(), topics: msgs.map((m) => m.topic).sort() };
+        return {
+          ids: msgs.map((m) => (m.payload as Config).unique_id as string).sort(),
+          topics: msgs.map((m) => m.topic).sort(),
+        };
       };
       const [pvs, si] = [ids("pvs"), ids("si")];
       assert.ok(pvs.ids.length > 20, fixtureName);
-      assert.deepStrictEqual(si, pvs, `${fixtureName}: the same unique ids and config topics with either Units setting`);
+      assert.deepStrictEqual(
+        si,
+        pvs,
+        `${fixtureName}: the same unique ids and config topics with either Units setting`,
+      );
     }
   });
 
@@ -192,7 +293,12 @@ describe("model/formats/homeassistant: discovery configs", () => {
     const p = analyze(SiteMemory.create(), fixture("sunvault-device-list"));
     const bms = p.devices.find((d) => d.deviceType === "ESS BMS");
     assert.ok(bms);
-    Object.assign(bms.metrics, { customer_state_of_charge_pct: 80, system_state_of_charge_pct: 85, battery_amperage_a: 3, ess_meter_reading_meter_a_reading_current_a: 1 });
+    Object.assign(bms.metrics, {
+      customer_state_of_charge_pct: 80,
+      system_state_of_charge_pct: 85,
+      battery_amperage_a: 3,
+      ess_meter_reading_meter_a_reading_current_a: 1,
+    });
     const all = [...configs(new DiscoveryTracker().update(p).messages).values()];
     for (const c of all) {
       const name = c.name as string;
@@ -203,7 +309,10 @@ describe("model/formats/homeassistant: discovery configs", () => {
     assert.strictEqual(named("_customer_state_of_charge_pct"), "Customer state of charge");
     assert.strictEqual(named("_v1n_grid_v"), "Grid voltage L1-N");
     assert.strictEqual(named("_relay1_state"), "Relay 1 state");
-    assert.strictEqual(named("_ess_meter_reading_meter_a_reading_current_a"), "ESS meter reading meter a reading current");
+    assert.strictEqual(
+      named("_ess_meter_reading_meter_a_reading_current_a"),
+      "ESS meter reading meter a reading current",
+    );
   });
 
   it("points every config at a state topic that the state messages publish", () => {
@@ -211,12 +320,15 @@ describe("model/formats/homeassistant: discovery configs", () => {
     const states = new Set([...mqttStateMessages(p)].map((m) => m.topic));
     for (const c of configs(new DiscoveryTracker().update(p).messages).values()) {
       assert.ok(states.has(c.state_topic as string), c.state_topic as string);
-      for (const a of (c.availability as Array<{ topic: string }> | undefined) ?? []) assert.ok(states.has(a.topic), a.topic);
+      for (const a of (c.availability as Array<{ topic: string }> | undefined) ?? [])
+        assert.ok(states.has(a.topic), a.topic);
     }
   });
 
   it("uses sanitised, unique ids and topics, and never the serial's secret or its mask", () => {
-    const messages = [...new DiscoveryTracker({ prefix: "home/pv", discoveryPrefix: "ha" }).update(payloadOf()).messages];
+    const messages = [
+      ...new DiscoveryTracker({ prefix: "home/pv", discoveryPrefix: "ha" }).update(payloadOf()).messages,
+    ];
     const ids = messages.map((m) => (m.payload as Config).unique_id as string);
     assert.strictEqual(new Set(ids).size, ids.length, "unique ids");
     for (const id of ids) assert.match(id, /^[a-z0-9_]+$/);
@@ -237,11 +349,17 @@ describe("model/formats/homeassistant: discovery configs", () => {
     bms.metrics.customer_state_of_charge_pct = 80;
     bms.label = "Garage battery";
     const all = configs(new DiscoveryTracker().update(p).messages);
-    const soc = [...all.values()].find((c) => c.unique_id === `pvs_${bms.serial?.toLowerCase().replace(/[^a-z0-9]+/g, "_")}_customer_state_of_charge_pct`) as Config;
+    const soc = [...all.values()].find(
+      (c) =>
+        c.unique_id === `pvs_${bms.serial?.toLowerCase().replace(/[^a-z0-9]+/g, "_")}_customer_state_of_charge_pct`,
+    ) as Config;
     assert.strictEqual(soc.device.name, "Garage battery");
     assert.strictEqual(soc.device_class, "battery");
     const parent = p.devices.find((d) => d.serial === bms.parent);
-    assert.strictEqual(soc.device.via_device, parent ? `pvs_${parent.serial?.toLowerCase().replace(/[^a-z0-9]+/g, "_")}` : undefined);
+    assert.strictEqual(
+      soc.device.via_device,
+      parent ? `pvs_${parent.serial?.toLowerCase().replace(/[^a-z0-9]+/g, "_")}` : undefined,
+    );
   });
 });
 
@@ -263,7 +381,9 @@ describe("model/formats/homeassistant: what is announced when", () => {
       const inv = raw.devices[5];
       for (const k of Object.keys(inv)) if (/_(kw|kwh|v|a|hz|degc)$|^stat_ind$/.test(k)) delete inv[k];
     });
-    const announcedAtNight = [...tracker.update(night).messages].filter((m) => m.topic.includes("pvs_e00122052100002/")).map((m) => m.topic.split("/")[3]);
+    const announcedAtNight = [...tracker.update(night).messages]
+      .filter((m) => m.topic.includes("pvs_e00122052100002/"))
+      .map((m) => m.topic.split("/")[3]);
     assert.deepStrictEqual(announcedAtNight, ["condition", "data_time"]);
     const morning = [...tracker.update(payloadOf()).messages].map((m) => m.topic.split("/").slice(2, 4).join("/"));
     assert.ok(morning.length === 10 && morning.every((t) => t.startsWith("pvs_e00122052100002/")), morning.join(", "));
@@ -304,7 +424,13 @@ describe("model/formats/homeassistant: every site type gives entities a user kee
     const raw = fixture("sunvault-device-list");
     const list = normalizeDeviceList(raw);
     const storage = mergeEssStatus(list, fixture("sunvault-ess-status"));
-    return analyzeDeviceList(list, { memory: SiteMemory.create(), unknowns: legacyUnknowns(raw), storage, now: list.time ? Date.parse(list.time) : 0, unitSystem: units });
+    return analyzeDeviceList(list, {
+      memory: SiteMemory.create(),
+      unknowns: legacyUnknowns(raw),
+      storage,
+      now: list.time ? Date.parse(list.time) : 0,
+      unitSystem: units,
+    });
   };
   const sites: Array<[string, (units: "pvs" | "si") => DeviceListPayload]> = [
     ["PVS6 (2024 firmware fixture)", (u) => analyze(SiteMemory.create(), fixture(FIXTURE), u)],
@@ -323,12 +449,22 @@ describe("model/formats/homeassistant: every site type gives entities a user kee
       assert.ok(entities.length > 10, site);
       const ids = entities.map((c) => c.unique_id as string);
       assert.strictEqual(new Set(ids).size, ids.length, `${site}: unique ids`);
-      for (const c of entities) assert.match(c.name as string, /^[A-Z0-9][^_]*$/, `${site}: ${c.unique_id as string} named "${c.name as string}"`);
-      for (const c of entities) assert.ok(Array.isArray(c.availability) && c.availability.length === 1, `${site}: ${c.unique_id as string} has availability`);
+      for (const c of entities)
+        assert.match(
+          c.name as string,
+          /^[A-Z0-9][^_]*$/,
+          `${site}: ${c.unique_id as string} named "${c.name as string}"`,
+        );
+      for (const c of entities)
+        assert.ok(
+          Array.isArray(c.availability) && c.availability.length === 1,
+          `${site}: ${c.unique_id as string} has availability`,
+        );
       counts.push(`${site}: ${entities.length}`);
     }
     for (const [site, payloadFor] of sites.slice(0, 3)) {
-      const ids = (u: "pvs" | "si") => [...new DiscoveryTracker().update(payloadFor(u)).messages].map((m) => (m.payload as Config).unique_id).sort();
+      const ids = (u: "pvs" | "si") =>
+        [...new DiscoveryTracker().update(payloadFor(u)).messages].map((m) => (m.payload as Config).unique_id).sort();
       assert.deepStrictEqual(ids("si"), ids("pvs"), `${site}: the same ids with Units: SI`);
     }
     process.stdout.write(`      entities per site type: ${counts.join("; ")}\n`);
@@ -338,7 +474,11 @@ describe("model/formats/homeassistant: every site type gives entities a user kee
     const ready = (c: Config | undefined) => [c?.device_class, c?.state_class, c?.unit_of_measurement];
     const all = [...new DiscoveryTracker().update(simulate({}, NOON, 1).last).messages].map((m) => m.payload as Config);
     const site = (name: string) => all.find((c) => (c.unique_id as string).endsWith(`_site_${name}`));
-    for (const name of ["import_kwh", "export_kwh", "production_kwh"]) assert.deepStrictEqual(ready(site(name)), ["energy", "total_increasing", "kWh"], name);
-    assert.deepStrictEqual([site("import_kwh")?.name, site("export_kwh")?.name, site("production_kwh")?.name], ["Lifetime grid import", "Lifetime grid export", "Lifetime production"]);
+    for (const name of ["import_kwh", "export_kwh", "production_kwh"])
+      assert.deepStrictEqual(ready(site(name)), ["energy", "total_increasing", "kWh"], name);
+    assert.deepStrictEqual(
+      [site("import_kwh")?.name, site("export_kwh")?.name, site("production_kwh")?.name],
+      ["Lifetime grid import", "Lifetime grid export", "Lifetime production"],
+    );
   });
 });

@@ -9,10 +9,16 @@ import { SiteMemory } from "../../src/model/site-memory";
 import { fixture } from "../fixtures/load";
 import { analyze } from "../support/site";
 
-/** The 2024 PVS6 answer: supervisor ZT222285000549W1234 (the password is W1234), two meters on a net CT, three inverters. */
+/**
+ * The 2024 PVS6 answer: supervisor ZT222285000549W1234 (the password is W1234), two meters on a net CT, three
+ * inverters.
+ */
 const FIXTURE = "pvs6-2024-device-list";
 const SECRET = "W1234";
-const payloadOf = (units: "pvs" | "si" = "pvs", edit?: (raw: { devices: Array<Record<string, unknown>> }) => void): DeviceListPayload => {
+const payloadOf = (
+  units: "pvs" | "si" = "pvs",
+  edit?: (raw: { devices: Array<Record<string, unknown>> }) => void,
+): DeviceListPayload => {
   const raw = fixture(FIXTURE);
   edit?.(raw);
   return analyze(SiteMemory.create(), raw, units);
@@ -28,8 +34,10 @@ function assertBatchPoint(p: InfluxPoint): void {
   // Fields: at least one (InfluxDB refuses a point without), numbers only (the 2.x path writes numbers as
   // floats and drops anything else; the 1.x client would write null as text), never the reserved `time`.
   assert.ok(Object.keys(p.fields).length > 0, p.measurement);
-  for (const [k, v] of Object.entries(p.fields)) assert.ok(typeof v === "number" && Number.isFinite(v) && k !== "time", `${p.measurement}.${k}`);
-  for (const [k, v] of Object.entries(p.tags)) assert.ok(typeof v === "string" && v.trim() !== "", `${p.measurement} tag ${k}`);
+  for (const [k, v] of Object.entries(p.fields))
+    assert.ok(typeof v === "number" && Number.isFinite(v) && k !== "time", `${p.measurement}.${k}`);
+  for (const [k, v] of Object.entries(p.tags))
+    assert.ok(typeof v === "string" && v.trim() !== "", `${p.measurement} tag ${k}`);
   // A Date: the batch node converts it for any precision; a number would be read as nanoseconds by default.
   if (p.timestamp !== undefined) assert.ok(p.timestamp instanceof Date && Number.isFinite(p.timestamp.getTime()));
 }
@@ -55,14 +63,10 @@ describe("model/formats/common: identifiers and prefixes", () => {
   });
 
   it("maps SI metric names back to the PVS's names", () => {
-    assert.deepStrictEqual(["p_3phsum_w", "ltea_3phsum_wh", "q_3phsum_var", "s_3phsum_va", "p_3phsum_kw", "freq_hz"].map(pvsUnitName), [
-      "p_3phsum_kw",
-      "ltea_3phsum_kwh",
-      "q_3phsum_kvar",
-      "s_3phsum_kva",
-      "p_3phsum_kw",
-      "freq_hz",
-    ]);
+    assert.deepStrictEqual(
+      ["p_3phsum_w", "ltea_3phsum_wh", "q_3phsum_var", "s_3phsum_va", "p_3phsum_kw", "freq_hz"].map(pvsUnitName),
+      ["p_3phsum_kw", "ltea_3phsum_kwh", "q_3phsum_kvar", "s_3phsum_kva", "p_3phsum_kw", "freq_hz"],
+    );
   });
 });
 
@@ -100,7 +104,11 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
     });
     // The inverter's own DATATIME (00:15:45), not the answer's CURTIME (00:16:19) nor the poll's clock.
     assert.deepStrictEqual(points[3].timestamp, new Date("2025-06-22T00:15:45.000Z"));
-    assert.deepStrictEqual(points[3].tags, { serial: "E00122052100000", device_type: "Inverter", model: "AC_Module_Type_H" });
+    assert.deepStrictEqual(points[3].tags, {
+      serial: "E00122052100000",
+      device_type: "Inverter",
+      model: "AC_Module_Type_H",
+    });
     assert.strictEqual(points[3].fields.p_3phsum_kw, 0.1743);
     assert.strictEqual(points[3].fields.ltea_3phsum_kwh, 1841.2);
     // The supervisor's own data time lags (23:24:05 the day before): it is still the one used.
@@ -115,7 +123,14 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
     assert.deepStrictEqual(site.tags, { pvs: "ZT222285000549*****" });
     assert.deepStrictEqual(site.timestamp, new Date("2025-06-22T00:16:19.000Z"));
     assert.deepStrictEqual(
-      [site.fields.production_kw, site.fields.net_kw, site.fields.export_kw, site.fields.import_kwh, site.fields.export_kwh, site.fields.consumption_kwh],
+      [
+        site.fields.production_kw,
+        site.fields.net_kw,
+        site.fields.export_kw,
+        site.fields.import_kwh,
+        site.fields.export_kwh,
+        site.fields.consumption_kwh,
+      ],
       [3.6512, -3.0335, 3.0335, 25996.56, 27202.26, 20143.46],
     );
     assert.ok(
@@ -136,8 +151,19 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
   it("leaves out what the PVS did not report, devices without measurements or serial, never writing null or 0", () => {
     const p = payloadOf("pvs", (raw) => {
       raw.devices[3].p_3phsum_kw = "nan";
-      raw.devices.push({ DEVICE_TYPE: "Inverter", SERIAL: "E00122052100009", STATE: "error", CURTIME: "2025,06,22,00,16,19" });
-      raw.devices.push({ DEVICE_TYPE: "Inverter", SERIAL: "", DATATIME: "2025,06,22,00,15,45", p_3phsum_kw: "0.2", CURTIME: "2025,06,22,00,16,19" });
+      raw.devices.push({
+        DEVICE_TYPE: "Inverter",
+        SERIAL: "E00122052100009",
+        STATE: "error",
+        CURTIME: "2025,06,22,00,16,19",
+      });
+      raw.devices.push({
+        DEVICE_TYPE: "Inverter",
+        SERIAL: "",
+        DATATIME: "2025,06,22,00,15,45",
+        p_3phsum_kw: "0.2",
+        CURTIME: "2025,06,22,00,16,19",
+      });
     });
     const points = influxPoints(p);
     const inverters = points.filter((x) => x.measurement === "pvs_inverter");
@@ -173,14 +199,26 @@ describe("model/formats/influx: points for node-red-contrib-influxdb's batch nod
     assert.deepStrictEqual(points.at(-1), {
       measurement: "home_solar_live",
       tags: { pvs: "ZT222285000549*****" },
-      fields: { pv_p_kw: 3.6, pv_en_kwh: 21349, net_p_kw: -3, net_en_kwh: -1205, site_load_p_kw: 0.6, site_load_en_kwh: 20143 },
+      fields: {
+        pv_p_kw: 3.6,
+        pv_en_kwh: 21349,
+        net_p_kw: -3,
+        net_en_kwh: -1205,
+        site_load_p_kw: 0.6,
+        site_load_en_kwh: 20143,
+      },
       timestamp: new Date("2025-06-22T00:16:00.000Z"),
     });
   });
 
   it("keeps the supervisor's serial masked, and a hostile metric name off the prototype", () => {
     const p = payloadOf("pvs", (raw) => {
-      Object.defineProperty(raw.devices[3], "__proto__", { value: "1", enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(raw.devices[3], "__proto__", {
+        value: "1",
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     });
     const points = influxPoints(p);
     assert.strictEqual(points[0].tags.serial, "ZT222285000549*****");
@@ -218,7 +256,8 @@ describe("model/formats/mqtt: one retained topic per device and metric", () => {
       const pvs = raw.devices.find((d) => d.DEVICE_TYPE === "PVS");
       if (pvs) pvs.SERIAL = "ZT222285000777W9876";
     });
-    const siteTopics = (p: DeviceListPayload) => new Set([...mqttStateMessages(p)].map((m) => m.topic).filter((t) => t.startsWith("pvs/site/")));
+    const siteTopics = (p: DeviceListPayload) =>
+      new Set([...mqttStateMessages(p)].map((m) => m.topic).filter((t) => t.startsWith("pvs/site/")));
     const [ta, tb] = [siteTopics(a), siteTopics(b)];
     assert.ok(ta.size > 5 && tb.size === ta.size);
     assert.deepStrictEqual(
@@ -248,7 +287,8 @@ describe("model/formats/mqtt: one retained topic per device and metric", () => {
     const p = payloadOf("pvs", (raw) => {
       raw.devices[3].p_3phsum_kw = "nan";
     });
-    const find = (msgs: Iterable<{ topic: string; payload: unknown }>) => [...msgs].find((m) => m.topic === "pvs/inverter/e00122052100000/p_3phsum_kw")?.payload;
+    const find = (msgs: Iterable<{ topic: string; payload: unknown }>) =>
+      [...msgs].find((m) => m.topic === "pvs/inverter/e00122052100000/p_3phsum_kw")?.payload;
     assert.strictEqual(find(mqttStateMessages(p)), "");
     assert.strictEqual(find(mqttStateMessages(p, { nullPayload: "None" })), "None");
   });
@@ -262,7 +302,11 @@ describe("model/formats/mqtt: one retained topic per device and metric", () => {
     const messages = [...mqttStateMessages(p, { prefix: "home/solar" })];
     const byTopic = new Map(messages.map((m) => [m.topic, m.payload]));
     assert.strictEqual(byTopic.get("home/solar/inverter/e00122052100002/availability"), "offline");
-    assert.ok(![...byTopic.keys()].some((t) => t.startsWith("home/solar/inverter/e00122052100002/") && !t.endsWith("/availability")));
+    assert.ok(
+      ![...byTopic.keys()].some(
+        (t) => t.startsWith("home/solar/inverter/e00122052100002/") && !t.endsWith("/availability"),
+      ),
+    );
     assert.strictEqual(byTopic.get("home/solar/inverter/e00122052100000/p_3phsum_w"), 174.3);
     assert.strictEqual(byTopic.get("home/solar/site/zt222285000549/production_w"), 3651.2);
   });

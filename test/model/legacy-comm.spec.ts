@@ -20,7 +20,16 @@ describe("model/legacy-comm (the seed's Get_Comm sample)", () => {
     assert.deepStrictEqual(Object.keys(byName), ["wan", "plc", "sta0", "cell"]);
     assert.deepStrictEqual(
       { ...byName.wan, properties: undefined },
-      { name: "wan", kind: "ethernet", connected: true, internet: true, cloud: true, ipAddress: "192.168.20.10", signal: null, properties: undefined },
+      {
+        name: "wan",
+        kind: "ethernet",
+        connected: true,
+        internet: true,
+        cloud: true,
+        ipAddress: "192.168.20.10",
+        signal: null,
+        properties: undefined,
+      },
     );
     assert.strictEqual(byName.plc.connected, false);
     assert.strictEqual(byName.plc.ipAddress, null);
@@ -30,7 +39,9 @@ describe("model/legacy-comm (the seed's Get_Comm sample)", () => {
     assert.strictEqual(byName.cell.kind, "cellular");
     assert.strictEqual(byName.cell.connected, false);
     assert.strictEqual(byName.cell.properties.sim, "SIM_READY");
-    seed.networkstatus.interfaces.forEach((raw: Record<string, unknown>, i: number) => assert.deepStrictEqual(comm.interfaces[i].properties, raw));
+    seed.networkstatus.interfaces.forEach((raw: Record<string, unknown>, i: number) =>
+      assert.deepStrictEqual(comm.interfaces[i].properties, raw),
+    );
   });
 
   it("sees a change in anything but the timestamp", () => {
@@ -43,7 +54,11 @@ describe("model/legacy-comm (the seed's Get_Comm sample)", () => {
   });
 
   it("rejects answers without a network status", () => {
-    for (const bad of [{ result: "succeed" }, { networkstatus: { interfaces: "x" } }, { networkstatus: { interfaces: [null] } }]) {
+    for (const bad of [
+      { result: "succeed" },
+      { networkstatus: { interfaces: "x" } },
+      { networkstatus: { interfaces: [null] } },
+    ]) {
       assert.throws(() => normalizeComm(bad), PayloadError);
     }
   });

@@ -82,14 +82,29 @@ describe("model/legacy-device-list (the seed's DeviceList sample)", () => {
 
 describe("model/legacy-device-list (odd input)", () => {
   it("carries a device with no metrics (an inverter at night) instead of rejecting it", () => {
-    const out = normalizeDeviceList({ devices: [{ DEVICE_TYPE: "Inverter", SERIAL: "E001", STATE: "error", CURTIME: "2025,01,01,02,00,00" }], result: "succeed" });
+    const out = normalizeDeviceList({
+      devices: [{ DEVICE_TYPE: "Inverter", SERIAL: "E001", STATE: "error", CURTIME: "2025,01,01,02,00,00" }],
+      result: "succeed",
+    });
     assert.deepStrictEqual(out.inverters[0].metrics, {});
     assert.strictEqual(out.inverters[0].dataTime, null);
     assert.strictEqual(out.inverters[0].state, "error");
   });
 
   it('makes "nan" and empty measurements null, never 0, and keeps unknown text fields as properties', () => {
-    const out = normalizeDeviceList({ devices: [{ DEVICE_TYPE: "Inverter", SERIAL: "E001", p_3phsum_kw: "nan", i_3phsum_a: "", t_htsnk_degc: " 31 ", note: "hello", MOD_SN: "" }] });
+    const out = normalizeDeviceList({
+      devices: [
+        {
+          DEVICE_TYPE: "Inverter",
+          SERIAL: "E001",
+          p_3phsum_kw: "nan",
+          i_3phsum_a: "",
+          t_htsnk_degc: " 31 ",
+          note: "hello",
+          MOD_SN: "",
+        },
+      ],
+    });
     const inv = out.inverters[0];
     assert.strictEqual(inv.metrics.p_3phsum_kw, null);
     assert.strictEqual(inv.metrics.i_3phsum_a, null);
@@ -99,18 +114,25 @@ describe("model/legacy-device-list (odd input)", () => {
   });
 
   it("carries an unknown DEVICE_TYPE and unknown fields", () => {
-    const out = normalizeDeviceList({ devices: [{ DEVICE_TYPE: "Flux Capacitor", SERIAL: "FC1", gigawatts_gw: "1.21", MODE: "88mph" }] });
+    const out = normalizeDeviceList({
+      devices: [{ DEVICE_TYPE: "Flux Capacitor", SERIAL: "FC1", gigawatts_gw: "1.21", MODE: "88mph" }],
+    });
     assert.strictEqual(out.devices[0].deviceType, "Flux Capacitor");
     assert.strictEqual(out.devices[0].metrics.gigawatts_gw, 1.21);
     assert.strictEqual(out.devices[0].properties.MODE, "88mph");
   });
 
   it("does not let __proto__ keys from the device reach any prototype", () => {
-    const raw = JSON.parse('{"devices":[{"DEVICE_TYPE":"Inverter","SERIAL":"E1","__proto__":{"polluted":"yes"},"constructor":"x"}]}');
+    const raw = JSON.parse(
+      '{"devices":[{"DEVICE_TYPE":"Inverter","SERIAL":"E1","__proto__":{"polluted":"yes"},"constructor":"x"}]}',
+    );
     const out = normalizeDeviceList(raw);
     assert.strictEqual(({} as Record<string, unknown>).polluted, undefined);
     assert.strictEqual(Object.getPrototypeOf(out.devices[0].properties), Object.prototype);
-    assert.deepStrictEqual(Object.keys(out.devices[0].properties).sort(), ["DEVICE_TYPE", "SERIAL", "__proto__", "constructor"].sort());
+    assert.deepStrictEqual(
+      Object.keys(out.devices[0].properties).sort(),
+      ["DEVICE_TYPE", "SERIAL", "__proto__", "constructor"].sort(),
+    );
   });
 
   it("rejects answers that are not device lists with a PayloadError coded PVS_BAD_RESPONSE", () => {
@@ -124,7 +146,11 @@ describe("model/legacy-device-list (odd input)", () => {
   });
 
   it("reads 0x hex on measurement names and trims spaces, but keeps hex-looking identity text as reported", () => {
-    const out = normalizeDeviceList({ devices: [{ DEVICE_TYPE: "PVS", SERIAL: "ZT1", dl_err_count: "0x1A", dl_cpu_load: " 0.5 ", mac_address: "0x00ff" }] });
+    const out = normalizeDeviceList({
+      devices: [
+        { DEVICE_TYPE: "PVS", SERIAL: "ZT1", dl_err_count: "0x1A", dl_cpu_load: " 0.5 ", mac_address: "0x00ff" },
+      ],
+    });
     assert.strictEqual(out.devices[0].metrics.dl_err_count, 26);
     assert.strictEqual(out.devices[0].metrics.dl_cpu_load, 0.5);
     assert.strictEqual(out.devices[0].properties.mac_address, "0x00ff");
@@ -132,6 +158,12 @@ describe("model/legacy-device-list (odd input)", () => {
 
   it("reports an empty list as an empty list", () => {
     const out = normalizeDeviceList({ devices: [], result: "succeed" });
-    assert.deepStrictEqual(out, { time: null, devices: [], supervisor: null, meters: { production: null, consumption: null }, inverters: [] });
+    assert.deepStrictEqual(out, {
+      time: null,
+      devices: [],
+      supervisor: null,
+      meters: { production: null, consumption: null },
+      inverters: [],
+    });
   });
 });

@@ -1,10 +1,21 @@
-// Site figures on the real captures (issue 15, points 2 and 4): never impossible, with their source named,
+// Site figures on the real captures: never impossible, with their source named,
 // the same in pvs-live and pvs-device-list, daylight from the production meter, lifetime counters that read 0.
 import assert from "assert";
 import { liveFromDeviceList, livePayload } from "../../src/model/live";
 import { normalizeDeviceList } from "../../src/model/legacy-device-list";
 import { SiteMemory } from "../../src/model/site-memory";
-import { analyzeLegacy, analyzeVars, capture, isConsumptionMeter, isProductionMeter, ksmooove, LegacyAnswer, legacyLater, legacyShifted, n } from "./captures";
+import {
+  analyzeLegacy,
+  analyzeVars,
+  capture,
+  isConsumptionMeter,
+  isProductionMeter,
+  ksmooove,
+  LegacyAnswer,
+  legacyLater,
+  legacyShifted,
+  n,
+} from "./captures";
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const meterOf = (raw: Record<string, unknown>, model: RegExp) => {
@@ -48,7 +59,8 @@ describe("model/site on the LocalAPI capture (ksmooove build 61846)", () => {
     const reading = ksmooove();
     const time = reading.live["/sys/livedata/time"];
     reading.live = { "/sys/livedata/time": time };
-    for (const k of Object.keys(reading.devices)) if (k.endsWith("/msmtEps")) reading.devices[k] = new Date((n(time) - 1800) * 1000).toISOString();
+    for (const k of Object.keys(reading.devices))
+      if (k.endsWith("/msmtEps")) reading.devices[k] = new Date((n(time) - 1800) * 1000).toISOString();
     const out = analyzeVars(SiteMemory.create(), reading);
     assert.ok(out.devices.filter((d) => d.category !== "supervisor").every((d) => d.stale === true));
     const s = out.site;
@@ -88,12 +100,19 @@ describe("model/site on legacy captures: consumption never negative, production 
 });
 
 describe("model/live and model/site derive the same energy from the same legacy answer", () => {
-  for (const file of ["cmalek__sungazer/DeviceList.json", "ginoledesma__sunpower-pvs-exporter/notes-DeviceList.json", "smcneece__ha-esunpower/dl_cgi.json"]) {
+  for (const file of [
+    "cmalek__sungazer/DeviceList.json",
+    "ginoledesma__sunpower-pvs-exporter/notes-DeviceList.json",
+    "smcneece__ha-esunpower/dl_cgi.json",
+  ]) {
     it(`${file}: consumption_kwh and net_kwh (net CT) in both, as production + net`, () => {
       const raw = capture<LegacyAnswer>(file);
       const p = raw.devices.find(isProductionMeter)!;
       const c = raw.devices.find(isConsumptionMeter)!;
-      const expected = { consumption_kwh: n(p.net_ltea_3phsum_kwh) + n(c.net_ltea_3phsum_kwh), net_kwh: n(c.net_ltea_3phsum_kwh) };
+      const expected = {
+        consumption_kwh: n(p.net_ltea_3phsum_kwh) + n(c.net_ltea_3phsum_kwh),
+        net_kwh: n(c.net_ltea_3phsum_kwh),
+      };
       const site = analyzeLegacy(SiteMemory.create(), raw).site;
       const live = livePayload(liveFromDeviceList(normalizeDeviceList(raw)), 0);
       assert.strictEqual(site.consumptionCt.mode, "net");
@@ -182,7 +201,11 @@ describe("model/site-memory: a lifetime counter that reads 0 is a glitch, not a 
         ["COUNTER_ZERO"],
       );
     }
-    assert.strictEqual(new Set(outs.map((o) => o.checks.find((c) => c.code === "COUNTER_ZERO")!.key)).size, 1, "logged once");
+    assert.strictEqual(
+      new Set(outs.map((o) => o.checks.find((c) => c.code === "COUNTER_ZERO")!.key)).size,
+      1,
+      "logged once",
+    );
     // The counter reads again: it goes on from its last good value, no reset was ever accepted.
     const back = legacyShifted(raw, 1800);
     back.devices.find(isProductionMeter)!.net_ltea_3phsum_kwh = String(good + 0.5);

@@ -4,8 +4,11 @@ import { analyze, simulate } from "../support/site";
 import { inTimeZone } from "../support/time-zone";
 
 type Raw = { devices: Array<Record<string, unknown>> };
-const inverterSerials = (raw: Raw) => raw.devices.filter((d) => d.DEVICE_TYPE === "Inverter").map((d) => d.SERIAL as string);
-/** The site without meters, so that production energy is the inverters' sum (the case where missing inverters matter). */
+const inverterSerials = (raw: Raw) =>
+  raw.devices.filter((d) => d.DEVICE_TYPE === "Inverter").map((d) => d.SERIAL as string);
+/**
+ * The site without meters, so that production energy is the inverters' sum (the case where missing inverters matter).
+ */
 const noMeters = (raw: Raw) => {
   raw.devices = raw.devices.filter((d) => d.DEVICE_TYPE !== "Power Meter");
 };
@@ -68,7 +71,10 @@ describe("model/site-memory: lifetime counters", () => {
     const events = outputs.flatMap((o) => o.checks.filter((c) => c.code.startsWith("COUNTER_")));
     assert.strictEqual(events.length, 1);
     assert.strictEqual(events[0].code, "COUNTER_ZERO");
-    assert.match(events[0].message, /ltea_3phsum_kwh of E00122000000001 read 0 after 15\d\d\.\d+: a glitch of the PVS, not a reset\. Holding/);
+    assert.match(
+      events[0].message,
+      /ltea_3phsum_kwh of E00122000000001 read 0 after 15\d\d\.\d+: a glitch of the PVS, not a reset\. Holding/,
+    );
     const sums = outputs.map((o) => o.site.production_kwh as number);
     assert.ok(
       sums.every((v, i) => i === 0 || (v >= sums[i - 1] && v - sums[i - 1] < 0.1)),
@@ -84,7 +90,9 @@ describe("model/site-memory: lifetime counters", () => {
       120_000,
       withCounter((i) => (i >= 3 ? 0.01 * i : null)),
     );
-    const codes = outputs.flatMap((o) => o.checks.filter((c) => c.code.startsWith("COUNTER_")).map((c) => `${c.code}:${c.details?.accepted}`));
+    const codes = outputs.flatMap((o) =>
+      o.checks.filter((c) => c.code.startsWith("COUNTER_")).map((c) => `${c.code}:${c.details?.accepted}`),
+    );
     assert.deepStrictEqual(codes, ["COUNTER_RESET:false", "COUNTER_RESET:true"]);
     const today = outputs.map((o) => o.site.today?.production_kwh as number);
     assert.ok(today.every((v, i) => i === 0 || (v >= today[i - 1] && v - today[i - 1] < 0.05)));
@@ -135,7 +143,12 @@ describe("model/site-memory: energy per local day", () => {
     ["fall back (25 h)", Date.UTC(2025, 10, 1, 20, 0), 25],
   ] as const) {
     it(`closes the day at local midnight and splits the energy of the straddling poll: ${name}`, () => {
-      const { outputs } = simulate({ inverters: 10 }, start, Math.ceil(((12 + hours + 3) * 3600_000) / 600_000), 600_000);
+      const { outputs } = simulate(
+        { inverters: 10 },
+        start,
+        Math.ceil(((12 + hours + 3) * 3600_000) / 600_000),
+        600_000,
+      );
       const last = outputs[outputs.length - 1];
       const y = last.site.yesterday!;
       const dayStart = outputs.findIndex((o) => o.site.today?.complete === true);
@@ -144,15 +157,22 @@ describe("model/site-memory: energy per local day", () => {
       assert.strictEqual((nextMidnight - midnight) / 3600_000, hours, "the day had its real length");
       assert.strictEqual(y.since, outputs[dayStart].site.today!.since);
       assert.strictEqual(y.complete, true);
-      // The day's production equals the production meter's counter between the two midnights (interpolated at the edges).
+      // The day's production equals the production meter's counter between the two midnights (interpolated at the
+      // edges).
       const at = (ms: number) => {
         const i = outputs.findIndex((o) => Date.parse(o.time!) >= ms);
         const [a, b] = [outputs[i - 1], outputs[i]];
         const [ta, tb] = [Date.parse(a.time!), Date.parse(b.time!)];
-        const [ea, eb] = [a.meters.production!.metrics.net_ltea_3phsum_kwh as number, b.meters.production!.metrics.net_ltea_3phsum_kwh as number];
+        const [ea, eb] = [
+          a.meters.production!.metrics.net_ltea_3phsum_kwh as number,
+          b.meters.production!.metrics.net_ltea_3phsum_kwh as number,
+        ];
         return ea + ((eb - ea) * (ms - ta)) / (tb - ta);
       };
-      assert.ok(Math.abs(y.production_kwh! - (at(nextMidnight) - at(midnight))) < 0.02, `${y.production_kwh} vs ${at(nextMidnight) - at(midnight)}`);
+      assert.ok(
+        Math.abs(y.production_kwh! - (at(nextMidnight) - at(midnight))) < 0.02,
+        `${y.production_kwh} vs ${at(nextMidnight) - at(midnight)}`,
+      );
       assert.ok(y.production_kwh! > 10, "a sunny day's production");
       assert.ok(y.import_kwh! > 0 && y.export_kwh! > 0 && y.consumption_kwh! > 0);
     });
@@ -160,7 +180,10 @@ describe("model/site-memory: energy per local day", () => {
 
   it("marks a day it did not see start as incomplete", () => {
     const { last } = simulate({}, Date.UTC(2025, 5, 21, 20, 0), 3);
-    assert.deepStrictEqual([last.site.today?.date, last.site.today?.complete, last.site.today?.since], ["2025-06-21", false, "2025-06-21T20:00:00.000Z"]);
+    assert.deepStrictEqual(
+      [last.site.today?.date, last.site.today?.complete, last.site.today?.since],
+      ["2025-06-21", false, "2025-06-21T20:00:00.000Z"],
+    );
   });
 });
 
@@ -169,7 +192,10 @@ describe("model/site-memory: persistence", () => {
     const { memory, last } = simulate({ inverters: 3 }, Date.UTC(2025, 5, 21, 18, 0), 5);
     const restored = SiteMemory.fromJSON(JSON.parse(JSON.stringify(memory.toJSON())));
     assert.deepStrictEqual(restored.toJSON(), memory.toJSON());
-    assert.strictEqual(restored.lifetime(last.inverters[0].serial!, "ltea_3phsum_kwh"), last.inverters[0].metrics.ltea_3phsum_kwh);
+    assert.strictEqual(
+      restored.lifetime(last.inverters[0].serial!, "ltea_3phsum_kwh"),
+      last.inverters[0].metrics.ltea_3phsum_kwh,
+    );
   });
 
   it("starts afresh from anything unreadable, and keeps well-formed entries of a damaged state", () => {
@@ -178,8 +204,14 @@ describe("model/site-memory: persistence", () => {
     }
     const damaged = SiteMemory.fromJSON({
       version: 1,
-      devices: { E1: { category: "inverter", firstSeen: "2025-01-01T00:00:00Z", lastSeen: "2025-01-02T00:00:00Z" }, E2: { category: "inverter" } },
-      counters: { "E1 ltea_3phsum_kwh": { good: 12, at: "2025-01-02T00:00:00Z" }, "E2 ltea_3phsum_kwh": { good: "a lot" } },
+      devices: {
+        E1: { category: "inverter", firstSeen: "2025-01-01T00:00:00Z", lastSeen: "2025-01-02T00:00:00Z" },
+        E2: { category: "inverter" },
+      },
+      counters: {
+        "E1 ltea_3phsum_kwh": { good: 12, at: "2025-01-02T00:00:00Z" },
+        "E2 ltea_3phsum_kwh": { good: "a lot" },
+      },
       today: { date: "yesterday" },
     });
     assert.deepStrictEqual(Object.keys(damaged.toJSON().devices), ["E1"]);
@@ -190,9 +222,30 @@ describe("model/site-memory: persistence", () => {
 
   it("does not advance twice on the same answer (two nodes polling one PVS)", () => {
     const memory = SiteMemory.create();
-    const raw = { devices: [{ DEVICE_TYPE: "Inverter", SERIAL: "E1", STATE: "working", CURTIME: "2025,06,21,18,00,00", DATATIME: "2025,06,21,18,00,00", ltea_3phsum_kwh: "10", p_3phsum_kw: "0.3" }] };
+    const raw = {
+      devices: [
+        {
+          DEVICE_TYPE: "Inverter",
+          SERIAL: "E1",
+          STATE: "working",
+          CURTIME: "2025,06,21,18,00,00",
+          DATATIME: "2025,06,21,18,00,00",
+          ltea_3phsum_kwh: "10",
+          p_3phsum_kw: "0.3",
+        },
+      ],
+    };
     analyze(memory, raw);
-    const next = { devices: [{ ...raw.devices[0], CURTIME: "2025,06,21,18,02,00", DATATIME: "2025,06,21,18,02,00", ltea_3phsum_kwh: "10.01" }] };
+    const next = {
+      devices: [
+        {
+          ...raw.devices[0],
+          CURTIME: "2025,06,21,18,02,00",
+          DATATIME: "2025,06,21,18,02,00",
+          ltea_3phsum_kwh: "10.01",
+        },
+      ],
+    };
     const first = analyze(memory, next);
     const second = analyze(memory, next);
     assert.strictEqual(first.site.today?.production_kwh, 0.01);

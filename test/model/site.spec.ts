@@ -10,17 +10,33 @@ describe("model/site: power and energy from the meters this site has", () => {
   it("net consumption CT (PVS6): grid import/export, consumption = production + net, lifetime counters", () => {
     const out = analyze(SiteMemory.create(), fixture("pvs6-2024-device-list"));
     const s = out.site;
-    assert.deepStrictEqual(s.consumptionCt, { meter: "PVS6M22283193c", declared: "NET_CONSUMPTION_LOADSIDE", mode: "net", basis: "declared" });
+    assert.deepStrictEqual(s.consumptionCt, {
+      meter: "PVS6M22283193c",
+      declared: "NET_CONSUMPTION_LOADSIDE",
+      mode: "net",
+      basis: "declared",
+    });
     assert.strictEqual(s.productionSource, "production meter");
-    assert.deepStrictEqual([s.production_kw, s.net_kw, s.import_kw, s.export_kw, s.consumption_kw, s.self_consumption_kw], [3.6512, -3.0335, 0, 3.0335, 0.6177, 0.6177]);
-    assert.deepStrictEqual([s.production_kwh, s.import_kwh, s.export_kwh, s.net_kwh, s.consumption_kwh], [21349.16, 25996.56, 27202.26, -1205.7, 20143.46]);
+    assert.deepStrictEqual(
+      [s.production_kw, s.net_kw, s.import_kw, s.export_kw, s.consumption_kw, s.self_consumption_kw],
+      [3.6512, -3.0335, 0, 3.0335, 0.6177, 0.6177],
+    );
+    assert.deepStrictEqual(
+      [s.production_kwh, s.import_kwh, s.export_kwh, s.net_kwh, s.consumption_kwh],
+      [21349.16, 25996.56, 27202.26, -1205.7, 20143.46],
+    );
     assert.deepStrictEqual(s.unavailable, {});
     assert.deepStrictEqual(out.checks, []);
   });
 
   it("PVS5: import energy is absent with the reason (its meter has no pos_ltea), net inferred from the export counter", () => {
     const s = analyze(SiteMemory.create(), fixture("pvs5-device-list")).site;
-    assert.deepStrictEqual(s.consumptionCt, { meter: "PVS5M02345678c", declared: null, mode: "net", basis: "inferred" });
+    assert.deepStrictEqual(s.consumptionCt, {
+      meter: "PVS5M02345678c",
+      declared: null,
+      mode: "net",
+      basis: "inferred",
+    });
     assert.strictEqual(s.export_kwh, 18342.77);
     assert.strictEqual(s.import_kwh, undefined);
     assert.match(s.unavailable.import_kwh, /does not report pos_ltea_3phsum_kwh \(PVS5/);
@@ -88,7 +104,11 @@ describe("model/site: the CT-configuration check", function () {
   // Each test simulates up to 240 polls (CPU-bound: about 0.3 s alone, over 2 s on a loaded 2-core machine).
   this.timeout(15000);
   it("warns, with the evidence, when a declared-net CT always imports during a sunny day (a load-only CT)", () => {
-    const { last, outputs } = simulate({ consumptionCt: "gross", declaredSubtype: "NET_CONSUMPTION_LOADSIDE" }, MORNING, 120);
+    const { last, outputs } = simulate(
+      { consumptionCt: "gross", declaredSubtype: "NET_CONSUMPTION_LOADSIDE" },
+      MORNING,
+      120,
+    );
     const check = last.checks.find((c) => c.code === "CT_NET_NEVER_EXPORTS");
     assert.ok(check, "warned");
     assert.strictEqual(check.level, "warning");
@@ -117,6 +137,9 @@ describe("model/site: the CT-configuration check", function () {
     const { last } = simulate({ consumptionCt: "net", declaredSubtype: "GROSS_CONSUMPTION_LINESIDE" }, MORNING, 120);
     const check = last.checks.find((c) => c.code === "CT_GROSS_SEES_EXPORT");
     assert.ok(check);
-    assert.match(check.message, /configured as GROSS_CONSUMPTION_LINESIDE .* read below -0.05 kW \d+ times \(lowest -\d+\.\d\d kW\)/);
+    assert.match(
+      check.message,
+      /configured as GROSS_CONSUMPTION_LINESIDE .* read below -0.05 kW \d+ times \(lowest -\d+\.\d\d kW\)/,
+    );
   });
 });

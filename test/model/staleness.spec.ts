@@ -1,8 +1,19 @@
-// Staleness by the data's real cadence (issue 15, point 3), on the real captures of test/fixtures/corpus.
+// Staleness by the data's real cadence, on the real captures of test/fixtures/corpus.
 import assert from "assert";
 import { SiteMemory } from "../../src/model/site-memory";
-import { analyzeLegacy, analyzeVars, capture, ksmooove, later, LegacyAnswer, legacyLater, legacyMs, n, Vars } from "./captures";
-import { VarsReading } from "../../src/model/varserver";
+import {
+  analyzeLegacy,
+  analyzeVars,
+  capture,
+  ksmooove,
+  later,
+  LegacyAnswer,
+  legacyLater,
+  legacyMs,
+  n,
+  Vars,
+} from "./captures";
+import { VarsReading } from "../../src/model/localapi-device-list";
 
 const LIVE_TIME = "/sys/livedata/time";
 
@@ -35,8 +46,17 @@ describe("model/staleness: LocalAPI device data judged by its 5-minute cadence (
       assert.strictEqual(d.dataAgeS, lagS, d.serial ?? "");
       assert.strictEqual(d.stale, false, d.serial ?? "");
     }
-    const inverterCount = Object.keys(reading.devices).filter((k) => /^\/sys\/devices\/inverter\/\d+\/sn$/.test(k)).length;
-    assert.deepStrictEqual(out.site.inverters, { known: inverterCount, reporting: inverterCount, ok: inverterCount, asleep: 0, fault: 0, missing: 0 });
+    const inverterCount = Object.keys(reading.devices).filter((k) =>
+      /^\/sys\/devices\/inverter\/\d+\/sn$/.test(k),
+    ).length;
+    assert.deepStrictEqual(out.site.inverters, {
+      known: inverterCount,
+      reporting: inverterCount,
+      ok: inverterCount,
+      asleep: 0,
+      fault: 0,
+      missing: 0,
+    });
   });
 
   it("a lag over 500 s (as other real captures show) is still fresh: not judged against the wall clock", () => {
@@ -44,7 +64,9 @@ describe("model/staleness: LocalAPI device data judged by its 5-minute cadence (
     const { lagS } = stampsOf(reading);
     assert.ok(lagS > 500);
     const out = analyzeVars(SiteMemory.create(), reading);
-    assert.ok(out.devices.filter((d) => d.category !== "supervisor").every((d) => d.stale === false && d.dataAgeS === lagS));
+    assert.ok(
+      out.devices.filter((d) => d.category !== "supervisor").every((d) => d.stale === false && d.dataAgeS === lagS),
+    );
     assert.strictEqual(out.site.inverters.ok, out.inverters.length);
   });
 
@@ -112,14 +134,25 @@ describe("model/staleness: LocalAPI device data judged by its 5-minute cadence (
 describe("model/staleness: a stamp from the future is not a peer to keep up with", () => {
   it("one inverter stamped an hour after /sys/livedata/time does not make the others stale", () => {
     const reading = ksmooove();
-    reading.devices["/sys/devices/inverter/0/msmtEps"] = later(String(reading.devices["/sys/devices/inverter/0/msmtEps"]), 3600);
+    reading.devices["/sys/devices/inverter/0/msmtEps"] = later(
+      String(reading.devices["/sys/devices/inverter/0/msmtEps"]),
+      3600,
+    );
     const out = analyzeVars(SiteMemory.create(), reading);
-    assert.ok(out.devices.filter((d) => d.serial !== "inverter-0" && d.category !== "supervisor").every((d) => d.stale === false));
+    assert.ok(
+      out.devices
+        .filter((d) => d.serial !== "inverter-0" && d.category !== "supervisor")
+        .every((d) => d.stale === false),
+    );
   });
 });
 
 describe("model/staleness: legacy DATATIME against the same answer's CURTIME", () => {
-  for (const file of ["smcneece__ha-esunpower/dl_cgi.json", "cmalek__sungazer/DeviceList.json", "ginoledesma__sunpower-pvs-exporter/notes-DeviceList.json"]) {
+  for (const file of [
+    "smcneece__ha-esunpower/dl_cgi.json",
+    "cmalek__sungazer/DeviceList.json",
+    "ginoledesma__sunpower-pvs-exporter/notes-DeviceList.json",
+  ]) {
     it(`${file}: every meter and inverter fresh, ages from the payload`, () => {
       const raw = capture<LegacyAnswer>(file);
       const out = analyzeLegacy(SiteMemory.create(), raw);

@@ -8,7 +8,16 @@ describe("model/time", () => {
   });
 
   it("returns null rather than a rolled-over date for impossible stamps", () => {
-    for (const bad of ["2019,13,11,16,53,53", "2019,02,30,00,00,00", "2019,05,11,24,00,00", "", "nan", "2019-05-11T16:53:53Z", null, 42]) {
+    for (const bad of [
+      "2019,13,11,16,53,53",
+      "2019,02,30,00,00,00",
+      "2019,05,11,24,00,00",
+      "",
+      "nan",
+      "2019-05-11T16:53:53Z",
+      null,
+      42,
+    ]) {
       assert.strictEqual(parsePvsTime(bad), null, String(bad));
     }
   });

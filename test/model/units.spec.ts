@@ -33,7 +33,15 @@ describe("model/units (the one unit table)", () => {
     assert.deepStrictEqual(siName("ltea_3phsum_kwh"), { name: "ltea_3phsum_wh", factor: 1000 });
     assert.deepStrictEqual(siName("q_3phsum_kvar"), { name: "q_3phsum_var", factor: 1000 });
     assert.deepStrictEqual(siName("tot_pf_rto"), { name: "tot_pf_rto", factor: 1 });
-    assert.deepStrictEqual(metricsToSi({ p_3phsum_kw: 0.1234, s_3phsum_kva: 2.013, freq_hz: 60.01, i_a: null }), { p_3phsum_w: 123.4, s_3phsum_va: 2013, freq_hz: 60.01, i_a: null });
-    assert.deepStrictEqual(unitsFor(["p_3phsum_w", "tot_pf_rto", "p_3phsum_w"]), { p_3phsum_w: "W", tot_pf_rto: "ratio" });
+    assert.deepStrictEqual(metricsToSi({ p_3phsum_kw: 0.1234, s_3phsum_kva: 2.013, freq_hz: 60.01, i_a: null }), {
+      p_3phsum_w: 123.4,
+      s_3phsum_va: 2013,
+      freq_hz: 60.01,
+      i_a: null,
+    });
+    assert.deepStrictEqual(unitsFor(["p_3phsum_w", "tot_pf_rto", "p_3phsum_w"]), {
+      p_3phsum_w: "W",
+      tot_pf_rto: "ratio",
+    });
   });
 });

@@ -1,9 +1,9 @@
-// The LocalAPI device variables on real answers (issue 15, point 4): the vendor's nested layout, and serials
+// The LocalAPI device variables on real answers: the vendor's nested layout, and serials
 // that are not identities.
 import assert from "assert";
 import { normalizeDeviceList } from "../../src/model/legacy-device-list";
 import { SiteMemory } from "../../src/model/site-memory";
-import { normalizeVars } from "../../src/model/varserver";
+import { normalizeVars } from "../../src/model/localapi-device-list";
 import { analyzeVars, capture, ksmooove, LegacyAnswer, n, Vars } from "./captures";
 
 const PYPVS = "SunStrong-Management__pypvs";
@@ -13,17 +13,32 @@ describe("model/varserver: the nested layout of the vendor's build 61840 documen
   const live = capture(`${PYPVS}/LocalAPI-vars-match-livedata-obj-1.json`);
 
   /** The meters as the payload has them, independent of the package: serial, model and the fields. */
-  const expected = Object.values(nested).map((d) => ({ serial: d.sn, model: d.prodMdlNm, p: d.p3phsumKw, net: d.netLtea3phsumKwh, stamp: new Date(String(d.msmtEps)).toISOString() }));
+  const expected = Object.values(nested).map((d) => ({
+    serial: d.sn,
+    model: d.prodMdlNm,
+    p: d.p3phsumKw,
+    net: d.netLtea3phsumKwh,
+    stamp: new Date(String(d.msmtEps)).toISOString(),
+  }));
 
   function check(devices: Vars) {
     const out = normalizeVars({ devices, live, system: {} });
     const meters = out.list.devices.filter((d) => d.category === "meter");
     assert.deepStrictEqual(
-      meters.map((d) => ({ serial: d.serial, model: d.model, p: d.metrics.p_3phsum_kw, net: d.metrics.net_ltea_3phsum_kwh, stamp: d.dataTime })),
+      meters.map((d) => ({
+        serial: d.serial,
+        model: d.model,
+        p: d.metrics.p_3phsum_kw,
+        net: d.metrics.net_ltea_3phsum_kwh,
+        stamp: d.dataTime,
+      })),
       expected,
     );
     assert.strictEqual(out.list.meters.production?.serial, expected.find((e) => String(e.model).endsWith("p"))?.serial);
-    assert.strictEqual(out.list.meters.consumption?.serial, expected.find((e) => String(e.model).endsWith("c"))?.serial);
+    assert.strictEqual(
+      out.list.meters.consumption?.serial,
+      expected.find((e) => String(e.model).endsWith("c"))?.serial,
+    );
     // The validity masks are carried as reported, not as measurements.
     assert.strictEqual(meters[0].properties.vldFldMsk, nested["/sys/devices/11/meter/data"].vldFldMsk);
     assert.strictEqual(meters[0].metrics.vld_fld_msk, undefined);
@@ -44,7 +59,8 @@ describe("model/varserver: the nested layout of the vendor's build 61840 documen
 
   it("the same device in both layouts is listed once (the flat one)", () => {
     const flat: Vars = {};
-    for (const [field, value] of Object.entries(nested["/sys/devices/11/meter/data"])) flat[`/sys/devices/meter/0/${field}`] = String(value);
+    for (const [field, value] of Object.entries(nested["/sys/devices/11/meter/data"]))
+      flat[`/sys/devices/meter/0/${field}`] = String(value);
     const out = normalizeVars({ devices: { ...flat, ...nested }, live, system: {} });
     assert.deepStrictEqual(
       out.list.devices.map((d) => d.serial),
@@ -59,7 +75,9 @@ describe("model: a serial n/a (the firmware's default for an unset text variable
       const reading = ksmooove();
       reading.devices["/sys/devices/meter/1/sn"] = unset;
       const out = analyzeVars(SiteMemory.create(), reading);
-      const meter = out.devices.find((d) => d.category === "meter" && d.model === reading.devices["/sys/devices/meter/1/prodMdlNm"]);
+      const meter = out.devices.find(
+        (d) => d.category === "meter" && d.model === reading.devices["/sys/devices/meter/1/prodMdlNm"],
+      );
       assert.strictEqual(meter?.serial, null, JSON.stringify(unset));
       // Two without serial: this meter, and the supervisor (the capture's system group has no serialnum).
       assert.strictEqual(out.checks.find((c) => c.code === "DEVICE_WITHOUT_SERIAL")?.details?.count, 2);

@@ -41,12 +41,42 @@ const noFault = (emulator: PvsEmulator) => emulator.setFault(null);
 const both = (e: Expect) => ({ legacy: e, localapi: e });
 
 export const FAULT_ROWS: Row[] = [
-  { name: "slow answer (3 s, within the timeout)", start: fault({ kind: "delay", ms: 3000 }), clear: noFault, ...both({ status: "status.inverters", sends: true }) },
-  { name: "answer later than the timeout (8 s)", start: fault({ kind: "delay", ms: 8000 }), clear: noFault, ...both({ code: "PVS_TIMEOUT", status: "status.timeout", sends: false }) },
-  { name: "hang (never answers)", start: fault({ kind: "hang" }), clear: noFault, ...both({ code: "PVS_TIMEOUT", status: "status.timeout", sends: false }) },
-  { name: "connection reset before the answer", start: fault({ kind: "reset" }), clear: noFault, ...both({ code: "PVS_UNREACHABLE", status: "status.unreachable", sends: false }) },
-  { name: "connection reset mid-body", start: fault({ kind: "reset-mid-body" }), clear: noFault, ...both({ code: "PVS_UNREACHABLE", status: "status.unreachable", sends: false }) },
-  { name: "truncated JSON", start: fault({ kind: "truncate" }), clear: noFault, ...both({ code: "PVS_NOT_JSON", status: "status.notJson", sends: false }) },
+  {
+    name: "slow answer (3 s, within the timeout)",
+    start: fault({ kind: "delay", ms: 3000 }),
+    clear: noFault,
+    ...both({ status: "status.inverters", sends: true }),
+  },
+  {
+    name: "answer later than the timeout (8 s)",
+    start: fault({ kind: "delay", ms: 8000 }),
+    clear: noFault,
+    ...both({ code: "PVS_TIMEOUT", status: "status.timeout", sends: false }),
+  },
+  {
+    name: "hang (never answers)",
+    start: fault({ kind: "hang" }),
+    clear: noFault,
+    ...both({ code: "PVS_TIMEOUT", status: "status.timeout", sends: false }),
+  },
+  {
+    name: "connection reset before the answer",
+    start: fault({ kind: "reset" }),
+    clear: noFault,
+    ...both({ code: "PVS_UNREACHABLE", status: "status.unreachable", sends: false }),
+  },
+  {
+    name: "connection reset mid-body",
+    start: fault({ kind: "reset-mid-body" }),
+    clear: noFault,
+    ...both({ code: "PVS_UNREACHABLE", status: "status.unreachable", sends: false }),
+  },
+  {
+    name: "truncated JSON",
+    start: fault({ kind: "truncate" }),
+    clear: noFault,
+    ...both({ code: "PVS_NOT_JSON", status: "status.notJson", sends: false }),
+  },
   {
     name: "non-JSON body",
     start: fault({ kind: "body", body: "Segmentation fault (core dumped)", contentType: "text/plain" }),
@@ -80,7 +110,12 @@ export const FAULT_ROWS: Row[] = [
     legacy: { code: "PVS_HTTP_ERROR", status: "status.httpError", sends: false },
     localapi: { code: "PVS_SESSION_EXPIRED", status: "status.sessionExpired", sends: false },
   },
-  { name: "HTTP 503", start: fault({ kind: "status", status: 503 }), clear: noFault, ...both({ code: "PVS_HTTP_ERROR", status: "status.httpError", sends: false }) },
+  {
+    name: "HTTP 503",
+    start: fault({ kind: "status", status: 503 }),
+    clear: noFault,
+    ...both({ code: "PVS_HTTP_ERROR", status: "status.httpError", sends: false }),
+  },
   {
     name: '{"result":"error"}',
     start: fault({ kind: "body", body: '{"result":"error","msg":"command failed"}' }),
@@ -96,7 +131,12 @@ export const FAULT_ROWS: Row[] = [
     config: () => ({ timeout: 60 }),
     ...both({ code: "PVS_TOO_LARGE", status: "status.tooLarge", sends: false }),
   },
-  { name: "empty device list", start: fault({ kind: "devices", change: "empty" }), clear: noFault, ...both({ code: "PVS_NO_DEVICES", status: "status.noDevices", sends: false }) },
+  {
+    name: "empty device list",
+    start: fault({ kind: "devices", change: "empty" }),
+    clear: noFault,
+    ...both({ code: "PVS_NO_DEVICES", status: "status.noDevices", sends: false }),
+  },
   {
     name: "duplicate serials",
     start: fault({ kind: "devices", change: "duplicate-serials" }),
@@ -171,7 +211,8 @@ describe("fault matrix: every PVS fault through the real runtime, on both APIs",
         emulator.restoreCertificate();
       });
 
-      const drive = (until: () => boolean, forMs: number, what: string) => advance(clock as sinon.SinonFakeTimers, emulator, { until, forMs, what });
+      const drive = (until: () => boolean, forMs: number, what: string) =>
+        advance(clock as sinon.SinonFakeTimers, emulator, { until, forMs, what });
 
       for (const row of FAULT_ROWS) {
         const expect = row[api];
@@ -181,7 +222,13 @@ describe("fault matrix: every PVS fault through the real runtime, on both APIs",
           row.start(emulator, TARGET[api]);
           const logins = emulator.count("auth:login");
           clock = fakeClock();
-          await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 60 }], { timeout: 5, ...config }));
+          await helper.load(
+            NODE_MODULES,
+            testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 60 }], {
+              timeout: 5,
+              ...config,
+            }),
+          );
           const sent: Msg[] = [];
           const caught: Msg[] = [];
           helper.getNode("out").on("input", (m: NodeMessage) => sent.push(m as Msg));
@@ -192,7 +239,14 @@ describe("fault matrix: every PVS fault through the real runtime, on both APIs",
           };
 
           // The poll at deploy meets the fault.
-          await drive(() => (expect.code ? caught.length >= 1 : true) && (expect.sends ? sent.length >= 1 : true) && !status().text?.includes("status.polling"), 60_000, "the first poll");
+          await drive(
+            () =>
+              (expect.code ? caught.length >= 1 : true) &&
+              (expect.sends ? sent.length >= 1 : true) &&
+              !status().text?.includes("status.polling"),
+            60_000,
+            "the first poll",
+          );
           if (expect.code) {
             assert.strictEqual(caught[0].error?.code, expect.code, caught[0].error?.message);
             assert.ok(!/ZT01234567890ABCDE|ABCDE\b/.test(JSON.stringify(caught[0])), "no secret in the error");

@@ -45,17 +45,31 @@ describe("lifecycle: redeploys leave no timers, sockets, listeners or sessions b
     // The run did what it claims: every poll answered on both PVSs, and deploys of both kinds happened.
     assert.strictEqual(rig.polls, (DEPLOYS + 1) * 4);
     assert.deepStrictEqual(rig.failures, [], "every poll sent its output");
-    assert.deepStrictEqual([kinds.filter((k) => k === "full").length, kinds.filter((k) => k === "nodes").length], [DEPLOYS / 2, DEPLOYS / 2]);
-    assert.ok(rig.legacy.count("DeviceList") >= DEPLOYS + 1 && rig.localApi.count("vars") >= 3 * (DEPLOYS + 1), "both PVSs were polled");
+    assert.deepStrictEqual(
+      [kinds.filter((k) => k === "full").length, kinds.filter((k) => k === "nodes").length],
+      [DEPLOYS / 2, DEPLOYS / 2],
+    );
+    assert.ok(
+      rig.legacy.count("DeviceList") >= DEPLOYS + 1 && rig.localApi.count("vars") >= 3 * (DEPLOYS + 1),
+      "both PVSs were polled",
+    );
     // One LocalAPI login for the whole run: every start of the new-firmware pvs-config (every full deploy, and
     // every modified-nodes deploy that renamed it) took the connection back with its session.
     assert.strictEqual(rig.localApi.count("auth:login"), 1);
     assert.strictEqual(rig.localApi.count("auth:logout"), 0);
-    assert.strictEqual(rig.legacy.count("supervisor/info") + rig.localApi.count("supervisor/info"), 2, "one detection per PVS for the whole run");
+    assert.strictEqual(
+      rig.legacy.count("supervisor/info") + rig.localApi.count("supervisor/info"),
+      2,
+      "one detection per PVS for the whole run",
+    );
 
     assert.strictEqual(end.sessions, 1, "one LocalAPI session: the running pvs-config's");
     assert.strictEqual(end.connections, 0, "no connection left open on the emulators");
-    assert.deepStrictEqual(grown(baseline, end), [], `after deploy ${BASELINE_AFTER}: ${JSON.stringify(baseline)}\nat the end: ${JSON.stringify(end)}`);
+    assert.deepStrictEqual(
+      grown(baseline, end),
+      [],
+      `after deploy ${BASELINE_AFTER}: ${JSON.stringify(baseline)}\nat the end: ${JSON.stringify(end)}`,
+    );
   });
 
   it("removing the whole flow logs out once the grace period has passed: the PVS has no session left open", async () => {

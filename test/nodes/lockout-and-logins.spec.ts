@@ -33,13 +33,28 @@ describe("lock-outs and rejected sessions (real runtime, fake clock)", function 
 
   it("a legacy 403: no DeviceList before the lock-out wait, although supervisor/info answers meanwhile", async () => {
     await start(false);
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 }));
-    await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("DeviceList") >= 1, what: "a first DeviceList" });
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 }),
+    );
+    await advance(clock, emulator, {
+      forMs: 30_000,
+      until: () => emulator.count("DeviceList") >= 1,
+      what: "a first DeviceList",
+    });
     emulator.setFault({ kind: "status", status: 403, commands: ["DeviceList"] });
-    await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("DeviceList") >= 2, what: "the DeviceList that gets 403" });
+    await advance(clock, emulator, {
+      forMs: 30_000,
+      until: () => emulator.count("DeviceList") >= 2,
+      what: "the DeviceList that gets 403",
+    });
     const forbiddenAt = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.finishedAt as number;
     emulator.setFault(null);
-    await advance(clock, emulator, { forMs: 3 * 60_000, until: () => emulator.count("DeviceList") >= 3, what: "the DeviceList after the lock-out" });
+    await advance(clock, emulator, {
+      forMs: 3 * 60_000,
+      until: () => emulator.count("DeviceList") >= 3,
+      what: "the DeviceList after the lock-out",
+    });
     const lookedAt = emulator.requests.filter((r) => r.command === "supervisor/info" && r.startedAt > forbiddenAt);
     assert.strictEqual(lookedAt.length, 1, "one look at the firmware after the 403");
     const next = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.startedAt as number;
@@ -52,18 +67,33 @@ describe("lock-outs and rejected sessions (real runtime, fake clock)", function 
     const saved = mkdtempSync(path.join(tmpdir(), "pvs-lockout-saved-"));
     try {
       await start(false);
-      const settings = { contextStorage: { default: { module: "localfilesystem", config: { dir, flushInterval: 0 } } } };
+      const settings = {
+        contextStorage: { default: { module: "localfilesystem", config: { dir, flushInterval: 0 } } },
+      };
       helper.settings(settings);
       const withFileStore = [() => runtime._redNodes.loadContextsPlugin(), ...NODE_MODULES];
       // No DeviceList ration: only the lock-out can hold the DeviceList after the restart.
-      const flow = () => testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 });
+      const flow = () =>
+        testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 });
       await helper.load(withFileStore, flow());
-      await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("DeviceList") >= 1, what: "a first DeviceList" });
+      await advance(clock, emulator, {
+        forMs: 30_000,
+        until: () => emulator.count("DeviceList") >= 1,
+        what: "a first DeviceList",
+      });
       emulator.setFault({ kind: "status", status: 403, commands: ["DeviceList"] });
-      await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("DeviceList") >= 2, what: "the DeviceList that gets 403" });
+      await advance(clock, emulator, {
+        forMs: 30_000,
+        until: () => emulator.count("DeviceList") >= 2,
+        what: "the DeviceList that gets 403",
+      });
       const forbiddenAt = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.finishedAt as number;
       emulator.setFault(null);
-      await advance(clock, emulator, { forMs: 10_000, until: () => emulator.count("supervisor/info") >= 2 && !onTheWire(emulator), what: "the look at the firmware" });
+      await advance(clock, emulator, {
+        forMs: 10_000,
+        until: () => emulator.count("supervisor/info") >= 2 && !onTheWire(emulator),
+        what: "the look at the firmware",
+      });
       await advance(clock, emulator, { forMs: 2_000 });
 
       // A crash: no close handler runs. The store holds what was set on each change (flushed as flushInterval would).
@@ -79,10 +109,17 @@ describe("lock-outs and rejected sessions (real runtime, fake clock)", function 
 
       clock = fakeClock(restartAt);
       await helper.load(withFileStore, flow());
-      await advance(clock, emulator, { forMs: 3 * 60_000, until: () => emulator.count("DeviceList") >= 3, what: "the DeviceList after the lock-out" });
+      await advance(clock, emulator, {
+        forMs: 3 * 60_000,
+        until: () => emulator.count("DeviceList") >= 3,
+        what: "the DeviceList after the lock-out",
+      });
       const next = emulator.requests.filter((r) => r.command === "DeviceList").at(-1)?.startedAt as number;
       // The lock-out back-off starts at 1 minute (±10 %); the restarted node polls at once and every 10 s.
-      assert.ok(next - forbiddenAt >= 54_000, `the first DeviceList after the restart went ${(next - forbiddenAt) / 1000} s after the 403`);
+      assert.ok(
+        next - forbiddenAt >= 54_000,
+        `the first DeviceList after the restart went ${(next - forbiddenAt) / 1000} s after the 403`,
+      );
       assert.strictEqual(emulator.count("supervisor/info"), detections, "the restart did not detect again");
     } finally {
       helper.settings({});
@@ -93,33 +130,58 @@ describe("lock-outs and rejected sessions (real runtime, fake clock)", function 
 
   it("a LocalAPI listing no devices: its polls spaced by a growing back-off, not one every 10 s", async () => {
     await start(true);
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 }));
-    await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("vars") >= 3 && !onTheWire(emulator), what: "a first LocalAPI poll" });
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 }),
+    );
+    await advance(clock, emulator, {
+      forMs: 30_000,
+      until: () => emulator.count("vars") >= 3 && !onTheWire(emulator),
+      what: "a first LocalAPI poll",
+    });
     emulator.setFault({ kind: "devices", change: "empty" });
     const from = Date.now();
     await advance(clock, emulator, { forMs: 2 * 60_000 });
     // The polls that read the devices: a poll's reads come a second apart (the empty cache is filled again).
-    const reads = emulator.requests.filter((r) => r.command === "vars" && (r.query ?? "").includes("cache=nrpvsdev") && r.startedAt >= from).map((r) => r.startedAt);
+    const reads = emulator.requests
+      .filter((r) => r.command === "vars" && (r.query ?? "").includes("cache=nrpvsdev") && r.startedAt >= from)
+      .map((r) => r.startedAt);
     const polls = reads.filter((t, i) => i === 0 || t - reads[i - 1] > 3_000);
     const gaps = polls.slice(1).map((t, i) => t - polls[i]);
     // Before: every 10 s poll read the devices (13 in 2 min), as each answered read ended the back-off's streak.
     // Now: 5, 10, 20, 40 s (±10 %) after each empty list, on the poll's 10 s beat.
-    assert.ok(polls.length >= 3 && polls.length <= 6, `${polls.length} polls read the devices in 2 min (gaps ${gaps.join(", ")} ms)`);
+    assert.ok(
+      polls.length >= 3 && polls.length <= 6,
+      `${polls.length} polls read the devices in 2 min (gaps ${gaps.join(", ")} ms)`,
+    );
     assert.ok((gaps.at(-1) as number) >= 36_000, `the back-off grew (gaps ${gaps.join(", ")} ms)`);
   });
 
   it("a LocalAPI rejecting every session: logins spaced by a back-off (30 s, doubling)", async () => {
     await start(true);
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 }));
-    await advance(clock, emulator, { forMs: 30_000, until: () => emulator.count("vars") >= 3, what: "a first LocalAPI poll" });
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }], { minSpacing: 1 }),
+    );
+    await advance(clock, emulator, {
+      forMs: 30_000,
+      until: () => emulator.count("vars") >= 3,
+      what: "a first LocalAPI poll",
+    });
     emulator.setFault({ kind: "status", status: 401, commands: ["vars"] });
     emulator.expireSessions();
     const from = Date.now();
     await advance(clock, emulator, { forMs: 5 * 60_000 });
-    const logins = emulator.requests.filter((r) => r.command === "auth:login" && r.startedAt >= from).map((r) => r.startedAt);
+    const logins = emulator.requests
+      .filter((r) => r.command === "auth:login" && r.startedAt >= from)
+      .map((r) => r.startedAt);
     // Before: 5 logins in about 40 s. Now: one re-login of the ended session, then 30 s, 60 s, 120 s… apart.
     assert.ok(logins.length >= 2 && logins.length <= 5, `${logins.length} logins in 5 min`);
-    for (let i = 2; i < logins.length; i++) assert.ok(logins[i] - logins[i - 1] >= 27_000, `login ${i + 1} came ${(logins[i] - logins[i - 1]) / 1000} s after the one before`);
+    for (let i = 2; i < logins.length; i++)
+      assert.ok(
+        logins[i] - logins[i - 1] >= 27_000,
+        `login ${i + 1} came ${(logins[i] - logins[i - 1]) / 1000} s after the one before`,
+      );
     assert.ok(logins.filter((t) => t - from < 40_000).length <= 2, "not five in 40 s");
   });
 });

@@ -8,7 +8,10 @@ import { helper, settle } from "../support/node-red";
 import { advance, fakeClock } from "../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
-type Msg = NodeMessage & { error?: { code?: string }; pvs?: { requests: { requests: number; byKind: Record<string, number> } } };
+type Msg = NodeMessage & {
+  error?: { code?: string };
+  pvs?: { requests: { requests: number; byKind: Record<string, number> } };
+};
 type Status = { fill?: string; text?: string };
 
 function lastStatus(id: string): Status {
@@ -63,7 +66,9 @@ describe("protecting the PVS (real runtime, fake clock)", function () {
       caught.map((m) => m.error?.code).join(),
     );
     assert.ok(caught.length <= 2 * asked, `${caught.length} errors for ${asked} requests`);
-    const info = (await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { health: { state: string; retryAt: number | null; lastError: { code: string } } };
+    const info = (await helper.request().get("/pvs-config/cfg/info").expect(200)).body as {
+      health: { state: string; retryAt: number | null; lastError: { code: string } };
+    };
     assert.strictEqual(info.health.lastError.code, "PVS_UNREACHABLE");
     assert.notStrictEqual(info.health.state, "ok");
 
@@ -75,31 +80,45 @@ describe("protecting the PVS (real runtime, fake clock)", function () {
   });
 
   it("asks a legacy PVS for its DeviceList at most once per 2 minutes however many nodes poll, and answers 'poll now' from the last list", async () => {
-    const nodes = ["a", "b", "c"].map((id, i) => ({ id, type: "pvs-device-list", server: "cfg", interval: 30 + i * 7 }));
+    const nodes = ["a", "b", "c"].map((id, i) => ({
+      id,
+      type: "pvs-device-list",
+      server: "cfg",
+      interval: 30 + i * 7,
+    }));
     await helper.load(NODE_MODULES, testFlow(emulator, nodes, { deviceListEvery: 120 }));
     const out: Msg[] = [];
     helper.getNode("out").on("input", (m: NodeMessage) => out.push(m as Msg));
 
     await run(60 * 60_000);
     const lists = emulator.count("DeviceList");
-    assert.ok(lists >= 28 && lists <= 31, `${lists} DeviceLists in an hour (one per 2 min is 30, plus the one at deploy)`);
+    assert.ok(
+      lists >= 28 && lists <= 31,
+      `${lists} DeviceLists in an hour (one per 2 min is 30, plus the one at deploy)`,
+    );
     const starts = emulator.requests.filter((r) => r.command === "DeviceList").map((r) => r.startedAt);
     // Measured at the emulator: simulated time runs on in small steps while real I/O carries a request, so
     // arrival times may skew by a second or two from the client's send times (which are 120 s apart).
-    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 118_000, `DeviceLists ${starts[i] - starts[i - 1]} ms apart`);
+    for (let i = 1; i < starts.length; i++)
+      assert.ok(starts[i] - starts[i - 1] >= 118_000, `DeviceLists ${starts[i] - starts[i - 1]} ms apart`);
     // Every node still got fresh lists, about one per 2 minutes each.
     assert.ok(out.length >= 3 * 25, `${out.length} messages`);
     const last = out[out.length - 1];
     // The last message may have been built before the hour's final DeviceList went out.
     const counted = last.pvs?.requests.byKind.DeviceList ?? 0;
-    assert.ok(counted === lists || counted === lists - 1, `msg.pvs.requests counts what the PVS received: ${counted} of ${lists}`);
+    assert.ok(
+      counted === lists || counted === lists - 1,
+      `msg.pvs.requests counts what the PVS received: ${counted} of ${lists}`,
+    );
 
     // A message asking now, within the 2 minutes: the last list at once, no request.
     const sentBefore = emulator.count("DeviceList");
     await run(130_000, () => emulator.count("DeviceList") > sentBefore && emulator.inFlight === 0);
     await settle(20);
     const before = emulator.count("DeviceList");
-    const got = new Promise<Msg>((resolve) => helper.getNode("out").once("input", (m: NodeMessage) => resolve(m as Msg)));
+    const got = new Promise<Msg>((resolve) =>
+      helper.getNode("out").once("input", (m: NodeMessage) => resolve(m as Msg)),
+    );
     helper.getNode("a").receive({ payload: "now" });
     const msg = await got; // no simulated time passes: the answer is the last list
     assert.ok(msg.payload, "answered");
@@ -117,14 +136,20 @@ describe("protecting the PVS (real runtime, fake clock)", function () {
     // The budget covers the last hour: the DeviceList at deploy has left it.
     const lastHour = emulator.requests.filter((r) => r.startedAt >= Date.now() - 3600_000);
     const lastHourLists = lastHour.filter((r) => r.command === "DeviceList").length;
-    assert.ok(Math.abs(info.budget.byKind.DeviceList - lastHourLists) <= 1, `the editor sees the same budget: ${info.budget.byKind.DeviceList} vs ${lastHourLists}`);
+    assert.ok(
+      Math.abs(info.budget.byKind.DeviceList - lastHourLists) <= 1,
+      `the editor sees the same budget: ${info.budget.byKind.DeviceList} vs ${lastHourLists}`,
+    );
     assert.ok(lastHourLists < emulator.count("DeviceList"), "older requests leave the window");
     assert.ok(Math.abs(info.budget.requests - lastHour.length) <= 1);
     assert.ok(info.budget.durationMs.max >= info.budget.durationMs.average);
   });
 
   it("keeps the DeviceList ration off when set to 0", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "a", type: "pvs-device-list", server: "cfg", interval: 30 }], { deviceListEvery: 0 }));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [{ id: "a", type: "pvs-device-list", server: "cfg", interval: 30 }], { deviceListEvery: 0 }),
+    );
     await run(10 * 60_000);
     assert.ok(emulator.count("DeviceList") >= 20, `${emulator.count("DeviceList")} DeviceLists in 10 min at 30 s`);
   });

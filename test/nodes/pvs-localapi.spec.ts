@@ -9,12 +9,18 @@ import { CommPayload } from "../../src/model/legacy-comm";
 import { helper, nextMessages, until } from "../support/node-red";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
-type Msg = NodeMessage & { payload: DeviceListPayload; pvs: Record<string, unknown>; error?: { message: string; code?: string } };
+type Msg = NodeMessage & {
+  payload: DeviceListPayload;
+  pvs: Record<string, unknown>;
+  error?: { message: string; code?: string };
+};
 const SERIAL = "ZT01234567890ABCDE";
 const PASSWORD = SERIAL.slice(-5);
 
 function statuses(id: string): Array<{ fill?: string; text?: string }> {
-  return (helper.getNode(id).status as unknown as sinon.SinonSpy).getCalls().map((c) => c.args[0] as { fill?: string; text?: string });
+  return (helper.getNode(id).status as unknown as sinon.SinonSpy)
+    .getCalls()
+    .map((c) => c.args[0] as { fill?: string; text?: string });
 }
 
 describe("nodes on the LocalAPI (real Node-RED runtime, emulator over HTTPS)", function () {
@@ -29,7 +35,13 @@ describe("nodes on the LocalAPI (real Node-RED runtime, emulator over HTTPS)", f
     await emulator.stop();
   });
 
-  const listNode = (extra: Record<string, unknown> = {}) => ({ id: "list", type: "pvs-device-list", server: "cfg", interval: 0, ...extra });
+  const listNode = (extra: Record<string, unknown> = {}) => ({
+    id: "list",
+    type: "pvs-device-list",
+    server: "cfg",
+    interval: 0,
+    ...extra,
+  });
 
   it("pvs-device-list: detects the new firmware, logs in once, and sends the same shape as on the legacy API", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ includeRaw: true })]));
@@ -39,9 +51,21 @@ describe("nodes on the LocalAPI (real Node-RED runtime, emulator over HTTPS)", f
       await until(() => emulator.count("vars") >= 3 * (i + 1), 4000, `poll ${i + 1}`);
     }
     const [msg] = await got;
-    const { requests, ...source } = msg.pvs as Record<string, unknown> & { requests: { byKind: Record<string, number> } };
-    assert.deepStrictEqual(source, { host: `127.0.0.1:${emulator.port}`, api: "localapi", model: "PVS6", build: 61846, data: "varserver" });
-    assert.deepStrictEqual(requests.byKind, { "supervisor/info": 1, login: 1, vars: 3 }, "the first poll: detection, one login, three cache creations");
+    const { requests, ...source } = msg.pvs as Record<string, unknown> & {
+      requests: { byKind: Record<string, number> };
+    };
+    assert.deepStrictEqual(source, {
+      host: `127.0.0.1:${emulator.port}`,
+      api: "localapi",
+      model: "PVS6",
+      build: 61846,
+      data: "varserver",
+    });
+    assert.deepStrictEqual(
+      requests.byKind,
+      { "supervisor/info": 1, login: 1, vars: 3 },
+      "the first poll: detection, one login, three cache creations",
+    );
     const p = msg.payload;
     assert.strictEqual(p.inverters.length, 4);
     assert.strictEqual(p.supervisor?.serial, "ZT01234567890*****");
@@ -84,14 +108,29 @@ describe("nodes on the LocalAPI (real Node-RED runtime, emulator over HTTPS)", f
   });
 
   it("pvs-inverter-split splits a LocalAPI device list like a legacy one", async () => {
-    const flow = testFlow(emulator, [listNode({ wires: [["split"]] }), { id: "split", type: "pvs-inverter-split", topicPrefix: "pv", splitInverters: true, outputMode: "single", outputs: 1 }]);
+    const flow = testFlow(emulator, [
+      listNode({ wires: [["split"]] }),
+      {
+        id: "split",
+        type: "pvs-inverter-split",
+        topicPrefix: "pv",
+        splitInverters: true,
+        outputMode: "single",
+        outputs: 1,
+      },
+    ]);
     await helper.load(NODE_MODULES, flow);
     const got = nextMessages<NodeMessage & { payload: { metrics: Record<string, unknown> } }>(helper.getNode("out"), 4);
     helper.getNode("list").receive({});
     const msgs = await got;
     assert.deepStrictEqual(
       msgs.map((m) => m.topic),
-      ["pv/inverter/E00122000000001", "pv/inverter/E00122000000002", "pv/inverter/E00122000000003", "pv/inverter/E00122000000004"],
+      [
+        "pv/inverter/E00122000000001",
+        "pv/inverter/E00122000000002",
+        "pv/inverter/E00122000000003",
+        "pv/inverter/E00122000000004",
+      ],
     );
     assert.strictEqual(typeof msgs[0].payload.metrics.p_3phsum_kw, "number");
   });
@@ -130,7 +169,10 @@ describe("nodes on the LocalAPI (real Node-RED runtime, emulator over HTTPS)", f
   it("a pinned certificate that changed: the node says so and nothing is sent", async () => {
     const pinned = emulator.certificateFingerprint;
     emulator.regenerateCertificate();
-    await helper.load(NODE_MODULES, testFlow(emulator, [listNode()], { api: "localapi", fingerprint: pinned.toLowerCase().replace(/:/g, "") }));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [listNode()], { api: "localapi", fingerprint: pinned.toLowerCase().replace(/:/g, "") }),
+    );
     const caught = nextMessages<Msg>(helper.getNode("caught"));
     helper.getNode("list").receive({});
     const [msg] = await caught;
@@ -150,7 +192,13 @@ describe("nodes on the LocalAPI (real Node-RED runtime, emulator over HTTPS)", f
 
   it("no secret in any log line, status, message or error during a run with failures and recoveries", async () => {
     const log = helper.log();
-    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ includeRaw: true }), { id: "comm", type: "pvs-comm", server: "cfg", interval: 0 }]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [
+        listNode({ includeRaw: true }),
+        { id: "comm", type: "pvs-comm", server: "cfg", interval: 0 },
+      ]),
+    );
     const seen: unknown[] = [];
     helper.getNode("out").on("input", (m: unknown) => seen.push(m));
     helper.getNode("caught").on("input", (m: unknown) => seen.push(m));
@@ -163,13 +211,20 @@ describe("nodes on the LocalAPI (real Node-RED runtime, emulator over HTTPS)", f
     await poll("comm");
     emulator.expireSessions();
     await poll("list");
-    emulator.setFault({ kind: "body", body: `{"result":"error","msg":"serial ${SERIAL} unhappy"}`, commands: ["vars"] });
+    emulator.setFault({
+      kind: "body",
+      body: `{"result":"error","msg":"serial ${SERIAL} unhappy"}`,
+      commands: ["vars"],
+    });
     await poll("list");
     emulator.setFault(null);
     const everything = JSON.stringify({ seen, log: log.args, list: statuses("list"), comm: statuses("comm") });
     const basic = Buffer.from(`ssm_owner:${PASSWORD}`).toString("base64");
     assert.ok(everything.length > 10_000, "the check saw real output");
     for (const secret of [SERIAL, basic, "wpa_key"]) assert.ok(!everything.includes(secret), `found ${secret}`);
-    assert.ok(!new RegExp(`[^*]${PASSWORD}`).test(everything.replace(/\*{5}/g, "")), "the password (serial's last 5) appears nowhere");
+    assert.ok(
+      !new RegExp(`[^*]${PASSWORD}`).test(everything.replace(/\*{5}/g, "")),
+      "the password (serial's last 5) appears nowhere",
+    );
   });
 });

@@ -1,6 +1,6 @@
 // Flows that earlier versions of this package shipped (test/fixtures/released-flows: examples of commit 317b3bf,
 // the first, and 2d33f0d, the last before settings versions, and the demo flow `npm start` deployed then), loaded
-// as saved into the real runtime against the emulator (issue 17: "each released shape"): every PVS node reads the
+// as saved into the real runtime against the emulator ("each released shape"): every PVS node reads the
 // PVS and sends without an error, and every setting they lack is its current default.
 import assert from "assert";
 import fs from "fs";
@@ -19,7 +19,11 @@ const FILES = fs
   .sort();
 
 /** Node-RED's hooks, from the runtime under test: what each node sends, whatever its output is wired to. */
-const hooks = (require(require.resolve("@node-red/util", { paths: [path.dirname(require.resolve(`${NODE_RED_PACKAGE}/package.json`))] })) as { hooks: Hooks }).hooks;
+const hooks = (
+  require(
+    require.resolve("@node-red/util", { paths: [path.dirname(require.resolve(`${NODE_RED_PACKAGE}/package.json`))] }),
+  ) as { hooks: Hooks }
+).hooks;
 interface Hooks {
   add(name: string, fn: (events: Array<{ source: { id: string } }>) => void): void;
   remove(name: string): void;
@@ -38,7 +42,15 @@ function runnable(flow: FlowNode[], emulator: PvsEmulator): FlowNode[] {
   const out: FlowNode[] = tabs.length ? [...tabs] : [{ id: "tab", type: "tab", label: "released" }];
   for (const n of flow) {
     if (n.type === "tab") continue;
-    if (n.type === "pvs-config") out.push({ ...n, host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, telemetryPort: emulator.telemetryPort, minSpacing: 0 });
+    if (n.type === "pvs-config")
+      out.push({
+        ...n,
+        host: "127.0.0.1",
+        port: emulator.port,
+        localPort: emulator.httpsPort,
+        telemetryPort: emulator.telemetryPort,
+        minSpacing: 0,
+      });
     else if (isPvs(n)) out.push({ ...n, z: n.z ?? "tab" });
     else if ("x" in n) out.push({ id: n.id, type: "helper", z: n.z ?? "tab", x: n.x, y: n.y, name: n.name });
   }
@@ -79,16 +91,24 @@ describe("released flows: as saved by earlier versions, they run (real runtime, 
             .map((e) => `${e.type} ${e.id}: ${e.msg?.code ?? String(e.msg)}`);
         await helper.load([...NODE_MODULES], runnable(flow, emulator));
         // On a LocalAPI PVS the legacy-only commands (all but these two) are refused by the node, unsent, with a code.
-        const unsupported = ours.filter((n) => localApi && n.type === "pvs-command" && !["SupervisorInfo", "SupervisorHealth"].includes(String(n.command)));
+        const unsupported = ours.filter(
+          (n) =>
+            localApi && n.type === "pvs-command" && !["SupervisorInfo", "SupervisorHealth"].includes(String(n.command)),
+        );
         const senders = ours.filter((n) => !unsupported.includes(n));
         // Nodes that poll only on input (in the examples, an inject node starts them): a message, as the inject sends.
-        for (const n of ours) if (n.type !== "pvs-live" && n.type !== "pvs-inverter-split" && Number(n.interval) === 0) helper.getNode(n.id).receive({ payload: "" });
+        for (const n of ours)
+          if (n.type !== "pvs-live" && n.type !== "pvs-inverter-split" && Number(n.interval) === 0)
+            helper.getNode(n.id).receive({ payload: "" });
         await until(
           () => senders.every((n) => sent.has(n.id)) && errors().length >= unsupported.length,
           20000,
           `every PVS node sends (${senders.filter((n) => !sent.has(n.id)).map((n) => `${n.type} ${n.id}`)}); errors: ${errors().join("; ")}`,
         );
-        assert.deepStrictEqual(errors().sort(), unsupported.map((n) => `pvs-command ${n.id}: PVS_NOT_SUPPORTED`).sort());
+        assert.deepStrictEqual(
+          errors().sort(),
+          unsupported.map((n) => `pvs-command ${n.id}: PVS_NOT_SUPPORTED`).sort(),
+        );
         assert.ok(emulator.requests.length > 0, "the PVS was asked");
 
         // pvs-config: what it lacks is the default, in the connection it runs (the address is the test's).
@@ -105,7 +125,10 @@ describe("released flows: as saved by earlier versions, they run (real runtime, 
             pinned: null,
           });
           const info = cfg.pvs?.info();
-          assert.deepStrictEqual({ setting: info?.setting, api: info?.api }, { setting: saved.api ?? defaults.api, api: localApi ? "localapi" : "legacy" });
+          assert.deepStrictEqual(
+            { setting: info?.setting, api: info?.api },
+            { setting: saved.api ?? defaults.api, api: localApi ? "localapi" : "legacy" },
+          );
         }
       });
     }

@@ -1,4 +1,4 @@
-// Settings that migrate (issue 17): a flow saved by an earlier version of the package, which lacks settings added
+// Settings that migrate: a flow saved by an earlier version of the package, which lacks settings added
 // since, works in the real runtime (each missing setting is its default), and the editor files carry the same
 // defaults as the runtime (one source: src/node-red/node-settings.ts, written into nodes/*.html by the build).
 import assert from "assert";
@@ -12,8 +12,11 @@ import { PvsConfigNode } from "../../src/node-red/types";
 import { helper } from "../support/node-red";
 import { FlowNode, NODE_MODULES } from "../support/flows";
 
-const without = (obj: Record<string, unknown>, name: string | null) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== name));
-/** pvs-config's settings that say where the PVS is: missing, the node points at 172.27.153.1 and cannot be polled here. */
+const without = (obj: Record<string, unknown>, name: string | null) =>
+  Object.fromEntries(Object.entries(obj).filter(([k]) => k !== name));
+/**
+ * pvs-config's settings that say where the PVS is: missing, the node points at 172.27.153.1 and cannot be polled here.
+ */
 const ADDRESS = new Set(["host", "port", "localPort", "telemetryPort"]);
 
 describe("settings that migrate: an older flow works in the runtime (real runtime, emulator)", function () {
@@ -35,7 +38,16 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
     id: "cfg",
     type: "pvs-config",
     ...without(
-      { ...NODE_DEFAULTS["pvs-config"], host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, telemetryPort: emulator.telemetryPort, timeout: 5, minSpacing: 0, deviceListEvery: 0 },
+      {
+        ...NODE_DEFAULTS["pvs-config"],
+        host: "127.0.0.1",
+        port: emulator.port,
+        localPort: emulator.httpsPort,
+        telemetryPort: emulator.telemetryPort,
+        timeout: 5,
+        minSpacing: 0,
+        deviceListEvery: 0,
+      },
       missing,
     ),
   });
@@ -54,7 +66,15 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
     const got = new Promise<NodeMessage>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no output within 8 s")), 8000);
       helper.getNode("out").once("input", (m: NodeMessage) => (clearTimeout(timer), resolve(m)));
-      helper.getNode("caught").once("input", (m: NodeMessage & { error?: { message?: string } }) => (clearTimeout(timer), reject(new Error(`error: ${m.error?.message}`))));
+      helper
+        .getNode("caught")
+        .once(
+          "input",
+          (m: NodeMessage & { error?: { message?: string } }) => (
+            clearTimeout(timer),
+            reject(new Error(`error: ${m.error?.message}`))
+          ),
+        );
     });
     if (trigger) helper.getNode(trigger).receive({ payload: "now" });
     return got;
@@ -75,7 +95,11 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
         assert.strictEqual(host, missing === "host" ? CONFIG_DEFAULTS.host : "127.0.0.1");
         return;
       }
-      const msg = await firstOutput([{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["out"]] }], cfg, "list");
+      const msg = await firstOutput(
+        [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["out"]] }],
+        cfg,
+        "list",
+      );
       assert.ok((msg.payload as { devices?: unknown[] }).devices?.length, "a device list");
       assert.strictEqual((helper.getNode("cfg") as unknown as PvsConfigNode).configError, null);
     });
@@ -92,9 +116,19 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
     for (const missing of [...Object.keys(NODE_DEFAULTS[type]), "settingsVersion"]) {
       it(`${type} without ${missing}: it works with the default`, async () => {
         const settings = without({ ...NODE_DEFAULTS[type], settingsVersion: SETTINGS_VERSION, ...extra }, missing);
-        const node: FlowNode = type === "pvs-inverter-split" ? { id: "node", type, ...settings, wires: [["out"]] } : { id: "node", type, server: "cfg", ...settings, wires: [["out"]] };
-        const nodes = trigger === "list" ? [node, { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["node"]] }] : [node];
-        const msg = await firstOutput(nodes, config(null), trigger === "self" ? "node" : trigger === "list" ? "list" : null);
+        const node: FlowNode =
+          type === "pvs-inverter-split"
+            ? { id: "node", type, ...settings, wires: [["out"]] }
+            : { id: "node", type, server: "cfg", ...settings, wires: [["out"]] };
+        const nodes =
+          trigger === "list"
+            ? [node, { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["node"]] }]
+            : [node];
+        const msg = await firstOutput(
+          nodes,
+          config(null),
+          trigger === "self" ? "node" : trigger === "list" ? "list" : null,
+        );
         assert.ok(msg.payload !== undefined, "an output");
       });
     }
@@ -106,16 +140,35 @@ describe("settings that migrate: one source of defaults", () => {
     const old = { id: "c", type: "pvs-config", host: "10.0.0.2", port: 8080, timeout: 30 };
     const now = migrateSettings("pvs-config", old);
     assert.strictEqual(now.settingsVersion, SETTINGS_VERSION);
-    assert.deepStrictEqual({ host: now.host, port: now.port, timeout: now.timeout }, { host: "10.0.0.2", port: 8080, timeout: 30 });
+    assert.deepStrictEqual(
+      { host: now.host, port: now.port, timeout: now.timeout },
+      { host: "10.0.0.2", port: 8080, timeout: 30 },
+    );
     for (const name of ["deviceListEvery", "minSpacing", "localPort", "telemetryPort", "api", "protocol", "labels"]) {
       assert.deepStrictEqual((now as Record<string, unknown>)[name], NODE_DEFAULTS["pvs-config"][name], name);
     }
     assert.strictEqual("settingsVersion" in old, false, "the saved settings are not changed");
-    assert.strictEqual(migrateSettings("pvs-config", { protocol: "https" }).port, 443, "the dl_cgi port's default follows the protocol");
+    assert.strictEqual(
+      migrateSettings("pvs-config", { protocol: "https" }).port,
+      443,
+      "the dl_cgi port's default follows the protocol",
+    );
     assert.strictEqual(migrateSettings("pvs-comm", {}).interval, 300, "each node type its own defaults");
-    assert.strictEqual(migrateSettings("pvs-device-list", { topic: "" }).topic, "", "a blank topic means the default topic: kept");
-    assert.strictEqual(migrateSettings("pvs-command", { command: "" }).command, "SupervisorHealth", "a blank choice is the default");
-    assert.strictEqual(migrateSettings("pvs-comm", { settingsVersion: SETTINGS_VERSION + 5 }).settingsVersion, SETTINGS_VERSION + 5, "never downgraded");
+    assert.strictEqual(
+      migrateSettings("pvs-device-list", { topic: "" }).topic,
+      "",
+      "a blank topic means the default topic: kept",
+    );
+    assert.strictEqual(
+      migrateSettings("pvs-command", { command: "" }).command,
+      "SupervisorHealth",
+      "a blank choice is the default",
+    );
+    assert.strictEqual(
+      migrateSettings("pvs-comm", { settingsVersion: SETTINGS_VERSION + 5 }).settingsVersion,
+      SETTINGS_VERSION + 5,
+      "never downgraded",
+    );
   });
 
   it("the editor files carry the runtime's defaults and version, and accept a missing setting", () => {
@@ -128,7 +181,9 @@ describe("settings that migrate: one source of defaults", () => {
       assert.ok(html.includes("settingsVersion: { value: "), `${type} carries the settings version`);
       assert.ok(html.includes(".migrate(this, "), `${type}'s edit dialog fills a missing setting`);
       // Only the pvs-config selector may be required: every other setting has a default.
-      const required = [...html.matchAll(/^.*required: true.*$/gm)].map((r) => r[0]).filter((line) => !line.includes('type: "pvs-config"'));
+      const required = [...html.matchAll(/^.*required: true.*$/gm)]
+        .map((r) => r[0])
+        .filter((line) => !line.includes('type: "pvs-config"'));
       assert.deepStrictEqual(required, [], type);
     }
   });

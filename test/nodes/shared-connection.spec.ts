@@ -1,4 +1,4 @@
-// One connection per PVS (issue 17) that survives redeploys (issue 19), in the real Node-RED runtime against the
+// One connection per PVS that survives redeploys, in the real Node-RED runtime against the
 // emulator, counting what the PVS received: pvs-config nodes on one PVS share one client, session, ration and
 // breaker, with the most protective of their settings; a redeploy takes the connection back with its ration,
 // detection and session; the last node's removal logs out once the grace period has passed.
@@ -8,7 +8,7 @@ import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { DEFAULT_GRACE_MS, mergeSettings, PvsRegistry, pvsKey, samePvs } from "../../src/node-red/pvs-registry";
 import { sharedConnections } from "../../src/node-red/shared-connections";
-import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
+import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection/connection";
 import { PvsConfigNode } from "../../src/node-red/types";
 import { deploy, helper, settle, until } from "../support/node-red";
 import { advance, fakeClock } from "../support/simulated-time";
@@ -24,7 +24,12 @@ type Caught = NodeMessage & { error?: { code?: string }; _msgid?: string };
 const CONFIGS = ["cfg", "cfg2", "cfg3", "cfg4", "cfg5"];
 
 /** `configs` pvs-config nodes on `emulator`, each with a pvs-device-list polling every `interval` s through it. */
-function sharedFlow(emulator: PvsEmulator, configs: Array<Record<string, unknown>>, interval: number, topic = "pvs"): FlowNode[] {
+function sharedFlow(
+  emulator: PvsEmulator,
+  configs: Array<Record<string, unknown>>,
+  interval: number,
+  topic = "pvs",
+): FlowNode[] {
   return [
     { id: "tab", type: "tab", label: "shared" },
     ...configs.map((c, i) => ({
@@ -40,7 +45,17 @@ function sharedFlow(emulator: PvsEmulator, configs: Array<Record<string, unknown
       deviceListEvery: 120,
       ...c,
     })),
-    ...configs.map((_c, i) => ({ id: `list${i + 1}`, type: "pvs-device-list", z: "tab", x: 100, y: 100 + i * 40, server: CONFIGS[i], interval, topic, wires: [["out"]] })),
+    ...configs.map((_c, i) => ({
+      id: `list${i + 1}`,
+      type: "pvs-device-list",
+      z: "tab",
+      x: 100,
+      y: 100 + i * 40,
+      server: CONFIGS[i],
+      interval,
+      topic,
+      wires: [["out"]],
+    })),
     { id: "out", type: "helper", z: "tab", x: 300, y: 100 },
     { id: "catch", type: "catch", z: "tab", x: 100, y: 400, scope: null, uncaught: false, wires: [["caught"]] },
     { id: "caught", type: "helper", z: "tab", x: 300, y: 400 },
@@ -96,12 +111,19 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     assert.strictEqual(pvs.count("supervisor/info"), 1, "one detection for all five");
     assert.ok(out.length >= 5 * 5, `every node got its lists (${out.length} messages)`);
 
-    const shared = ((await helper.request().get("/pvs-config/cfg3/info").expect(200)).body as { shared: Shared }).shared;
+    const shared = ((await helper.request().get("/pvs-config/cfg3/info").expect(200)).body as { shared: Shared })
+      .shared;
     assert.deepStrictEqual(
       shared.others.map((o) => o.id),
       ["cfg", "cfg2", "cfg4", "cfg5"],
     );
-    assert.deepStrictEqual(shared.effective, { timeoutS: 5, spacingS: 0, deviceListEveryS: 120, api: "auto", pinned: null });
+    assert.deepStrictEqual(shared.effective, {
+      timeoutS: 5,
+      spacingS: 0,
+      deviceListEveryS: 120,
+      api: "auto",
+      pinned: null,
+    });
     assert.deepStrictEqual(shared.disagree, []);
   });
 
@@ -118,7 +140,7 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     );
     const out: NodeMessage[] = [];
     helper.getNode("out").on("input", (m: NodeMessage) => out.push(m));
-    // Within the session's life (renewed after 4 minutes, src/pvs/session.ts).
+    // Within the session's life (renewed after 4 minutes, src/pvs/localapi/session.ts).
     await advance(clock, pvs, { forMs: 3 * 60_000 + 30_000 });
     assert.strictEqual(pvs.count("auth:login"), 1, "one login, one session");
     assert.strictEqual(pvs.openSessions, 1);
@@ -145,15 +167,23 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     );
     const shared = ((await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared }).shared;
     assert.deepStrictEqual(shared.others, [{ id: "cfg2", name: "PVS 2" }]);
-    assert.deepStrictEqual(shared.effective, { timeoutS: 30, spacingS: 2, deviceListEveryS: 300, api: "auto", pinned: null });
+    assert.deepStrictEqual(shared.effective, {
+      timeoutS: 30,
+      spacingS: 2,
+      deviceListEveryS: 300,
+      api: "auto",
+      pinned: null,
+    });
     assert.deepStrictEqual(shared.disagree.sort(), ["deviceListEvery", "spacing", "timeout"]);
 
     await advance(clock, pvs, { forMs: 20 * 60_000 + 10_000 });
     const starts = pvs.requests.filter((r) => r.command === "DeviceList").map((r) => r.startedAt);
     assert.ok(starts.length >= 4 && starts.length <= 5, `${starts.length} DeviceLists in 20 min at one per 5 min`);
-    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 298_000, `DeviceLists ${starts[i] - starts[i - 1]} ms apart`);
+    for (let i = 1; i < starts.length; i++)
+      assert.ok(starts[i] - starts[i - 1] >= 298_000, `DeviceLists ${starts[i] - starts[i - 1]} ms apart`);
     const all = pvs.requests.map((r) => r.startedAt);
-    for (let i = 1; i < all.length; i++) assert.ok(all[i] - all[i - 1] >= 1900, `requests ${all[i] - all[i - 1]} ms apart (spacing 2 s)`);
+    for (let i = 1; i < all.length; i++)
+      assert.ok(all[i] - all[i - 1] >= 1900, `requests ${all[i] - all[i - 1]} ms apart (spacing 2 s)`);
   });
 
   it("Detect and a forced LocalAPI on one LocalAPI PVS: one connection, one login, and the editor shows the API they differ in", async () => {
@@ -169,7 +199,10 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     assert.strictEqual(pvs.openSessions, 1);
     assert.ok(out.length >= 2 * 4, `both nodes got their lists (${out.length} messages)`);
     for (const id of ["cfg", "cfg2"]) {
-      const body = (await helper.request().get(`/pvs-config/${id}/info`).expect(200)).body as { setting: string; shared: Shared };
+      const body = (await helper.request().get(`/pvs-config/${id}/info`).expect(200)).body as {
+        setting: string;
+        shared: Shared;
+      };
       assert.strictEqual(body.setting, "localapi", "the forced API wins over Detect");
       assert.strictEqual(body.shared.effective.api, "localapi");
       assert.deepStrictEqual(body.shared.disagree, ["api"]);
@@ -188,7 +221,8 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     // Ration 120 s over 10 min: the one at deploy and one per 2 minutes; two connections made twice as many.
     const starts = pvs.requests.filter((r) => r.command === "DeviceList").map((r) => r.startedAt);
     assert.ok(starts.length >= 5 && starts.length <= 6, `${starts.length} DeviceLists in 10 minutes`);
-    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 118_000, `DeviceLists ${starts[i] - starts[i - 1]} ms apart`);
+    for (let i = 1; i < starts.length; i++)
+      assert.ok(starts[i] - starts[i - 1] >= 118_000, `DeviceLists ${starts[i] - starts[i - 1]} ms apart`);
     assert.strictEqual(pvs.count("supervisor/info"), 1, "one detection for both");
     assert.ok(out.length >= 2 * 5, `both nodes got their lists (${out.length} messages)`);
     const shared = ((await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared }).shared;
@@ -206,7 +240,8 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     helper.getNode("caught").on("input", (m: Caught) => caught.push(m));
     helper.getNode("list1").receive({ payload: "now" });
     await advance(clock, pvs, { forMs: 60_000, until: () => caught.length === 1, what: "the first node's error" });
-    // The second waits out the hold the first failure set (a certificate that is not the pinned one is not retried soon).
+    // The second waits out the hold the first failure set (a certificate that is not the pinned one is not retried
+    // soon).
     helper.getNode("list2").receive({ payload: "now" });
     await advance(clock, pvs, { forMs: 6 * 60_000, until: () => caught.length === 2, what: "the second node's error" });
     assert.deepStrictEqual(
@@ -214,14 +249,20 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
       ["PVS_CERT_MISMATCH", "PVS_CERT_MISMATCH"],
     );
     assert.strictEqual(pvs.count("auth:login"), 0, "no password sent to a certificate that is not the pinned one");
-    const shared = ((await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared; pinned: string }).shared;
+    const shared = (
+      (await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared; pinned: string }
+    ).shared;
     assert.strictEqual(shared.effective.pinned, wrong);
     assert.deepStrictEqual(shared.disagree, ["pin"]);
 
     // The right pin, deployed on the pinned node alone (a deploy of modified nodes: the unpinned node and its
     // device list keep running): the connection they hold takes it at once (the hold was the old pin's), and
     // one login serves both.
-    const right = sharedFlow(pvs, [{ api: "localapi" }, { api: "localapi", fingerprint: pvs.certificateFingerprint }], 0);
+    const right = sharedFlow(
+      pvs,
+      [{ api: "localapi" }, { api: "localapi", fingerprint: pvs.certificateFingerprint }],
+      0,
+    );
     await deploy(right, "nodes");
     assert.strictEqual(configNode("cfg").pvs, configNode("cfg2").pvs);
     const out: NodeMessage[] = [];
@@ -312,7 +353,11 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     clock = fakeClock();
     await helper.load(NODE_MODULES, sharedFlow(pvs, [{}], 0));
     helper.getNode("list1").receive({ payload: "now" });
-    await advance(clock, pvs, { forMs: 10_000, until: () => pvs.count("auth:login") === 1 && pvs.inFlight > 0, what: "the login on the wire" });
+    await advance(clock, pvs, {
+      forMs: 10_000,
+      until: () => pvs.count("auth:login") === 1 && pvs.inFlight > 0,
+      what: "the login on the wire",
+    });
     await helper.setFlows(sharedFlow(pvs, [{}], 0, "redeployed"), "full");
     await helper.setFlows([], "full");
     assert.strictEqual(pvs.inFlight, 1, "the login was still on the wire");
@@ -330,7 +375,9 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     helper.getNode("list1").receive({ payload: "now" });
     await got;
     const first = configNode("cfg").pvs;
-    const flow = sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, credentials: { password: "ABCDE" } } : n));
+    const flow = sharedFlow(pvs, [{}], 0).map((n) =>
+      n.id === "cfg" ? { ...n, credentials: { password: "ABCDE" } } : n,
+    );
     await deploy(flow);
     assert.notStrictEqual(configNode("cfg").pvs, first);
     await until(() => pvs.count("auth:logout") === 1, 4000, "the old session's logout");
@@ -354,7 +401,11 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     await deploy([]);
     await clock.tickAsync(DEFAULT_GRACE_MS / 2);
     // Another id, the same PVS: the same connection and session.
-    await deploy(sharedFlow(pvs, [{}], 0).map((n) => (n.id === "cfg" ? { ...n, id: "cfg2" } : n.server === "cfg" ? { ...n, server: "cfg2" } : n)));
+    await deploy(
+      sharedFlow(pvs, [{}], 0).map((n) =>
+        n.id === "cfg" ? { ...n, id: "cfg2" } : n.server === "cfg" ? { ...n, server: "cfg2" } : n,
+      ),
+    );
     assert.strictEqual(configNode("cfg2").pvs, first);
     await deploy([]);
     await clock.tickAsync(DEFAULT_GRACE_MS + 1000);
@@ -385,11 +436,25 @@ describe("pvs registry: keys and merged settings", () => {
     assert.strictEqual(pvsKey(base), pvsKey({ ...base, host: " 172.27.153.1 " }));
     assert.strictEqual(pvsKey({ ...base, host: "PVS.local" }), pvsKey({ ...base, host: "pvs.local" }));
     assert.strictEqual(pvsKey({ ...base, host: "[fe80::1]" }), pvsKey({ ...base, host: "fe80::1" }));
-    assert.strictEqual(pvsKey(base), pvsKey({ ...base, spacingMs: 0, timeoutMs: 1, deviceListEveryMs: 0, password: "x" }), "limits and password are merged, not keyed");
+    assert.strictEqual(
+      pvsKey(base),
+      pvsKey({ ...base, spacingMs: 0, timeoutMs: 1, deviceListEveryMs: 0, password: "x" }),
+      "limits and password are merged, not keyed",
+    );
     for (const shared of [{ api: "legacy" as const }, { api: "localapi" as const }, { pinnedFingerprint: "AA" }]) {
-      assert.strictEqual(pvsKey(base), pvsKey({ ...base, ...shared }), `${JSON.stringify(shared)} is a shared setting, not another PVS`);
+      assert.strictEqual(
+        pvsKey(base),
+        pvsKey({ ...base, ...shared }),
+        `${JSON.stringify(shared)} is a shared setting, not another PVS`,
+      );
     }
-    for (const other of [{ host: "172.27.153.2" }, { protocol: "https" as const }, { port: 8080 }, { localApiPort: 8443 }, { telemetryPort: 9003 }]) {
+    for (const other of [
+      { host: "172.27.153.2" },
+      { protocol: "https" as const },
+      { port: 8080 },
+      { localApiPort: 8443 },
+      { telemetryPort: 9003 },
+    ]) {
       assert.notStrictEqual(pvsKey(base), pvsKey({ ...base, ...other }), JSON.stringify(other));
     }
   });
@@ -399,7 +464,10 @@ describe("pvs registry: keys and merged settings", () => {
     const old = JSON.stringify([...(JSON.parse(key) as unknown[]), "legacy", null]);
     assert.ok(samePvs(key, key));
     assert.ok(samePvs(old, key));
-    assert.ok(!samePvs(JSON.stringify([...(JSON.parse(pvsKey({ ...base, port: 8080 })) as unknown[]), "auto", null]), key), "another port");
+    assert.ok(
+      !samePvs(JSON.stringify([...(JSON.parse(pvsKey({ ...base, port: 8080 })) as unknown[]), "auto", null]), key),
+      "another port",
+    );
     assert.ok(!samePvs(undefined, key));
     assert.ok(!samePvs("{not json", key));
   });
@@ -409,7 +477,11 @@ describe("pvs registry: keys and merged settings", () => {
     const pin2 = "22:".repeat(31) + "22";
     assert.strictEqual(mergeSettings([base, { ...base, api: "localapi" }]).api, "localapi");
     assert.strictEqual(mergeSettings([{ ...base, api: "legacy" }, base]).api, "legacy");
-    assert.strictEqual(mergeSettings([base, { ...base, api: "legacy" }, { ...base, api: "localapi" }]).api, "legacy", "the first fixed API");
+    assert.strictEqual(
+      mergeSettings([base, { ...base, api: "legacy" }, { ...base, api: "localapi" }]).api,
+      "legacy",
+      "the first fixed API",
+    );
     assert.strictEqual(mergeSettings([base, base]).api, "auto");
     assert.strictEqual(mergeSettings([base, { ...base, pinnedFingerprint: pin1 }]).pinnedFingerprint, pin1);
     assert.strictEqual(
@@ -422,18 +494,31 @@ describe("pvs registry: keys and merged settings", () => {
     );
     assert.strictEqual(mergeSettings([base, { ...base, pinnedFingerprint: null }]).pinnedFingerprint, null);
 
-    const registry = new PvsRegistry({ graceMs: 0, create: (o) => new PvsConnection({ ...o, host: "127.0.0.1", port: 9, localApiPort: 9 }) });
+    const registry = new PvsRegistry({
+      graceMs: 0,
+      create: (o) => new PvsConnection({ ...o, host: "127.0.0.1", port: 9, localApiPort: 9 }),
+    });
     const a = registry.acquire({ id: "a", name: "A" }, base);
     assert.strictEqual(a.connection.info().setting, "auto");
     const b = registry.acquire({ id: "b", name: "B" }, { ...base, api: "localapi", pinnedFingerprint: pin1 });
     const c = registry.acquire({ id: "c", name: "C" }, { ...base, api: "legacy", pinnedFingerprint: pin2 });
     assert.strictEqual(b.connection, a.connection, "one connection");
     assert.strictEqual(registry.size, 1);
-    assert.strictEqual(a.connection.info().setting, "localapi", "the joining member's fixed API applies to the live connection");
+    assert.strictEqual(
+      a.connection.info().setting,
+      "localapi",
+      "the joining member's fixed API applies to the live connection",
+    );
     assert.strictEqual(a.connection.info().pinned, pin1);
     const state = a.shared();
     assert.deepStrictEqual(state?.disagree, ["api", "pin"]);
-    assert.deepStrictEqual(state?.effective, { timeoutS: 120, spacingS: 5, deviceListEveryS: 120, api: "localapi", pinned: pin1 });
+    assert.deepStrictEqual(state?.effective, {
+      timeoutS: 120,
+      spacingS: 5,
+      deviceListEveryS: 120,
+      api: "localapi",
+      pinned: pin1,
+    });
     void b.release(false);
     assert.strictEqual(a.connection.info().setting, "legacy", "the first member's gone: the next fixed API");
     assert.strictEqual(a.connection.info().pinned, pin2);

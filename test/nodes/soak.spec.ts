@@ -55,7 +55,12 @@ describe("soak: a simulated week with random faults (real runtime, fake clock)",
       const onUnhandled = () => unhandled++;
       process.on("unhandledRejection", onUnhandled);
       try {
-        await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: INTERVAL_S }], { timeout: 5 }));
+        await helper.load(
+          NODE_MODULES,
+          testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: INTERVAL_S }], {
+            timeout: 5,
+          }),
+        );
         const sent: Msg[] = [];
         const caught: Msg[] = [];
         helper.getNode("out").on("input", (m: NodeMessage) => sent.push(m as Msg));
@@ -75,7 +80,14 @@ describe("soak: a simulated week with random faults (real runtime, fake clock)",
             if (api === "localapi" && rand() < 0.05) emulator.expireSessions();
           }
           remaining--;
-          emulator.setFault(current ? { ...current, commands: current.kind === "devices" ? undefined : [api === "legacy" ? "DeviceList" : "vars"] } : null);
+          emulator.setFault(
+            current
+              ? {
+                  ...current,
+                  commands: current.kind === "devices" ? undefined : [api === "legacy" ? "DeviceList" : "vars"],
+                }
+              : null,
+          );
           const failing = current !== null && FAILING.includes(current);
           if (failing) expectFailed++;
           else expectSent++;
@@ -83,8 +95,14 @@ describe("soak: a simulated week with random faults (real runtime, fake clock)",
 
           // Let the poll happen (the first at deploy, the others on the interval), then wait for its outcome.
           const outcomes = sent.length + caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL").length;
-          const outcome = () => sent.length + caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL").length !== outcomes;
-          await advance(clock, emulator, { until: outcome, forMs: 2 * INTERVAL_S * 1000, what: `poll ${poll} (${current ? JSON.stringify(current) : "no fault"})`, idle: "next-timer" });
+          const outcome = () =>
+            sent.length + caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL").length !== outcomes;
+          await advance(clock, emulator, {
+            until: outcome,
+            forMs: 2 * INTERVAL_S * 1000,
+            what: `poll ${poll} (${current ? JSON.stringify(current) : "no fault"})`,
+            idle: "next-timer",
+          });
         }
 
         const failures = caught.filter((m) => m.error?.code !== "DUPLICATE_SERIAL");

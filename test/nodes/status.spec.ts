@@ -19,7 +19,9 @@ const statuses = (id: string): Status[] =>
     .map((c) => c.args[0] as Status);
 
 /** The en-US catalog with Node-RED's __name__ interpolation, as the runtime's RED._ gives it. */
-const catalog = JSON.parse(fs.readFileSync(path.join(__dirname, "../../src/nodes/pvs-config/locales/en-US/pvs-config.json"), "utf8")) as { status: Record<string, string> };
+const catalog = JSON.parse(
+  fs.readFileSync(path.join(__dirname, "../../nodes/pvs-config/locales/en-US/pvs-config.json"), "utf8"),
+) as { status: Record<string, string> };
 const english: Translate = (key, params = {}) => {
   const text = catalog.status[key.replace(/^.*:/, "").replace(/^status\./, "")];
   assert.ok(text, key);
@@ -31,7 +33,8 @@ describe("node status texts", function () {
 
   it("say the retry in seconds when it is under a minute, in minutes above", () => {
     const now = Date.parse("2026-06-01T12:00:00Z");
-    const text = (waitMs: number) => retryStatus(english, "PVS_UNREACHABLE", undefined, now + waitMs, now).text?.replace(/ · \d\d:\d\d$/, "");
+    const text = (waitMs: number) =>
+      retryStatus(english, "PVS_UNREACHABLE", undefined, now + waitMs, now).text?.replace(/ · \d\d:\d\d$/, "");
     assert.strictEqual(text(40_000), "PVS unreachable, retry in 40 s");
     assert.strictEqual(text(59_400), "PVS unreachable, retry in 60 s");
     assert.strictEqual(text(300), "PVS unreachable, retry in 1 s");
@@ -54,13 +57,23 @@ describe("node status texts", function () {
       await emulator.start();
       emulator.setFault({ kind: "reset" });
       clock = fakeClock();
-      await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 60 }]));
+      await helper.load(
+        NODE_MODULES,
+        testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 60 }]),
+      );
       const fakeTime = clock;
       const retries = () => statuses("list").filter((s) => /status\.retryIn/.test(s.text ?? ""));
-      await advance(fakeTime, emulator, { forMs: 10 * 60_000, until: () => retries().length > 0, what: "the breaker's status" });
+      await advance(fakeTime, emulator, {
+        forMs: 10 * 60_000,
+        until: () => retries().length > 0,
+        what: "the breaker's status",
+      });
       // The first opening: the third failure's back-off, 5 s doubled twice (about 20 s).
       assert.match(retries()[0].text ?? "", /status\.unreachable, \S*status\.retryInSeconds · \d\d:\d\d$/);
-      await advance(fakeTime, emulator, { forMs: 30 * 60_000, until: () => retries().some((s) => /status\.retryIn ·/.test(s.text ?? "")) });
+      await advance(fakeTime, emulator, {
+        forMs: 30 * 60_000,
+        until: () => retries().some((s) => /status\.retryIn ·/.test(s.text ?? "")),
+      });
       assert.ok(
         retries().some((s) => /status\.retryIn ·/.test(s.text ?? "")),
         "after more failures the wait is minutes: " +
@@ -77,14 +90,23 @@ describe("node status texts", function () {
       await helper.load(
         NODE_MODULES,
         testFlow(emulator, [
-          ...["pvs-device-list", "pvs-comm", "pvs-command", "pvs-live"].map((type) => ({ id: `none-${type}`, type, server: "", interval: 0 })),
+          ...["pvs-device-list", "pvs-comm", "pvs-command", "pvs-live"].map((type) => ({
+            id: `none-${type}`,
+            type,
+            server: "",
+            interval: 0,
+          })),
           { id: "bad", type: "pvs-device-list", server: "cfg", interval: -5 },
           { id: "list", type: "pvs-device-list", server: "cfg", interval: 0 },
           { id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 1 },
         ]),
       );
       for (const type of ["pvs-device-list", "pvs-comm", "pvs-command", "pvs-live"])
-        assert.deepStrictEqual(statuses(`none-${type}`).at(-1), { fill: "red", shape: "ring", text: `${KEY}notConfigured` }, type);
+        assert.deepStrictEqual(
+          statuses(`none-${type}`).at(-1),
+          { fill: "red", shape: "ring", text: `${KEY}notConfigured` },
+          type,
+        );
       assert.deepStrictEqual(statuses("bad").at(-1), { fill: "red", shape: "ring", text: `${KEY}badConfig` });
       assert.deepStrictEqual(statuses("live")[0], { fill: "blue", shape: "ring", text: `${KEY}connecting` });
       helper.getNode("list").receive({});
@@ -97,10 +119,14 @@ describe("node status texts", function () {
     it("pvs-live's first status, sent before the source is known, has no empty segment", async () => {
       emulator = new PvsEmulator({ inverters: 3, localApi: true });
       await emulator.start();
-      await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 1 }]));
+      await helper.load(
+        NODE_MODULES,
+        testFlow(emulator, [{ id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 1 }]),
+      );
       const green = () => statuses("live").filter((s) => s.fill === "green");
       const end = Date.now() + 6000;
-      while (!green().some((s) => /status\.websocket/.test(s.text ?? "")) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      while (!green().some((s) => /status\.websocket/.test(s.text ?? "")) && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 20));
       const texts = statuses("live").map((s) => s.text ?? "");
       assert.ok(green().length >= 2, texts.join(" | "));
       for (const text of texts)

@@ -1,8 +1,21 @@
 // The answer log keeps the last of each kind and is bounded everywhere, so memory does not grow.
 import assert from "assert";
-import { AnswerLog, diagnosticHeaders, MAX_BODY_BYTES, MAX_ERRORS, MAX_FRAMES, MAX_KINDS, MAX_TOTAL_BYTES } from "../../src/pvs/answer-log";
+import {
+  AnswerLog,
+  diagnosticHeaders,
+  MAX_BODY_BYTES,
+  MAX_ERRORS,
+  MAX_FRAMES,
+  MAX_KINDS,
+  MAX_TOTAL_BYTES,
+} from "../../src/pvs/client/answer-log";
 
-const answer = (body: string) => ({ status: 200, body, durationMs: 5, headers: { "content-type": "application/json" } });
+const answer = (body: string) => ({
+  status: 200,
+  body,
+  durationMs: 5,
+  headers: { "content-type": "application/json" },
+});
 
 describe("answer log (diagnostics)", () => {
   it("keeps only the last answer of each kind, and at most MAX_KINDS kinds", () => {
@@ -13,10 +26,14 @@ describe("answer log (diagnostics)", () => {
       log.snapshot().answers.map((a) => a.body),
       ['{"n":2}'],
     );
-    for (let i = 0; i < MAX_KINDS * 3; i++) log.answer(`GET /vars?name=/sys/info/x${i}`, "vars", `GET /vars?name=/sys/info/x${i}`, answer("{}"), i);
+    for (let i = 0; i < MAX_KINDS * 3; i++)
+      log.answer(`GET /vars?name=/sys/info/x${i}`, "vars", `GET /vars?name=/sys/info/x${i}`, answer("{}"), i);
     const kinds = log.snapshot().answers.map((a) => a.kind);
     assert.strictEqual(kinds.length, MAX_KINDS);
-    assert.ok(kinds.includes(`GET /vars?name=/sys/info/x${MAX_KINDS * 3 - 1}`) && !kinds.includes("DeviceList"), "the oldest kind went first");
+    assert.ok(
+      kinds.includes(`GET /vars?name=/sys/info/x${MAX_KINDS * 3 - 1}`) && !kinds.includes("DeviceList"),
+      "the oldest kind went first",
+    );
   });
 
   it("cuts a body at MAX_BODY_BYTES, drops the oldest bodies beyond MAX_TOTAL_BYTES, and never keeps the login's body", () => {
@@ -26,9 +43,14 @@ describe("answer log (diagnostics)", () => {
     const huge = log.snapshot().answers.find((a) => a.kind === "huge");
     assert.ok(huge && huge.truncated && huge.body?.length === MAX_BODY_BYTES && huge.bodyBytes === MAX_BODY_BYTES + 10);
     assert.strictEqual(log.snapshot().answers.find((a) => a.kind === "login")?.body, null);
-    for (let i = 0; i < 10; i++) log.answer(`big${i}`, "dl_cgi", "GET /y", answer("y".repeat(MAX_BODY_BYTES - 1)), 2 + i);
+    for (let i = 0; i < 10; i++)
+      log.answer(`big${i}`, "dl_cgi", "GET /y", answer("y".repeat(MAX_BODY_BYTES - 1)), 2 + i);
     assert.ok(log.heldBytes() <= MAX_TOTAL_BYTES, `${log.heldBytes()} bytes held`);
-    assert.strictEqual(log.snapshot().answers.find((a) => a.kind === "big9")?.body?.length, MAX_BODY_BYTES - 1, "the newest kept whole");
+    assert.strictEqual(
+      log.snapshot().answers.find((a) => a.kind === "big9")?.body?.length,
+      MAX_BODY_BYTES - 1,
+      "the newest kept whole",
+    );
   });
 
   it("keeps the last MAX_FRAMES frames and MAX_ERRORS errors", () => {
@@ -36,7 +58,10 @@ describe("answer log (diagnostics)", () => {
     for (let i = 0; i < 500; i++) log.frame(`{"i":${i}}`, i);
     for (let i = 0; i < 500; i++) log.error("vars", "PVS_TIMEOUT", `timeout ${i}`);
     const s = log.snapshot();
-    assert.deepStrictEqual([s.frames.length, s.frames[0].at, s.errors.length, s.errors.at(-1)?.message], [MAX_FRAMES, 500 - MAX_FRAMES, MAX_ERRORS, "timeout 499"]);
+    assert.deepStrictEqual(
+      [s.frames.length, s.frames[0].at, s.errors.length, s.errors.at(-1)?.message],
+      [MAX_FRAMES, 500 - MAX_FRAMES, MAX_ERRORS, "timeout 499"],
+    );
   });
 
   it("keeps only the allow-listed response headers: never Set-Cookie, WWW-Authenticate or Authorization", () => {
@@ -54,7 +79,17 @@ describe("answer log (diagnostics)", () => {
     };
     log.answer("login", "vars", "GET /auth?login", { status: 200, body: "{}", durationMs: 1, headers }, 0, false);
     const kept = log.snapshot().answers[0].headers;
-    assert.deepStrictEqual(kept, { "content-type": "application/json", "content-length": "42", "retry-after": "120", server: "lighttpd/1.4.59", date: "Tue, 01 Dec 2026 22:30:04 GMT" });
-    assert.deepStrictEqual(diagnosticHeaders({ "transfer-encoding": ["chunked"], "Set-Cookie": "x" }), { "transfer-encoding": "chunked" }, "lower-case names only, arrays joined");
+    assert.deepStrictEqual(kept, {
+      "content-type": "application/json",
+      "content-length": "42",
+      "retry-after": "120",
+      server: "lighttpd/1.4.59",
+      date: "Tue, 01 Dec 2026 22:30:04 GMT",
+    });
+    assert.deepStrictEqual(
+      diagnosticHeaders({ "transfer-encoding": ["chunked"], "Set-Cookie": "x" }),
+      { "transfer-encoding": "chunked" },
+      "lower-case names only, arrays joined",
+    );
   });
 });

@@ -1,9 +1,9 @@
 // The back-off, the circuit breaker and the request budget as plain modules (the runtime tests are in
 // test/nodes/protection.spec.ts and faults.spec.ts).
 import assert from "assert";
-import { Breaker } from "../../src/pvs/breaker";
-import { RequestLog } from "../../src/pvs/budget";
-import { PvsError, PvsErrorCode } from "../../src/pvs/errors";
+import { Breaker } from "../../src/pvs/client/breaker";
+import { RequestLog } from "../../src/pvs/client/budget";
+import { PvsError, PvsErrorCode } from "../../src/pvs/http/errors";
 
 const err = (code: PvsErrorCode, statusCode?: number) => new PvsError(code, `failed with ${code}`, statusCode);
 
@@ -26,7 +26,11 @@ describe("pvs/breaker", () => {
     assert.deepStrictEqual(waits, [5000, 10_000, 20_000, 40_000]);
     b.readingSuccess();
     b.success();
-    assert.strictEqual(b.readingFailure(err("PVS_NO_DEVICES"), 0), 5000, "a whole reading succeeded: from the first step again");
+    assert.strictEqual(
+      b.readingFailure(err("PVS_NO_DEVICES"), 0),
+      5000,
+      "a whole reading succeeded: from the first step again",
+    );
   });
 
   it("opens after the third failure in a row, only until the back-off has passed, and closes on success", () => {
@@ -75,7 +79,14 @@ describe("pvs/budget", () => {
     });
     const later = log.summary(3600_000 + 1500);
     assert.deepStrictEqual(later.byKind, { DeviceList: 1 }, "the first two left the window");
-    assert.deepStrictEqual(log.summary(10 * 3600_000), { windowS: 3600, requests: 0, failed: 0, byKind: {}, durationMs: null, lastAt: null });
+    assert.deepStrictEqual(log.summary(10 * 3600_000), {
+      windowS: 3600,
+      requests: 0,
+      failed: 0,
+      byKind: {},
+      durationMs: null,
+      lastAt: null,
+    });
   });
 
   it("stays the same size whatever the request rate: counts by the minute", () => {

@@ -1,8 +1,8 @@
 import assert from "assert";
 import net from "net";
-import { PvsClient, ClientOptions } from "../../src/pvs/client";
-import { PvsError } from "../../src/pvs/errors";
-import { LEGACY_READ_COMMANDS, legacyCommand, legacyPath } from "../../src/pvs/legacy";
+import { PvsClient, ClientOptions } from "../../src/pvs/client/client";
+import { PvsError } from "../../src/pvs/http/errors";
+import { LEGACY_READ_COMMANDS, legacyCommand, legacyPath } from "../../src/pvs/legacy/dl-cgi";
 import { PvsEmulator } from "../../src/emulator/server";
 import { rejection } from "../support/rejection";
 import { withSimulatedDate } from "../support/simulated-date";
@@ -11,7 +11,15 @@ describe("pvs/client against the emulator", () => {
   let emulator: PvsEmulator;
   let client: PvsClient | null = null;
   const make = (extra: Partial<ClientOptions> = {}) => {
-    client = new PvsClient({ protocol: "http", host: "127.0.0.1", port: emulator.port, timeoutMs: 2000, spacingMs: 0, backoffBaseMs: 0, ...extra });
+    client = new PvsClient({
+      protocol: "http",
+      host: "127.0.0.1",
+      port: emulator.port,
+      timeoutMs: 2000,
+      spacingMs: 0,
+      backoffBaseMs: 0,
+      ...extra,
+    });
     return client;
   };
 
@@ -37,7 +45,11 @@ describe("pvs/client against the emulator", () => {
   it("keeps one request in flight per PVS and spaces them", async () => {
     emulator.delayMs = 30;
     const c = make({ spacingMs: 150 });
-    await Promise.all([c.request(legacyCommand("DeviceList")), c.request(legacyCommand("Get_Comm")), c.request(legacyCommand("CheckFW"))]);
+    await Promise.all([
+      c.request(legacyCommand("DeviceList")),
+      c.request(legacyCommand("Get_Comm")),
+      c.request(legacyCommand("CheckFW")),
+    ]);
     assert.strictEqual(emulator.maxConcurrent, 1);
     const [r1, r2, r3] = emulator.requests;
     assert.deepStrictEqual([r1.command, r2.command, r3.command], ["DeviceList", "Get_Comm", "CheckFW"]);
@@ -53,7 +65,11 @@ describe("pvs/client against the emulator", () => {
     await new Promise((r) => setTimeout(r, 20));
     // Asked after the waiting DeviceList, answered before it: the ration does not hold up other requests.
     await c.request(legacyCommand("Get_Comm")).then(() => order.push("Get_Comm"));
-    assert.strictEqual(await c.request(legacyCommand("DeviceList"), undefined, { freshness: "reuse" }), first, "the last answer, at once");
+    assert.strictEqual(
+      await c.request(legacyCommand("DeviceList"), undefined, { freshness: "reuse" }),
+      first,
+      "the last answer, at once",
+    );
     await waiting;
     assert.deepStrictEqual(order, ["Get_Comm", "DeviceList"]);
     const lists = emulator.requests.filter((r) => r.command === "DeviceList");
@@ -66,7 +82,8 @@ describe("pvs/client against the emulator", () => {
     withSimulatedDate(async (skip) => {
       emulator.setFault({ kind: "status", status: 503 });
       const c = make({ backoffBaseMs: 40, openAfter: 3 });
-      for (let i = 0; i < 3; i++) assert.strictEqual((await rejection(c.request(legacyCommand("Get_Comm")))).code, "PVS_HTTP_ERROR");
+      for (let i = 0; i < 3; i++)
+        assert.strictEqual((await rejection(c.request(legacyCommand("Get_Comm")))).code, "PVS_HTTP_ERROR");
       const sent = emulator.count();
       const open = await rejection(c.request(legacyCommand("Get_Comm")));
       assert.strictEqual(open.code, "PVS_CIRCUIT_OPEN");
@@ -165,7 +182,10 @@ describe("pvs/client against the emulator", () => {
     emulator.setFault(null);
     await c.request(legacyCommand("DeviceList"));
     const [fail, ok] = emulator.requests;
-    assert.ok(ok.startedAt - (fail.finishedAt as number) >= 260, `waited ${ok.startedAt - (fail.finishedAt as number)} ms`);
+    assert.ok(
+      ok.startedAt - (fail.finishedAt as number) >= 260,
+      `waited ${ok.startedAt - (fail.finishedAt as number)} ms`,
+    );
     assert.strictEqual(c.getStats().consecutiveFailures, 0);
     assert.strictEqual(c.getStats().failures, 1);
   });
@@ -174,12 +194,25 @@ describe("pvs/client against the emulator", () => {
     const cases: Array<[string, Parameters<PvsEmulator["setFault"]>[0], string, number?]> = [
       ["HTTP 500", { kind: "status", status: 500 }, "PVS_HTTP_ERROR", 500],
       ["HTTP 403", { kind: "status", status: 403 }, "PVS_FORBIDDEN", 403],
-      ["a 403 JSON body (2025 lock-outs)", { kind: "body", body: '{"status":403,"error":"Unauthorized","path":""}' }, "PVS_FORBIDDEN", 403],
-      ["an HTML page with status 200", { kind: "body", body: "<!DOCTYPE html><html><body>Maintenance</body></html>", contentType: "text/html" }, "PVS_HTML_RESPONSE"],
+      [
+        "a 403 JSON body (2025 lock-outs)",
+        { kind: "body", body: '{"status":403,"error":"Unauthorized","path":""}' },
+        "PVS_FORBIDDEN",
+        403,
+      ],
+      [
+        "an HTML page with status 200",
+        { kind: "body", body: "<!DOCTYPE html><html><body>Maintenance</body></html>", contentType: "text/html" },
+        "PVS_HTML_RESPONSE",
+      ],
       ["a body that is not JSON", { kind: "body", body: "Segmentation fault" }, "PVS_NOT_JSON"],
       ["truncated JSON", { kind: "body", body: '{"devices":[{"SERIAL":"E0' }, "PVS_NOT_JSON"],
       ["an empty body", { kind: "body", body: "" }, "PVS_NOT_JSON"],
-      ['{"result":"error"}', { kind: "body", body: '{"result":"error","msg":"Could not connect to mime."}' }, "PVS_COMMAND_FAILED"],
+      [
+        '{"result":"error"}',
+        { kind: "body", body: '{"result":"error","msg":"Could not connect to mime."}' },
+        "PVS_COMMAND_FAILED",
+      ],
       ["JSON that is not an object", { kind: "body", body: "[1,2]" }, "PVS_BAD_RESPONSE"],
       ["a connection reset", { kind: "reset" }, "PVS_UNREACHABLE"],
     ];
@@ -244,7 +277,10 @@ describe("pvs/legacy read-only allow-list", () => {
 
   it("builds identical keys for identical requests, so they coalesce", () => {
     assert.strictEqual(legacyCommand("DeviceList").key, legacyCommand("DeviceList").key);
-    assert.notStrictEqual(legacyCommand("CheckFW", { type: "residential" }).key, legacyCommand("CheckFW", { type: "commercial" }).key);
+    assert.notStrictEqual(
+      legacyCommand("CheckFW", { type: "residential" }).key,
+      legacyCommand("CheckFW", { type: "commercial" }).key,
+    );
     assert.ok(LEGACY_READ_COMMANDS.includes("DeviceList"));
   });
 });

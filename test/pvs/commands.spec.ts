@@ -1,10 +1,18 @@
 // The command catalogue of pvs-command: what may run, with which parameters, and how each answer is read.
 import assert from "assert";
-import { parseCheckFw, parseDeviceDetails, parseDiscoveryProgress, parseGridProfile, parseResultOnly, parseSupervisorInfo, supervisorHealth } from "../../src/model/command-answers";
+import {
+  parseCheckFw,
+  parseDeviceDetails,
+  parseDiscoveryProgress,
+  parseGridProfile,
+  parseResultOnly,
+  parseSupervisorInfo,
+  supervisorHealth,
+} from "../../src/model/command-answers";
 import { normalizeDeviceList } from "../../src/model/legacy-device-list";
-import { supervisorDevice } from "../../src/model/varserver";
-import { COMMAND_NAMES, COMMANDS, commandParams, commandRequest, commandSpec } from "../../src/pvs/commands";
-import { PvsError } from "../../src/pvs/errors";
+import { supervisorDevice } from "../../src/model/localapi-device-list";
+import { COMMAND_NAMES, COMMANDS, commandParams, commandRequest, commandSpec } from "../../src/pvs/connection/commands";
+import { PvsError } from "../../src/pvs/http/errors";
 
 function thrown(fn: () => unknown): { code: string; message: string } {
   try {
@@ -19,8 +27,26 @@ const SERIAL = "ZT01234567890ABCDE";
 
 describe("pvs-command catalogue", () => {
   it("offers only reads, and refuses writes, the device list and unknown names with PVS_NOT_ALLOWED", () => {
-    assert.deepStrictEqual([...COMMAND_NAMES].sort(), ["CheckFW", "DeviceDetails", "GetDiscoveryProgress", "GridProfileGet", "Start", "Stop", "SupervisorHealth", "SupervisorInfo"]);
-    for (const name of ["SetCellPurchased", "GridProfileRefresh", "StartDiscovery", "DeviceList", "Get_Comm", "Reboot", "checkfw", "CheckFW;reboot"]) {
+    assert.deepStrictEqual([...COMMAND_NAMES].sort(), [
+      "CheckFW",
+      "DeviceDetails",
+      "GetDiscoveryProgress",
+      "GridProfileGet",
+      "Start",
+      "Stop",
+      "SupervisorHealth",
+      "SupervisorInfo",
+    ]);
+    for (const name of [
+      "SetCellPurchased",
+      "GridProfileRefresh",
+      "StartDiscovery",
+      "DeviceList",
+      "Get_Comm",
+      "Reboot",
+      "checkfw",
+      "CheckFW;reboot",
+    ]) {
       const err = thrown(() => commandSpec(name));
       assert.ok(err instanceof PvsError, name);
       assert.strictEqual(err.code, "PVS_NOT_ALLOWED", name);
@@ -30,7 +56,8 @@ describe("pvs-command catalogue", () => {
   });
 
   it("refuses a command that is not text with PVS_BAD_INPUT", () => {
-    for (const value of [42, null, ["CheckFW"], { name: "CheckFW" }, "", "  "]) assert.strictEqual(thrown(() => commandSpec(value)).code, "PVS_BAD_INPUT", JSON.stringify(value));
+    for (const value of [42, null, ["CheckFW"], { name: "CheckFW" }, "", "  "])
+      assert.strictEqual(thrown(() => commandSpec(value)).code, "PVS_BAD_INPUT", JSON.stringify(value));
     assert.strictEqual(commandSpec(" CheckFW ").name, "CheckFW");
   });
 
@@ -38,16 +65,29 @@ describe("pvs-command catalogue", () => {
     const spec = COMMANDS.CheckFW;
     assert.deepStrictEqual(commandParams(spec, undefined), { type: "residential" });
     assert.deepStrictEqual(commandParams(spec, { type: "commercial" }), { type: "commercial" });
-    assert.deepStrictEqual(commandParams(spec, undefined, { type: "commercial", SerialNumber: "E001" }), { type: "commercial" }, "the form's defaults of other commands are ignored");
-    assert.deepStrictEqual(commandParams(spec, { type: "residential" }, { type: "commercial" }), { type: "residential" }, "the message wins over the form");
-    for (const type of ["industrial", "Residential", 1, true, ["residential"], { v: 1 }]) assert.strictEqual(thrown(() => commandParams(spec, { type })).code, "PVS_BAD_INPUT", JSON.stringify(type));
+    assert.deepStrictEqual(
+      commandParams(spec, undefined, { type: "commercial", SerialNumber: "E001" }),
+      { type: "commercial" },
+      "the form's defaults of other commands are ignored",
+    );
+    assert.deepStrictEqual(
+      commandParams(spec, { type: "residential" }, { type: "commercial" }),
+      { type: "residential" },
+      "the message wins over the form",
+    );
+    for (const type of ["industrial", "Residential", 1, true, ["residential"], { v: 1 }])
+      assert.strictEqual(thrown(() => commandParams(spec, { type })).code, "PVS_BAD_INPUT", JSON.stringify(type));
   });
 
   it("DeviceDetails: a serial is required and must look like one", () => {
     const spec = COMMANDS.DeviceDetails;
     assert.strictEqual(thrown(() => commandParams(spec, undefined)).code, "PVS_BAD_INPUT");
-    assert.deepStrictEqual(commandParams(spec, { SerialNumber: "E00122000000001" }), { SerialNumber: "E00122000000001" });
-    assert.deepStrictEqual(commandParams(spec, undefined, { SerialNumber: "PVS6M01234567p" }), { SerialNumber: "PVS6M01234567p" });
+    assert.deepStrictEqual(commandParams(spec, { SerialNumber: "E00122000000001" }), {
+      SerialNumber: "E00122000000001",
+    });
+    assert.deepStrictEqual(commandParams(spec, undefined, { SerialNumber: "PVS6M01234567p" }), {
+      SerialNumber: "PVS6M01234567p",
+    });
     const composite = "00001C398F32_M00122132A10D3_M00122125A0B6F_M00122132A0EBD_M00122132A10D0";
     assert.deepStrictEqual(commandParams(spec, { SerialNumber: composite }), { SerialNumber: composite });
     for (const bad of ["ZT01234567890*****", "E001&Command=SetCellPurchased", "E00 1", "<b>", "x".repeat(101), "E0"]) {
@@ -56,12 +96,18 @@ describe("pvs-command catalogue", () => {
   });
 
   it("refuses injected and unknown parameters: Command with PVS_NOT_ALLOWED, the others with PVS_BAD_INPUT", () => {
-    assert.strictEqual(thrown(() => commandParams(COMMANDS.CheckFW, { type: "residential", Command: "SetCellPurchased" })).code, "PVS_NOT_ALLOWED");
+    assert.strictEqual(
+      thrown(() => commandParams(COMMANDS.CheckFW, { type: "residential", Command: "SetCellPurchased" })).code,
+      "PVS_NOT_ALLOWED",
+    );
     assert.strictEqual(thrown(() => commandParams(COMMANDS.GridProfileGet, { command: "x" })).code, "PVS_NOT_ALLOWED");
     assert.strictEqual(thrown(() => commandParams(COMMANDS.GridProfileGet, { verbose: "1" })).code, "PVS_BAD_INPUT");
     assert.strictEqual(thrown(() => commandParams(COMMANDS.Stop, "type=commercial")).code, "PVS_BAD_INPUT");
     assert.strictEqual(thrown(() => commandParams(COMMANDS.Stop, ["a"])).code, "PVS_BAD_INPUT");
-    assert.strictEqual(thrown(() => commandParams(COMMANDS.CheckFW, JSON.parse('{"__proto__":{"type":"x"}}'))).code, "PVS_BAD_INPUT");
+    assert.strictEqual(
+      thrown(() => commandParams(COMMANDS.CheckFW, JSON.parse('{"__proto__":{"type":"x"}}'))).code,
+      "PVS_BAD_INPUT",
+    );
   });
 
   it("builds the dl_cgi request through the legacy allow-list", () => {
@@ -74,9 +120,17 @@ describe("pvs-command catalogue", () => {
 
 describe("pvs-command answers", () => {
   it("CheckFW: none is up to date, a URL is an update, anything else is a bad answer", () => {
-    assert.deepStrictEqual(parseCheckFw({ url: "none" }, "residential"), { updateAvailable: false, url: null, type: "residential" });
+    assert.deepStrictEqual(parseCheckFw({ url: "none" }, "residential"), {
+      updateAvailable: false,
+      url: null,
+      type: "residential",
+    });
     assert.deepStrictEqual(parseCheckFw({ url: " None " }, "residential").updateAvailable, false);
-    assert.deepStrictEqual(parseCheckFw({ url: "https://fw.example/pvs6/2025.10.bin" }, "commercial"), { updateAvailable: true, url: "https://fw.example/pvs6/2025.10.bin", type: "commercial" });
+    assert.deepStrictEqual(parseCheckFw({ url: "https://fw.example/pvs6/2025.10.bin" }, "commercial"), {
+      updateAvailable: true,
+      url: "https://fw.example/pvs6/2025.10.bin",
+      type: "commercial",
+    });
     for (const raw of [{}, { url: 1 }, { url: "<html>x</html>" }, { url: "two words" }])
       assert.strictEqual(thrown(() => parseCheckFw(raw, "residential")).code, "PVS_BAD_RESPONSE", JSON.stringify(raw));
   });
@@ -106,25 +160,46 @@ describe("pvs-command answers", () => {
   });
 
   it("GetDiscoveryProgress: per type progress and completion", () => {
-    const out = parseDiscoveryProgress({ progress: [{ TYPE: "SOLARBRIDGE", PROGR: "60", NFOUND: 12 }], complete: false, result: "succeed" });
+    const out = parseDiscoveryProgress({
+      progress: [{ TYPE: "SOLARBRIDGE", PROGR: "60", NFOUND: 12 }],
+      complete: false,
+      result: "succeed",
+    });
     assert.deepStrictEqual(out, { complete: false, progress: [{ type: "SOLARBRIDGE", percent: 60, found: 12 }] });
     assert.strictEqual(parseDiscoveryProgress({ progress: [], complete: "true" }).complete, true);
-    for (const raw of [{ complete: true }, { progress: "x", complete: true }, { progress: [1], complete: true }, { progress: [], complete: "maybe" }]) {
+    for (const raw of [
+      { complete: true },
+      { progress: "x", complete: true },
+      { progress: [1], complete: true },
+      { progress: [], complete: "maybe" },
+    ]) {
       assert.strictEqual(thrown(() => parseDiscoveryProgress(raw)).code, "PVS_BAD_RESPONSE", JSON.stringify(raw));
     }
   });
 
   it("Start and supervisor/info: identity with the serial masked, PVS5 build from SWVER", () => {
-    const pvs6 = parseSupervisorInfo({ result: "succeed", supervisor: { SWVER: "2025.06, Build 61839", SERIAL: SERIAL, MODEL: "PVS6", BUILD: 61839, FWVER: "1.0.0" } });
+    const pvs6 = parseSupervisorInfo({
+      result: "succeed",
+      supervisor: { SWVER: "2025.06, Build 61839", SERIAL: SERIAL, MODEL: "PVS6", BUILD: 61839, FWVER: "1.0.0" },
+    });
     assert.deepStrictEqual(pvs6, {
       model: "PVS6",
       version: "2025.06, Build 61839",
       build: 61839,
       firmware: "1.0.0",
       serial: "ZT01234567890*****",
-      properties: { SWVER: "2025.06, Build 61839", SERIAL: "ZT01234567890*****", MODEL: "PVS6", BUILD: 61839, FWVER: "1.0.0" },
+      properties: {
+        SWVER: "2025.06, Build 61839",
+        SERIAL: "ZT01234567890*****",
+        MODEL: "PVS6",
+        BUILD: 61839,
+        FWVER: "1.0.0",
+      },
     });
-    assert.strictEqual(parseSupervisorInfo({ supervisor: { SWVER: "2025.11, Build 5412", MODEL: "PVS5" } }).build, 5412);
+    assert.strictEqual(
+      parseSupervisorInfo({ supervisor: { SWVER: "2025.11, Build 5412", MODEL: "PVS5" } }).build,
+      5412,
+    );
     assert.strictEqual(thrown(() => parseSupervisorInfo({ result: "succeed" })).code, "PVS_BAD_RESPONSE");
     assert.ok(!JSON.stringify(pvs6).includes(SERIAL));
   });
@@ -152,8 +227,14 @@ describe("pvs-command answers", () => {
     assert.strictEqual(parseDeviceDetails(inverter, "E00122000000001").devices.length, 1);
     const pvs = parseDeviceDetails({ devices: [{ DEVICE_TYPE: "PVS", SERIAL: SERIAL, dl_uptime: "10" }] }, SERIAL);
     assert.ok(!JSON.stringify(pvs).includes(SERIAL), "the supervisor's serial is masked");
-    assert.strictEqual(thrown(() => parseDeviceDetails({ result: "succeed" }, "E00122000000001")).code, "PVS_BAD_RESPONSE");
-    assert.strictEqual(thrown(() => parseDeviceDetails({ devices: ["x"] }, "E00122000000001")).code, "PVS_BAD_RESPONSE");
+    assert.strictEqual(
+      thrown(() => parseDeviceDetails({ result: "succeed" }, "E00122000000001")).code,
+      "PVS_BAD_RESPONSE",
+    );
+    assert.strictEqual(
+      thrown(() => parseDeviceDetails({ devices: ["x"] }, "E00122000000001")).code,
+      "PVS_BAD_RESPONSE",
+    );
   });
 
   it("supervisor health: legacy dl_* figures, LocalAPI percentages, null for what an API lacks", () => {

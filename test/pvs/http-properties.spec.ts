@@ -23,14 +23,14 @@ import { PayloadError } from "../../src/model/payload-error";
 import { redactDeep } from "../../src/model/redact";
 import { isJsonObject, JsonObject } from "../../src/model/safe-object";
 import { SiteMemory } from "../../src/model/site-memory";
-import { normalizeVars, varsSecrets } from "../../src/model/varserver";
-import { normalizeVarsComm } from "../../src/model/varserver-comm";
-import { ClientOptions, PvsClient } from "../../src/pvs/client";
-import { identityFromSupervisorInfo, identityFromVars } from "../../src/pvs/detect";
-import { PvsError, PvsErrorCode } from "../../src/pvs/errors";
-import { legacyCommand, legacyPath } from "../../src/pvs/legacy";
-import { PUBLIC_VARS, varsRequest } from "../../src/pvs/vars-query";
-import { PvsRequest } from "../../src/pvs/request";
+import { normalizeVars, varsSecrets } from "../../src/model/localapi-device-list";
+import { normalizeVarsComm } from "../../src/model/localapi-comm";
+import { ClientOptions, PvsClient } from "../../src/pvs/client/client";
+import { identityFromSupervisorInfo, identityFromVars } from "../../src/pvs/connection/identity";
+import { PvsError, PvsErrorCode } from "../../src/pvs/http/errors";
+import { legacyCommand, legacyPath } from "../../src/pvs/legacy/dl-cgi";
+import { PUBLIC_VARS, varsRequest } from "../../src/pvs/localapi/vars-query";
+import { PvsRequest } from "../../src/pvs/http/request";
 
 const SECRET = "ZT01234567890ABCDE";
 const MASKED = "ZT01234567890*****";
@@ -157,7 +157,12 @@ function stream(res: http.ServerResponse, total: number): void {
   pump();
 }
 
-function answer(status: number, body: string | Buffer, headers: ReadonlyArray<readonly [string, string]> = [["Content-Type", "application/json"]], delivery: Delivery = "whole"): Answer {
+function answer(
+  status: number,
+  body: string | Buffer,
+  headers: ReadonlyArray<readonly [string, string]> = [["Content-Type", "application/json"]],
+  delivery: Delivery = "whole",
+): Answer {
   return { status, headers, body: typeof body === "string" ? Buffer.from(body, "utf8") : body, delivery };
 }
 
@@ -189,7 +194,11 @@ function requestFor(route: Route): PvsRequest {
 const isSession = (route: Route) => route === "vars-session";
 
 /** The answer a route's read gets; a session route first logs in with `login` (a good login by default). */
-function planFor(route: Route, read: Answer | readonly Answer[], login: Answer | readonly Answer[] = GOOD_LOGIN): Planner {
+function planFor(
+  route: Route,
+  read: Answer | readonly Answer[],
+  login: Answer | readonly Answer[] = GOOD_LOGIN,
+): Planner {
   const reads = Array.isArray(read) ? (read as readonly Answer[]) : [read as Answer];
   const logins = Array.isArray(login) ? (login as readonly Answer[]) : [login as Answer];
   let r = 0;
@@ -255,7 +264,11 @@ const ANSWER_CODES: ReadonlySet<PvsErrorCode> = new Set<PvsErrorCode>([
   "PVS_COMMAND_FAILED",
   "PVS_BAD_RESPONSE",
 ]);
-const SESSION_CODES: ReadonlySet<PvsErrorCode> = new Set<PvsErrorCode>([...ANSWER_CODES, "PVS_LOGIN_REFUSED", "PVS_SESSION_EXPIRED"]);
+const SESSION_CODES: ReadonlySet<PvsErrorCode> = new Set<PvsErrorCode>([
+  ...ANSWER_CODES,
+  "PVS_LOGIN_REFUSED",
+  "PVS_SESSION_EXPIRED",
+]);
 const codesFor = (route: Route) => (isSession(route) ? SESSION_CODES : ANSWER_CODES);
 
 function describeError(error: unknown): string {
@@ -267,7 +280,10 @@ function checkRejection(error: unknown, allowed: ReadonlySet<PvsErrorCode>): Pvs
   assert.ok(error instanceof PvsError, `not a PvsError: ${describeError(error)}`);
   assert.strictEqual(error.name, "PvsError");
   assert.ok(allowed.has(error.code), `unexpected ${error.code}: ${error.message}`);
-  assert.ok(!/TypeError|RangeError|Maximum call stack|is not a function|Cannot read properties/.test(error.message), error.message);
+  assert.ok(
+    !/TypeError|RangeError|Maximum call stack|is not a function|Cannot read properties/.test(error.message),
+    error.message,
+  );
   assert.ok(!error.message.includes(SECRET), `the secret in: ${error.message}`);
   return error;
 }
@@ -284,7 +300,11 @@ function checkPlainTree(root: unknown, what: string): void {
     if (typeof value !== "object" || value === null) continue;
     const proto: unknown = Object.getPrototypeOf(value);
     if (Array.isArray(value)) assert.strictEqual(proto, Array.prototype, `${what}: an array with an odd prototype`);
-    else assert.ok(proto === Object.prototype || proto === null, `${what}: an object whose prototype is not Object.prototype or null`);
+    else
+      assert.ok(
+        proto === Object.prototype || proto === null,
+        `${what}: an object whose prototype is not Object.prototype or null`,
+      );
     for (const key in value) assert.ok(Object.hasOwn(value, key), `${what}: inherited key ${key}`);
     for (const key of Object.keys(value)) stack.push((value as Record<string, unknown>)[key]);
   }
@@ -301,16 +321,25 @@ let protoDescriptors = new Map<string, PropertyDescriptor>();
 
 function snapshotPrototypes(): void {
   protoNames = Object.getOwnPropertyNames(Object.prototype).sort();
-  protoDescriptors = new Map(protoNames.map((name) => [name, Object.getOwnPropertyDescriptor(Object.prototype, name) as PropertyDescriptor]));
+  protoDescriptors = new Map(
+    protoNames.map((name) => [name, Object.getOwnPropertyDescriptor(Object.prototype, name) as PropertyDescriptor]),
+  );
 }
 
 function checkPrototypes(): void {
   assert.strictEqual(({} as Record<string, unknown>).polluted, undefined, "Object.prototype.polluted");
-  assert.deepStrictEqual(Object.getOwnPropertyNames(Object.prototype).sort(), protoNames, "Object.prototype gained or lost a property");
+  assert.deepStrictEqual(
+    Object.getOwnPropertyNames(Object.prototype).sort(),
+    protoNames,
+    "Object.prototype gained or lost a property",
+  );
   for (const name of protoNames) {
     const now = Object.getOwnPropertyDescriptor(Object.prototype, name) as PropertyDescriptor;
     const then = protoDescriptors.get(name) as PropertyDescriptor;
-    assert.ok(now.value === then.value && now.get === then.get && now.set === then.set, `Object.prototype.${name} was replaced`);
+    assert.ok(
+      now.value === then.value && now.get === then.get && now.set === then.set,
+      `Object.prototype.${name} was replaced`,
+    );
   }
   assert.strictEqual(Object.getPrototypeOf({}), Object.prototype);
 }
@@ -393,7 +422,10 @@ function parseVerdict(text: string): Parsed {
 }
 
 function expectCode(outcome: Outcome, code: PvsErrorCode, statusCode?: number): void {
-  assert.ok(!outcome.ok, `expected ${code}, resolved with ${JSON.stringify(outcome.ok ? outcome.value : null)?.slice(0, 200)}`);
+  assert.ok(
+    !outcome.ok,
+    `expected ${code}, resolved with ${JSON.stringify(outcome.ok ? outcome.value : null)?.slice(0, 200)}`,
+  );
   const err = checkRejection(outcome.error, new Set([code]));
   if (statusCode !== undefined) assert.strictEqual(err.statusCode, statusCode);
 }
@@ -410,7 +442,10 @@ function expectLegacy(status: number, body: Buffer, outcome: Outcome, comparable
   } else expectSelfReportedFailure(verdict.json, outcome.error);
 }
 
-/** Fields with which an answer reports its own failure ({"result":"error"}, {"status":403,"error":…}, {"success":false}). */
+/**
+ * Fields with which an answer reports its own failure ({"result":"error"}, {"status":403,"error":…},
+ * {"success":false}).
+ */
 const FAILURE_FIELDS = ["result", "success", "status", "error"];
 
 /** A JSON object refused on its own say-so: only when it has a field that can say so. */
@@ -422,7 +457,9 @@ function expectSelfReportedFailure(json: JsonObject, error: unknown): void {
   );
 }
 
-/** Public variables: 400 is "no such variables"; a JSON object keeps exactly its `/…` variables (or its `values` list). */
+/**
+ * Public variables: 400 is "no such variables"; a JSON object keeps exactly its `/…` variables (or its `values` list).
+ */
 function expectPublicVars(status: number, body: Buffer, outcome: Outcome, comparable: boolean): void {
   if (status === 400) {
     assert.ok(outcome.ok, `HTTP 400 is an empty reading, got ${outcome.ok ? "" : describeError(outcome.error)}`);
@@ -433,14 +470,33 @@ function expectPublicVars(status: number, body: Buffer, outcome: Outcome, compar
   const verdict = parseVerdict(receivedText(status, body));
   if ("code" in verdict) return expectCode(outcome, verdict.code);
   const json = verdict.json;
-  if (!outcome.ok && FAILURE_FIELDS.some((f) => Object.hasOwn(json, f)) && (outcome.error as PvsError).code !== "PVS_BAD_RESPONSE") return expectSelfReportedFailure(json, outcome.error);
+  if (
+    !outcome.ok &&
+    FAILURE_FIELDS.some((f) => Object.hasOwn(json, f)) &&
+    (outcome.error as PvsError).code !== "PVS_BAD_RESPONSE"
+  )
+    return expectSelfReportedFailure(json, outcome.error);
   const expected: JsonObject = {};
   if (Array.isArray(json.values)) {
     for (const entry of json.values)
-      if (isJsonObject(entry) && typeof entry.name === "string") Object.defineProperty(expected, entry.name, { value: entry.value, enumerable: true, writable: true, configurable: true });
+      if (isJsonObject(entry) && typeof entry.name === "string")
+        Object.defineProperty(expected, entry.name, {
+          value: entry.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
   } else {
-    for (const key of Object.keys(json)) if (key.startsWith("/")) Object.defineProperty(expected, key, { value: json[key], enumerable: true, writable: true, configurable: true });
-    if (Object.keys(expected).length === 0 && Object.keys(json).length > 0) return expectCode(outcome, "PVS_BAD_RESPONSE");
+    for (const key of Object.keys(json))
+      if (key.startsWith("/"))
+        Object.defineProperty(expected, key, {
+          value: json[key],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+    if (Object.keys(expected).length === 0 && Object.keys(json).length > 0)
+      return expectCode(outcome, "PVS_BAD_RESPONSE");
   }
   assert.ok(outcome.ok, `expected the variables, got ${outcome.ok ? "" : describeError(outcome.error)}`);
   if (comparable) assert.deepStrictEqual(outcome.value, expected);
@@ -454,7 +510,10 @@ const status = fc.integer({ min: 200, max: 599 });
 const mostlyOk = fc.oneof({ weight: 3, arbitrary: fc.constant(200) }, { weight: 1, arbitrary: status });
 const printable = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
 /** What Node lets a header value carry: HTAB, visible ASCII and space, obs-text. */
-const headerChar = fc.oneof({ weight: 6, arbitrary: printable }, { weight: 1, arbitrary: fc.constantFrom("\t", "\u0080", "\u00a0", "\u00e9", "\u00ff") });
+const headerChar = fc.oneof(
+  { weight: 6, arbitrary: printable },
+  { weight: 1, arbitrary: fc.constantFrom("\t", "\u0080", "\u00a0", "\u00e9", "\u00ff") },
+);
 const headerValue = fc.string({ unit: headerChar, maxLength: 40 });
 
 const contentType = fc.option(
@@ -511,10 +570,22 @@ const textBody =
 
 const PROTO_KEYS = ["__proto__", "constructor", "prototype"] as const;
 const protoKey = fc.constantFrom(...PROTO_KEYS);
-const ODD_KEYS = ["polluted", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf", "__defineGetter__", "__lookupGetter__", "then", "length", ""];
+const ODD_KEYS = [
+  "polluted",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "__defineGetter__",
+  "__lookupGetter__",
+  "then",
+  "length",
+  "",
+];
 
 /** JSON text of a value; an object's keys may be `__proto__` and friends, written literally so they stay own keys. */
-const objectText = (entries: ReadonlyArray<readonly [string, string]>) => "{" + entries.map(([k, v]) => JSON.stringify(k) + ":" + v).join(",") + "}";
+const objectText = (entries: ReadonlyArray<readonly [string, string]>) =>
+  "{" + entries.map(([k, v]) => JSON.stringify(k) + ":" + v).join(",") + "}";
 const leafText = fc.oneof(
   fc.constantFrom(
     '"yes"',
@@ -545,22 +616,67 @@ const leafText = fc.oneof(
   fc.string({ maxLength: 12 }).map((s) => JSON.stringify(s)),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
 );
-const anyKey = fc.oneof({ weight: 2, arbitrary: protoKey }, { weight: 1, arbitrary: fc.constantFrom(...ODD_KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) });
+const anyKey = fc.oneof(
+  { weight: 2, arbitrary: protoKey },
+  { weight: 1, arbitrary: fc.constantFrom(...ODD_KEYS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+);
 
 const { pollutedNode } = fc.letrec<{ pollutedNode: string; pollutedObject: string; pollutedArray: string }>((tie) => ({
-  pollutedNode: fc.oneof({ depthSize: "small", withCrossShrink: true }, leafText, tie("pollutedObject"), tie("pollutedArray")),
+  pollutedNode: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leafText,
+    tie("pollutedObject"),
+    tie("pollutedArray"),
+  ),
   pollutedObject: fc.array(fc.tuple(anyKey, tie("pollutedNode")), { maxLength: 5 }).map(objectText),
   pollutedArray: fc.array(tie("pollutedNode"), { maxLength: 4 }).map((items) => "[" + items.join(",") + "]"),
 }));
 
-const DEVICE_KEYS = ["SERIAL", "DEVICE_TYPE", "STATE", "MODEL", "DATATIME", "CURTIME", "TYPE", "subtype", "PARENT", "SWVER", "BUILD", "p_3phsum_kw", "ltea_3phsum_kwh", "freq_hz", "dl_uptime"];
-const DEVICE_TYPES = ['"PVS"', '"Power Meter"', '"Inverter"', '"ESS BMS"', '"Energy Storage System"', '"Zorg"', '""', "null", "{}"];
+const DEVICE_KEYS = [
+  "SERIAL",
+  "DEVICE_TYPE",
+  "STATE",
+  "MODEL",
+  "DATATIME",
+  "CURTIME",
+  "TYPE",
+  "subtype",
+  "PARENT",
+  "SWVER",
+  "BUILD",
+  "p_3phsum_kw",
+  "ltea_3phsum_kwh",
+  "freq_hz",
+  "dl_uptime",
+];
+const DEVICE_TYPES = [
+  '"PVS"',
+  '"Power Meter"',
+  '"Inverter"',
+  '"ESS BMS"',
+  '"Energy Storage System"',
+  '"Zorg"',
+  '""',
+  "null",
+  "{}",
+];
 const deviceText = fc
   .tuple(
     fc.constantFrom(...DEVICE_TYPES),
-    fc.array(fc.tuple(fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...DEVICE_KEYS) }, { weight: 2, arbitrary: protoKey }, { weight: 1, arbitrary: anyKey }), fc.oneof(leafText, pollutedNode)), {
-      maxLength: 8,
-    }),
+    fc.array(
+      fc.tuple(
+        fc.oneof(
+          { weight: 2, arbitrary: fc.constantFrom(...DEVICE_KEYS) },
+          { weight: 2, arbitrary: protoKey },
+          { weight: 1, arbitrary: anyKey },
+        ),
+        fc.oneof(leafText, pollutedNode),
+      ),
+      {
+        maxLength: 8,
+      },
+    ),
   )
   .map(([type, entries]) => objectText([["DEVICE_TYPE", type], ...entries]));
 const ifaceText = fc
@@ -577,14 +693,31 @@ const ifaceText = fc
 const legacyShaped = fc.oneof(
   fc.array(deviceText, { maxLength: 6 }).map((ds) => `{"result":"succeed","devices":[${ds.join(",")}]}`),
   deviceText.map((d) => `{"supervisor":${d}}`),
-  fc.array(ifaceText, { maxLength: 4 }).map((is) => `{"networkstatus":{"interfaces":[${is.join(",")}],"system":{"interface":"constructor","internet":"up"},"ts":"1718990000"}}`),
-  fc.tuple(fc.constantFrom("error", "FAIL", " failed ", "failure", "succeed", "ok"), leafText).map(([r, m]) => `{"result":${JSON.stringify(r)},"msg":${m}}`),
+  fc
+    .array(ifaceText, { maxLength: 4 })
+    .map(
+      (is) =>
+        `{"networkstatus":{"interfaces":[${is.join(",")}],"system":{"interface":"constructor","internet":"up"},"ts":"1718990000"}}`,
+    ),
+  fc
+    .tuple(fc.constantFrom("error", "FAIL", " failed ", "failure", "succeed", "ok"), leafText)
+    .map(([r, m]) => `{"result":${JSON.stringify(r)},"msg":${m}}`),
   fc.tuple(fc.integer({ min: 100, max: 600 }), leafText).map(([s, e]) => `{"status":${s},"error":${e},"path":""}`),
   fc.tuple(protoKey, pollutedNode).map(([k, v]) => `{"devices":[],${JSON.stringify(k)}:${v}}`),
 );
 
 const VAR_CLASSES = ["inverter", "meter", "ess", "transfer_switch", ...PROTO_KEYS];
-const VAR_FIELDS = ["sn", "prodMdlNm", "p3phsumKw", "ltea3phsumKwh", "msmtEps", "socVal", "opMode", ...PROTO_KEYS, "toString"];
+const VAR_FIELDS = [
+  "sn",
+  "prodMdlNm",
+  "p3phsumKw",
+  "ltea3phsumKwh",
+  "msmtEps",
+  "socVal",
+  "opMode",
+  ...PROTO_KEYS,
+  "toString",
+];
 const varName = fc.oneof(
   fc.constantFrom(
     "/sys/info/serialnum",
@@ -603,7 +736,9 @@ const varName = fc.oneof(
     "/sys/toggle_cell/cell_connected",
     "/sys/livedata/__proto__",
   ),
-  fc.tuple(fc.constantFrom(...VAR_CLASSES), fc.nat(3), fc.constantFrom(...VAR_FIELDS)).map(([c, i, f]) => `/sys/devices/${c}/${i}/${f}`),
+  fc
+    .tuple(fc.constantFrom(...VAR_CLASSES), fc.nat(3), fc.constantFrom(...VAR_FIELDS))
+    .map(([c, i, f]) => `/sys/devices/${c}/${i}/${f}`),
   fc.string({ maxLength: 10 }).map((s) => "/" + s),
   anyKey,
 );
@@ -621,7 +756,10 @@ const varsShaped = fc.oneof(
       ),
       { maxLength: 6 },
     )
-    .map((entries) => `{"count":${entries.length},"values":[${entries.map(([n, v]) => `{"name":${n},"value":${v}}`).join(",")}]}`),
+    .map(
+      (entries) =>
+        `{"count":${entries.length},"values":[${entries.map(([n, v]) => `{"name":${n},"value":${v}}`).join(",")}]}`,
+    ),
 );
 
 const HTML = [
@@ -640,8 +778,12 @@ const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
   pollutedNode.map(textBody("polluted")),
   legacyShaped.map(textBody("legacy-shaped")),
   varsShaped.map(textBody("vars-shaped")),
-  fc.tuple(fc.constantFrom("", " ", "\n", "\r\n\t"), fc.constantFrom(...HTML)).map(([ws, html]) => textBody("html")(ws + html)),
-  fc.constantFrom("", " ", "\r\n", "\t \n", "\uFEFF", "\uFEFF{}", "\uFEFF\uFEFF{}", "\u00a0{}\u2028").map(textBody("empty-ish")),
+  fc
+    .tuple(fc.constantFrom("", " ", "\n", "\r\n\t"), fc.constantFrom(...HTML))
+    .map(([ws, html]) => textBody("html")(ws + html)),
+  fc
+    .constantFrom("", " ", "\r\n", "\t \n", "\uFEFF", "\uFEFF{}", "\uFEFF\uFEFF{}", "\u00a0{}\u2028")
+    .map(textBody("empty-ish")),
 );
 
 interface AnswerCase {
@@ -657,7 +799,10 @@ const answerCase = (statuses: fc.Arbitrary<number>, bodies: fc.Arbitrary<BodyCas
     contentType,
     encoding,
     body: bodies,
-    delivery: fc.oneof({ weight: 4, arbitrary: fc.constantFrom<"whole" | "chunked">("whole", "chunked") }, { weight: 1, arbitrary: fc.constant<"short">("short") }),
+    delivery: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom<"whole" | "chunked">("whole", "chunked") },
+      { weight: 1, arbitrary: fc.constant<"short">("short") },
+    ),
   });
 
 function toAnswer(c: AnswerCase, extraHeaders: ReadonlyArray<readonly [string, string]> = []): Answer {
@@ -667,14 +812,17 @@ function toAnswer(c: AnswerCase, extraHeaders: ReadonlyArray<readonly [string, s
   return { status: c.status, headers, body: encode(c.body.bytes, c.encoding), delivery: c.delivery };
 }
 
-/** Checks an answer that reached a non-session route whole against the reference; anything else only against the codes. */
+/**
+ * Checks an answer that reached a non-session route whole against the reference; anything else only against the codes.
+ */
 function expectAnswer(route: Route, c: AnswerCase, outcome: Outcome, comparable = true): void {
   checkOutcome(route, outcome);
   if (c.delivery === "short" && !NO_BODY_STATUSES.has(c.status)) {
     // Cut short: the PVS died mid-answer. An error status read before the cut is as true an answer (seed
     // 1341966511: 429 with a br-labelled body cut short came back as PVS_HTTP_ERROR 429).
     const code = c.status === 403 ? "PVS_FORBIDDEN" : "PVS_HTTP_ERROR";
-    if (c.status >= 400 && !outcome.ok && outcome.error instanceof PvsError && outcome.error.code === code) return expectCode(outcome, code, c.status);
+    if (c.status >= 400 && !outcome.ok && outcome.error instanceof PvsError && outcome.error.code === code)
+      return expectCode(outcome, code, c.status);
     return expectCode(outcome, "PVS_UNREACHABLE");
   }
   if (!decodable(c.encoding, c.status) || c.delivery === "short" || isSession(route)) return;
@@ -696,11 +844,16 @@ const DEEP_WRAPPERS: Record<string, (deep: string) => string> = {
   inverter: (d) => `{"result":"succeed","devices":[{"DEVICE_TYPE":"Inverter","SERIAL":"E00121","x":${d}}]}`,
   network: (d) => `{"networkstatus":{"interfaces":[{"interface":"wan","state":"up","x":${d}}]}}`,
   supervisorInfo: (d) => `{"supervisor":{"SERIAL":"${SECRET}","x":${d}}}`,
-  vars: (d) => `{"/sys/devices/inverter/0/x":${d},"/sys/info/serialnum":"${SECRET}","/sys/info/y":${d},"/net/wan/state":${d}}`,
+  vars: (d) =>
+    `{"/sys/devices/inverter/0/x":${d},"/sys/info/serialnum":"${SECRET}","/sys/info/y":${d},"/net/wan/state":${d}}`,
   values: (d) => `{"values":[{"name":"/sys/livedata/pv_p","value":${d}}]}`,
 };
 const depth = fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1000, max: 20_000 }), fc.constant(5000));
-const deepBody = fc.record({ depth, style: fc.constantFrom<"array" | "object" | "mixed">("array", "object", "mixed"), wrapper: fc.constantFrom(...Object.keys(DEEP_WRAPPERS)) });
+const deepBody = fc.record({
+  depth,
+  style: fc.constantFrom<"array" | "object" | "mixed">("array", "object", "mixed"),
+  wrapper: fc.constantFrom(...Object.keys(DEEP_WRAPPERS)),
+});
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -741,13 +894,20 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
     );
     await fc.assert(
       fc.asyncProperty(route, mostlyOk, polluting, async (r, s, text) => {
-        const c: AnswerCase = { status: s, contentType: "application/json", encoding: null, body: textBody("polluted")(text), delivery: "whole" };
+        const c: AnswerCase = {
+          status: s,
+          contentType: "application/json",
+          encoding: null,
+          body: textBody("polluted")(text),
+          delivery: "whole",
+        };
         const outcome = await exchange(r, planFor(r, toAnswer(c)));
         expectAnswer(r, c, outcome);
         if (outcome.ok && s < 300 && LEGACY_ROUTES.includes(r)) {
           // The keys arrive as own keys, with their values, and the prototype is the ordinary one.
           const sent = JSON.parse(text) as JsonObject;
-          for (const key of PROTO_KEYS) if (Object.hasOwn(sent, key)) assert.ok(Object.hasOwn(outcome.value, key), `own ${key}`);
+          for (const key of PROTO_KEYS)
+            if (Object.hasOwn(sent, key)) assert.ok(Object.hasOwn(outcome.value, key), `own ${key}`);
           assert.strictEqual(Object.getPrototypeOf(outcome.value), Object.prototype);
         }
       }),
@@ -774,9 +934,38 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
     );
     const cookie = fc.oneof(
       token.map((t) => `session=${t}`),
-      fc.tuple(token, fc.constantFrom("; Path=/", "; Path=/; HttpOnly; Secure; SameSite=Strict", "; Max-Age=300", ";", "; session=second", "")).map(([t, attrs]) => `session=${t}${attrs}`),
-      fc.tuple(fc.constantFrom("SESSION", "Session", "xsession", "session ", " session", "__proto__", "constructor", "prototype", "sess"), token).map(([name, t]) => `${name}=${t}`),
-      fc.tuple(fc.constantFrom("foo=1; ", "foo=1;", "__proto__=x; ", "a; b; ", "foo=1 ; "), token).map(([before, t]) => `${before}session=${t}`),
+      fc
+        .tuple(
+          token,
+          fc.constantFrom(
+            "; Path=/",
+            "; Path=/; HttpOnly; Secure; SameSite=Strict",
+            "; Max-Age=300",
+            ";",
+            "; session=second",
+            "",
+          ),
+        )
+        .map(([t, attrs]) => `session=${t}${attrs}`),
+      fc
+        .tuple(
+          fc.constantFrom(
+            "SESSION",
+            "Session",
+            "xsession",
+            "session ",
+            " session",
+            "__proto__",
+            "constructor",
+            "prototype",
+            "sess",
+          ),
+          token,
+        )
+        .map(([name, t]) => `${name}=${t}`),
+      fc
+        .tuple(fc.constantFrom("foo=1; ", "foo=1;", "__proto__=x; ", "a; b; ", "foo=1 ; "), token)
+        .map(([before, t]) => `${before}session=${t}`),
       headerValue,
     );
     const loginBody = fc.oneof(
@@ -794,7 +983,11 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
       fc.string({ maxLength: 600 }).map((s) => JSON.stringify({ session: s })),
       fc.string({ unit: "binary", maxLength: 60 }),
     );
-    const loginStatus = fc.oneof({ weight: 6, arbitrary: fc.constant(200) }, { weight: 1, arbitrary: fc.constantFrom(401, 403) }, { weight: 2, arbitrary: status });
+    const loginStatus = fc.oneof(
+      { weight: 6, arbitrary: fc.constant(200) },
+      { weight: 1, arbitrary: fc.constantFrom(401, 403) },
+      { weight: 2, arbitrary: status },
+    );
     const login = fc.record({ status: loginStatus, cookies: fc.array(cookie, { maxLength: 3 }), body: loginBody });
     const read = fc.oneof(
       { weight: 3, arbitrary: varsShaped.map((b) => answer(200, b)) },
@@ -802,44 +995,51 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
       { weight: 1, arbitrary: answerCase(status, bodyCase).map((c) => toAnswer(c)) },
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(login, { minLength: 1, maxLength: 2 }), fc.array(read, { minLength: 1, maxLength: 2 }), async (logins, reads) => {
-        const loginAnswers = logins.map((l) =>
-          answer(
-            l.status,
-            l.body,
-            l.cookies.map((c) => ["Set-Cookie", c] as const),
-          ),
-        );
-        const outcome = await exchange("vars-session", planFor("vars-session", reads, loginAnswers));
-        checkOutcome("vars-session", outcome);
-        // The login carries the owner password; every read after a login carries the session it gave.
-        const first = pvs.seen[0];
-        assert.ok(first.url.startsWith("/auth?login"), first.url);
-        assert.strictEqual(first.authorization, "basic " + Buffer.from(`ssm_owner:${PASSWORD}`).toString("base64"));
-        let session: string | null = null;
-        let loginIndex = 0;
-        for (const seen of pvs.seen) {
-          if (seen.url.startsWith("/auth")) {
-            const l = logins[Math.min(loginIndex++, logins.length - 1)];
-            session = l.status < 400 ? expectedSession(l.cookies, l.body) : null;
-          } else {
-            assert.ok(session !== null, `a read was sent without a session (${seen.url})`);
-            assert.strictEqual(seen.cookie, `session=${session}`);
+      fc.asyncProperty(
+        fc.array(login, { minLength: 1, maxLength: 2 }),
+        fc.array(read, { minLength: 1, maxLength: 2 }),
+        async (logins, reads) => {
+          const loginAnswers = logins.map((l) =>
+            answer(
+              l.status,
+              l.body,
+              l.cookies.map((c) => ["Set-Cookie", c] as const),
+            ),
+          );
+          const outcome = await exchange("vars-session", planFor("vars-session", reads, loginAnswers));
+          checkOutcome("vars-session", outcome);
+          // The login carries the owner password; every read after a login carries the session it gave.
+          const first = pvs.seen[0];
+          assert.ok(first.url.startsWith("/auth?login"), first.url);
+          assert.strictEqual(first.authorization, "basic " + Buffer.from(`ssm_owner:${PASSWORD}`).toString("base64"));
+          let session: string | null = null;
+          let loginIndex = 0;
+          for (const seen of pvs.seen) {
+            if (seen.url.startsWith("/auth")) {
+              const l = logins[Math.min(loginIndex++, logins.length - 1)];
+              session = l.status < 400 ? expectedSession(l.cookies, l.body) : null;
+            } else {
+              assert.ok(session !== null, `a read was sent without a session (${seen.url})`);
+              assert.strictEqual(seen.cookie, `session=${session}`);
+            }
           }
-        }
-        const l = logins[0];
-        if (l.status === 401 || l.status === 403) expectCode(outcome, "PVS_LOGIN_REFUSED", l.status);
-        else if (l.status >= 400) expectCode(outcome, "PVS_HTTP_ERROR", l.status);
-        else if (expectedSession(l.cookies, l.body) === null) expectCode(outcome, "PVS_BAD_RESPONSE");
-        else assert.ok(pvs.seen.length >= 2 && !pvs.seen[1].url.startsWith("/auth"), "the read follows the login");
-      }),
+          const l = logins[0];
+          if (l.status === 401 || l.status === 403) expectCode(outcome, "PVS_LOGIN_REFUSED", l.status);
+          else if (l.status >= 400) expectCode(outcome, "PVS_HTTP_ERROR", l.status);
+          else if (expectedSession(l.cookies, l.body) === null) expectCode(outcome, "PVS_BAD_RESPONSE");
+          else assert.ok(pvs.seen.length >= 2 && !pvs.seen[1].url.startsWith("/auth"), "the read follows the login");
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it("raw bytes that are not HTTP, broken framing and control characters in headers: a documented PvsError, never a throw", async () => {
     const CTL = fc.constantFrom("\u0000", "\u0001", "\u007f", "\r", "\n", "\u001b", "\u0085", "\u00ff");
-    const wild = fc.string({ unit: fc.oneof({ weight: 5, arbitrary: printable }, { weight: 1, arbitrary: CTL }), maxLength: 40 });
+    const wild = fc.string({
+      unit: fc.oneof({ weight: 5, arbitrary: printable }, { weight: 1, arbitrary: CTL }),
+      maxLength: 40,
+    });
     const statusLine = fc.oneof(
       { weight: 1, arbitrary: fc.constantFrom("HTTP/1.1 200 OK", "HTTP/1.0 200 OK") },
       fc.constantFrom(
@@ -859,7 +1059,15 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
       wild,
     );
     const headerLine = fc.oneof(
-      { weight: 3, arbitrary: fc.constantFrom("Content-Type: application/json", "Set-Cookie: session=0123456789abcdef", "Connection: close", "Server: lighttpd") },
+      {
+        weight: 3,
+        arbitrary: fc.constantFrom(
+          "Content-Type: application/json",
+          "Set-Cookie: session=0123456789abcdef",
+          "Connection: close",
+          "Server: lighttpd",
+        ),
+      },
       fc.constantFrom(
         "Content-Length: 5",
         "Content-Length: -1",
@@ -874,10 +1082,23 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
         "NoColon",
         ": empty-name",
       ),
-      fc.tuple(fc.constantFrom("Set-Cookie: session=", "Set-Cookie: ", "X-Odd: ", "Content-Type: "), wild).map(([h, v]) => h + v),
+      fc
+        .tuple(fc.constantFrom("Set-Cookie: session=", "Set-Cookie: ", "X-Odd: ", "Content-Type: "), wild)
+        .map(([h, v]) => h + v),
       wild,
     );
-    const body = fc.oneof(fc.constantFrom("", "{}", '{"/sys/info/model":"PVS6"}', '{"devices":[]}', "5\r\n{}\r\n0\r\n\r\n", "zz\r\n{}\r\n0\r\n\r\n", "2\r\n{}"), wild);
+    const body = fc.oneof(
+      fc.constantFrom(
+        "",
+        "{}",
+        '{"/sys/info/model":"PVS6"}',
+        '{"devices":[]}',
+        "5\r\n{}\r\n0\r\n\r\n",
+        "zz\r\n{}\r\n0\r\n\r\n",
+        "2\r\n{}",
+      ),
+      wild,
+    );
     const rawAnswer = fc.oneof(
       { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)) },
       {
@@ -890,7 +1111,10 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
     await fc.assert(
       fc.asyncProperty(route, rawAnswer, fc.boolean(), async (r, raw, rawLogin) => {
         const rawOne: Answer = { status: 0, headers: [], body: raw, delivery: "raw" };
-        const plan = isSession(r) && rawLogin ? planFor(r, answer(200, '{"/sys/devices/inverter/0/sn":"E1"}'), rawOne) : planFor(r, rawOne);
+        const plan =
+          isSession(r) && rawLogin
+            ? planFor(r, answer(200, '{"/sys/devices/inverter/0/sn":"E1"}'), rawOne)
+            : planFor(r, rawOne);
         const outcome = await exchange(r, plan);
         checkOutcome(r, outcome);
       }),
@@ -903,7 +1127,10 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
       max: fc.integer({ min: 16, max: 2048 }),
       // > 0: that many bytes over the limit; <= 0: at or under it.
       excess: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: -16, max: 0 })),
-      seed: fc.oneof(fc.string({ unit: "binary-ascii", minLength: 1, maxLength: 8 }), fc.constantFrom('{"devices":[', "<html>", " ", "\uFEFF")),
+      seed: fc.oneof(
+        fc.string({ unit: "binary-ascii", minLength: 1, maxLength: 8 }),
+        fc.constantFrom('{"devices":[', "<html>", " ", "\uFEFF"),
+      ),
       status: status.filter((s) => !NO_BODY_STATUSES.has(s)),
       gzip: fc.boolean(),
       delivery: fc.constantFrom<Delivery>("whole", "chunked"),
@@ -914,13 +1141,21 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
         const size = max + excess;
         const seedBytes = Buffer.from(seed, "utf8");
         const body = Buffer.alloc(size, seedBytes);
-        const big: Answer = { status: s, headers: gzip ? [["Content-Encoding", "gzip"]] : [], body: gzip ? zlib.gzipSync(body) : body, delivery };
+        const big: Answer = {
+          status: s,
+          headers: gzip ? [["Content-Encoding", "gzip"]] : [],
+          body: gzip ? zlib.gzipSync(body) : body,
+          delivery,
+        };
         const onLogin = isSession(r) && where === "login";
-        const login = onLogin ? { ...big, headers: [...big.headers, ["Set-Cookie", "session=0123456789abcdef"] as const] } : GOOD_LOGIN;
+        const login = onLogin
+          ? { ...big, headers: [...big.headers, ["Set-Cookie", "session=0123456789abcdef"] as const] }
+          : GOOD_LOGIN;
         const outcome = await exchange(r, planFor(r, onLogin ? answer(200, "{}") : big, login), { maxBodyBytes: max });
         checkOutcome(r, outcome);
         if (excess > 0) expectCode(outcome, "PVS_TOO_LARGE");
-        else if (!outcome.ok) assert.notStrictEqual((outcome.error as PvsError).code, "PVS_TOO_LARGE", `${size} bytes against ${max}`);
+        else if (!outcome.ok)
+          assert.notStrictEqual((outcome.error as PvsError).code, "PVS_TOO_LARGE", `${size} bytes against ${max}`);
       }),
       { numRuns: 150 },
     );
@@ -932,9 +1167,18 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
       fc.tuple(around, around).map(([a, b]) => `${a}${SECRET}${b}`),
       fc.tuple(around, around).map(([a, b]) => `${SECRET}${a}${SECRET}${b}`),
       fc
-        .tuple(fc.constantFrom("error", "fail", "failed", " Failure "), fc.constantFrom("msg", "message", "error"), around)
-        .map(([res, field, a]) => `{"result":${JSON.stringify(res)},${JSON.stringify(field)}:${JSON.stringify(a + SECRET)}}`),
-      fc.tuple(fc.integer({ min: 400, max: 599 }), around).map(([s, a]) => `{"status":${s},"error":${JSON.stringify(`${a}${SECRET}${a}`)}}`),
+        .tuple(
+          fc.constantFrom("error", "fail", "failed", " Failure "),
+          fc.constantFrom("msg", "message", "error"),
+          around,
+        )
+        .map(
+          ([res, field, a]) =>
+            `{"result":${JSON.stringify(res)},${JSON.stringify(field)}:${JSON.stringify(a + SECRET)}}`,
+        ),
+      fc
+        .tuple(fc.integer({ min: 400, max: 599 }), around)
+        .map(([s, a]) => `{"status":${s},"error":${JSON.stringify(`${a}${SECRET}${a}`)}}`),
       around.map((a) => `{"success":false,"message":${JSON.stringify(a + SECRET)}}`),
       around.map((a) => `<html><body>${a}${SECRET}</body></html>`),
       around.map((a) => `{"devices":[{"SERIAL":"${SECRET}","x":"${a}`),
@@ -952,7 +1196,13 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
   it("a 30 MB streamed answer and a 200 MB gzip bomb are refused against the default 16 MB limit, the heap growing by under 40 MB", async () => {
     const member = zlib.gzipSync(Buffer.alloc(MB, "[1,2,3,4,5,6,7,8,9,0],"));
     const bomb = Buffer.concat(Array.from({ length: 200 }, () => member));
-    const streamed = (headers: ReadonlyArray<readonly [string, string]>): Answer => ({ status: 200, headers, body: Buffer.alloc(0), delivery: "stream", streamBytes: 30 * MB });
+    const streamed = (headers: ReadonlyArray<readonly [string, string]>): Answer => ({
+      status: 200,
+      headers,
+      body: Buffer.alloc(0),
+      delivery: "stream",
+      streamBytes: 30 * MB,
+    });
     const cases: Array<[Route, string, Answer]> = [
       [
         "DeviceList",
@@ -963,7 +1213,11 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
         ]),
       ],
       ["vars-public", "30 MB chunked over HTTPS", streamed([["Content-Type", "application/json"]])],
-      ["DeviceList", `gzip bomb (${Math.round(bomb.length / 1024)} KB -> 200 MB)`, answer(200, bomb, [["Content-Encoding", "gzip"]], "chunked")],
+      [
+        "DeviceList",
+        `gzip bomb (${Math.round(bomb.length / 1024)} KB -> 200 MB)`,
+        answer(200, bomb, [["Content-Encoding", "gzip"]], "chunked"),
+      ],
     ];
     for (const [r, what, big] of cases) {
       const before = process.memoryUsage().heapUsed;
@@ -985,49 +1239,66 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
   // -------------------------------------------------------------------------------------------------------
   // Bugs these properties found, fixed in src/; each counterexample runs first, then the property.
 
-  // FIXED (src/model/redact.ts, redactDeep -> redact): the recursion has no depth limit. normalizeDeviceList
-  // masks the supervisor serial with redactDeep over every device, so a DeviceList answer with a PVS device
-  // (SERIAL of 6+ characters) and any field nested about 1,750 levels deep (a 3.5 KB body) throws
-  // "RangeError: Maximum call stack size exceeded" instead of normalizing (a poll then fails as PVS_INTERNAL).
-  // The same recursion runs in src/pvs/connection.ts varsDeviceList (redactDeep(normalized.list, secrets)) on
-  // a LocalAPI reading whose /sys/info/serialnum is set and whose /sys/info/* value is deep. The client itself
-  // is fine: JSON.parse is not recursive and the answer comes back whole (see the deep-nesting property above).
+  // FIXED (src/model/redact.ts, redactDeep -> redact): the recursion has no depth limit. normalizeDeviceList masks the
+  // supervisor serial with redactDeep over every device, so a DeviceList answer with a PVS device (SERIAL of 6+
+  // characters) and any field nested about 1,750 levels deep (a 3.5 KB body) throws "RangeError: Maximum call stack
+  // size exceeded" instead of normalizing (a poll then fails as PVS_INTERNAL). The same recursion runs in
+  // src/pvs/connection/connection.ts varsDeviceList (redactDeep(normalized.list, secrets)) on a LocalAPI reading whose
+  // /sys/info/serialnum is set and whose /sys/info/* value is deep. The client itself is fine: JSON.parse is not
+  // recursive and the answer comes back whole (see the deep-nesting property above).
   it("masks answers nested thousands of levels deep without overflowing the stack (redactDeep works without recursion)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<Route>("DeviceList", "vars-public"), depth, fc.constantFrom<"array" | "object" | "mixed">("array", "object", "mixed"), async (r, n, style) => {
-        const deep = deepJson(n, style);
-        const body = r === "DeviceList" ? `{"result":"succeed","devices":[{"DEVICE_TYPE":"PVS","SERIAL":"${SECRET}","x":${deep}}]}` : `{"/sys/info/serialnum":"${SECRET}","/sys/info/y":${deep}}`;
-        const outcome = await exchange(r, planFor(r, answer(200, body)));
-        assert.ok(outcome.ok, "the client answers");
-        if (r === "DeviceList") normalizes("normalizeDeviceList", () => normalizeDeviceList(outcome.value));
-        else redactDeep(normalizeVars({ devices: {}, live: {}, system: outcome.value }).list, varsSecrets(outcome.value));
-        checkPrototypes();
-      }),
+      fc.asyncProperty(
+        fc.constantFrom<Route>("DeviceList", "vars-public"),
+        depth,
+        fc.constantFrom<"array" | "object" | "mixed">("array", "object", "mixed"),
+        async (r, n, style) => {
+          const deep = deepJson(n, style);
+          const body =
+            r === "DeviceList"
+              ? `{"result":"succeed","devices":[{"DEVICE_TYPE":"PVS","SERIAL":"${SECRET}","x":${deep}}]}`
+              : `{"/sys/info/serialnum":"${SECRET}","/sys/info/y":${deep}}`;
+          const outcome = await exchange(r, planFor(r, answer(200, body)));
+          assert.ok(outcome.ok, "the client answers");
+          if (r === "DeviceList") normalizes("normalizeDeviceList", () => normalizeDeviceList(outcome.value));
+          else
+            redactDeep(
+              normalizeVars({ devices: {}, live: {}, system: outcome.value }).list,
+              varsSecrets(outcome.value),
+            );
+          checkPrototypes();
+        },
+      ),
       // Counterexample: 5,000 levels of [[…]] under one field of the PVS device (shrinks to 1,750 on Node 22).
       { numRuns: 100, examples: [["DeviceList", 5000, "array"]] },
     );
   });
 
-  // FIXED (src/pvs/json-body.ts, parseJsonBody): the excerpt of a non-JSON body is cut to 24 characters
+  // FIXED (src/pvs/http/json-body.ts, parseJsonBody): the excerpt of a non-JSON body is cut to 24 characters
   // *before* it is redacted, so a serial that straddles the cut is not recognized and is quoted partly
   // unmasked. Body "1234567ZT01234567890ABCDE" gives PVS_NOT_JSON 'PVS sent an answer that is not JSON
   // (25 bytes, starts "1234567ZT01234567890ABCD")': 4 of the 5 password characters (the serial's last five)
   // are in the message, hence in node status, logs and Catch nodes. Redacting the whole body before cutting fixes it.
   it("masks a serial that straddles the end of the quoted excerpt of a non-JSON answer", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<Route>("DeviceList", "vars-public"), fc.string({ unit: printable, maxLength: 12 }), fc.string({ maxLength: 10 }), async (r, before, after) => {
-        const outcome = await exchange(r, planFor(r, answer(200, `${before}${SECRET}${after}`)));
-        if (!outcome.ok) {
-          const err = checkRejection(outcome.error, ANSWER_CODES);
-          // The serial's public part followed by anything but the mask is a password character.
-          assert.ok(!/ZT01234567890[^*]/.test(err.message), `password characters in: ${err.message}`);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom<Route>("DeviceList", "vars-public"),
+        fc.string({ unit: printable, maxLength: 12 }),
+        fc.string({ maxLength: 10 }),
+        async (r, before, after) => {
+          const outcome = await exchange(r, planFor(r, answer(200, `${before}${SECRET}${after}`)));
+          if (!outcome.ok) {
+            const err = checkRejection(outcome.error, ANSWER_CODES);
+            // The serial's public part followed by anything but the mask is a password character.
+            assert.ok(!/ZT01234567890[^*]/.test(err.message), `password characters in: ${err.message}`);
+          }
+        },
+      ),
       { numRuns: 100, examples: [["DeviceList", "1234567", ""]] },
     );
   });
 
-  // FIXED (src/model/legacy-comm.ts normalizeInterface and src/model/varserver-comm.ts normalizeVarsComm:
+  // FIXED (src/model/legacy-comm.ts normalizeInterface and src/model/localapi-comm.ts normalizeVarsComm:
   // `kind: KINDS[name] ?? "other"`): KINDS is an ordinary object literal, so an interface named
   // "constructor", "toString", "valueOf", "hasOwnProperty"… gets kind = the inherited function
   // (Object, Object.prototype.toString…), and one named "__proto__" gets kind = Object.prototype, instead of
@@ -1040,11 +1311,15 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
         fc.constantFrom<Route>("Get_Comm", "vars-public"),
         fc.constantFrom("constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "wan", "sta0", "odd"),
         async (r, name) => {
-          const body = r === "Get_Comm" ? `{"networkstatus":{"interfaces":[{"interface":${JSON.stringify(name)},"state":"up"}]}}` : `{"/net/${name}/state":"up"}`;
+          const body =
+            r === "Get_Comm"
+              ? `{"networkstatus":{"interfaces":[{"interface":${JSON.stringify(name)},"state":"up"}]}}`
+              : `{"/net/${name}/state":"up"}`;
           const outcome = await exchange(r, planFor(r, answer(200, body)));
           assert.ok(outcome.ok, "the client answers");
           const comm = r === "Get_Comm" ? normalizeComm(outcome.value) : normalizeVarsComm(outcome.value, {});
-          for (const i of comm.interfaces) assert.ok(KIND_VALUES.includes(i.kind), `interface ${i.name}: kind ${String(i.kind)}`);
+          for (const i of comm.interfaces)
+            assert.ok(KIND_VALUES.includes(i.kind), `interface ${i.name}: kind ${String(i.kind)}`);
           checkPlainTree(comm, "network status");
         },
       ),
@@ -1060,14 +1335,25 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
   // -> analyzeDeviceList(...).units.constructor === Object.
   it("gives a device field named constructor or __proto__ no unit", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("constructor", "__proto__", "p_3phsum_kw", "odd_field"), fc.constantFrom('"1.5"', "2", '"nan"'), async (field, value) => {
-        const body = `{"result":"succeed","devices":[{"DEVICE_TYPE":"Inverter","SERIAL":"E00121",${JSON.stringify(field)}:${value}}]}`;
-        const outcome = await exchange("DeviceList", planFor("DeviceList", answer(200, body)));
-        assert.ok(outcome.ok, "the client answers");
-        const list = normalizeDeviceList(outcome.value);
-        const out = analyzeDeviceList(list, { memory: SiteMemory.create(), unknowns: legacyUnknowns(outcome.value), storage: null, now: Date.UTC(2025, 5, 21), unitSystem: "pvs" });
-        for (const [name, unit] of Object.entries(out.units)) assert.ok(unit === null || typeof unit === "string", `units.${name} is ${String(unit)}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("constructor", "__proto__", "p_3phsum_kw", "odd_field"),
+        fc.constantFrom('"1.5"', "2", '"nan"'),
+        async (field, value) => {
+          const body = `{"result":"succeed","devices":[{"DEVICE_TYPE":"Inverter","SERIAL":"E00121",${JSON.stringify(field)}:${value}}]}`;
+          const outcome = await exchange("DeviceList", planFor("DeviceList", answer(200, body)));
+          assert.ok(outcome.ok, "the client answers");
+          const list = normalizeDeviceList(outcome.value);
+          const out = analyzeDeviceList(list, {
+            memory: SiteMemory.create(),
+            unknowns: legacyUnknowns(outcome.value),
+            storage: null,
+            now: Date.UTC(2025, 5, 21),
+            unitSystem: "pvs",
+          });
+          for (const [name, unit] of Object.entries(out.units))
+            assert.ok(unit === null || typeof unit === "string", `units.${name} is ${String(unit)}`);
+        },
+      ),
       { numRuns: 30, examples: [["constructor", '"1.5"']] },
     );
   });
@@ -1087,7 +1373,12 @@ function expectedSession(cookies: readonly string[], body: string): string | nul
   }
   try {
     const parsed: unknown = JSON.parse(body);
-    if (isJsonObject(parsed) && typeof parsed.session === "string" && /^[A-Za-z0-9._~+/=-]{8,512}$/.test(parsed.session)) return parsed.session;
+    if (
+      isJsonObject(parsed) &&
+      typeof parsed.session === "string" &&
+      /^[A-Za-z0-9._~+/=-]{8,512}$/.test(parsed.session)
+    )
+      return parsed.session;
   } catch {
     // no session in the body
   }

@@ -2,20 +2,29 @@
 import assert from "assert";
 import fs from "fs";
 import path from "path";
-import { apiForBuild, buildFromVersion, identityFromSupervisorInfo } from "../../src/pvs/detect";
-import { PvsError } from "../../src/pvs/errors";
-import { sessionFromLogin } from "../../src/pvs/session";
-import { parseVarsAnswer, parseWriteAnswer, telemetryEnableRequest, varsRequest } from "../../src/pvs/vars-query";
+import { apiForBuild, buildFromVersion, identityFromSupervisorInfo } from "../../src/pvs/connection/identity";
+import { PvsError } from "../../src/pvs/http/errors";
+import { sessionFromLogin } from "../../src/pvs/localapi/session";
+import {
+  parseVarsAnswer,
+  parseWriteAnswer,
+  telemetryEnableRequest,
+  varsRequest,
+} from "../../src/pvs/localapi/vars-query";
 
 const answer = (status: number, body: string, setCookie: string[] = []) => ({ status, body, durationMs: 1, setCookie });
-const notAllowed = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof PvsError && e.code === "PVS_NOT_ALLOWED");
+const notAllowed = (fn: () => unknown) =>
+  assert.throws(fn, (e: unknown) => e instanceof PvsError && e.code === "PVS_NOT_ALLOWED");
 
 describe("pvs/localapi requests and answers", () => {
   it("builds only reads: names, a match or a cache id; never a write, never the Wi-Fi key", () => {
     const r = varsRequest({ match: "/sys/devices/" }, { cache: "nrpvsdev" });
     // Written as the firmware reads it: no percent-encoding (tjmonk/fcgi_vars decodes nothing).
     assert.strictEqual(r.query, "match=/sys/devices/&fmt=obj&cache=nrpvsdev");
-    assert.strictEqual(varsRequest({ names: ["/sys/info/serialnum", "/sys/info/model"] }, { session: false }).query, "name=/sys/info/serialnum,/sys/info/model&fmt=obj");
+    assert.strictEqual(
+      varsRequest({ names: ["/sys/info/serialnum", "/sys/info/model"] }, { session: false }).query,
+      "name=/sys/info/serialnum,/sys/info/model&fmt=obj",
+    );
     assert.strictEqual(varsRequest(null, { cache: "nrpvsdev" }).query, "fmt=obj&cache=nrpvsdev");
     assert.strictEqual(r.session, true);
     notAllowed(() => varsRequest({ names: ["/sys/info/wpa_key"] }));
@@ -34,7 +43,11 @@ describe("pvs/localapi requests and answers", () => {
     assert.strictEqual(r.write, true);
     assert.strictEqual(telemetryEnableRequest.length, 0, "takes no argument: nothing else can be written");
     assert.deepStrictEqual(parseWriteAnswer(answer(200, "{}")), { written: true });
-    assert.deepStrictEqual(parseWriteAnswer(answer(400, "{}")), { written: false, status: 400 }, "a PVS5 has no such variable");
+    assert.deepStrictEqual(
+      parseWriteAnswer(answer(400, "{}")),
+      { written: false, status: 400 },
+      "a PVS5 has no such variable",
+    );
     assert.deepStrictEqual(parseWriteAnswer(answer(403, "{}")), { written: false, status: 403 });
     assert.throws(
       () => parseWriteAnswer(answer(503, "")),
@@ -42,15 +55,25 @@ describe("pvs/localapi requests and answers", () => {
     );
     // No other code of the client may put a `set` parameter on a request.
     const dir = path.resolve(__dirname, "../../src/pvs");
-    const setters = fs.readdirSync(dir).filter((f) => /\bset\s*:|["']set["']|set=/.test(fs.readFileSync(path.join(dir, f), "utf8")));
-    assert.deepStrictEqual(setters, ["vars-query.ts"]);
+    const setters = (fs.readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[])
+      .filter((f) => f.endsWith(".ts"))
+      .filter((f) => /\bset\s*:|["']set["']|set=/.test(fs.readFileSync(path.join(dir, f), "utf8")));
+    assert.deepStrictEqual(setters, [path.join("localapi", "vars-query.ts")]);
   });
 
   it("reads both answer formats, and HTTP 400 as 'no such variables'", () => {
-    assert.deepStrictEqual(parseVarsAnswer(answer(200, '{"values":[{"name":"/sys/info/model","value":"PVS6 "}],"count":1}')), { "/sys/info/model": "PVS6 " });
-    assert.deepStrictEqual(parseVarsAnswer(answer(200, '{"/sys/livedata/soc":"0.86"}')), { "/sys/livedata/soc": "0.86" });
+    assert.deepStrictEqual(
+      parseVarsAnswer(answer(200, '{"values":[{"name":"/sys/info/model","value":"PVS6 "}],"count":1}')),
+      { "/sys/info/model": "PVS6 " },
+    );
+    assert.deepStrictEqual(parseVarsAnswer(answer(200, '{"/sys/livedata/soc":"0.86"}')), {
+      "/sys/livedata/soc": "0.86",
+    });
     assert.deepStrictEqual(parseVarsAnswer(answer(400, '{"status":400}')), {});
-    assert.strictEqual(Object.getPrototypeOf(parseVarsAnswer(answer(200, '{"__proto__":{"x":1},"/a/b":"1"}'))), Object.prototype);
+    assert.strictEqual(
+      Object.getPrototypeOf(parseVarsAnswer(answer(200, '{"__proto__":{"x":1},"/a/b":"1"}'))),
+      Object.prototype,
+    );
     for (const [status, body, code] of [
       [403, "{}", "PVS_FORBIDDEN"],
       [502, "<html/>", "PVS_HTTP_ERROR"],
@@ -67,7 +90,10 @@ describe("pvs/localapi requests and answers", () => {
   });
 
   it("takes the session from the cookie, else from the body", () => {
-    assert.strictEqual(sessionFromLogin(answer(200, "{}", ["session=abc123def456; Path=/; Secure; HttpOnly"])), "abc123def456");
+    assert.strictEqual(
+      sessionFromLogin(answer(200, "{}", ["session=abc123def456; Path=/; Secure; HttpOnly"])),
+      "abc123def456",
+    );
     assert.strictEqual(sessionFromLogin(answer(200, '{"session":"3z02Z55Qabcdef"}')), "3z02Z55Qabcdef");
     assert.strictEqual(sessionFromLogin(answer(200, '{"session":"bad value;"}')), null);
   });
@@ -77,12 +103,17 @@ describe("pvs/localapi requests and answers", () => {
     assert.strictEqual(buildFromVersion("2025.09.04.61845"), 61845);
     assert.strictEqual(buildFromVersion("0.0.25.5412"), 5412);
     assert.strictEqual(buildFromVersion("1.0.0"), null);
-    assert.deepStrictEqual(identityFromSupervisorInfo({ supervisor: { SWVER: "2025.06, Build 61839", MODEL: "PVS6", BUILD: 61839, SERIAL: "ZT22" } }), {
-      model: "PVS6",
-      build: 61839,
-      version: "2025.06, Build 61839",
-      serial: "ZT22",
-    });
+    assert.deepStrictEqual(
+      identityFromSupervisorInfo({
+        supervisor: { SWVER: "2025.06, Build 61839", MODEL: "PVS6", BUILD: 61839, SERIAL: "ZT22" },
+      }),
+      {
+        model: "PVS6",
+        build: 61839,
+        version: "2025.06, Build 61839",
+        serial: "ZT22",
+      },
+    );
     assert.strictEqual(apiForBuild("PVS6", 61839), "legacy");
     assert.strictEqual(apiForBuild("PVS6", 61840), "localapi");
     assert.strictEqual(apiForBuild("PVS5", 5408), "localapi");

@@ -101,7 +101,10 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
         assert.strictEqual(e.count("auth:login"), 2);
         // Every variable read carried a live session: the renewal came before the PVS would have refused it.
         const reads = e.requests.filter((r) => r.command === "vars" && r.authenticated !== undefined);
-        assert.ok(reads.length >= 6 && reads.every((r) => r.authenticated === true), JSON.stringify(reads.map((r) => r.authenticated)));
+        assert.ok(
+          reads.length >= 6 && reads.every((r) => r.authenticated === true),
+          JSON.stringify(reads.map((r) => r.authenticated)),
+        );
       }));
 
     it("a wrong password: a clear error and no retry storm", async () => {
@@ -110,7 +113,8 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       const first = await rejection(c.readDeviceList(signal));
       assert.strictEqual(first.code, "PVS_LOGIN_REFUSED");
       assert.match(first.message, /login refused: check the serial\/password/);
-      for (let i = 0; i < 5; i++) assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_LOGIN_REFUSED");
+      for (let i = 0; i < 5; i++)
+        assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_LOGIN_REFUSED");
       assert.strictEqual(e.count("auth:login"), 1, "the refused password is not tried again at once");
     });
 
@@ -136,7 +140,8 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
         const c = connect(e, { api: "localapi", backoffBaseMs: 50, backoffMaxMs: 400 });
         await c.readDeviceList(signal);
         e.setFault({ kind: "reset" });
-        for (let i = 0; i < 3; i++) assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_UNREACHABLE");
+        for (let i = 0; i < 3; i++)
+          assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_UNREACHABLE");
         assert.strictEqual((await rejection(c.readDeviceList(signal))).code, "PVS_CIRCUIT_OPEN");
         e.setFault(null);
         e.expireSessions(); // the PVS rebooted
@@ -165,7 +170,8 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       const e = await emulator();
       const c = connect(e);
       await c.readDeviceList(signal);
-      const creates = () => e.requests.filter((r) => r.command === "vars" && /(^|&)(match|name)=/.test(r.query ?? "")).length;
+      const creates = () =>
+        e.requests.filter((r) => r.command === "vars" && /(^|&)(match|name)=/.test(r.query ?? "")).length;
       assert.strictEqual(creates(), 3, "devices, livedata, system");
       await c.readDeviceList(signal);
       await c.readDeviceList(signal);
@@ -200,7 +206,10 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       const reading = await connect(e).readDeviceList(signal);
       const ess = reading.list.devices.find((d) => d.deviceType === "Energy Storage System") as Device;
       assert.ok(ess, "ESS device");
-      assert.ok((ess.metrics.soc_pct as number) > 0 && (ess.metrics.soc_pct as number) <= 100, "percent, not a fraction");
+      assert.ok(
+        (ess.metrics.soc_pct as number) > 0 && (ess.metrics.soc_pct as number) <= 100,
+        "percent, not a fraction",
+      );
       assert.ok(reading.list.devices.some((d) => d.deviceType === "HUB+"));
       assert.strictEqual(typeof reading.storage?.system_soc_pct, "number");
       assert.strictEqual(typeof reading.live?.backup_time_remaining_min, "number");
@@ -247,7 +256,8 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
     const fresh = await emulator({ localApi: true, now: () => now, inverters: 5 });
     const a = await connect(legacy).readDeviceList(signal);
     const b = await connect(fresh).readDeviceList(signal);
-    const bySerial = (devices: Device[]) => new Map(devices.filter((d) => d.category === "meter" || d.category === "inverter").map((d) => [d.serial, d]));
+    const bySerial = (devices: Device[]) =>
+      new Map(devices.filter((d) => d.category === "meter" || d.category === "inverter").map((d) => [d.serial, d]));
     const left = bySerial(a.list.devices);
     const right = bySerial(b.list.devices);
     assert.deepStrictEqual([...right.keys()].sort(), [...left.keys()].sort(), "same serials");
@@ -255,9 +265,12 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
     for (const [serial, d] of right) {
       const l = left.get(serial) as Device;
       assert.strictEqual(d.deviceType, l.deviceType, String(serial));
-      // The LocalAPI publishes the same data on a 5-minute stamp, minutes late (see src/emulator/varserver.ts).
+      // The LocalAPI publishes the same data on a 5-minute stamp, minutes late (see src/emulator/vars.ts).
       const lag = Date.parse(String(l.dataTime)) - Date.parse(String(d.dataTime));
-      assert.ok(lag >= 0 && lag < 540_000 && Date.parse(String(d.dataTime)) % 300_000 === 0, `${serial} data time ${d.dataTime} against ${l.dataTime}`);
+      assert.ok(
+        lag >= 0 && lag < 540_000 && Date.parse(String(d.dataTime)) % 300_000 === 0,
+        `${serial} data time ${d.dataTime} against ${l.dataTime}`,
+      );
       const names = Object.keys(d.metrics);
       assert.ok(names.length >= 9, `${serial} has its measurements`);
       for (const name of names) assert.strictEqual(d.metrics[name], l.metrics[name], `${serial} ${name}`);

@@ -1,8 +1,8 @@
-// What a Node-RED restart takes over from the connection before it (issue 19): the legacy detection and the
+// What a Node-RED restart takes over from the connection before it: the legacy detection and the
 // DeviceList ration's last start, nothing secret, so that a restart alone asks the PVS nothing the ration would not.
 import assert from "assert";
 import { PvsEmulator } from "../../src/emulator/server";
-import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
+import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection/connection";
 
 describe("pvs/connection memo across a restart", () => {
   const signal = new AbortController().signal;
@@ -35,12 +35,16 @@ describe("pvs/connection memo across a restart", () => {
   it("a restarted connection neither detects again nor sends a DeviceList before the ration allows", async () => {
     const before = connect();
     await before.readDeviceList(signal);
-    const memo = JSON.parse(JSON.stringify(before.memo())) as { deviceListStartedAt: number }; // as a context store keeps it
+    // as a context store keeps it
+    const memo = JSON.parse(JSON.stringify(before.memo())) as { deviceListStartedAt: number };
     assert.ok(!JSON.stringify(memo).includes(emulator.site.serial.slice(-5)), "nothing secret in it");
     // When the client sent it (the ration counts from there): the emulator sees it a few ms later, more on a busy
     // machine, which made a difference of the emulator's two times fall short of the ration by a few ms.
     const lastList = memo.deviceListStartedAt;
-    assert.ok(Math.abs(emulator.requests.filter((r) => r.command === "DeviceList")[0].startedAt - lastList) < 200, "the memo's DeviceList start is the one sent");
+    assert.ok(
+      Math.abs(emulator.requests.filter((r) => r.command === "DeviceList")[0].startedAt - lastList) < 200,
+      "the memo's DeviceList start is the one sent",
+    );
     const after = connect();
     after.restore(memo);
     assert.deepStrictEqual([after.info().api, after.info().build], ["legacy", 61707]);
@@ -59,7 +63,10 @@ describe("pvs/connection memo across a restart", () => {
     assert.ok(memo.lockedOutUntil > Date.now() + 50_000, "the lock-out's end is kept (a minute ±10 %)");
     const after = connect({ backoffMaxMs: 60_000 });
     after.restore(memo);
-    assert.deepStrictEqual([after.health().state, after.health().retryAt, after.health().lastError?.code], ["backing-off", memo.lockedOutUntil, "PVS_FORBIDDEN"]);
+    assert.deepStrictEqual(
+      [after.health().state, after.health().retryAt, after.health().lastError?.code],
+      ["backing-off", memo.lockedOutUntil, "PVS_FORBIDDEN"],
+    );
     assert.strictEqual(after.memo()?.lockedOutUntil, memo.lockedOutUntil, "kept again by the restarted connection");
     for (const until of [Date.now() - 1, Date.now() + 61_000, Number.MAX_SAFE_INTEGER, "soon", null]) {
       const c = connect({ backoffMaxMs: 60_000 });
@@ -70,12 +77,28 @@ describe("pvs/connection memo across a restart", () => {
 
   it("ignores a malformed memo, and keeps no LocalAPI detection (it needs the serial to log in)", async () => {
     const c = connect();
-    for (const bad of [null, 1, "x", { format: 2 }, { format: 1, detection: { api: "localapi", detectedAt: 1 } }, { format: 1, deviceListStartedAt: "soon" }]) c.restore(bad);
+    for (const bad of [
+      null,
+      1,
+      "x",
+      { format: 2 },
+      { format: 1, detection: { api: "localapi", detectedAt: 1 } },
+      { format: 1, deviceListStartedAt: "soon" },
+    ])
+      c.restore(bad);
     assert.strictEqual(c.info().api, null);
     const local = new PvsEmulator({ inverters: 2, localApi: true });
     await local.start();
     try {
-      const l = new PvsConnection({ api: "auto", protocol: "http", host: "127.0.0.1", port: local.port, localApiPort: local.httpsPort, timeoutMs: 3000, spacingMs: 0 });
+      const l = new PvsConnection({
+        api: "auto",
+        protocol: "http",
+        host: "127.0.0.1",
+        port: local.port,
+        localApiPort: local.httpsPort,
+        timeoutMs: 3000,
+        spacingMs: 0,
+      });
       connections.push(l);
       await l.readDeviceList(signal);
       assert.strictEqual(l.memo(), null);

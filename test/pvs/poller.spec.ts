@@ -1,7 +1,7 @@
 // The poller's beat: aligned to a phase, so that every node of one PVS polls at the same instant.
 import assert from "assert";
 import sinon from "sinon";
-import { phaseOf, Poller } from "../../src/pvs/poller";
+import { phaseOf, Poller } from "../../src/pvs/client/poller";
 
 describe("Poller", () => {
   let clock: sinon.SinonFakeTimers;
@@ -9,7 +9,13 @@ describe("Poller", () => {
   afterEach(() => clock.restore());
 
   /** Start times of the runs of a poller started at `startAt`, over `forMs`. */
-  async function runs(intervalMs: number, phase: number, startAt: number, forMs: number, taskMs = 0): Promise<number[]> {
+  async function runs(
+    intervalMs: number,
+    phase: number,
+    startAt: number,
+    forMs: number,
+    taskMs = 0,
+  ): Promise<number[]> {
     await clock.tickAsync(startAt - Date.now());
     const starts: number[] = [];
     const poller = new Poller(

@@ -1,8 +1,8 @@
-// A connection takes another API setting or certificate pin while it runs (issue 17: pvs-config nodes that share a
+// A connection takes another API setting or certificate pin while it runs (pvs-config nodes that share a
 // PVS agree on them, and a deploy of modified nodes does not restart every node that holds the connection), counted
 // at the emulator.
 import assert from "assert";
-import { PvsError } from "../../src/pvs/errors";
+import { PvsError } from "../../src/pvs/http/errors";
 import { connectionHarness, until } from "../support/connections";
 
 const codeOf = (err: unknown) => (err instanceof PvsError ? err.code : String(err));

@@ -1,8 +1,8 @@
 // The LocalAPI device cache as the firmware keeps it (tjmonk/fcgi_vars: a named cache only grows, VARCACHE_AddUnique;
-// an answer lists what the cache holds): devices that appear after the cache was made reach the output only when
-// the `match=` selection is sent again with the cache id, every 15 minutes, or sooner when a known serial goes
-// missing (src/pvs/vars-groups.ts DEVICE_CACHE_RESEND_MS, DEVICE_CACHE_RECHECK_MS). Against the strict emulator
-// over real HTTPS, on a simulated Date.
+// an answer lists what the cache holds): devices that appear after the cache was made reach the output only when the
+// `match=` selection is sent again with the cache id, every 15 minutes, or sooner when a known serial goes missing
+// (src/pvs/localapi/vars-groups.ts DEVICE_CACHE_RESEND_MS, DEVICE_CACHE_RECHECK_MS). Against the strict emulator over
+// real HTTPS, on a simulated Date.
 import assert from "assert";
 import { connectionHarness } from "../support/connections";
 import { withSimulatedDate } from "../support/simulated-date";
@@ -48,7 +48,11 @@ describe("pvs/vars: the device cache picks up devices that appear later", () => 
       from = e.requests.length;
       skip(1 * MINUTE + 1000);
       const resent = await c.readDeviceList(signal);
-      assert.deepStrictEqual(deviceQueries(e, from), [RESEND], "after 15 minutes the selection goes again, with the cache id");
+      assert.deepStrictEqual(
+        deviceQueries(e, from),
+        [RESEND],
+        "after 15 minutes the selection goes again, with the cache id",
+      );
       assert.strictEqual(resent.list.inverters.length, 3);
       assert.ok(hidden !== null && serials(resent.list).includes(hidden), "the new inverter is in the output");
 
@@ -56,7 +60,11 @@ describe("pvs/vars: the device cache picks up devices that appear later", () => 
       from = e.requests.length;
       skip(1000);
       const shared = await c.readDeviceList(signal, { shareWithinMs: 2000 });
-      assert.deepStrictEqual(deviceQueries(e, from), [], "a read that may share an answer of the last 2 s asks nothing");
+      assert.deepStrictEqual(
+        deviceQueries(e, from),
+        [],
+        "a read that may share an answer of the last 2 s asks nothing",
+      );
       assert.strictEqual(shared.list.inverters.length, 3);
 
       from = e.requests.length;
@@ -90,7 +98,11 @@ describe("pvs/vars: the device cache picks up devices that appear later", () => 
 
       from = e.requests.length;
       await c.readDeviceList(signal);
-      assert.deepStrictEqual(deviceQueries(e, from), [CACHED], "within 5 minutes of making the cache, a missing serial does not re-send");
+      assert.deepStrictEqual(
+        deviceQueries(e, from),
+        [CACHED],
+        "within 5 minutes of making the cache, a missing serial does not re-send",
+      );
 
       from = e.requests.length;
       skip(4 * MINUTE + 1000);
@@ -100,7 +112,15 @@ describe("pvs/vars: the device cache picks up devices that appear later", () => 
 
       from = e.requests.length;
       const rechecked = await c.readDeviceList(signal);
-      assert.deepStrictEqual(deviceQueries(e, from), [RESEND], "…so the next one sends the selection again, 5 minutes in");
-      assert.deepStrictEqual(serials(rechecked.list), [...known, added].sort(), "every inverter is back, with the new one");
+      assert.deepStrictEqual(
+        deviceQueries(e, from),
+        [RESEND],
+        "…so the next one sends the selection again, 5 minutes in",
+      );
+      assert.deepStrictEqual(
+        serials(rechecked.list),
+        [...known, added].sort(),
+        "every inverter is back, with the new one",
+      );
     }));
 });

@@ -4,14 +4,15 @@
 import assert from "assert";
 import { connectionHarness, until } from "../support/connections";
 import { RECORDING_FORMAT } from "../../src/model/recording";
-import { PvsError } from "../../src/pvs/errors";
+import { PvsError } from "../../src/pvs/http/errors";
 
 import { withSimulatedDate } from "../support/simulated-date";
 import fs from "fs";
 import path from "path";
 
 const K = path.join(__dirname, "../fixtures/corpus/ksmooove__SunPower-Monitoring");
-const read = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(K, file), "utf8")) as Record<string, unknown>;
+const read = (file: string): Record<string, unknown> =>
+  JSON.parse(fs.readFileSync(path.join(K, file), "utf8")) as Record<string, unknown>;
 const code = (err: unknown) => (err instanceof PvsError ? err.code : String(err));
 
 describe("pvs/vars: the client against a varserver that parses like the firmware", () => {
@@ -57,7 +58,10 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
     });
     const c = connect(e);
     const first = await c.readDeviceList(signal);
-    assert.strictEqual(first.list.supervisor?.properties.sw_rev ?? first.list.supervisor?.properties.SWVER ?? "2025.10.20.61846", "2025.10.20.61846");
+    assert.strictEqual(
+      first.list.supervisor?.properties.sw_rev ?? first.list.supervisor?.properties.SWVER ?? "2025.10.20.61846",
+      "2025.10.20.61846",
+    );
     const system = e.requests.filter((r) => r.command === "vars" && (r.query ?? "").includes("cache=nrpvssys"));
     assert.deepStrictEqual(
       system.map((r) => (r.query ?? "").startsWith("name=")),
@@ -67,13 +71,25 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
     const before = e.requests.length;
     await c.readDeviceList(signal);
     const again = e.requests.slice(before).map((r) => r.query);
-    assert.deepStrictEqual(again, ["fmt=obj&cache=nrpvsdev", "fmt=obj&cache=nrpvslive", "fmt=obj&cache=nrpvssys"], "later polls re-read the caches only");
+    assert.deepStrictEqual(
+      again,
+      ["fmt=obj&cache=nrpvsdev", "fmt=obj&cache=nrpvslive", "fmt=obj&cache=nrpvssys"],
+      "later polls re-read the caches only",
+    );
   });
 
   it("asks each name alone when a failed list left nothing cached (a public probe has no cache)", async () => {
     // No /sys/info/hwrev on this unit: the 4-name public probe fails whole, the names alone find the serial.
     const e = await emulator({
-      replay: { format: RECORDING_FORMAT, vars: { "/sys/info/serialnum": "ZT01234567890ABCDE", "/sys/info/model": "PVS6", "/sys/info/sw_rev": "2025.10.20.61846", ...read("vars-meter.json") } },
+      replay: {
+        format: RECORDING_FORMAT,
+        vars: {
+          "/sys/info/serialnum": "ZT01234567890ABCDE",
+          "/sys/info/model": "PVS6",
+          "/sys/info/sw_rev": "2025.10.20.61846",
+          ...read("vars-meter.json"),
+        },
+      },
     });
     const c = connect(e, { api: "localapi" });
     await c.readDeviceList(signal);
@@ -92,7 +108,10 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
       // The old session ended: one re-login, its fresh session rejected too → no third login in this job.
       await assert.rejects(c.readDeviceList(signal), (err) => code(err) === "PVS_SESSION_EXPIRED");
       assert.strictEqual(e.count("auth:login"), 2);
-      await assert.rejects(c.readDeviceList(signal), (err) => code(err) === "PVS_SESSION_EXPIRED" && /next login in/.test((err as Error).message));
+      await assert.rejects(
+        c.readDeviceList(signal),
+        (err) => code(err) === "PVS_SESSION_EXPIRED" && /next login in/.test((err as Error).message),
+      );
       assert.strictEqual(e.count("auth:login"), 2, "held: no login while the back-off runs");
       skip(460); // the login back-off (400 ms, +10 %) passes
       await assert.rejects(c.readDeviceList(signal));
@@ -113,7 +132,10 @@ describe("pvs/vars: the client against a varserver that parses like the firmware
     await assert.rejects(c.readDeviceList(signal), (err) => {
       const message = (err as Error).message;
       assert.strictEqual(code(err), "PVS_SESSION_EXPIRED");
-      assert.ok(message.includes(`PVS at 127.0.0.1:${e.httpsPort} rejected a fresh LocalAPI session (HTTP 403)`), message);
+      assert.ok(
+        message.includes(`PVS at 127.0.0.1:${e.httpsPort} rejected a fresh LocalAPI session (HTTP 403)`),
+        message,
+      );
       assert.ok(!message.includes(`:${e.port} `), message);
       return true;
     });

@@ -20,29 +20,46 @@ const START = Date.UTC(2025, 5, 21, 20, 0);
 const STEP_MS = 5 * 60_000;
 
 type Row = { measurement: string; tags: Record<string, string>; time: number; fields: Record<string, number> };
-const key = (r: Pick<Row, "measurement" | "tags" | "time">) => `${r.measurement} ${JSON.stringify(Object.entries(r.tags).sort())} ${new Date(r.time).toISOString()}`;
+const key = (r: Pick<Row, "measurement" | "tags" | "time">) =>
+  `${r.measurement} ${JSON.stringify(Object.entries(r.tags).sort())} ${new Date(r.time).toISOString()}`;
 
 /** The points a device-list payload must have written: read from the payload, not from the formatter. */
 function expectedRows(payload: DeviceListPayload): Row[] {
-  const numbers = (entries: Array<[string, unknown]>) => Object.fromEntries(entries.filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1])));
+  const numbers = (entries: Array<[string, unknown]>) =>
+    Object.fromEntries(entries.filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1])));
   const rows: Row[] = [];
   for (const d of payload.devices) {
     if (!d.serial) continue;
     const fields = numbers(Object.entries(d.metrics));
     if (Object.keys(fields).length === 0) continue;
     const tags = Object.fromEntries(
-      Object.entries({ serial: d.serial, device_type: d.deviceType, model: d.model, role: meterRole(d), label: d.label }).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
+      Object.entries({
+        serial: d.serial,
+        device_type: d.deviceType,
+        model: d.model,
+        role: meterRole(d),
+        label: d.label,
+      }).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
     );
     rows.push({ measurement: `pvs_${d.category}`, tags, time: Date.parse(d.dataTime ?? payload.time ?? ""), fields });
   }
   const { today, ...site } = payload.site;
-  const siteFields = { ...numbers(Object.entries(site)), ...numbers(Object.entries(today ?? {}).map(([n, v]) => [`today_${n}`, v])) };
+  const siteFields = {
+    ...numbers(Object.entries(site)),
+    ...numbers(Object.entries(today ?? {}).map(([n, v]) => [`today_${n}`, v])),
+  };
   // The site and the PVS's totals are tagged with the PVS (its masked serial).
   const pvs: Record<string, string> = payload.supervisor?.serial ? { pvs: payload.supervisor.serial } : {};
-  if (Object.keys(siteFields).length) rows.push({ measurement: "pvs_site", tags: pvs, time: Date.parse(payload.time ?? ""), fields: siteFields });
+  if (Object.keys(siteFields).length)
+    rows.push({ measurement: "pvs_site", tags: pvs, time: Date.parse(payload.time ?? ""), fields: siteFields });
   if (payload.live) {
     const { time, ...live } = payload.live;
-    rows.push({ measurement: "pvs_live", tags: pvs, time: Date.parse(time ?? payload.time ?? ""), fields: numbers(Object.entries(live)) });
+    rows.push({
+      measurement: "pvs_live",
+      tags: pvs,
+      time: Date.parse(time ?? payload.time ?? ""),
+      fields: numbers(Object.entries(live)),
+    });
   }
   return rows;
 }
@@ -101,19 +118,51 @@ describe("services: the InfluxDB example writes every point to a real InfluxDB 1
         .filter((n) => n.type !== "comment")
         .map((n): FlowNode => {
           if (n.type === "pvs-config")
-            return { ...n, host: "127.0.0.1", port: emulator?.port, localPort: emulator?.httpsPort, telemetryPort: emulator?.telemetryPort, minSpacing: 0, deviceListEvery: 0 };
-          if (n === debug) return { id: debug.id, type: "influxdb batch", z: "tab", x: n.x, y: n.y, influxdb: "influx-test", precision: "", retentionPolicy: "", name: "" };
+            return {
+              ...n,
+              host: "127.0.0.1",
+              port: emulator?.port,
+              localPort: emulator?.httpsPort,
+              telemetryPort: emulator?.telemetryPort,
+              minSpacing: 0,
+              deviceListEvery: 0,
+            };
+          if (n === debug)
+            return {
+              id: debug.id,
+              type: "influxdb batch",
+              z: "tab",
+              x: n.x,
+              y: n.y,
+              influxdb: "influx-test",
+              precision: "",
+              retentionPolicy: "",
+              name: "",
+            };
           if (n === inject) return { ...n, z: "tab", wires: [[...inject.wires[0], "reference"]] };
           return { ...n, z: "tab" };
         }),
-      { id: "influx-test", type: "influxdb", hostname: "127.0.0.1", port: influx.port, protocol: "http", database: DATABASE, name: "", usetls: false, influxdbVersion: "1.x" },
+      {
+        id: "influx-test",
+        type: "influxdb",
+        hostname: "127.0.0.1",
+        port: influx.port,
+        protocol: "http",
+        database: DATABASE,
+        name: "",
+        usetls: false,
+        influxdbVersion: "1.x",
+      },
       // The device list itself, from the same PVS answers (the example's node and this one share each request).
       { ...list, id: "reference", output: "list", z: "tab", wires: [["payloads"]] },
       { id: "payloads", type: "helper", z: "tab", x: 600, y: 300 },
       { id: "catch", type: "catch", z: "tab", x: 100, y: 400, scope: null, uncaught: false, wires: [["caught"]] },
       { id: "caught", type: "helper", z: "tab", x: 300, y: 400 },
     ];
-    await helper.load([...NODE_MODULES, ...coreNodes("common/20-inject.js"), influxNodes] as Parameters<typeof helper.load>[0], flow);
+    await helper.load(
+      [...NODE_MODULES, ...coreNodes("common/20-inject.js"), influxNodes] as Parameters<typeof helper.load>[0],
+      flow,
+    );
     const payloads: DeviceListPayload[] = [];
     const errors: unknown[] = [];
     helper.getNode("payloads").on("input", (m: NodeMessage) => payloads.push(m.payload as DeviceListPayload));
@@ -141,15 +190,24 @@ describe("services: the InfluxDB example writes every point to a real InfluxDB 1
     await pollWritten(2);
 
     const expected = new Map<string, Row>();
-    for (const p of payloads) for (const r of expectedRows(p)) expected.set(key(r), { ...r, fields: { ...expected.get(key(r))?.fields, ...r.fields } });
+    for (const p of payloads)
+      for (const r of expectedRows(p))
+        expected.set(key(r), { ...r, fields: { ...expected.get(key(r))?.fields, ...r.fields } });
     const actual = new Map((await stored()).map((r) => [key(r), r]));
-    assert.deepStrictEqual([...actual.keys()].sort(), [...expected.keys()].sort(), "the same points: measurement, tags, time");
+    assert.deepStrictEqual(
+      [...actual.keys()].sort(),
+      [...expected.keys()].sort(),
+      "the same points: measurement, tags, time",
+    );
     for (const [k, row] of expected) assert.deepStrictEqual(actual.get(k)?.fields, row.fields, k);
     const measurements = new Set([...expected.values()].map((r) => r.measurement));
-    for (const m of ["pvs_supervisor", "pvs_meter", "pvs_inverter", "pvs_site", "pvs_live"]) assert.ok(measurements.has(m), `${m} written`);
+    for (const m of ["pvs_supervisor", "pvs_meter", "pvs_inverter", "pvs_site", "pvs_live"])
+      assert.ok(measurements.has(m), `${m} written`);
     assert.ok(new Set([...expected.values()].map((r) => r.time)).size >= 2, "two polls, at two sampling times");
     const fieldCount = [...expected.values()].reduce((n, r) => n + Object.keys(r.fields).length, 0);
-    process.stdout.write(`      InfluxDB: ${expected.size} points (${fieldCount} fields) written by 2 polls and compared\n`);
+    process.stdout.write(
+      `      InfluxDB: ${expected.size} points (${fieldCount} fields) written by 2 polls and compared\n`,
+    );
 
     // Third poll: an inverter is gone. It gets no point, and no point gets an empty or zero stand-in.
     const gone = payloads[1].devices.find((d) => d.category === "inverter")?.serial as string;
@@ -207,13 +265,44 @@ describe("services: the README's change node for InfluxDB 2's Stackhero write no
     await emulator.start();
     const flow: FlowNode[] = [
       { id: "tab", type: "tab", label: "influxdb 2" },
-      { id: "cfg", type: "pvs-config", host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, protocol: "http", timeout: 5, minSpacing: 0, deviceListEvery: 0 },
-      { id: "points", type: "pvs-device-list", z: "tab", x: 100, y: 100, server: "cfg", interval: 0, output: "influx", wires: [["change", "raw"]] },
-      { id: "change", type: "change", z: "tab", x: 300, y: 100, rules: [{ t: "set", p: "payload", pt: "msg", to: readmeChange(), tot: "jsonata" }], wires: [["out"]] },
+      {
+        id: "cfg",
+        type: "pvs-config",
+        host: "127.0.0.1",
+        port: emulator.port,
+        localPort: emulator.httpsPort,
+        protocol: "http",
+        timeout: 5,
+        minSpacing: 0,
+        deviceListEvery: 0,
+      },
+      {
+        id: "points",
+        type: "pvs-device-list",
+        z: "tab",
+        x: 100,
+        y: 100,
+        server: "cfg",
+        interval: 0,
+        output: "influx",
+        wires: [["change", "raw"]],
+      },
+      {
+        id: "change",
+        type: "change",
+        z: "tab",
+        x: 300,
+        y: 100,
+        rules: [{ t: "set", p: "payload", pt: "msg", to: readmeChange(), tot: "jsonata" }],
+        wires: [["out"]],
+      },
       { id: "out", type: "helper", z: "tab", x: 500, y: 100 },
       { id: "raw", type: "helper", z: "tab", x: 500, y: 200 },
     ];
-    await helper.load([...NODE_MODULES, ...coreNodes("function/15-change.js")] as Parameters<typeof helper.load>[0], flow);
+    await helper.load(
+      [...NODE_MODULES, ...coreNodes("function/15-change.js")] as Parameters<typeof helper.load>[0],
+      flow,
+    );
     const got: Array<{ payload: unknown }> = [];
     const raw: Array<{ payload: unknown }> = [];
     helper.getNode("out").on("input", (m: NodeMessage) => got.push(m as { payload: unknown }));
@@ -224,7 +313,12 @@ describe("services: the README's change node for InfluxDB 2's Stackhero write no
     assert.ok(points.length >= 6);
     const expected = {
       precision: "ms",
-      data: points.map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, ...(p.timestamp ? { timestamp: p.timestamp.getTime() } : {}) })),
+      data: points.map((p) => ({
+        measurement: p.measurement,
+        tags: p.tags,
+        fields: p.fields,
+        ...(p.timestamp ? { timestamp: p.timestamp.getTime() } : {}),
+      })),
     };
     assert.deepStrictEqual(got[0].payload, expected);
   });

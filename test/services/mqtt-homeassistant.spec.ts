@@ -27,7 +27,29 @@ const DEVICE_CLASS_UNITS: Record<string, Array<string | undefined>> = {
   apparent_power: ["VA"],
   battery: ["%"],
   current: ["A", "mA"],
-  data_size: ["bit", "kbit", "Mbit", "Gbit", "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"],
+  data_size: [
+    "bit",
+    "kbit",
+    "Mbit",
+    "Gbit",
+    "B",
+    "kB",
+    "MB",
+    "GB",
+    "TB",
+    "PB",
+    "EB",
+    "ZB",
+    "YB",
+    "KiB",
+    "MiB",
+    "GiB",
+    "TiB",
+    "PiB",
+    "EiB",
+    "ZiB",
+    "YiB",
+  ],
   duration: ["d", "h", "min", "s", "ms"],
   energy: ["J", "kJ", "MJ", "GJ", "mWh", "Wh", "kWh", "MWh", "GWh", "TWh", "cal", "kcal", "Mcal", "Gcal"],
   enum: [undefined],
@@ -75,7 +97,9 @@ type Config = {
 async function subscriber(port: number, topics: string[]): Promise<{ got: Received[]; end(): Promise<void> }> {
   const client = mqtt.connect({ host: "127.0.0.1", port, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
   const got: Received[] = [];
-  client.on("message", (topic, payload, packet) => got.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  client.on("message", (topic, payload, packet) =>
+    got.push({ topic, payload: payload.toString(), retain: packet.retain }),
+  );
   await new Promise<void>((resolve, reject) => {
     client.once("connect", () => resolve());
     client.once("error", reject);
@@ -100,21 +124,26 @@ function problems(topic: string, config: Config): string[] {
   const out: string[] = [];
   // Discovery topic: <discovery_prefix>/<component>/[<node_id>/]<object_id>/config, ids of [a-zA-Z0-9_-].
   if (!/^homeassistant\/sensor\/[a-zA-Z0-9_-]+\/[a-zA-Z0-9_-]+\/config$/.test(topic)) out.push("topic");
-  if (typeof config.name !== "string" || config.name.trim() === "" || config.name.includes("_")) out.push(`name ${JSON.stringify(config.name)}`);
+  if (typeof config.name !== "string" || config.name.trim() === "" || config.name.includes("_"))
+    out.push(`name ${JSON.stringify(config.name)}`);
   if (typeof config.unique_id !== "string" || !/^[a-z0-9_]+$/.test(config.unique_id)) out.push("unique_id");
   if (typeof config.state_topic !== "string") out.push("state_topic");
   if (!config.device?.identifiers?.length || !config.device.name) out.push("device");
-  if (!config.availability?.length || config.availability.some((a) => typeof a.topic !== "string")) out.push("availability");
+  if (!config.availability?.length || config.availability.some((a) => typeof a.topic !== "string"))
+    out.push("availability");
   const dc = config.device_class;
   if (dc !== undefined) {
     if (!(dc in DEVICE_CLASS_UNITS)) out.push(`device_class ${dc} not in the table`);
     else {
-      if (!DEVICE_CLASS_UNITS[dc].includes(config.unit_of_measurement)) out.push(`${dc} with unit ${config.unit_of_measurement}`);
-      if (config.state_class !== undefined && !DEVICE_CLASS_STATE_CLASSES[dc].includes(config.state_class)) out.push(`${dc} with state_class ${config.state_class}`);
+      if (!DEVICE_CLASS_UNITS[dc].includes(config.unit_of_measurement))
+        out.push(`${dc} with unit ${config.unit_of_measurement}`);
+      if (config.state_class !== undefined && !DEVICE_CLASS_STATE_CLASSES[dc].includes(config.state_class))
+        out.push(`${dc} with state_class ${config.state_class}`);
     }
     if (dc === "enum" && !config.options?.length) out.push("enum without options");
   }
-  if (config.state_class !== undefined && !ALL_STATE_CLASSES.includes(config.state_class)) out.push(`state_class ${config.state_class}`);
+  if (config.state_class !== undefined && !ALL_STATE_CLASSES.includes(config.state_class))
+    out.push(`state_class ${config.state_class}`);
   return out;
 }
 
@@ -149,14 +178,25 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
         .filter((n) => n.type !== "comment")
         .map((n): FlowNode => {
           if (n.type === "pvs-config")
-            return { ...n, host: "127.0.0.1", port: emulator?.port, localPort: emulator?.httpsPort, telemetryPort: emulator?.telemetryPort, minSpacing: 0, deviceListEvery: 0 };
+            return {
+              ...n,
+              host: "127.0.0.1",
+              port: emulator?.port,
+              localPort: emulator?.httpsPort,
+              telemetryPort: emulator?.telemetryPort,
+              minSpacing: 0,
+              deviceListEvery: 0,
+            };
           if (n.type === "mqtt-broker") return { ...n, broker: "127.0.0.1", port: String(port) };
           if (n.type === "debug") return { id: n.id, type: "helper", z: "tab", x: n.x, y: n.y };
           return { ...n, z: "tab" };
         }),
     ];
     const ha = await subscriber(port, ["homeassistant/#", "pvs/#"]);
-    await helper.load([...NODE_MODULES, ...coreNodes("common/20-inject.js", "network/10-mqtt.js")] as Parameters<typeof helper.load>[0], flow());
+    await helper.load(
+      [...NODE_MODULES, ...coreNodes("common/20-inject.js", "network/10-mqtt.js")] as Parameters<typeof helper.load>[0],
+      flow(),
+    );
     await until(() => ha.got.some((m) => m.topic.startsWith("pvs/site/")), 15000, "the poll at deploy on the broker");
     await quiet(ha.got);
     const firstDeploy = ha.got.length;
@@ -173,20 +213,31 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
     const configs = late.got.filter((m) => m.topic.startsWith("homeassistant/"));
     assert.ok(configs.length > 50, `${configs.length} discovery configs`);
     const parsed = configs.map((m) => ({ topic: m.topic, config: JSON.parse(m.payload) as Config }));
-    const invalid = parsed.map((c) => ({ topic: c.topic, why: problems(c.topic, c.config) })).filter((c) => c.why.length);
+    const invalid = parsed
+      .map((c) => ({ topic: c.topic, why: problems(c.topic, c.config) }))
+      .filter((c) => c.why.length);
     assert.deepStrictEqual(invalid, [], "every config valid per Home Assistant's rules");
     const ids = parsed.map((c) => c.config.unique_id);
     assert.strictEqual(new Set(ids).size, ids.length, "unique ids unique");
     for (const { config } of parsed) {
       const state = retained.get(config.state_topic as string);
-      assert.ok(state !== undefined && state !== "", `${config.unique_id}: its state topic ${config.state_topic} carries a value (${JSON.stringify(state)})`);
+      assert.ok(
+        state !== undefined && state !== "",
+        `${config.unique_id}: its state topic ${config.state_topic} carries a value (${JSON.stringify(state)})`,
+      );
       // A sensor with a unit or state class must have a numeric state (HA raises on anything else but its
       // "None" = unknown); an enum's state is one of its options; a timestamp's an ISO date with a time zone.
-      if (config.device_class === "enum") assert.ok(config.options?.includes(state), `${config.unique_id}: ${state} in ${config.options?.join(",")}`);
-      else if (config.device_class === "timestamp") assert.match(state, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/, `${config.unique_id}`);
+      if (config.device_class === "enum")
+        assert.ok(config.options?.includes(state), `${config.unique_id}: ${state} in ${config.options?.join(",")}`);
+      else if (config.device_class === "timestamp")
+        assert.match(state, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/, `${config.unique_id}`);
       else if (config.unit_of_measurement !== undefined || config.state_class !== undefined)
-        assert.ok(state === "None" || Number.isFinite(Number(state)), `${config.unique_id}: numeric state, not ${JSON.stringify(state)}`);
-      for (const a of config.availability ?? []) assert.strictEqual(retained.get(a.topic), a.payload_available ?? "online", `${config.unique_id}: available`);
+        assert.ok(
+          state === "None" || Number.isFinite(Number(state)),
+          `${config.unique_id}: numeric state, not ${JSON.stringify(state)}`,
+        );
+      for (const a of config.availability ?? [])
+        assert.strictEqual(retained.get(a.topic), a.payload_available ?? "online", `${config.unique_id}: available`);
     }
     // The Energy dashboard's sensors: energy, total_increasing, kWh (what its source pickers list).
     const battery = parsed.filter((c) => c.config.device?.name?.startsWith("Energy Storage System"));
@@ -199,11 +250,18 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
     ] as const;
     for (const [list, suffix] of energy) {
       const c = list.find((p) => p.config.unique_id?.endsWith(suffix))?.config;
-      assert.deepStrictEqual([c?.device_class, c?.state_class, c?.unit_of_measurement], ["energy", "total_increasing", "kWh"], suffix);
+      assert.deepStrictEqual(
+        [c?.device_class, c?.state_class, c?.unit_of_measurement],
+        ["energy", "total_increasing", "kWh"],
+        suffix,
+      );
     }
     const byDevice = new Map<string, number>();
-    for (const { config } of parsed) byDevice.set(config.device?.name as string, (byDevice.get(config.device?.name as string) ?? 0) + 1);
-    process.stdout.write(`      Home Assistant: ${parsed.length} discovery configs checked, ${byDevice.size} devices: ${[...byDevice].map(([d, n]) => `${d} ${n}`).join(", ")}\n`);
+    for (const { config } of parsed)
+      byDevice.set(config.device?.name as string, (byDevice.get(config.device?.name as string) ?? 0) + 1);
+    process.stdout.write(
+      `      Home Assistant: ${parsed.length} discovery configs checked, ${byDevice.size} devices: ${[...byDevice].map(([d, n]) => `${d} ${n}`).join(", ")}\n`,
+    );
 
     // A second poll: states only, each once.
     const beforePoll = ha.got.length;
@@ -222,7 +280,11 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
     // A full redeploy: the configs come once more, unchanged (so Home Assistant changes nothing), the states once.
     const beforeRedeploy = ha.got.length;
     await deploy(flow());
-    await until(() => ha.got.slice(beforeRedeploy).some((m) => m.topic.startsWith("pvs/site/")), 15000, "the poll after the redeploy");
+    await until(
+      () => ha.got.slice(beforeRedeploy).some((m) => m.topic.startsWith("pvs/site/")),
+      15000,
+      "the poll after the redeploy",
+    );
     await quiet(ha.got);
     const redeployed = ha.got.slice(beforeRedeploy);
     const counts = new Map<string, number>();
@@ -232,7 +294,8 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
       [],
       "no topic published twice after a redeploy",
     );
-    for (const m of redeployed.filter((r) => r.topic.startsWith("homeassistant/"))) assert.strictEqual(m.payload, retained.get(m.topic), `${m.topic}: the same config`);
+    for (const m of redeployed.filter((r) => r.topic.startsWith("homeassistant/")))
+      assert.strictEqual(m.payload, retained.get(m.topic), `${m.topic}: the same config`);
     const afterRedeploy = ha.got.length;
     clock += 300_000;
     helper.getNode(inject.id).receive({});
@@ -265,7 +328,12 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
       itsConfigs.every((m) => (JSON.parse(m.payload) as Config).availability?.[0].topic === availability),
       "and point at that availability",
     );
-    assert.ok(!ha.got.slice(beforeGone).some((m) => m.topic.startsWith(`pvs/inverter/${gone.toLowerCase()}/`) && m.topic !== availability), "no state sent for it");
+    assert.ok(
+      !ha.got
+        .slice(beforeGone)
+        .some((m) => m.topic.startsWith(`pvs/inverter/${gone.toLowerCase()}/`) && m.topic !== availability),
+      "no state sent for it",
+    );
     await ha.end();
     process.stdout.write(`      MQTT: ${firstDeploy} messages on the first poll\n`);
   });

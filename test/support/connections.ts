@@ -1,6 +1,6 @@
 // Emulators and PvsConnections for client tests without Node-RED: made on demand, all closed after each test.
 import { EmulatorOptions, PvsEmulator } from "../../src/emulator/server";
-import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection";
+import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection/connection";
 
 export { until } from "./wait";
 
@@ -27,7 +27,17 @@ export function connectionHarness(): ConnectionHarness {
       return e;
     },
     connect(e, extra = {}) {
-      const c = new PvsConnection({ api: "auto", protocol: "http", host: "127.0.0.1", port: e.port, localApiPort: e.httpsPort, timeoutMs: 3000, spacingMs: 0, backoffBaseMs: 0, ...extra });
+      const c = new PvsConnection({
+        api: "auto",
+        protocol: "http",
+        host: "127.0.0.1",
+        port: e.port,
+        localApiPort: e.httpsPort,
+        timeoutMs: 3000,
+        spacingMs: 0,
+        backoffBaseMs: 0,
+        ...extra,
+      });
       connections.push(c);
       return c;
     },

@@ -36,7 +36,11 @@ type Deployer = {
  * machine keeps: the helper's own wait gives up after 300 ms, which a 2-core machine under load exceeded
  * ("timeout waiting event" in the 200-redeploy test).
  */
-export async function deploy(flow: unknown, type: "full" | "flows" | "nodes" = "full", credentials: Record<string, unknown> = {}): Promise<void> {
+export async function deploy(
+  flow: unknown,
+  type: "full" | "flows" | "nodes" = "full",
+  credentials: Record<string, unknown> = {},
+): Promise<void> {
   const runtime = helper as unknown as Deployer;
   let onStarted = () => {};
   const started = new Promise<void>((resolve, reject) => {

@@ -17,7 +17,10 @@ export interface Snapshot {
   resources: Record<string, number>;
   /** Active timers (`Timeout`). */
   timers: number;
-  /** Open sockets in this process, client and emulator sides (`TCPSocketWrap`, and `TLSWrap` if listed; stdio pipes are not counted). */
+  /**
+   * Open sockets in this process, client and emulator sides (`TCPSocketWrap`, and `TLSWrap` if listed; stdio pipes are
+   * not counted).
+   */
   sockets: number;
   /** Sum of `process.listenerCount` over `process.eventNames()`. */
   listeners: number;
@@ -91,7 +94,17 @@ export class RedeployRig {
       api: "auto",
       deviceListEvery: 0,
     });
-    const poller = (id: string, type: string, server: string): FlowNode => ({ id, type, z: "tab", x: 100, y: 100, server, interval: 0, topic: `pvs/${id}/${n}`, wires: [["out"]] });
+    const poller = (id: string, type: string, server: string): FlowNode => ({
+      id,
+      type,
+      z: "tab",
+      x: 100,
+      y: 100,
+      server,
+      interval: 0,
+      topic: `pvs/${id}/${n}`,
+      wires: [["out"]],
+    });
     return [
       { id: "tab", type: "tab", label: "redeploy" },
       config("cfgL", this.legacy),
@@ -123,7 +136,15 @@ export class RedeployRig {
     const results = POLLING_NODES.map(
       (id) =>
         new Promise<PollOutcome>((resolve, reject) => {
-          timers.push(setTimeout(() => reject(new Error(`deploy ${this.deploys}: ${id} neither answered nor failed within ${POLL_TIMEOUT_MS} ms`)), POLL_TIMEOUT_MS));
+          timers.push(
+            setTimeout(
+              () =>
+                reject(
+                  new Error(`deploy ${this.deploys}: ${id} neither answered nor failed within ${POLL_TIMEOUT_MS} ms`),
+                ),
+              POLL_TIMEOUT_MS,
+            ),
+          );
           pending.set(`${tag}:${id}`, (result) => resolve({ node: id, result }));
         }),
     );
@@ -147,7 +168,8 @@ export class RedeployRig {
       this.polls += outcomes.length;
       for (const o of outcomes.filter((x) => x.result !== "ok")) {
         this.failed++;
-        if (this.failures.length < 100) this.failures.push({ node: `${o.node} (deploy ${this.deploys})`, result: o.result });
+        if (this.failures.length < 100)
+          this.failures.push({ node: `${o.node} (deploy ${this.deploys})`, result: o.result });
       }
       return outcomes;
     } finally {
@@ -236,5 +258,9 @@ export function heapAfterGc(): { heapUsed: number; heapCode: number } {
 
 /** The counted figures of `end` that are above `baseline`. */
 export function grown(baseline: Snapshot, end: Snapshot): Array<{ figure: Counted; baseline: number; end: number }> {
-  return COUNTED.filter((k) => end[k] > baseline[k]).map((figure) => ({ figure, baseline: baseline[figure], end: end[figure] }));
+  return COUNTED.filter((k) => end[k] > baseline[k]).map((figure) => ({
+    figure,
+    baseline: baseline[figure],
+    end: end[figure],
+  }));
 }

@@ -1,5 +1,5 @@
 import assert from "assert";
-import { PvsError } from "../../src/pvs/errors";
+import { PvsError } from "../../src/pvs/http/errors";
 
 /** The PvsError a promise rejects with; fails the test if it resolves or rejects with anything else. */
 export async function rejection(p: Promise<unknown>): Promise<PvsError> {

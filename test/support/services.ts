@@ -66,7 +66,13 @@ function canConnect(port: number): Promise<boolean> {
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `cmd` and waits until `ready()` holds; the process is killed on failure. */
-async function startProcess(cmd: string, args: string[], dir: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<Omit<Service, "port">> {
+async function startProcess(
+  cmd: string,
+  args: string[],
+  dir: string,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<Omit<Service, "port">> {
   let output = "";
   const child: ChildProcess = spawn(cmd, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
@@ -93,8 +99,12 @@ async function startProcess(cmd: string, args: string[], dir: string, ready: () 
 }
 
 /** Where Debian (and a local install) put the binaries; PVS_MOSQUITTO / PVS_INFLUXD name another one. */
-export const MOSQUITTO = process.env.PVS_MOSQUITTO ? [process.env.PVS_MOSQUITTO] : ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
-export const INFLUXD = process.env.PVS_INFLUXD ? [process.env.PVS_INFLUXD] : ["/usr/bin/influxd", "/usr/local/bin/influxd"];
+export const MOSQUITTO = process.env.PVS_MOSQUITTO
+  ? [process.env.PVS_MOSQUITTO]
+  : ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
+export const INFLUXD = process.env.PVS_INFLUXD
+  ? [process.env.PVS_INFLUXD]
+  : ["/usr/bin/influxd", "/usr/local/bin/influxd"];
 
 /** Mosquitto on a free port of 127.0.0.1, anonymous, without persistence. */
 export async function startMosquitto(bin: string): Promise<Service> {
@@ -103,14 +113,25 @@ export async function startMosquitto(bin: string): Promise<Service> {
   // mosquitto.conf(5): a listener line binds the port and address; allow_anonymous is per listener since 2.0.
   fs.writeFileSync(
     path.join(dir, "mosquitto.conf"),
-    [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest stderr", "log_type error", "log_type warning", ""].join("\n"),
+    [
+      `listener ${port} 127.0.0.1`,
+      "allow_anonymous true",
+      "persistence false",
+      "log_dest stderr",
+      "log_type error",
+      "log_type warning",
+      "",
+    ].join("\n"),
   );
   const proc = await startProcess(bin, ["-c", path.join(dir, "mosquitto.conf")], dir, () => canConnect(port), 10000);
   return { port, ...proc };
 }
 
 /** InfluxDB 1.x on free ports of 127.0.0.1, its data in a temporary directory, `database` created. */
-export async function startInfluxDb(bin: string, database: string): Promise<Service & { query(q: string): Promise<InfluxResult> }> {
+export async function startInfluxDb(
+  bin: string,
+  database: string,
+): Promise<Service & { query(q: string): Promise<InfluxResult> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pvs-influxdb-"));
   const port = await freePort();
   const rpc = await freePort();
@@ -152,7 +173,10 @@ export async function startInfluxDb(bin: string, database: string): Promise<Serv
   const run = async (q: string, method: "GET" | "POST"): Promise<InfluxResult> => {
     // /query with db, q and epoch=ms: timestamps as epoch milliseconds (InfluxDB 1.x HTTP API reference).
     const params = new URLSearchParams({ db: database, q, epoch: "ms" });
-    const res = await fetch(method === "GET" ? `${base}/query?${params}` : `${base}/query`, method === "GET" ? {} : { method, body: params });
+    const res = await fetch(
+      method === "GET" ? `${base}/query?${params}` : `${base}/query`,
+      method === "GET" ? {} : { method, body: params },
+    );
     const body = (await res.json()) as InfluxResult;
     if (res.status !== 200) throw new Error(`InfluxDB ${res.status}: ${JSON.stringify(body)}`);
     return body;
@@ -168,5 +192,9 @@ export async function startInfluxDb(bin: string, database: string): Promise<Serv
 
 /** The JSON of InfluxDB 1.x's /query. */
 export interface InfluxResult {
-  results: Array<{ statement_id: number; error?: string; series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }>;
+  results: Array<{
+    statement_id: number;
+    error?: string;
+    series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>;
+  }>;
 }

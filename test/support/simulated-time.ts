@@ -44,7 +44,9 @@ export function fakeClock(now = Date.now()): sinon.SinonFakeTimers {
   return sinon.useFakeTimers({ now, toFake: ["setTimeout", "clearTimeout", "Date"] });
 }
 
-/** True while a request to the PVS is on the wire, seen from the client of pvs-config `configId` or from the emulator. */
+/**
+ * True while a request to the PVS is on the wire, seen from the client of pvs-config `configId` or from the emulator.
+ */
 export function onTheWire(emulator: PvsEmulator, configId = "cfg"): boolean {
   const cfg = helper.getNode(configId) as unknown as { pvs: { client: { requestInFlight: boolean } } | null } | null;
   return emulator.inFlight > 0 || cfg?.pvs?.client.requestInFlight === true;
@@ -60,7 +62,11 @@ export interface AdvanceOptions {
   idle?: number | "next-timer";
 }
 
-export async function advance(clock: sinon.SinonFakeTimers, emulator: PvsEmulator, options: AdvanceOptions): Promise<void> {
+export async function advance(
+  clock: sinon.SinonFakeTimers,
+  emulator: PvsEmulator,
+  options: AdvanceOptions,
+): Promise<void> {
   const { until = () => false, forMs, what, idle = 1000 } = options;
   const end = Date.now() + forMs;
   while (!until()) {

@@ -5,15 +5,37 @@ import { legacyUnknowns, normalizeDeviceList } from "../../src/model/legacy-devi
 import { SiteMemory } from "../../src/model/site-memory";
 import { UnitSystem } from "../../src/model/units";
 
-export function analyze(memory: SiteMemory, raw: { devices: Array<Record<string, unknown>> }, unitSystem: UnitSystem = "pvs"): DeviceListPayload {
+export function analyze(
+  memory: SiteMemory,
+  raw: { devices: Array<Record<string, unknown>> },
+  unitSystem: UnitSystem = "pvs",
+): DeviceListPayload {
   const list = normalizeDeviceList(raw);
-  return analyzeDeviceList(list, { memory, unknowns: legacyUnknowns(raw), storage: null, now: list.time ? Date.parse(list.time) : 0, unitSystem });
+  return analyzeDeviceList(list, {
+    memory,
+    unknowns: legacyUnknowns(raw),
+    storage: null,
+    now: list.time ? Date.parse(list.time) : 0,
+    unitSystem,
+  });
 }
 
 /** Polls a simulated site every `stepMs` from `start`, `polls` times; returns the last payload. */
-export function simulate(options: Partial<SiteOptions>, start: number, polls: number, stepMs = 120_000, edit?: (raw: { devices: Array<Record<string, unknown>> }, i: number) => void) {
+export function simulate(
+  options: Partial<SiteOptions>,
+  start: number,
+  polls: number,
+  stepMs = 120_000,
+  edit?: (raw: { devices: Array<Record<string, unknown>> }, i: number) => void,
+) {
   let now = start;
-  const site = new SimulatedSite({ inverters: 20, longitude: -117, serial: "ZT01234567890ABCDE", now: () => now, ...options });
+  const site = new SimulatedSite({
+    inverters: 20,
+    longitude: -117,
+    serial: "ZT01234567890ABCDE",
+    now: () => now,
+    ...options,
+  });
   const memory = SiteMemory.create();
   const outputs: DeviceListPayload[] = [];
   for (let i = 0; i < polls; i++) {

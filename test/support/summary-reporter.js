@@ -12,7 +12,8 @@ class SummaryReporter extends Mocha.reporters.Spec {
     runner.on("pass", () => passed++);
     runner.on("fail", () => failed++);
     runner.once("end", () => {
-      if (process.env.PVS_TEST_SUMMARY) fs.writeFileSync(process.env.PVS_TEST_SUMMARY, JSON.stringify({ passed, failed }));
+      if (process.env.PVS_TEST_SUMMARY)
+        fs.writeFileSync(process.env.PVS_TEST_SUMMARY, JSON.stringify({ passed, failed }));
       process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
     });
   }

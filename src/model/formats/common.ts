@@ -42,14 +42,17 @@ export function siteMetrics(payload: DeviceListPayload): Array<[string, number]>
   const out: Array<[string, number]> = [];
   for (const [name, value] of Object.entries(payload.site)) if (isMeasurement(value)) out.push([name, value]);
   const today = payload.site.today;
-  if (today) for (const [name, value] of Object.entries(today)) if (isMeasurement(value)) out.push([`today_${name}`, value]);
+  if (today)
+    for (const [name, value] of Object.entries(today)) if (isMeasurement(value)) out.push([`today_${name}`, value]);
   return out;
 }
 
 /** The LocalAPI's own site totals (`payload.live`), null fields included (the PVS did not report them). */
 export function liveMetrics(payload: DeviceListPayload): Array<[string, number | null]> {
   if (!payload.live) return [];
-  return Object.entries(payload.live).filter((e): e is [string, number | null] => e[0] !== "time" && (e[1] === null || isMeasurement(e[1])));
+  return Object.entries(payload.live).filter(
+    (e): e is [string, number | null] => e[0] !== "time" && (e[1] === null || isMeasurement(e[1])),
+  );
 }
 
 /** A metric name in the PVS's units (`p_3phsum_w` → `p_3phsum_kw`), so one table of names serves both unit systems. */

@@ -67,7 +67,11 @@ const STATE_OF_CHARGE = /(^|_)(soc|state_of_charge)(_|$)/;
 /** Device class, state class and unit of a metric, from its unit in units.ts. */
 export function sensorClass(name: string): SensorClass {
   const unit = unitOf(name);
-  const measurement = (device_class?: string): SensorClass => ({ ...(device_class ? { device_class } : {}), state_class: "measurement", ...(unit ? { unit_of_measurement: unit } : {}) });
+  const measurement = (device_class?: string): SensorClass => ({
+    ...(device_class ? { device_class } : {}),
+    state_class: "measurement",
+    ...(unit ? { unit_of_measurement: unit } : {}),
+  });
   switch (unit) {
     case "kW":
     case "W":
@@ -92,7 +96,9 @@ export function sensorClass(name: string): SensorClass {
     case "°C":
       return measurement("temperature");
     case "%":
-      return measurement(STATE_OF_CHARGE.test(name) ? "battery" : /(^|_)humidity(_|$)/.test(name) ? "humidity" : undefined);
+      return measurement(
+        STATE_OF_CHARGE.test(name) ? "battery" : /(^|_)humidity(_|$)/.test(name) ? "humidity" : undefined,
+      );
     case "ratio":
       return { device_class: "power_factor", state_class: "measurement" };
     case "s":
@@ -286,26 +292,45 @@ const nameFrom = (table: Readonly<Record<string, string>>, name: string): string
   return Object.hasOwn(table, key) ? table[key] : humanName(name);
 };
 
-/** An inverter's entities HA enables at once; its other ones (voltages, currents, DC side…) are there, disabled, to keep a 1,000-panel site light. */
+/**
+ * An inverter's entities HA enables at once; its other ones (voltages, currents, DC side…) are there, disabled, to keep
+ * a 1,000-panel site light.
+ */
 const INVERTER_PRIMARY = new Set(["p_3phsum_kw", "ltea_3phsum_kwh"]);
 
 const CONDITIONS = ["ok", "asleep", "fault", "error", "stale", "unknown"];
 
 const ORIGIN = { name: "@pvs-local/node-red-sunpower", support_url: "https://github.com/pvs-local/node-red-sunpower" };
 
-const KIND_NAMES: Readonly<Record<string, string>> = { production: "Production meter", consumption: "Consumption meter", storage: "Storage meter" };
+const KIND_NAMES: Readonly<Record<string, string>> = {
+  production: "Production meter",
+  consumption: "Consumption meter",
+  storage: "Storage meter",
+};
 
-/** The name HA shows for a device: the user's label, or its kind and serial ("Inverter E00122000000001", "PVS ZT01234567890"). */
+/**
+ * The name HA shows for a device: the user's label, or its kind and serial ("Inverter E00122000000001", "PVS
+ * ZT01234567890").
+ */
 function deviceName(device: Device): string {
   if (device.label) return device.label;
   const shown = (device.serial ?? "").replace(/\*+$/, "");
   const role = meterRole(device);
   const kind =
-    device.category === "supervisor" ? "PVS" : device.category === "meter" ? (role ? KIND_NAMES[role] : "Meter") : device.category === "inverter" ? "Inverter" : (device.deviceType ?? "Device");
+    device.category === "supervisor"
+      ? "PVS"
+      : device.category === "meter"
+        ? role
+          ? KIND_NAMES[role]
+          : "Meter"
+        : device.category === "inverter"
+          ? "Inverter"
+          : (device.deviceType ?? "Device");
   return `${kind} ${shown}`.trim();
 }
 
-const text = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v.trim() : typeof v === "number" ? String(v) : null);
+const text = (v: unknown): string | null =>
+  typeof v === "string" && v.trim() !== "" ? v.trim() : typeof v === "number" ? String(v) : null;
 
 /** The `device` block of a device's entities. */
 function deviceBlock(device: Device, id: string, via: string | null): JsonObject {
@@ -389,16 +414,27 @@ export class DiscoveryTracker {
     function* messages(): Generator<MqttMessage> {
       for (const { group, keys } of work) {
         for (const entity of group.entities(keys)) {
-          yield { topic: `${discoveryPrefix}/sensor/${group.nodeId}/${entity.objectId}/config`, payload: entity.config, retain: true };
+          yield {
+            topic: `${discoveryPrefix}/sensor/${group.nodeId}/${entity.objectId}/config`,
+            payload: entity.config,
+            retain: true,
+          };
         }
       }
     }
     return { groups: work.length, messages: messages() };
   }
 
-  private common(stateTopic: string, uniqueId: string, name: string, device: JsonObject, availability: string | null): JsonObject {
+  private common(
+    stateTopic: string,
+    uniqueId: string,
+    name: string,
+    device: JsonObject,
+    availability: string | null,
+  ): JsonObject {
     const config: JsonObject = { name, unique_id: uniqueId, state_topic: stateTopic };
-    if (availability) config.availability = [{ topic: availability, payload_available: "online", payload_not_available: "offline" }];
+    if (availability)
+      config.availability = [{ topic: availability, payload_available: "online", payload_not_available: "offline" }];
     if (this.expireAfterS) config.expire_after = this.expireAfterS;
     config.device = device;
     config.origin = ORIGIN;
@@ -445,14 +481,24 @@ export class DiscoveryTracker {
           }
           if (key === "data_time") {
             const config = this.common(`${base}/data_time`, `pvs_${id}_data_time`, "Data time", block, availability);
-            Object.assign(config, { device_class: "timestamp", entity_category: "diagnostic" }, inverter ? { enabled_by_default: false } : {});
+            Object.assign(
+              config,
+              { device_class: "timestamp", entity_category: "diagnostic" },
+              inverter ? { enabled_by_default: false } : {},
+            );
             return { objectId: "data_time", config };
           }
           const metric = key.slice("metric:".length);
           const objectId = safeId(pvsUnitName(metric));
           const { diagnostic, ...classes } = sensorClass(metric);
           const storageName = device.category === "storage" ? STORAGE_NAMES[pvsUnitName(metric)] : undefined;
-          const config = this.common(metricTopic(base, metric), `pvs_${id}_${objectId}`, storageName ?? nameFrom(NAMES, metric), block, availability);
+          const config = this.common(
+            metricTopic(base, metric),
+            `pvs_${id}_${objectId}`,
+            storageName ?? nameFrom(NAMES, metric),
+            block,
+            availability,
+          );
           Object.assign(config, classes);
           if (diagnostic || diagnosticDevice) config.entity_category = "diagnostic";
           if (inverter && !INVERTER_PRIMARY.has(pvsUnitName(metric))) config.enabled_by_default = false;
@@ -462,13 +508,25 @@ export class DiscoveryTracker {
   }
 
   /** The site's figures and the PVS's own totals, as entities of the PVS device. */
-  private siteGroup(payload: DeviceListPayload, supervisor: Device | null, supervisorId: string | null, via: string | null): Group {
+  private siteGroup(
+    payload: DeviceListPayload,
+    supervisor: Device | null,
+    supervisorId: string | null,
+    via: string | null,
+  ): Group {
     const nodeId = via ?? "pvs_site";
     const pvs = pvsIdOf(payload);
     // The site is as available as its PVS: its entities go unavailable with the supervisor's.
-    const availability = supervisor && supervisorId ? `${deviceTopic(this.prefix, supervisor.category, supervisorId)}/availability` : null;
-    const block: JsonObject = supervisor && supervisorId ? deviceBlock(supervisor, supervisorId, null) : { identifiers: [nodeId], name: "PVS site", manufacturer: "SunPower" };
-    const entries = [...siteMetrics(payload).map(([n]) => `site:${n}`), ...liveMetrics(payload).map(([n]) => `live:${n}`)];
+    const availability =
+      supervisor && supervisorId ? `${deviceTopic(this.prefix, supervisor.category, supervisorId)}/availability` : null;
+    const block: JsonObject =
+      supervisor && supervisorId
+        ? deviceBlock(supervisor, supervisorId, null)
+        : { identifiers: [nodeId], name: "PVS site", manufacturer: "SunPower" };
+    const entries = [
+      ...siteMetrics(payload).map(([n]) => `site:${n}`),
+      ...liveMetrics(payload).map(([n]) => `live:${n}`),
+    ];
     return {
       key: `${nodeId}#site`,
       nodeId,
@@ -481,7 +539,13 @@ export class DiscoveryTracker {
           const objectId = `${live ? "live" : "site"}_${safeId(pvsUnitName(name))}`;
           const { diagnostic, ...classes } = sensorClass(name);
           const topic = live ? liveTopic(this.prefix, pvs, name) : siteTopic(this.prefix, pvs, name);
-          const config = this.common(topic, `${nodeId}_${objectId}`, nameFrom(live ? LIVE_NAMES : SITE_NAMES, name), block, availability);
+          const config = this.common(
+            topic,
+            `${nodeId}_${objectId}`,
+            nameFrom(live ? LIVE_NAMES : SITE_NAMES, name),
+            block,
+            availability,
+          );
           Object.assign(config, classes);
           if (diagnostic) config.entity_category = "diagnostic";
           return { objectId, config };

@@ -89,8 +89,15 @@ export function influxPoints(payload: DeviceListPayload, options: InfluxOptions 
   const pvs: InfluxPoint["tags"] = {};
   if (payload.supervisor?.serial?.trim()) pvs.pvs = payload.supervisor.serial;
   const site = fieldsOf(siteMetrics(payload));
-  if (site) points.push(withTimestamp({ measurement: `${prefix}_site`, tags: { ...pvs }, fields: site }, timeOf(payload.time)));
+  if (site)
+    points.push(withTimestamp({ measurement: `${prefix}_site`, tags: { ...pvs }, fields: site }, timeOf(payload.time)));
   const live = fieldsOf(liveMetrics(payload));
-  if (live) points.push(withTimestamp({ measurement: `${prefix}_live`, tags: { ...pvs }, fields: live }, timeOf(payload.live?.time, payload.time)));
+  if (live)
+    points.push(
+      withTimestamp(
+        { measurement: `${prefix}_live`, tags: { ...pvs }, fields: live },
+        timeOf(payload.live?.time, payload.time),
+      ),
+    );
   return points;
 }

@@ -66,7 +66,11 @@ export function metricTopic(base: string, name: string): string {
 export function* mqttStateMessages(payload: DeviceListPayload, options: MqttOptions = {}): Generator<MqttMessage> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const none = options.nullPayload ?? "";
-  const message = (topic: string, value: number | string | null): MqttMessage => ({ topic, payload: value === null ? none : value, retain: true });
+  const message = (topic: string, value: number | string | null): MqttMessage => ({
+    topic,
+    payload: value === null ? none : value,
+    retain: true,
+  });
   for (const device of payload.devices) {
     const id = deviceId(device);
     if (id === null) continue;

@@ -22,7 +22,13 @@ describe("pvs-comm node", function () {
     await emulator.stop();
   });
 
-  const commNode = (extra: Record<string, unknown> = {}) => ({ id: "comm", type: "pvs-comm", server: "cfg", interval: 0, ...extra });
+  const commNode = (extra: Record<string, unknown> = {}) => ({
+    id: "comm",
+    type: "pvs-comm",
+    server: "cfg",
+    interval: 0,
+    ...extra,
+  });
 
   it("sends the normalized interfaces and shows the uplink in its status", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [commNode()]));
@@ -52,7 +58,12 @@ describe("pvs-comm node", function () {
       helper.getNode("comm").receive({});
       const [msg] = await got;
       assert.ok(local.count("vars") > 0 && local.count("Get_Comm") === 0, "read from the /net/ variables");
-      assert.deepStrictEqual(Object.fromEntries(msg.payload.interfaces.map((i) => [i.name, i.connected])), { sta0: false, wan0: true, wan1: null, wwan0: false });
+      assert.deepStrictEqual(Object.fromEntries(msg.payload.interfaces.map((i) => [i.name, i.connected])), {
+        sta0: false,
+        wan0: true,
+        wan1: null,
+        wwan0: false,
+      });
       assert.strictEqual(msg.payload.system.interface, "wan0");
       assert.strictEqual(msg.payload.primary?.name, "wan0");
       assert.strictEqual(msg.payload.primary?.connected, true);
@@ -97,12 +108,15 @@ describe("pvs-comm node", function () {
     it(`${label}, polls every ${NODE_DEFAULTS["pvs-comm"].interval} s, its own default (simulated clock)`, async () => {
       const clock = fakeClock();
       try {
-        const node = Object.fromEntries(Object.entries(commNode({ interval })).filter(([, v]) => v !== undefined)) as ReturnType<typeof commNode>;
+        const node = Object.fromEntries(
+          Object.entries(commNode({ interval })).filter(([, v]) => v !== undefined),
+        ) as ReturnType<typeof commNode>;
         await helper.load(NODE_MODULES, testFlow(emulator, [node]));
         await advance(clock, emulator, { forMs: 1_300_000, idle: "next-timer" });
         const starts = emulator.requests.filter((r) => r.command === "Get_Comm").map((r) => r.startedAt);
         assert.ok(starts.length >= 4, `${starts.length} polls`);
-        // The first poll comes at deploy, the next ones on the PVS's beat: after the second, exactly one interval apart.
+        // The first poll comes at deploy, the next ones on the PVS's beat: after the second, exactly one interval
+        // apart.
         const gaps = starts.slice(2).map((t, i) => Math.round((t - starts[i + 1]) / 1000));
         assert.deepStrictEqual(
           gaps,

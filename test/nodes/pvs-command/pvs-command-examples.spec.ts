@@ -14,7 +14,12 @@ type Msg = NodeMessage & { payload: unknown };
 const EXAMPLES = path.resolve(__dirname, "..", "..", "..", "examples", "pvs-command");
 /** The core nodes the examples use, from the Node-RED the tests run on. */
 const CORE = ["common/20-inject.js", "function/10-function.js"].map(
-  (file) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(require.resolve(`${NODE_RED_PACKAGE}/package.json`))] })) as unknown,
+  (file) =>
+    require(
+      require.resolve(`@node-red/nodes/core/${file}`, {
+        paths: [path.dirname(require.resolve(`${NODE_RED_PACKAGE}/package.json`))],
+      }),
+    ) as unknown,
 );
 
 /**
@@ -29,7 +34,15 @@ function exampleFlow(file: string, emulator: PvsEmulator): FlowNode[] {
       .filter((n) => n.type !== "comment")
       .map((n) => {
         // No DeviceList ration either: the health test reads the PVS record twice in a row.
-        if (n.type === "pvs-config") return { ...n, host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, minSpacing: 0, deviceListEvery: 0 };
+        if (n.type === "pvs-config")
+          return {
+            ...n,
+            host: "127.0.0.1",
+            port: emulator.port,
+            localPort: emulator.httpsPort,
+            minSpacing: 0,
+            deviceListEvery: 0,
+          };
         if (n.type === "debug") return { id: n.id, type: "helper", z: "tab", x: n.x, y: n.y, name: n.name };
         if (n.type === "inject") return { ...n, z: "tab", once: false, repeat: "", crontab: "" };
         return { ...n, z: "tab" };
@@ -77,7 +90,10 @@ describe("pvs-command examples (real runtime, emulator)", function () {
       await check(2);
       assert.strictEqual(notified.length, 1);
       assert.strictEqual(notified[0].topic, "PVS firmware update available");
-      assert.match(String(notified[0].payload), /newer residential firmware: https:\/\/firmware\.example\/pvs6\/2025\.10\.bin/);
+      assert.match(
+        String(notified[0].payload),
+        /newer residential firmware: https:\/\/firmware\.example\/pvs6\/2025\.10\.bin/,
+      );
       assert.match(String(notified[0].payload), /PVS6, build 61707/);
       await check(3);
       assert.strictEqual(notified.length, 1, "the same firmware is not notified twice");
@@ -122,7 +138,12 @@ describe("pvs-command examples (real runtime, emulator)", function () {
       const payload = plain(r.payload);
       assert.strictEqual(r.topic, "PVS health: OK");
       assert.strictEqual(payload.ok, true);
-      for (const line of ["ok  CPU load:", "ok  flash available: 86825 KiB", "ok  untransmitted records: 57", "ok  comm errors: 270"])
+      for (const line of [
+        "ok  CPU load:",
+        "ok  flash available: 86825 KiB",
+        "ok  untransmitted records: 57",
+        "ok  comm errors: 270",
+      ])
         assert.ok(payload.text.includes(line), `${line}\n${payload.text}`);
       assert.match(payload.text, /uptime: [\d.]+ h/);
       assert.strictEqual(alert, null);
@@ -133,12 +154,26 @@ describe("pvs-command examples (real runtime, emulator)", function () {
       assert.strictEqual((await report()).alert, null);
       emulator.editDeviceList = (answer) => {
         const pvs = answer.devices.find((d) => d.DEVICE_TYPE === "PVS") as Record<string, unknown>;
-        Object.assign(pvs, { dl_uptime: "600", dl_untransmitted: "516793", dl_flash_avail: "9000", dl_cpu_load: "3.5", dl_comm_err: "2000" });
+        Object.assign(pvs, {
+          dl_uptime: "600",
+          dl_untransmitted: "516793",
+          dl_flash_avail: "9000",
+          dl_cpu_load: "3.5",
+          dl_comm_err: "2000",
+        });
       };
       const { report: r, alert } = await report();
       const payload = plain(r.payload);
-      assert.deepStrictEqual(payload.problems, ["CPU load high", "flash nearly full", "uploads are backing up", "many communication errors"]);
-      assert.strictEqual(alert?.topic, "PVS health: CPU load high, flash nearly full, uploads are backing up, many communication errors");
+      assert.deepStrictEqual(payload.problems, [
+        "CPU load high",
+        "flash nearly full",
+        "uploads are backing up",
+        "many communication errors",
+      ]);
+      assert.strictEqual(
+        alert?.topic,
+        "PVS health: CPU load high, flash nearly full, uploads are backing up, many communication errors",
+      );
       assert.match(String(alert?.payload), /!! {2}untransmitted records: 516793/);
       assert.match(String(alert?.payload), /uptime: 0\.2 h \(restarted since the last report\)/);
       assert.strictEqual(emulator.count("DeviceList"), 2);

@@ -43,7 +43,14 @@ async function ask(msg: Record<string, unknown>): Promise<{ out?: Msg; caught?: 
   return Promise.race([out, caught]);
 }
 
-const commandNode = (extra: Record<string, unknown> = {}) => ({ id: "cmd", type: "pvs-command", server: "cfg", command: "SupervisorHealth", interval: 0, ...extra });
+const commandNode = (extra: Record<string, unknown> = {}) => ({
+  id: "cmd",
+  type: "pvs-command",
+  server: "cfg",
+  command: "SupervisorHealth",
+  interval: 0,
+  ...extra,
+});
 
 describe("pvs-command node (legacy PVS)", function () {
   this.timeout(10000);
@@ -66,7 +73,13 @@ describe("pvs-command node (legacy PVS)", function () {
     assert.deepStrictEqual(fw.out?.raw, { url: "none" });
     assert.strictEqual(fw.out?.topic, "pvs/command");
     const { requests: _requests, ...source } = fw.out?.pvs as Record<string, unknown>;
-    assert.deepStrictEqual(source, { host: `127.0.0.1:${emulator.port}`, api: "legacy", model: "PVS6", build: 61707, data: "CheckFW" });
+    assert.deepStrictEqual(source, {
+      host: `127.0.0.1:${emulator.port}`,
+      api: "legacy",
+      model: "PVS6",
+      build: 61707,
+      data: "CheckFW",
+    });
     assert.deepStrictEqual(lastStatus("cmd").fill, "green");
     assert.match(lastStatus("cmd").text ?? "", /status\.upToDate · PVS6 b61707 legacy/);
 
@@ -87,7 +100,10 @@ describe("pvs-command node (legacy PVS)", function () {
     const start = await ask({ command: "Start" });
     assert.deepStrictEqual((start.out?.payload.supervisor as Record<string, unknown>).serial, "ZT01234567890*****");
     const info = await ask({ command: "SupervisorInfo" });
-    assert.deepStrictEqual([info.out?.payload.model, info.out?.payload.build, info.out?.payload.serial], ["PVS6", 61707, "ZT01234567890*****"]);
+    assert.deepStrictEqual(
+      [info.out?.payload.model, info.out?.payload.build, info.out?.payload.serial],
+      ["PVS6", 61707, "ZT01234567890*****"],
+    );
     assert.strictEqual(info.out?.pvs?.data, "supervisor/info");
     const stop = await ask({ command: "Stop" });
     assert.deepStrictEqual(stop.out?.payload, { ok: true, result: "succeed" });
@@ -102,9 +118,16 @@ describe("pvs-command node (legacy PVS)", function () {
 
   it("CheckFW: passes the type on, and reports an update when the PVS names newer firmware", async () => {
     emulator.firmwareUpdateUrl = "https://firmware.example/pvs6/2025.10.bin";
-    await helper.load(NODE_MODULES, testFlow(emulator, [commandNode({ command: "CheckFW", firmwareType: "commercial" })]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [commandNode({ command: "CheckFW", firmwareType: "commercial" })]),
+    );
     const { out } = await ask({});
-    assert.deepStrictEqual(out?.payload, { updateAvailable: true, url: "https://firmware.example/pvs6/2025.10.bin", type: "commercial" });
+    assert.deepStrictEqual(out?.payload, {
+      updateAvailable: true,
+      url: "https://firmware.example/pvs6/2025.10.bin",
+      type: "commercial",
+    });
     assert.ok(
       emulator.requests.some((r) => r.query === "Command=CheckFW&type=commercial"),
       JSON.stringify(emulator.requests),
@@ -115,7 +138,10 @@ describe("pvs-command node (legacy PVS)", function () {
   });
 
   it("DeviceDetails: one device's record, normalized; an unknown serial is the PVS's refusal, which does not back the client off", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [commandNode({ command: "DeviceDetails", serialNumber: "PVS6M01234567p" })]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [commandNode({ command: "DeviceDetails", serialNumber: "PVS6M01234567p" })]),
+    );
     const meter = await ask({});
     const device = meter.out?.payload.device as { serial: string; deviceType: string; metrics: Record<string, number> };
     assert.strictEqual(device.serial, "PVS6M01234567p");
@@ -125,13 +151,25 @@ describe("pvs-command node (legacy PVS)", function () {
       const unknown = await ask({ params: { SerialNumber: "E00999999999999" } });
       assert.strictEqual(unknown.caught?.error?.code, "PVS_COMMAND_FAILED");
     }
-    assert.deepStrictEqual(health(), { ...health(), state: "ok", failuresInARow: 0 }, "four refusals in a row: no back-off, no breaker");
+    assert.deepStrictEqual(
+      health(),
+      { ...health(), state: "ok", failuresInARow: 0 },
+      "four refusals in a row: no back-off, no breaker",
+    );
     assert.strictEqual(emulator.count("supervisor/info"), 1, "no fresh firmware detection either");
   });
 
   it("DeviceDetails answered with an HTML page (older units): PVS_HTML_RESPONSE, nothing sent", async () => {
-    emulator.setFault({ kind: "body", body: "<html><body><table><tr><td>E001</td></tr></table></body></html>", contentType: "text/html", commands: ["DeviceDetails"] });
-    await helper.load(NODE_MODULES, testFlow(emulator, [commandNode({ command: "DeviceDetails", serialNumber: "E00122000000001" })]));
+    emulator.setFault({
+      kind: "body",
+      body: "<html><body><table><tr><td>E001</td></tr></table></body></html>",
+      contentType: "text/html",
+      commands: ["DeviceDetails"],
+    });
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [commandNode({ command: "DeviceDetails", serialNumber: "E00122000000001" })]),
+    );
     const sent = collect("out");
     const { caught } = await ask({});
     assert.strictEqual(caught?.error?.code, "PVS_HTML_RESPONSE");
@@ -146,7 +184,11 @@ describe("pvs-command node (legacy PVS)", function () {
     await helper.load(NODE_MODULES, testFlow(emulator, [commandNode({ command: "CheckFW" })]));
     const sent = collect("out");
     assert.strictEqual((await ask({})).caught?.error?.code, "PVS_BAD_RESPONSE");
-    emulator.setFault({ kind: "body", body: '{"result":"error","msg":"Could not connect to mime.","success":false}', commands: ["GridProfileGet"] });
+    emulator.setFault({
+      kind: "body",
+      body: '{"result":"error","msg":"Could not connect to mime.","success":false}',
+      commands: ["GridProfileGet"],
+    });
     const failed = await ask({ command: "GridProfileGet" });
     assert.strictEqual(failed.caught?.error?.code, "PVS_COMMAND_FAILED");
     assert.match(failed.caught?.error?.message ?? "", /Could not connect to mime/);
@@ -192,9 +234,17 @@ describe("pvs-command node (legacy PVS)", function () {
   it("SupervisorHealth on a legacy PVS: the PVS record's dl_* figures, from the DeviceList another node just read (no second DeviceList)", async () => {
     await helper.load(
       NODE_MODULES,
-      testFlow(emulator, [commandNode(), { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["listOut"]] }, { id: "listOut", type: "helper", z: "tab", x: 300, y: 300 }], {
-        deviceListEvery: 120,
-      }),
+      testFlow(
+        emulator,
+        [
+          commandNode(),
+          { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["listOut"]] },
+          { id: "listOut", type: "helper", z: "tab", x: 300, y: 300 },
+        ],
+        {
+          deviceListEvery: 120,
+        },
+      ),
     );
     const listed = nextMessages(helper.getNode("listOut"));
     helper.getNode("list").receive({});
@@ -203,7 +253,16 @@ describe("pvs-command node (legacy PVS)", function () {
     const h = out?.payload as Record<string, unknown>;
     assert.strictEqual(h.api, "legacy");
     assert.strictEqual(h.serial, "ZT01234567890*****");
-    for (const field of ["uptime_s", "cpu_load", "flash_avail_kib", "untransmitted", "comm_errors", "mem_used_kib", "error_count"]) assert.strictEqual(typeof h[field], "number", field);
+    for (const field of [
+      "uptime_s",
+      "cpu_load",
+      "flash_avail_kib",
+      "untransmitted",
+      "comm_errors",
+      "mem_used_kib",
+      "error_count",
+    ])
+      assert.strictEqual(typeof h[field], "number", field);
     assert.deepStrictEqual([h.flash_avail_kib, h.untransmitted, h.comm_errors], [86825, 57, 270]);
     assert.strictEqual(h.cpu_usage_pct, null);
     assert.strictEqual(out?.pvs?.data, "DeviceList");
@@ -226,7 +285,10 @@ describe("pvs-command node (legacy PVS)", function () {
 
   it("aborts its request in flight when it closes, and sends nothing afterwards", async () => {
     emulator.delayMs = 800;
-    await helper.load(NODE_MODULES, testFlow(emulator, [commandNode({ command: "CheckFW", server: "cfg" })], { api: "legacy" }));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [commandNode({ command: "CheckFW", server: "cfg" })], { api: "legacy" }),
+    );
     const sent = collect("out");
     const caught = collect("caught");
     helper.getNode("cmd").receive({});
@@ -272,7 +334,8 @@ describe("pvs-command node: the shared client's pace (fake clock)", function () 
     await helper.load(NODE_MODULES, testFlow(emulator, [commandNode()], { minSpacing: 5 }));
     const sent = collect("out");
     const cmd: Node = helper.getNode("cmd");
-    for (const command of ["CheckFW", "GridProfileGet", "GetDiscoveryProgress", "Stop", "SupervisorInfo"]) cmd.receive({ command });
+    for (const command of ["CheckFW", "GridProfileGet", "GetDiscoveryProgress", "Stop", "SupervisorInfo"])
+      cmd.receive({ command });
     await advance(clock, emulator, { forMs: 120_000, until: () => sent.length === 5, what: "five answers" });
     assert.deepStrictEqual(
       sent.map((m) => m.command),
@@ -285,7 +348,10 @@ describe("pvs-command node: the shared client's pace (fake clock)", function () 
       const gap = requests[i].startedAt - (requests[i - 1].finishedAt as number);
       // After a dl_cgi command the full spacing; after the light, open supervisor/info the light one (0.5 s).
       const spacing = requests[i - 1].command === "supervisor/info" ? 500 : 5000;
-      assert.ok(gap >= spacing, `request ${i + 1} (${requests[i].command}) started ${gap} ms after the previous one (${requests[i - 1].command}) ended`);
+      assert.ok(
+        gap >= spacing,
+        `request ${i + 1} (${requests[i].command}) started ${gap} ms after the previous one (${requests[i - 1].command}) ended`,
+      );
     }
   });
 });
@@ -307,7 +373,8 @@ describe("pvs-command node (LocalAPI PVS)", function () {
     const { out } = await ask({});
     const h = out?.payload as Record<string, unknown>;
     assert.strictEqual(h.api, "localapi");
-    for (const field of ["uptime_s", "cpu_usage_pct", "ram_usage_pct", "flash_usage_pct", "flash_wear_band"]) assert.strictEqual(typeof h[field], "number", field);
+    for (const field of ["uptime_s", "cpu_usage_pct", "ram_usage_pct", "flash_usage_pct", "flash_wear_band"])
+      assert.strictEqual(typeof h[field], "number", field);
     assert.deepStrictEqual([h.ram_usage_pct, h.flash_usage_pct, h.flash_wear_band], [38, 21, 1]);
     assert.strictEqual(h.untransmitted, null, "the varserver has no dl_* figures");
     assert.strictEqual(out?.pvs?.api, "localapi");
@@ -321,7 +388,10 @@ describe("pvs-command node (LocalAPI PVS)", function () {
   it("SupervisorInfo reads the open supervisor/info", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [commandNode({ command: "SupervisorInfo" })]));
     const { out } = await ask({});
-    assert.deepStrictEqual([out?.payload.model, out?.payload.build, out?.payload.serial], ["PVS6", 61846, "ZT01234567890*****"]);
+    assert.deepStrictEqual(
+      [out?.payload.model, out?.payload.build, out?.payload.serial],
+      ["PVS6", 61846, "ZT01234567890*****"],
+    );
     assert.ok(!JSON.stringify(out).includes(SERIAL));
   });
 
@@ -335,7 +405,10 @@ describe("pvs-command node (LocalAPI PVS)", function () {
       assert.match(lastStatus("cmd").text ?? "", /status\.notSupported/);
     }
     assert.strictEqual(sent.length, 0);
-    assert.ok(!emulator.requests.some((r) => r.command !== "supervisor/info"), JSON.stringify(emulator.requests.map((r) => r.command)));
+    assert.ok(
+      !emulator.requests.some((r) => r.command !== "supervisor/info"),
+      JSON.stringify(emulator.requests.map((r) => r.command)),
+    );
     assert.strictEqual(emulator.count("supervisor/info"), 1, "detected once, never again");
     assert.strictEqual(health().state, "ok");
   });

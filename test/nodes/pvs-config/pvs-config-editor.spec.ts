@@ -65,7 +65,14 @@ describe("pvs-config editor support (real runtime)", function () {
     await helper.load(NODE_MODULES, testFlow(legacy, []));
     const answer = await test("not-deployed-yet", form(legacy));
     const { durationMs, ...found } = answer;
-    assert.deepStrictEqual(found, { ok: true, api: "legacy", model: "PVS6", build: 61707, serial: "ZT01234567890*****", devices: { total: 6, inverters: 3, meters: 2 } });
+    assert.deepStrictEqual(found, {
+      ok: true,
+      api: "legacy",
+      model: "PVS6",
+      build: 61707,
+      serial: "ZT01234567890*****",
+      devices: { total: 6, inverters: 3, meters: 2 },
+    });
     assert.ok(typeof durationMs === "number" && durationMs >= 0);
     const localapi = await test("another", form(fresh));
     assert.strictEqual(localapi.ok, true);
@@ -76,7 +83,11 @@ describe("pvs-config editor support (real runtime)", function () {
 
   it("says clearly why a test failed", async () => {
     await helper.load(NODE_MODULES, testFlow(legacy, []));
-    assert.deepStrictEqual(await test("x", form(legacy, { host: "not a host/!" })), { ok: false, code: "PVS_BAD_CONFIG", message: 'host "not a host/!" is not a host name or IP address' });
+    assert.deepStrictEqual(await test("x", form(legacy, { host: "not a host/!" })), {
+      ok: false,
+      code: "PVS_BAD_CONFIG",
+      message: 'host "not a host/!" is not a host name or IP address',
+    });
     const closed = await test("x", form(legacy, { port: "1" }));
     assert.strictEqual(closed.ok, false);
     assert.strictEqual(closed.code, "PVS_UNREACHABLE");
@@ -87,7 +98,11 @@ describe("pvs-config editor support (real runtime)", function () {
   });
 
   it("uses the stored password when the form shows its placeholder, and the deployed connection when the settings are the same", async () => {
-    await helper.load(NODE_MODULES, testFlow(fresh, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }], { deviceListEvery: 120 }), { cfg: { password: SERIAL.slice(-5) } });
+    await helper.load(
+      NODE_MODULES,
+      testFlow(fresh, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }], { deviceListEvery: 120 }),
+      { cfg: { password: SERIAL.slice(-5) } },
+    );
     const got = nextMessages<Msg>(helper.getNode("out"));
     helper.getNode("list").receive({});
     await got;
@@ -97,7 +112,11 @@ describe("pvs-config editor support (real runtime)", function () {
     const answer = await test("cfg", form(fresh, { password: "__PWRD__", deviceListEvery: "120" }));
     assert.strictEqual(answer.ok, true, answer.message);
     assert.strictEqual(fresh.count("auth:login"), logins, "the deployed session served the test");
-    assert.strictEqual((await test("cfg", form(fresh, { password: "WRONG" }))).code, "PVS_LOGIN_REFUSED", "a typed password is the one tested");
+    assert.strictEqual(
+      (await test("cfg", form(fresh, { password: "WRONG" }))).code,
+      "PVS_LOGIN_REFUSED",
+      "a typed password is the one tested",
+    );
   });
 
   it("sends the stored password only to the deployed node's own PVS: another host or port gets nothing until the password is typed", async () => {
@@ -106,10 +125,16 @@ describe("pvs-config editor support (real runtime)", function () {
     await foreign.start();
     const seen: Array<{ url: string; authorization?: string }> = [];
     const servers = foreign as unknown as { server: http.Server; httpsServer: https.Server };
-    for (const server of [servers.server, servers.httpsServer]) server.on("request", (req: http.IncomingMessage) => seen.push({ url: req.url ?? "", authorization: req.headers.authorization }));
+    for (const server of [servers.server, servers.httpsServer])
+      server.on("request", (req: http.IncomingMessage) =>
+        seen.push({ url: req.url ?? "", authorization: req.headers.authorization }),
+      );
     const stored = SERIAL.slice(-5);
     /** The user:password pairs the other host received in Authorization headers (Basic, any case). */
-    const sentCredentials = () => seen.filter((r) => r.authorization).map((r) => Buffer.from(String(r.authorization).replace(/^basic\s+/i, ""), "base64").toString("utf8"));
+    const sentCredentials = () =>
+      seen
+        .filter((r) => r.authorization)
+        .map((r) => Buffer.from(String(r.authorization).replace(/^basic\s+/i, ""), "base64").toString("utf8"));
     try {
       await helper.load(NODE_MODULES, testFlow(fresh, [], { deviceListEvery: 120 }), { cfg: { password: stored } });
       const logins = fresh.count("auth:login");
@@ -133,7 +158,11 @@ describe("pvs-config editor support (real runtime)", function () {
       assert.deepStrictEqual(sentCredentials(), ["ssm_owner:FGHIJ"], "the typed password was sent");
       assert.strictEqual((await test("cfg", form(foreign, { password: "" }))).ok, true);
       assert.ok(seen.length > 0);
-      assert.deepStrictEqual([...new Set(sentCredentials())], ["ssm_owner:FGHIJ"], "the stored password never reached the other host");
+      assert.deepStrictEqual(
+        [...new Set(sentCredentials())],
+        ["ssm_owner:FGHIJ"],
+        "the stored password never reached the other host",
+      );
       // The own PVS, as deployed, still tests with the stored password.
       const own = await test("cfg", form(fresh, { password: "__PWRD__", deviceListEvery: "120" }));
       assert.strictEqual(own.ok, true, own.message);
@@ -149,7 +178,16 @@ describe("pvs-config editor support (real runtime)", function () {
       legacy,
       [
         { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["out", "split"]] },
-        { id: "split", type: "pvs-inverter-split", topicPrefix: "pv", splitInverters: true, outputMode: "single", outputs: 1, serials: [inverter], wires: [["splitOut"]] },
+        {
+          id: "split",
+          type: "pvs-inverter-split",
+          topicPrefix: "pv",
+          splitInverters: true,
+          outputMode: "single",
+          outputs: 1,
+          serials: [inverter],
+          wires: [["splitOut"]],
+        },
         { id: "splitOut", type: "helper", z: "tab", x: 500, y: 100 },
       ],
       { labels },
@@ -166,7 +204,11 @@ describe("pvs-config editor support (real runtime)", function () {
       const [msg] = await got;
       assert.strictEqual(msg.payload.inverters.find((d) => d.serial === inverter)?.label, "East roof 3");
       assert.strictEqual(msg.payload.supervisor?.label, "Garage PVS");
-      assert.strictEqual(msg.payload.inverters.filter((d) => d.label !== undefined).length, 1, "only named devices carry a label");
+      assert.strictEqual(
+        msg.payload.inverters.filter((d) => d.label !== undefined).length,
+        1,
+        "only named devices carry a label",
+      );
       const [one] = await split;
       assert.strictEqual(one.topic, `pv/inverter/${inverter}`, "only the picked inverter is split out");
       assert.strictEqual(one.label, "East roof 3");
@@ -177,7 +219,13 @@ describe("pvs-config editor support (real runtime)", function () {
       assert.strictEqual(mine?.devices.length, 6);
       assert.deepStrictEqual(
         mine?.devices.find((d) => d.serial === inverter),
-        { serial: inverter, deviceType: "Inverter", category: "inverter", model: "AC_Module_Type_H", label: "East roof 3" },
+        {
+          serial: inverter,
+          deviceType: "Inverter",
+          category: "inverter",
+          model: "AC_Module_Type_H",
+          label: "East roof 3",
+        },
       );
       assert.ok(!JSON.stringify(devices).includes(SERIAL));
     } finally {

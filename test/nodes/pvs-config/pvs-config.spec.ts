@@ -18,7 +18,10 @@ describe("pvs-config node", () => {
   });
 
   it("loads with its settings and owns one connection", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }], { name: "garage PVS" }));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }], { name: "garage PVS" }),
+    );
     const cfg = helper.getNode("cfg") as unknown as ConfigNode & { name: string };
     assert.strictEqual(cfg.name, "garage PVS");
     assert.strictEqual(cfg.label, `127.0.0.1:${emulator.port}`);
@@ -28,7 +31,10 @@ describe("pvs-config node", () => {
   });
 
   it("takes numbers given as strings, as the editor sends them", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [], { port: String(emulator.port), timeout: "30", minSpacing: "2" }));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [], { port: String(emulator.port), timeout: "30", minSpacing: "2" }),
+    );
     const cfg = helper.getNode("cfg") as unknown as ConfigNode;
     assert.strictEqual(cfg.configError, null);
   });

@@ -9,7 +9,9 @@ import { dropLiveSiteMemories } from "../../../src/node-red/site-memory-store";
 import { helper, nextMessages } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 
-type Runtime = { _redNodes: { stopFlows(): Promise<void>; loadContextsPlugin(): Promise<void>; closeContextsPlugin(): Promise<void> } };
+type Runtime = {
+  _redNodes: { stopFlows(): Promise<void>; loadContextsPlugin(): Promise<void>; closeContextsPlugin(): Promise<void> };
+};
 const runtime = helper as unknown as Runtime;
 
 /** Every file under `dir`, as text. */
@@ -29,14 +31,17 @@ describe("pvs-config: a restart keeps the detection and the DeviceList ration (f
     const emulator = new PvsEmulator({ inverters: 3 });
     await emulator.start();
     const withFileStore = [() => runtime._redNodes.loadContextsPlugin(), ...NODE_MODULES];
-    const flow = () => testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }], { deviceListEvery: 3 });
+    const flow = () =>
+      testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }], { deviceListEvery: 3 });
     const poll = async () => {
       const got = nextMessages(helper.getNode("out"));
       helper.getNode("list").receive({});
       return (await got)[0];
     };
     try {
-      const settings = { contextStorage: { default: { module: "localfilesystem", config: { dir, flushInterval: 0 } } } };
+      const settings = {
+        contextStorage: { default: { module: "localfilesystem", config: { dir, flushInterval: 0 } } },
+      };
       helper.settings(settings);
       await helper.load(withFileStore, flow());
       await poll();
@@ -50,7 +55,10 @@ describe("pvs-config: a restart keeps the detection and the DeviceList ration (f
       cpSync(saved, dir, { recursive: true });
       const disk = filesOf(dir);
       assert.ok(disk.includes("pvsConnectionMemo"), "the memo was stored");
-      assert.ok(!disk.includes(emulator.site.serial) && !disk.includes(emulator.site.serial.slice(-5)), "no serial, no password on disk");
+      assert.ok(
+        !disk.includes(emulator.site.serial) && !disk.includes(emulator.site.serial.slice(-5)),
+        "no serial, no password on disk",
+      );
 
       const firstList = emulator.requests.find((r) => r.command === "DeviceList")?.startedAt as number;
       await helper.load(withFileStore, flow());
@@ -59,7 +67,10 @@ describe("pvs-config: a restart keeps the detection and the DeviceList ration (f
       const lists = emulator.requests.filter((r) => r.command === "DeviceList");
       assert.strictEqual(lists.length, 2);
       // (The client counts from when it sent the first one, a millisecond before the emulator saw it.)
-      assert.ok(lists[1].startedAt - firstList >= 2950, `the ration held across the restart (${lists[1].startedAt - firstList} ms)`);
+      assert.ok(
+        lists[1].startedAt - firstList >= 2950,
+        `the ration held across the restart (${lists[1].startedAt - firstList} ms)`,
+      );
     } finally {
       helper.settings({});
       await helper.unload();

@@ -29,7 +29,13 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     await emulator.stop();
   });
 
-  const listNode = (extra: Record<string, unknown> = {}) => ({ id: "list", type: "pvs-device-list", server: "cfg", interval: 0, ...extra });
+  const listNode = (extra: Record<string, unknown> = {}) => ({
+    id: "list",
+    type: "pvs-device-list",
+    server: "cfg",
+    interval: 0,
+    ...extra,
+  });
 
   /** Collects what the "out" helper receives. */
   function collect(): NodeMessage[] {
@@ -44,7 +50,13 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     const statusCalls = (helper.getNode("list").status as unknown as { callCount: number }).callCount;
     helper.getNode("list").receive({ payload: "go", keep: "me" } as NodeMessage);
     // polling… then the result: two status calls; then the runtime delivers the last messages.
-    await until(() => (helper.getNode("list").status as unknown as { callCount: number }).callCount >= statusCalls + 2 && got.length >= before + more, 10000, "the poll");
+    await until(
+      () =>
+        (helper.getNode("list").status as unknown as { callCount: number }).callCount >= statusCalls + 2 &&
+        got.length >= before + more,
+      10000,
+      "the poll",
+    );
     await settle(20);
     return got.slice(before);
   }
@@ -52,7 +64,14 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
   it("sends the device list, unchanged, when the output is the default or 'device list'", async () => {
     // Two nodes on one PVS share one request; one has no output setting (a flow from before), one "list".
     emulator.delayMs = 50;
-    await helper.load(NODE_MODULES, testFlow(emulator, [listNode(), listNode({ id: "list2", output: "list", wires: [["out2"]] }), { id: "out2", type: "helper", z: "tab", x: 300, y: 300 }]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [
+        listNode(),
+        listNode({ id: "list2", output: "list", wires: [["out2"]] }),
+        { id: "out2", type: "helper", z: "tab", x: 300, y: 300 },
+      ]),
+    );
     const a = nextMessages<ListMsg>(helper.getNode("out"));
     const b = nextMessages<ListMsg>(helper.getNode("out2"));
     helper.getNode("list").receive({ payload: "go", keep: "me" } as NodeMessage);
@@ -74,7 +93,10 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
   });
 
   it("InfluxDB batch: one message whose payload is the points, stamped with each device's data time", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ output: "influx", units: "si", topic: "solar/points" })]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [listNode({ output: "influx", units: "si", topic: "solar/points" })]),
+    );
     const got = collect();
     const [msg] = await poll(got);
     assert.strictEqual(got.length, 1, "one message per poll");
@@ -92,7 +114,9 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
       // A Date still after the runtime's message cloning: what the batch node converts for any precision.
       assert.ok(p.timestamp instanceof Date, `${p.measurement} timestamp is a Date`);
       assert.ok(Object.keys(p.fields).length > 0 && Object.values(p.fields).every((v) => typeof v === "number"));
-      const raw = answer.find((d) => d.SERIAL === p.tags.serial || (p.tags.serial.endsWith("*****") && d.DEVICE_TYPE === "PVS"));
+      const raw = answer.find(
+        (d) => d.SERIAL === p.tags.serial || (p.tags.serial.endsWith("*****") && d.DEVICE_TYPE === "PVS"),
+      );
       const [y, mo, d, h, mi, s] = String(raw?.DATATIME).split(",").map(Number);
       assert.strictEqual(p.timestamp?.getTime(), Date.UTC(y, mo - 1, d, h, mi, s), `${p.tags.serial}: its DATATIME`);
     }
@@ -104,7 +128,11 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
   it("MQTT: one retained message per topic, plain topic/payload/retain for an mqtt out node, nothing else carried", async () => {
     await helper.load(
       NODE_MODULES,
-      testFlow(emulator, [listNode({ output: "mqtt", prefix: "home/pv/" }), listNode({ id: "ref", wires: [["ref-out"]] }), { id: "ref-out", type: "helper", z: "tab", x: 300, y: 300 }]),
+      testFlow(emulator, [
+        listNode({ output: "mqtt", prefix: "home/pv/" }),
+        listNode({ id: "ref", wires: [["ref-out"]] }),
+        { id: "ref-out", type: "helper", z: "tab", x: 300, y: 300 },
+      ]),
     );
     const got = collect();
     const reference = nextMessages<ListMsg>(helper.getNode("ref-out"));
@@ -131,13 +159,18 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     assert.strictEqual(typeof byTopic.get("home/pv/inverter/e00122000000001/p_3phsum_kw"), "number");
     assert.strictEqual(typeof byTopic.get("home/pv/site/zt01234567890/production_kw"), "number");
     assert.ok(!JSON.stringify(messages).includes(SECRET) && !JSON.stringify(messages).includes("*"));
-    const status = (helper.getNode("list").status as unknown as { lastCall: { args: [{ fill: string; text: string }] } }).lastCall.args[0];
+    const status = (
+      helper.getNode("list").status as unknown as { lastCall: { args: [{ fill: string; text: string }] } }
+    ).lastCall.args[0];
     assert.strictEqual(status.fill, "green");
     assert.match(status.text, /status\.inverters/);
   });
 
   it("MQTT + Home Assistant: discovery on the first poll, then only the states, and again when a device appears", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ output: "homeassistant", interval: 0, discoveryPrefix: "ha" })]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [listNode({ output: "homeassistant", interval: 0, discoveryPrefix: "ha" })]),
+    );
     const got = collect();
     const first = await poll(got, 50);
     const discovery = first.filter((m) => m.topic?.startsWith("ha/"));
@@ -151,8 +184,19 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     const configs = discovery.map((m) => m.payload as Config);
     // The PVS, both meters and every panel appear, each a device; meters and panels hang under the PVS.
     const devices = new Map(configs.map((c) => [c.device.identifiers[0], c.device.via_device]));
-    assert.deepStrictEqual([...devices.keys()].sort(), ["pvs_e00122000000001", "pvs_e00122000000002", "pvs_e00122000000003", "pvs_pvs6m01234567c", "pvs_pvs6m01234567p", "pvs_zt01234567890"]);
-    assert.ok([...devices.entries()].every(([id, via]) => (id === "pvs_zt01234567890" ? via === undefined : via === "pvs_zt01234567890")));
+    assert.deepStrictEqual([...devices.keys()].sort(), [
+      "pvs_e00122000000001",
+      "pvs_e00122000000002",
+      "pvs_e00122000000003",
+      "pvs_pvs6m01234567c",
+      "pvs_pvs6m01234567p",
+      "pvs_zt01234567890",
+    ]);
+    assert.ok(
+      [...devices.entries()].every(([id, via]) =>
+        id === "pvs_zt01234567890" ? via === undefined : via === "pvs_zt01234567890",
+      ),
+    );
     // Interval 0: sensors never expire (nothing would refresh them on a timer).
     assert.ok(configs.every((c) => !("expire_after" in c)));
     const stateTopics = new Set(states.map((m) => m.topic));
@@ -163,7 +207,11 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     assert.ok(!JSON.stringify(first).includes(SECRET) && !JSON.stringify(first).includes("*"));
 
     const second = await poll(got, states.length);
-    assert.strictEqual(second.filter((m) => m.topic?.startsWith("ha/")).length, 0, "no discovery while nothing changed");
+    assert.strictEqual(
+      second.filter((m) => m.topic?.startsWith("ha/")).length,
+      0,
+      "no discovery while nothing changed",
+    );
     assert.strictEqual(second.length, states.length);
 
     emulator.editDeviceList = (answer) => {
@@ -172,7 +220,10 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     };
     const third = await poll(got, states.length);
     const announced = third.filter((m) => m.topic?.startsWith("ha/"));
-    assert.ok(announced.length > 5 && announced.every((m) => (m.topic as string).startsWith("ha/sensor/pvs_e00122000000009/")), announced.map((m) => m.topic).join(", "));
+    assert.ok(
+      announced.length > 5 && announced.every((m) => (m.topic as string).startsWith("ha/sensor/pvs_e00122000000009/")),
+      announced.map((m) => m.topic).join(", "),
+    );
   });
 
   it("MQTT + Home Assistant: sensors expire after three polls (at least 10 minutes) without news", async () => {

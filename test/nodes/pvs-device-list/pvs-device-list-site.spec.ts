@@ -13,10 +13,22 @@ import { helper, nextMessages, until } from "../../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../../support/flows";
 
 type Msg = NodeMessage & { payload: DeviceListPayload; rawStorage?: unknown };
-type Runtime = { _redNodes: { setFlows(flows: FlowNode[], credentials: unknown, type: string): Promise<unknown>; loadContextsPlugin(): Promise<void>; closeContextsPlugin(): Promise<void> } };
+type Runtime = {
+  _redNodes: {
+    setFlows(flows: FlowNode[], credentials: unknown, type: string): Promise<unknown>;
+    loadContextsPlugin(): Promise<void>;
+    closeContextsPlugin(): Promise<void>;
+  };
+};
 const runtime = helper as unknown as Runtime;
 
-const listNode = (extra: Record<string, unknown> = {}) => ({ id: "list", type: "pvs-device-list", server: "cfg", interval: 0, ...extra });
+const listNode = (extra: Record<string, unknown> = {}) => ({
+  id: "list",
+  type: "pvs-device-list",
+  server: "cfg",
+  interval: 0,
+  ...extra,
+});
 
 async function poll(id = "list"): Promise<Msg> {
   const got = nextMessages<Msg>(helper.getNode("out"));
@@ -38,7 +50,10 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
 
   it("sends site power and energy, the unit table, and W/Wh when SI units are chosen", async () => {
     await start();
-    await helper.load(NODE_MODULES, testFlow(emulator, [listNode(), { ...listNode({ id: "si", units: "si" }), wires: [["out"]] }]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [listNode(), { ...listNode({ id: "si", units: "si" }), wires: [["out"]] }]),
+    );
     const pvs = await poll();
     assert.strictEqual(pvs.payload.unitSystem, "pvs");
     assert.strictEqual(typeof pvs.payload.site.production_kw, "number");
@@ -48,7 +63,10 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
     const si = await poll("si");
     assert.strictEqual(si.payload.unitSystem, "si");
     const watts = (si.payload.site as unknown as Record<string, number>).production_w;
-    assert.ok(Math.abs(watts - (pvs.payload.site.production_kw as number) * 1000) < 50, `${watts} W vs ${pvs.payload.site.production_kw} kW`);
+    assert.ok(
+      Math.abs(watts - (pvs.payload.site.production_kw as number) * 1000) < 50,
+      `${watts} W vs ${pvs.payload.site.production_kw} kW`,
+    );
     assert.strictEqual(si.payload.units.p_3phsum_w, "W");
     assert.strictEqual(typeof si.payload.inverters[0].metrics.ltea_3phsum_wh, "number");
   });
@@ -100,7 +118,9 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
       .getCalls()
       .map((c) => String(c.args[0]))
       .filter((m) => m.includes("x_new_kw"));
-    assert.deepStrictEqual(warnings, ["The PVS reported 1 field this package does not know (Inverter.x_new_kw); they are carried as reported."]);
+    assert.deepStrictEqual(warnings, [
+      "The PVS reported 1 field this package does not know (Inverter.x_new_kw); they are carried as reported.",
+    ]);
   });
 
   it("remembers inverters across a full redeploy: one that vanished is listed missing, its lifetime kept", async () => {
@@ -117,13 +137,20 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
       undefined,
       "full",
     );
-    await until(() => (helper.getNode("list") as unknown as { name?: string } | null)?.name === "renamed", 4000, "the redeployed flow");
+    await until(
+      () => (helper.getNode("list") as unknown as { name?: string } | null)?.name === "renamed",
+      4000,
+      "the redeployed flow",
+    );
     const after = await poll();
     assert.deepStrictEqual(
       after.payload.missing.map((m) => m.serial),
       ["E00122000000002"],
     );
-    assert.strictEqual(after.payload.missing[0].held.ltea_3phsum_kwh, before.payload.inverters[1].metrics.ltea_3phsum_kwh);
+    assert.strictEqual(
+      after.payload.missing[0].held.ltea_3phsum_kwh,
+      before.payload.inverters[1].metrics.ltea_3phsum_kwh,
+    );
     assert.deepStrictEqual([after.payload.site.inverters.known, after.payload.site.inverters.missing], [3, 1]);
     const status = (helper.getNode("list").status as unknown as sinon.SinonSpy).lastCall.args[0];
     assert.match(status.text, /status\.invertersOf/);
@@ -152,7 +179,11 @@ describe("pvs-device-list: site, units, storage and memory (real Node-RED runtim
       };
       await helper.load(withFileStore, testFlow(emulator, [listNode()]));
       const after = await poll();
-      assert.deepStrictEqual(after.payload.missing.map((m) => m.serial).sort(), ["E00122000000001", "E00122000000002", "E00122000000003"]);
+      assert.deepStrictEqual(after.payload.missing.map((m) => m.serial).sort(), [
+        "E00122000000001",
+        "E00122000000002",
+        "E00122000000003",
+      ]);
       assert.strictEqual(after.payload.site.inverters.known, 3);
     } finally {
       helper.settings({});

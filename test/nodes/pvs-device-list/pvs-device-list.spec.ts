@@ -1,6 +1,6 @@
 import assert from "assert";
 import sinon from "sinon";
-import { phaseOf } from "../../../src/pvs/poller";
+import { phaseOf } from "../../../src/pvs/client/poller";
 import { ConfigSettings, parseSettings } from "../../../src/node-red/config-settings";
 import { migrateSettings } from "../../../src/node-red/node-settings";
 import { pvsKey } from "../../../src/node-red/pvs-registry";
@@ -12,7 +12,10 @@ import { deploy, helper, nextMessages, settle, until } from "../../support/node-
 import { advance, fakeClock } from "../../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 
-type Msg = NodeMessage & { payload: DeviceListPayload; error?: { message: string; code?: string; source?: { id: string } } };
+type Msg = NodeMessage & {
+  payload: DeviceListPayload;
+  error?: { message: string; code?: string; source?: { id: string } };
+};
 type Spy = sinon.SinonSpy;
 
 function lastStatus(id: string): { fill?: string; shape?: string; text?: string } {
@@ -33,7 +36,13 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     await emulator.stop();
   });
 
-  const listNode = (extra: Record<string, unknown> = {}) => ({ id: "list", type: "pvs-device-list", server: "cfg", interval: 0, ...extra });
+  const listNode = (extra: Record<string, unknown> = {}) => ({
+    id: "list",
+    type: "pvs-device-list",
+    server: "cfg",
+    interval: 0,
+    ...extra,
+  });
 
   it("loads with its configuration", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ name: "roof", topic: "home/solar" })]));
@@ -50,8 +59,16 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     const p = msg.payload;
     assert.strictEqual(msg.topic, "pvs/device-list");
     assert.strictEqual(msg.keep, "me", "other input properties are carried");
-    const { requests, ...source } = msg.pvs as Record<string, unknown> & { requests: { requests: number; byKind: Record<string, number>; failed: number } };
-    assert.deepStrictEqual(source, { host: `127.0.0.1:${emulator.port}`, api: "legacy", model: "PVS6", build: 61707, data: "DeviceList" });
+    const { requests, ...source } = msg.pvs as Record<string, unknown> & {
+      requests: { requests: number; byKind: Record<string, number>; failed: number };
+    };
+    assert.deepStrictEqual(source, {
+      host: `127.0.0.1:${emulator.port}`,
+      api: "legacy",
+      model: "PVS6",
+      build: 61707,
+      data: "DeviceList",
+    });
     // The request budget: what the PVS received in the last hour, counted by the client itself.
     assert.deepStrictEqual(requests.byKind, { "supervisor/info": 1, DeviceList: 1 });
     assert.strictEqual(requests.requests, emulator.count());
@@ -81,14 +98,17 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
   });
 
   it("polls on its interval (fake clock) and stops after a redeploy", async () => {
-    // The clock must be fake before the flow starts, so that the node's timer is on it. It starts on one of the
-    // PVS's beats (the poller aligns runs to the PVS's phase, from its key), so the next polls come a whole interval apart.
+    // The clock must be fake before the flow starts, so that the node's timer is on it. It starts on one of the PVS's
+    // beats (the poller aligns runs to the PVS's phase, from its key), so the next polls come a whole interval apart.
     const start = 1_800_000_000_000;
     const cfg = testFlow(emulator, []).find((n) => n.type === "pvs-config");
     const options = cfg ? parseSettings(migrateSettings("pvs-config", cfg) as ConfigSettings, null).options : null;
     assert.ok(options);
     const phase = phaseOf(pvsKey(options)) % 60_000;
-    const clock = sinon.useFakeTimers({ now: start - (start % 60_000) + phase, toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const clock = sinon.useFakeTimers({
+      now: start - (start % 60_000) + phase,
+      toFake: ["setTimeout", "clearTimeout", "Date"],
+    });
     let count = 0;
     try {
       await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ interval: 60 })]));
@@ -150,7 +170,11 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
     // bench/amplification.ts measures this for 1, 5 and 20 nodes; before the beat, 5 nodes made 5 DeviceLists a cycle.
     const clock = fakeClock();
     try {
-      const nodes = (n: number) => [...Array(n)].flatMap((_, i) => [listNode({ id: `list${i}`, interval: 60 }), { id: `comm${i}`, type: "pvs-comm", server: "cfg", interval: 60 }]);
+      const nodes = (n: number) =>
+        [...Array(n)].flatMap((_, i) => [
+          listNode({ id: `list${i}`, interval: 60 }),
+          { id: `comm${i}`, type: "pvs-comm", server: "cfg", interval: 60 },
+        ]);
       await helper.load(NODE_MODULES, testFlow(emulator, nodes(1)));
       for (const [n, wait] of [
         [2, 17_000],
@@ -171,7 +195,12 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
   });
 
   it("spaces requests from several nodes by the configured spacing", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [listNode(), { id: "comm", type: "pvs-comm", server: "cfg", interval: 0 }], { minSpacing: 0.3 }));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [listNode(), { id: "comm", type: "pvs-comm", server: "cfg", interval: 0 }], {
+        minSpacing: 0.3,
+      }),
+    );
     const got = nextMessages<Msg>(helper.getNode("out"), 2);
     helper.getNode("list").receive({});
     helper.getNode("comm").receive({});
@@ -182,7 +211,10 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
   });
 
   it("carries a device with no metrics (an inverter at night) as a normal result", async () => {
-    const body = JSON.stringify({ result: "succeed", devices: [{ DEVICE_TYPE: "Inverter", SERIAL: "E001", STATE: "error", CURTIME: "2025,01,01,08,00,00" }] });
+    const body = JSON.stringify({
+      result: "succeed",
+      devices: [{ DEVICE_TYPE: "Inverter", SERIAL: "E001", STATE: "error", CURTIME: "2025,01,01,08,00,00" }],
+    });
     emulator.setFault({ kind: "body", body, commands: ["DeviceList"] });
     await helper.load(NODE_MODULES, testFlow(emulator, [listNode()]));
     const got = nextMessages<Msg>(helper.getNode("out"));
@@ -195,12 +227,32 @@ describe("pvs-device-list node (real Node-RED runtime, emulator over HTTP)", fun
   describe("bad answers: red status, a coded error for Catch nodes, and the runtime keeps going", () => {
     const cases: Array<[string, Fault, string, string, number?]> = [
       ["a non-JSON body", { kind: "body", body: "Segmentation fault" }, "PVS_NOT_JSON", "status.notJson"],
-      ["an HTML error page", { kind: "status", status: 502, body: "<html><body>Bad Gateway</body></html>" }, "PVS_HTTP_ERROR", "status.httpError"],
-      ["an HTML page with 200", { kind: "body", body: "<html>login</html>", contentType: "text/html" }, "PVS_HTML_RESPONSE", "status.html"],
+      [
+        "an HTML error page",
+        { kind: "status", status: 502, body: "<html><body>Bad Gateway</body></html>" },
+        "PVS_HTTP_ERROR",
+        "status.httpError",
+      ],
+      [
+        "an HTML page with 200",
+        { kind: "body", body: "<html>login</html>", contentType: "text/html" },
+        "PVS_HTML_RESPONSE",
+        "status.html",
+      ],
       ["HTTP 403", { kind: "status", status: 403 }, "PVS_FORBIDDEN", "status.forbidden"],
       ["HTTP 500", { kind: "status", status: 500 }, "PVS_HTTP_ERROR", "status.httpError"],
-      ['{"result":"error"}', { kind: "body", body: '{"result":"error"}' }, "PVS_COMMAND_FAILED", "status.commandFailed"],
-      ["JSON without a device list", { kind: "body", body: '{"result":"succeed"}' }, "PVS_BAD_RESPONSE", "status.badResponse"],
+      [
+        '{"result":"error"}',
+        { kind: "body", body: '{"result":"error"}' },
+        "PVS_COMMAND_FAILED",
+        "status.commandFailed",
+      ],
+      [
+        "JSON without a device list",
+        { kind: "body", body: '{"result":"succeed"}' },
+        "PVS_BAD_RESPONSE",
+        "status.badResponse",
+      ],
       ["a timeout", { kind: "hang" }, "PVS_TIMEOUT", "status.timeout"],
       ["a connection reset", { kind: "reset" }, "PVS_UNREACHABLE", "status.unreachable"],
     ];

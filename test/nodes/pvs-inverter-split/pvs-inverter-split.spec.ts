@@ -6,7 +6,12 @@ import { normalizeDeviceList } from "../../../src/model/legacy-device-list";
 import { helper, nextMessages, settle, until } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 
-type Msg = NodeMessage & { payload: Device; deviceType: string; parts: { index: number; count: number; id: string }; error?: { code?: string } };
+type Msg = NodeMessage & {
+  payload: Device;
+  deviceType: string;
+  parts: { index: number; count: number; id: string };
+  error?: { code?: string };
+};
 
 describe("pvs-inverter-split node", function () {
   this.timeout(20000);
@@ -23,7 +28,14 @@ describe("pvs-inverter-split node", function () {
   it("sends one message per inverter from a pvs-device-list node, topic <prefix>/inverter/<serial>", async () => {
     const flow = testFlow(emulator, [
       { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["split"]] },
-      { id: "split", type: "pvs-inverter-split", topicPrefix: "home/pv", splitInverters: true, outputMode: "single", outputs: 1 },
+      {
+        id: "split",
+        type: "pvs-inverter-split",
+        topicPrefix: "home/pv",
+        splitInverters: true,
+        outputMode: "single",
+        outputs: 1,
+      },
     ]);
     await helper.load(NODE_MODULES, flow);
     const got = nextMessages<Msg>(helper.getNode("out"), 3);
@@ -49,8 +61,24 @@ describe("pvs-inverter-split node", function () {
       await helper.load(
         NODE_MODULES,
         testFlow(emulator, [
-          { id: "fromMsg", type: "pvs-inverter-split", topicPrefix: "site", topicPrefixType: "msg", splitInverters: true, outputMode: "single", outputs: 1 },
-          { id: "fromEnv", type: "pvs-inverter-split", topicPrefix: "PVS_TEST_PREFIX", topicPrefixType: "env", splitInverters: true, outputMode: "single", outputs: 1 },
+          {
+            id: "fromMsg",
+            type: "pvs-inverter-split",
+            topicPrefix: "site",
+            topicPrefixType: "msg",
+            splitInverters: true,
+            outputMode: "single",
+            outputs: 1,
+          },
+          {
+            id: "fromEnv",
+            type: "pvs-inverter-split",
+            topicPrefix: "PVS_TEST_PREFIX",
+            topicPrefixType: "env",
+            splitInverters: true,
+            outputMode: "single",
+            outputs: 1,
+          },
         ]),
       );
       const got = nextMessages<Msg>(helper.getNode("out"), 6);
@@ -61,7 +89,11 @@ describe("pvs-inverter-split node", function () {
       assert.strictEqual(topics.filter((t) => t.startsWith("site/env/inverter/")).length, 3);
       const caught = nextMessages<Msg>(helper.getNode("caught"));
       helper.getNode("fromMsg").receive({ payload, site: "home/#" } as unknown as NodeMessage);
-      assert.strictEqual((await caught)[0].error?.code, "PVS_BAD_INPUT", "an MQTT wildcard from the message is refused");
+      assert.strictEqual(
+        (await caught)[0].error?.code,
+        "PVS_BAD_INPUT",
+        "an MQTT wildcard from the message is refused",
+      );
     } finally {
       delete process.env.PVS_TEST_PREFIX;
     }
@@ -101,7 +133,10 @@ describe("pvs-inverter-split node", function () {
   it("sends 250 inverters in chunks, yielding to the event loop between them", async () => {
     const big = new PvsEmulator({ inverters: 250 });
     const payload: DeviceListPayload = normalizeDeviceList(big.site.deviceList());
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]),
+    );
     let received = 0;
     helper.getNode("out").on("input", () => received++);
     helper.getNode("split").receive({ payload } as NodeMessage);
@@ -117,7 +152,10 @@ describe("pvs-inverter-split node", function () {
     assert.strictEqual(inverters.length, 60);
     // A function cannot be cloned (structuredClone): what a flow that put one into the payload would hit.
     (inverters[54] as unknown as Record<string, unknown>).callback = () => 1;
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]),
+    );
     let received = 0;
     helper.getNode("out").on("input", () => received++);
     const caught = nextMessages<Msg>(helper.getNode("caught"));
@@ -127,11 +165,14 @@ describe("pvs-inverter-split node", function () {
     assert.strictEqual(received, 0, "no part of the split went out");
     // The send spy is on Node.prototype: count only the split's own calls.
     const split = helper.getNode("split");
-    const sends = (split.send as unknown as { getCalls(): Array<{ thisValue: unknown }> }).getCalls().filter((c) => c.thisValue === split);
+    const sends = (split.send as unknown as { getCalls(): Array<{ thisValue: unknown }> })
+      .getCalls()
+      .filter((c) => c.thisValue === split);
     assert.strictEqual(sends.length, 0, "send was never called");
     assert.strictEqual(error.error?.code, "PVS_SPLIT_FAILED");
     assert.match((error.error as { message?: string }).message ?? "", /device 55 of 60 .*none was sent/);
-    const status = (split.status as unknown as { lastCall: { args: [{ fill?: string; text?: string }] } }).lastCall.args[0];
+    const status = (split.status as unknown as { lastCall: { args: [{ fill?: string; text?: string }] } }).lastCall
+      .args[0];
     assert.strictEqual(status.fill, "red");
     assert.match(status.text ?? "", /status\.splitFailed/);
     // The next good message is split as usual.
@@ -141,15 +182,32 @@ describe("pvs-inverter-split node", function () {
   });
 
   it("sends a device of an unknown type on the 'other' output with its type in the topic", async () => {
-    const payload = normalizeDeviceList({ devices: [{ DEVICE_TYPE: "Energy Storage System", SERIAL: "00001ABC1234_0123" }] });
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", splitInverters: false, splitOther: true, outputMode: "single", outputs: 1 }]));
+    const payload = normalizeDeviceList({
+      devices: [{ DEVICE_TYPE: "Energy Storage System", SERIAL: "00001ABC1234_0123" }],
+    });
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [
+        {
+          id: "split",
+          type: "pvs-inverter-split",
+          splitInverters: false,
+          splitOther: true,
+          outputMode: "single",
+          outputs: 1,
+        },
+      ]),
+    );
     const got = nextMessages<Msg>(helper.getNode("out"));
     helper.getNode("split").receive({ payload } as NodeMessage);
     assert.strictEqual((await got)[0].topic, "pvs/energy-storage-system/00001ABC1234_0123");
   });
 
   it("rejects a message that is not a device list with PVS_BAD_INPUT", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [{ id: "split", type: "pvs-inverter-split", outputMode: "single", outputs: 1 }]),
+    );
     const caught = nextMessages<Msg>(helper.getNode("caught"), 2);
     helper.getNode("split").receive({ payload: "hello" } as NodeMessage);
     helper.getNode("split").receive({ payload: { devices: [null] } } as NodeMessage);

@@ -9,7 +9,11 @@ import { FlowNode, NODE_MODULES } from "../../support/flows";
 
 const EXAMPLE = path.resolve(__dirname, "../../../examples/pvs-live/01 - Charge the car from surplus.json");
 // The runtime's own function node, from the Node-RED under test.
-const nodesDir = path.dirname(require.resolve("@node-red/nodes/package.json", { paths: [path.dirname(require.resolve(`${NODE_RED_PACKAGE}/package.json`))] }));
+const nodesDir = path.dirname(
+  require.resolve("@node-red/nodes/package.json", {
+    paths: [path.dirname(require.resolve(`${NODE_RED_PACKAGE}/package.json`))],
+  }),
+);
 const functionNode = require(path.join(nodesDir, "core/function/10-function.js")) as (RED: unknown) => void;
 
 // 2025-06-21 at longitude -117: solar noon about 19:48 UTC (lots of surplus), and the night after.
@@ -37,7 +41,15 @@ describe("example: charge the car from surplus (real runtime, emulator WebSocket
       ...nodes
         .filter((n) => n.type !== "comment")
         .map((n) => {
-          if (n.type === "pvs-config") return { ...n, host: "127.0.0.1", port: emulator.port, localPort: emulator.httpsPort, telemetryPort: emulator.telemetryPort, minSpacing: 0 };
+          if (n.type === "pvs-config")
+            return {
+              ...n,
+              host: "127.0.0.1",
+              port: emulator.port,
+              localPort: emulator.httpsPort,
+              telemetryPort: emulator.telemetryPort,
+              minSpacing: 0,
+            };
           const flowNode = { ...n, z: "tab" };
           return n.type === "debug" ? { id: n.id, type: "helper", z: "tab", x: n.x, y: n.y, name: n.name } : flowNode;
         }),

@@ -5,7 +5,7 @@ import sinon from "sinon";
 import { NodeMessage } from "node-red";
 import { EmulatorOptions, PvsEmulator } from "../../../src/emulator/server";
 import { LivePayload } from "../../../src/model/live";
-import { ENABLE_WAIT_MS } from "../../../src/pvs/live-feed";
+import { ENABLE_WAIT_MS } from "../../../src/pvs/live/feed";
 import { PvsConfigNode } from "../../../src/node-red/types";
 import { helper, sendsOf, settle } from "../../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../../support/flows";
@@ -13,15 +13,21 @@ import { fakeClock, LOAD_MOVING_AT, onTheWire } from "../../support/simulated-ti
 
 type Msg = NodeMessage & { payload: LivePayload; source: string; at: number };
 
-const statusTexts = (id: string) => (helper.getNode(id).status as unknown as sinon.SinonSpy).getCalls().map((c) => (c.args[0] as { fill?: string; text?: string }) ?? {});
-const spyCount = (id: string, method: "warn" | "error") => (helper.getNode(id)[method] as unknown as sinon.SinonSpy).callCount;
-const spyArgs = (id: string, method: "warn" | "error") => (helper.getNode(id)[method] as unknown as sinon.SinonSpy).getCalls().map((c) => String(c.args[0]));
+const statusTexts = (id: string) =>
+  (helper.getNode(id).status as unknown as sinon.SinonSpy)
+    .getCalls()
+    .map((c) => (c.args[0] as { fill?: string; text?: string }) ?? {});
+const spyCount = (id: string, method: "warn" | "error") =>
+  (helper.getNode(id)[method] as unknown as sinon.SinonSpy).callCount;
+const spyArgs = (id: string, method: "warn" | "error") =>
+  (helper.getNode(id)[method] as unknown as sinon.SinonSpy).getCalls().map((c) => String(c.args[0]));
 const feedOf = () => (helper.getNode("cfg") as unknown as PvsConfigNode).pvs?.liveFeed() ?? null;
 const writes = (e: PvsEmulator) => e.requests.filter((r) => r.command === "vars:set").length;
 /** A slow enable write: longer than the socket's reconnect wait (2 s ±20 %), shorter than the flows' 5 s time-out. */
 const WRITE_TAKES_MS = 3000;
 /** Where each enable write sits among the emulator's requests, and when it was received. */
-const writeRecords = (e: PvsEmulator) => e.requests.map((r, index) => ({ ...r, index })).filter((r) => r.command === "vars:set");
+const writeRecords = (e: PvsEmulator) =>
+  e.requests.map((r, index) => ({ ...r, index })).filter((r) => r.command === "vars:set");
 
 /**
  * The reconnect (upgrade `n`, from 1) was preceded by a write of its own: received after the previous upgrade,
@@ -32,8 +38,16 @@ const assertWriteBefore = (e: PvsEmulator, n: number) => {
   const upgrade = e.upgrades[n];
   assert.ok(upgrade, `upgrade ${n} happened`);
   const own = writeRecords(e).filter((w) => w.index >= previous.afterRequests && w.index < upgrade.afterRequests);
-  assert.strictEqual(own.length, 1, `one write between upgrade ${n - 1} and upgrade ${n}: ${JSON.stringify(e.upgrades)}`);
-  assert.strictEqual(upgrade.writesAnswered, writeRecords(e).filter((w) => w.index < upgrade.afterRequests).length, "the write was answered before the upgrade request");
+  assert.strictEqual(
+    own.length,
+    1,
+    `one write between upgrade ${n - 1} and upgrade ${n}: ${JSON.stringify(e.upgrades)}`,
+  );
+  assert.strictEqual(
+    upgrade.writesAnswered,
+    writeRecords(e).filter((w) => w.index < upgrade.afterRequests).length,
+    "the write was answered before the upgrade request",
+  );
 };
 
 describe("pvs-live over simulated time", function () {
@@ -43,7 +57,13 @@ describe("pvs-live over simulated time", function () {
 
   const start = async (options: EmulatorOptions, node: Record<string, unknown>, now?: number) => {
     clock = fakeClock(now);
-    emulator = new PvsEmulator({ inverters: 4, localApi: true, telemetryEnabled: true, telemetryCloseEveryMs: 0, ...options });
+    emulator = new PvsEmulator({
+      inverters: 4,
+      localApi: true,
+      telemetryEnabled: true,
+      telemetryCloseEveryMs: 0,
+      ...options,
+    });
     await emulator.start();
     const live: FlowNode = { id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 10, ...node };
     await helper.load(NODE_MODULES, testFlow(emulator, [live]));
@@ -82,22 +102,36 @@ describe("pvs-live over simulated time", function () {
     emulator.setFault({ kind: "delay", ms: WRITE_TAKES_MS, commands: ["vars:set"] });
     await drive(11 * 60_000, () => emulator.telemetryClients.accepted === 2, "the reconnect after the routine close");
     const reconnectedAt = Date.now();
-    assert.ok(reconnectedAt - openedAt <= 10 * 60_000 + 2400 + WRITE_TAKES_MS + 2000, `reconnected ${(reconnectedAt - openedAt - 600_000) / 1000} s after the close`);
+    assert.ok(
+      reconnectedAt - openedAt <= 10 * 60_000 + 2400 + WRITE_TAKES_MS + 2000,
+      `reconnected ${(reconnectedAt - openedAt - 600_000) / 1000} s after the close`,
+    );
     assert.strictEqual(emulator.upgrades.length, 2);
     assert.strictEqual(emulator.upgrades[0].writesAnswered, 1, "the switch was on before the first connect");
     assertWriteBefore(emulator, 1);
     assert.ok(writeRecords(emulator)[1].startedAt >= openedAt + 10 * 60_000, "written after the close, not before");
     // The first frame on the new socket comes over real I/O while simulated time runs on: waited for, not timed.
-    await drive(60_000, () => got.some((m) => m.at > reconnectedAt && m.source === "WebSocket"), "frames again after the reconnect");
+    await drive(
+      60_000,
+      () => got.some((m) => m.at > reconnectedAt && m.source === "WebSocket"),
+      "frames again after the reconnect",
+    );
     await drive(20_000);
     assert.strictEqual(writes(emulator), 2, "one write per reconnect");
     assert.strictEqual(spyCount("live", "error"), 0);
     assert.strictEqual(spyCount("live", "warn"), 0, `warnings: ${JSON.stringify(spyArgs("live", "warn"))}`);
     const around = statusTexts("live").filter((s) => /reconnect/.test(s.text ?? ""));
-    assert.ok(around.length >= 1 && around.every((s) => s.fill === "green"), `a routine close is shown in green: ${JSON.stringify(around)}`);
+    assert.ok(
+      around.length >= 1 && around.every((s) => s.fill === "green"),
+      `a routine close is shown in green: ${JSON.stringify(around)}`,
+    );
     assert.ok(!statusTexts("live").some((s) => s.fill === "red" || s.fill === "yellow"));
     assert.ok(minGap(got) >= 1000, `never more than one message a second (closest ${minGap(got)} ms)`);
-    assert.strictEqual(got.filter((m) => m.source === "livedata").length, 1, "the values read on reconnect are not sent again");
+    assert.strictEqual(
+      got.filter((m) => m.source === "livedata").length,
+      1,
+      "the values read on reconnect are not sent again",
+    );
     assert.ok(
       got.filter((m) => m.at > reconnectedAt).some((m) => m.source === "WebSocket"),
       "frames again after the reconnect",
@@ -144,12 +178,19 @@ describe("pvs-live over simulated time", function () {
     );
     // A write can fall at the end of the 5 minutes, its reconnect still to come: let that one happen.
     const last = written[written.length - 1];
-    await drive(15_000, () => emulator.upgrades.some((u) => u.afterRequests > last.index), "the reconnect after the last write");
+    await drive(
+      15_000,
+      () => emulator.upgrades.some((u) => u.afterRequests > last.index),
+      "the reconnect after the last write",
+    );
     // Each write after the first was the step before some reconnect, and that reconnect waited for its answer.
     for (const w of written.slice(1)) {
       const next = emulator.upgrades.find((u) => u.afterRequests > w.index);
       assert.ok(next, `an upgrade followed the write at request ${w.index}`);
-      assert.ok(next.writesAnswered >= written.filter((x) => x.index <= w.index).length, `the write at request ${w.index} was answered before the next upgrade`);
+      assert.ok(
+        next.writesAnswered >= written.filter((x) => x.index <= w.index).length,
+        `the write at request ${w.index} was answered before the next upgrade`,
+      );
     }
   });
 
@@ -161,7 +202,8 @@ describe("pvs-live over simulated time", function () {
     await drive(11 * 60_000, () => emulator.telemetryClients.accepted === 2, "the reconnect despite the hanging write");
     const late = Date.now() - openedAt - 10 * 60_000;
     assert.strictEqual(writes(emulator), 2, "the write was sent");
-    // The client gave up on it (its time-out, 5 s in the test flows) and reconnected then; never later than ENABLE_WAIT_MS.
+    // The client gave up on it (its time-out, 5 s in the test flows) and reconnected then; never later than
+    // ENABLE_WAIT_MS.
     assert.strictEqual(emulator.upgrades[1].writesAnswered, 2, "the write had failed when the socket reconnected");
     assert.ok(late >= 5_000 && late <= 2400 + ENABLE_WAIT_MS + 2000, `reconnected ${late / 1000} s after the close`);
     assert.ok(spyCount("live", "warn") >= 1, "the failed write is a warning");
@@ -230,11 +272,16 @@ describe("pvs-live over simulated time", function () {
     const got = await start({}, { send: "change", threshold: 1 }, LOAD_MOVING_AT);
     await drive(30_000);
     // The emulated load moves about 0.25 W a second: a message every few seconds, not every frame.
-    assert.ok(got.length >= 5 && got.length < emulator.telemetryClients.frames, `${got.length} messages for ${emulator.telemetryClients.frames} frames`);
+    assert.ok(
+      got.length >= 5 && got.length < emulator.telemetryClients.frames,
+      `${got.length} messages for ${emulator.telemetryClients.frames} frames`,
+    );
     for (let i = 1; i < got.length; i++) {
       const a = got[i - 1].payload;
       const b = got[i].payload;
-      const moved = (["production_kw", "consumption_kw", "net_kw"] as const).some((f) => Math.abs((a[f] ?? 0) - (b[f] ?? 0)) >= 0.001);
+      const moved = (["production_kw", "consumption_kw", "net_kw"] as const).some(
+        (f) => Math.abs((a[f] ?? 0) - (b[f] ?? 0)) >= 0.001,
+      );
       assert.ok(moved, `message ${i} changed by at least 1 W`);
     }
   });

@@ -20,11 +20,15 @@ type Msg = NodeMessage & {
 const SERIAL = "ZT01234567890ABCDE";
 
 function statuses(id: string): Array<{ fill?: string; text?: string }> {
-  return (helper.getNode(id).status as unknown as sinon.SinonSpy).getCalls().map((c) => c.args[0] as { fill?: string; text?: string });
+  return (helper.getNode(id).status as unknown as sinon.SinonSpy)
+    .getCalls()
+    .map((c) => c.args[0] as { fill?: string; text?: string });
 }
 
 const spyCalls = (id: string, method: "warn" | "error") =>
-  (helper.getNode(id)[method] as unknown as sinon.SinonSpy).getCalls().map((c) => String(c.args[0] instanceof Error ? c.args[0].message : c.args[0]));
+  (helper.getNode(id)[method] as unknown as sinon.SinonSpy)
+    .getCalls()
+    .map((c) => String(c.args[0] instanceof Error ? c.args[0].message : c.args[0]));
 
 function collect(id = "out"): Msg[] {
   const got: Msg[] = [];
@@ -59,7 +63,14 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
     await emulator?.stop();
   });
 
-  const liveNode = (extra: Record<string, unknown> = {}): FlowNode => ({ id: "live", type: "pvs-live", server: "cfg", send: "update", interval: 1, ...extra });
+  const liveNode = (extra: Record<string, unknown> = {}): FlowNode => ({
+    id: "live",
+    type: "pvs-live",
+    server: "cfg",
+    send: "update",
+    interval: 1,
+    ...extra,
+  });
 
   it("PVS6 on the LocalAPI: enables the telemetry WebSocket with its one write and sends its frames", async () => {
     await start({ localApi: true });
@@ -78,7 +89,18 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
     const msg = got.find((m) => m.source === "WebSocket") as Msg;
     assert.strictEqual(msg.topic, "pvs/live");
     const p = msg.payload;
-    for (const f of ["production_kw", "consumption_kw", "net_kw", "import_kw", "export_kw", "surplus_kw", "production_kwh", "consumption_kwh", "net_kwh"]) assert.strictEqual(typeof p[f], "number", f);
+    for (const f of [
+      "production_kw",
+      "consumption_kw",
+      "net_kw",
+      "import_kw",
+      "export_kw",
+      "surplus_kw",
+      "production_kwh",
+      "consumption_kwh",
+      "net_kwh",
+    ])
+      assert.strictEqual(typeof p[f], "number", f);
     assert.match(p.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
     assert.strictEqual(p.import_kw, Math.max(0, p.net_kw as number));
     assert.strictEqual(p.export_kw, Math.max(0, -(p.net_kw as number)));
@@ -90,7 +112,10 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
     // Frames carry only what changed (the counters rarely): the payload still has every value.
     await until(() => got.filter((m) => m.source === "WebSocket").length >= 3, 12000, "three frames");
     assert.ok(got.filter((m) => m.source === "WebSocket").every((m) => typeof m.payload.production_kwh === "number"));
-    assert.match(statuses("live").at(-1)?.text ?? "", /status\.(exporting|importing) · \S*status\.websocket · \d\d:\d\d/);
+    assert.match(
+      statuses("live").at(-1)?.text ?? "",
+      /status\.(exporting|importing) · \S*status\.websocket · \d\d:\d\d/,
+    );
   });
 
   it("SunVault: battery power, state of charge in percent, backup minutes", async () => {
@@ -114,17 +139,31 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
     assert.ok(got.every((m) => m.source === "livedata"));
     assert.strictEqual(typeof got[0].payload.production_kw, "number");
     assert.strictEqual(writes(emulator).length, 0);
-    assert.strictEqual(emulator.telemetryClients.accepted + emulator.telemetryClients.refused, 0, "the socket was not even tried");
+    assert.strictEqual(
+      emulator.telemetryClients.accepted + emulator.telemetryClients.refused,
+      0,
+      "the socket was not even tried",
+    );
     assert.match(statuses("live").at(-1)?.text ?? "", /status\.livedataEvery/);
   });
 
   it("a PVS6 that refuses the write (as a PVS5 does, HTTP 400) falls back to polling livedata", async () => {
     await start({ localApi: true });
     // The emulator answers 400 for a PVS5; here a PVS6 whose varserver says the same.
-    emulator.setFault({ kind: "status", status: 400, body: '{"status":400,"error":"Bad Request"}', commands: ["vars:set"] });
+    emulator.setFault({
+      kind: "status",
+      status: 400,
+      body: '{"status":400,"error":"Bad Request"}',
+      commands: ["vars:set"],
+    });
     await helper.load(NODE_MODULES, testFlow(emulator, [liveNode()]));
     const got = collect();
-    await until(() => got.some((m) => m.source === "livedata") && /status\.livedataEvery/.test(statuses("live").at(-1)?.text ?? ""), 12000, "livedata polling");
+    await until(
+      () =>
+        got.some((m) => m.source === "livedata") && /status\.livedataEvery/.test(statuses("live").at(-1)?.text ?? ""),
+      12000,
+      "livedata polling",
+    );
     assert.strictEqual(feedOf()?.socketOpen, false);
     assert.strictEqual(writes(emulator).length, 1, "asked once");
     assert.strictEqual(emulator.telemetryClients.accepted, 0);
@@ -147,7 +186,14 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
   for (const ct of ["net", "gross"] as const) {
     it(`legacy firmware, ${ct} consumption CT: pvs-live and pvs-device-list report the same figures from the same DeviceList`, async () => {
       await start({ consumptionCt: ct });
-      const list: FlowNode = { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, includeRaw: true, wires: [["listOut"]] };
+      const list: FlowNode = {
+        id: "list",
+        type: "pvs-device-list",
+        server: "cfg",
+        interval: 0,
+        includeRaw: true,
+        wires: [["listOut"]],
+      };
       const listOut: FlowNode = { id: "listOut", type: "helper", wires: [] };
       await helper.load(NODE_MODULES, testFlow(emulator, [liveNode(), list, listOut], { deviceListEvery: 120 }));
       const got = collect();
@@ -163,10 +209,14 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
 
       // The figures computed here from the raw answer the nodes read (the meters' own counters).
       const raw = (listed[0] as unknown as { raw: { devices: Array<Record<string, string>> } }).raw.devices;
-      const meter = (type: string) => raw.find((d) => d.DEVICE_TYPE === "Power Meter" && d.TYPE === type) as Record<string, string>;
+      const meter = (type: string) =>
+        raw.find((d) => d.DEVICE_TYPE === "Power Meter" && d.TYPE === type) as Record<string, string>;
       const pKwh = Number(meter("PVS5-METER-P").net_ltea_3phsum_kwh);
       const cKwh = Number(meter("PVS5-METER-C").net_ltea_3phsum_kwh);
-      const expected = ct === "net" ? { consumption_kwh: pKwh + cKwh, net_kwh: cKwh } : { consumption_kwh: cKwh, net_kwh: cKwh - pKwh };
+      const expected =
+        ct === "net"
+          ? { consumption_kwh: pKwh + cKwh, net_kwh: cKwh }
+          : { consumption_kwh: cKwh, net_kwh: cKwh - pKwh };
       for (const f of ["consumption_kwh", "net_kwh"] as const) {
         assert.strictEqual(typeof live[f], "number", `pvs-live has ${f}`);
         assert.strictEqual(live[f], Number(expected[f].toFixed(3)), `pvs-live ${f}`);
@@ -182,14 +232,25 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
 
   it("two pvs-live nodes share one socket; closing them closes it and leaves no connection open", async () => {
     await start({ localApi: true, telemetryEnabled: true });
-    await helper.load(NODE_MODULES, testFlow(emulator, [liveNode(), liveNode({ id: "live2", wires: [["out2"]] }), { id: "out2", type: "helper" }]));
+    await helper.load(
+      NODE_MODULES,
+      testFlow(emulator, [liveNode(), liveNode({ id: "live2", wires: [["out2"]] }), { id: "out2", type: "helper" }]),
+    );
     const one = collect();
     const two = collect("out2");
-    await until(() => one.some((m) => m.source === "WebSocket") && two.some((m) => m.source === "WebSocket"), 12000, "frames on both");
+    await until(
+      () => one.some((m) => m.source === "WebSocket") && two.some((m) => m.source === "WebSocket"),
+      12000,
+      "frames on both",
+    );
     assert.strictEqual(emulator.telemetryClients.accepted, 1, "one connection");
     assert.strictEqual(emulator.telemetryClients.open, 1);
     await helper.unload();
-    await until(() => emulator.telemetryClients.open === 0 && emulator.telemetryClients.sockets === 0, 8000, "the socket closed");
+    await until(
+      () => emulator.telemetryClients.open === 0 && emulator.telemetryClients.sockets === 0,
+      8000,
+      "the socket closed",
+    );
     assert.strictEqual(await connectionsLeft(emulator), 0, "no connection left open");
   });
 

@@ -1,0 +1,51 @@
+// The pvs-live node in the editor: its settings, labels and edit dialog (template: editor.html).
+import { translator } from "../../src/editor/i18n";
+import { labelStyle, pvsServer } from "../../src/editor/pvs-selector";
+import { EditorSettings } from "../../src/editor/settings";
+import { oneOf, range } from "../../src/editor/validators";
+
+declare const pvsLiveSettings: EditorSettings;
+const t = translator("pvs-live");
+const settings = pvsLiveSettings;
+const inRange = (min: number, max: number, key: string) =>
+  settings.orDefault(range(min, max, () => t("pvs-live.errors." + key)));
+
+RED.nodes.registerType("pvs-live", {
+  category: "SunPower PVS",
+  color: "#FDD0A2",
+  defaults: {
+    name: { value: settings.defaults.name },
+    settingsVersion: { value: settings.version },
+    server: pvsServer(),
+    send: { value: settings.defaults.send, validate: settings.orDefault(oneOf(["update", "change", "interval"])) },
+    threshold: { value: settings.defaults.threshold, validate: inRange(0, 1000000, "threshold") },
+    every: { value: settings.defaults.every, validate: inRange(1, 86400, "every") },
+    interval: { value: settings.defaults.interval, validate: inRange(1, 3600, "interval") },
+    units: { value: settings.defaults.units, validate: settings.orDefault(oneOf(["pvs", "si"])) },
+    topic: { value: settings.defaults.topic },
+  },
+  inputs: 1,
+  outputs: 1,
+  icon: "pvs-live.svg",
+  paletteLabel: "live",
+  label: function () {
+    return this.name || "pvs live";
+  },
+  labelStyle,
+  inputLabels: function () {
+    return this._("pvs-live.label.inputLabel");
+  },
+  outputLabels: function () {
+    return this._("pvs-live.label.outputLabel");
+  },
+  oneditprepare: function () {
+    settings.migrate(this, "node-input-");
+    const show = () => {
+      const send = $("#node-input-send").val();
+      $("#pvs-live-threshold-row").toggle(send === "change");
+      $("#pvs-live-every-row").toggle(send === "interval");
+    };
+    $("#node-input-send").on("change", show);
+    show();
+  },
+});

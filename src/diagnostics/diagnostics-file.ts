@@ -1,0 +1,394 @@
+// The diagnostics download: one JSON file a user can attach to an issue, and that the emulator
+// replays (`pvs-emulator --replay file.json`). The file IS a `pvs-recording/1` recording (model/recording.ts),
+// the recorded answers rebuilt from the answer log, with a `diagnostics` section beside it, so that a
+// diagnostics file and a test fixture are one format.
+//
+// Redaction, in this order, over the whole file:
+// 1. values of keys that name a secret or a network identity (SSID, wpa_key/PSK, MAC, password, cookie, token)
+//    are replaced, whatever their place;
+// 2. device serials become stable pseudonyms (the same serial, the same pseudonym throughout), unless kept;
+// 3. the supervisor's serial (its last 5 characters are the LocalAPI password) becomes REPLAY_SERIAL everywhere,
+//    so the replayed PVS still logs in, with REPLAY_SERIAL's last 5 characters;
+// 4. MAC addresses and public IPv4 and IPv6 addresses left in any text are replaced;
+// 5. last, redactDeep with the connection's secrets (serial, password): the masking every output goes through.
+import { isIPv6 } from "net";
+import { legacySecrets } from "../model/legacy-device-list";
+import { redactDeep } from "../model/redact";
+import { isJsonObject, JsonObject } from "../model/safe-object";
+import { varsSecrets } from "../model/localapi-device-list";
+import { Recording, RECORDING_FORMAT } from "../model/recording";
+import { AnswerLogSnapshot, LoggedAnswer } from "../pvs/client/answer-log";
+import { Health } from "../pvs/client/breaker";
+import { RequestBudget } from "../pvs/client/budget";
+import { ConnectionInfo } from "../pvs/connection/connection";
+import { isVarsWrite, parseVarsAnswer } from "../pvs/localapi/vars-query";
+
+/** The supervisor serial a diagnostics file carries instead of the real one (replay logs in with "AG000"). */
+export const REPLAY_SERIAL = "ZT000000000DIAG000";
+export const DIAGNOSTICS_FORMAT = "pvs-diagnostics/1";
+export const REDACTED = "[redacted]";
+
+/** Keys whose values never leave the package (the last path segment of a `/vars` name, or a JSON key). */
+const SECRET_KEY = /ssid|wpa|psk|passw|secret|token|cookie|authoriz|(^|_)mac($|_)|mac_?addr|lmac|bssid/i;
+const MAC = /\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b/g;
+const IPV4 = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])/g;
+/** Candidates for an IPv6 address (checked with net.isIPv6): hex groups and at least two colons, standing alone. */
+const IPV6 = /(?<![0-9A-Za-z:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:.])/g;
+/** Text just before a value of a version field (SWVER, FWVER, hw_version, sw_rev; not a server's or driver's). */
+const VERSION_VALUE = /"[A-Za-z0-9_/]*(?:(?<!ser|dri)ver|version|rev)"\s*:\s*"[^"]*$/i;
+/**
+ * The whole file at most (bytes of its JSON). The answer log's own limits (8 MB of bodies, 50 frames of at most
+ * 64 KB) keep it below that; a 1,000-inverter site gives about 0.8 MB. Should a file still exceed it (say, thousands
+ * of device names in the settings), its largest parts are left out until it fits, and `diagnostics.limits.dropped`
+ * says which.
+ */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Non-JSON bodies (an HTML error page) are kept up to this many characters. */
+const TEXT_EXCERPT = 4096;
+
+export interface DiagnosticsInput {
+  versions: { package: string; nodeRed: string | null; node: string };
+  /** The pvs-config settings as deployed (credentials are never among them). */
+  settings: Record<string, unknown>;
+  info: ConnectionInfo | null;
+  budget: RequestBudget | null;
+  health: Health | null;
+  log: AnswerLogSnapshot;
+  /** Strings that must never appear (the connection's serial and password). */
+  secrets: readonly string[];
+  keepDeviceSerials?: boolean;
+  configError?: string | null;
+  now?: number;
+  /** MAX_FILE_BYTES unless given (tests). */
+  maxFileBytes?: number;
+}
+
+export interface AnswerMeta {
+  kind: string;
+  request: string;
+  status: number;
+  /** The response headers that help diagnose (answer-log.ts DIAGNOSTIC_HEADERS; never Set-Cookie). */
+  headers: Record<string, string>;
+  durationMs: number;
+  at: string;
+  bytes: number;
+  truncated: boolean;
+  /** Where the answer sits in the recording: `legacy.<key>`, `vars`, or `text` (kept as `body`). */
+  recordedAs: string;
+  body?: string;
+}
+
+export interface DiagnosticsFile extends Recording {
+  answers: AnswerMeta[];
+  diagnostics: JsonObject;
+}
+
+/** A private, loopback, link-local or documentation address: not a user's public IP. */
+function isPrivateIpv4(octets: number[]): boolean {
+  const [a, b] = octets;
+  return (
+    a === 10 ||
+    a === 127 ||
+    a === 0 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254) ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    a >= 224
+  );
+}
+
+/** A global unicast IPv6 address (2000::/3) other than the documentation prefix 2001:db8::/32: a user's public one. */
+function isPublicIpv6(text: string): boolean {
+  if (!isIPv6(text)) return false;
+  const first = parseInt(text.split(":")[0] || "0", 16);
+  const second = parseInt(text.split(":")[1] || "0", 16);
+  return first >= 0x2000 && first <= 0x3fff && !(first === 0x2001 && second === 0x0db8);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The legacy key an answer is replayed under: the `Command=` value, or the dl_cgi sub-path. */
+function legacyKey(answer: LoggedAnswer): string | null {
+  const [path, query = ""] = answer.request.replace(/^GET /, "").split("?");
+  if (path === "/cgi-bin/dl_cgi") return new URLSearchParams(query).get("Command");
+  const sub = path.replace(/^\/cgi-bin\/dl_cgi\//, "");
+  return sub !== path ? sub : null;
+}
+
+/** The recording the answer log holds: legacy answers by key, the `/vars` namespace merged, frames by offset. */
+export function recordingFromLog(log: AnswerLogSnapshot): {
+  legacy: JsonObject;
+  vars: JsonObject;
+  telemetry: Array<{ atMs: number; frame: unknown }>;
+  telemetryStartedAt: string | null;
+  answers: AnswerMeta[];
+} {
+  const legacy: JsonObject = {};
+  const vars: JsonObject = {};
+  const answers: AnswerMeta[] = [];
+  // Oldest first, so that a later answer of the same variables wins.
+  const ordered = [...log.answers].sort((a, b) => a.at.localeCompare(b.at));
+  for (const a of ordered) {
+    const meta: AnswerMeta = {
+      kind: a.kind,
+      request: a.request,
+      status: a.status,
+      headers: { ...a.headers },
+      durationMs: a.durationMs,
+      at: a.at,
+      bytes: a.bodyBytes,
+      truncated: a.truncated,
+      recordedAs: "none",
+    };
+    if (a.body !== null && !a.truncated && a.status === 200) {
+      if (a.api === "dl_cgi") {
+        const key = legacyKey(a);
+        const parsed = parseJson(a.body);
+        if (key && isJsonObject(parsed)) {
+          legacy[key] = parsed;
+          meta.recordedAs = `legacy.${key}`;
+        }
+      } else if (a.kind !== "login" && !isVarsWrite(a.request)) {
+        try {
+          Object.assign(
+            vars,
+            parseVarsAnswer({ status: a.status, body: a.body, durationMs: a.durationMs, setCookie: [] }),
+          );
+          meta.recordedAs = "vars";
+        } catch {
+          // Not variables: kept as text below.
+        }
+      }
+    }
+    if (meta.recordedAs === "none" && a.body) {
+      meta.recordedAs = "text";
+      meta.body = a.body.slice(0, TEXT_EXCERPT);
+    }
+    answers.push(meta);
+  }
+  const first = log.frames[0]?.at ?? 0;
+  const telemetry = log.frames.map((f) => {
+    const parsed = parseJson(f.text);
+    return { atMs: f.at - first, frame: parsed === undefined ? f.text : parsed };
+  });
+  return {
+    legacy,
+    vars,
+    telemetry,
+    telemetryStartedAt: log.frames.length ? new Date(first).toISOString() : null,
+    answers,
+  };
+}
+
+/**
+ * Keys whose string value is a device's serial, in every layout: DeviceList `SERIAL`, the nested `/vars` `sn`, the ESS
+ * report's `serial_number`.
+ */
+const SERIAL_KEY = /^(serial|sn|serial_?num(ber)?)$/i;
+
+/** A `/vars` value the varserver holds as JSON text (IsJSON: `{…}` or `[…]`), parsed; anything else as it is. */
+function jsonOrValue(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const t = value.trim();
+  return (t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]"))
+    ? (parseJson(t) ?? value)
+    : value;
+}
+
+/**
+ * Visits every key of every object in `root` (iterative: answers may nest deeply); `visit` returns true where it
+ * took the value, else an object value is walked into.
+ */
+function eachEntry(root: unknown, visit: (item: JsonObject, key: string, value: unknown) => boolean): void {
+  const stack: unknown[] = [root];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (Array.isArray(item)) {
+      for (const v of item) if (typeof v === "object" && v !== null) stack.push(v);
+      continue;
+    }
+    if (!isJsonObject(item)) continue;
+    for (const [key, value] of Object.entries(item)) {
+      if (!visit(item, key, value) && typeof value === "object" && value !== null) stack.push(value);
+    }
+  }
+}
+
+/** Adds the string values of serial-naming keys anywhere in `root`. */
+function collectSerials(root: unknown, found: Set<string>): void {
+  eachEntry(root, (_item, key, value) => {
+    if (!SERIAL_KEY.test(key) || typeof value !== "string") return false;
+    found.add(value.trim());
+    return true;
+  });
+}
+
+/**
+ * Device serials (and the supervisor's, filtered out by the caller) that the recorded answers name: every legacy
+ * answer (DeviceList, the ESS report, pvs-command answers), flat `/sys/devices/…/sn` variables, nested ones (the
+ * vendor's `/sys/devices/11/meter/data` object or its JSON text), telemetry frames, and the settings' labels.
+ */
+function deviceSerials(
+  legacy: JsonObject,
+  vars: JsonObject,
+  telemetry: ReadonlyArray<{ frame: unknown }>,
+  settings: Record<string, unknown>,
+): string[] {
+  const found = new Set<string>();
+  collectSerials(legacy, found);
+  for (const [name, value] of Object.entries(vars)) {
+    if (name.startsWith("/sys/devices/") && /\/(sn|serial)$/i.test(name) && typeof value === "string")
+      found.add(value.trim());
+    else collectSerials(jsonOrValue(value), found);
+  }
+  collectSerials(
+    telemetry.map((f) => f.frame),
+    found,
+  );
+  if (isJsonObject(settings.labels)) for (const serial of Object.keys(settings.labels)) found.add(serial);
+  return [...found].filter((s) => s.length >= 6);
+}
+
+/** Replaces the values of secret-naming keys, anywhere. */
+function scrubKeys(root: unknown): unknown {
+  const copy = JSON.parse(JSON.stringify(root ?? null)) as unknown;
+  eachEntry(copy, (item, key, value) => {
+    const leaf = key.split("/").pop() ?? key;
+    if (!SECRET_KEY.test(leaf) || (typeof value !== "string" && typeof value !== "number")) return false;
+    item[key] = REDACTED;
+    return true;
+  });
+  return copy;
+}
+
+const pseudonym = (serial: string, i: number) =>
+  `SN${String(i + 1).padStart(8, "0")}${/[a-z]$/.test(serial) ? serial.slice(-1) : ""}`;
+
+/**
+ * The replacements, applied to the file's text (serials and addresses are plain JSON string content). Known
+ * serials come first, longest first: a composite serial (a SunVault ESS's `00001ABC1234_01234567890ABCDEF`, which
+ * holds its inverter's serial) gets its own pseudonym, not its inverter's with the rest left readable. Serials with
+ * other characters than letters and digits are few and replaced one by one; the rest are whole alphanumeric
+ * tokens, replaced in one pass through a map (a 1,000-inverter file in well under a second). Then the few
+ * supervisor serials, also inside longer tokens (a meter's serial may hold it).
+ */
+function replaceInText(text: string, pseudonyms: ReadonlyMap<string, string>, supervisor: readonly string[]): string {
+  let out = text;
+  const composite = [...pseudonyms.keys()].filter((s) => !/^[A-Za-z0-9]+$/.test(s)).sort((a, b) => b.length - a.length);
+  for (const serial of composite)
+    if (out.includes(serial)) out = out.split(serial).join(pseudonyms.get(serial) as string);
+  if (pseudonyms.size > composite.length) out = out.replace(/[A-Za-z0-9]+/g, (token) => pseudonyms.get(token) ?? token);
+  for (const serial of [...supervisor].sort((a, b) => b.length - a.length))
+    if (out.includes(serial)) out = out.split(serial).join(REPLAY_SERIAL);
+  out = out.replace(MAC, "xx:xx:xx:xx:xx:xx");
+  out = out.replace(IPV4, (all: string, a: string, b: string, c: string, d: string, at: number, whole: string) => {
+    const octets = [a, b, c, d].map(Number);
+    if (octets.some((o) => o > 255)) return all;
+    // "SWVER": "1.2.3.4" is a version, not an address
+    if (VERSION_VALUE.test(whole.slice(Math.max(0, at - 80), at))) return all;
+    return isPrivateIpv4(octets) ? all : "203.0.113.0"; // TEST-NET-3 (RFC 5737): clearly not an address of theirs
+  });
+  out = out.replace(IPV6, (all: string) => (isPublicIpv6(all) ? "2001:db8::" : all)); // the documentation prefix (RFC 3849)
+  return out;
+}
+
+/** The diagnostics file: a replayable recording plus what the runtime knew, redacted. */
+export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
+  const { legacy, vars, telemetry, telemetryStartedAt, answers } = recordingFromLog(input.log);
+  const supervisorSerials = [
+    ...input.secrets,
+    ...legacySecrets(legacy.DeviceList),
+    ...legacySecrets(legacy["supervisor/info"]),
+    ...legacySecrets(legacy.Start),
+    ...varsSecrets(vars),
+  ].filter((s) => s.length >= 6);
+  const devices = input.keepDeviceSerials
+    ? []
+    : deviceSerials(legacy, vars, telemetry, input.settings).filter((s) => !supervisorSerials.includes(s));
+  const pseudonyms = new Map([...devices].sort().map((s, i) => [s, pseudonym(s, i)]));
+  const file = {
+    format: RECORDING_FORMAT,
+    source: `diagnostics ${new Date(input.now ?? Date.now()).toISOString()}`,
+    legacy,
+    vars,
+    telemetry,
+    ...(telemetryStartedAt ? { telemetryStartedAt } : {}),
+    answers,
+    diagnostics: {
+      format: DIAGNOSTICS_FORMAT,
+      createdAt: new Date(input.now ?? Date.now()).toISOString(),
+      versions: input.versions,
+      settings: input.settings,
+      configError: input.configError ?? null,
+      detection: input.info,
+      health: input.health,
+      budget: input.budget,
+      errors: input.log.errors,
+      checks: input.log.checks,
+      checksAt: input.log.checksAt,
+      limits: {
+        answers:
+          "the last answer of each kind (at most 48 kinds), bodies up to 2 MB each and 8 MB together; the last 50 telemetry frames; the last 20 errors",
+        file: `at most ${input.maxFileBytes ?? MAX_FILE_BYTES} bytes`,
+        dropped: [] as string[],
+      },
+      redaction: {
+        supervisorSerial: `replaced by ${REPLAY_SERIAL} (replay logs in with its last 5 characters)`,
+        deviceSerials: input.keepDeviceSerials
+          ? "kept"
+          : `${pseudonyms.size} replaced by stable pseudonyms (SN00000001…)`,
+        removed:
+          "passwords, cookies, Authorization headers, Wi-Fi keys and SSIDs, MAC addresses, public IPv4 and IPv6 addresses",
+      },
+    },
+  };
+  const text = replaceInText(JSON.stringify(scrubKeys(file)), pseudonyms, [...new Set(supervisorSerials)]);
+  const masked = redactDeep(
+    JSON.parse(text) as DiagnosticsFile,
+    input.secrets.filter((s) => s.length >= 4),
+  );
+  return withinSize(masked, input.maxFileBytes ?? MAX_FILE_BYTES);
+}
+
+/**
+ * The file with its largest parts left out (recorded answers, frames, text bodies, checks, settings) until it fits
+ * `max` bytes.
+ */
+function withinSize(file: DiagnosticsFile, max: number): DiagnosticsFile {
+  const size = () => Buffer.byteLength(JSON.stringify(file));
+  if (size() <= max) return file;
+  const d = file.diagnostics;
+  const parts: Array<[string, () => unknown, () => void]> = [
+    ["telemetry", () => file.telemetry, () => (file.telemetry = [])],
+    [
+      "answers' text bodies",
+      () => file.answers.map((a) => a.body ?? ""),
+      () => file.answers.forEach((a) => delete a.body),
+    ],
+    ["vars", () => file.vars, () => (file.vars = {})],
+    ...Object.keys(file.legacy ?? {}).map((key): [string, () => unknown, () => void] => [
+      `legacy.${key}`,
+      () => file.legacy?.[key],
+      () => delete file.legacy?.[key],
+    ]),
+    ["diagnostics.checks", () => d.checks, () => (d.checks = null)],
+    ["diagnostics.settings", () => d.settings, () => (d.settings = {})],
+  ];
+  const bySize = parts
+    .map(([name, get, drop]) => ({ name, drop, bytes: Buffer.byteLength(JSON.stringify(get()) ?? "") }))
+    .sort((a, b) => b.bytes - a.bytes);
+  const dropped: string[] = [];
+  for (const part of bySize) {
+    if (size() <= max) break;
+    part.drop();
+    dropped.push(`${part.name} (${part.bytes} bytes)`);
+  }
+  if (isJsonObject(d.limits)) d.limits.dropped = dropped;
+  return file;
+}

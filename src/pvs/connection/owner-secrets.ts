@@ -1,0 +1,39 @@
+// This PVS's secrets: its serial (the LocalAPI owner password's source) and the password the user set. The
+// owner password derives from them, and every text that leaves the package is masked with them.
+import { redactText } from "../../model/redact";
+import { Identity } from "./identity";
+
+/** Where the serial comes from: the API detection's identity, now and as last seen. */
+export interface SerialSource {
+  /** What the PVS said it is in the current detection (the password's source). */
+  readonly identity: Identity | null;
+  /** The current identity, or the one before it while a fresh detection has not succeeded (for masking). */
+  readonly lastIdentity: Identity | null;
+}
+
+export class OwnerSecrets {
+  constructor(
+    private readonly serials: SerialSource,
+    /** The owner password the user set (settings may change it); empty: derived from the serial. */
+    private readonly userPassword: () => string | null | undefined,
+  ) {}
+
+  /** Every string that must never leave the package unmasked. */
+  list(): string[] {
+    return [this.serials.lastIdentity?.serial, this.userPassword()].filter(
+      (s): s is string => typeof s === "string" && s.length > 0,
+    );
+  }
+
+  redact(text: string): string {
+    return redactText(text, this.list());
+  }
+
+  /** The LocalAPI owner password: the user's, else the last 5 characters of the serial; null while unknown. */
+  password(): string | null {
+    const password = this.userPassword();
+    if (password) return password;
+    const serial = this.serials.identity?.serial;
+    return serial && serial.length >= 5 ? serial.slice(-5) : null;
+  }
+}
