@@ -1,6 +1,7 @@
 // The package as the world gets it: the Flow Library's scorecard (node-red-dev validate, offline: see
 // scripts/validate.js), and the tarball `npm pack` makes, installed into a fresh Node-RED user directory the way
-// Node-RED 5's palette manager installs a module, then loaded by a real Node-RED 5.
+// the palette manager installs a module, then loaded by a real Node-RED: 5 on the suite's first pass, 4.1 (on the
+// machine's own Node) on its second.
 import assert from "assert";
 import { spawn, spawnSync } from "child_process";
 import fs from "fs";
@@ -29,7 +30,14 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"))
 const OUR_TYPES = Object.keys(pkg["node-red"].nodes);
 
 const [major, minor] = process.versions.node.split(".").map(Number);
-const nodeRed5 = process.env.PVS_NODE_RED !== "node-red-4" && (major > 22 || (major === 22 && minor >= 9));
+/** The Node-RED package this pass runs (the alias node-red-4 on the second pass). */
+const NODE_RED = process.env.PVS_NODE_RED === "node-red-4" ? "node-red-4" : "node-red";
+/** Node-RED 5 needs Node 22.9; Node-RED 4.1 runs on Node 18 and later. */
+const runnable = NODE_RED === "node-red-4" || major > 22 || (major === 22 && minor >= 9);
+const nodeRedDir = path.dirname(require.resolve(`${NODE_RED}/package.json`));
+const nodeRedVersion = (
+  JSON.parse(fs.readFileSync(path.join(nodeRedDir, "package.json"), "utf8")) as { version: string }
+).version;
 
 /** The environment Node-RED and its npm get: without what `npm test` adds (npm_* settings), Node 22 first on PATH. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -39,16 +47,11 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/**
- * Node-RED 5's bundled npm, which its palette manager runs with Node-RED's own Node (@node-red/registry installer.js).
- */
+/** The npm bundled with this pass's Node-RED, which its palette manager runs with Node-RED's own Node. */
 function npm(args: string[], cwd: string): string {
+  const registry = path.dirname(require.resolve("@node-red/registry/package.json", { paths: [nodeRedDir] }));
   const npmCli = path.join(
-    path.dirname(
-      require.resolve("npm/package.json", {
-        paths: [path.dirname(require.resolve("@node-red/registry/package.json"))],
-      }),
-    ),
+    path.dirname(require.resolve("npm/package.json", { paths: [registry] })),
     "bin",
     "npm-cli.js",
   );
@@ -84,8 +87,8 @@ function npm(args: string[], cwd: string): string {
   },
 );
 
-(nodeRed5 ? describe : describe.skip)(
-  "npm pack, installed as the palette manager does, in a real Node-RED 5",
+(runnable ? describe : describe.skip)(
+  `npm pack, installed as the palette manager does, in a real Node-RED ${nodeRedVersion}`,
   function () {
     this.timeout(120000);
     let work: string;
@@ -152,6 +155,10 @@ function npm(args: string[], cwd: string): string {
         examples("examples").sort(),
       );
       for (const file of ["LICENSE", "README.md", "package.json"]) assert.ok(files.includes(file), file);
+      // Installing the tarball runs nothing: no lifecycle script a user would have to approve.
+      const scripts = (pkg as { scripts?: Record<string, string> }).scripts ?? {};
+      for (const hook of ["preinstall", "install", "postinstall", "prepare"])
+        assert.strictEqual(scripts[hook], undefined, `no ${hook} script`);
       // Built output only for sources that exist: no stale file of a removed or renamed module ships (dist/<type>.js
       // is the build's loader of nodes/<type>/runtime.ts; the editors are bundled into the .html files).
       const sources = new Set(
@@ -170,7 +177,7 @@ function npm(args: string[], cwd: string): string {
       );
     });
 
-    it("installs with the palette manager's npm command and loads in Node-RED 5: every node type enabled, the examples listed", async () => {
+    it("installs with the palette manager's npm command and loads: every node type enabled with its icon and languages, the examples listed", async () => {
       const userDir = path.join(work, "userdir");
       fs.mkdirSync(userDir);
       // What Node-RED writes into a new user directory, then the palette manager's install (its exact arguments).
@@ -213,7 +220,7 @@ function npm(args: string[], cwd: string): string {
       const child = spawn(
         process.execPath,
         [
-          require.resolve("node-red/red.js"),
+          path.join(nodeRedDir, "red.js"),
           "--userDir",
           userDir,
           "--port",
@@ -259,6 +266,18 @@ function npm(args: string[], cwd: string): string {
         assert.deepStrictEqual(ours.flatMap((s) => s.types).sort(), [...OUR_TYPES].sort());
         const info = (await get(`nodes/${pkg.name}`)) as { path: string; user: boolean };
         assert.strictEqual(fs.realpathSync(info.path), fs.realpathSync(moduleDir), "loaded from the installed copy");
+        // Each type's icon, as the editor's palette asks for it, and its messages and help in each language.
+        const icons = (await get("icons")) as Record<string, string[]>;
+        assert.deepStrictEqual([...(icons[pkg.name] ?? [])].sort(), OUR_TYPES.map((t) => `${t}.svg`).sort());
+        for (const type of OUR_TYPES) {
+          const svg = await fetch(new URL(`icons/${pkg.name}/${type}.svg`, url));
+          assert.strictEqual(svg.status, 200, `icon ${type}.svg`);
+          assert.match(await svg.text(), /^<svg /);
+          for (const lang of ["en-US", "de"]) {
+            const catalog = (await get(`locales/${pkg.name}/${type}?lng=${lang}`)) as Record<string, unknown>;
+            assert.ok(catalog[type], `${type} messages in ${lang}`);
+          }
+        }
 
         const folders = (await get(`library/examples/flows/${pkg.name}`)) as Array<string | { fn: string }>;
         const onDisk = fs.readdirSync(path.join(ROOT, "examples")).sort();
@@ -284,7 +303,7 @@ function npm(args: string[], cwd: string): string {
           await exited;
         }
         fs.mkdirSync(RESULTS, { recursive: true });
-        fs.copyFileSync(logFile, path.join(RESULTS, "package-node-red.log"));
+        fs.copyFileSync(logFile, path.join(RESULTS, `package-${NODE_RED}.log`));
       }
     });
   },
