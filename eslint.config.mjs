@@ -34,7 +34,6 @@ export default tseslint.config(
     files: [
       "nodes/pvs-config/runtime.ts",
       "nodes/pvs-device-list/runtime.ts",
-      "nodes/pvs-inverter-split/runtime.ts",
       "src/emulator/localapi.ts",
       "src/emulator/server.ts",
       "src/emulator/site.ts",
