@@ -38,57 +38,90 @@ const MIN_EXPIRE_AFTER_S = 600;
 /** Keys of checks already logged by one node; bounded so that a long run of counter events cannot grow it. */
 const MAX_REMEMBERED_CHECKS = 1000;
 
+/** The messages of the chosen output format for one device-list message; undefined for the list itself. */
+function expander(def: DeviceListDef): ((msg: NodeMessage) => Iterable<NodeMessage>) | undefined {
+  const output: OutputFormat = OUTPUTS.includes(def.output as OutputFormat) ? (def.output as OutputFormat) : "list";
+  if (output === "list") return undefined;
+  const prefix = topicPrefix(def.prefix, DEFAULT_PREFIX);
+  // Home Assistant: sensors expire after a few polls without news (never when polling only on input).
+  const interval = numberSetting(
+    def.interval,
+    defaultNumber("pvs-device-list", "interval"),
+    0,
+    7 * 24 * 3600,
+    "interval",
+  );
+  const intervalS = "value" in interval ? interval.value : 0;
+  const discovery =
+    output === "homeassistant"
+      ? new DiscoveryTracker({
+          prefix,
+          discoveryPrefix: topicPrefix(def.discoveryPrefix, DEFAULT_DISCOVERY_PREFIX),
+          expireAfterS: intervalS > 0 ? Math.max(MIN_EXPIRE_AFTER_S, 3 * intervalS) : null,
+        })
+      : null;
+  return function* expand(msg: NodeMessage): Generator<NodeMessage> {
+    const payload = msg.payload as DeviceListPayload;
+    if (output === "influx") {
+      yield { ...msg, payload: influxPoints(payload, { prefix }) };
+      return;
+    }
+    if (discovery) yield* discovery.update(payload).messages;
+    yield* mqttStateMessages(payload, { prefix, nullPayload: discovery ? HA_NONE : "" });
+  };
+}
+
+/**
+ * A finding is logged once, not on every poll; it stays in payload.checks while it holds. Errors (part of the
+ * answer unusable) also reach Catch nodes, with the check's code, while the rest of the reading goes out.
+ */
+function checkLogger(node: Node): (checks: Check[], msg: NodeMessage) => void {
+  const logged = new Set<string>();
+  return (checks, msg) => {
+    for (const check of checks) {
+      if (check.level === "info" || logged.has(check.key)) continue;
+      if (logged.size >= MAX_REMEMBERED_CHECKS) logged.clear();
+      logged.add(check.key);
+      if (check.level === "warning") node.warn(check.message);
+      else node.error(Object.assign(new Error(check.message), { code: check.code }), { ...msg });
+    }
+  };
+}
+
+/** "3 inverters · 4.20 kW · PVS6 b61846 LocalAPI · 14:05", yellow with faults or unusable parts. */
+function deviceListStatus(msg: NodeMessage | null, t: Translate): NodeStatus {
+  const payload = msg?.payload as DeviceListPayload;
+  const { site } = payload;
+  const inv = site.inverters;
+  const watts = (site as { production_w?: number }).production_w;
+  const kw = payload.unitSystem === "si" ? (watts === undefined ? undefined : watts / 1000) : site.production_kw;
+  const count =
+    inv.missing > 0
+      ? t("status.invertersOf", { count: inv.reporting, known: inv.known })
+      : t("status.inverters", { count: inv.reporting });
+  const power = kw === undefined ? t("status.noPower") : `${kw.toFixed(2)} kW`;
+  const fault = inv.fault > 0 ? ` · ${t("status.faults", { count: inv.fault })}` : "";
+  // Part of the answer was unusable as sent: say so where the user looks first.
+  const anomalies = payload.checks
+    .filter((c) => c.level === "error")
+    .map((c) => ` · ${t(c.code === "DUPLICATE_SERIAL" ? "status.duplicateSerial" : "status.noSerial")}`);
+  const tag = apiTag(msg?.pvs as MessageSource);
+  const fill = inv.fault > 0 || anomalies.length > 0 ? "yellow" : "green";
+  return {
+    fill,
+    shape: "dot",
+    text: `${count} · ${power}${fault}${anomalies.join("")}${tag ? ` · ${tag}` : ""} · ${clock()}`,
+  };
+}
+
 export = function (RED: NodeAPI): void {
   function PvsDeviceList(this: Node, def: DeviceListDef): void {
     RED.nodes.createNode(this, def);
     def = migrateSettings("pvs-device-list", def);
-    const node = this;
     const unitSystem: UnitSystem = def.units === "si" ? "si" : "pvs";
-    const output: OutputFormat = OUTPUTS.includes(def.output as OutputFormat) ? (def.output as OutputFormat) : "list";
-    const prefix = topicPrefix(def.prefix, DEFAULT_PREFIX);
-    const logged = new Set<string>();
-    // Home Assistant: sensors expire after a few polls without news (never when polling only on input).
-    const interval = numberSetting(
-      def.interval,
-      defaultNumber("pvs-device-list", "interval"),
-      0,
-      7 * 24 * 3600,
-      "interval",
-    );
-    const intervalS = "value" in interval ? interval.value : 0;
-    const discovery =
-      output === "homeassistant"
-        ? new DiscoveryTracker({
-            prefix,
-            discoveryPrefix: topicPrefix(def.discoveryPrefix, DEFAULT_DISCOVERY_PREFIX),
-            expireAfterS: intervalS > 0 ? Math.max(MIN_EXPIRE_AFTER_S, 3 * intervalS) : null,
-          })
-        : null;
+    const logChecks = checkLogger(this);
 
-    /** The messages of the chosen output format for one device-list message. */
-    function* expand(msg: NodeMessage): Generator<NodeMessage> {
-      const payload = msg.payload as DeviceListPayload;
-      if (output === "influx") {
-        yield { ...msg, payload: influxPoints(payload, { prefix }) };
-        return;
-      }
-      if (discovery) yield* discovery.update(payload).messages;
-      yield* mqttStateMessages(payload, { prefix, nullPayload: discovery ? HA_NONE : "" });
-    }
-
-    // A finding is logged once, not on every poll; it stays in payload.checks while it holds. Errors (part of
-    // the answer unusable) also reach Catch nodes, with the check's code, while the rest of the reading goes out.
-    const logChecks = (checks: Check[], msg: NodeMessage) => {
-      for (const check of checks) {
-        if (check.level === "info" || logged.has(check.key)) continue;
-        if (logged.size >= MAX_REMEMBERED_CHECKS) logged.clear();
-        logged.add(check.key);
-        if (check.level === "warning") node.warn(check.message);
-        else node.error(Object.assign(new Error(check.message), { code: check.code }), { ...msg });
-      }
-    };
-
-    setupPollingNode(RED, node, def, {
+    setupPollingNode(RED, this, def, {
       defaultTopic: "pvs/device-list",
       rationed: true,
       async produce({ pvs, config, signal, read }, base) {
@@ -113,31 +146,8 @@ export = function (RED: NodeAPI): void {
         }
         return msg;
       },
-      expand: output === "list" ? undefined : expand,
-      okStatus(msg, t: Translate): NodeStatus {
-        const payload = msg?.payload as DeviceListPayload;
-        const { site } = payload;
-        const inv = site.inverters;
-        const watts = (site as { production_w?: number }).production_w;
-        const kw = payload.unitSystem === "si" ? (watts === undefined ? undefined : watts / 1000) : site.production_kw;
-        const count =
-          inv.missing > 0
-            ? t("status.invertersOf", { count: inv.reporting, known: inv.known })
-            : t("status.inverters", { count: inv.reporting });
-        const power = kw === undefined ? t("status.noPower") : `${kw.toFixed(2)} kW`;
-        const fault = inv.fault > 0 ? ` · ${t("status.faults", { count: inv.fault })}` : "";
-        // Part of the answer was unusable as sent: say so where the user looks first.
-        const anomalies = payload.checks
-          .filter((c) => c.level === "error")
-          .map((c) => ` · ${t(c.code === "DUPLICATE_SERIAL" ? "status.duplicateSerial" : "status.noSerial")}`);
-        const tag = apiTag(msg?.pvs as MessageSource);
-        const fill = inv.fault > 0 || anomalies.length > 0 ? "yellow" : "green";
-        return {
-          fill,
-          shape: "dot",
-          text: `${count} · ${power}${fault}${anomalies.join("")}${tag ? ` · ${tag}` : ""} · ${clock()}`,
-        };
-      },
+      expand: expander(def),
+      okStatus: deviceListStatus,
     });
   }
 

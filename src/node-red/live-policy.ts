@@ -41,13 +41,7 @@ export class SendPolicy<T> {
       return;
     }
     this.pending = { values, item };
-    const gap = this.options.mode === "interval" ? Math.max(this.options.everyMs, MIN_GAP_MS) : MIN_GAP_MS;
-    const due = this.lastSentAt + gap;
-    if (Date.now() >= due) return this.flush();
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.flush();
-    }, due - Date.now());
+    this.schedule();
   }
 
   /** These values went out outside the policy (a message asked for them): later changes count from them. */
@@ -56,9 +50,32 @@ export class SendPolicy<T> {
   }
 
   cancel(): void {
+    this.clearTimer();
+    this.pending = null;
+  }
+
+  /**
+   * Sends the pending values now if the gap since the last send has passed, else once it has. The due time is
+   * checked again when the timer fires: a send in between (a frame offered as the gap ended, a message asking
+   * for the values) moved it, and the timer must not send a second message right after that one.
+   */
+  private schedule(): void {
+    const gap = this.options.mode === "interval" ? Math.max(this.options.everyMs, MIN_GAP_MS) : MIN_GAP_MS;
+    const wait = this.lastSentAt + gap - Date.now();
+    if (wait <= 0) {
+      this.clearTimer();
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (this.pending) this.schedule();
+      }, wait);
+    }
+  }
+
+  private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.pending = null;
   }
 
   private wanted(values: LiveValues): boolean {

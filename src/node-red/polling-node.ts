@@ -8,8 +8,8 @@ import { Freshness, ReadOptions } from "../pvs/http/request";
 import { defaultNumber } from "./node-settings";
 import { numberSetting } from "./numbers";
 import { ChunkedSender } from "./chunked-send";
-import { findPvsConfig, setupErrorOf } from "./config-node";
-import { clock, errorStatus, healthStatus, pollingStatus, translator, Translate } from "./status";
+import { ConfigUser } from "./config-user";
+import { pollingStatus, Translate } from "./status";
 import { PollingDef, PvsConfigNode } from "./types";
 
 /** What a poll may use: the PVS connection, the config node, and the signal that ends with the node. */
@@ -53,118 +53,82 @@ type Send = (m: NodeMessage | NodeMessage[][]) => void;
 const MAX_INTERVAL_S = 7 * 24 * 3600;
 
 export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec: PollingSpec): void {
-  const t = translator(RED);
-  const config = findPvsConfig(RED, def.server);
   // Blank (spaces, an empty environment variable) is the node type's own default: pvs-comm's is not pvs-device-list's.
   const interval = numberSetting(def.interval, defaultNumber(node.type, "interval"), 0, MAX_INTERVAL_S, "interval");
-  const intervalMs = "value" in interval ? interval.value * 1000 : 0;
-  const setupError = setupErrorOf(config, "error" in interval ? interval.error : null);
-  const topic = def.topic && def.topic.trim() !== "" ? def.topic.trim() : spec.defaultTopic;
-  const inFlight = new Set<AbortController>();
+  const user = new ConfigUser(RED, node, {
+    server: def.server,
+    settingError: "error" in interval ? interval.error : null,
+  });
+  const poll = pollWith(user, node, spec, {
+    topic: def.topic && def.topic.trim() !== "" ? def.topic.trim() : spec.defaultTopic,
+    intervalMs: "value" in interval ? interval.value * 1000 : 0,
+  });
+
+  node.on("input", (msg, send, done) => {
+    poll(msg, send, done).catch((err: unknown) => done(toPvsError(err)));
+  });
+
+  const { config, pvs } = user;
+  if (pvs && "value" in interval && interval.value > 0) {
+    // The PVS's phase: every node of this PVS, through whichever pvs-config, polls on the same beat, so the
+    // shared client asks once for all.
+    const rationMs = () => (spec.rationed && pvs.info().api !== "localapi" ? pvs.deviceListEveryMs : 0);
+    const poller = new Poller(
+      interval.value * 1000,
+      () => poll(null, (m) => node.send(m)),
+      phaseOf(config?.pvsKey ?? config?.id ?? ""),
+      rationMs,
+    );
+    poller.start();
+    user.onClose(() => poller.stop());
+  }
+}
+
+/** One poll, for an input message (`trigger`) or the timer (null): read, send, show, and report failures. */
+type Poll = (trigger: NodeMessageInFlow | null, send: Send, done?: (err?: Error) => void) => Promise<void>;
+
+function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: { topic: string; intervalMs: number }): Poll {
   const sender = new ChunkedSender();
-  let closed = false;
-  let poller: Poller | null = null;
-  /** True while this node shows the PVS's circuit-breaker status (set by the config's health change). */
-  let showingHealth = false;
+  user.onClose(() => sender.cancel());
 
   const fail = (error: PvsError, msg: NodeMessage, done?: (err?: Error) => void) => {
-    const health = config?.pvs ? healthStatus(t, config.pvs.health()) : null;
-    showingHealth = health !== null;
-    node.status(health ?? errorStatus(t, error));
+    user.showFailure(error);
     // With an input message, done(err) reports to Catch nodes; a timer poll reports with a message of its own,
     // except while the breaker is open: the failures that opened it were reported, the PVS was not asked again.
     if (done) done(error);
     else if (error.code !== "PVS_CIRCUIT_OPEN") node.error(error, msg);
   };
 
-  const poll = async (trigger: NodeMessageInFlow | null, send: Send, done?: (err?: Error) => void): Promise<void> => {
+  return async (trigger, send, done) => {
     const base: NodeMessage = trigger ? { ...trigger } : {};
-    base.topic = topic;
-    if (setupError || !config?.pvs) {
-      fail(setupError ?? new PvsError("PVS_NOT_CONFIGURED", "the PVS connection is not available"), base, done);
+    base.topic = s.topic;
+    const { config, pvs } = user;
+    if (!config || !pvs) {
+      fail(user.setupError ?? new PvsError("PVS_NOT_CONFIGURED", "the PVS connection is not available"), base, done);
       return;
     }
-    const controller = new AbortController();
-    inFlight.add(controller);
     node.status(pollingStatus());
     try {
       const freshness: Freshness = trigger ? "reuse" : "wait";
       const read: ReadOptions = trigger
         ? { freshness }
-        : { freshness, shareWithinMs: Math.min(SHARE_BEAT_MS, intervalMs / 2) };
-      const out = await spec.produce({ pvs: config.pvs, config, signal: controller.signal, freshness, read }, base);
-      if (closed) return done?.();
+        : { freshness, shareWithinMs: Math.min(SHARE_BEAT_MS, s.intervalMs / 2) };
+      const out = await user.abortable((signal) => spec.produce({ pvs, config, signal, freshness, read }, base));
+      if (user.closed) return done?.();
       if (out && spec.expand) {
         await sender.send(spec.expand(out), (chunk) => send([chunk]));
-        if (closed) return done?.();
+        if (user.closed) return done?.();
       } else if (out) {
         send(out);
       }
-      showingHealth = false;
-      node.status(spec.okStatus(out, t));
+      user.showingHealth = false;
+      node.status(spec.okStatus(out, user.t));
       done?.();
     } catch (err) {
       const error = toPvsError(err);
       // A request cancelled because this node closed is not a failure anyone needs to hear about.
-      if (closed || error.code === "PVS_ABORTED") return done?.();
-      fail(
-        config.pvs ? new PvsError(error.code, config.pvs.redact(error.message), error.statusCode) : error,
-        base,
-        done,
-      );
-    } finally {
-      inFlight.delete(controller);
+      if (user.closed || error.code === "PVS_ABORTED") return done?.();
+      fail(user.redact(error), base, done);
     }
   };
-
-  if (setupError) {
-    node.status(errorStatus(t, setupError));
-    if (setupError.code === "PVS_BAD_CONFIG") node.error(setupError);
-  }
-  config?.register(node);
-  // Every node of a PVS shows when the PVS is being left alone, and when it answers again.
-  const stopHearing =
-    !setupError && config?.pvs
-      ? config.pvs.onHealth((health) => {
-          if (closed) return;
-          const status = healthStatus(t, health);
-          if (status) {
-            showingHealth = true;
-            node.status(status);
-          } else if (showingHealth && health.state === "ok") {
-            showingHealth = false;
-            node.status({ fill: "green", shape: "ring", text: `${t("status.recovered")} · ${clock()}` });
-          }
-        })
-      : null;
-
-  node.on("input", (msg, send, done) => {
-    poll(msg, send, done).catch((err: unknown) => done(toPvsError(err)));
-  });
-
-  if (!setupError && "value" in interval && interval.value > 0) {
-    // The PVS's phase: every node of this PVS, through whichever pvs-config, polls on the same beat, so the
-    // shared client asks once for all.
-    const rationMs = () =>
-      spec.rationed && config?.pvs && config.pvs.info().api !== "localapi" ? config.pvs.deviceListEveryMs : 0;
-    poller = new Poller(
-      intervalMs,
-      () => poll(null, (m) => node.send(m)),
-      phaseOf(config?.pvsKey ?? config?.id ?? ""),
-      rationMs,
-    );
-    poller.start();
-  }
-
-  node.on("close", (_removed: boolean, done: () => void) => {
-    closed = true;
-    stopHearing?.();
-    poller?.stop();
-    sender.cancel();
-    for (const controller of inFlight) controller.abort();
-    inFlight.clear();
-    config?.deregister(node);
-    node.status({});
-    done();
-  });
 }
