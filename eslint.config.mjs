@@ -36,7 +36,6 @@ export default tseslint.config(
       "nodes/pvs-device-list/runtime.ts",
       "nodes/pvs-inverter-split/runtime.ts",
       "nodes/pvs-live/runtime.ts",
-      "src/emulator/server.ts",
       "src/model/formats/homeassistant.ts",
       "src/model/site-memory.ts",
       "src/model/site.ts",
