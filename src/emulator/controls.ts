@@ -12,6 +12,7 @@ import {
   servesLocalApi,
 } from "./replay";
 import type { EmulatorOptions } from "./server";
+import { checkRecording } from "./replay-check";
 import { SimulatedSite } from "./site";
 import { TelemetryServer, TelemetrySettings } from "./telemetry";
 import { siteVariables } from "./vars";
@@ -94,6 +95,8 @@ export class EmulatorControls {
       replayHold,
       ...site
     } = options;
+    // Checked before anything is built from it: a wrong recording is refused, never served in part.
+    if (replay !== undefined) checkRecording(replay);
     this.replay = replay ?? null;
     this.replayAdvanceRate = replayAdvanceRate ?? 0;
     this.replayHold = new Set(replayHold ?? []);

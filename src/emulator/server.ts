@@ -38,7 +38,8 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
   /** Close every WebSocket connection this long after it opened (default 10 minutes, as real firmware); 0 never. */
   telemetryCloseEveryMs?: number;
   /**
-   * Serve these recorded answers (a real capture) instead of the simulated site's; see replay.ts.
+   * Serve these recorded answers (a real capture) instead of the simulated site's; see replay.ts. One that is not a
+   * recording makes the constructor throw a RecordingError naming what is wrong (replay-check.ts).
    */
   replay?: Recording;
   /** A replay moves forward in time at this many recorded ms per real ms (0 or unset: frozen); see advanceRecording. */
