@@ -7,7 +7,7 @@ import { Recording, RECORDING_FORMAT } from "../model/recording";
 
 /** A frame's offset at most a week from the first (a diagnostics file's last frames can span a long outage). */
 export const MAX_FRAME_OFFSET_MS = 7 * 24 * 3_600_000;
-/** Deeper than any answer a PVS gives (the ESS report nests about 7 deep), shallow enough for JSON.stringify. */
+/** Far deeper than any capture in test/fixtures (an ESS report nests 8 deep), shallow for JSON.stringify. */
 export const MAX_NESTING = 64;
 
 /** Why a recording was refused; `code` is stable for callers. */

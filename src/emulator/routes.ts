@@ -47,6 +47,15 @@ const GRID_PROFILE = {
   status: "success",
 };
 
+/** The request's URL, or null when its target makes none (a hostile `//[`). */
+export function requestUrl(target: string): URL | null {
+  try {
+    return new URL(target, "http://pvs");
+  } catch {
+    return null;
+  }
+}
+
 /** The name a request is logged and faulted under. */
 export function commandOf(url: URL): string {
   if (url.pathname === DL_CGI) return url.searchParams.get("Command") ?? "";
@@ -176,7 +185,7 @@ function discoveryProgress(site: SimulatedSite): Record<string, unknown> {
 
 /**
  * A legacy answer from the recording: 403 on LocalAPI firmware but for the open supervisor/info, 404 for what it
- * lacks, and 404 for a path outside dl_cgi, as a real unit answers a path it does not serve.
+ * lacks, and for a path outside dl_cgi the simulated site's 404 (no path is looked up in the recording).
  */
 function replayed(ctx: RouteContext, recording: Recording, url: URL): Answer {
   const key =

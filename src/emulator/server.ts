@@ -9,7 +9,7 @@ import { EmulatorControls, RequestRecord } from "./controls";
 import { deliver, readBody, WEB_SERVER_ANSWERS } from "./delivery";
 import { Fault } from "./faults";
 import { Answer } from "./localapi";
-import { commandOf, rawQuery, route, RouteContext } from "./routes";
+import { commandOf, rawQuery, requestUrl, route, RouteContext } from "./routes";
 import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SiteOptions } from "./site";
 import { Recording } from "../model/recording";
@@ -54,6 +54,7 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
 
 /** What a request gets when answering it failed inside the emulator: the process carries on. */
 const INTERNAL_ERROR: Answer = { status: 500, body: { result: "error", msg: "internal error" } };
+const BAD_REQUEST: Answer = { status: 400, body: { result: "error", msg: "bad request" } };
 
 export class PvsEmulator extends EmulatorControls {
   private readonly server: http.Server;
@@ -159,8 +160,10 @@ export class PvsEmulator extends EmulatorControls {
 
   /** Logs the request, then answers it under the fault that targets it, after the delay. */
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const url = new URL(req.url ?? "/", "http://pvs");
-    const record = this.track(req, res, url);
+    const url = requestUrl(req.url ?? "/");
+    const record = this.track(req, res, url ? commandOf(url) : "");
+    // A request-target no URL can be made of (`//[`) is a 400 (RFC 9112 section 3), before any route.
+    if (url === null) return this.deliverSafely(req, res, null, () => BAD_REQUEST);
     const fault =
       this.fault &&
       this.fault.kind !== "devices" &&
@@ -207,8 +210,8 @@ export class PvsEmulator extends EmulatorControls {
   }
 
   /** Adds the request to the log and to the count of those in flight until its connection closes. */
-  private track(req: http.IncomingMessage, res: http.ServerResponse, url: URL): RequestRecord {
-    const record: RequestRecord = { command: commandOf(url), startedAt: Date.now(), finishedAt: null };
+  private track(req: http.IncomingMessage, res: http.ServerResponse, command: string): RequestRecord {
+    const record: RequestRecord = { command, startedAt: Date.now(), finishedAt: null };
     const query = rawQuery(req.url ?? "");
     if (query) record.query = query;
     this.requests.push(record);

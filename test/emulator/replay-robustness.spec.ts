@@ -5,6 +5,7 @@
 import assert from "assert";
 import { ChildProcess, spawn } from "child_process";
 import fs from "fs";
+import net from "net";
 import os from "os";
 import path from "path";
 import WebSocket from "ws";
@@ -101,6 +102,22 @@ describe("replay: hostile requests and hostile recordings", function () {
     assert.strictEqual((await request(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`)).status, 200);
   });
 
+  it("a request-target no URL can be made of is a 400, and the next request is answered", async () => {
+    emulator = new PvsEmulator({ inverters: 1 });
+    await emulator.start();
+    const port = emulator.port;
+    const statusLine = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1", () => socket.write("GET //[ HTTP/1.1\r\nHost: pvs\r\n\r\n"));
+      socket.once("data", (data) => {
+        resolve(String(data).split("\r\n")[0]);
+        socket.destroy();
+      });
+      socket.once("error", reject);
+    });
+    assert.strictEqual(statusLine, "HTTP/1.1 400 Bad Request");
+    assert.strictEqual((await request(`${emulator.url}/cgi-bin/dl_cgi?Command=DeviceList`)).status, 200);
+  });
+
   describe("a recording that is not one is refused where it is loaded, naming what is wrong", () => {
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       ["the format alone (nothing to serve)", {}, /no answer to serve/],
@@ -167,7 +184,7 @@ describe("replay: hostile requests and hostile recordings", function () {
         assert.throws(() => new PvsEmulator({ replay: recording(fields) }), /nested deeper than 64/);
         assert.ok(Date.now() - started < 2000, "refused quickly");
       }
-      // A real capture's depth is accepted: the ESS report nests deepest (ess_report → … → value), about 7.
+      // A real capture's depth is accepted: the ESS report nests deepest in test/fixtures (8).
       assert.doesNotThrow(() => new PvsEmulator({ replay: recording({ vars: { "/a": nested(60) } }) }));
     });
   });
