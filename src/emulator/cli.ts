@@ -4,7 +4,9 @@
 import { Fault, FAULT_SPECS, parseFault } from "./faults";
 import fs from "fs";
 import path from "path";
-import { Recording, recordingFromCapture } from "../model/recording";
+import { Recording, RECORDING_FORMAT, recordingFromCapture } from "../model/recording";
+import { isJsonObject } from "../model/safe-object";
+import { checkRecording } from "./replay-check";
 import { EmulatorOptions, PvsEmulator } from "./server";
 
 const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude -117]
@@ -160,6 +162,16 @@ export function startupLine(opts: CliOptions, url: string, httpsUrl: string, tel
   return `PVS emulator (${what}) ${where}${fault}`;
 }
 
+/**
+ * The recording in `file`: read, parsed, and checked as it is (a pvs-recording/1's wrong parts are named before
+ * recordingFromCapture could drop them), or a raw capture wrapped into one; the emulator checks the result again.
+ */
+function loadReplay(file: string): Recording {
+  const value = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+  if (isJsonObject(value) && value.format === RECORDING_FORMAT) checkRecording(value);
+  return recordingFromCapture(value, path.basename(file));
+}
+
 async function main(): Promise<void> {
   let opts;
   try {
@@ -170,18 +182,20 @@ async function main(): Promise<void> {
   }
   const { fault, wsFault, replayFile, ...settings } = opts;
   let replay: Recording | undefined;
-  if (replayFile) {
-    replay = recordingFromCapture(
-      JSON.parse(fs.readFileSync(replayFile, "utf8")) as unknown,
-      path.basename(replayFile),
-    );
+  let emulator: PvsEmulator;
+  try {
+    if (replayFile) replay = loadReplay(replayFile);
+    emulator = new PvsEmulator({
+      ...settings,
+      replay,
+      httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT,
+      telemetryPort: opts.telemetryPort ?? DEFAULT_TELEMETRY_PORT,
+    });
+  } catch (err) {
+    // A file that is not a recording is the user's input: the message names the file and what is wrong, no stack.
+    process.stderr.write(`pvs-emulator: ${replayFile ? `${replayFile}: ` : ""}${(err as Error).message}\n`);
+    process.exit(2);
   }
-  const emulator = new PvsEmulator({
-    ...settings,
-    replay,
-    httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT,
-    telemetryPort: opts.telemetryPort ?? DEFAULT_TELEMETRY_PORT,
-  });
   if (fault) emulator.setFault(fault);
   if (wsFault) emulator.setTelemetryFault({ [wsFault]: true });
   await emulator.start();

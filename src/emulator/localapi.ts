@@ -166,26 +166,58 @@ export class LocalApi {
   vars(query: string, cookieHeader: string | undefined): { answer: Answer | null; authenticated: boolean } {
     const token = sessionCookie(cookieHeader);
     const authenticated = token !== null && this.valid(token);
-    // CheckAuthentication: a cookie the session manager does not validate is EACCES → 401, errorcode
-    // 0x0012 (ERROR_SESSION_VALIDATION | ERROR_AUTHENTICATION). Some builds answer 500 (pypvs re-logs in on both).
-    if (token !== null && !authenticated) {
-      if (this.settings.endedSessionAnswer === "empty-200" && this.ended.has(token))
-        return { answer: { status: 200, body: "", raw: true }, authenticated };
-      const status = this.settings.expiredSessionStatus;
-      return {
-        answer:
-          status === 401
-            ? varsError(401, "Unauthorized", AUTH_FAILED)
-            : { status, body: { status, description: "Internal Server Error" } },
+    if (token !== null && !authenticated) return { answer: this.rejectedSession(token), authenticated };
+    return {
+      answer: this.query(
+        query.split("&").filter((p) => p !== ""),
         authenticated,
-      };
-    }
-    const parts = query.split("&").filter((p) => p !== "");
+      ),
+      authenticated,
+    };
+  }
+
+  /**
+   * CheckAuthentication: a cookie the session manager does not validate is EACCES → 401, errorcode 0x0012
+   * (ERROR_SESSION_VALIDATION | ERROR_AUTHENTICATION). Some builds answer 500 (pypvs re-logs in on both).
+   */
+  private rejectedSession(token: string): Answer {
+    if (this.settings.endedSessionAnswer === "empty-200" && this.ended.has(token))
+      return { status: 200, body: "", raw: true };
+    const status = this.settings.expiredSessionStatus;
+    return status === 401
+      ? varsError(401, "Unauthorized", AUTH_FAILED)
+      : { status, body: { status, description: "Internal Server Error" } };
+  }
+
+  /** The query's parts in fcgi_vars's order: the pre-query (format, cache), writes, then the names selected. */
+  private query(parts: string[], authenticated: boolean): Answer | null {
     const state: QueryState = { errorCode: 0, fmt: "list", cache: new Set<string>(), failed: false };
     // Without a session the request runs as the unauthenticated user: the rest of the namespace does not exist for it.
     const all = this.variables();
     const visible = authenticated ? all : new Map([...all].filter(([name]) => PUBLIC_VARIABLES.has(name)));
+    this.preQuery(parts, state);
+    if (state.failed) return varsError(400, "Bad request", state.errorCode | ERROR_PRE_QUERY);
+    // Stricter than the firmware, which sets each tuple it can: a request with any refused write writes nothing.
+    for (const part of parts) {
+      if (!part.startsWith("set=")) continue;
+      const refused = this.checkWrite(part.slice(4), authenticated);
+      if (refused) return refused;
+    }
+    this.select(parts, state, visible);
+    if (state.failed) return varsError(400, "Bad request", state.errorCode);
+    state.errorCode |= ERROR_DATA_QUERY;
+    // The answer lists the whole selected cache, each value read now (caches keep names, not values).
+    const now = this.variables();
+    const names = [...state.cache].filter((n) => (authenticated ? now.has(n) : visible.has(n)));
+    if (names.length === 0) return varsError(400, "Bad request", state.errorCode);
+    if (names.some((n) => this.settings.hangVars.includes(n))) return null;
+    const value = (n: string) => jsonValue(now.get(n) ?? "");
+    if (state.fmt === "obj") return { status: 200, body: Object.fromEntries(names.map((n) => [n, value(n)])) };
+    return { status: 200, body: { values: names.map((n) => ({ name: n, value: value(n) })), count: names.length } };
+  }
 
+  /** `fmt=`, `cache=`, `clearcache=`: how to answer and which cache collects the names. */
+  private preQuery(parts: string[], state: QueryState): void {
     for (const part of parts) {
       if (part.startsWith("fmt=")) {
         const f = part.slice(4).charAt(0).toUpperCase();
@@ -199,16 +231,10 @@ export class LocalApi {
         state.cache.clear();
       }
     }
-    if (state.failed)
-      return { answer: varsError(400, "Bad request", state.errorCode | ERROR_PRE_QUERY), authenticated };
+  }
 
-    // Stricter than the firmware, which sets each tuple it can: a request with any refused write writes nothing.
-    for (const part of parts) {
-      if (!part.startsWith("set=")) continue;
-      const refused = this.checkWrite(part.slice(4), authenticated);
-      if (refused) return { answer: refused, authenticated };
-    }
-    let hangs = false;
+  /** `name=` (every name must exist), `match=` (substring), `set=` (the written variable is answered). */
+  private select(parts: string[], state: QueryState, visible: ReadonlyMap<string, string>): void {
     for (const part of parts) {
       if (part.startsWith("name=")) {
         for (const name of part
@@ -231,21 +257,6 @@ export class LocalApi {
         state.failed = true; // not served by the PVS's varserver build as far as any public source shows
       }
     }
-    if (state.failed) return { answer: varsError(400, "Bad request", state.errorCode), authenticated };
-    state.errorCode |= ERROR_DATA_QUERY;
-    // The answer lists the whole selected cache, each value read now (caches keep names, not values).
-    const now = this.variables();
-    const names = [...state.cache].filter((n) => (authenticated ? now.has(n) : visible.has(n)));
-    if (names.length === 0) return { answer: varsError(400, "Bad request", state.errorCode), authenticated };
-    for (const n of names) if (this.settings.hangVars.includes(n)) hangs = true;
-    if (hangs) return { answer: null, authenticated };
-    const value = (n: string) => jsonValue(now.get(n) ?? "");
-    if (state.fmt === "obj")
-      return { answer: { status: 200, body: Object.fromEntries(names.map((n) => [n, value(n)])) }, authenticated };
-    return {
-      answer: { status: 200, body: { values: names.map((n) => ({ name: n, value: value(n) })), count: names.length } },
-      authenticated,
-    };
   }
 
   /** A named cache, created empty when unknown (GetCache); the default cache is new for every request. */

@@ -7,6 +7,11 @@ import { isJsonObject, setOwn } from "../model/safe-object";
 import { Recording } from "../model/recording";
 import { RecordedFrames } from "./telemetry";
 
+/** `record[key]` if it is the record's own (a name from a request or a recording never reaches a prototype). */
+function own(record: Record<string, unknown> | undefined, key: string): unknown {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** Whether the recorded PVS serves the LocalAPI (its legacy DeviceList then answers 403). */
 export function servesLocalApi(recording: Recording): boolean {
   return recording.vars !== undefined && Object.keys(recording.vars).length > 0;
@@ -29,10 +34,10 @@ export function recordedVariables(recording: Recording): Map<string, string> {
  */
 function supervisorRecord(recording: Recording): Record<string, unknown> | null {
   for (const key of ["supervisor/info", "Start"]) {
-    const answer = recording.legacy?.[key];
+    const answer = own(recording.legacy, key);
     if (isJsonObject(answer) && isJsonObject(answer.supervisor)) return answer.supervisor;
   }
-  const list = recording.legacy?.DeviceList;
+  const list = own(recording.legacy, "DeviceList");
   if (isJsonObject(list) && Array.isArray(list.devices)) {
     const pvs = list.devices.find((d) => isJsonObject(d) && d.DEVICE_TYPE === "PVS");
     if (isJsonObject(pvs)) return pvs;
@@ -42,7 +47,7 @@ function supervisorRecord(recording: Recording): Record<string, unknown> | null 
 
 /** The serial the recorded PVS has (its last 5 characters are the LocalAPI password). */
 export function recordedSerial(recording: Recording): string | null {
-  const fromVars = recording.vars?.["/sys/info/serialnum"];
+  const fromVars = own(recording.vars, "/sys/info/serialnum");
   if (typeof fromVars === "string" && fromVars) return fromVars;
   const record = supervisorRecord(recording);
   return record && typeof record.SERIAL === "string" && record.SERIAL ? record.SERIAL : null;
@@ -50,22 +55,26 @@ export function recordedSerial(recording: Recording): string | null {
 
 /** "PVS6" or "PVS5", from the variables or the supervisor record; null when the capture does not say. */
 export function recordedModel(recording: Recording): "PVS6" | "PVS5" | null {
-  const model = recording.vars?.["/sys/info/model"] ?? supervisorRecord(recording)?.MODEL;
+  const model = own(recording.vars, "/sys/info/model") ?? supervisorRecord(recording)?.MODEL;
   if (typeof model === "string") {
     if (/PVS5/i.test(model)) return "PVS5";
     if (/PVS6/i.test(model)) return "PVS6";
   }
-  const swRev = recording.vars?.["/sys/info/sw_rev"];
+  const swRev = own(recording.vars, "/sys/info/sw_rev");
   return typeof swRev === "string" && /\.6\d{4}$/.test(swRev) ? "PVS6" : null;
 }
 
-/** The recorded answer to a legacy command or path, or null when the capture lacks it. */
+/**
+ * The recorded answer to a legacy command or path, or null when the capture lacks it: `key` comes from the request,
+ * so only the recording's own answers count (`hasOwnProperty`, `__proto__` are answers it lacks).
+ */
 export function recordedLegacy(recording: Recording, key: string): unknown {
-  if (key === "supervisor/info" && recording.legacy?.[key] === undefined) {
-    const start = recording.legacy?.Start;
+  const answer = own(recording.legacy, key);
+  if (key === "supervisor/info" && answer === undefined) {
+    const start = own(recording.legacy, "Start");
     return isJsonObject(start) && isJsonObject(start.supervisor) ? start : null;
   }
-  return recording.legacy?.[key] ?? null;
+  return answer ?? null;
 }
 
 // Moving a replay forward in time: the recorded site as it would read `ms` later if its power held, so that
@@ -77,19 +86,19 @@ export function recordedLegacy(recording: Recording, key: string): unknown {
 // that stopped reporting reads, so that the staleness checks have something to find.
 
 /** Energy counter → [power field, which part of the power] */
-const COUNTERS: Record<string, [string, "signed" | "positive" | "negative"]> = {
-  ltea_3phsum_kwh: ["p_3phsum_kw", "signed"],
-  net_ltea_3phsum_kwh: ["p_3phsum_kw", "signed"],
-  pos_ltea_3phsum_kwh: ["p_3phsum_kw", "positive"],
-  neg_ltea_3phsum_kwh: ["p_3phsum_kw", "negative"],
-  ltea3phsumKwh: ["p3phsumKw", "signed"],
-  netLtea3phsumKwh: ["p3phsumKw", "signed"],
-  posLtea3phsumKwh: ["p3phsumKw", "positive"],
-  negLtea3phsumKwh: ["p3phsumKw", "negative"],
-  pv_en: ["pv_p", "signed"],
-  net_en: ["net_p", "signed"],
-  site_load_en: ["site_load_p", "signed"],
-};
+const COUNTERS = new Map<string, [string, "signed" | "positive" | "negative"]>([
+  ["ltea_3phsum_kwh", ["p_3phsum_kw", "signed"]],
+  ["net_ltea_3phsum_kwh", ["p_3phsum_kw", "signed"]],
+  ["pos_ltea_3phsum_kwh", ["p_3phsum_kw", "positive"]],
+  ["neg_ltea_3phsum_kwh", ["p_3phsum_kw", "negative"]],
+  ["ltea3phsumKwh", ["p3phsumKw", "signed"]],
+  ["netLtea3phsumKwh", ["p3phsumKw", "signed"]],
+  ["posLtea3phsumKwh", ["p3phsumKw", "positive"]],
+  ["negLtea3phsumKwh", ["p3phsumKw", "negative"]],
+  ["pv_en", ["pv_p", "signed"]],
+  ["net_en", ["net_p", "signed"]],
+  ["site_load_en", ["site_load_p", "signed"]],
+]);
 
 const numberOf = (v: unknown): number | null =>
   typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null;
@@ -144,13 +153,13 @@ function advanceRecord(
     return out;
   }
   for (const [field, value] of Object.entries(fields)) {
-    if (STAMPS.has(field)) out[field] = shiftStamp(value, ms);
-    const counter = COUNTERS[field];
-    const power = counter ? numberOf(fields[counter[0]]) : null;
+    if (STAMPS.has(field)) setOwn(out, field, shiftStamp(value, ms));
+    const counter = COUNTERS.get(field);
+    const power = counter ? numberOf(own(fields, counter[0])) : null;
     if (counter && power !== null) {
       const part =
         counter[1] === "signed" ? power : counter[1] === "positive" ? Math.max(power, 0) : Math.max(-power, 0);
-      out[field] = plus(value, part * hours);
+      setOwn(out, field, plus(value, part * hours));
     }
   }
   return out;
@@ -177,22 +186,22 @@ export function advanceRecording(recording: Recording, ms: number, hold: Readonl
   if (recording.vars) {
     // Flat names grouped by directory, so that a counter finds its power beside it.
     const dirs = new Map<string, Record<string, unknown>>();
-    const vars: Record<string, unknown> = {};
+    const vars = new Map<string, unknown>();
     for (const [name, value] of Object.entries(recording.vars)) {
       if (isJsonObject(value)) {
-        vars[name] = advanceRecord(value, ms, hold);
+        vars.set(name, advanceRecord(value, ms, hold));
         continue;
       }
       const at = name.lastIndexOf("/");
       const dir = name.slice(0, at);
       const fields = dirs.get(dir) ?? {};
-      fields[name.slice(at + 1)] = value;
+      setOwn(fields, name.slice(at + 1), value);
       dirs.set(dir, fields);
     }
     for (const [dir, fields] of dirs)
-      for (const [field, value] of Object.entries(advanceRecord(fields, ms, hold))) vars[`${dir}/${field}`] = value;
+      for (const [field, value] of Object.entries(advanceRecord(fields, ms, hold))) vars.set(`${dir}/${field}`, value);
     // Keep the recorded order of names (answers list them in it).
-    out.vars = Object.fromEntries(Object.keys(recording.vars).map((n) => [n, vars[n]]));
+    out.vars = Object.fromEntries(Object.keys(recording.vars).map((n) => [n, vars.get(n)]));
   }
   return out;
 }

@@ -1,6 +1,25 @@
 // A simulated PV site behind the emulated PVS: a supervisor, a production and a consumption meter, and
 // N microinverters whose power follows the sun. Pure and deterministic for a given clock.
-// Deliberately shares no code with src/pvs or src/model, so that a bug there cannot hide here.
+// Deliberately shares no code with src/pvs or src/model, so that a bug there cannot hide here. The answers
+// built from it are formatted elsewhere: legacy-answers.ts, storage.ts, ess-report.ts (and vars.ts for /vars).
+import { essReport } from "./ess-report";
+import { firmwareBuild, fwver, hardwareVersion } from "./firmware";
+import {
+  commAnswer,
+  consumptionMeter,
+  floorTo,
+  inverterDevice,
+  LegacyDevice,
+  LegacyProfile,
+  productionMeter,
+  supervisorDevice,
+  supervisorInfo,
+} from "./legacy-answers";
+import { storageDevices } from "./storage";
+
+export type { LegacyDevice } from "./legacy-answers";
+export { num } from "./legacy-answers";
+export { STORAGE } from "./storage";
 
 /** What the site's consumption CT physically measures: the grid connection, the house load, or nothing. */
 export type CtPlacement = "net" | "gross" | "none";
@@ -32,7 +51,6 @@ export interface SiteOptions {
 const HOUR_MS = 3_600_000;
 const STEP_MS = 60_000;
 const INVERTER_PEAK_KW = 0.36;
-const INVERTER_EFFICIENCY = 0.965;
 
 /** Fraction of peak output at epoch ms `t` (0 at night). */
 export function sunFactor(t: number, longitude: number): number {
@@ -70,38 +88,9 @@ function loadKw(t: number, longitude: number): number {
   return 0.45 + bump(7.5, 1.2, 0.9) + bump(19, 2, 1.6) + 0.1 * Math.sin(t / LOAD_WAVE_MS);
 }
 
-function pvsTime(t: number): string {
-  const d = new Date(t);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getUTCFullYear()},${p(d.getUTCMonth() + 1)},${p(d.getUTCDate())},${p(d.getUTCHours())},${p(d.getUTCMinutes())},${p(d.getUTCSeconds())}`;
-}
-
-function floorTo(t: number, ms: number): number {
-  return Math.floor(t / ms) * ms;
-}
-
-/** Numbers go out as strings with a few decimals, as the PVS sends them. */
-export function num(n: number, decimals: number): string {
-  return String(Number(n.toFixed(decimals)));
-}
-
-export type LegacyDevice = Record<string, string | number | boolean>;
-
 const BATTERY_KWH = 13;
 const BATTERY_MAX_KW = 6.8;
 const BATTERY_RESERVE = 0.2;
-
-/** SunVault part serials (the varserver's ESS and transfer switch reuse them). */
-export const STORAGE = {
-  hub: "SY2108850-005505.00448",
-  mio: "SY2121534552D1805",
-  ess: "00001ABC1234_M00122109A0355_M00122109A0356",
-  bms: "BC123400678933751040",
-  batteries: ["M00122109A0355", "M00122109A0356"],
-  inverter: "00001ABC1234",
-  gateway: "GW0123456789",
-  disconnect: "SY01234567890ABCDEF",
-} as const;
 
 /** Lifetime-counter offsets, so a fresh emulator does not look like a brand-new site. */
 const PRODUCTION_KWH0 = 1200;
@@ -110,13 +99,6 @@ const EXPORT_KWH0 = 2750;
 const LOAD_KWH0 = 3200;
 const CHARGED_KWH0 = 5400;
 const DISCHARGED_KWH0 = 5000;
-
-/** A firmware's version strings: legacy SWVER, supervisor/info BUILD (PVS6 only) and varserver sw_rev. */
-interface Build {
-  swver: string;
-  build: number | null;
-  swRev: string;
-}
 
 /** The battery as the varserver shows it; power positive = discharging, fractions 0-1. */
 export interface BatteryState {
@@ -309,461 +291,76 @@ export class SimulatedSite {
     return 0.45 + 0.2 * Math.abs(Math.sin(t / 600_000));
   }
 
+  /** What the legacy records show of this unit (legacy-answers.ts formats them). */
+  private get profile(): LegacyProfile {
+    return {
+      model: this.model,
+      firmware: this.firmware,
+      localApi: this.localApi,
+      serial: this.options.serial,
+      consumptionCt: this.ct,
+      subtype: this.subtype,
+      night: this.night,
+    };
+  }
+
   private deviceListAt(t: number): { devices: LegacyDevice[]; result: string } {
-    const lon = this.options.longitude;
-    const curtime = pvsTime(t);
+    const unit = this.profile;
     const { f, production, load, battery } = this.powersAt(t);
-    const devices: LegacyDevice[] = [this.supervisor(t, curtime)];
-    devices.push(this.productionMeter(curtime, t, production * 0.995));
-    if (this.ct !== "none")
-      devices.push(this.consumptionMeter(curtime, t, this.ct === "gross" ? load : load - production + battery));
+    const devices: LegacyDevice[] = [supervisorDevice(unit, t, this.uptimeS(t), this.cpuLoad(t))];
+    devices.push(productionMeter(unit, t, production * 0.995, this.productionMeterKwh()));
+    if (this.ct === "gross") devices.push(consumptionMeter(unit, t, load, this.loadKwh + LOAD_KWH0, 0.03));
+    // A net CT counts import forward and export backward.
+    else if (this.ct === "net")
+      devices.push(
+        consumptionMeter(
+          unit,
+          t,
+          load - production + battery,
+          this.importKwh + IMPORT_KWH0,
+          this.exportKwh + EXPORT_KWH0,
+        ),
+      );
     const night = f === 0;
     if (!(night && this.night === "absent")) {
-      const dataT = night ? lastSunset(t, lon) : floorTo(t, 15_000);
-      for (let i = 0; i < this.options.inverters; i++) devices.push(this.inverter(i, curtime, dataT, night ? 0 : f));
+      const dataT = night ? lastSunset(t, this.options.longitude) : floorTo(t, 15_000);
+      for (let index = 0; index < this.options.inverters; index++) {
+        const peakKw = this.inverterPeakKw(index);
+        const lifetimeKwh = 1500 + index * 3.7 + peakKw * this.sunHours;
+        devices.push(inverterDevice(unit, t, { index, dataT, f: night ? 0 : f, peakKw, lifetimeKwh }));
+      }
     }
-    if (this.storage) devices.push(...this.storageDevices(curtime, t));
+    if (this.storage) devices.push(...storageDevices(t));
     return { devices, result: "succeed" };
-  }
-
-  private supervisor(t: number, curtime: string): LegacyDevice {
-    const uptime = Math.floor(this.uptimeS(t));
-    return {
-      CURTIME: curtime,
-      DATATIME: pvsTime(floorTo(t, 5 * 60_000)),
-      DETAIL: "detail",
-      DEVICE_TYPE: "PVS",
-      HWVER: this.hardwareVersion,
-      MODEL: `PV Supervisor ${this.model}`,
-      SERIAL: this.options.serial,
-      STATE: "working",
-      STATEDESCR: "Working",
-      SWVER: this.swver(),
-      dl_comm_err: "270",
-      dl_cpu_load: num(this.cpuLoad(t), 2),
-      dl_err_count: "0",
-      dl_flash_avail: "86825",
-      dl_mem_used: "41320",
-      dl_scan_time: "0",
-      dl_skipped_scans: "0",
-      dl_untransmitted: "57",
-      dl_uptime: String(uptime),
-      panid: 1234567890,
-    };
-  }
-
-  private build(): Build {
-    if (this.localApi)
-      return this.model === "PVS5"
-        ? { swver: "2025.11, Build 5412", build: null, swRev: "0.0.25.5412" }
-        : { swver: "2025.10, Build 61846", build: 61846, swRev: "2025.10.07.61846" };
-    if (this.model === "PVS5") return { swver: "2022.3, Build 5206", build: null, swRev: "0.0.22.5206" };
-    return this.firmware === "2019"
-      ? { swver: "2019.5, Build 4150", build: 4150, swRev: "2019.05.08.4150" }
-      : { swver: "2024.6, Build 61707", build: 61707, swRev: "2024.06.18.61707" };
-  }
-
-  private swver(): string {
-    return this.build().swver;
-  }
-
-  /** The varserver's `/sys/info/sw_rev` ("2025.10.07.61846"; PVS5 "0.0.25.5412"). */
-  get swRev(): string {
-    return this.build().swRev;
-  }
-
-  /** HWVER of the supervisor; FWVER of supervisor/info. */
-  get hardwareVersion(): string {
-    return this.model === "PVS5" ? "5.2" : "6.0";
-  }
-
-  get fwver(): string {
-    return this.model === "PVS5" ? "0.0.0" : "1.0.0";
-  }
-
-  private meterBase(kind: "p" | "c", curtime: string, t: number, ct: number): LegacyDevice {
-    const serial = `${this.model}M01234567${kind}`;
-    return {
-      CAL0: String(ct),
-      CURTIME: curtime,
-      DATATIME: pvsTime(floorTo(t, 15_000)),
-      DESCR: `Power Meter ${serial}`,
-      DEVICE_TYPE: "Power Meter",
-      ISDETAIL: true,
-      MODEL: `${this.model}M0400${kind}`,
-      OPERATION: "noop",
-      PORT: "",
-      SERIAL: serial,
-      STATE: "working",
-      STATEDESCR: "Working",
-      SWVER: this.model === "PVS5" ? "17" : "3000",
-      TYPE: kind === "p" ? "PVS5-METER-P" : "PVS5-METER-C",
-      ct_scl_fctr: String(ct),
-      freq_hz: num(60 + 0.03 * Math.sin(t / 97_000), 4),
-      origin: "data_logger",
-    };
-  }
-
-  private powerFields(kw: number, pf: number): LegacyDevice {
-    const kva = Math.abs(kw / pf);
-    const kvar = Math.sign(kw || 1) * Math.sqrt(Math.max(0, kva * kva - kw * kw));
-    return {
-      p_3phsum_kw: num(kw, 4),
-      q_3phsum_kvar: num(kvar, 4),
-      s_3phsum_kva: num(kva, 4),
-      tot_pf_rto: num(Math.sign(kw || 1) * Math.abs(pf), 4),
-    };
-  }
-
-  private productionMeter(curtime: string, t: number, kw: number): LegacyDevice {
-    const meter: LegacyDevice = {
-      ...this.meterBase("p", curtime, t, 50),
-      ...this.powerFields(kw, 0.99),
-      net_ltea_3phsum_kwh: num(this.productionMeterKwh(), 2),
-    };
-    if (this.firmware === "2024") {
-      const v12 = 240 + 2 * Math.sin(t / 300_000);
-      Object.assign(meter, {
-        i_a: num((Math.abs(kw) * 1000) / v12, 2),
-        v12_v: num(v12, 2),
-        subtype: "GROSS_PRODUCTION_SITE",
-        production_subtype_enum: "GROSS_PRODUCTION_SITE",
-      });
-    }
-    return meter;
-  }
-
-  private consumptionMeter(curtime: string, t: number, kw: number): LegacyDevice {
-    const ct = 200;
-    const base = this.meterBase("c", curtime, t, ct);
-    // A gross CT counts the house load forward; a net CT counts import forward and export backward.
-    const pos = this.ct === "gross" ? this.loadKwh + LOAD_KWH0 : this.importKwh + IMPORT_KWH0;
-    const neg = this.ct === "gross" ? 0.03 : this.exportKwh + EXPORT_KWH0;
-    const meter: LegacyDevice = {
-      ...base,
-      ...this.powerFields(kw, this.ct === "gross" ? 0.92 : 0.88),
-      net_ltea_3phsum_kwh: num(pos - neg, 2),
-      neg_ltea_3phsum_kwh: num(neg, 2),
-    };
-    if (this.subtype !== null) Object.assign(meter, { subtype: this.subtype, consumption_subtype_enum: this.subtype });
-    if (this.firmware === "2024") {
-      const v1 = 121 + Math.sin(t / 200_000);
-      const v2 = 120.5 + Math.sin(t / 260_000);
-      const p1 = kw * 0.55;
-      const p2 = kw - p1;
-      Object.assign(meter, {
-        pos_ltea_3phsum_kwh: num(pos, 2),
-        i1_a: num((Math.abs(p1) * 1000) / v1, 2),
-        i2_a: num((Math.abs(p2) * 1000) / v2, 2),
-        p1_kw: num(p1, 4),
-        p2_kw: num(p2, 4),
-        v1n_v: num(v1, 2),
-        v2n_v: num(v2, 2),
-        v12_v: num(v1 + v2, 2),
-      });
-    }
-    return meter;
-  }
-
-  private inverterSerial(i: number): string {
-    return this.model === "PVS5" ? String(450051912002100 + i) : `E00${String(122000000001 + i).padStart(12, "0")}`;
-  }
-
-  private inverter(i: number, curtime: string, dataT: number, f: number): LegacyDevice {
-    const serial = this.inverterSerial(i);
-    const identity: LegacyDevice = {
-      CURTIME: curtime,
-      DESCR: `Inverter ${serial}`,
-      DEVICE_TYPE: "Inverter",
-      ISDETAIL: true,
-      MODEL: this.firmware === "2024" ? "AC_Module_Type_H" : "AC_Module_Type_E",
-      OPERATION: "noop",
-      PORT: "",
-      SERIAL: serial,
-      STATE: f > 0 ? "working" : "error",
-      STATEDESCR: f > 0 ? "Working" : "Error",
-      TYPE: "SOLARBRIDGE",
-      origin: "data_logger",
-    };
-    if (f === 0 && this.night === "no-data") return identity;
-    const ac = this.inverterPeakKw(i) * f;
-    const dc = ac / INVERTER_EFFICIENCY;
-    const vdc = f > 0 ? 52 + 4 * f : 0;
-    const vac = 244 + ((i * 13) % 7) * 0.2;
-    const lifetime = 1500 + i * 3.7 + this.inverterPeakKw(i) * this.sunHours;
-    const modern = this.firmware === "2024";
-    return {
-      ...identity,
-      DATATIME: pvsTime(dataT),
-      MOD_SN: modern ? "" : `P07M${String(1234567 + i).padStart(8, "0")}`,
-      NMPLT_SKU: "",
-      SWVER: modern ? "4.40.1" : "118079776",
-      ...(modern ? { PANEL: "SPR-A420-G-AC", hw_version: "4405", interface: "mime", module_serial: "" } : {}),
-      freq_hz: num(59.99 + 0.02 * Math.sin(dataT / 50_000), 2),
-      i_3phsum_a: num((ac * 1000) / vac, 2),
-      i_mppt1_a: num(vdc > 0 ? (dc * 1000) / vdc : 0, 2),
-      ltea_3phsum_kwh: num(lifetime, 4),
-      p_3phsum_kw: num(ac, 4),
-      [modern ? "p_mppt1_kw" : "p_mpptsum_kw"]: num(dc, 4),
-      stat_ind: "0",
-      t_htsnk_degc: String(Math.round(18 + 24 * f)),
-      v_mppt1_v: num(vdc, 2),
-      vln_3phavg_v: num(vac, 2),
-    };
-  }
-
-  /** SunVault parts: identity fields only, as in every published sample; their data is in the ESS report. */
-  private storageDevices(curtime: string, t: number): LegacyDevice[] {
-    const part = (
-      serial: string,
-      deviceType: string,
-      type: string,
-      model: string,
-      extra: LegacyDevice,
-    ): LegacyDevice => ({
-      ISDETAIL: true,
-      SERIAL: serial,
-      TYPE: type,
-      MODEL: model,
-      DESCR: `${deviceType} ${serial}`,
-      DEVICE_TYPE: deviceType,
-      origin: "data_logger",
-      OPERATION: "noop",
-      CURTIME: curtime,
-      ...extra,
-    });
-    const child = (slave: number) => ({ parent: 11, slave, PARENT: STORAGE.ess });
-    return [
-      part(STORAGE.hub, "HUB+", "HUB+", "SunPower MIDC", {
-        STATE: "working",
-        STATEDESCR: "Working",
-        hw_version: "1.5.0",
-        interface: "ttymxc5",
-        slave: 220,
-        SWVER: "0.7.18",
-        PORT: "P0, Modbus, Slave 220",
-      }),
-      part(STORAGE.mio, "ESS Hub", "EQUINOX-MIO", "SunPower MIO", {
-        STATE: "working",
-        STATEDESCR: "Working",
-        hw_version: "0.4.0",
-        interface: "ttymxc5",
-        parent: 11,
-        slave: 221,
-      }),
-      part(STORAGE.ess, "Energy Storage System", "EQUINOX-ESS", "SPWR-Equinox-model", {
-        STATE: "error",
-        STATEDESCR: "Error",
-        hw_version: "0",
-        interface: "none",
-        SWVER: "0",
-        PORT: "P0, Parent, Slave -1",
-      }),
-      part(STORAGE.bms, "ESS BMS", "EQUINOX-BMS", "SchneiderElectric-SP1", {
-        STATE: "error",
-        STATEDESCR: "Error",
-        interface: "sunspec",
-        mac_address: "d8:a9:ab:cd:12:34",
-        PORT: "P0, SunSpec, Slave 230",
-        ...child(230),
-      }),
-      ...STORAGE.batteries.map((b) =>
-        part(b, "Battery", "BATTERY", "POWERAMP-Komodo 1.2", {
-          STATE: "error",
-          STATEDESCR: "Error",
-          hw_version: "4.34",
-          interface: "none",
-          SWVER: "2.8",
-          PORT: "P0, None, Slave -1",
-          parent: 11,
-          PARENT: STORAGE.ess,
-        }),
-      ),
-      part(STORAGE.inverter, "Storage Inverter", "SCHNEIDER-XWPRO", "SchneiderElectric-XW6848-21", {
-        interface: "sunspec",
-        PORT: "P0, SunSpec, Slave 10",
-        ...child(10),
-      }),
-      part(STORAGE.gateway, "Gateway", "GATEWAY", "SchneiderElectric-ConextGateway", {
-        interface: "sunspec",
-        PORT: "P0, SunSpec, Slave 1",
-        ...child(1),
-      }),
-      part(STORAGE.disconnect, "PV Disconnect", "PV-DISCONNECT", "SunPower PV Disconnect Relay", {
-        STATE: "working",
-        STATEDESCR: "Working",
-        hw_version: "0.2.0",
-        interface: "ttymxc5",
-        slave: 230,
-        SWVER: "0.2.13",
-        PORT: "P0, Modbus, Slave 230",
-        DATATIME: pvsTime(floorTo(t, 15_000)),
-        event_history: "32",
-        fw_error: "0",
-        relay_mode: "0",
-        relay1_state: "1",
-        relay2_state: "1",
-        relay1_error: "0",
-        relay2_error: "0",
-        v1n_grid_v: "123.1",
-        v2n_grid_v: "122.5",
-        v1n_pv_v: "122.8",
-        v2n_pv_v: "122.5",
-      }),
-    ];
   }
 
   /** The `energy-storage-system/status` report, or null on a site without storage. */
   essStatus(): Record<string, unknown> | null {
     if (!this.storage) return null;
     const t = this.advance();
-    const v = (value: number, unit: string, decimals = 2) => ({ value: Number(value.toFixed(decimals)), unit });
-    const updated = new Date(t).toISOString().slice(0, 19).replace("T", " ");
-    const battV = 51 + 4 * this.soc;
-    const amps = (this.batteryKw * 1000) / battV / STORAGE.batteries.length;
-    return {
-      ess_report: {
-        battery_status: [
-          {
-            serial_number: STORAGE.bms,
-            battery_amperage: v(amps, "A"),
-            battery_voltage: v(battV, "V"),
-            customer_state_of_charge: v(
-              Math.max(0, (this.soc - BATTERY_RESERVE) / (1 - BATTERY_RESERVE)) * 100,
-              "%",
-              0,
-            ),
-            system_state_of_charge: v(this.soc * 100, "%", 0),
-            temperature: v(24 + (3 * Math.abs(this.batteryKw)) / BATTERY_MAX_KW, "C", 1),
-            last_updated: updated,
-          },
-        ],
-        ess_status: [
-          {
-            serial_number: STORAGE.ess,
-            enclosure_humidity: v(38, "%", 0),
-            enclosure_temperature: v(27.5, "C", 1),
-            ess_meter_reading: {
-              agg_power: v(this.batteryKw, "kW", 3),
-              meter_a: {
-                reading: {
-                  current: v((Math.abs(this.batteryKw) * 500) / 121, "A"),
-                  voltage: v(121, "V"),
-                  power: v(this.batteryKw / 2, "kW", 3),
-                },
-              },
-              meter_b: {
-                reading: {
-                  current: v((Math.abs(this.batteryKw) * 500) / 120.5, "A"),
-                  voltage: v(120.5, "V"),
-                  power: v(this.batteryKw / 2, "kW", 3),
-                },
-              },
-            },
-            last_updated: updated,
-          },
-        ],
-        hub_plus_status: {
-          serial_number: STORAGE.hub,
-          contactor_position: "CLOSED",
-          contactor_error: "CONTACTOR_ERROR_NONE",
-          grid_voltage_state: "METER_VOLTAGE_IN_RANGE",
-          load_voltage_state: "METER_VOLTAGE_IN_RANGE",
-          grid_frequency_state: "METER_FREQUENCY_IN_RANGE",
-          load_frequency_state: "METER_FREQUENCY_IN_RANGE",
-          hub_temperature: v(31.2, "C", 1),
-          hub_humidity: v(35, "%", 0),
-          grid_phase1_voltage: v(121.4, "V"),
-          grid_phase2_voltage: v(120.9, "V"),
-          load_phase1_voltage: v(121.3, "V"),
-          load_phase2_voltage: v(120.8, "V"),
-          last_updated: updated,
-        },
-        inverter_status: [
-          {
-            serial_number: STORAGE.inverter,
-            ac_current: v((Math.abs(this.batteryKw) * 1000) / 241, "A"),
-            ac_power: v(this.batteryKw, "kW", 3),
-            a_n_voltage: v(121, "V"),
-            b_n_voltage: v(120.5, "V"),
-            temperature: v(36.6, "C", 1),
-            last_updated: updated,
-          },
-        ],
-        ess_state: {
-          storage_controller_status: "RUNNING",
-          operational_mode: "SELF_CONSUMPTION",
-          permission_to_operate: true,
-        },
-      },
-      errors: [],
-    };
+    // The report shows the battery's power over the last step, as the counters have it.
+    return essReport(t, this.batteryState(this.batteryKw, loadKw(t, this.options.longitude) + this.extraLoadKw));
   }
 
   comm(): Record<string, unknown> {
-    return {
-      networkstatus: {
-        interfaces: [
-          {
-            interface: "wan",
-            internet: "up",
-            ipaddr: "192.168.20.10",
-            link: "connected",
-            mode: "wan",
-            sms: "reachable",
-            state: "up",
-          },
-          {
-            interface: "plc",
-            internet: "down",
-            ipaddr: "",
-            link: "disconnected",
-            pairing: "unpaired",
-            sms: "unreachable",
-            speed: 0,
-            state: "down",
-          },
-          {
-            interface: "sta0",
-            internet: "down",
-            ipaddr: "192.168.21.10",
-            signal: "-74",
-            sms: "unreachable",
-            ssid: "Home Network",
-            status: "connected",
-          },
-          {
-            interface: "cell",
-            internet: "down",
-            ipaddr: "",
-            is_primary: false,
-            link: "disconnected",
-            modem: "MODEM_OK",
-            provider: "UNKNOWN",
-            signal: 0,
-            sim: "SIM_READY",
-            sms: "unreachable",
-            state: "DOWN",
-            status: "NOT_REGISTERED",
-          },
-        ],
-        system: { interface: "wan", internet: "up", sms: "reachable" },
-        ts: String(Math.floor(this.options.now() / 1000)),
-      },
-      result: "succeed",
-    };
+    return commAnswer(this.options.now());
   }
 
   supervisorInfo(): Record<string, unknown> {
-    const { swver, build } = this.build();
-    // PVS5 reports no BUILD (only inside SWVER).
-    const supervisor = {
-      SWVER: swver,
-      SERIAL: this.options.serial,
-      MODEL: this.model,
-      ...(build === null ? {} : { BUILD: build }),
-      FWVER: this.fwver,
-    };
-    return { result: "succeed", supervisor };
+    return supervisorInfo(this.profile);
+  }
+
+  /** The varserver's `/sys/info/sw_rev` ("2025.10.07.61846"; PVS5 "0.0.25.5412"). */
+  get swRev(): string {
+    return firmwareBuild(this.profile).swRev;
+  }
+
+  /** HWVER of the supervisor; FWVER of supervisor/info. */
+  get hardwareVersion(): string {
+    return hardwareVersion(this.model);
+  }
+
+  get fwver(): string {
+    return fwver(this.model);
   }
 }

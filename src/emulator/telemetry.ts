@@ -17,6 +17,8 @@ export interface TelemetrySettings {
 
 export const DEFAULT_CLOSE_EVERY_MS = 10 * 60_000;
 const FRAME_EVERY_MS = 1000;
+/** The longest a Node timer waits (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A replay's telemetry: the recorded frames, sent to each client in a loop at their recorded offsets. */
 export interface RecordedFrames {
@@ -171,7 +173,12 @@ export class TelemetryServer {
     index: number,
     round: number,
   ): void {
-    const at = openedAt + round * loopPeriodMs(recorded.frames) + Math.max(0, recorded.frames[index].atMs);
+    const roundStart = openedAt + (round > 0 ? round * loopPeriodMs(recorded.frames) : 0);
+    const at = roundStart + Math.max(0, recorded.frames[index].atMs);
+    // A timer cannot wait longer than MAX_TIMER_MS (Node fires a longer or a NaN one at once): such a frame and those
+    // after it never come, rather than every frame in a flood. Recordings are refused before that (replay-check.ts).
+    const wait = at - Date.now();
+    if (!(wait <= MAX_TIMER_MS)) return;
     client.replayTimer = setTimeout(
       () => {
         client.replayTimer = null;
@@ -184,7 +191,7 @@ export class TelemetryServer {
         const last = index + 1 >= recorded.frames.length;
         this.playRecorded(ws, client, recorded, openedAt, last ? 0 : index + 1, last ? round + 1 : round);
       },
-      Math.max(0, at - Date.now()),
+      Math.max(0, wait),
     );
   }
 

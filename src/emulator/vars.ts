@@ -2,7 +2,9 @@
 // the legacy DeviceList at the same instant, renamed to the varserver's flat `/sys/devices/<class>/<N>/<field>`
 // string leaves (docs/protocol.md "Variables"). Values are the legacy strings unchanged, so the two APIs can be
 // compared field by field.
-import { LegacyDevice, num, SimulatedSite, SiteSnapshot, STORAGE } from "./site";
+import { LegacyDevice, num } from "./legacy-answers";
+import { BatteryState, SimulatedSite, SiteSnapshot } from "./site";
+import { STORAGE } from "./storage";
 
 /** What an unauthenticated client may read (pypvs#40: unauthenticated `match=/` showed only these). */
 export const PUBLIC_VARIABLES: ReadonlySet<string> = new Set(
@@ -99,18 +101,9 @@ function set(out: Map<string, string>, prefix: string, values: Record<string, st
   for (const [leaf, value] of Object.entries(values)) out.set(`${prefix}/${leaf}`, value);
 }
 
-/**
- * Every variable of the site at the snapshot's instant, in namespace order. `devices` may differ from
- * `snapshot.devices` (a test's edit of the device list applies to both APIs).
- */
-export function siteVariables(
-  site: SimulatedSite,
-  snapshot: SiteSnapshot,
-  devices: LegacyDevice[] = snapshot.devices,
-): Map<string, string> {
+/** `/sys/info`: the unit's identity, firmware and load (and the Wi-Fi key, a secret on a real unit). */
+function infoVariables(out: Map<string, string>, site: SimulatedSite, snapshot: SiteSnapshot): void {
   const pvs6 = site.model === "PVS6";
-  const battery = snapshot.battery;
-  const out = new Map<string, string>();
   set(out, "/sys/info", {
     serialnum: site.serial,
     model: site.model,
@@ -130,8 +123,11 @@ export function siteVariables(
     flash_usage: "21",
   });
   if (pvs6) out.set("/sys/pvs/flashwear_type_b", "0x01");
+}
 
-  // Site load is what a real PVS derives: production + grid + battery discharge.
+/** `/sys/livedata`: the site's totals; site load is what a real PVS derives: production + grid + battery discharge. */
+function liveVariables(out: Map<string, string>, pvs6: boolean, snapshot: SiteSnapshot): void {
+  const battery = snapshot.battery;
   const essKw = battery?.kw ?? 0;
   const essKwh = battery ? battery.dischargedKwh - battery.chargedKwh : 0;
   const live: Record<string, string> = {
@@ -154,7 +150,86 @@ export function siteVariables(
     });
   }
   set(out, "/sys/livedata", live);
+}
 
+/** The SunVault's ESS and its transfer switch (the HUB+). */
+function storageVariables(out: Map<string, string>, battery: BatteryState, t: number): void {
+  const eps = iso(varsStampAt(t));
+  const cellT = battery.cellTempC;
+  set(out, "/sys/devices/ess/0", {
+    sn: STORAGE.ess,
+    prodMdlNm: "SPWR-Equinox-model",
+    msmtEps: eps,
+    opMode: "SELF_CONSUMPTION",
+    socVal: num(battery.soc, 4),
+    customerSocVal: num(battery.customerSoc, 4),
+    sohVal: "1",
+    p3phsumKw: num(battery.kw, 4),
+    negLtea3phsumKwh: num(battery.chargedKwh, 2),
+    posLtea3phsumKwh: num(battery.dischargedKwh, 2),
+    v1nV: "121",
+    v2nV: "120.5",
+    vBattV: num(battery.voltage, 2),
+    tInvtrDegc: "36.6",
+    chrgLimitPmaxKw: num(battery.chargeLimitKw, 3),
+    dischrgLimPmaxKw: num(battery.dischargeLimitKw, 3),
+    maxTBattCellDegc: num(cellT + 1, 2),
+    minTBattCellDegc: num(cellT - 1, 2),
+    maxVBattCellV: num(battery.voltage / 16 + 0.002, 4),
+    minVBattCellV: num(battery.voltage / 16 - 0.002, 4),
+  });
+  set(out, "/sys/devices/transfer_switch/0", {
+    sn: STORAGE.hub,
+    prodMdlNm: "SunPower MIDC",
+    msmtEps: eps,
+    midStEnum: "MID_STATE_CLOSED",
+    pvd1StEnum: "PVD_STATE_CLOSED",
+    tDegc: "31.2",
+    v1nGridV: "121.4",
+    v2nGridV: "120.9",
+    v1nV: "121.3",
+    v2nV: "120.8",
+    vSpplyV: "11.24",
+  });
+}
+
+// `/net/<if>/state` as the firmware words it (SunStrong-Management/pypvs doc/varserver-variables-public-pvs6.csv):
+// "online" on the link the PVS talks through, "offline" on one it has but is not using, "N/A" (the variable's
+// default) for an interface this unit does not have.
+const PVS6_NETWORK: ReadonlyArray<readonly [string, string]> = [
+  ["sta0", "offline"], // Wi-Fi configured (the SSID above), not connected
+  ["wan0", "online"], // the active interface
+  ["wan1", "N/A"], // no second Ethernet port in use
+  ["wwan0", "offline"], // the cell modem, off (cell_connected 0)
+];
+const PVS5_NETWORK: ReadonlyArray<readonly [string, string]> = [
+  ["cell", "offline"],
+  ["plc", "N/A"],
+  ["sta0", "offline"],
+  ["wan", "online"],
+];
+
+function networkVariables(out: Map<string, string>, pvs6: boolean): void {
+  for (const [iface, state] of pvs6 ? PVS6_NETWORK : PVS5_NETWORK) out.set(`/net/${iface}/state`, state);
+  if (pvs6) {
+    set(out, "/sys/toggle_cell", { broadband_connected: "1", cell_connected: "0", low_data_mode: "0" });
+    out.set("/sys/telemetryws/enable", "0");
+  }
+}
+
+/**
+ * Every variable of the site at the snapshot's instant, in namespace order. `devices` may differ from
+ * `snapshot.devices` (a test's edit of the device list applies to both APIs).
+ */
+export function siteVariables(
+  site: SimulatedSite,
+  snapshot: SiteSnapshot,
+  devices: LegacyDevice[] = snapshot.devices,
+): Map<string, string> {
+  const pvs6 = site.model === "PVS6";
+  const out = new Map<string, string>();
+  infoVariables(out, site, snapshot);
+  liveVariables(out, pvs6, snapshot);
   let inverters = 0;
   let meters = 0;
   for (const device of devices) {
@@ -163,67 +238,7 @@ export function siteVariables(
     else if (device.DEVICE_TYPE === "Power Meter")
       deviceVariables(out, `/sys/devices/meter/${meters++}`, device, METER_FIELDS, snapshot.t);
   }
-  if (battery) {
-    const eps = iso(varsStampAt(snapshot.t));
-    const cellT = battery.cellTempC;
-    set(out, "/sys/devices/ess/0", {
-      sn: STORAGE.ess,
-      prodMdlNm: "SPWR-Equinox-model",
-      msmtEps: eps,
-      opMode: "SELF_CONSUMPTION",
-      socVal: num(battery.soc, 4),
-      customerSocVal: num(battery.customerSoc, 4),
-      sohVal: "1",
-      p3phsumKw: num(battery.kw, 4),
-      negLtea3phsumKwh: num(battery.chargedKwh, 2),
-      posLtea3phsumKwh: num(battery.dischargedKwh, 2),
-      v1nV: "121",
-      v2nV: "120.5",
-      vBattV: num(battery.voltage, 2),
-      tInvtrDegc: "36.6",
-      chrgLimitPmaxKw: num(battery.chargeLimitKw, 3),
-      dischrgLimPmaxKw: num(battery.dischargeLimitKw, 3),
-      maxTBattCellDegc: num(cellT + 1, 2),
-      minTBattCellDegc: num(cellT - 1, 2),
-      maxVBattCellV: num(battery.voltage / 16 + 0.002, 4),
-      minVBattCellV: num(battery.voltage / 16 - 0.002, 4),
-    });
-    set(out, "/sys/devices/transfer_switch/0", {
-      sn: STORAGE.hub,
-      prodMdlNm: "SunPower MIDC",
-      msmtEps: eps,
-      midStEnum: "MID_STATE_CLOSED",
-      pvd1StEnum: "PVD_STATE_CLOSED",
-      tDegc: "31.2",
-      v1nGridV: "121.4",
-      v2nGridV: "120.9",
-      v1nV: "121.3",
-      v2nV: "120.8",
-      vSpplyV: "11.24",
-    });
-  }
-
-  // `/net/<if>/state` as the firmware words it (SunStrong-Management/pypvs doc/varserver-variables-public-pvs6.csv):
-  // "online" on the link the PVS talks through, "offline" on one it has but is not using, "N/A" (the variable's
-  // default) for an interface this unit does not have.
-  if (pvs6) {
-    for (const [iface, state] of [
-      ["sta0", "offline"], // Wi-Fi configured (the SSID above), not connected
-      ["wan0", "online"], // the active interface
-      ["wan1", "N/A"], // no second Ethernet port in use
-      ["wwan0", "offline"], // the cell modem, off (cell_connected 0)
-    ] as const)
-      out.set(`/net/${iface}/state`, state);
-    set(out, "/sys/toggle_cell", { broadband_connected: "1", cell_connected: "0", low_data_mode: "0" });
-    out.set("/sys/telemetryws/enable", "0");
-  } else {
-    for (const [iface, state] of [
-      ["cell", "offline"],
-      ["plc", "N/A"],
-      ["sta0", "offline"],
-      ["wan", "online"],
-    ] as const)
-      out.set(`/net/${iface}/state`, state);
-  }
+  if (snapshot.battery) storageVariables(out, snapshot.battery, snapshot.t);
+  networkVariables(out, pvs6);
   return out;
 }

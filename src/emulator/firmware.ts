@@ -1,0 +1,37 @@
+// The emulated firmware's version strings, one table for both APIs: the legacy SWVER, supervisor/info's BUILD
+// (PVS6 only) and FWVER, the supervisor's HWVER, and the varserver's `/sys/info/sw_rev`.
+
+/** A firmware's version strings: legacy SWVER, supervisor/info BUILD (PVS6 only) and varserver sw_rev. */
+export interface Build {
+  swver: string;
+  build: number | null;
+  swRev: string;
+}
+
+/** What decides the version strings: the model, the PVS6 field-set era, and new (LocalAPI) firmware. */
+export interface FirmwareIdentity {
+  model: "PVS6" | "PVS5";
+  firmware: "2019" | "2024";
+  localApi: boolean;
+}
+
+export function firmwareBuild({ model, firmware, localApi }: FirmwareIdentity): Build {
+  if (localApi)
+    return model === "PVS5"
+      ? { swver: "2025.11, Build 5412", build: null, swRev: "0.0.25.5412" }
+      : { swver: "2025.10, Build 61846", build: 61846, swRev: "2025.10.07.61846" };
+  if (model === "PVS5") return { swver: "2022.3, Build 5206", build: null, swRev: "0.0.22.5206" };
+  return firmware === "2019"
+    ? { swver: "2019.5, Build 4150", build: 4150, swRev: "2019.05.08.4150" }
+    : { swver: "2024.6, Build 61707", build: 61707, swRev: "2024.06.18.61707" };
+}
+
+/** HWVER of the supervisor. */
+export function hardwareVersion(model: "PVS6" | "PVS5"): string {
+  return model === "PVS5" ? "5.2" : "6.0";
+}
+
+/** FWVER of supervisor/info. */
+export function fwver(model: "PVS6" | "PVS5"): string {
+  return model === "PVS5" ? "0.0.0" : "1.0.0";
+}
