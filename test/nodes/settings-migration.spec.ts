@@ -6,12 +6,15 @@ import fs from "fs";
 import path from "path";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
-import { CONFIG_DEFAULTS } from "../../src/node-red/config-settings";
-import { migrateSettings, NODE_DEFAULTS, SETTINGS_VERSION } from "../../src/node-red/node-settings";
+import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
+import { migrateSettings, NODE_DEFAULTS, NODE_SETTINGS } from "../../src/node-red/node-settings";
+import { currentVersion } from "../../src/settings/node-settings";
 import { PvsConfigNode } from "../../src/node-red/types";
 import { helper } from "../support/node-red";
 import { FlowNode, NODE_MODULES } from "../support/flows";
 
+/** The settings version a node type is saved with now (its last migration's). */
+const versionOf = (type: string) => currentVersion(NODE_SETTINGS[type]);
 const without = (obj: Record<string, unknown>, name: string | null) =>
   Object.fromEntries(Object.entries(obj).filter(([k]) => k !== name));
 /**
@@ -92,7 +95,7 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
         const [host, , port, localPort, telemetryPort] = JSON.parse(node.pvsKey ?? "[]") as unknown[];
         const used: Record<string, unknown> = { host, port, localPort, telemetryPort };
         assert.strictEqual(used[missing], NODE_DEFAULTS["pvs-config"][missing]);
-        assert.strictEqual(host, missing === "host" ? CONFIG_DEFAULTS.host : "127.0.0.1");
+        assert.strictEqual(host, missing === "host" ? PVS_CONFIG_SETTINGS.defaults.host : "127.0.0.1");
         return;
       }
       const msg = await firstOutput(
@@ -115,7 +118,7 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
   for (const { type, extra, trigger } of TYPES) {
     for (const missing of [...Object.keys(NODE_DEFAULTS[type]), "settingsVersion"]) {
       it(`${type} without ${missing}: it works with the default`, async () => {
-        const settings = without({ ...NODE_DEFAULTS[type], settingsVersion: SETTINGS_VERSION, ...extra }, missing);
+        const settings = without({ ...NODE_DEFAULTS[type], settingsVersion: versionOf(type), ...extra }, missing);
         const node: FlowNode =
           type === "pvs-inverter-split"
             ? { id: "node", type, ...settings, wires: [["out"]] }
@@ -139,7 +142,7 @@ describe("settings that migrate: one source of defaults", () => {
   it("migrates a node without a version (saved before versions existed): every missing setting gets its default, the rest is kept", () => {
     const old = { id: "c", type: "pvs-config", host: "10.0.0.2", port: 8080, timeout: 30 };
     const now = migrateSettings("pvs-config", old);
-    assert.strictEqual(now.settingsVersion, SETTINGS_VERSION);
+    assert.strictEqual(now.settingsVersion, versionOf("pvs-config"));
     assert.deepStrictEqual(
       { host: now.host, port: now.port, timeout: now.timeout },
       { host: "10.0.0.2", port: 8080, timeout: 30 },
@@ -165,8 +168,8 @@ describe("settings that migrate: one source of defaults", () => {
       "a blank choice is the default",
     );
     assert.strictEqual(
-      migrateSettings("pvs-comm", { settingsVersion: SETTINGS_VERSION + 5 }).settingsVersion,
-      SETTINGS_VERSION + 5,
+      migrateSettings("pvs-comm", { settingsVersion: versionOf("pvs-comm") + 5 }).settingsVersion,
+      versionOf("pvs-comm") + 5,
       "never downgraded",
     );
   });
@@ -176,7 +179,7 @@ describe("settings that migrate: one source of defaults", () => {
       const html = fs.readFileSync(path.join(__dirname, "..", "..", "nodes", `${type}.html`), "utf8");
       const m = /var settings = \{ version: (\d+), defaults: (\{.*\}) \};/.exec(html);
       assert.ok(m, `${type}: the settings block written by scripts/build.js`);
-      assert.strictEqual(Number(m[1]), SETTINGS_VERSION, type);
+      assert.strictEqual(Number(m[1]), versionOf(type), type);
       assert.deepStrictEqual(JSON.parse(m[2]), defaults, type);
       assert.ok(html.includes("settingsVersion: { value: "), `${type} carries the settings version`);
       assert.ok(html.includes(".migrate(this, "), `${type}'s edit dialog fills a missing setting`);
