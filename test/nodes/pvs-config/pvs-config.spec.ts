@@ -1,5 +1,6 @@
 import assert from "assert";
 import { cleanHost } from "../../../src/settings/address";
+import { editorDefinition } from "../../support/editor-definition";
 import { PvsEmulator } from "../../../src/emulator/server";
 import sinon from "sinon";
 import { NodeMessage } from "node-red";
@@ -91,5 +92,35 @@ describe("pvs-config node", () => {
     assert.strictEqual(cleanHost("[fe80::1]"), "fe80::1");
     assert.strictEqual(cleanHost("a b"), null);
     assert.strictEqual(cleanHost(""), null);
+  });
+});
+
+describe("pvs-config editor validators (the editor's bundle, the runtime's rules)", () => {
+  const defaults = editorDefinition("pvs-config").defaults;
+  const node = { id: "c", _: (k: string) => k };
+  const valid = (name: string, value: unknown) => defaults[name].validate?.call(node, value);
+  const reason = (name: string, value: unknown) => defaults[name].validate?.call(node, value, {});
+
+  for (const host of ["192.168.1.10:8080", "http://192.168.1.10:8080/", "pvs.local:80", "[fe80::1]:8080", "a b"])
+    it(`refuses the host "${host}"`, () => {
+      assert.strictEqual(valid("host", host), false);
+      assert.strictEqual(reason("host", host), "@pvs-local/node-red-sunpower/pvs-config:pvs-config.errors.host");
+    });
+  for (const port of ["80.5", 80.5, "0x50", "1e2", "0", "65536", "-1"])
+    it(`refuses the port ${JSON.stringify(port)} in each port field`, () => {
+      for (const name of ["port", "localPort", "telemetryPort"]) {
+        assert.strictEqual(valid(name, port), false, name);
+        assert.strictEqual(reason(name, port), "@pvs-local/node-red-sunpower/pvs-config:pvs-config.errors.port");
+      }
+    });
+  it("accepts what the runtime accepts: pasted URLs without a port, IPv6, ports as text, ${ENV}, blank", () => {
+    for (const host of ["172.27.153.1", " http://172.27.153.1/ ", "pvs6.local", "fe80::1", "[fe80::1]", "${PVS}", ""])
+      assert.strictEqual(valid("host", host), true, host);
+    for (const port of [80, "443", " 8080 ", "${PORT}", "", undefined])
+      assert.strictEqual(valid("port", port), true, String(port));
+    const hex = "ab".repeat(32);
+    for (const pin of ["", hex, hex.replace(/(..)(?!$)/g, "$1:"), hex.replace(/(....)/g, "$1 ")])
+      assert.strictEqual(valid("fingerprint", pin), true, pin);
+    assert.strictEqual(valid("fingerprint", "ab:cd"), false);
   });
 });
