@@ -36,8 +36,8 @@ function setupTest(node: Props): void {
   const result = $("#pvs-config-test-result");
   $("#pvs-config-test").on("click", function (e) {
     e.preventDefault();
-    const form: Record<string, unknown> = {};
-    [
+    const form: Partial<Record<keyof PvsConfigProps | "password", unknown>> = {};
+    const fields: Array<keyof PvsConfigProps | "password"> = [
       "host",
       "api",
       "port",
@@ -48,7 +48,8 @@ function setupTest(node: Props): void {
       "deviceListEvery",
       "fingerprint",
       "password",
-    ].forEach((name) => {
+    ];
+    fields.forEach((name) => {
       form[name] = $("#node-config-input-" + name).val();
     });
     const button = $(this).prop("disabled", true);
