@@ -2,8 +2,9 @@
 // Build what Node-RED loads into dist/ (pure build output, gitignored) from the node folders nodes/<type>/, the
 // engine src/ and the icons icons/: compile the runtime with tsc (tsconfig.json), type-check the editor code
 // (src/editor/tsconfig.json), then give each node type what Node-RED looks for beside a node's .js:
-// dist/<type>.js (loads the compiled runtime), dist/<type>.html (its editor: the settings block, its editor.ts
-// bundled for the browser, its template), dist/icons/<type>.svg and dist/locales/<lang>/<type>.{json,html}.
+// dist/<type>.js (loads the compiled runtime), dist/<type>.html (its editor: its editor.ts bundled for the
+// browser, with the settings.ts it imports, then its template), dist/icons/<type>.svg and
+// dist/locales/<lang>/<type>.{json,html}.
 "use strict";
 const { execFileSync } = require("child_process");
 const fs = require("fs");
@@ -21,7 +22,6 @@ fs.rmSync(out, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.json")], { stdio: "inherit", cwd: root });
 execFileSync(process.execPath, [tsc, "-p", editorConfig], { stdio: "inherit", cwd: root });
 fs.chmodSync(path.join(out, "src", "emulator", "cli.js"), 0o755);
-const { NODE_DEFAULTS, SETTINGS_VERSION } = require(path.join(out, "src", "node-red", "node-settings.js"));
 for (const type of fs.readdirSync(nodeDirs)) assembleNode(type);
 
 /** One node type's files where Node-RED looks for them, from its folder nodes/<type>/ and its icon. */
@@ -47,8 +47,9 @@ function assembleNode(type) {
 
 /**
  * dist/<type>.html: one script, in a function of its own so that nothing leaks into the editor's globals: the
- * settings block, then the node's editor.ts with the shared src/editor/ modules it imports, bundled by esbuild
- * (ES2019, as the browsers Node-RED 4 supports); then the edit dialog's template, editor.html.
+ * node's editor.ts with what it imports (its settings.ts, the shared src/editor/ modules and the pure rules they
+ * share with the runtime), bundled by esbuild (ES2019, as the browsers Node-RED 4 supports); then the edit
+ * dialog's template, editor.html.
  */
 function editorFile(type, dir) {
   const bundle = esbuild.buildSync({
@@ -67,55 +68,9 @@ function editorFile(type, dir) {
     '<script type="text/javascript">',
     "(function () {",
     '"use strict";',
-    editorSettings(type, SETTINGS_VERSION),
     code.trimEnd(),
     "})();",
     "</script>",
   ];
   return script.join("\n") + "\n\n" + fs.readFileSync(path.join(dir, "editor.html"), "utf8");
-}
-
-/**
- * One source of defaults for the runtime and the editor: each editor file gets its node's defaults and settings
- * version from src/node-red/node-settings.ts (compiled above) as `var <type>Settings` (src/editor/settings.ts
- * says what it holds), with the editor's side of the migration: an absent setting is valid (it means the
- * default), and the form shows it.
- */
-/** The name of a node type's settings object in the editor ("pvs-device-list" → pvsDeviceListSettings). */
-function settingsName(type) {
-  return `${type.replace(/-([a-z])/g, (_m, c) => c.toUpperCase())}Settings`;
-}
-
-function editorSettings(type, version) {
-  const defaults = NODE_DEFAULTS[type];
-  if (!defaults) throw new Error(`src/node-red/node-settings.ts has no defaults for ${type}`);
-  const lines = [
-    "// <pvs-settings>",
-    "// Written by scripts/build.js from src/node-red/node-settings.ts: the defaults the runtime",
-    "// uses too, and the settings version. A setting absent from a node saved by an earlier version (or left",
-    "// blank) means its default: its validator accepts it, and the edit dialog shows the default.",
-    `var ${settingsName(type)} = (function () {`,
-    `    var settings = { version: ${version}, defaults: ${JSON.stringify(defaults)} };`,
-    "    settings.orDefault = function (validate) {",
-    '        return function (v, opt) { return v === undefined || v === null || v === "" || validate.call(this, v, opt); };',
-    "    };",
-    "    settings.migrate = function (node, prefix) {",
-    ...(type === "pvs-config"
-      ? [
-          '        if (node.protocol === "https" && (node.port === undefined || node.port === null)) { node.port = 443; $("#" + prefix + "port").val(443); }',
-        ]
-      : []),
-    "        Object.keys(settings.defaults).forEach(function (name) {",
-    "            if (node[name] !== undefined && node[name] !== null) { return; }",
-    "            node[name] = JSON.parse(JSON.stringify(settings.defaults[name]));",
-    '            var input = $("#" + prefix + name);',
-    '            if (input.is(":checkbox")) { input.prop("checked", node[name] === true); } else if (typeof node[name] !== "object") { input.val(node[name]); }',
-    "        });",
-    "        node.settingsVersion = settings.version;",
-    "    };",
-    "    return settings;",
-    "})();",
-    "// </pvs-settings>",
-  ];
-  return lines.join("\n");
 }

@@ -1,23 +1,24 @@
 // The pvs-comm node in the editor: its settings, labels and edit dialog (template: editor.html).
 import { translator } from "../../src/editor/i18n";
 import { labelStyle, pvsServer } from "../../src/editor/pvs-selector";
-import { EditorSettings } from "../../src/editor/settings";
+import { migrate, orDefault } from "../../src/editor/settings";
 import { interval } from "../../src/editor/validators";
+import { currentVersion } from "../../src/settings/node-settings";
+import { PvsCommProps, PVS_COMM_SETTINGS } from "./settings";
 
-declare const pvsCommSettings: EditorSettings;
 const t = translator("pvs-comm");
-const settings = pvsCommSettings;
+const settings = PVS_COMM_SETTINGS;
 
-RED.nodes.registerType("pvs-comm", {
+RED.nodes.registerType<PvsCommProps>("pvs-comm", {
   category: "SunPower PVS",
   color: "#FDD0A2",
   defaults: {
     name: { value: settings.defaults.name },
-    settingsVersion: { value: settings.version },
+    settingsVersion: { value: currentVersion(settings) },
     server: pvsServer(),
     interval: {
       value: settings.defaults.interval,
-      validate: settings.orDefault(interval(() => t("pvs-comm.errors.interval"))),
+      validate: orDefault(interval(() => t("pvs-comm.errors.interval"))),
     },
     topic: { value: settings.defaults.topic },
     onlyOnChange: { value: settings.defaults.onlyOnChange },
@@ -27,7 +28,7 @@ RED.nodes.registerType("pvs-comm", {
   icon: "pvs-comm.svg",
   paletteLabel: "network",
   oneditprepare: function () {
-    settings.migrate(this, "node-input-");
+    migrate(settings, this, "node-input-");
   },
   label: function () {
     return this.name || "pvs network";

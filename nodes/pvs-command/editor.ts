@@ -1,12 +1,13 @@
 // The pvs-command node in the editor: its settings, labels and edit dialog (template: editor.html).
 import { translator } from "../../src/editor/i18n";
 import { labelStyle, pvsServer } from "../../src/editor/pvs-selector";
-import { EditorSettings } from "../../src/editor/settings";
+import { migrate, orDefault } from "../../src/editor/settings";
 import { interval, isEnvVar, oneOf } from "../../src/editor/validators";
+import { currentVersion } from "../../src/settings/node-settings";
+import { PvsCommandProps, PVS_COMMAND_SETTINGS } from "./settings";
 
-declare const pvsCommandSettings: EditorSettings;
 const t = translator("pvs-command");
-const settings = pvsCommandSettings;
+const settings = PVS_COMMAND_SETTINGS;
 // The read commands of src/pvs/commands.ts (the runtime refuses any other).
 const COMMANDS = [
   "SupervisorHealth",
@@ -20,21 +21,21 @@ const COMMANDS = [
 ];
 const SERIAL = /^[A-Za-z0-9][A-Za-z0-9_-]{3,99}$/;
 
-RED.nodes.registerType("pvs-command", {
+RED.nodes.registerType<PvsCommandProps>("pvs-command", {
   category: "SunPower PVS",
   color: "#FDD0A2",
   defaults: {
     name: { value: settings.defaults.name },
-    settingsVersion: { value: settings.version },
+    settingsVersion: { value: currentVersion(settings) },
     server: pvsServer(),
-    command: { value: settings.defaults.command, validate: settings.orDefault(oneOf(COMMANDS)) },
+    command: { value: settings.defaults.command, validate: orDefault(oneOf(COMMANDS)) },
     firmwareType: {
       value: settings.defaults.firmwareType,
-      validate: settings.orDefault(oneOf(["residential", "commercial"])),
+      validate: orDefault(oneOf(["residential", "commercial"])),
     },
     serialNumber: {
       value: settings.defaults.serialNumber,
-      validate: settings.orDefault(function (v, opt) {
+      validate: orDefault(function (v, opt) {
         if (!v || SERIAL.test(String(v)) || isEnvVar(v)) return true;
         return opt ? t("pvs-command.errors.serial") : false;
       }),
@@ -42,7 +43,7 @@ RED.nodes.registerType("pvs-command", {
     fromMsg: { value: settings.defaults.fromMsg },
     interval: {
       value: settings.defaults.interval,
-      validate: settings.orDefault(interval(() => t("pvs-command.errors.interval"))),
+      validate: orDefault(interval(() => t("pvs-command.errors.interval"))),
     },
     topic: { value: settings.defaults.topic },
   },
@@ -61,7 +62,7 @@ RED.nodes.registerType("pvs-command", {
     return this._("pvs-command.label.outputLabel");
   },
   oneditprepare: function () {
-    settings.migrate(this, "node-input-");
+    migrate(settings, this, "node-input-");
     const show = () => {
       const command = $("#node-input-command").val();
       $("#pvs-command-type-row").toggle(command === "CheckFW");

@@ -2,56 +2,23 @@
 // the connection it shares with other settings nodes on the same PVS, and the device names (template: editor.html).
 import { deviceKind, listedDevices } from "../../src/editor/device-picker";
 import { translator } from "../../src/editor/i18n";
-import { EditorSettings } from "../../src/editor/settings";
-import { isEnvVar, range } from "../../src/editor/validators";
+import { migrate, orDefault } from "../../src/editor/settings";
+import { fingerprint, host, port, range } from "../../src/editor/validators";
+import type { DeployedInfo, FoundPvs, InfoAnswer, SharedAnswer, TestAnswer } from "../../src/node-red/admin-api";
+import { normalizeFingerprint } from "../../src/model/fingerprint";
+import { defaultPort } from "../../src/settings/address";
+import { currentVersion } from "../../src/settings/node-settings";
+import { PvsConfigProps, PVS_CONFIG_SETTINGS } from "./settings";
 
-declare const pvsConfigSettings: EditorSettings;
 const t = translator("pvs-config");
-const settings = pvsConfigSettings;
-const FINGERPRINT = /^([0-9A-Fa-f]{2}[:\s-]?){31}[0-9A-Fa-f]{2}$/;
+const settings = PVS_CONFIG_SETTINGS;
 const inRange = (min: number, max: number) =>
-  settings.orDefault(range(min, max, () => t("pvs-config.errors.range", { min, max })));
+  orDefault(range(min, max, () => t("pvs-config.errors.range", { min, max })));
+const isPort = orDefault(port(() => t("pvs-config.errors.port")));
 
-/** What the runtime answers about the PVS (POST pvs-config/<id>/test, GET pvs-config/<id>/info). */
-interface Found {
-  api?: "localapi" | "legacy";
-  model?: string;
-  build?: string;
-  /** Masked by the runtime: the serial's last 5 characters are the LocalAPI password. */
-  serial?: string;
-}
-
-interface TestAnswer extends Found {
-  ok: boolean;
-  code?: string;
-  message?: string;
-  devices: { total: number; inverters: number; meters: number };
-}
-
-interface Shared {
-  others: Array<{ name: string }>;
-  effective: {
-    spacingS: number;
-    timeoutS: number;
-    deviceListEveryS: number;
-    api?: "auto" | "localapi" | "legacy";
-    pinned?: string | null;
-  };
-  disagree: string[];
-}
-
-interface Info extends Found {
-  deployed: boolean;
-  certificate?: string;
-  shared?: Shared;
-  budget?: {
-    requests: number;
-    byKind: Record<string, number>;
-    durationMs: { average: number; max: number };
-    failed: number;
-  };
-  health?: { state: string; retryAt?: number; failuresInARow: number; lastError?: { message: string } };
-}
+/** What the runtime answers about the PVS: its test of the form's settings, or what the deployed node found. */
+type Found = Partial<Pick<FoundPvs, "model" | "build" | "serial">>;
+type Props = EditorNode & PvsConfigProps;
 
 /** "Model · build · API · serial", the parts that are known. */
 function foundText(found: Found, api: string): string {
@@ -65,12 +32,12 @@ function foundText(found: Found, api: string): string {
 }
 
 // "Test connection": asks the PVS with the settings in the form, through the runtime.
-function setupTest(node: EditorNode): void {
+function setupTest(node: Props): void {
   const result = $("#pvs-config-test-result");
   $("#pvs-config-test").on("click", function (e) {
     e.preventDefault();
-    const form: Record<string, unknown> = {};
-    [
+    const form: Partial<Record<keyof PvsConfigProps | "password", unknown>> = {};
+    const fields: Array<keyof PvsConfigProps | "password"> = [
       "host",
       "api",
       "port",
@@ -81,7 +48,8 @@ function setupTest(node: EditorNode): void {
       "deviceListEvery",
       "fingerprint",
       "password",
-    ].forEach((name) => {
+    ];
+    fields.forEach((name) => {
       form[name] = $("#node-config-input-" + name).val();
     });
     const button = $(this).prop("disabled", true);
@@ -120,7 +88,7 @@ function setupTest(node: EditorNode): void {
 
 // "Download diagnostics": the deployed node's redacted answer log as a file (fetched with the editor's own
 // authentication, then saved), which `pvs-emulator --replay` serves again.
-function setupDiagnostics(node: EditorNode): void {
+function setupDiagnostics(node: Props): void {
   const result = $("#pvs-config-diagnostics-result");
   $("#pvs-config-diagnostics").on("click", function (e) {
     e.preventDefault();
@@ -157,7 +125,7 @@ function setupDiagnostics(node: EditorNode): void {
 }
 
 // Device names: one row per serial; the devices of this PVS's last poll are offered with their type.
-function setupLabels(node: EditorNode): void {
+function setupLabels(node: Props): void {
   const list = $("#pvs-config-labels")
     .css("min-height", "120px")
     .editableList({
@@ -175,14 +143,14 @@ function setupLabels(node: EditorNode): void {
           .appendTo(row);
       },
     });
-  const labels = (node.labels || {}) as Record<string, string>;
+  const labels = node.labels || {};
   const shown: Record<string, boolean> = {};
   Object.keys(labels).forEach((serial) => {
     shown[serial] = true;
     list.editableList("addItem", { serial, label: labels[serial] });
   });
   listedDevices().done((answer) => {
-    (answer.pvs || [])
+    answer.pvs
       .filter((p) => p.id === node.id)
       .forEach((p) => {
         p.devices.forEach((d) => {
@@ -195,7 +163,7 @@ function setupLabels(node: EditorNode): void {
 }
 
 // The other settings nodes on this PVS (one connection for all) and what the PVS gets from them.
-function showShared(shared: Shared | undefined): void {
+function showShared(shared: SharedAnswer | null | undefined): void {
   if (!shared) return;
   const names: Record<string, string> = {
     spacing: "minSpacing",
@@ -236,19 +204,20 @@ function showShared(shared: Shared | undefined): void {
 }
 
 // The request budget (what the PVS received in the last hour) and whether it is being left alone.
-function showRequests(info: Info): void {
+function showRequests(info: DeployedInfo): void {
   const budget = info.budget;
   if (!budget) return;
   let text = t("pvs-config.budget.none");
-  if (budget.requests > 0) {
+  if (budget.requests > 0 && budget.durationMs) {
+    const durationMs = budget.durationMs;
     const kinds = Object.keys(budget.byKind)
       .map((k) => budget.byKind[k] + " " + k)
       .join(", ");
     text = t("pvs-config.budget.summary", {
       requests: budget.requests,
       kinds,
-      average: (budget.durationMs.average / 1000).toFixed(1),
-      max: (budget.durationMs.max / 1000).toFixed(1),
+      average: (durationMs.average / 1000).toFixed(1),
+      max: (durationMs.max / 1000).toFixed(1),
       failed: budget.failed,
     });
   }
@@ -267,11 +236,11 @@ function showRequests(info: Info): void {
 }
 
 // What the deployed node found: API, model, build, masked serial, the certificate it was shown.
-function showFound(node: EditorNode): void {
+function showFound(node: Props): void {
   const found = $("#pvs-config-found");
   const pin = $("#pvs-config-pin").hide();
   $.getJSON("pvs-config/" + encodeURIComponent(node.id) + "/info")
-    .done((info: Info) => {
+    .done((info: InfoAnswer) => {
       if (!info.deployed) {
         found.text(t("pvs-config.found.notDeployed"));
         return;
@@ -287,7 +256,8 @@ function showFound(node: EditorNode): void {
       if (certificate) {
         $("#pvs-config-certificate").text(certificate);
         $("#pvs-config-certificate-row").show();
-        if ($("#node-config-input-fingerprint").val() !== certificate) pin.show();
+        const pinned = normalizeFingerprint(String($("#node-config-input-fingerprint").val()));
+        if (pinned !== normalizeFingerprint(certificate)) pin.show();
         pin.off("click").on("click", (e) => {
           e.preventDefault();
           $("#node-config-input-fingerprint").val(certificate).trigger("change");
@@ -298,30 +268,24 @@ function showFound(node: EditorNode): void {
     .fail(() => found.text(t("pvs-config.found.unavailable")));
 }
 
-RED.nodes.registerType("pvs-config", {
+RED.nodes.registerType<PvsConfigProps>("pvs-config", {
   category: "config",
   defaults: {
     name: { value: settings.defaults.name },
-    settingsVersion: { value: settings.version },
+    settingsVersion: { value: currentVersion(settings) },
     host: {
       value: settings.defaults.host,
-      validate: settings.orDefault(function (v, opt) {
-        if (isEnvVar(v) || /^[A-Za-z0-9.\-:_]{1,253}$/.test(String(v))) return true;
-        return opt ? t("pvs-config.errors.host") : false;
-      }),
+      validate: orDefault(host(() => t("pvs-config.errors.host"))),
     },
     api: { value: settings.defaults.api },
-    port: { value: settings.defaults.port, validate: inRange(1, 65535) },
+    port: { value: settings.defaults.port, validate: isPort },
     protocol: { value: settings.defaults.protocol },
-    localPort: { value: settings.defaults.localPort, validate: inRange(1, 65535) },
+    localPort: { value: settings.defaults.localPort, validate: isPort },
     // Added after the first release: a flow saved before has none, which means the default.
-    telemetryPort: { value: settings.defaults.telemetryPort, validate: inRange(1, 65535) },
+    telemetryPort: { value: settings.defaults.telemetryPort, validate: isPort },
     fingerprint: {
       value: settings.defaults.fingerprint,
-      validate: settings.orDefault(function (v, opt) {
-        if (!v || FINGERPRINT.test(String(v).trim())) return true;
-        return opt ? t("pvs-config.errors.fingerprint") : false;
-      }),
+      validate: orDefault(fingerprint(() => t("pvs-config.errors.fingerprint"))),
     },
     timeout: { value: settings.defaults.timeout, validate: inRange(1, 600) },
     minSpacing: { value: settings.defaults.minSpacing, validate: inRange(0, 3600) },
@@ -332,7 +296,7 @@ RED.nodes.registerType("pvs-config", {
     password: { type: "password" },
   },
   label: function () {
-    return this.name || (this.host || "PVS") + ":" + (this.port || 80);
+    return this.name || (this.host || "PVS") + ":" + (this.port || defaultPort(this.protocol));
   },
   oneditsave: function () {
     // Device names: the rows with a name, by serial.
@@ -354,11 +318,12 @@ RED.nodes.registerType("pvs-config", {
     $("#pvs-config-labels").editableList("height", Math.max(120, height - 40));
   },
   oneditprepare: function () {
-    settings.migrate(this, "node-config-input-");
+    migrate(settings, this, "node-config-input-");
+    // The port follows the protocol while it is the other protocol's default; a port of one's own stays.
     $("#node-config-input-protocol").on("change", function () {
       const port = $("#node-config-input-port");
-      if ($(this).val() === "https" && port.val() === "80") port.val(443);
-      if ($(this).val() === "http" && port.val() === "443") port.val(80);
+      const protocol = $(this).val();
+      if (port.val() === String(defaultPort(protocol === "https" ? "http" : "https"))) port.val(defaultPort(protocol));
     });
     setupTest(this);
     setupDiagnostics(this);

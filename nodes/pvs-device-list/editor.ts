@@ -1,43 +1,44 @@
 // The pvs-device-list node in the editor: its settings, labels and edit dialog (template: editor.html).
 import { translator } from "../../src/editor/i18n";
 import { labelStyle, pvsServer } from "../../src/editor/pvs-selector";
-import { EditorSettings } from "../../src/editor/settings";
+import { migrate, orDefault } from "../../src/editor/settings";
 import { interval, noWildcards, oneOf } from "../../src/editor/validators";
+import { currentVersion } from "../../src/settings/node-settings";
+import { PvsDeviceListProps, PVS_DEVICE_LIST_SETTINGS } from "./settings";
 
-declare const pvsDeviceListSettings: EditorSettings;
 const t = translator("pvs-device-list");
-const settings = pvsDeviceListSettings;
+const settings = PVS_DEVICE_LIST_SETTINGS;
 const OUTPUT_LABELS: Record<string, string> = {
   influx: "outputInflux",
   mqtt: "outputMqtt",
   homeassistant: "outputHomeAssistant",
 };
 
-RED.nodes.registerType("pvs-device-list", {
+RED.nodes.registerType<PvsDeviceListProps>("pvs-device-list", {
   category: "SunPower PVS",
   color: "#FDD0A2",
   defaults: {
     name: { value: settings.defaults.name },
-    settingsVersion: { value: settings.version },
+    settingsVersion: { value: currentVersion(settings) },
     server: pvsServer(),
     interval: {
       value: settings.defaults.interval,
-      validate: settings.orDefault(interval(() => t("pvs-device-list.errors.interval"))),
+      validate: orDefault(interval(() => t("pvs-device-list.errors.interval"))),
     },
     topic: { value: settings.defaults.topic },
-    units: { value: settings.defaults.units, validate: settings.orDefault(oneOf(["pvs", "si"])) },
+    units: { value: settings.defaults.units, validate: orDefault(oneOf(["pvs", "si"])) },
     includeRaw: { value: settings.defaults.includeRaw },
     output: {
       value: settings.defaults.output,
-      validate: settings.orDefault(oneOf(["list", "influx", "mqtt", "homeassistant"])),
+      validate: orDefault(oneOf(["list", "influx", "mqtt", "homeassistant"])),
     },
     prefix: {
       value: settings.defaults.prefix,
-      validate: settings.orDefault(noWildcards(() => t("pvs-device-list.errors.prefix"))),
+      validate: orDefault(noWildcards(() => t("pvs-device-list.errors.prefix"))),
     },
     discoveryPrefix: {
       value: settings.defaults.discoveryPrefix,
-      validate: settings.orDefault(noWildcards(() => t("pvs-device-list.errors.prefix"))),
+      validate: orDefault(noWildcards(() => t("pvs-device-list.errors.prefix"))),
     },
   },
   inputs: 1,
@@ -55,7 +56,7 @@ RED.nodes.registerType("pvs-device-list", {
     return this._("pvs-device-list.label." + (OUTPUT_LABELS[String(this.output)] || "outputLabel"));
   },
   oneditprepare: function () {
-    settings.migrate(this, "node-input-");
+    migrate(settings, this, "node-input-");
     const show = () => {
       const output = String($("#node-input-output").val() || "list");
       const mqtt = output === "mqtt" || output === "homeassistant";

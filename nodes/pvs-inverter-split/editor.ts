@@ -2,24 +2,25 @@
 import { setupDevicePicker } from "../../src/editor/device-picker";
 import { translator } from "../../src/editor/i18n";
 import { labelStyle } from "../../src/editor/pvs-selector";
-import { EditorSettings } from "../../src/editor/settings";
+import { migrate, orDefault } from "../../src/editor/settings";
 import { noWildcards } from "../../src/editor/validators";
+import { currentVersion } from "../../src/settings/node-settings";
+import { PvsInverterSplitProps, PVS_INVERTER_SPLIT_SETTINGS } from "./settings";
 
-declare const pvsInverterSplitSettings: EditorSettings;
 const t = translator("pvs-inverter-split");
-const settings = pvsInverterSplitSettings;
+const settings = PVS_INVERTER_SPLIT_SETTINGS;
 const prefixOk = noWildcards(() => t("pvs-inverter-split.errors.prefix"));
 
-RED.nodes.registerType("pvs-inverter-split", {
+RED.nodes.registerType<PvsInverterSplitProps>("pvs-inverter-split", {
   category: "SunPower PVS",
   color: "#FDD0A2",
   defaults: {
     name: { value: settings.defaults.name },
-    settingsVersion: { value: settings.version },
+    settingsVersion: { value: currentVersion(settings) },
     topicPrefixType: { value: settings.defaults.topicPrefixType },
     topicPrefix: {
       value: settings.defaults.topicPrefix,
-      validate: settings.orDefault(function (v, opt) {
+      validate: orDefault(function (v, opt) {
         // Only a fixed string is a topic; msg, flow, global and env name where it comes from.
         const type = $("#node-input-topicPrefixType").length
           ? $("#node-input-topicPrefixType").val()
@@ -51,14 +52,14 @@ RED.nodes.registerType("pvs-inverter-split", {
     return this._("pvs-inverter-split.label.output" + ["Inverters", "Meters", "Supervisor", "Other"][index]);
   },
   oneditprepare: function () {
-    settings.migrate(this, "node-input-");
+    migrate(settings, this, "node-input-");
     $("#node-input-topicPrefix").typedInput({
       default: "str",
       typeField: "#node-input-topicPrefixType",
       types: ["str", "msg", "flow", "global", "env"],
     });
     // The device picker: every device the deployed PVS configurations listed in their last poll.
-    setupDevicePicker($("#pvs-split-serials"), Array.isArray(this.serials) ? (this.serials as string[]) : [], () =>
+    setupDevicePicker($("#pvs-split-serials"), Array.isArray(this.serials) ? this.serials : [], () =>
       $("#pvs-split-serials-empty").show(),
     );
     $("#node-input-outputMode").typedInput({
@@ -74,7 +75,8 @@ RED.nodes.registerType("pvs-inverter-split", {
     });
   },
   oneditsave: function () {
-    this.serials = $("#pvs-split-serials").val() || [];
+    const picked = $("#pvs-split-serials").val();
+    this.serials = Array.isArray(picked) ? picked : [];
     $("#node-input-outputs").val($("#node-input-outputMode").typedInput("value") === "perType" ? 4 : 1);
     this.outputs = Number($("#node-input-outputs").val());
   },

@@ -1,27 +1,28 @@
 // The pvs-live node in the editor: its settings, labels and edit dialog (template: editor.html).
 import { translator } from "../../src/editor/i18n";
 import { labelStyle, pvsServer } from "../../src/editor/pvs-selector";
-import { EditorSettings } from "../../src/editor/settings";
+import { migrate, orDefault } from "../../src/editor/settings";
 import { oneOf, range } from "../../src/editor/validators";
+import { currentVersion } from "../../src/settings/node-settings";
+import { PvsLiveProps, PVS_LIVE_SETTINGS } from "./settings";
 
-declare const pvsLiveSettings: EditorSettings;
 const t = translator("pvs-live");
-const settings = pvsLiveSettings;
+const settings = PVS_LIVE_SETTINGS;
 const inRange = (min: number, max: number, key: string) =>
-  settings.orDefault(range(min, max, () => t("pvs-live.errors." + key)));
+  orDefault(range(min, max, () => t("pvs-live.errors." + key)));
 
-RED.nodes.registerType("pvs-live", {
+RED.nodes.registerType<PvsLiveProps>("pvs-live", {
   category: "SunPower PVS",
   color: "#FDD0A2",
   defaults: {
     name: { value: settings.defaults.name },
-    settingsVersion: { value: settings.version },
+    settingsVersion: { value: currentVersion(settings) },
     server: pvsServer(),
-    send: { value: settings.defaults.send, validate: settings.orDefault(oneOf(["update", "change", "interval"])) },
+    send: { value: settings.defaults.send, validate: orDefault(oneOf(["update", "change", "interval"])) },
     threshold: { value: settings.defaults.threshold, validate: inRange(0, 1000000, "threshold") },
     every: { value: settings.defaults.every, validate: inRange(1, 86400, "every") },
     interval: { value: settings.defaults.interval, validate: inRange(1, 3600, "interval") },
-    units: { value: settings.defaults.units, validate: settings.orDefault(oneOf(["pvs", "si"])) },
+    units: { value: settings.defaults.units, validate: orDefault(oneOf(["pvs", "si"])) },
     topic: { value: settings.defaults.topic },
   },
   inputs: 1,
@@ -39,7 +40,7 @@ RED.nodes.registerType("pvs-live", {
     return this._("pvs-live.label.outputLabel");
   },
   oneditprepare: function () {
-    settings.migrate(this, "node-input-");
+    migrate(settings, this, "node-input-");
     const show = () => {
       const send = $("#node-input-send").val();
       $("#pvs-live-threshold-row").toggle(send === "change");

@@ -1,20 +1,8 @@
 // The devices each deployed pvs-config listed in its last poll (GET pvs-config/devices, served by the pvs-config
 // runtime), for the device names of pvs-config and the device picker of pvs-inverter-split.
+import type { DevicesAnswer, ListedDevice } from "../node-red/admin-api";
 
-export interface ListedDevice {
-  serial: string;
-  deviceType?: string;
-  model?: string;
-  label?: string;
-}
-
-export interface ListedPvs {
-  id: string;
-  label: string;
-  devices: ListedDevice[];
-}
-
-export function listedDevices(): JQuery.jqXHR<{ pvs?: ListedPvs[] }> {
+export function listedDevices(): JQuery.jqXHR<DevicesAnswer> {
   return $.getJSON("pvs-config/devices");
 }
 
@@ -35,7 +23,7 @@ export function setupDevicePicker(picker: JQuery, chosen: readonly string[], whe
   listedDevices()
     .done((answer) => {
       const listed: Record<string, boolean> = {};
-      (answer.pvs || []).forEach((pvs) => {
+      answer.pvs.forEach((pvs) => {
         const group = $("<optgroup>").attr("label", pvs.label).appendTo(picker);
         pvs.devices.forEach((d) => {
           listed[d.serial] = true;

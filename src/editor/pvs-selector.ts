@@ -3,7 +3,7 @@
 // in the registerType call, so each editor.ts writes them out.
 
 /** The pvs-config node the node reads from: the one required setting (a node without a PVS cannot work). */
-export function pvsServer(): PropertyDef {
+export function pvsServer<P>(): PropertyDef<P, string> {
   return { value: "", type: "pvs-config", required: true };
 }
 

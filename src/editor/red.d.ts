@@ -3,47 +3,50 @@
 // validators as `(value: string) => boolean`, without the message a validator returns when asked for one.
 // Source: https://nodered.org/docs/creating-nodes/node-html and /docs/api/ui/ (editableList, typedInput).
 
-/** A node as the editor holds it: its settings by name, and the node's own translation of its catalog keys. */
+/**
+ * A node as the editor holds it: the node's own translation of its catalog keys; its settings are `P`, the
+ * properties interface of its nodes/<type>/settings.ts (EditorNodeDef's `this`).
+ */
 interface EditorNode {
   id: string;
   name?: string;
   _(key: string, params?: Record<string, unknown>): string;
-  [setting: string]: unknown;
 }
 
 /**
  * A setting's validator: `this` is the node; called with `opt` when the editor wants the reason, which is then
- * returned instead of `false`.
+ * returned instead of `false`. The value is what the node holds, whatever an imported flow put there.
  */
-type Validator = (this: EditorNode, value: unknown, opt?: object) => boolean | string;
+type Validator<P = unknown> = (this: EditorNode & P, value: unknown, opt?: object) => boolean | string;
 
-interface PropertyDef {
-  value: unknown;
+interface PropertyDef<P, V> {
+  value: V;
   required?: boolean;
   type?: string;
-  validate?: Validator;
+  validate?: Validator<P>;
 }
 
-interface NodeDef {
+/** A node type's definition, its `defaults` one entry per property of `P` (what the edit dialog saves). */
+interface EditorNodeDef<P> {
   category: string;
   color?: string;
-  defaults: Record<string, PropertyDef>;
+  defaults: { [K in keyof P]-?: PropertyDef<P, P[K]> };
   credentials?: Record<string, { type: "text" | "password" }>;
   inputs?: number;
   outputs?: number;
   icon?: string;
   paletteLabel?: string;
-  label?: (this: EditorNode) => string;
-  labelStyle?: (this: EditorNode) => string;
-  inputLabels?: (this: EditorNode) => string;
-  outputLabels?: (this: EditorNode, index: number) => string;
-  oneditprepare?: (this: EditorNode) => void;
-  oneditsave?: (this: EditorNode) => void;
-  oneditresize?: (this: EditorNode, size: { width: number; height: number }) => void;
+  label?: (this: EditorNode & P) => string;
+  labelStyle?: (this: EditorNode & P) => string;
+  inputLabels?: (this: EditorNode & P) => string;
+  outputLabels?: (this: EditorNode & P, index: number) => string;
+  oneditprepare?: (this: EditorNode & P) => void;
+  oneditsave?: (this: EditorNode & P) => void;
+  oneditresize?: (this: EditorNode & P, size: { width: number; height: number }) => void;
 }
 
 declare const RED: {
-  nodes: { registerType(type: string, def: NodeDef): void };
+  nodes: { registerType<P>(type: string, def: EditorNodeDef<P>): void };
   /** A catalog text: "<module>/<type>:<key>". */
   _(key: string, params?: Record<string, unknown>): string;
 };

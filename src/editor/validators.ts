@@ -1,5 +1,7 @@
 // The validators the editors share. A setting may always be an environment variable, `${NAME}`, which Node-RED
 // substitutes at deploy time: the editor cannot know its value, so it accepts it.
+import { pinnedFingerprint } from "../model/fingerprint";
+import { cleanHost, portNumber } from "../settings/address";
 
 /** `${NAME}`: Node-RED's environment variable substitution in a setting. */
 export function isEnvVar(value: unknown): boolean {
@@ -37,6 +39,30 @@ export function oneOf(choices: readonly string[]): Validator {
 export function noWildcards(message: () => string): Validator {
   return function (value, opt) {
     if (!/[+#]/.test(typeof value === "string" ? value : "")) return true;
+    return opt ? message() : false;
+  };
+}
+
+/** A port: a whole decimal number from 1 to 65535 (src/settings/address.ts, the runtime's rule). */
+export function port(message: () => string): Validator {
+  return function (value, opt) {
+    if (isEnvVar(value) || portNumber(value) !== null) return true;
+    return opt ? message() : false;
+  };
+}
+
+/** A host name or IP address, as pasted (src/settings/address.ts): not with a port, which is a setting of its own. */
+export function host(message: () => string): Validator {
+  return function (value, opt) {
+    if (isEnvVar(value) || cleanHost(value) !== null) return true;
+    return opt ? message() : false;
+  };
+}
+
+/** A pinned certificate: blank (no pin) or a SHA-256 fingerprint in any spelling (src/model/fingerprint.ts). */
+export function fingerprint(message: () => string): Validator {
+  return function (value, opt) {
+    if (isEnvVar(value) || pinnedFingerprint(value) !== "invalid") return true;
     return opt ? message() : false;
   };
 }

@@ -1,21 +1,14 @@
-// pvs-config's settings: defaults, input cleaning, and the connection options they make. Shared by the
-// config node and the editor's "Test connection", which tests the form's settings before they are deployed.
+// pvs-config's settings checked and made into connection options (host and port rules: src/settings/address.ts),
+// for the config node and the editor's "Test connection", which tests the form's settings before they are deployed.
+import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
+import { pinnedFingerprint } from "../model/fingerprint";
 import { ConnectionOptions } from "../pvs/connection/connection";
 import { ApiSetting } from "../pvs/connection/identity";
-import { normalizeFingerprint } from "../pvs/http/tls-trust";
 import { endpointLabel, Protocol } from "../pvs/http/transport";
+import { cleanHost, defaultPort, portSetting } from "../settings/address";
 import { numberSetting } from "./numbers";
 
-export const CONFIG_DEFAULTS = {
-  host: "172.27.153.1",
-  port: 80,
-  localPort: 443,
-  telemetryPort: 9002,
-  protocol: "http" as Protocol,
-  timeoutS: 120,
-  minSpacingS: 5,
-  deviceListEveryS: 120,
-};
+const DEFAULTS = PVS_CONFIG_SETTINGS.defaults;
 
 /** A variable read is quick or hangs; a DeviceList may take a minute. */
 const LOCALAPI_TIMEOUT_MAX_MS = 15_000;
@@ -45,17 +38,6 @@ export interface ParsedSettings {
   label: string;
 }
 
-/** Accepts what people paste: "http://172.27.153.1/", " pvs.local ". Returns null if it is not a host name. */
-export function cleanHost(value: unknown): string | null {
-  if (typeof value !== "string") return null;
-  const host = value
-    .trim()
-    .replace(/^[a-z]+:\/\//i, "")
-    .replace(/\/.*$/, "")
-    .replace(/^\[(.*)\]$/, "$1");
-  return /^[A-Za-z0-9.\-:_]{1,253}$/.test(host) ? host : null;
-}
-
 /** Device names by serial: only short strings are kept, and a bounded number of them. */
 export function cleanLabels(value: unknown): Map<string, string> {
   const labels = new Map<string, string>();
@@ -70,23 +52,22 @@ export function cleanLabels(value: unknown): Map<string, string> {
 }
 
 export function parseSettings(def: ConfigSettings, password: string | null): ParsedSettings {
-  const host = cleanHost(def.host === undefined || def.host === "" ? CONFIG_DEFAULTS.host : def.host);
+  const host = cleanHost(def.host === undefined || def.host === "" ? DEFAULTS.host : def.host);
   const protocol: Protocol = def.protocol === "https" ? "https" : "http";
   const api: ApiSetting = def.api === "legacy" || def.api === "localapi" ? def.api : "auto";
-  const port = numberSetting(def.port, protocol === "https" ? 443 : CONFIG_DEFAULTS.port, 1, 65535, "port");
-  const localPort = numberSetting(def.localPort, CONFIG_DEFAULTS.localPort, 1, 65535, "LocalAPI port");
-  const telemetryPort = numberSetting(def.telemetryPort, CONFIG_DEFAULTS.telemetryPort, 1, 65535, "telemetry port");
-  const timeout = numberSetting(def.timeout, CONFIG_DEFAULTS.timeoutS, 1, 600, "timeout");
-  const spacing = numberSetting(def.minSpacing, CONFIG_DEFAULTS.minSpacingS, 0, 3600, "minimum spacing");
+  const port = portSetting(def.port, defaultPort(protocol), "port");
+  const localPort = portSetting(def.localPort, Number(DEFAULTS.localPort), "LocalAPI port");
+  const telemetryPort = portSetting(def.telemetryPort, Number(DEFAULTS.telemetryPort), "telemetry port");
+  const timeout = numberSetting(def.timeout, Number(DEFAULTS.timeout), 1, 600, "timeout");
+  const spacing = numberSetting(def.minSpacing, Number(DEFAULTS.minSpacing), 0, 3600, "minimum spacing");
   const deviceListEvery = numberSetting(
     def.deviceListEvery,
-    CONFIG_DEFAULTS.deviceListEveryS,
+    Number(DEFAULTS.deviceListEvery),
     0,
     24 * 3600,
     "DeviceList interval",
   );
-  const pinnedText = typeof def.fingerprint === "string" ? def.fingerprint.trim() : "";
-  const pinned = pinnedText === "" ? null : normalizeFingerprint(pinnedText);
+  const pinned = pinnedFingerprint(def.fingerprint);
   const problems = [
     host ? null : `host "${String(def.host)}" is not a host name or IP address`,
     "error" in port ? port.error : null,
@@ -95,14 +76,12 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
     "error" in timeout ? timeout.error : null,
     "error" in spacing ? spacing.error : null,
     "error" in deviceListEvery ? deviceListEvery.error : null,
-    pinnedText !== "" && pinned === null
-      ? "the pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits)"
-      : null,
+    pinned === "invalid" ? "the pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits)" : null,
   ].filter((p): p is string => p !== null);
   const label = endpointLabel({
     protocol,
     host: host ?? String(def.host),
-    port: "value" in port ? port.value : CONFIG_DEFAULTS.port,
+    port: "value" in port ? port.value : defaultPort(protocol),
   });
   const ok =
     host &&
@@ -112,7 +91,7 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
     "value" in timeout &&
     "value" in spacing &&
     "value" in deviceListEvery &&
-    problems.length === 0;
+    pinned !== "invalid";
   const options: ConnectionOptions | null = ok
     ? {
         api,

@@ -2,19 +2,8 @@
 // and says what it found, or why it failed. Through the deployed node's connection when the settings are the
 // same (so its ration, back-off and session apply), else through a short-lived one that logs out after.
 import { ConnectionOptions, PvsConnection } from "../pvs/connection/connection";
-import { toPvsError, PvsErrorCode } from "../pvs/http/errors";
-
-export type TestResult =
-  | {
-      ok: true;
-      api: string | null;
-      model: string | null;
-      build: number | null;
-      serial: string | null;
-      devices: { total: number; inverters: number; meters: number };
-      durationMs: number;
-    }
-  | { ok: false; code: PvsErrorCode | "PVS_PASSWORD_NEEDED"; message: string };
+import { toPvsError } from "../pvs/http/errors";
+import { TestAnswer } from "./admin-api";
 
 /** What the editor sends for a stored password it is not shown (Node-RED's credentials API: "unchanged"). */
 export const STORED_PASSWORD = "__PWRD__";
@@ -39,7 +28,7 @@ export function storedPasswordRefusal(
   stored: string,
   throughDeployed: boolean,
   label: string,
-): TestResult | null {
+): TestAnswer | null {
   if (typed !== STORED_PASSWORD || stored === "" || throughDeployed) return null;
   return {
     ok: false,
@@ -48,7 +37,7 @@ export function storedPasswordRefusal(
   };
 }
 
-export async function testConnection(options: ConnectionOptions, deployed: PvsConnection | null): Promise<TestResult> {
+export async function testConnection(options: ConnectionOptions, deployed: PvsConnection | null): Promise<TestAnswer> {
   const own = deployed === null;
   const timeoutMs = Math.min(options.timeoutMs, TEST_TIMEOUT_MS);
   const pvs =

@@ -6,7 +6,8 @@ import assert from "assert";
 import fs from "fs";
 import path from "path";
 import { PvsEmulator } from "../../src/emulator/server";
-import { migrateSettings, NODE_DEFAULTS, SETTINGS_VERSION } from "../../src/node-red/node-settings";
+import { migrateSettings, NODE_DEFAULTS, NODE_SETTINGS } from "../../src/node-red/node-settings";
+import { currentVersion } from "../../src/settings/node-settings";
 import { PvsConfigNode } from "../../src/node-red/types";
 import { helper, NODE_RED_PACKAGE, until } from "../support/node-red";
 import { FlowNode, NODE_MODULES } from "../support/flows";
@@ -136,7 +137,7 @@ describe("released flows: as saved by earlier versions, they run (real runtime, 
     it(`${file}: every setting its nodes lack migrates to the current default`, () => {
       for (const saved of released(file).filter(isPvs)) {
         const now = migrateSettings(saved.type, saved);
-        assert.strictEqual(now.settingsVersion, SETTINGS_VERSION);
+        assert.strictEqual(now.settingsVersion, currentVersion(NODE_SETTINGS[saved.type]));
         for (const [name, value] of Object.entries(NODE_DEFAULTS[saved.type])) {
           if (saved[name] === undefined) assert.deepStrictEqual(now[name], value, `${saved.type} ${saved.id}: ${name}`);
           else assert.deepStrictEqual(now[name], saved[name], `${saved.type} ${saved.id}: ${name} as saved`);

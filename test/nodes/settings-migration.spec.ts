@@ -1,17 +1,21 @@
 // Settings that migrate: a flow saved by an earlier version of the package, which lacks settings added
-// since, works in the real runtime (each missing setting is its default), and the editor files carry the same
-// defaults as the runtime (one source: src/node-red/node-settings.ts, written into nodes/*.html by the build).
+// since, works in the real runtime (each missing setting is its default), and the editors carry the same
+// defaults and migrate with the same code as the runtime (one source: nodes/<type>/settings.ts).
 import assert from "assert";
-import fs from "fs";
-import path from "path";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
-import { CONFIG_DEFAULTS } from "../../src/node-red/config-settings";
-import { migrateSettings, NODE_DEFAULTS, SETTINGS_VERSION } from "../../src/node-red/node-settings";
+import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
+import { migrateSettings, NODE_DEFAULTS, NODE_SETTINGS } from "../../src/node-red/node-settings";
+import { currentVersion } from "../../src/settings/node-settings";
 import { PvsConfigNode } from "../../src/node-red/types";
 import { helper } from "../support/node-red";
 import { FlowNode, NODE_MODULES } from "../support/flows";
+import { editorDefinition } from "../support/editor-definition";
 
+const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+
+/** The settings version a node type is saved with now (its last migration's). */
+const versionOf = (type: string) => currentVersion(NODE_SETTINGS[type]);
 const without = (obj: Record<string, unknown>, name: string | null) =>
   Object.fromEntries(Object.entries(obj).filter(([k]) => k !== name));
 /**
@@ -92,7 +96,7 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
         const [host, , port, localPort, telemetryPort] = JSON.parse(node.pvsKey ?? "[]") as unknown[];
         const used: Record<string, unknown> = { host, port, localPort, telemetryPort };
         assert.strictEqual(used[missing], NODE_DEFAULTS["pvs-config"][missing]);
-        assert.strictEqual(host, missing === "host" ? CONFIG_DEFAULTS.host : "127.0.0.1");
+        assert.strictEqual(host, missing === "host" ? PVS_CONFIG_SETTINGS.defaults.host : "127.0.0.1");
         return;
       }
       const msg = await firstOutput(
@@ -115,7 +119,7 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
   for (const { type, extra, trigger } of TYPES) {
     for (const missing of [...Object.keys(NODE_DEFAULTS[type]), "settingsVersion"]) {
       it(`${type} without ${missing}: it works with the default`, async () => {
-        const settings = without({ ...NODE_DEFAULTS[type], settingsVersion: SETTINGS_VERSION, ...extra }, missing);
+        const settings = without({ ...NODE_DEFAULTS[type], settingsVersion: versionOf(type), ...extra }, missing);
         const node: FlowNode =
           type === "pvs-inverter-split"
             ? { id: "node", type, ...settings, wires: [["out"]] }
@@ -139,7 +143,7 @@ describe("settings that migrate: one source of defaults", () => {
   it("migrates a node without a version (saved before versions existed): every missing setting gets its default, the rest is kept", () => {
     const old = { id: "c", type: "pvs-config", host: "10.0.0.2", port: 8080, timeout: 30 };
     const now = migrateSettings("pvs-config", old);
-    assert.strictEqual(now.settingsVersion, SETTINGS_VERSION);
+    assert.strictEqual(now.settingsVersion, versionOf("pvs-config"));
     assert.deepStrictEqual(
       { host: now.host, port: now.port, timeout: now.timeout },
       { host: "10.0.0.2", port: 8080, timeout: 30 },
@@ -165,26 +169,44 @@ describe("settings that migrate: one source of defaults", () => {
       "a blank choice is the default",
     );
     assert.strictEqual(
-      migrateSettings("pvs-comm", { settingsVersion: SETTINGS_VERSION + 5 }).settingsVersion,
-      SETTINGS_VERSION + 5,
+      migrateSettings("pvs-comm", { settingsVersion: versionOf("pvs-comm") + 5 }).settingsVersion,
+      versionOf("pvs-comm") + 5,
       "never downgraded",
     );
   });
 
-  it("the editor files carry the runtime's defaults and version, and accept a missing setting", () => {
+  it("the editors carry the runtime's defaults and version, accept a missing setting and fill it in", () => {
     for (const [type, defaults] of Object.entries(NODE_DEFAULTS)) {
-      const html = fs.readFileSync(path.join(__dirname, "..", "..", "nodes", `${type}.html`), "utf8");
-      const m = /var settings = \{ version: (\d+), defaults: (\{.*\}) \};/.exec(html);
-      assert.ok(m, `${type}: the settings block written by scripts/build.js`);
-      assert.strictEqual(Number(m[1]), SETTINGS_VERSION, type);
-      assert.deepStrictEqual(JSON.parse(m[2]), defaults, type);
-      assert.ok(html.includes("settingsVersion: { value: "), `${type} carries the settings version`);
-      assert.ok(html.includes(".migrate(this, "), `${type}'s edit dialog fills a missing setting`);
+      const def = editorDefinition(type);
+      // As JSON: objects made in the editor's context have its prototypes.
+      const values = plain(Object.fromEntries(Object.entries(def.defaults).map(([name, p]) => [name, p.value])));
+      assert.deepStrictEqual(without(without(values, "settingsVersion"), "server"), defaults, type);
+      assert.strictEqual(values.settingsVersion, versionOf(type), `${type} carries the settings version`);
       // Only the pvs-config selector may be required: every other setting has a default.
-      const required = [...html.matchAll(/^.*required: true.*$/gm)]
-        .map((r) => r[0])
-        .filter((line) => !line.includes('type: "pvs-config"'));
-      assert.deepStrictEqual(required, [], type);
+      const required = Object.entries(def.defaults).filter(([, p]) => p.required);
+      assert.deepStrictEqual(
+        required.map(([name, p]) => `${name}: ${p.type}`),
+        type === "pvs-config" || type === "pvs-inverter-split" ? [] : ["server: pvs-config"],
+        type,
+      );
+      // Every setting absent or blank is valid, and the edit dialog fills it in with the runtime's migration.
+      const node: Record<string, unknown> = {
+        id: "n",
+        _: (k: string) => k,
+        ...(type === "pvs-config" ? {} : { server: "c" }),
+      };
+      for (const [name, p] of Object.entries(def.defaults)) {
+        if (name === "server") continue;
+        for (const absent of [undefined, null, ""])
+          assert.strictEqual(p.validate?.call(node, absent, {}) ?? true, true, `${type} ${name} ${absent}`);
+      }
+      def.oneditprepare?.call(node);
+      const migrated = migrateSettings(type, { id: "n", ...(type === "pvs-config" ? {} : { server: "c" }) });
+      assert.deepStrictEqual(plain(node), plain(migrated), type);
     }
+    // The dl_cgi port's default follows the protocol in the dialog too.
+    const https: Record<string, unknown> = { id: "c", _: String, protocol: "https", port: "" };
+    editorDefinition("pvs-config").oneditprepare?.call(https);
+    assert.strictEqual(https.port, 443);
   });
 });

@@ -5,13 +5,8 @@
 import { Duplex } from "stream";
 import https from "https";
 import tls from "tls";
-
-/** "AB:CD:…" (Node's `fingerprint256` form), from any spelling with or without separators. */
-export function normalizeFingerprint(text: string): string | null {
-  const hex = text.replace(/[\s:-]/g, "").toUpperCase();
-  if (!/^[0-9A-F]{64}$/.test(hex)) return null;
-  return hex.match(/../g)!.join(":");
-}
+// One rule for a fingerprint, the pin's and the certificate's.
+import { normalizeFingerprint } from "../../model/fingerprint";
 
 export class CertificateMismatchError extends Error {
   readonly code = "PVS_CERT_MISMATCH";

@@ -1,0 +1,100 @@
+// What pvs-config's admin routes answer (nodes/pvs-config/routes.ts), the one declaration of the contract
+// between the runtime that builds these answers and the editor code that reads them (nodes/pvs-config/editor.ts,
+// src/editor/device-picker.ts). Types only, importing nothing, so that the browser code can import it too; the
+// route code builds each answer as its type, so the compiler holds both sides to it.
+
+/** A device of a PVS's last poll, for the device names and pickers (serials as outputs show them). */
+export interface ListedDevice {
+  serial: string;
+  deviceType: string | null;
+  category: string;
+  model: string | null;
+  label: string | null;
+}
+
+/** GET pvs-config/devices: the devices every deployed PVS listed in its last poll. */
+export interface DevicesAnswer {
+  pvs: Array<{ id: string; label: string; devices: ListedDevice[] }>;
+}
+
+/** POST pvs-config/<id>/test: what the PVS said to the form's settings, or why it failed (`code`, stable). */
+export type TestAnswer =
+  | {
+      ok: true;
+      api: "localapi" | "legacy" | null;
+      model: string | null;
+      build: number | null;
+      /** Masked: the last 5 characters are the LocalAPI password. */
+      serial: string | null;
+      devices: { total: number; inverters: number; meters: number };
+      durationMs: number;
+    }
+  | { ok: false; code: string; message: string };
+
+/** What a deployed PVS connection found (nothing secret). */
+export interface FoundPvs {
+  setting: "auto" | "localapi" | "legacy";
+  /** The API in use; null until detected. */
+  api: "localapi" | "legacy" | null;
+  model: string | null;
+  build: number | null;
+  version: string | null;
+  /** Masked: the last 5 characters are the LocalAPI password. */
+  serial: string | null;
+  detectedAt: string | null;
+  /** SHA-256 fingerprint of the certificate the PVS last presented on the LocalAPI. */
+  certificate: string | null;
+  pinned: string | null;
+}
+
+/** Whether the PVS is being left alone after failures. */
+export interface HealthAnswer {
+  state: "ok" | "backing-off" | "open";
+  failuresInARow: number;
+  /** Epoch ms before which no request is sent; null when there is no wait. */
+  retryAt: number | null;
+  lastError: { code: string; message: string; statusCode?: number } | null;
+}
+
+/** What the PVS received in the last hour. */
+export interface BudgetAnswer {
+  windowS: number;
+  requests: number;
+  failed: number;
+  byKind: Record<string, number>;
+  /** Null when there were no requests. */
+  durationMs: { average: number; max: number } | null;
+  lastAt: string | null;
+}
+
+/** The settings nodes sharing the PVS's one connection, and the most protective of their settings it uses. */
+export interface SharedAnswer {
+  others: Array<{ id: string; name: string }>;
+  effective: {
+    timeoutS: number;
+    spacingS: number;
+    deviceListEveryS: number;
+    api: "auto" | "localapi" | "legacy";
+    pinned: string | null;
+  };
+  /** Settings the members disagree on: "spacing", "timeout", "deviceListEvery", "password", "labels", "api", "pin". */
+  disagree: string[];
+}
+
+/** GET pvs-config/<id>/info about a deployed pvs-config: the PVS's part only when its settings are valid. */
+export interface DeployedInfo extends Partial<FoundPvs> {
+  deployed: true;
+  label: string;
+  configError: string | null;
+  health?: HealthAnswer;
+  budget?: BudgetAnswer;
+  shared?: SharedAnswer | null;
+}
+
+/** GET pvs-config/<id>/info: what a deployed pvs-config found. */
+export type InfoAnswer = { deployed: false } | DeployedInfo;
+
+/** An admin route's refusal (400 bad request, 404 not deployed, 429 busy, 500). */
+export interface AdminError {
+  error: string;
+}
