@@ -44,7 +44,6 @@ export default tseslint.config(
       "src/model/site-memory.ts",
       "src/model/site.ts",
       "src/node-red/polling-node.ts",
-      "src/pvs/client/client.ts",
     ],
     rules: { "max-lines": "off", "max-lines-per-function": "off" },
   },
