@@ -23,14 +23,12 @@ import { AnswerLog } from "./answer-log";
 import { Job, RequestQueue, settle, Waiter } from "./request-queue";
 import { PvsWire } from "./wire";
 
+export type { ClientOptions, ClientStats, LocalApiOptions } from "./client-options";
 export {
-  ClientOptions,
-  ClientStats,
   DEFAULT_BACKOFF_BASE_MS,
   DEFAULT_BACKOFF_MAX_MS,
   DEFAULT_LIGHT_SPACING_MS,
   DEFAULT_LOCALAPI_TIMEOUT_MS,
-  LocalApiOptions,
 } from "./client-options";
 
 /**
