@@ -36,19 +36,46 @@ export function loginHeaders(password: string): Record<string, string> {
   return { Authorization: "basic " + Buffer.from(`${LOCALAPI_USER}:${password}`).toString("base64") };
 }
 
-/** The session cookie from a login answer: `Set-Cookie: session=…`, else the body's `session`. */
-export function sessionFromLogin(answer: HttpAnswer): string | null {
-  for (const header of answer.setCookie) {
-    const m = /(?:^|;\s*)session=([^;\s]+)/.exec(header);
-    if (m) return m[1];
+/** A session id as the firmware makes them (64 letters and digits, see the emulator) and as pypvs passes them on. */
+const SESSION_ID = /^[A-Za-z0-9._~+/=-]{8,512}$/;
+
+/**
+ * One `Set-Cookie` header read as RFC 6265 §5.2 does: the cookie's name=value is the first pair, what follows is
+ * attributes; null when it is not the `session` cookie, has no usable value, or has expired (Max-Age ≤ 0 or an
+ * Expires in the past; Max-Age wins over Expires, §5.3).
+ */
+export function liveSessionCookie(header: string, now = Date.now()): string | null {
+  const [pair, ...attributes] = header.split(";");
+  const eq = pair.indexOf("=");
+  if (eq < 0 || pair.slice(0, eq).trim() !== "session") return null;
+  const raw = pair.slice(eq + 1).trim();
+  const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  if (!SESSION_ID.test(value)) return null;
+  let maxAge: number | null = null;
+  let expires: number | null = null;
+  for (const attribute of attributes) {
+    const at = attribute.indexOf("=");
+    const name = (at < 0 ? attribute : attribute.slice(0, at)).trim().toLowerCase();
+    const text = at < 0 ? "" : attribute.slice(at + 1).trim();
+    if (name === "max-age" && /^-?\d+$/.test(text)) maxAge = Number(text);
+    else if (name === "expires" && Number.isFinite(Date.parse(text))) expires = Date.parse(text);
   }
+  if (maxAge !== null) return maxAge > 0 ? value : null;
+  return expires !== null && expires <= now ? null : value;
+}
+
+/**
+ * The session from a login answer: the last live `session` cookie of its `Set-Cookie` headers (a later cookie of
+ * a name replaces an earlier one, RFC 6265 §5.3; an expired one, such as `session=deleted; Max-Age=0`, is none),
+ * else the body's `session`.
+ */
+export function sessionFromLogin(answer: HttpAnswer, now = Date.now()): string | null {
+  let found: string | null = null;
+  for (const header of answer.setCookie) found = liveSessionCookie(header, now) ?? found;
+  if (found) return found;
   try {
     const parsed: unknown = JSON.parse(answer.body);
-    if (
-      isJsonObject(parsed) &&
-      typeof parsed.session === "string" &&
-      /^[A-Za-z0-9._~+/=-]{8,512}$/.test(parsed.session)
-    )
+    if (isJsonObject(parsed) && typeof parsed.session === "string" && SESSION_ID.test(parsed.session))
       return parsed.session;
   } catch {
     // fall through: no session in the answer
