@@ -5,6 +5,8 @@ import { connectionHarness } from "../support/connections";
 import { localApiProxy, LocalApiProxy, ProxyHooks } from "./localapi-proxy";
 import { PvsEmulator } from "../../src/emulator/server";
 import { PvsConnection } from "../../src/pvs/connection/connection";
+import { toPvsError } from "../../src/pvs/http/errors";
+import { withSimulatedDate } from "../support/simulated-date";
 
 describe("pvs/localapi: the session against odd login answers and empty reads (HTTPS server in front)", () => {
   const { emulator, connect } = connectionHarness();
@@ -53,6 +55,53 @@ describe("pvs/localapi: the session against odd login answers and empty reads (H
       });
       for (let i = 0; i < 2; i++) assert.strictEqual((await c.readDeviceList(signal)).list.inverters.length, 3);
       assert.strictEqual(e.count("auth:login"), 1);
+    });
+  });
+
+  describe("an empty 200 to a session read", () => {
+    /** Six polls in a row: what each ended with. */
+    const polls = async (c: PvsConnection, n: number) => {
+      const outcomes: string[] = [];
+      for (let i = 0; i < n; i++)
+        outcomes.push(
+          await c.readDeviceList(signal).then(
+            () => "ok",
+            (err: unknown) => toPvsError(err).code,
+          ),
+        );
+      return outcomes;
+    };
+
+    it("now and then: one re-login with the old session logged out, then errors, not a login at every poll", () =>
+      withSimulatedDate(async (skip) => {
+        const { e, c } = await through({ read: (n) => (n % 4 === 0 ? { status: 200, body: "" } : null) });
+        const outcomes = await polls(c, 6);
+        // Before: 7 logins in these 6 polls, none logged out.
+        assert.strictEqual(e.count("auth:login"), 2, `logins for ${outcomes.join(", ")}`);
+        assert.strictEqual(e.count("auth:logout"), 1, "the session given up on was logged out");
+        assert.strictEqual(e.openSessions, 1, "no session left open on the PVS but the one in use");
+        assert.ok(outcomes.includes("ok"), outcomes.join(", "));
+        assert.ok(outcomes.includes("PVS_BAD_RESPONSE"), outcomes.join(", "));
+        assert.ok(
+          outcomes.every((o) => o === "ok" || o === "PVS_BAD_RESPONSE"),
+          outcomes.join(", "),
+        );
+        // Rate-limited like the other logins (30 s, doubling), not refused for good.
+        skip(31_000);
+        await polls(c, 3);
+        assert.strictEqual(e.count("auth:login"), 3, "one more re-login once the back-off passed");
+        await polls(c, 6);
+        assert.strictEqual(e.count("auth:login"), 3, "the back-off doubled");
+      }));
+
+    it("from a PVS that ended the session (some units answer so): one re-login, then the reads work", async () => {
+      const e = await emulator();
+      e.endedSessionAnswer = "empty-200";
+      const c = connect(e, { api: "localapi" });
+      await c.readDeviceList(signal);
+      e.expireSessions();
+      assert.deepStrictEqual(await polls(c, 4), ["ok", "ok", "ok", "ok"]);
+      assert.strictEqual(e.count("auth:login"), 2);
     });
   });
 });

@@ -85,6 +85,7 @@ export class PvsWire {
     const answer = await session.read(request.write === true, this.localLabel, {
       read,
       login: (headers) => this.login(transport, headers, signal),
+      logout: (cookie) => this.logout(transport, cookie, signal),
       closing: this.closing,
     });
     return request.write ? parseWriteAnswer(answer) : parseVarsAnswer(answer, this.options.redact);
@@ -102,6 +103,15 @@ export class PvsWire {
       return await this.wire(transport, LIGHT, "login", "/auth?login", {}, this.localTimeoutMs, never, headers);
     } finally {
       this.loginInFlight = false;
+    }
+  }
+
+  /** Ends a session the client gives up on (its answer does not matter: the session expires by itself). */
+  private async logout(transport: Transport, cookie: Record<string, string>, signal: AbortSignal): Promise<void> {
+    try {
+      await this.wire(transport, LIGHT, "logout", "/auth?logout", {}, this.localTimeoutMs, signal, cookie);
+    } catch (err) {
+      if (toPvsError(err).code === "PVS_ABORTED") throw err;
     }
   }
 
