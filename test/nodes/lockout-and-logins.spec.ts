@@ -1,6 +1,7 @@
-// Issue 19 in the real runtime on a fake clock, counted at the emulator: a legacy 403 lock-out holds the PVS for
-// its whole wait although the look at the firmware succeeds, and across a restart where a context store keeps it;
-// a LocalAPI that rejects every session gets logins spaced by a back-off, not five in 40 s.
+// Lock-outs and logins in the real runtime on a fake clock, counted at the emulator: a legacy 403 lock-out holds the
+// PVS for its whole wait although the look at the firmware succeeds, and across a restart where a context store keeps
+// it; a LocalAPI that rejects every session gets logins spaced by a back-off, not five in 40 s; one that answers empty
+// now and then gets a re-login per back-off, not one per poll.
 import assert from "assert";
 import { cpSync, mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";

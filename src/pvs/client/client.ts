@@ -313,7 +313,7 @@ export class PvsClient {
     // A failure before anything was sent (no password, a refusal still held), of a probe, or a command the PVS
     // declined says nothing about the PVS's health: it gets the spacing, not a back-off.
     // An urgent request went past a back-off (the look at the firmware after a legacy 403): its success does not
-    // end a lock-out that still holds for every other request (issue: retrying during a lock-out extends it).
+    // end a lock-out that still holds for every other request (retrying during a lock-out extends it).
     // A 404 is a definite "no such thing here" (a path an old firmware lacks), not a struggling PVS.
     const uninformative =
       outcome instanceof PvsError
