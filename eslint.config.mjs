@@ -35,7 +35,6 @@ export default tseslint.config(
       "src/model/formats/homeassistant.ts",
       "src/model/site-memory.ts",
       "src/model/site.ts",
-      "src/pvs/client/client.ts",
     ],
     rules: { "max-lines": "off", "max-lines-per-function": "off" },
   },

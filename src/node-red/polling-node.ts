@@ -78,6 +78,8 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
       () => poll(null, (m) => node.send(m)),
       phaseOf(config?.pvsKey ?? config?.id ?? ""),
       rationMs,
+      // What escaped a run or the timing of the next still reaches the user, with a code; the beat goes on.
+      (err) => node.error(toPvsError(err), {}),
     );
     poller.start();
     user.onClose(() => poller.stop());

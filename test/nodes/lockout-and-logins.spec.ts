@@ -1,6 +1,7 @@
-// Issue 19 in the real runtime on a fake clock, counted at the emulator: a legacy 403 lock-out holds the PVS for
-// its whole wait although the look at the firmware succeeds, and across a restart where a context store keeps it;
-// a LocalAPI that rejects every session gets logins spaced by a back-off, not five in 40 s.
+// Lock-outs and logins in the real runtime on a fake clock, counted at the emulator: a legacy 403 lock-out holds the
+// PVS for its whole wait although the look at the firmware succeeds, and across a restart where a context store keeps
+// it; a LocalAPI that rejects every session gets logins spaced by a back-off, not five in 40 s; one that answers empty
+// now and then gets a re-login per back-off, not one per poll.
 import assert from "assert";
 import { cpSync, mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
@@ -11,6 +12,7 @@ import { dropLiveSiteMemories } from "../../src/node-red/site-memory-store";
 import { helper } from "../support/node-red";
 import { advance, fakeClock, onTheWire } from "../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../support/flows";
+import { localApiProxy } from "../pvs/localapi-proxy";
 
 type Runtime = { _redNodes: { loadContextsPlugin(): Promise<void>; closeContextsPlugin(): Promise<void> } };
 const runtime = helper as unknown as Runtime;
@@ -183,5 +185,33 @@ describe("lock-outs and rejected sessions (real runtime, fake clock)", function 
         `login ${i + 1} came ${(logins[i] - logins[i - 1]) / 1000} s after the one before`,
       );
     assert.ok(logins.filter((t) => t - from < 40_000).length <= 2, "not five in 40 s");
+  });
+
+  it("a LocalAPI answering an empty 200 to every fourth read: a re-login per login back-off, not one per poll", async () => {
+    await start(true);
+    // An HTTPS server in front of the emulator's LocalAPI answers every fourth `/vars` read with an empty 200.
+    const proxy = await localApiProxy(emulator.httpsPort, {
+      read: (n) => (n % 4 === 0 ? { status: 200, body: "" } : null),
+    });
+    try {
+      await helper.load(
+        NODE_MODULES,
+        testFlow(
+          { port: emulator.port, httpsPort: proxy.port },
+          [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 10 }],
+          { minSpacing: 1 },
+        ),
+      );
+      await advance(clock, emulator, { forMs: 60_000 });
+      const logins = emulator.count("auth:login");
+      // Before: 7 logins in six polls, none logged out. Now: the first, one re-login, one more 30 s later.
+      assert.ok(proxy.reads >= 15, `the node kept polling (${proxy.reads} reads)`);
+      assert.ok(logins >= 2 && logins <= 3, `${logins} logins in 60 s`);
+      assert.strictEqual(emulator.count("auth:logout"), logins - 1, "each session given up on was logged out");
+      assert.ok(emulator.openSessions <= 1, `${emulator.openSessions} sessions left open on the PVS`);
+    } finally {
+      await helper.unload();
+      await proxy.stop();
+    }
   });
 });

@@ -941,6 +941,8 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
             "; Path=/",
             "; Path=/; HttpOnly; Secure; SameSite=Strict",
             "; Max-Age=300",
+            "; Max-Age=0",
+            "; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60",
             ";",
             "; session=second",
             "",
@@ -1359,18 +1361,23 @@ describe("pvs/client over real HTTP and HTTPS (property-based, fast-check)", fun
   });
 });
 
-/** The session the LocalAPI login answer gives: the first `session=` cookie with a value, else the body's `session`. */
+/** The session the LocalAPI login answer gives: the last live `session` cookie, else the body's `session`. */
 function expectedSession(cookies: readonly string[], body: string): string | null {
+  // RFC 6265 §5.2-5.3: each header's first pair is the cookie, the rest attributes; the last live `session` wins.
+  let found: string | null = null;
   for (const raw of cookies) {
     // The HTTP parser drops the spaces and tabs around a header value.
-    const parts = raw.replace(/^[ \t]+|[ \t]+$/g, "").split(";");
-    for (let i = 0; i < parts.length; i++) {
-      const part = i === 0 ? parts[i] : parts[i].trimStart();
-      if (!part.startsWith("session=")) continue;
-      const value = /^\S*/.exec(part.slice("session=".length))?.[0] ?? "";
-      if (value !== "") return value;
-    }
+    const [pair, ...attributes] = raw.replace(/^[ \t]+|[ \t]+$/g, "").split(";");
+    const eq = pair.indexOf("=");
+    if (eq < 0 || pair.slice(0, eq).trim() !== "session") continue;
+    const trimmed = pair.slice(eq + 1).trim();
+    const value = /^".*"$/.test(trimmed) && trimmed.length >= 2 ? trimmed.slice(1, -1) : trimmed;
+    if (!/^[A-Za-z0-9._~+/=-]{8,512}$/.test(value)) continue;
+    const maxAge = attributes.map((a) => /^\s*max-age\s*=\s*(-?\d+)\s*$/i.exec(a)).find((m) => m);
+    if (maxAge && Number(maxAge[1]) <= 0) continue;
+    found = value;
   }
+  if (found !== null) return found;
   try {
     const parsed: unknown = JSON.parse(body);
     if (

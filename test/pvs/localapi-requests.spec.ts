@@ -98,6 +98,31 @@ describe("pvs/localapi requests and answers", () => {
     assert.strictEqual(sessionFromLogin(answer(200, '{"session":"bad value;"}')), null);
   });
 
+  it("reads several Set-Cookie headers as RFC 6265 does: the last live session cookie, name=value only first", () => {
+    const live = "session=LIVE0123456789; Secure; HttpOnly";
+    const cases: Array<[string[], string, string | null]> = [
+      // A later cookie of the same name replaces an earlier one (RFC 6265 §5.3 step 11).
+      [["session=FIRST012345678; Secure", live], "{}", "LIVE0123456789"],
+      // An expired one is none: the live one before it stays.
+      [[live, "session=deleted; Max-Age=0"], "{}", "LIVE0123456789"],
+      [[live, "session=deleted0000; max-age=-1; Path=/"], "{}", "LIVE0123456789"],
+      [[live, "session=OLD000000000; Expires=Thu, 01 Jan 1970 00:00:00 GMT"], "{}", "LIVE0123456789"],
+      [["session=deleted; Max-Age=0", live], "{}", "LIVE0123456789"],
+      // Max-Age wins over Expires (§5.3 step 3).
+      [["session=KEPT00000000; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60"], "{}", "KEPT00000000"],
+      [["session=FUTURE0000000; Expires=Fri, 01 Jan 2100 00:00:00 GMT"], "{}", "FUTURE0000000"],
+      // `session=` in attribute position is an attribute of another cookie, not the session.
+      [["foo=1; session=ATTRIBUTE0000"], "{}", null],
+      [["foo=1; session=ATTRIBUTE0000"], '{"session":"BODY000000000"}', "BODY000000000"],
+      [["session=deleted; Max-Age=0"], '{"session":"BODY000000000"}', "BODY000000000"],
+      [["SESSION=OTHERNAME0000", "xsession=OTHERNAME0000"], "{}", null],
+      [['session="QUOTED0000000"'], "{}", "QUOTED0000000"],
+      [["session=; Path=/", "session=x y z"], "{}", null],
+    ];
+    for (const [cookies, body, expected] of cases)
+      assert.strictEqual(sessionFromLogin(answer(200, body, cookies)), expected, JSON.stringify(cookies));
+  });
+
   it("reads the build from every firmware's own wording and picks the API", () => {
     assert.strictEqual(buildFromVersion("2025.11, Build 5412"), 5412);
     assert.strictEqual(buildFromVersion("2025.09.04.61845"), 61845);

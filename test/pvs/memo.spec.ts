@@ -3,6 +3,7 @@
 import assert from "assert";
 import { PvsEmulator } from "../../src/emulator/server";
 import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection/connection";
+import { MEMO_CLOCK_SKEW_MS, readMemo } from "../../src/pvs/connection/memo";
 
 describe("pvs/connection memo across a restart", () => {
   const signal = new AbortController().signal;
@@ -105,5 +106,91 @@ describe("pvs/connection memo across a restart", () => {
     } finally {
       await local.stop();
     }
+  });
+
+  describe("a hostile stored memo (a context store is a file anyone may edit)", () => {
+    const now = Date.now();
+    const good = {
+      format: 1,
+      detection: { api: "legacy", model: "PVS6", build: 61707, version: "2021.9, Build 61707", detectedAt: now - 1000 },
+      deviceListStartedAt: now - 2000,
+      lockedOutUntil: null,
+    };
+    const later = now + MEMO_CLOCK_SKEW_MS + 60_000;
+    const hostileTimes: unknown[] = [
+      1e16,
+      Number.MAX_VALUE,
+      Number.MAX_SAFE_INTEGER,
+      -1,
+      -1e16,
+      0,
+      Date.UTC(2009, 11, 31),
+      later,
+      1.5e12 + 0.5,
+      "1700000000000",
+      true,
+      [now],
+      { at: now },
+      null,
+    ];
+
+    it("keeps a sound memo whole", () => {
+      assert.deepStrictEqual(readMemo(good, now), good);
+    });
+
+    it("drops every impossible time and every field of the wrong type, keeping the rest", () => {
+      for (const t of hostileTimes) {
+        const label = JSON.stringify(t) ?? String(t);
+        const m = readMemo({ ...good, detection: { ...good.detection, detectedAt: t } }, now);
+        assert.strictEqual(m?.detection, null, `detectedAt ${label}`);
+        assert.strictEqual(m?.deviceListStartedAt, good.deviceListStartedAt, `the rest kept (${label})`);
+        assert.strictEqual(readMemo({ ...good, deviceListStartedAt: t }, now)?.deviceListStartedAt, null, label);
+        // (A lock-out's end lies ahead: one minute past the skew is a time it can have.)
+        if (t !== later) assert.strictEqual(readMemo({ ...good, lockedOutUntil: t }, now)?.lockedOutUntil, null, label);
+      }
+      const junk = readMemo(
+        {
+          ...good,
+          detection: { ...good.detection, model: { x: 1 }, build: 1e16, version: "x".repeat(65) },
+        },
+        now,
+      );
+      assert.deepStrictEqual(
+        [junk?.detection?.model, junk?.detection?.build, junk?.detection?.version],
+        [null, null, null],
+      );
+      for (const build of [-3, 0, 1.5, "61707", Number.MAX_VALUE])
+        assert.strictEqual(readMemo({ ...good, detection: { ...good.detection, build } }, now)?.detection?.build, null);
+      assert.strictEqual(
+        readMemo({ ...good, detection: { ...good.detection, model: "PVS\u00006" } }, now)?.detection?.model,
+        null,
+      );
+      for (const detection of [[good.detection], "legacy", 1e16, { ...good.detection, api: ["legacy"] }])
+        assert.strictEqual(readMemo({ ...good, detection }, now)?.detection, null, JSON.stringify(detection));
+      for (const bad of [[good], { ...good, format: "1" }, { ...good, format: 1e16 }, undefined])
+        assert.strictEqual(readMemo(bad, now), null);
+    });
+
+    it("a restored connection with any of them answers info() and reads the PVS (no Invalid time value)", async () => {
+      for (const t of hostileTimes.filter((t) => t !== later)) {
+        const c = connect();
+        c.restore({
+          ...good,
+          detection: { ...good.detection, detectedAt: t },
+          deviceListStartedAt: t,
+          lockedOutUntil: t,
+        });
+        const info = c.info();
+        assert.strictEqual(info.api, null, `nothing taken over from ${JSON.stringify(t) ?? String(t)}`);
+        assert.strictEqual(info.detectedAt, null);
+        assert.strictEqual(c.health().state, "ok");
+        assert.strictEqual(c.memo(), null, "nothing impossible stored again");
+      }
+      const c = connect();
+      c.restore({ ...good, detection: { ...good.detection, detectedAt: 1e16 } });
+      const reading = await c.readDeviceList(signal);
+      assert.strictEqual(reading.list.inverters.length, 3);
+      assert.ok(Date.parse(c.info().detectedAt as string) <= Date.now(), "detected afresh");
+    });
   });
 });

@@ -79,6 +79,64 @@ describe("Poller", () => {
     assert.deepStrictEqual(starts, [1_000_000, 1_030_000, 1_060_000]);
   });
 
+  it("keeps its beat when timing the next run throws or yields no number, and reports the throw", async () => {
+    // What the ration is read from threw (PvsConnection.info on a stored memo's impossible date): the exception
+    // escaped from the timer, an uncaught exception that stopped Node-RED at every start.
+    const errors: unknown[] = [];
+    const starts: number[] = [];
+    const poller = new Poller(
+      10_000,
+      async () => void starts.push(Date.now() - 1_000_000),
+      0,
+      () => {
+        throw new RangeError("Invalid time value");
+      },
+      (err) => errors.push(err),
+    );
+    poller.start();
+    await clock.tickAsync(35_000);
+    poller.stop();
+    assert.deepStrictEqual(starts, [0, 10_000, 20_000, 30_000], "on the beat, the ration left out");
+    assert.ok(errors.length === 4 && errors.every((e) => e instanceof RangeError), "each throw reported");
+    for (const gap of [NaN, Infinity, -5]) {
+      const runs: number[] = [];
+      const p = new Poller(
+        10_000,
+        async () => void runs.push(Date.now()),
+        0,
+        () => gap,
+      );
+      p.start();
+      // Runs at +0 s (started 5 s before a beat), +5 s and +15 s.
+      await clock.tickAsync(24_000);
+      p.stop();
+      assert.strictEqual(runs.length, 3, `a least gap of ${gap}: on the beat, no run at once after another`);
+    }
+  });
+
+  it("a task that throws is reported and the beat goes on; a reporter that throws stops nothing", async () => {
+    const errors: unknown[] = [];
+    let n = 0;
+    const poller = new Poller(
+      10_000,
+      async () => {
+        n++;
+        throw new Error("boom");
+      },
+      0,
+      () => 0,
+      (err) => {
+        errors.push(err);
+        throw new Error("the reporter too");
+      },
+    );
+    poller.start();
+    await clock.tickAsync(25_000);
+    poller.stop();
+    assert.strictEqual(n, 3);
+    assert.strictEqual(errors.length, 3);
+  });
+
   it("a stable phase per key, spread over the interval", () => {
     assert.strictEqual(phaseOf("cfg"), phaseOf("cfg"));
     const phases = new Set([...Array(100)].map((_, i) => Math.floor((phaseOf(`pvs-config-${i}`) % 10_000) / 1000)));

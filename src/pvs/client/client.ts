@@ -1,83 +1,35 @@
 // The per-PVS client that every node shares: one request in flight, identical requests coalesced,
 // requests spaced (a LocalAPI login counts as a request too), the DeviceList rationed, back-off and a
 // circuit breaker after failures, the one LocalAPI session, the request budget, and cancellation when the
-// asking node closes. The queue and its pace are in request-queue.ts, the health bookkeeping in client-health.ts.
+// asking node closes. The queue and its pace are in request-queue.ts, the exchanges on the wire (login and
+// logout included) in wire.ts, the health bookkeeping in client-health.ts, the settings in client-options.ts.
 import { AnswerMemory } from "./answer-memory";
 import { Breaker, DEFAULT_OPEN_AFTER, Health } from "./breaker";
 import { ClientHealth } from "./client-health";
 import { RequestBudget, RequestLog } from "./budget";
+import {
+  ClientOptions,
+  ClientStats,
+  DEFAULT_BACKOFF_BASE_MS,
+  DEFAULT_BACKOFF_MAX_MS,
+  gapAfter,
+  LocalApiOptions,
+} from "./client-options";
 import { PvsError, PvsErrorCode, toPvsError } from "../http/errors";
-import { parseLegacyAnswer } from "../legacy/dl-cgi";
 import { PvsRequest, RequestOptions } from "../http/request";
-import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession } from "../localapi/session";
-import { parseVarsAnswer, parseWriteAnswer } from "../localapi/vars-query";
-import { Endpoint, endpointLabel, HttpAnswer, Transport } from "../http/transport";
+import { endpointLabel } from "../http/transport";
 import { JsonObject } from "../../model/safe-object";
 import { AnswerLog } from "./answer-log";
 import { Job, RequestQueue, settle, Waiter } from "./request-queue";
+import { PvsWire } from "./wire";
 
-/** The LocalAPI side of a PVS: HTTPS on its own port, the owner password, certificate trust. */
-export interface LocalApiOptions {
-  port: number;
-  /** The owner password (last 5 characters of the serial, or the user's); null while unknown. */
-  password: () => string | null;
-  /** Deadline of one variable read; some variables make the firmware hang forever. */
-  timeoutMs?: number;
-  /** Pinned SHA-256 certificate fingerprint ("AB:CD:…"), or null to accept the PVS's self-signed certificate. */
-  pinnedFingerprint?: string | null;
-  /** Hears the fingerprint of every certificate the PVS presents. */
-  onCertificate?: (fingerprint: string) => void;
-  renewAfterMs?: number;
-  refusedHoldMs?: number;
-  /** First wait before a new login after the PVS rejected a fresh session (doubles up to 5 min). */
-  loginBackoffBaseMs?: number;
-}
-
-export const DEFAULT_LOCALAPI_TIMEOUT_MS = 15_000;
-
-export interface ClientOptions extends Endpoint {
-  /** Deadline of one request, from sending it to the end of the answer. */
-  timeoutMs: number;
-  /** Minimum quiet time between the end of one request and the start of the next. */
-  spacingMs: number;
-  /**
-   * Quiet time after a light request (a LocalAPI variable read or login, the open supervisor/info): these are
-   * cheap for the PVS (pypvs sends its reads back to back), so a LocalAPI poll takes a second, not 15 s.
-   * Default: the smaller of `spacingMs` and 500 ms.
-   */
-  lightSpacingMs?: number;
-  /** Back-off after failures: base doubles per consecutive failure up to max. */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  /** Failures in a row after which requests fail fast until the back-off has passed (circuit breaker). */
-  openAfter?: number;
-  /** The DeviceList ration: least time between the starts of two legacy DeviceLists; 0 = no limit. */
-  deviceListEveryMs?: number;
-  maxBodyBytes?: number;
-  /** Masks secrets in text taken from an answer before it reaches an error message. */
-  redact?: (text: string) => string;
-  /** Present when the PVS may serve the LocalAPI. */
-  localApi?: LocalApiOptions;
-}
-
-export interface ClientStats {
-  /** Requests sent to the PVS (logins included). */
-  requests: number;
-  /** LocalAPI logins sent. */
-  logins: number;
-  failures: number;
-  /** Requests answered by sharing another caller's request. */
-  coalesced: number;
-  /** DeviceLists answered with the previous answer, because they were asked again within the DeviceList ration. */
-  reused: number;
-  /** Requests refused at once because the circuit breaker was open. */
-  refused: number;
-  consecutiveFailures: number;
-  lastDurationMs: number | null;
-  lastErrorCode: PvsErrorCode | null;
-  /** Epoch ms before which the next request will not start. */
-  nextRequestAt: number;
-}
+export type { ClientOptions, ClientStats, LocalApiOptions } from "./client-options";
+export {
+  DEFAULT_BACKOFF_BASE_MS,
+  DEFAULT_BACKOFF_MAX_MS,
+  DEFAULT_LIGHT_SPACING_MS,
+  DEFAULT_LOCALAPI_TIMEOUT_MS,
+} from "./client-options";
 
 /**
  * What a PVS answers to a command it will not carry out: the command's outcome, not the PVS's health (see
@@ -85,19 +37,10 @@ export interface ClientStats {
  */
 const COMMAND_REFUSALS = new Set<PvsErrorCode>(["PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE"]);
 
-export const DEFAULT_BACKOFF_BASE_MS = 5_000;
-export const DEFAULT_LIGHT_SPACING_MS = 500;
-/** A LocalAPI login is a light exchange. */
-const LOGIN: Pick<PvsRequest, "light"> = { light: true };
-export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
-
 export class PvsClient {
   readonly label: string;
-  /** The LocalAPI's host:port, for its errors (the dl_cgi port is another). */
-  private readonly localLabel: string;
-  private readonly transport: Transport;
-  private readonly localTransport: Transport | null;
-  private readonly session: LocalApiSession | null;
+  /** The exchanges of the job in flight, the LocalAPI session and the transports. */
+  private readonly wire: PvsWire;
   /** One job in flight, identical requests joined, each started when its turn has come. */
   private readonly queue: RequestQueue;
   private closed = false;
@@ -122,35 +65,13 @@ export class PvsClient {
   private readonly memory = new AnswerMemory();
   /** Hear every job's end (what a restart takes over may have changed). */
   private readonly settledListeners = new Set<() => void>();
-  /**
-   * A login on the wire, and the end of the job it belongs to (closeAndLogout waits for it, to end its session too).
-   */
-  private loginInFlight = false;
+  /** The end of the job in flight (closeAndLogout waits for it when a login is on the wire). */
   private jobDone: Promise<void> | null = null;
   /** Closing: waiting for a login in flight before logging out; nothing new starts. */
   private closing = false;
-  /** Wire exchanges of the job in flight (0: it failed before sending anything). */
-  private exchanges = 0;
 
   constructor(private readonly options: ClientOptions) {
     this.label = endpointLabel(options);
-    this.localLabel = options.localApi ? endpointLabel({ ...options, port: options.localApi.port }) : this.label;
-    this.transport = new Transport(options, options.maxBodyBytes);
-    const local = options.localApi;
-    this.localTransport = local
-      ? new Transport({ protocol: "https", host: options.host, port: local.port }, options.maxBodyBytes, {
-          pinned: local.pinnedFingerprint ?? null,
-          onCertificate: (fp) => local.onCertificate?.(fp),
-        })
-      : null;
-    this.session = local
-      ? new LocalApiSession({
-          password: local.password,
-          renewAfterMs: local.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS,
-          refusedHoldMs: local.refusedHoldMs ?? DEFAULT_REFUSED_HOLD_MS,
-          loginBackoffBaseMs: local.loginBackoffBaseMs,
-        })
-      : null;
     this.breaker = new Breaker({
       baseMs: options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS,
       maxMs: options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS,
@@ -164,6 +85,8 @@ export class PvsClient {
         this.jobDone = this.execute(job);
       },
     });
+    const records = { stats: this.stats, log: this.log, answerLog: this.answerLog };
+    this.wire = new PvsWire(options, this.queue, records, () => this.closing);
   }
 
   /**
@@ -266,7 +189,7 @@ export class PvsClient {
       limits.pinnedFingerprint !== (local.pinnedFingerprint ?? null)
     ) {
       local.pinnedFingerprint = limits.pinnedFingerprint;
-      this.localTransport?.pin(limits.pinnedFingerprint);
+      this.wire.localTransport?.pin(limits.pinnedFingerprint);
       // A hold set because the PVS's certificate was not the old pin was about the pin, not the PVS (nothing was
       // sent to it): another pin is tried at the next turn, as a corrected password is.
       if (this.health().lastError?.code === "PVS_CERT_MISMATCH") this.endBackoff();
@@ -318,8 +241,7 @@ export class PvsClient {
   /** Cancels everything, in flight and waiting, and releases the connection. */
   close(): void {
     this.abortAll();
-    this.transport.close();
-    this.localTransport?.close();
+    this.wire.close();
   }
 
   /** Refuses new requests and cancels those in flight or waiting; the transports stay open. */
@@ -341,30 +263,21 @@ export class PvsClient {
   async closeAndLogout(): Promise<void> {
     // A login on the wire will create a session on the PVS whatever happens here: let it finish (within its
     // deadline), then end that session too. Nothing else is sent meanwhile: the queue is cancelled first.
-    if (this.loginInFlight && this.jobDone && !this.closed) {
-      this.closing = true;
-      for (const job of this.queue.take()) settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>(
-        (resolve) =>
-          (timer = setTimeout(resolve, (this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS) + 1000)),
-      );
-      await Promise.race([this.jobDone, deadline]);
-      clearTimeout(timer);
-    }
-    const cookie = this.session?.logoutHeader() ?? null;
-    const transport = this.localTransport;
-    if (this.closed || !cookie || !transport) return this.close();
-    this.session?.invalidate();
+    if (this.wire.loginInFlight && this.jobDone && !this.closed) await this.loginDone(this.jobDone);
+    if (this.closed || !this.wire.session?.active) return this.close();
     this.abortAll();
-    try {
-      this.stats.requests++;
-      const answer = await transport.get("/auth?logout", {}, 3000, undefined, cookie);
-      this.log.add("logout", answer.durationMs, answer.status < 400);
-    } catch {
-      // The session expires by itself within minutes; closing must not wait on a PVS that does not answer.
-    }
+    await this.wire.logoutAtClose();
     this.close();
+  }
+
+  /** Cancels what waits, then waits for the job whose login is on the wire (within the login's deadline). */
+  private async loginDone(jobDone: Promise<void>): Promise<void> {
+    this.closing = true;
+    for (const job of this.queue.take()) settle(job, new PvsError("PVS_ABORTED", "the PVS connection is closed"));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.wire.localTimeoutMs + 1000)));
+    await Promise.race([jobDone, deadline]);
+    clearTimeout(timer);
   }
 
   private deviceListEveryMs(): number {
@@ -383,9 +296,9 @@ export class PvsClient {
     let outcome: JsonObject | PvsError;
     const startedAt = Date.now();
     if (request.rationed) this.memory.started(request.key, true, startedAt);
-    this.exchanges = 0;
+    this.wire.exchanges = 0;
     try {
-      outcome = await this.perform(request, job.controller.signal);
+      outcome = await this.wire.perform(request, job.controller.signal);
     } catch (err) {
       outcome = toPvsError(err);
     }
@@ -400,11 +313,11 @@ export class PvsClient {
     // A failure before anything was sent (no password, a refusal still held), of a probe, or a command the PVS
     // declined says nothing about the PVS's health: it gets the spacing, not a back-off.
     // An urgent request went past a back-off (the look at the firmware after a legacy 403): its success does not
-    // end a lock-out that still holds for every other request (issue: retrying during a lock-out extends it).
+    // end a lock-out that still holds for every other request (retrying during a lock-out extends it).
     // A 404 is a definite "no such thing here" (a path an old firmware lacks), not a struggling PVS.
     const uninformative =
       outcome instanceof PvsError
-        ? this.exchanges === 0 ||
+        ? this.wire.exchanges === 0 ||
           job.probe ||
           outcome.statusCode === 404 ||
           (job.command && COMMAND_REFUSALS.has(outcome.code))
@@ -430,116 +343,12 @@ export class PvsClient {
     }
   }
 
-  private async perform(request: PvsRequest, signal: AbortSignal): Promise<JsonObject> {
-    const query = request.query ?? request.params;
-    if (request.kind === "dl_cgi") {
-      const answer = await this.wire(
-        this.transport,
-        request,
-        request.label,
-        request.path,
-        query,
-        request.timeoutMs ?? this.options.timeoutMs,
-        signal,
-      );
-      return parseLegacyAnswer(answer, this.options.redact);
-    }
-    const transport = this.localTransport;
-    const session = this.session;
-    if (!transport || !session) throw new PvsError("PVS_BAD_CONFIG", "this PVS connection has no LocalAPI settings");
-    const timeoutMs = request.timeoutMs ?? this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS;
-    if (!request.session)
-      return parseVarsAnswer(
-        await this.wire(transport, request, request.label, request.path, query, timeoutMs, signal),
-        this.options.redact,
-      );
-    const loginTimeoutMs = this.options.localApi?.timeoutMs ?? DEFAULT_LOCALAPI_TIMEOUT_MS;
-    const answer = await session.read(request.write === true, this.localLabel, {
-      read: (cookie) => this.wire(transport, request, request.label, request.path, query, timeoutMs, signal, cookie),
-      login: async (headers) => {
-        // Cancelled while waiting its turn: nothing is sent. Once sent, a login is not cut off when its caller
-        // leaves (a node closed by a redeploy): the PVS makes the session whether or not the answer is read, so
-        // the cookie is kept, for the next poll or for the logout when the connection closes (within its deadline).
-        await this.queue.turn(signal);
-        this.stats.logins++;
-        this.loginInFlight = true;
-        try {
-          return await this.wire(
-            transport,
-            LOGIN,
-            "login",
-            "/auth?login",
-            {},
-            loginTimeoutMs,
-            new AbortController().signal,
-            headers,
-          );
-        } finally {
-          this.loginInFlight = false;
-        }
-      },
-      closing: () => this.closing,
-    });
-    return request.write ? parseWriteAnswer(answer) : parseVarsAnswer(answer, this.options.redact);
-  }
-
-  /** One HTTP exchange, spaced from the previous one like every request to this PVS. */
-  private async wire(
-    transport: Transport,
-    request: Pick<PvsRequest, "light">,
-    kind: string,
-    path: string,
-    query: Record<string, string> | string,
-    timeoutMs: number,
-    signal: AbortSignal,
-    headers?: Record<string, string>,
-  ): Promise<HttpAnswer> {
-    await this.queue.turn(signal);
-    this.stats.requests++;
-    this.exchanges++;
-    const started = Date.now();
-    try {
-      const answer = await transport.get(path, query, timeoutMs, signal, headers);
-      this.stats.lastDurationMs = answer.durationMs;
-      this.log.add(kind, answer.durationMs, answer.status < 400);
-      this.logAnswer(transport, kind, path, query, answer, started);
-      return answer;
-    } catch (err) {
-      if (toPvsError(err).code !== "PVS_ABORTED") this.log.add(kind, Date.now() - started, false);
-      throw err;
-    } finally {
-      this.queue.spaceUntil(Date.now() + this.gapAfter(request), true);
-    }
-  }
-
-  /** Keeps the answer as the last of its kind: a `/vars` read by its request line, the login without its body. */
-  private logAnswer(
-    transport: Transport,
-    kind: string,
-    path: string,
-    query: Record<string, string> | string,
-    answer: HttpAnswer,
-    startedAt: number,
-  ): void {
-    const search = typeof query === "string" ? query : new URLSearchParams(query).toString();
-    const request = `GET ${path}${search ? `?${search}` : ""}`;
-    const api = transport === this.localTransport ? "vars" : "dl_cgi";
-    const login = kind === "login";
-    this.answerLog.answer(api === "vars" && !login ? request : kind, api, request, answer, startedAt, !login);
-  }
-
-  /** The quiet time after an exchange: the full spacing, or the light one after a light request. */
-  private gapAfter(request: Pick<PvsRequest, "light">): number {
-    const light = this.options.lightSpacingMs ?? Math.min(this.options.spacingMs, DEFAULT_LIGHT_SPACING_MS);
-    return request.light ? Math.min(light, this.options.spacingMs) : this.options.spacingMs;
-  }
-
   /** Back-off and breaker after an outcome; null: an outcome that says nothing about the PVS (spacing only). */
   private recordOutcome(outcome: JsonObject | PvsError | null, request: PvsRequest): void {
     const now = Date.now();
     this.pvsHealth.recordOutcome(outcome, now);
     // A job that sent nothing still waits its spacing, so that a caller retrying at once cannot spin.
-    if (this.exchanges === 0) this.queue.spaceUntil(now + this.gapAfter(request));
+    if (this.wire.exchanges === 0) this.queue.spaceUntil(now + gapAfter(this.options, request.light));
     this.pvsHealth.announceHealth();
   }
 

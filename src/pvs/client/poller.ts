@@ -22,6 +22,8 @@ export class Poller {
      * fell off the beat (a node sat at "polling…" for the difference each time).
      */
     private readonly minGapMs: () => number = () => 0,
+    /** Hears what went wrong in a run or in timing the next (the node's error path); the beat goes on. */
+    private readonly onError: (err: unknown) => void = () => undefined,
   ) {
     this.phaseMs = ((Math.trunc(phase) % intervalMs) + intervalMs) % intervalMs;
   }
@@ -44,7 +46,14 @@ export class Poller {
    * deploy is not a moment after the first run.
    */
   delayAfter(lastStart: number, now: number): number {
-    const earliest = Math.max(now, lastStart + Math.max(this.intervalMs / 2, this.minGapMs()));
+    return this.beatAfter(lastStart, now, this.minGapMs());
+  }
+
+  /** Milliseconds from `now` to the next beat at least half an interval and `minGapMs` after `lastStart`. */
+  private beatAfter(lastStart: number, now: number, minGapMs: number): number {
+    // A gap that is no number of milliseconds would set a timer that fires at once, again and again.
+    const gap = Number.isFinite(minGapMs) && minGapMs > 0 ? minGapMs : 0;
+    const earliest = Math.max(now, lastStart + Math.max(this.intervalMs / 2, gap));
     const sinceBeat = (((earliest - this.phaseMs) % this.intervalMs) + this.intervalMs) % this.intervalMs;
     const next = sinceBeat === 0 ? earliest : earliest + (this.intervalMs - sinceBeat);
     return Math.max(0, Math.ceil(next - now));
@@ -60,10 +69,27 @@ export class Poller {
     const started = Date.now();
     try {
       await this.task();
-    } catch {
-      // The task reports its own failures; a throw must never stop the schedule or escape as a rejection.
+    } catch (err) {
+      // A throw must never stop the schedule or escape as a rejection (which stops Node-RED).
+      this.report(err);
     }
-    this.schedule(this.delayAfter(started, Date.now()));
+    let delayMs: number;
+    try {
+      delayMs = this.delayAfter(started, Date.now());
+    } catch (err) {
+      // Timing the next run failed (what the ration is read from threw): the next beat, without the ration.
+      this.report(err);
+      delayMs = this.beatAfter(started, Date.now(), 0);
+    }
+    this.schedule(delayMs);
+  }
+
+  private report(err: unknown): void {
+    try {
+      this.onError(err);
+    } catch {
+      // Reporting must not stop the beat either.
+    }
   }
 }
 

@@ -4,7 +4,6 @@
 // live-feed-share.ts.
 import { DeviceList, DeviceSummary, summarize } from "../../model/device";
 import { maskSerial } from "../../model/redact";
-import { isJsonObject } from "../../model/safe-object";
 import { LiveValues } from "../../model/live";
 import { Health } from "../client/breaker";
 import { RequestBudget } from "../client/budget";
@@ -19,6 +18,7 @@ import { Freshness, PvsRequest, ReadOptions } from "../http/request";
 import { DEVICE_LIST_REQUEST, DeviceListReading, readDeviceList } from "./read-device-list";
 import { OwnerSecrets } from "./owner-secrets";
 import { ReadContext } from "./read-context";
+import { ConnectionMemo, isoTime, readMemo } from "./memo";
 import { CommReading, readComm } from "./read-comm";
 import {
   CommandReading,
@@ -79,21 +79,7 @@ export interface ConnectionInfo {
   pinned: string | null;
 }
 
-/** See PvsConnection.memo. */
-export interface ConnectionMemo {
-  format: 1;
-  detection: {
-    api: "legacy";
-    model: string | null;
-    build: number | null;
-    version: string | null;
-    detectedAt: number;
-  } | null;
-  deviceListStartedAt: number | null;
-  /** When a 403 lock-out in force ends (epoch ms); absent in memos written before it was kept. */
-  lockedOutUntil?: number | null;
-}
-
+export type { ConnectionMemo } from "./memo";
 export { REDETECT_AFTER_FAILURES } from "./detection";
 
 export class PvsConnection implements LiveAccess {
@@ -170,7 +156,7 @@ export class PvsConnection implements LiveAccess {
       build: id?.build ?? null,
       version: id?.version ?? null,
       serial: id?.serial ? maskSerial(id.serial) : null,
-      detectedAt: this.detection.detectedAtMs === null ? null : new Date(this.detection.detectedAtMs).toISOString(),
+      detectedAt: isoTime(this.detection.detectedAtMs),
       certificate: this.certificate,
       pinned: this.options.pinnedFingerprint ?? null,
     };
@@ -266,26 +252,17 @@ export class PvsConnection implements LiveAccess {
     };
   }
 
-  /** Takes over a memo of a connection to this PVS before a restart (anything malformed is ignored). */
-  restore(memo: unknown): void {
-    if (!isJsonObject(memo) || memo.format !== 1) return;
-    const d = memo.detection;
-    const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
-    const str = (v: unknown) => (typeof v === "string" ? v.slice(0, 64) : null);
-    if (isJsonObject(d) && d.api === "legacy" && num(d.detectedAt) !== null) {
-      this.detection.restore({
-        api: "legacy",
-        model: str(d.model),
-        build: num(d.build),
-        version: str(d.version),
-        detectedAt: num(d.detectedAt) as number,
-      });
-    }
-    const at = num(memo.deviceListStartedAt);
-    if (at !== null) this.client.restoreStart(DEVICE_LIST_REQUEST.key, at);
+  /**
+   * Takes over a memo of a connection to this PVS before a restart: only what readMemo believes (a field of the
+   * wrong type or an impossible time is ignored, the rest kept).
+   */
+  restore(stored: unknown): void {
+    const memo = readMemo(stored);
+    if (!memo) return;
+    if (memo.detection) this.detection.restore(memo.detection);
+    if (memo.deviceListStartedAt !== null) this.client.restoreStart(DEVICE_LIST_REQUEST.key, memo.deviceListStartedAt);
     // Held as a lock-out only when it could be one: in the future, and no later than the longest wait.
-    const until = num(memo.lockedOutUntil);
-    if (until !== null) this.client.restoreLockout(until);
+    if (memo.lockedOutUntil != null) this.client.restoreLockout(memo.lockedOutUntil);
   }
 
   /** Logs out of the LocalAPI session (when there is one) and closes the connection. */

@@ -1,6 +1,7 @@
-// Which API a PVS serves, and what it says it is (model, build, serial): detected from the open sources,
-// kept until the firmware changes (a new build, a legacy 403, failures in a row), and the rule for reading
-// through the API in use. One per PVS connection.
+// When to ask a PVS which API it serves and how long to believe it: the lifecycle of one connection's detection
+// (asked on first need, through the open sources in turn; kept until the firmware changes: a new build, a legacy
+// 403, failures in a row; taken over across a restart as a memo), and the rule for reading through the API in use.
+// What each answer says is read by identity.ts.
 import { ApiKind, apiForBuild, ApiSetting, Identity, identityFromSupervisorInfo, identityFromVars } from "./identity";
 import { PvsError, PvsErrorCode, toPvsError } from "../http/errors";
 import { legacyPath } from "../legacy/dl-cgi";
@@ -34,6 +35,15 @@ export interface DetectionAccess {
   forgotten(): void;
   /** A detection has just been made (what a restart takes over changed). */
   detected?(): void;
+}
+
+/** A legacy detection as a restart takes it over (see ApiDetection.memo). */
+export interface DetectionMemo {
+  api: "legacy";
+  model: string | null;
+  build: number | null;
+  version: string | null;
+  detectedAt: number;
 }
 
 export class ApiDetection {
@@ -88,13 +98,7 @@ export class ApiDetection {
    * in the clear). Only a legacy detection is worth keeping: the LocalAPI needs the serial to log in, so its
    * detection is made again (one light read) whatever was remembered.
    */
-  memo(): {
-    api: "legacy";
-    model: string | null;
-    build: number | null;
-    version: string | null;
-    detectedAt: number;
-  } | null {
+  memo(): DetectionMemo | null {
     if (this.api !== "legacy" || this.detectedAt === null) return null;
     const id = this.current;
     return {
@@ -107,13 +111,7 @@ export class ApiDetection {
   }
 
   /** Takes over a detection remembered before a restart, unless this one has detected already. */
-  restore(memo: {
-    api: "legacy";
-    model: string | null;
-    build: number | null;
-    version: string | null;
-    detectedAt: number;
-  }): void {
+  restore(memo: DetectionMemo): void {
     if (this.api !== null || (this.setting !== "auto" && this.setting !== "legacy")) return;
     this.api = "legacy";
     this.current = { model: memo.model, build: memo.build, version: memo.version, serial: null };

@@ -1,6 +1,7 @@
-// Which API a PVS serves, from what it says about itself without a login: the legacy
-// `supervisor/info` (PVS6: BUILD; PVS5: only SWVER "2025.11, Build 5412") or the public varserver
-// variables (`/sys/info/sw_rev` "2025.09.04.61845", PVS5 "0.0.25.5412").
+// What a PVS says it is, read from one answer that needs no login: the legacy `supervisor/info` (PVS6: BUILD;
+// PVS5: only SWVER "2025.11, Build 5412") or the public varserver variables (`/sys/info/sw_rev`
+// "2025.09.04.61845", PVS5 "0.0.25.5412"), and which API that firmware serves. Pure reading, no requests: when
+// to ask and how long to believe the answer is the detection's lifecycle (detection.ts).
 import { optionalString } from "../../model/fields";
 import { isJsonObject, JsonObject } from "../../model/safe-object";
 

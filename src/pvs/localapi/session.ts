@@ -7,7 +7,8 @@
 // with a session the firmware no longer knows fails authentication: fcgi_vars CheckAuthentication → EACCES →
 // `401 Unauthorized` with errorcode 0x0012 (session validation | authentication); some builds answer 500, and
 // pypvs re-authenticates on both (pvs_fcgi.py `_post_internal`). Some builds answer 403 on the LocalAPI for an
-// expired session. An empty 200 body to a session read is read as a session the PVS ended, too.
+// expired session. An empty 200 body to a session read is read as a session the PVS ended, too, but at most once
+// per login back-off: some units answer so now and then while the session lives on.
 import { PvsError } from "../http/errors";
 import { HttpAnswer } from "../http/transport";
 import { isJsonObject } from "../../model/safe-object";
@@ -36,19 +37,46 @@ export function loginHeaders(password: string): Record<string, string> {
   return { Authorization: "basic " + Buffer.from(`${LOCALAPI_USER}:${password}`).toString("base64") };
 }
 
-/** The session cookie from a login answer: `Set-Cookie: session=…`, else the body's `session`. */
-export function sessionFromLogin(answer: HttpAnswer): string | null {
-  for (const header of answer.setCookie) {
-    const m = /(?:^|;\s*)session=([^;\s]+)/.exec(header);
-    if (m) return m[1];
+/** A session id as the firmware makes them (64 letters and digits, see the emulator) and as pypvs passes them on. */
+const SESSION_ID = /^[A-Za-z0-9._~+/=-]{8,512}$/;
+
+/**
+ * One `Set-Cookie` header read as RFC 6265 §5.2 does: the cookie's name=value is the first pair, what follows is
+ * attributes; null when it is not the `session` cookie, has no usable value, or has expired (Max-Age ≤ 0 or an
+ * Expires in the past; Max-Age wins over Expires, §5.3).
+ */
+export function liveSessionCookie(header: string, now = Date.now()): string | null {
+  const [pair, ...attributes] = header.split(";");
+  const eq = pair.indexOf("=");
+  if (eq < 0 || pair.slice(0, eq).trim() !== "session") return null;
+  const raw = pair.slice(eq + 1).trim();
+  const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  if (!SESSION_ID.test(value)) return null;
+  let maxAge: number | null = null;
+  let expires: number | null = null;
+  for (const attribute of attributes) {
+    const at = attribute.indexOf("=");
+    const name = (at < 0 ? attribute : attribute.slice(0, at)).trim().toLowerCase();
+    const text = at < 0 ? "" : attribute.slice(at + 1).trim();
+    if (name === "max-age" && /^-?\d+$/.test(text)) maxAge = Number(text);
+    else if (name === "expires" && Number.isFinite(Date.parse(text))) expires = Date.parse(text);
   }
+  if (maxAge !== null) return maxAge > 0 ? value : null;
+  return expires !== null && expires <= now ? null : value;
+}
+
+/**
+ * The session from a login answer: the last live `session` cookie of its `Set-Cookie` headers (a later cookie of
+ * a name replaces an earlier one, RFC 6265 §5.3; an expired one, such as `session=deleted; Max-Age=0`, is none),
+ * else the body's `session`.
+ */
+export function sessionFromLogin(answer: HttpAnswer, now = Date.now()): string | null {
+  let found: string | null = null;
+  for (const header of answer.setCookie) found = liveSessionCookie(header, now) ?? found;
+  if (found) return found;
   try {
     const parsed: unknown = JSON.parse(answer.body);
-    if (
-      isJsonObject(parsed) &&
-      typeof parsed.session === "string" &&
-      /^[A-Za-z0-9._~+/=-]{8,512}$/.test(parsed.session)
-    )
+    if (isJsonObject(parsed) && typeof parsed.session === "string" && SESSION_ID.test(parsed.session))
       return parsed.session;
   } catch {
     // fall through: no session in the answer
@@ -63,6 +91,11 @@ export function sessionFromLogin(answer: HttpAnswer): string | null {
 export function sessionEnded(answer: HttpAnswer, write = false): boolean {
   if (answer.status === 401 || answer.status === 500) return true;
   if (answer.status === 403) return !write;
+  return isEmpty(answer);
+}
+
+/** An empty 200: a session the PVS ended on some units, a lost answer on others (see LocalApiSession.read). */
+function isEmpty(answer: HttpAnswer): boolean {
   return answer.status === 200 && answer.body.trim() === "";
 }
 
@@ -72,6 +105,8 @@ export interface SessionExchanges {
   read(cookie: Record<string, string>): Promise<HttpAnswer>;
   /** `GET /auth?login` with the Basic header. */
   login(headers: Record<string, string>): Promise<HttpAnswer>;
+  /** `GET /auth?logout` with a session given up on; its answer does not matter. */
+  logout(cookie: Record<string, string>): Promise<void>;
   /** True once the connection is closing: a login that came back is then not followed by the read. */
   closing(): boolean;
 }
@@ -83,6 +118,9 @@ export class LocalApiSession {
   /** Fresh sessions rejected in a row, and before when no login is sent. */
   private rejections = 0;
   private loginHeldUntil = 0;
+  /** Re-logins after an empty answer in a row, and before when an empty answer gets none (see emptyAnswer). */
+  private emptyRelogins = 0;
+  private emptyHeldUntil = 0;
   /** Logins sent to the PVS (for tests and the request budget). */
   logins = 0;
 
@@ -98,6 +136,7 @@ export class LocalApiSession {
     let login = await this.cookieFor(exchanges);
     let answer = await exchanges.read(login.cookie);
     if (sessionEnded(answer, write) && !login.fresh) {
+      if (isEmpty(answer)) await this.emptyAnswer(label, login.cookie, exchanges);
       this.invalidate();
       login = await this.cookieFor(exchanges);
       answer = await exchanges.read(login.cookie);
@@ -112,6 +151,29 @@ export class LocalApiSession {
     }
     if (answer.status < 400) this.worked();
     return answer;
+  }
+
+  /**
+   * An empty 200 to a session that had worked: the PVS may have ended it (some units answer so), or the answer
+   * was lost on the way while the session lives on. One re-login, after logging the old session out (a live one
+   * would otherwise stay open on the PVS until it expires); another empty answer before the login back-off has
+   * passed is an error, not another login (a PVS answering empty now and then caused a login at nearly every poll).
+   */
+  private async emptyAnswer(label: string, cookie: Record<string, string>, exchanges: SessionExchanges) {
+    const now = Date.now();
+    const base = this.options.loginBackoffBaseMs ?? DEFAULT_LOGIN_BACKOFF_BASE_MS;
+    const max = this.options.loginBackoffMaxMs ?? DEFAULT_LOGIN_BACKOFF_MAX_MS;
+    if (now < this.emptyHeldUntil)
+      throw new PvsError(
+        "PVS_BAD_RESPONSE",
+        `PVS at ${label} answered a LocalAPI read with nothing (HTTP 200, empty) again; next login for it in ${Math.ceil((this.emptyHeldUntil - now) / 1000)} s`,
+        200,
+      );
+    // Empty answers that stopped for a while start the back-off again at its first step.
+    if (now >= this.emptyHeldUntil + max) this.emptyRelogins = 0;
+    this.emptyHeldUntil = now + Math.min(max, base * 2 ** this.emptyRelogins);
+    this.emptyRelogins++;
+    await exchanges.logout(cookie);
   }
 
   /** The cookie to read with, logging in first when needed (`fresh`: just logged in). */
