@@ -1,21 +1,13 @@
 import assert from "assert";
 import { cleanHost } from "../../../src/node-red/config-settings";
-import { PvsEmulator } from "../../../src/emulator/server";
 import { helper } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
+import { emulatorPerTest } from "../../support/emulator-per-test";
 
 type ConfigNode = { label: string; configError: string | null; pvs: unknown; userCount(): number; host: string };
 
 describe("pvs-config node", () => {
-  let emulator: PvsEmulator;
-  beforeEach(async () => {
-    emulator = new PvsEmulator();
-    await emulator.start();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await emulator.stop();
-  });
+  const { emulator } = emulatorPerTest();
 
   it("loads with its settings and owns one connection", async () => {
     await helper.load(
