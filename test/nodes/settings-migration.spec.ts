@@ -1,9 +1,7 @@
 // Settings that migrate: a flow saved by an earlier version of the package, which lacks settings added
-// since, works in the real runtime (each missing setting is its default), and the editor files carry the same
-// defaults as the runtime (one source: src/node-red/node-settings.ts, written into nodes/*.html by the build).
+// since, works in the real runtime (each missing setting is its default). That the built editor files carry the
+// same defaults is test/editor-settings.spec.ts (it needs the build).
 import assert from "assert";
-import fs from "fs";
-import path from "path";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { CONFIG_DEFAULTS } from "../../src/node-red/config-settings";
@@ -169,22 +167,5 @@ describe("settings that migrate: one source of defaults", () => {
       SETTINGS_VERSION + 5,
       "never downgraded",
     );
-  });
-
-  it("the editor files carry the runtime's defaults and version, and accept a missing setting", () => {
-    for (const [type, defaults] of Object.entries(NODE_DEFAULTS)) {
-      const html = fs.readFileSync(path.join(__dirname, "..", "..", "nodes", `${type}.html`), "utf8");
-      const m = /var settings = \{ version: (\d+), defaults: (\{.*\}) \};/.exec(html);
-      assert.ok(m, `${type}: the settings block written by scripts/build.js`);
-      assert.strictEqual(Number(m[1]), SETTINGS_VERSION, type);
-      assert.deepStrictEqual(JSON.parse(m[2]), defaults, type);
-      assert.ok(html.includes("settingsVersion: { value: "), `${type} carries the settings version`);
-      assert.ok(html.includes(".migrate(this, "), `${type}'s edit dialog fills a missing setting`);
-      // Only the pvs-config selector may be required: every other setting has a default.
-      const required = [...html.matchAll(/^.*required: true.*$/gm)]
-        .map((r) => r[0])
-        .filter((line) => !line.includes('type: "pvs-config"'));
-      assert.deepStrictEqual(required, [], type);
-    }
   });
 });
