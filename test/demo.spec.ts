@@ -6,6 +6,7 @@ import http from "http";
 import os from "os";
 import path from "path";
 import vm from "vm";
+import { FLOW_NODE_TYPES } from "./support/node-types";
 import { longitudeAtNoonNow } from "./support/simulated-time";
 const { startDemo } = require("../scripts/demo") as { startDemo: (o: object) => Promise<Demo> };
 const { buildDemoFlow, exampleFiles } = require("../scripts/demo-flow") as {
@@ -41,7 +42,7 @@ interface Demo {
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 const canRunNodeRed5 = process.env.PVS_NODE_RED !== "node-red-4" && (major > 22 || (major === 22 && minor >= 9));
-const OUR_TYPES = ["pvs-device-list", "pvs-comm", "pvs-inverter-split", "pvs-command", "pvs-live"];
+const OUR_TYPES = FLOW_NODE_TYPES;
 // mqtt out and its broker config are core nodes too; an example using them must deploy without a broker.
 const CORE_TYPES = [
   "comment",
@@ -614,13 +615,8 @@ class DashboardClient {
   it("lists the examples under Import > Examples", async () => {
     const res = await demo.get(`${demo.url}library/examples/flows/@pvs-local/node-red-sunpower`);
     assert.strictEqual(res.status, 200);
-    assert.deepStrictEqual((JSON.parse(res.body) as string[]).sort(), [
-      "pvs-comm",
-      "pvs-command",
-      "pvs-device-list",
-      "pvs-inverter-split",
-      "pvs-live",
-    ]);
+    // One examples folder per node type in a flow (pvs-config has none of its own).
+    assert.deepStrictEqual((JSON.parse(res.body) as string[]).sort(), [...FLOW_NODE_TYPES].sort());
   });
 });
 

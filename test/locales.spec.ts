@@ -3,6 +3,7 @@ import assert from "assert";
 import { spawnSync } from "child_process";
 import fs from "fs";
 import path from "path";
+import { NODE_TYPES } from "./support/node-types";
 
 const root = path.resolve(__dirname, "..");
 /** A node's message catalog or help in one language, in its folder: nodes/<type>/locales/<lang>/<type>.<ext>. */
@@ -11,7 +12,7 @@ const localeFile = (lang: string, type: string, ext: string) =>
 const catalogIn = (lang: string, type: string) => JSON.parse(fs.readFileSync(localeFile(lang, type, "json"), "utf8"));
 const catalog = (type: string) => catalogIn("en-US", type);
 const helpIn = (lang: string, type: string) => fs.readFileSync(localeFile(lang, type, "html"), "utf8");
-const TYPES = ["pvs-config", "pvs-device-list", "pvs-comm", "pvs-inverter-split", "pvs-command", "pvs-live"];
+const TYPES = NODE_TYPES;
 
 function has(obj: Record<string, unknown>, key: string): boolean {
   const parts = key.split(".");

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "child_process";
 import fs from "fs";
 import os from "os";
 import path from "path";
+import { NODE_TYPES } from "./support/node-types";
 
 interface Check {
   gated: boolean;
@@ -27,7 +28,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"))
   version: string;
   "node-red": { nodes: Record<string, string> };
 };
-const OUR_TYPES = Object.keys(pkg["node-red"].nodes);
+const OUR_TYPES = NODE_TYPES;
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 /** The Node-RED package this pass runs (the alias node-red-4 on the second pass). */

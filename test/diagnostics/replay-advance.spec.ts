@@ -164,12 +164,14 @@ describe("replay advanced in time (real runtime)", function () {
     assert.deepStrictEqual(parseArgs(["--replay", "x.json", "--hold", "E1, E2"]).replayHold, ["E1", "E2"]);
   });
 
-  /** Starts the built CLI on `file` with free ports; resolves with its startup line and URLs. */
+  /** Starts the CLI from source (no build needed) on `file`, free ports; resolves with its startup line and URLs. */
   async function startCli(file: string): Promise<{ out: string; url: string; httpsUrl: string; stop: () => void }> {
     const cli = spawn(
       process.execPath,
       [
-        path.join(__dirname, "../../dist/src/emulator/cli.js"),
+        "--require",
+        require.resolve("tsx/cjs"),
+        path.join(__dirname, "../../src/emulator/cli.ts"),
         "--replay",
         file,
         "--port",

@@ -3,9 +3,9 @@
 import assert from "assert";
 import sinon from "sinon";
 import { NodeMessage } from "node-red";
-import { PvsEmulator } from "../../src/emulator/server";
 import { helper, settle } from "../support/node-red";
-import { advance, fakeClock } from "../support/simulated-time";
+import { advance } from "../support/simulated-time";
+import { emulatorPerTest } from "../support/emulator-per-test";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Msg = NodeMessage & {
@@ -21,18 +21,7 @@ function lastStatus(id: string): Status {
 
 describe("protecting the PVS (real runtime, fake clock)", function () {
   this.timeout(20000);
-  let emulator: PvsEmulator;
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(async () => {
-    emulator = new PvsEmulator({ inverters: 3 });
-    await emulator.start();
-    clock = fakeClock();
-  });
-  afterEach(async () => {
-    clock.restore();
-    await helper.unload();
-    await emulator.stop();
-  });
+  const { emulator, clock } = emulatorPerTest({ inverters: 3 }, { clock: true });
 
   const run = (forMs: number, until?: () => boolean) => advance(clock, emulator, { forMs, until });
 

@@ -3,11 +3,11 @@
 import assert from "assert";
 import sinon from "sinon";
 import { NodeMessage } from "node-red";
-import { PvsEmulator } from "../../src/emulator/server";
 import { DeviceListPayload } from "../../src/model/device-list-output";
 import { CommPayload } from "../../src/model/legacy-comm";
 import { helper, nextMessages, until } from "../support/node-red";
 import { NODE_MODULES, testFlow } from "../support/flows";
+import { emulatorPerTest } from "../support/emulator-per-test";
 
 type Msg = NodeMessage & {
   payload: DeviceListPayload;
@@ -25,15 +25,7 @@ function statuses(id: string): Array<{ fill?: string; text?: string }> {
 
 describe("nodes on the LocalAPI (real Node-RED runtime, emulator over HTTPS)", function () {
   this.timeout(10000);
-  let emulator: PvsEmulator;
-  beforeEach(async () => {
-    emulator = new PvsEmulator({ inverters: 4, localApi: true });
-    await emulator.start();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await emulator.stop();
-  });
+  const { emulator } = emulatorPerTest({ inverters: 4, localApi: true });
 
   const listNode = (extra: Record<string, unknown> = {}) => ({
     id: "list",

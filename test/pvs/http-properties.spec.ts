@@ -1,21 +1,18 @@
 // Property-based (fast-check): the HTTP layer of the PVS client against a PVS whose every answer can be wrong.
-// A tiny raw HTTP server (legacy dl_cgi) and HTTPS server (LocalAPI, self-signed) on 127.0.0.1 answer each
-// request as the property chose: any status 200..599, any or no content-type and content-encoding, arbitrary
-// strings and bytes, arbitrary JSON, JSON with `__proto__` / `constructor` / `prototype` keys (written as JSON
-// text, so they are real own keys), deep nesting, HTML, empty bodies, bodies cut short, raw bytes that are not
-// HTTP, bodies just over maxBodyBytes, odd `Set-Cookie` headers on the LocalAPI login. Every run uses a fresh
-// PvsClient (no back-off, no spacing, closed after) and checks: the request settles; it resolves with a plain
-// object of own keys or rejects with a PvsError of a documented code; Object.prototype is untouched; the
-// normalizers take whatever resolved without throwing (PayloadError aside, their documented refusal); a secret
-// planted in the body never reaches an error message. Memory: oversize answers are refused early.
+// A tiny raw HTTP server (legacy dl_cgi) and HTTPS server (LocalAPI, self-signed) on 127.0.0.1 (test/support/
+// fake-pvs.ts) answer each request as the property chose (test/support/http-arbitraries.ts): any status 200..599,
+// any or no content-type and content-encoding, arbitrary strings and bytes, arbitrary JSON, JSON with `__proto__` /
+// `constructor` / `prototype` keys (written as JSON text, so they are real own keys), deep nesting, HTML, empty
+// bodies, bodies cut short, raw bytes that are not HTTP, bodies just over maxBodyBytes, odd `Set-Cookie` headers on
+// the LocalAPI login. Every run uses a fresh PvsClient (no back-off, no spacing, closed after) and checks: the
+// request settles; it resolves with a plain object of own keys or rejects with a PvsError of a documented code;
+// Object.prototype is untouched; the normalizers take whatever resolved without throwing (PayloadError aside, their
+// documented refusal); a secret planted in the body never reaches an error message. Memory: oversize answers are
+// refused early.
 import assert from "assert";
 import fc from "fast-check";
 import { useFixedSeed } from "../support/fast-check-seed";
-import http from "http";
-import https from "https";
-import net from "net";
 import zlib from "zlib";
-import { selfSignedCertificate } from "../../src/emulator/self-signed";
 import { analyzeDeviceList } from "../../src/model/device-list-output";
 import { normalizeComm } from "../../src/model/legacy-comm";
 import { legacyUnknowns, normalizeDeviceList } from "../../src/model/legacy-device-list";
@@ -31,8 +28,31 @@ import { PvsError, PvsErrorCode } from "../../src/pvs/http/errors";
 import { legacyCommand, legacyPath } from "../../src/pvs/legacy/dl-cgi";
 import { PUBLIC_VARS, varsRequest } from "../../src/pvs/localapi/vars-query";
 import { PvsRequest } from "../../src/pvs/http/request";
+import { Answer, answer, Delivery, FakePvs, GOOD_LOGIN, Planner } from "../support/fake-pvs";
+import {
+  AnswerCase,
+  answerCase,
+  bodyCase,
+  decodable,
+  DEEP_WRAPPERS,
+  deepBody,
+  deepJson,
+  depth,
+  headerChar,
+  headerValue,
+  legacyShaped,
+  mostlyOk,
+  NO_BODY_STATUSES,
+  pollutedNode,
+  printable,
+  PROTO_KEYS,
+  SECRET,
+  status,
+  textBody,
+  toAnswer,
+  varsShaped,
+} from "../support/http-arbitraries";
 
-const SECRET = "ZT01234567890ABCDE";
 const MASKED = "ZT01234567890*****";
 const redact = (text: string) => text.split(SECRET).join(MASKED);
 const PASSWORD = "ABCDE";
@@ -40,134 +60,6 @@ const TIMEOUT_MS = 2000;
 /** A login, a read, a second login and a second read, each within its deadline, and some slack. */
 const SETTLE_MS = 4 * TIMEOUT_MS + 1000;
 const MB = 1024 * 1024;
-
-// ---------------------------------------------------------------------------------------------------------
-// The fake PVS: answers each request with what the property chose.
-
-type Delivery =
-  /** Content-Length and the whole body. */
-  | "whole"
-  /** No Content-Length: chunked. */
-  | "chunked"
-  /** Content-Length larger than what is sent, then the socket destroyed. */
-  | "short"
-  /** `body` is written to the socket as is (status line and headers included), then the socket ends. */
-  | "raw"
-  /** `streamBytes` of body in 64 KB chunks, never held whole; chunked unless a Content-Length header is given. */
-  | "stream";
-
-interface Answer {
-  status: number;
-  headers: ReadonlyArray<readonly [string, string]>;
-  body: Buffer;
-  delivery: Delivery;
-  streamBytes?: number;
-}
-
-interface Seen {
-  url: string;
-  cookie: string | undefined;
-  authorization: string | undefined;
-}
-
-type Planner = (seen: Seen) => Answer;
-
-class FakePvs {
-  httpPort = 0;
-  httpsPort = 0;
-  seen: Seen[] = [];
-  plan: Planner = () => answer(200, "{}");
-  private readonly servers: Array<http.Server | https.Server> = [];
-
-  async start(): Promise<void> {
-    const cert = selfSignedCertificate("localhost");
-    const plain = http.createServer((req, res) => this.handle(req, res));
-    const secure = https.createServer({ key: cert.key, cert: cert.cert }, (req, res) => this.handle(req, res));
-    for (const server of [plain, secure]) {
-      server.on("clientError", (_err, socket: net.Socket) => socket.destroy());
-      server.on("tlsClientError", (_err: Error, socket: net.Socket) => socket.destroy());
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      this.servers.push(server);
-    }
-    this.httpPort = (plain.address() as net.AddressInfo).port;
-    this.httpsPort = (secure.address() as net.AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    for (const server of this.servers.splice(0)) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const seen: Seen = { url: req.url ?? "", cookie: req.headers.cookie, authorization: req.headers.authorization };
-    this.seen.push(seen);
-    req.socket.on("error", () => undefined);
-    res.on("error", () => undefined);
-    send(req.socket, res, this.plan(seen));
-  }
-}
-
-function send(socket: net.Socket, res: http.ServerResponse, a: Answer): void {
-  if (a.delivery === "raw") {
-    socket.end(a.body);
-    return;
-  }
-  res.statusCode = a.status;
-  const grouped = new Map<string, string[]>();
-  for (const [name, value] of a.headers) grouped.set(name, [...(grouped.get(name) ?? []), value]);
-  for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? values[0] : values);
-  if (a.delivery === "chunked") {
-    res.end(a.body);
-    return;
-  }
-  if (a.delivery === "stream") {
-    stream(res, a.streamBytes ?? 0);
-    return;
-  }
-  if (a.delivery === "whole") {
-    res.setHeader("Content-Length", a.body.length);
-    res.end(a.body);
-    return;
-  }
-  res.setHeader("Content-Length", a.body.length + 1 + (a.body.length % 7) * 1000);
-  res.flushHeaders();
-  if (a.body.length > 0) res.write(a.body);
-  // Written after the body, so its callback runs once everything before it left: then cut the connection.
-  socket.write(Buffer.alloc(0), () => socket.destroy());
-}
-
-/** Streams `total` bytes of a JSON-looking body in 64 KB chunks, with back-pressure, until done or cut off. */
-function stream(res: http.ServerResponse, total: number): void {
-  const chunk = Buffer.alloc(64 * 1024, "[1,2,3,4,5,6,7,8,9,0],");
-  let sent = 0;
-  let closed = false;
-  res.on("close", () => (closed = true));
-  const pump = () => {
-    while (!closed && sent < total) {
-      sent += chunk.length;
-      if (!res.write(chunk)) {
-        res.once("drain", pump);
-        return;
-      }
-    }
-    if (!closed) res.end();
-  };
-  pump();
-}
-
-function answer(
-  status: number,
-  body: string | Buffer,
-  headers: ReadonlyArray<readonly [string, string]> = [["Content-Type", "application/json"]],
-  delivery: Delivery = "whole",
-): Answer {
-  return { status, headers, body: typeof body === "string" ? Buffer.from(body, "utf8") : body, delivery };
-}
-
-/** A login the client accepts. */
-const GOOD_LOGIN = answer(200, '{"status":"ok"}', [["Set-Cookie", "session=0123456789abcdef; Path=/; HttpOnly"]]);
 
 // ---------------------------------------------------------------------------------------------------------
 // Routes: the requests of both APIs that the properties drive.
@@ -396,8 +288,6 @@ function checkOutcome(route: Route, outcome: Outcome, options: { deep?: boolean 
 // ---------------------------------------------------------------------------------------------------------
 // What the client must make of an answer that arrived whole (the reference for exact expectations).
 
-const NO_BODY_STATUSES = new Set([204, 304]);
-
 /** The body text the client sees: none for 204/304, UTF-8 decoded, one BOM stripped (as axios does). */
 function receivedText(status: number, body: Buffer): string {
   if (NO_BODY_STATUSES.has(status)) return "";
@@ -503,315 +393,6 @@ function expectPublicVars(status: number, body: Buffer, outcome: Outcome, compar
   else assert.deepStrictEqual(Object.keys(outcome.value), Object.keys(expected));
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Arbitraries.
-
-const status = fc.integer({ min: 200, max: 599 });
-const mostlyOk = fc.oneof({ weight: 3, arbitrary: fc.constant(200) }, { weight: 1, arbitrary: status });
-const printable = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
-/** What Node lets a header value carry: HTAB, visible ASCII and space, obs-text. */
-const headerChar = fc.oneof(
-  { weight: 6, arbitrary: printable },
-  { weight: 1, arbitrary: fc.constantFrom("\t", "\u0080", "\u00a0", "\u00e9", "\u00ff") },
-);
-const headerValue = fc.string({ unit: headerChar, maxLength: 40 });
-
-const contentType = fc.option(
-  fc.oneof(
-    fc.constantFrom(
-      "application/json",
-      "application/json; charset=utf-8",
-      "application/json; charset=utf-16le",
-      "text/html",
-      "text/plain; charset=latin1",
-      "application/octet-stream",
-      "image/png",
-      "multipart/form-data; boundary=x",
-      "",
-    ),
-    headerValue,
-  ),
-  { nil: null },
-);
-
-interface Encoding {
-  name: string;
-  /** Whether the body is really compressed that way. */
-  compressed: boolean;
-}
-const encoding = fc.option(
-  fc.oneof(
-    fc.record({ name: fc.constantFrom("gzip", "x-gzip", "deflate", "br"), compressed: fc.boolean() }),
-    fc.record({ name: fc.constantFrom("identity", "x-bogus", "GZIP ", ""), compressed: fc.constant(false) }),
-  ),
-  { nil: null },
-);
-
-function encode(body: Buffer, enc: Encoding | null): Buffer {
-  if (!enc?.compressed) return body;
-  if (enc.name === "br") return zlib.brotliCompressSync(body);
-  if (enc.name === "deflate") return zlib.deflateSync(body);
-  return zlib.gzipSync(body);
-}
-
-/** Whether the client decodes the body back to what was meant (so the exact expectations hold). */
-function decodable(enc: Encoding | null, statusCode: number): boolean {
-  if (enc === null || !["gzip", "x-gzip", "deflate", "br"].includes(enc.name.trim().toLowerCase())) return true;
-  return enc.compressed && !NO_BODY_STATUSES.has(statusCode);
-}
-
-interface BodyCase {
-  kind: string;
-  bytes: Buffer;
-}
-const textBody =
-  (kind: string) =>
-  (text: string): BodyCase => ({ kind, bytes: Buffer.from(text, "utf8") });
-
-const PROTO_KEYS = ["__proto__", "constructor", "prototype"] as const;
-const protoKey = fc.constantFrom(...PROTO_KEYS);
-const ODD_KEYS = [
-  "polluted",
-  "toString",
-  "valueOf",
-  "hasOwnProperty",
-  "isPrototypeOf",
-  "__defineGetter__",
-  "__lookupGetter__",
-  "then",
-  "length",
-  "",
-];
-
-/** JSON text of a value; an object's keys may be `__proto__` and friends, written literally so they stay own keys. */
-const objectText = (entries: ReadonlyArray<readonly [string, string]>) =>
-  "{" + entries.map(([k, v]) => JSON.stringify(k) + ":" + v).join(",") + "}";
-const leafText = fc.oneof(
-  fc.constantFrom(
-    '"yes"',
-    "1",
-    "-1",
-    "0",
-    "null",
-    "true",
-    "false",
-    "{}",
-    "[]",
-    '{"polluted":"yes"}',
-    '{"toString":"x"}',
-    '"1.5"',
-    '"nan"',
-    '"0x1F"',
-    '""',
-    "1e400",
-    "-1e400",
-    "1e-400",
-    '"2025,06,21,18,00,00"',
-    '"working"',
-    '"up"',
-    '"PVS"',
-    '"Inverter"',
-    '"Power Meter"',
-  ),
-  fc.string({ maxLength: 12 }).map((s) => JSON.stringify(s)),
-  fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
-);
-const anyKey = fc.oneof(
-  { weight: 2, arbitrary: protoKey },
-  { weight: 1, arbitrary: fc.constantFrom(...ODD_KEYS) },
-  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
-);
-
-const { pollutedNode } = fc.letrec<{ pollutedNode: string; pollutedObject: string; pollutedArray: string }>((tie) => ({
-  pollutedNode: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    leafText,
-    tie("pollutedObject"),
-    tie("pollutedArray"),
-  ),
-  pollutedObject: fc.array(fc.tuple(anyKey, tie("pollutedNode")), { maxLength: 5 }).map(objectText),
-  pollutedArray: fc.array(tie("pollutedNode"), { maxLength: 4 }).map((items) => "[" + items.join(",") + "]"),
-}));
-
-const DEVICE_KEYS = [
-  "SERIAL",
-  "DEVICE_TYPE",
-  "STATE",
-  "MODEL",
-  "DATATIME",
-  "CURTIME",
-  "TYPE",
-  "subtype",
-  "PARENT",
-  "SWVER",
-  "BUILD",
-  "p_3phsum_kw",
-  "ltea_3phsum_kwh",
-  "freq_hz",
-  "dl_uptime",
-];
-const DEVICE_TYPES = [
-  '"PVS"',
-  '"Power Meter"',
-  '"Inverter"',
-  '"ESS BMS"',
-  '"Energy Storage System"',
-  '"Zorg"',
-  '""',
-  "null",
-  "{}",
-];
-const deviceText = fc
-  .tuple(
-    fc.constantFrom(...DEVICE_TYPES),
-    fc.array(
-      fc.tuple(
-        fc.oneof(
-          { weight: 2, arbitrary: fc.constantFrom(...DEVICE_KEYS) },
-          { weight: 2, arbitrary: protoKey },
-          { weight: 1, arbitrary: anyKey },
-        ),
-        fc.oneof(leafText, pollutedNode),
-      ),
-      {
-        maxLength: 8,
-      },
-    ),
-  )
-  .map(([type, entries]) => objectText([["DEVICE_TYPE", type], ...entries]));
-const ifaceText = fc
-  .tuple(
-    fc.oneof(
-      fc.constantFrom('"wan"', '"sta0"', '"cell"', '"plc"'),
-      protoKey.map((k) => JSON.stringify(k)),
-    ),
-    fc.array(fc.tuple(anyKey, leafText), { maxLength: 4 }),
-  )
-  .map(([name, entries]) => objectText([["interface", name], ["state", '"up"'], ...entries]));
-
-/** Answers in the shape of a legacy command: device lists, supervisor info, network status, failure reports. */
-const legacyShaped = fc.oneof(
-  fc.array(deviceText, { maxLength: 6 }).map((ds) => `{"result":"succeed","devices":[${ds.join(",")}]}`),
-  deviceText.map((d) => `{"supervisor":${d}}`),
-  fc
-    .array(ifaceText, { maxLength: 4 })
-    .map(
-      (is) =>
-        `{"networkstatus":{"interfaces":[${is.join(",")}],"system":{"interface":"constructor","internet":"up"},"ts":"1718990000"}}`,
-    ),
-  fc
-    .tuple(fc.constantFrom("error", "FAIL", " failed ", "failure", "succeed", "ok"), leafText)
-    .map(([r, m]) => `{"result":${JSON.stringify(r)},"msg":${m}}`),
-  fc.tuple(fc.integer({ min: 100, max: 600 }), leafText).map(([s, e]) => `{"status":${s},"error":${e},"path":""}`),
-  fc.tuple(protoKey, pollutedNode).map(([k, v]) => `{"devices":[],${JSON.stringify(k)}:${v}}`),
-);
-
-const VAR_CLASSES = ["inverter", "meter", "ess", "transfer_switch", ...PROTO_KEYS];
-const VAR_FIELDS = [
-  "sn",
-  "prodMdlNm",
-  "p3phsumKw",
-  "ltea3phsumKwh",
-  "msmtEps",
-  "socVal",
-  "opMode",
-  ...PROTO_KEYS,
-  "toString",
-];
-const varName = fc.oneof(
-  fc.constantFrom(
-    "/sys/info/serialnum",
-    "/sys/info/model",
-    "/sys/info/sw_rev",
-    "/sys/info/uptime",
-    "/sys/info/cpu_usage",
-    "/sys/info/active_interface",
-    "/sys/livedata/time",
-    "/sys/livedata/pv_p",
-    "/sys/livedata/soc",
-    "/sys/pvs/flashwear_type_b",
-    "/net/sta0/state",
-    "/net/__proto__/state",
-    "/net/constructor/ipaddr",
-    "/sys/toggle_cell/cell_connected",
-    "/sys/livedata/__proto__",
-  ),
-  fc
-    .tuple(fc.constantFrom(...VAR_CLASSES), fc.nat(3), fc.constantFrom(...VAR_FIELDS))
-    .map(([c, i, f]) => `/sys/devices/${c}/${i}/${f}`),
-  fc.string({ maxLength: 10 }).map((s) => "/" + s),
-  anyKey,
-);
-/** Answers in the shape of a `/vars` read: `fmt=obj` objects and `{"values":[…]}` lists. */
-const varsShaped = fc.oneof(
-  fc.array(fc.tuple(varName, fc.oneof(leafText, pollutedNode)), { maxLength: 10 }).map(objectText),
-  fc
-    .array(
-      fc.tuple(
-        fc.oneof(
-          varName.map((n) => JSON.stringify(n)),
-          leafText,
-        ),
-        fc.oneof(leafText, pollutedNode),
-      ),
-      { maxLength: 6 },
-    )
-    .map(
-      (entries) =>
-        `{"count":${entries.length},"values":[${entries.map(([n, v]) => `{"name":${n},"value":${v}}`).join(",")}]}`,
-    ),
-);
-
-const HTML = [
-  "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>",
-  "<html><body><h1>403 Forbidden</h1></body></html>",
-  '<?xml version="1.0"?><error/>',
-  "<br />\n<b>Fatal error</b>: Allowed memory size exhausted",
-  "<",
-];
-
-const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
-  fc.string({ unit: "binary", maxLength: 200 }).map(textBody("text")),
-  fc.uint8Array({ maxLength: 200 }).map((a) => ({ kind: "bytes", bytes: Buffer.from(a) })),
-  fc.json({ maxDepth: 4 }).map(textBody("json")),
-  fc.jsonValue({ maxDepth: 4 }).map((v) => textBody("jsonValue")(JSON.stringify(v))),
-  pollutedNode.map(textBody("polluted")),
-  legacyShaped.map(textBody("legacy-shaped")),
-  varsShaped.map(textBody("vars-shaped")),
-  fc
-    .tuple(fc.constantFrom("", " ", "\n", "\r\n\t"), fc.constantFrom(...HTML))
-    .map(([ws, html]) => textBody("html")(ws + html)),
-  fc
-    .constantFrom("", " ", "\r\n", "\t \n", "\uFEFF", "\uFEFF{}", "\uFEFF\uFEFF{}", "\u00a0{}\u2028")
-    .map(textBody("empty-ish")),
-);
-
-interface AnswerCase {
-  status: number;
-  contentType: string | null;
-  encoding: Encoding | null;
-  body: BodyCase;
-  delivery: "whole" | "chunked" | "short";
-}
-const answerCase = (statuses: fc.Arbitrary<number>, bodies: fc.Arbitrary<BodyCase>): fc.Arbitrary<AnswerCase> =>
-  fc.record({
-    status: statuses,
-    contentType,
-    encoding,
-    body: bodies,
-    delivery: fc.oneof(
-      { weight: 4, arbitrary: fc.constantFrom<"whole" | "chunked">("whole", "chunked") },
-      { weight: 1, arbitrary: fc.constant<"short">("short") },
-    ),
-  });
-
-function toAnswer(c: AnswerCase, extraHeaders: ReadonlyArray<readonly [string, string]> = []): Answer {
-  const headers: Array<readonly [string, string]> = [...extraHeaders];
-  if (c.contentType !== null) headers.push(["Content-Type", c.contentType]);
-  if (c.encoding !== null) headers.push(["Content-Encoding", c.encoding.name]);
-  return { status: c.status, headers, body: encode(c.body.bytes, c.encoding), delivery: c.delivery };
-}
-
 /**
  * Checks an answer that reached a non-session route whole against the reference; anything else only against the codes.
  */
@@ -831,29 +412,6 @@ function expectAnswer(route: Route, c: AnswerCase, outcome: Outcome, comparable 
 }
 
 const route = fc.constantFrom(...ROUTES);
-
-/** JSON nested `depth` levels deep, in several wrappings that reach the normalizers. */
-function deepJson(depth: number, style: "array" | "object" | "mixed"): string {
-  if (style === "array") return "[".repeat(depth) + "]".repeat(depth);
-  if (style === "object") return '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
-  return '[{"__proto__":'.repeat(depth) + "null" + "}]".repeat(depth);
-}
-const DEEP_WRAPPERS: Record<string, (deep: string) => string> = {
-  bare: (d) => d,
-  field: (d) => `{"__proto__":${d}}`,
-  inverter: (d) => `{"result":"succeed","devices":[{"DEVICE_TYPE":"Inverter","SERIAL":"E00121","x":${d}}]}`,
-  network: (d) => `{"networkstatus":{"interfaces":[{"interface":"wan","state":"up","x":${d}}]}}`,
-  supervisorInfo: (d) => `{"supervisor":{"SERIAL":"${SECRET}","x":${d}}}`,
-  vars: (d) =>
-    `{"/sys/devices/inverter/0/x":${d},"/sys/info/serialnum":"${SECRET}","/sys/info/y":${d},"/net/wan/state":${d}}`,
-  values: (d) => `{"values":[{"name":"/sys/livedata/pv_p","value":${d}}]}`,
-};
-const depth = fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1000, max: 20_000 }), fc.constant(5000));
-const deepBody = fc.record({
-  depth,
-  style: fc.constantFrom<"array" | "object" | "mixed">("array", "object", "mixed"),
-  wrapper: fc.constantFrom(...Object.keys(DEEP_WRAPPERS)),
-});
 
 // ---------------------------------------------------------------------------------------------------------
 

@@ -1,12 +1,13 @@
 // Test flows: our node modules, a pvs-config pointing at the emulator, a Catch node and helpers.
-import pvsComm = require("../../nodes/pvs-comm/runtime");
-import pvsCommand = require("../../nodes/pvs-command/runtime");
-import pvsConfig = require("../../nodes/pvs-config/runtime");
-import pvsDeviceList = require("../../nodes/pvs-device-list/runtime");
-import pvsInverterSplit = require("../../nodes/pvs-inverter-split/runtime");
-import pvsLive = require("../../nodes/pvs-live/runtime");
+import path from "path";
+import { NODE_TYPES } from "./node-types";
 
-export const NODE_MODULES = [pvsConfig, pvsDeviceList, pvsComm, pvsInverterSplit, pvsCommand, pvsLive];
+type NodeModule = typeof import("../../nodes/pvs-config/runtime");
+
+/** The runtime of every node type package.json registers, loaded from its source (nodes/<type>/runtime.ts). */
+export const NODE_MODULES: NodeModule[] = NODE_TYPES.map(
+  (type) => require(path.join(__dirname, "../../nodes", type, "runtime")) as NodeModule,
+);
 
 export type FlowNode = { id: string; type: string; [key: string]: unknown };
 

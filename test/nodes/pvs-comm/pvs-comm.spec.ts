@@ -5,6 +5,7 @@ import { PvsEmulator } from "../../../src/emulator/server";
 import { CommPayload } from "../../../src/model/legacy-comm";
 import { helper, nextMessages, settle } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
+import { emulatorPerTest } from "../../support/emulator-per-test";
 import { advance, fakeClock } from "../../support/simulated-time";
 import { NODE_DEFAULTS } from "../../../src/node-red/node-settings";
 
@@ -12,15 +13,7 @@ type Msg = NodeMessage & { payload: CommPayload; error?: { code?: string } };
 
 describe("pvs-comm node", function () {
   this.timeout(10000);
-  let emulator: PvsEmulator;
-  beforeEach(async () => {
-    emulator = new PvsEmulator();
-    await emulator.start();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await emulator.stop();
-  });
+  const { emulator } = emulatorPerTest();
 
   const commNode = (extra: Record<string, unknown> = {}) => ({
     id: "comm",

@@ -3,9 +3,9 @@
 import assert from "assert";
 import sinon from "sinon";
 import { Node, NodeMessage } from "node-red";
-import { PvsEmulator } from "../../../src/emulator/server";
 import { helper, nextMessages, settle, until } from "../../support/node-red";
-import { advance, fakeClock } from "../../support/simulated-time";
+import { advance } from "../../support/simulated-time";
+import { emulatorPerTest } from "../../support/emulator-per-test";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 
 type Msg = NodeMessage & {
@@ -54,15 +54,7 @@ const commandNode = (extra: Record<string, unknown> = {}) => ({
 
 describe("pvs-command node (legacy PVS)", function () {
   this.timeout(10000);
-  let emulator: PvsEmulator;
-  beforeEach(async () => {
-    emulator = new PvsEmulator({ inverters: 3 });
-    await emulator.start();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await emulator.stop();
-  });
+  const { emulator } = emulatorPerTest({ inverters: 3 });
 
   it("runs each read command from msg.command and sends the parsed answer, the raw answer and its source", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [commandNode()]));
@@ -316,18 +308,7 @@ describe("pvs-command node (legacy PVS)", function () {
 
 describe("pvs-command node: the shared client's pace (fake clock)", function () {
   this.timeout(20000);
-  let emulator: PvsEmulator;
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(async () => {
-    emulator = new PvsEmulator({ inverters: 3 });
-    await emulator.start();
-    clock = fakeClock();
-  });
-  afterEach(async () => {
-    clock.restore();
-    await helper.unload();
-    await emulator.stop();
-  });
+  const { emulator, clock } = emulatorPerTest({ inverters: 3 }, { clock: true });
 
   it("a burst of messages goes out one request at a time, each after the configured spacing", async () => {
     emulator.delayMs = 300;
@@ -358,15 +339,7 @@ describe("pvs-command node: the shared client's pace (fake clock)", function () 
 
 describe("pvs-command node (LocalAPI PVS)", function () {
   this.timeout(10000);
-  let emulator: PvsEmulator;
-  beforeEach(async () => {
-    emulator = new PvsEmulator({ inverters: 3, localApi: true });
-    await emulator.start();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await emulator.stop();
-  });
+  const { emulator } = emulatorPerTest({ inverters: 3, localApi: true });
 
   it("SupervisorHealth reads the system variables: uptime and CPU, RAM and flash use, serial masked", async () => {
     await helper.load(NODE_MODULES, testFlow(emulator, [commandNode()]));

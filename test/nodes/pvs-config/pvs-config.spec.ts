@@ -1,24 +1,16 @@
 import assert from "assert";
 import { cleanHost } from "../../../src/settings/address";
 import { editorDefinition } from "../../support/editor-definition";
-import { PvsEmulator } from "../../../src/emulator/server";
 import sinon from "sinon";
 import { NodeMessage } from "node-red";
 import { helper, nextMessages, settle } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
+import { emulatorPerTest } from "../../support/emulator-per-test";
 
 type ConfigNode = { label: string; configError: string | null; pvs: unknown; userCount(): number; host: string };
 
 describe("pvs-config node", () => {
-  let emulator: PvsEmulator;
-  beforeEach(async () => {
-    emulator = new PvsEmulator();
-    await emulator.start();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await emulator.stop();
-  });
+  const { emulator } = emulatorPerTest();
 
   it("loads with its settings and owns one connection", async () => {
     await helper.load(

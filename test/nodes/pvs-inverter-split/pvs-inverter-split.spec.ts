@@ -5,6 +5,7 @@ import { Device, DeviceList as DeviceListPayload } from "../../../src/model/devi
 import { normalizeDeviceList } from "../../../src/model/legacy-device-list";
 import { helper, nextMessages, settle, until } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
+import { emulatorPerTest } from "../../support/emulator-per-test";
 
 type Msg = NodeMessage & {
   payload: Device;
@@ -15,15 +16,7 @@ type Msg = NodeMessage & {
 
 describe("pvs-inverter-split node", function () {
   this.timeout(20000);
-  let emulator: PvsEmulator;
-  beforeEach(async () => {
-    emulator = new PvsEmulator({ inverters: 3 });
-    await emulator.start();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await emulator.stop();
-  });
+  const { emulator } = emulatorPerTest({ inverters: 3 });
 
   it("sends one message per inverter from a pvs-device-list node, topic <prefix>/inverter/<serial>", async () => {
     const flow = testFlow(emulator, [
