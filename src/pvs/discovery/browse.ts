@@ -4,7 +4,8 @@
 import makeMdns from "multicast-dns";
 import type { RemoteInfo } from "dgram";
 import net from "net";
-import { maskSerial, redactText } from "../../model/redact";
+import os from "os";
+import { maskSerial } from "../../model/redact";
 import { PvsError } from "../http/errors";
 import { PVS_SERVICE_TYPES, PvsModel, SightedUnit, Sightings } from "./records";
 
@@ -56,17 +57,26 @@ export async function findPvsBySerial(serial: string, options: BrowseOptions): P
   return unit ? publicUnit(unit) : null;
 }
 
-function publicUnit(unit: SightedUnit): PvsUnit {
-  // The instance and host names are chosen by whoever answers; they must not carry the serial out either.
-  const secrets = [unit.serial];
+/** What leaves discovery: the serial masked, also where the instance or host name repeats it or its end. */
+export function publicUnit(unit: SightedUnit): PvsUnit {
   return {
     model: unit.model,
-    name: redactText(unit.name, secrets),
-    host: redactText(unit.host, secrets),
+    name: maskWithin(unit.name, unit.serial),
+    host: maskWithin(unit.host, unit.serial),
     addresses: unit.addresses,
     port: unit.port,
     serial: maskSerial(unit.serial),
   };
+}
+
+/**
+ * Masks the serial and, on its own, its last 5 characters (the password) in a name, whatever their case: host names
+ * come lower-cased. The serial is letters and digits (checked by records.ts), so it is safe in a pattern.
+ */
+function maskWithin(text: string, serial: string): string {
+  let out = text;
+  for (const secret of [serial, serial.slice(-5)]) out = out.replace(new RegExp(secret, "gi"), (m) => maskSerial(m));
+  return out;
 }
 
 function checkOptions(options: BrowseOptions): void {
@@ -74,9 +84,16 @@ function checkOptions(options: BrowseOptions): void {
   if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) {
     throw new PvsError("PVS_BAD_CONFIG", "mDNS browse timeout must be 100 ms to 60 s");
   }
-  if (iface !== undefined && !net.isIPv4(iface)) {
+  // Checked here: multicast-dns only warns when it cannot join the group there, and the browse would hear nothing.
+  if (iface !== undefined && (!net.isIPv4(iface) || !localIPv4().includes(iface))) {
     throw new PvsError("PVS_BAD_CONFIG", "mDNS interface must be an IPv4 address of this machine");
   }
+}
+
+function localIPv4(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((list) =>
+    (list ?? []).filter((i) => i.family === "IPv4").map((i) => i.address),
+  );
 }
 
 /** Asks and listens until the timeout, the abort, or `done` holds; always closes its socket. */
