@@ -4,11 +4,11 @@
 // CI=true, where they must run.
 import assert from "assert";
 import path from "path";
-import { browsePvs, findPvsBySerial, PvsUnit } from "../../src/pvs/discovery/browse";
+import { browsePvs, findPvsBySerial, publicUnit, PvsUnit } from "../../src/pvs/discovery/browse";
 import { PvsMdnsResponder } from "../../src/emulator/mdns";
 import { maskSerial } from "../../src/model/redact";
 import { ChildResult, netnsUnavailable, runTsInNetns } from "../support/netns";
-import { CONTROL_SERIAL } from "../support/netns-discovery";
+import { CONTROL_SERIAL, QUIET_SERIAL } from "../support/netns-discovery";
 
 const SERIAL_A = "ZT01234567890ABCDEF";
 const SERIAL_B = "PVS5M0000000042";
@@ -19,6 +19,7 @@ const SCENARIOS = [
   "move",
   "moveWhileBrowsing",
   "abort",
+  "followUp",
   "legacyUnicast",
   "hostile",
   "flood",
@@ -37,13 +38,34 @@ describe("pvs/discovery: options and the responder's settings, without a network
     for (const timeoutMs of [0, 50, 120_000, Number.NaN]) {
       await assert.rejects(browsePvs({ timeoutMs }), { code: "PVS_BAD_CONFIG" }, String(timeoutMs));
     }
-    await assert.rejects(browsePvs({ timeoutMs: 1000, interface: "eth0" }), { code: "PVS_BAD_CONFIG" });
+    for (const iface of ["eth0", "192.0.2.123"]) {
+      await assert.rejects(browsePvs({ timeoutMs: 1000, interface: iface }), { code: "PVS_BAD_CONFIG" }, iface);
+    }
   });
 
   it("findPvsBySerial needs a serial of letters and digits (PVS_BAD_INPUT)", async () => {
     for (const serial of ["", "ZT 123", "x".repeat(41)]) {
       await assert.rejects(findPvsBySerial(serial, { timeoutMs: 1000 }), { code: "PVS_BAD_INPUT" }, serial);
     }
+  });
+
+  it("masks the serial in what it returns, also where the instance or host name repeats it or its end", () => {
+    const unit = publicUnit({
+      model: "PVS6",
+      name: `PVS ${SERIAL_A}`,
+      host: `pvs-${SERIAL_A.slice(-5).toLowerCase()}.local`,
+      addresses: ["192.168.1.20"],
+      port: 80,
+      serial: SERIAL_A,
+    });
+    assert.deepStrictEqual(unit, {
+      model: "PVS6",
+      name: `PVS ${maskSerial(SERIAL_A)}`,
+      host: "pvs-*****.local",
+      addresses: ["192.168.1.20"],
+      port: 80,
+      serial: maskSerial(SERIAL_A),
+    });
   });
 
   it("an already aborted browse returns at once with nothing", async () => {
@@ -167,6 +189,16 @@ describe("pvs/discovery: responder and browser on the wire (network namespace)",
     const r = result<Timed<PvsUnit | null>>("abort");
     assert.strictEqual(r.value, null);
     assert.ok(r.ms < 2000, `${r.ms} ms`);
+  });
+
+  it("asks again after about a second, and asks for the SRV target's address when none came along", () => {
+    const r = result<{ units: PvsUnit[]; seen: { ptrQueries: number; aQueries: number } }>("followUp");
+    assert.strictEqual(r.seen.ptrQueries, 2, "the PTR query is sent twice");
+    assert.ok(r.seen.aQueries >= 1, "an A query for the SRV target");
+    assert.deepStrictEqual(
+      r.units.map((u) => [u.name, u.host, u.addresses, u.port, u.serial]),
+      [["Quiet", "quiet.local", ["127.0.0.2"], 8095, maskSerial(QUIET_SERIAL)]],
+    );
   });
 
   it("the responder answers a one-shot querier by unicast, with its query id and the full record set", () => {

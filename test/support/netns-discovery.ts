@@ -3,12 +3,14 @@
 // stdout: { scenario, result } or { scenario, error }. The serials come in the environment, never in argv or output.
 import dgram from "dgram";
 import dnsPacket from "dns-packet";
+import makeMdns from "multicast-dns";
 import { browsePvs, findPvsBySerial } from "../../src/pvs/discovery/browse";
 import { MdnsModel, PvsMdnsResponder } from "../../src/emulator/mdns";
 
 const SERIAL_A = process.env.DISCOVERY_SERIAL_A ?? "";
 const SERIAL_B = process.env.DISCOVERY_SERIAL_B ?? "";
 export const CONTROL_SERIAL = "ZT0000000000077";
+export const QUIET_SERIAL = "ZT0000000000055";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function withResponders<T>(
@@ -89,6 +91,30 @@ const scenarios: Record<string, () => Promise<unknown>> = {
       await sendAll(hostilePackets());
       return browse;
     }),
+
+  // A responder that ignores the first PTR query and leaves the address out: the browser must ask again after about
+  // a second, then ask for the SRV target's address itself.
+  followUp: async () => {
+    const mdns = makeMdns({ interface: "127.0.0.2", bind: "224.0.0.251", reuseAddr: true });
+    await new Promise((resolve) => mdns.once("ready", resolve));
+    const seen = { ptrQueries: 0, aQueries: 0 };
+    const name = "Quiet._pvs6._tcp.local";
+    const [ptr, srv, txt, a] = fakeUnit("Quiet", "quiet.local", 8095, [`serialnum=${QUIET_SERIAL}`], "127.0.0.2");
+    mdns.on("query", (query: makeMdns.QueryPacket) => {
+      const asked = (n: string, type: string) => query.questions.some((q) => q.name === n && q.type === type);
+      if (asked("_pvs6._tcp.local", "PTR") && ++seen.ptrQueries === 2)
+        mdns.respond({ answers: [ptr], additionals: [srv, txt] });
+      if (asked("quiet.local", "A")) {
+        seen.aQueries++;
+        mdns.respond({ answers: [a] });
+      }
+    });
+    try {
+      return { units: await browsePvs({ timeoutMs: 2500 }), seen, name };
+    } finally {
+      await new Promise((resolve) => mdns.destroy(() => resolve(undefined)));
+    }
+  },
 
   // A one-shot querier (not on port 5353) gets a unicast answer with its query's id (RFC 6762 section 6.7).
   legacyUnicast: () =>
