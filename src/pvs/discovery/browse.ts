@@ -1,6 +1,6 @@
-// Finding PVS units on the local network by mDNS/DNS-SD. PVS units change address after their (roughly daily)
-// reboots and when they flip between Wi-Fi and Ethernet (smcneece/ha-esunpower issues 50 and 78), so a unit is
-// known by its serial, and findPvsBySerial follows it to its new address.
+// Finding PVS units on the local network by mDNS/DNS-SD. Users of smcneece/ha-esunpower report that a PVS changes
+// address after its (roughly daily) reboots and when it flips between Wi-Fi and Ethernet, so a unit is known by its
+// serial, and findPvsBySerial follows it to its new address.
 import makeMdns from "multicast-dns";
 import type { RemoteInfo } from "dgram";
 import net from "net";
@@ -44,7 +44,8 @@ export async function browsePvs(options: BrowseOptions): Promise<PvsUnit[]> {
 
 /**
  * Resolves with the unit of this serial as soon as it answers (for following an address change), or null at the
- * timeout or abort. Never returns a unit of another serial.
+ * timeout or abort. Never returns a unit of another serial. Meant for a unit that stopped answering at its address;
+ * dacarson/homebridge-pvs6 (README) browses again after 2 hours unreachable.
  */
 export async function findPvsBySerial(serial: string, options: BrowseOptions): Promise<PvsUnit | null> {
   if (typeof serial !== "string" || !/^[A-Za-z0-9]{1,40}$/.test(serial)) {
