@@ -33,9 +33,9 @@ async function measure(localApi: boolean): Promise<Measure> {
     protocol: "http",
     host: "127.0.0.1",
     port: emulator.port,
-    localApiPort: emulator.httpsPort,
+    localPort: emulator.httpsPort,
     timeoutMs: 60_000,
-    spacingMs: 0,
+    minSpacingMs: 0,
   });
   try {
     const signal = new AbortController().signal;

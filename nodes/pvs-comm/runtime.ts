@@ -23,7 +23,7 @@ export = function (RED: NodeAPI): void {
         const { api, payload } = await pvs.readComm(signal, read);
         const changed = commChanged(last, payload);
         last = payload;
-        source = sourceOf(config.label, pvs, api === "legacy" ? "Get_Comm" : "varserver");
+        source = sourceOf(config.endpoint, pvs, api === "legacy" ? "Get_Comm" : "varserver");
         if (def.onlyOnChange && !changed) return null;
         return { ...base, payload, pvs: source } as NodeMessage;
       },

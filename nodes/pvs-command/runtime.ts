@@ -115,7 +115,7 @@ export = function (RED: NodeAPI): void {
         const spec = commandSpec(chosen);
         const params = commandParams(spec, fromMsg ? input.params : undefined, formParams);
         const result = await run(pvs, spec, params, signal, freshness);
-        const source = sourceOf(config.label, pvs, result.data);
+        const source = sourceOf(config.endpoint, pvs, result.data);
         last = { command: spec.name, payload: result.payload, source };
         const out: NodeMessage & Record<string, unknown> = {
           ...base,

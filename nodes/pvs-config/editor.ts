@@ -165,15 +165,6 @@ function setupLabels(node: Props): void {
 // The other settings nodes on this PVS (one connection for all) and what the PVS gets from them.
 function showShared(shared: SharedAnswer | null | undefined): void {
   if (!shared) return;
-  const names: Record<string, string> = {
-    spacing: "minSpacing",
-    timeout: "timeout",
-    deviceListEvery: "deviceListEvery",
-    password: "password",
-    labels: "labels",
-    api: "api",
-    pin: "fingerprint",
-  };
   let text =
     shared.others.length === 0
       ? t("pvs-config.shared.alone")
@@ -184,18 +175,18 @@ function showShared(shared: SharedAnswer | null | undefined): void {
   const e = shared.effective;
   text +=
     ". " +
-    t("pvs-config.shared.effective", { spacing: e.spacingS, timeout: e.timeoutS, deviceListEvery: e.deviceListEveryS });
+    t("pvs-config.shared.effective", { spacing: e.minSpacing, timeout: e.timeout, deviceListEvery: e.deviceListEvery });
   // The API and the pin in effect are named only where the members disagree on them (a fixed API over Detect, a
   // pin over none; else the first deployed member's).
   if (shared.disagree.includes("api") && e.api)
     text += ", " + t("pvs-config.shared.api", { api: t("pvs-config.api." + e.api) });
-  if (shared.disagree.includes("pin") && e.pinned)
-    text += ", " + t("pvs-config.shared.pinned", { fingerprint: e.pinned });
+  if (shared.disagree.includes("fingerprint") && e.fingerprint)
+    text += ", " + t("pvs-config.shared.pinned", { fingerprint: e.fingerprint });
   if (shared.disagree.length) {
     text +=
       " (" +
       t("pvs-config.shared.disagree", {
-        settings: shared.disagree.map((d) => t("pvs-config.label." + names[d])).join(", "),
+        settings: shared.disagree.map((d) => t("pvs-config.label." + d)).join(", "),
       }) +
       ")";
   }

@@ -45,7 +45,7 @@ function listedDevices(RED: NodeAPI, deployedConfig: (id: string) => PvsConfigNo
   const pvs: DevicesAnswer["pvs"] = [];
   RED.nodes.eachNode((def) => {
     const found = def.type === "pvs-config" ? deployedConfig(def.id) : null;
-    if (found?.pvs) pvs.push({ id: found.id, label: found.name || found.label, devices: found.pvs.devices() });
+    if (found?.pvs) pvs.push({ id: found.id, name: found.name || found.endpoint, devices: found.pvs.devices() });
   });
   return { pvs };
 }
@@ -78,7 +78,7 @@ function testRoute(deployedConfig: (id: string) => PvsConfigNode | null) {
       return;
     }
     const same = deployed?.pvs && deployed.connectionKey === connectionKey(settings.options) ? deployed.pvs : null;
-    const refused = storedPasswordRefusal(typed, stored, same !== null, settings.label);
+    const refused = storedPasswordRefusal(typed, stored, same !== null, settings.endpoint);
     if (refused) {
       res.json(refused satisfies TestAnswer);
       return;
@@ -102,7 +102,7 @@ function info(found: PvsConfigNode | null): InfoAnswer {
   const pvs = found.pvs;
   return {
     deployed: true,
-    label: found.label,
+    endpoint: found.endpoint,
     configError: found.configError,
     ...(pvs ? { ...pvs.info(), health: pvs.health(), budget: pvs.budget(), shared: found.shared() } : {}),
   };

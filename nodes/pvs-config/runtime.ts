@@ -28,15 +28,15 @@ export = function (RED: NodeAPI): void {
         : null;
     const settings = parseSettings(def, password);
     node.configError = settings.problems.length ? settings.problems.join("; ") : null;
-    node.label = settings.label;
+    node.endpoint = settings.endpoint;
     const lease: Lease | null = settings.options
-      ? sharedConnections.acquire({ id: node.id, name: node.name || node.label }, settings.options)
+      ? sharedConnections.acquire({ id: node.id, name: node.name || node.endpoint }, settings.options)
       : null;
     node.pvs = lease?.connection ?? null;
     node.connectionKey = settings.options ? connectionKey(settings.options) : null;
     node.pvsKey = lease?.key ?? null;
     node.shared = () => lease?.shared() ?? null;
-    node.siteMemory = siteMemoryStore(node, node.label, lease?.key ?? null);
+    node.siteMemory = siteMemoryStore(node, node.endpoint, lease?.key ?? null);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
     const memo = lease ? keepMemo(node, lease) : null;
 

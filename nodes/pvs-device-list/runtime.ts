@@ -139,7 +139,7 @@ export = function (RED: NodeAPI): void {
         logChecks(payload.checks, base);
         pvs.client.answerLog.noteChecks(payload.checks);
         const data = reading.api === "legacy" ? "DeviceList" : "varserver";
-        const msg: NodeMessage = { ...base, payload, pvs: sourceOf(config.label, pvs, data) };
+        const msg: NodeMessage = { ...base, payload, pvs: sourceOf(config.endpoint, pvs, data) };
         if (def.includeRaw) {
           msg.raw = redactDeep(reading.raw.main, reading.secrets);
           if (reading.raw.storage) msg.rawStorage = redactDeep(reading.raw.storage, reading.secrets);

@@ -155,7 +155,7 @@ class LiveRun {
     const converted = inUnits(livePayload(l.values, Date.now()), this.s.units);
     const config = this.user.config;
     const data = l.source === "WebSocket" ? "telemetry WebSocket" : l.source === "livedata" ? "livedata" : "DeviceList";
-    const pvs = config?.pvs ? sourceOf(config.label, config.pvs, data) : null;
+    const pvs = config?.pvs ? sourceOf(config.endpoint, config.pvs, data) : null;
     return {
       ...base,
       topic: this.s.topic,

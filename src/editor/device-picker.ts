@@ -24,7 +24,7 @@ export function setupDevicePicker(picker: JQuery, chosen: readonly string[], whe
     .done((answer) => {
       const listed: Record<string, boolean> = {};
       answer.pvs.forEach((pvs) => {
-        const group = $("<optgroup>").attr("label", pvs.label).appendTo(picker);
+        const group = $("<optgroup>").attr("label", pvs.name).appendTo(picker);
         pvs.devices.forEach((d) => {
           listed[d.serial] = true;
           addOption(d.serial, (d.label ? d.label + " · " : "") + d.serial + " · " + deviceKind(d, " "), group);

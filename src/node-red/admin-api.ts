@@ -14,7 +14,7 @@ export interface ListedDevice {
 
 /** GET pvs-config/devices: the devices every deployed PVS listed in its last poll. */
 export interface DevicesAnswer {
-  pvs: Array<{ id: string; label: string; devices: ListedDevice[] }>;
+  pvs: Array<{ id: string; name: string; devices: ListedDevice[] }>;
 }
 
 /** POST pvs-config/<id>/test: what the PVS said to the form's settings, or why it failed (`code`, stable). */
@@ -67,24 +67,36 @@ export interface BudgetAnswer {
   lastAt: string | null;
 }
 
-/** The settings nodes sharing the PVS's one connection, and the most protective of their settings it uses. */
+/** The pvs-config settings that the nodes sharing one PVS merge, by the names they have in the form. */
+export type SharedSetting =
+  "minSpacing" | "timeout" | "deviceListEvery" | "password" | "labels" | "api" | "fingerprint";
+
+/**
+ * The settings nodes sharing the PVS's one connection, and what it uses: the most protective of their settings
+ * (nothing secret: a password conflict is named, never shown).
+ */
 export interface SharedAnswer {
+  /** The other settings nodes deployed for this PVS. */
   others: Array<{ id: string; name: string }>;
+  /**
+   * In the form's names and units (seconds): the limits, the API setting (a fixed API over Detect) and the pinned
+   * certificate (a pin over none; a fingerprint is no secret).
+   */
   effective: {
-    timeoutS: number;
-    spacingS: number;
-    deviceListEveryS: number;
+    timeout: number;
+    minSpacing: number;
+    deviceListEvery: number;
     api: "auto" | "localapi" | "legacy";
-    pinned: string | null;
+    fingerprint: string | null;
   };
-  /** Settings the members disagree on: "spacing", "timeout", "deviceListEvery", "password", "labels", "api", "pin". */
-  disagree: string[];
+  /** The settings on which the members disagree. */
+  disagree: SharedSetting[];
 }
 
 /** GET pvs-config/<id>/info about a deployed pvs-config: the PVS's part only when its settings are valid. */
 export interface DeployedInfo extends Partial<FoundPvs> {
   deployed: true;
-  label: string;
+  endpoint: string;
   configError: string | null;
   health?: HealthAnswer;
   budget?: BudgetAnswer;

@@ -4,7 +4,7 @@ import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
 import { pinnedFingerprint } from "../model/fingerprint";
 import { ConnectionOptions } from "../pvs/connection/connection";
 import { ApiSetting } from "../pvs/connection/identity";
-import { endpointLabel, Protocol } from "../pvs/http/transport";
+import { formatEndpoint, Protocol } from "../pvs/http/transport";
 import { cleanHost, defaultPort, portSetting } from "../settings/address";
 import { numberSetting } from "./numbers";
 
@@ -35,7 +35,7 @@ export interface ParsedSettings {
   options: ConnectionOptions | null;
   problems: string[];
   /** host:port, for messages and status (never a secret). */
-  label: string;
+  endpoint: string;
 }
 
 /** Device names by serial: only short strings are kept, and a bounded number of them. */
@@ -78,7 +78,7 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
     "error" in deviceListEvery ? deviceListEvery.error : null,
     pinned === "invalid" ? "the pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits)" : null,
   ].filter((p): p is string => p !== null);
-  const label = endpointLabel({
+  const label = formatEndpoint({
     protocol,
     host: host ?? String(def.host),
     port: "value" in port ? port.value : defaultPort(protocol),
@@ -98,16 +98,16 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
         protocol,
         host,
         port: port.value,
-        localApiPort: localPort.value,
+        localPort: localPort.value,
         telemetryPort: telemetryPort.value,
         timeoutMs: timeout.value * 1000,
         localApiTimeoutMs: Math.min(timeout.value * 1000, LOCALAPI_TIMEOUT_MAX_MS),
-        spacingMs: spacing.value * 1000,
+        minSpacingMs: spacing.value * 1000,
         deviceListEveryMs: deviceListEvery.value * 1000,
         password,
-        pinnedFingerprint: pinned,
+        fingerprint: pinned,
         labels: cleanLabels(def.labels),
       }
     : null;
-  return { options, problems, label };
+  return { options, problems, endpoint: label };
 }

@@ -13,8 +13,8 @@ const TEST_TIMEOUT_MS = 30_000;
 
 /** What identifies a connection: two settings with the same key talk to the same PVS the same way. */
 export function connectionKey(options: ConnectionOptions): string {
-  const { api, protocol, host, port, localApiPort, pinnedFingerprint, password } = options;
-  return JSON.stringify([api, protocol, host, port, localApiPort, pinnedFingerprint ?? null, password ?? null]);
+  const { api, protocol, host, port, localPort, fingerprint, password } = options;
+  return JSON.stringify([api, protocol, host, port, localPort, fingerprint ?? null, password ?? null]);
 }
 
 /**

@@ -5,40 +5,14 @@
 // detection result and LocalAPI session instead of asking the PVS afresh. The process's one registry,
 // which every pvs-config node uses, is in shared-connections.ts.
 // Plain module: no Node-RED import, so that it can be tested and reused on its own.
-import { ConnectionOptions, PvsConnection } from "../pvs/connection/connection";
-import { ApiSetting } from "../pvs/connection/identity";
+import { ConnectionOptions, PvsConnection, SharedSettings } from "../pvs/connection/connection";
+import { SharedAnswer, SharedSetting } from "./admin-api";
 
 /** Long enough for a redeploy of a large flow, short enough not to keep a removed PVS's session for long. */
 export const DEFAULT_GRACE_MS = 60_000;
 
-/** The settings of members that are merged into one; the others (host, protocol, ports) are the key. */
-export type SharedSettings = Pick<
-  ConnectionOptions,
-  | "timeoutMs"
-  | "localApiTimeoutMs"
-  | "spacingMs"
-  | "deviceListEveryMs"
-  | "password"
-  | "labels"
-  | "api"
-  | "pinnedFingerprint"
->;
-
-/** What the editor shows about a shared connection (nothing secret: a password conflict is named, never shown). */
-export interface SharedState {
-  /** The other settings nodes deployed for this PVS. */
-  others: Array<{ id: string; name: string }>;
-  /**
-   * What the connection uses, the most protective of the members' settings: limits, the API setting (a fixed API
-   * over Detect) and the pinned certificate (a pin over none; a fingerprint is no secret).
-   */
-  effective: { timeoutS: number; spacingS: number; deviceListEveryS: number; api: ApiSetting; pinned: string | null };
-  /**
-   * Settings on which the members disagree ("spacing", "timeout", "deviceListEvery", "password", "labels", "api",
-   * "pin").
-   */
-  disagree: string[];
-}
+/** What the editor shows about a shared connection. */
+export type SharedState = SharedAnswer;
 
 interface Member {
   id: string;
@@ -68,7 +42,7 @@ export function pvsKey(options: ConnectionOptions): string {
     .trim()
     .toLowerCase()
     .replace(/^\[(.*)\]$/, "$1");
-  return JSON.stringify([host, options.protocol, options.port, options.localApiPort, options.telemetryPort ?? null]);
+  return JSON.stringify([host, options.protocol, options.port, options.localPort, options.telemetryPort ?? null]);
 }
 
 /**
@@ -104,28 +78,28 @@ export function mergeSettings(members: readonly ConnectionOptions[]): SharedSett
   return {
     timeoutMs: max((o) => o.timeoutMs),
     localApiTimeoutMs: localApiTimeouts.length ? Math.max(...localApiTimeouts) : undefined,
-    spacingMs: max((o) => o.spacingMs),
+    minSpacingMs: max((o) => o.minSpacingMs),
     deviceListEveryMs: max((o) => o.deviceListEveryMs),
     password: members.map((o) => o.password).find((p) => typeof p === "string" && p !== "") ?? null,
     labels,
     api: members.map((o) => o.api).find((api) => api !== "auto") ?? "auto",
-    pinnedFingerprint: members.map((o) => o.pinnedFingerprint).find((p) => typeof p === "string" && p !== "") ?? null,
+    fingerprint: members.map((o) => o.fingerprint).find((p) => typeof p === "string" && p !== "") ?? null,
   };
 }
 
-function disagreements(members: readonly ConnectionOptions[]): string[] {
+function disagreements(members: readonly ConnectionOptions[]): SharedSetting[] {
   const differ = (pick: (o: ConnectionOptions) => unknown) =>
     new Set(members.map((o) => JSON.stringify(pick(o) ?? null))).size > 1;
   const labelsOf = (o: ConnectionOptions) => [...(o.labels ?? new Map<string, string>())].sort();
   return [
-    differ((o) => o.spacingMs) ? "spacing" : null,
+    differ((o) => o.minSpacingMs) ? "minSpacing" : null,
     differ((o) => o.timeoutMs) ? "timeout" : null,
     differ((o) => o.deviceListEveryMs ?? 0) ? "deviceListEvery" : null,
     differ((o) => o.password || null) ? "password" : null,
     differ(labelsOf) ? "labels" : null,
     differ((o) => o.api) ? "api" : null,
-    differ((o) => o.pinnedFingerprint || null) ? "pin" : null,
-  ].filter((d): d is string => d !== null);
+    differ((o) => o.fingerprint || null) ? "fingerprint" : null,
+  ].filter((d): d is SharedSetting => d !== null);
 }
 
 export interface RegistryOptions {
@@ -258,11 +232,11 @@ export class PvsRegistry {
     return {
       others: members.filter(([token]) => token !== self).map(([, m]) => ({ id: m.id, name: m.name })),
       effective: {
-        timeoutS: (effective.timeoutMs ?? 0) / 1000,
-        spacingS: (effective.spacingMs ?? 0) / 1000,
-        deviceListEveryS: (effective.deviceListEveryMs ?? 0) / 1000,
+        timeout: (effective.timeoutMs ?? 0) / 1000,
+        minSpacing: (effective.minSpacingMs ?? 0) / 1000,
+        deviceListEvery: (effective.deviceListEveryMs ?? 0) / 1000,
         api: effective.api,
-        pinned: effective.pinnedFingerprint ?? null,
+        fingerprint: effective.fingerprint ?? null,
       },
       disagree: disagreements(options),
     };

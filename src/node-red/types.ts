@@ -44,7 +44,7 @@ export interface PvsConfigNode extends Node<PvsConfigCredentials> {
   connectionKey: string | null;
   configError: string | null;
   /** host:port, for messages and status (never a secret). */
-  label: string;
+  endpoint: string;
   /** The other pvs-config nodes sharing this PVS's connection, and the settings it uses; null without one. */
   shared(): SharedState | null;
   /** What is remembered about this PVS between polls (devices seen, counters, today's energy). */

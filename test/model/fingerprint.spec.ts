@@ -24,7 +24,7 @@ describe("certificate fingerprint rule", () => {
     assert.strictEqual(pinnedFingerprint(undefined), null);
     assert.strictEqual(pinnedFingerprint(` ${HEX} `), CANONICAL);
     assert.strictEqual(pinnedFingerprint("not a fingerprint"), "invalid");
-    assert.strictEqual(parseSettings({ fingerprint: HEX }, null).options?.pinnedFingerprint, CANONICAL);
+    assert.strictEqual(parseSettings({ fingerprint: HEX }, null).options?.fingerprint, CANONICAL);
     const bad = parseSettings({ fingerprint: "abc" }, null);
     assert.strictEqual(bad.options, null);
     assert.match(bad.problems.join(), /not a SHA-256 fingerprint/);

@@ -16,7 +16,7 @@ import { FlowNode, NODE_MODULES } from "../support/flows";
 
 type Shared = {
   others: Array<{ id: string; name: string }>;
-  effective: { timeoutS: number; spacingS: number; deviceListEveryS: number; api: string; pinned: string | null };
+  effective: { timeout: number; minSpacing: number; deviceListEvery: number; api: string; fingerprint: string | null };
   disagree: string[];
 };
 type Caught = NodeMessage & { error?: { code?: string }; _msgid?: string };
@@ -118,11 +118,11 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
       ["cfg", "cfg2", "cfg4", "cfg5"],
     );
     assert.deepStrictEqual(shared.effective, {
-      timeoutS: 5,
-      spacingS: 0,
-      deviceListEveryS: 120,
+      timeout: 5,
+      minSpacing: 0,
+      deviceListEvery: 120,
       api: "auto",
-      pinned: null,
+      fingerprint: null,
     });
     assert.deepStrictEqual(shared.disagree, []);
   });
@@ -168,13 +168,13 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     const shared = ((await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared }).shared;
     assert.deepStrictEqual(shared.others, [{ id: "cfg2", name: "PVS 2" }]);
     assert.deepStrictEqual(shared.effective, {
-      timeoutS: 30,
-      spacingS: 2,
-      deviceListEveryS: 300,
+      timeout: 30,
+      minSpacing: 2,
+      deviceListEvery: 300,
       api: "auto",
-      pinned: null,
+      fingerprint: null,
     });
-    assert.deepStrictEqual(shared.disagree.sort(), ["deviceListEvery", "spacing", "timeout"]);
+    assert.deepStrictEqual(shared.disagree.sort(), ["deviceListEvery", "minSpacing", "timeout"]);
 
     await advance(clock, pvs, { forMs: 20 * 60_000 + 10_000 });
     const starts = pvs.requests.filter((r) => r.command === "DeviceList").map((r) => r.startedAt);
@@ -252,8 +252,8 @@ describe("one connection per PVS, kept across redeploys (real runtime)", functio
     const shared = (
       (await helper.request().get("/pvs-config/cfg/info").expect(200)).body as { shared: Shared; pinned: string }
     ).shared;
-    assert.strictEqual(shared.effective.pinned, wrong);
-    assert.deepStrictEqual(shared.disagree, ["pin"]);
+    assert.strictEqual(shared.effective.fingerprint, wrong);
+    assert.deepStrictEqual(shared.disagree, ["fingerprint"]);
 
     // The right pin, deployed on the pinned node alone (a deploy of modified nodes: the unpinned node and its
     // device list keep running): the connection they hold takes it at once (the hold was the old pin's), and
@@ -425,10 +425,10 @@ describe("pvs registry: keys and merged settings", () => {
     protocol: "http",
     host: "172.27.153.1",
     port: 80,
-    localApiPort: 443,
+    localPort: 443,
     telemetryPort: 9002,
     timeoutMs: 120_000,
-    spacingMs: 5000,
+    minSpacingMs: 5000,
     deviceListEveryMs: 120_000,
   };
 
@@ -438,10 +438,10 @@ describe("pvs registry: keys and merged settings", () => {
     assert.strictEqual(pvsKey({ ...base, host: "[fe80::1]" }), pvsKey({ ...base, host: "fe80::1" }));
     assert.strictEqual(
       pvsKey(base),
-      pvsKey({ ...base, spacingMs: 0, timeoutMs: 1, deviceListEveryMs: 0, password: "x" }),
+      pvsKey({ ...base, minSpacingMs: 0, timeoutMs: 1, deviceListEveryMs: 0, password: "x" }),
       "limits and password are merged, not keyed",
     );
-    for (const shared of [{ api: "legacy" as const }, { api: "localapi" as const }, { pinnedFingerprint: "AA" }]) {
+    for (const shared of [{ api: "legacy" as const }, { api: "localapi" as const }, { fingerprint: "AA" }]) {
       assert.strictEqual(
         pvsKey(base),
         pvsKey({ ...base, ...shared }),
@@ -452,7 +452,7 @@ describe("pvs registry: keys and merged settings", () => {
       { host: "172.27.153.2" },
       { protocol: "https" as const },
       { port: 8080 },
-      { localApiPort: 8443 },
+      { localPort: 8443 },
       { telemetryPort: 9003 },
     ]) {
       assert.notStrictEqual(pvsKey(base), pvsKey({ ...base, ...other }), JSON.stringify(other));
@@ -483,25 +483,25 @@ describe("pvs registry: keys and merged settings", () => {
       "the first fixed API",
     );
     assert.strictEqual(mergeSettings([base, base]).api, "auto");
-    assert.strictEqual(mergeSettings([base, { ...base, pinnedFingerprint: pin1 }]).pinnedFingerprint, pin1);
+    assert.strictEqual(mergeSettings([base, { ...base, fingerprint: pin1 }]).fingerprint, pin1);
     assert.strictEqual(
       mergeSettings([
-        { ...base, pinnedFingerprint: pin2 },
-        { ...base, pinnedFingerprint: pin1 },
-      ]).pinnedFingerprint,
+        { ...base, fingerprint: pin2 },
+        { ...base, fingerprint: pin1 },
+      ]).fingerprint,
       pin2,
       "the first pin",
     );
-    assert.strictEqual(mergeSettings([base, { ...base, pinnedFingerprint: null }]).pinnedFingerprint, null);
+    assert.strictEqual(mergeSettings([base, { ...base, fingerprint: null }]).fingerprint, null);
 
     const registry = new PvsRegistry({
       graceMs: 0,
-      create: (o) => new PvsConnection({ ...o, host: "127.0.0.1", port: 9, localApiPort: 9 }),
+      create: (o) => new PvsConnection({ ...o, host: "127.0.0.1", port: 9, localPort: 9 }),
     });
     const a = registry.acquire({ id: "a", name: "A" }, base);
     assert.strictEqual(a.connection.info().setting, "auto");
-    const b = registry.acquire({ id: "b", name: "B" }, { ...base, api: "localapi", pinnedFingerprint: pin1 });
-    const c = registry.acquire({ id: "c", name: "C" }, { ...base, api: "legacy", pinnedFingerprint: pin2 });
+    const b = registry.acquire({ id: "b", name: "B" }, { ...base, api: "localapi", fingerprint: pin1 });
+    const c = registry.acquire({ id: "c", name: "C" }, { ...base, api: "legacy", fingerprint: pin2 });
     assert.strictEqual(b.connection, a.connection, "one connection");
     assert.strictEqual(registry.size, 1);
     assert.strictEqual(
@@ -511,13 +511,13 @@ describe("pvs registry: keys and merged settings", () => {
     );
     assert.strictEqual(a.connection.info().pinned, pin1);
     const state = a.shared();
-    assert.deepStrictEqual(state?.disagree, ["api", "pin"]);
+    assert.deepStrictEqual(state?.disagree, ["api", "fingerprint"]);
     assert.deepStrictEqual(state?.effective, {
-      timeoutS: 120,
-      spacingS: 5,
-      deviceListEveryS: 120,
+      timeout: 120,
+      minSpacing: 5,
+      deviceListEvery: 120,
       api: "localapi",
-      pinned: pin1,
+      fingerprint: pin1,
     });
     void b.release(false);
     assert.strictEqual(a.connection.info().setting, "legacy", "the first member's gone: the next fixed API");
@@ -531,10 +531,10 @@ describe("pvs registry: keys and merged settings", () => {
 
   it("the most protective limits; 0 (no DeviceList ration) only when all say so; the first typed password; names merged", () => {
     const merged = mergeSettings([
-      { ...base, spacingMs: 0, deviceListEveryMs: 0, timeoutMs: 10_000, labels: new Map([["A", "east"]]) },
+      { ...base, minSpacingMs: 0, deviceListEveryMs: 0, timeoutMs: 10_000, labels: new Map([["A", "east"]]) },
       {
         ...base,
-        spacingMs: 3000,
+        minSpacingMs: 3000,
         deviceListEveryMs: 600_000,
         timeoutMs: 5000,
         password: "first",
@@ -543,9 +543,9 @@ describe("pvs registry: keys and merged settings", () => {
           ["B", "south"],
         ]),
       },
-      { ...base, spacingMs: 1000, deviceListEveryMs: 0, timeoutMs: 1000, password: "second" },
+      { ...base, minSpacingMs: 1000, deviceListEveryMs: 0, timeoutMs: 1000, password: "second" },
     ]);
-    assert.strictEqual(merged.spacingMs, 3000);
+    assert.strictEqual(merged.minSpacingMs, 3000);
     assert.strictEqual(merged.deviceListEveryMs, 600_000);
     assert.strictEqual(merged.timeoutMs, 10_000);
     assert.strictEqual(merged.password, "first");

@@ -16,7 +16,7 @@ describe("pvs/client against the emulator", () => {
       host: "127.0.0.1",
       port: emulator.port,
       timeoutMs: 2000,
-      spacingMs: 0,
+      minSpacingMs: 0,
       backoffBaseMs: 0,
       ...extra,
     });
@@ -44,7 +44,7 @@ describe("pvs/client against the emulator", () => {
 
   it("keeps one request in flight per PVS and spaces them", async () => {
     emulator.delayMs = 30;
-    const c = make({ spacingMs: 150 });
+    const c = make({ minSpacingMs: 150 });
     await Promise.all([
       c.request(legacyCommand("DeviceList")),
       c.request(legacyCommand("Get_Comm")),

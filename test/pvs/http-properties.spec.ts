@@ -114,7 +114,7 @@ function newClient(extra: Partial<ClientOptions> = {}): PvsClient {
     host: "127.0.0.1",
     port: pvs.httpPort,
     timeoutMs: TIMEOUT_MS,
-    spacingMs: 0,
+    minSpacingMs: 0,
     backoffBaseMs: 0,
     redact,
     localApi: { port: pvs.httpsPort, password: () => PASSWORD, timeoutMs: TIMEOUT_MS },

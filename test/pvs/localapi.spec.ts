@@ -232,7 +232,7 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
   describe("TLS", () => {
     it("records the certificate's fingerprint and accepts it when pinned", async () => {
       const e = await emulator();
-      const c = connect(e, { pinnedFingerprint: e.certificateFingerprint });
+      const c = connect(e, { fingerprint: e.certificateFingerprint });
       await c.readDeviceList(signal);
       assert.strictEqual(c.info().certificate, e.certificateFingerprint);
     });
@@ -241,7 +241,7 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       const e = await emulator();
       const pinned = e.certificateFingerprint;
       e.regenerateCertificate();
-      const c = connect(e, { api: "localapi", pinnedFingerprint: pinned });
+      const c = connect(e, { api: "localapi", fingerprint: pinned });
       const err = await rejection(c.readDeviceList(signal));
       assert.strictEqual(err.code, "PVS_CERT_MISMATCH");
       assert.match(err.message, /not the pinned one/);

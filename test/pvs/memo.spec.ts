@@ -15,9 +15,9 @@ describe("pvs/connection memo across a restart", () => {
       protocol: "http",
       host: "127.0.0.1",
       port: emulator.port,
-      localApiPort: emulator.httpsPort,
+      localPort: emulator.httpsPort,
       timeoutMs: 3000,
-      spacingMs: 0,
+      minSpacingMs: 0,
       deviceListEveryMs: 400,
       ...extra,
     });
@@ -96,9 +96,9 @@ describe("pvs/connection memo across a restart", () => {
         protocol: "http",
         host: "127.0.0.1",
         port: local.port,
-        localApiPort: local.httpsPort,
+        localPort: local.httpsPort,
         timeoutMs: 3000,
-        spacingMs: 0,
+        minSpacingMs: 0,
       });
       connections.push(l);
       await l.readDeviceList(signal);

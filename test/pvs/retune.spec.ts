@@ -45,13 +45,13 @@ describe("pvs/connection retune of the API setting and the pin", () => {
     const c = harness.connect(e, { backoffBaseMs: 5000 });
     await c.readDeviceList(signal);
     assert.strictEqual(e.count("auth:login"), 1);
-    c.retune({ pinnedFingerprint: "AB:".repeat(31) + "AB" });
+    c.retune({ fingerprint: "AB:".repeat(31) + "AB" });
     const sent = e.requests.length;
     e.expireSessions();
     await assert.rejects(c.readDeviceList(signal), (err) => codeOf(err) === "PVS_CERT_MISMATCH");
     assert.strictEqual(e.requests.length, sent, "no request reached the PVS, no password either");
     assert.strictEqual(c.health().state, "backing-off", "a certificate that is not the pin holds the requests");
-    c.retune({ pinnedFingerprint: e.certificateFingerprint });
+    c.retune({ fingerprint: e.certificateFingerprint });
     assert.strictEqual(c.health().state, "ok", "the hold the old pin caused is over");
     assert.strictEqual(c.info().pinned, e.certificateFingerprint);
     await c.readDeviceList(signal);

@@ -20,7 +20,7 @@ describe("pvs/localapi: the session against odd login answers and empty reads (H
     const e = await emulator();
     const proxy = await localApiProxy(e.httpsPort, hooks);
     proxies.push(proxy);
-    return { e, c: connect(e, { api: "localapi", localApiPort: proxy.port }), proxy };
+    return { e, c: connect(e, { api: "localapi", localPort: proxy.port }), proxy };
   }
 
   /** The emulator's own session token, from its `session=…` header. */

@@ -32,9 +32,9 @@ export function connectionHarness(): ConnectionHarness {
         protocol: "http",
         host: "127.0.0.1",
         port: e.port,
-        localApiPort: e.httpsPort,
+        localPort: e.httpsPort,
         timeoutMs: 3000,
-        spacingMs: 0,
+        minSpacingMs: 0,
         backoffBaseMs: 0,
         ...extra,
       });

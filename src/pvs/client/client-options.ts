@@ -11,7 +11,7 @@ export interface LocalApiOptions {
   /** Deadline of one variable read; some variables make the firmware hang forever. */
   timeoutMs?: number;
   /** Pinned SHA-256 certificate fingerprint ("AB:CD:…"), or null to accept the PVS's self-signed certificate. */
-  pinnedFingerprint?: string | null;
+  fingerprint?: string | null;
   /** Hears the fingerprint of every certificate the PVS presents. */
   onCertificate?: (fingerprint: string) => void;
   renewAfterMs?: number;
@@ -26,11 +26,11 @@ export interface ClientOptions extends Endpoint {
   /** Deadline of one request, from sending it to the end of the answer. */
   timeoutMs: number;
   /** Minimum quiet time between the end of one request and the start of the next. */
-  spacingMs: number;
+  minSpacingMs: number;
   /**
    * Quiet time after a light request (a LocalAPI variable read or login, the open supervisor/info): these are
    * cheap for the PVS (pypvs sends its reads back to back), so a LocalAPI poll takes a second, not 15 s.
-   * Default: the smaller of `spacingMs` and 500 ms.
+   * Default: the smaller of `minSpacingMs` and 500 ms.
    */
   lightSpacingMs?: number;
   /** Back-off after failures: base doubles per consecutive failure up to max. */
@@ -72,6 +72,6 @@ export const DEFAULT_LIGHT_SPACING_MS = 500;
 
 /** The quiet time after an exchange: the full spacing, or the light one after a light request. */
 export function gapAfter(options: ClientOptions, light: boolean | undefined): number {
-  const lightMs = options.lightSpacingMs ?? Math.min(options.spacingMs, DEFAULT_LIGHT_SPACING_MS);
-  return light ? Math.min(lightMs, options.spacingMs) : options.spacingMs;
+  const lightMs = options.lightSpacingMs ?? Math.min(options.minSpacingMs, DEFAULT_LIGHT_SPACING_MS);
+  return light ? Math.min(lightMs, options.minSpacingMs) : options.minSpacingMs;
 }

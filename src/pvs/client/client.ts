@@ -17,7 +17,7 @@ import {
 } from "./client-options";
 import { PvsError, PvsErrorCode, toPvsError } from "../http/errors";
 import { PvsRequest, RequestOptions } from "../http/request";
-import { endpointLabel } from "../http/transport";
+import { formatEndpoint } from "../http/transport";
 import { JsonObject } from "../../model/safe-object";
 import { AnswerLog } from "./answer-log";
 import { Job, RequestQueue, settle, Waiter } from "./request-queue";
@@ -38,7 +38,7 @@ export {
 const COMMAND_REFUSALS = new Set<PvsErrorCode>(["PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE"]);
 
 export class PvsClient {
-  readonly label: string;
+  readonly endpoint: string;
   /** The exchanges of the job in flight, the LocalAPI session and the transports. */
   private readonly wire: PvsWire;
   /** One job in flight, identical requests joined, each started when its turn has come. */
@@ -71,7 +71,7 @@ export class PvsClient {
   private closing = false;
 
   constructor(private readonly options: ClientOptions) {
-    this.label = endpointLabel(options);
+    this.endpoint = formatEndpoint(options);
     this.breaker = new Breaker({
       baseMs: options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS,
       maxMs: options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS,
@@ -120,7 +120,7 @@ export class PvsClient {
       }
       if (this.breaker.isOpen() && !urgent) {
         this.stats.refused++;
-        return reject(this.breaker.openError(this.label));
+        return reject(this.breaker.openError(this.endpoint));
       }
       const waiter: Waiter = { resolve, reject, signal };
       let job = this.queue.find(request.key);
@@ -172,24 +172,20 @@ export class PvsClient {
    * ones); a wait already set is not shortened.
    */
   retune(
-    limits: Partial<Pick<ClientOptions, "timeoutMs" | "spacingMs" | "deviceListEveryMs">> &
-      Partial<Pick<LocalApiOptions, "pinnedFingerprint">> & { localApiTimeoutMs?: number },
+    limits: Partial<Pick<ClientOptions, "timeoutMs" | "minSpacingMs" | "deviceListEveryMs">> &
+      Partial<Pick<LocalApiOptions, "fingerprint">> & { localApiTimeoutMs?: number },
   ): void {
     if (limits.timeoutMs !== undefined) this.options.timeoutMs = limits.timeoutMs;
-    if (limits.spacingMs !== undefined) this.options.spacingMs = limits.spacingMs;
+    if (limits.minSpacingMs !== undefined) this.options.minSpacingMs = limits.minSpacingMs;
     if (limits.deviceListEveryMs !== undefined) this.options.deviceListEveryMs = limits.deviceListEveryMs;
     if (this.options.localApi && limits.localApiTimeoutMs !== undefined)
       this.options.localApi.timeoutMs = limits.localApiTimeoutMs;
     // The pin checks every LocalAPI connection made from now on, the session's next request included: with a pin
     // the PVS does not match, nothing more is sent (the session it may hold is the PVS's, and ends with its life).
     const local = this.options.localApi;
-    if (
-      local &&
-      limits.pinnedFingerprint !== undefined &&
-      limits.pinnedFingerprint !== (local.pinnedFingerprint ?? null)
-    ) {
-      local.pinnedFingerprint = limits.pinnedFingerprint;
-      this.wire.localTransport?.pin(limits.pinnedFingerprint);
+    if (local && limits.fingerprint !== undefined && limits.fingerprint !== (local.fingerprint ?? null)) {
+      local.fingerprint = limits.fingerprint;
+      this.wire.localTransport?.pin(limits.fingerprint);
       // A hold set because the PVS's certificate was not the old pin was about the pin, not the PVS (nothing was
       // sent to it): another pin is tried at the next turn, as a corrected password is.
       if (this.health().lastError?.code === "PVS_CERT_MISMATCH") this.endBackoff();
@@ -339,7 +335,7 @@ export class PvsClient {
   private refuseQueue(): void {
     for (const job of this.queue.take((job) => !job.urgent)) {
       this.stats.refused++;
-      settle(job, this.breaker.openError(this.label));
+      settle(job, this.breaker.openError(this.endpoint));
     }
   }
 

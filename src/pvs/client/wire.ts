@@ -6,7 +6,7 @@ import { ClientOptions, ClientStats, DEFAULT_LOCALAPI_TIMEOUT_MS, gapAfter } fro
 import { RequestQueue } from "./request-queue";
 import { PvsError, toPvsError } from "../http/errors";
 import { PvsRequest } from "../http/request";
-import { endpointLabel, HttpAnswer, Transport } from "../http/transport";
+import { formatEndpoint, HttpAnswer, Transport } from "../http/transport";
 import { parseLegacyAnswer } from "../legacy/dl-cgi";
 import { DEFAULT_REFUSED_HOLD_MS, DEFAULT_RENEW_AFTER_MS, LocalApiSession } from "../localapi/session";
 import { parseVarsAnswer, parseWriteAnswer } from "../localapi/vars-query";
@@ -44,11 +44,11 @@ export class PvsWire {
     private readonly closing: () => boolean,
   ) {
     const local = options.localApi;
-    this.localLabel = local ? endpointLabel({ ...options, port: local.port }) : endpointLabel(options);
+    this.localLabel = local ? formatEndpoint({ ...options, port: local.port }) : formatEndpoint(options);
     this.transport = new Transport(options, options.maxBodyBytes);
     this.localTransport = local
       ? new Transport({ protocol: "https", host: options.host, port: local.port }, options.maxBodyBytes, {
-          pinned: local.pinnedFingerprint ?? null,
+          pinned: local.fingerprint ?? null,
           onCertificate: (fp) => local.onCertificate?.(fp),
         })
       : null;

@@ -32,7 +32,7 @@ import { enableTelemetry, readLiveVars } from "../live/read-live";
 export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "redact"> {
   api: ApiSetting;
   /** The LocalAPI's HTTPS port (443 on a real PVS). */
-  localApiPort: number;
+  localPort: number;
   /** The PVS6 telemetry WebSocket's port (9002 on a real PVS). */
   telemetryPort?: number;
   /** Telemetry stall time and jitter source (tests). */
@@ -41,26 +41,27 @@ export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "red
   password?: string | null;
   /** Names the user gave devices, by serial (the supervisor's by its masked serial, as outputs show it). */
   labels?: ReadonlyMap<string, string>;
-  pinnedFingerprint?: string | null;
+  fingerprint?: string | null;
   localApiTimeoutMs?: number;
   renewAfterMs?: number;
   refusedHoldMs?: number;
   loginBackoffBaseMs?: number;
 }
 
-/** What the pvs-config nodes sharing a PVS may change on its live connection (PvsConnection.retune). */
-export type RetunableSettings = Partial<
-  Pick<
-    ConnectionOptions,
-    | "timeoutMs"
-    | "localApiTimeoutMs"
-    | "spacingMs"
-    | "deviceListEveryMs"
-    | "password"
-    | "labels"
-    | "api"
-    | "pinnedFingerprint"
-  >
+/**
+ * The settings the pvs-config nodes sharing a PVS merge into one and may change on its live connection
+ * (PvsConnection.retune); the others (host, protocol, ports) identify the connection.
+ */
+export type SharedSettings = Pick<
+  ConnectionOptions,
+  | "timeoutMs"
+  | "localApiTimeoutMs"
+  | "minSpacingMs"
+  | "deviceListEveryMs"
+  | "password"
+  | "labels"
+  | "api"
+  | "fingerprint"
 >;
 
 /** What may be shown about a PVS (editor, status, msg.pvs): nothing secret. */
@@ -97,12 +98,12 @@ export class PvsConnection implements LiveAccess {
   constructor(private readonly options: ConnectionOptions) {
     const {
       api: _api,
-      localApiPort,
+      localPort,
       telemetryPort: _telemetryPort,
       telemetry: _telemetry,
       password: _password,
       labels: _labels,
-      pinnedFingerprint,
+      fingerprint,
       localApiTimeoutMs,
       renewAfterMs,
       refusedHoldMs,
@@ -113,10 +114,10 @@ export class PvsConnection implements LiveAccess {
       ...client,
       redact: (text) => this.redact(text),
       localApi: {
-        port: localApiPort,
+        port: localPort,
         password: () => this.owner.password(),
         timeoutMs: localApiTimeoutMs,
-        pinnedFingerprint: pinnedFingerprint ?? null,
+        fingerprint: fingerprint ?? null,
         onCertificate: (fp) => (this.certificate = fp),
         renewAfterMs,
         refusedHoldMs,
@@ -141,7 +142,7 @@ export class PvsConnection implements LiveAccess {
    * password, device names, the API setting and the pinned certificate, each taken from the next request on; the
    * ration, breaker, session and site are kept. Host, protocol and ports are what makes it this PVS.
    */
-  retune(settings: RetunableSettings): void {
+  retune(settings: Partial<SharedSettings>): void {
     Object.assign(this.options, settings);
     this.client.retune(settings);
     if (settings.api !== undefined) this.detection.change(settings.api);
@@ -158,7 +159,7 @@ export class PvsConnection implements LiveAccess {
       serial: id?.serial ? maskSerial(id.serial) : null,
       detectedAt: isoTime(this.detection.detectedAtMs),
       certificate: this.certificate,
-      pinned: this.options.pinnedFingerprint ?? null,
+      pinned: this.options.fingerprint ?? null,
     };
   }
 
@@ -297,8 +298,8 @@ export class PvsConnection implements LiveAccess {
     return this.options.telemetryPort ?? DEFAULT_TELEMETRY_PORT;
   }
 
-  get spacingMs(): number {
-    return this.options.spacingMs;
+  get minSpacingMs(): number {
+    return this.options.minSpacingMs;
   }
 
   get deviceListEveryMs(): number {

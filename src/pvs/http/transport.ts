@@ -44,7 +44,7 @@ const UNREACHABLE = new Set([
   "ERR_SOCKET_CONNECTION_TIMEOUT",
 ]);
 
-export function endpointLabel(endpoint: Endpoint): string {
+export function formatEndpoint(endpoint: Endpoint): string {
   const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
   return `${host}:${endpoint.port}`;
 }
@@ -52,14 +52,14 @@ export function endpointLabel(endpoint: Endpoint): string {
 export class Transport {
   private readonly client: AxiosInstance;
   private readonly agent: http.Agent;
-  private readonly label: string;
+  private readonly endpoint: string;
 
   constructor(
     endpoint: Endpoint,
     maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
     trust: TlsTrust = { pinned: null, onCertificate: () => undefined },
   ) {
-    this.label = endpointLabel(endpoint);
+    this.endpoint = formatEndpoint(endpoint);
     // No keep-alive: polls are minutes apart and the PVS's web server is small. The agent is ours alone,
     // so trusting the PVS's self-signed certificate never loosens TLS for anything else in Node-RED.
     this.agent =
@@ -67,7 +67,7 @@ export class Transport {
         ? new PvsHttpsAgent(trust.pinned, trust)
         : new http.Agent({ keepAlive: false, maxSockets: 1 });
     this.client = axios.create({
-      baseURL: `${endpoint.protocol}://${this.label}`,
+      baseURL: `${endpoint.protocol}://${this.endpoint}`,
       httpAgent: endpoint.protocol === "http" ? this.agent : undefined,
       httpsAgent: endpoint.protocol === "https" ? this.agent : undefined,
       proxy: false,
@@ -121,7 +121,7 @@ export class Transport {
       if (timedOut)
         throw new PvsError(
           "PVS_TIMEOUT",
-          `PVS at ${this.label} did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`,
+          `PVS at ${this.endpoint} did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`,
         );
       if (signal?.aborted || controller.signal.aborted) throw new PvsError("PVS_ABORTED", "request cancelled");
       throw this.mapError(err);
@@ -156,14 +156,15 @@ export class Transport {
     if (mismatch) {
       return new PvsError(
         "PVS_CERT_MISMATCH",
-        `PVS at ${this.label} presented a certificate (SHA-256 ${mismatch.seen || "unknown"}) that is not the pinned one; nothing was sent. If the PVS was replaced or reset, clear or update the pinned fingerprint in the PVS settings`,
+        `PVS at ${this.endpoint} presented a certificate (SHA-256 ${mismatch.seen || "unknown"}) that is not the pinned one; nothing was sent. If the PVS was replaced or reset, clear or update the pinned fingerprint in the PVS settings`,
       );
     }
     if (/maxContentLength/i.test(message))
-      return new PvsError("PVS_TOO_LARGE", `PVS at ${this.label} sent an answer over the size limit`);
+      return new PvsError("PVS_TOO_LARGE", `PVS at ${this.endpoint} sent an answer over the size limit`);
     if (code === "ECONNABORTED" || code === "ETIMEDOUT")
-      return new PvsError("PVS_TIMEOUT", `PVS at ${this.label} timed out`);
-    if (UNREACHABLE.has(code)) return new PvsError("PVS_UNREACHABLE", `PVS at ${this.label} is unreachable (${code})`);
-    return new PvsError("PVS_UNREACHABLE", `PVS at ${this.label}: ${message}`);
+      return new PvsError("PVS_TIMEOUT", `PVS at ${this.endpoint} timed out`);
+    if (UNREACHABLE.has(code))
+      return new PvsError("PVS_UNREACHABLE", `PVS at ${this.endpoint} is unreachable (${code})`);
+    return new PvsError("PVS_UNREACHABLE", `PVS at ${this.endpoint}: ${message}`);
   }
 }

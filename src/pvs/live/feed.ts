@@ -47,7 +47,7 @@ export interface LiveAccess {
   readonly host: string;
   readonly telemetryPort: number;
   /** Least time between two requests to the PVS, and between two device lists (legacy). */
-  readonly spacingMs: number;
+  readonly minSpacingMs: number;
   readonly deviceListEveryMs: number;
   detectedApi(signal: AbortSignal): Promise<ApiKind>;
   model(): string | null;
@@ -149,7 +149,9 @@ export class LiveFeed {
   pollEveryMs(source: LiveSource): number {
     const wanted = Math.min(...[...this.subscribers].map((s) => s.pollMs));
     const floor =
-      source === "device list" ? Math.max(this.access.spacingMs, this.access.deviceListEveryMs) : this.access.spacingMs;
+      source === "device list"
+        ? Math.max(this.access.minSpacingMs, this.access.deviceListEveryMs)
+        : this.access.minSpacingMs;
     return Math.max(Number.isFinite(wanted) ? wanted : 10_000, floor, 1000);
   }
 

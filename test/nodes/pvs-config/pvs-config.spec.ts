@@ -19,7 +19,7 @@ describe("pvs-config node", () => {
     );
     const cfg = helper.getNode("cfg") as unknown as ConfigNode & { name: string };
     assert.strictEqual(cfg.name, "garage PVS");
-    assert.strictEqual(cfg.label, `127.0.0.1:${emulator.port}`);
+    assert.strictEqual(cfg.endpoint, `127.0.0.1:${emulator.port}`);
     assert.strictEqual(cfg.configError, null);
     assert.ok(cfg.pvs);
     assert.strictEqual(cfg.userCount(), 1);
