@@ -41,7 +41,6 @@ export default tseslint.config(
       "src/emulator/site.ts",
       "src/emulator/vars.ts",
       "src/model/formats/homeassistant.ts",
-      "src/model/site-memory.ts",
       "src/model/site.ts",
       "src/node-red/polling-node.ts",
       "src/pvs/client/client.ts",
