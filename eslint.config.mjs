@@ -40,7 +40,6 @@ export default tseslint.config(
       "src/emulator/server.ts",
       "src/emulator/site.ts",
       "src/emulator/vars.ts",
-      "src/model/site.ts",
       "src/node-red/polling-node.ts",
       "src/pvs/client/client.ts",
     ],

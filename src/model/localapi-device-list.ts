@@ -7,6 +7,7 @@
 // does not report (STATE, meter subtype, firmware versions of inverters) stays absent: nothing is invented.
 import { assess, Device, DeviceList, newDevice, withViews } from "./device";
 import { classifyLowerCase, optionalSerial, optionalString, parseDecimal } from "./fields";
+import { plausibleLiveValue } from "./plausible";
 import { emptyStorage, StorageSummary } from "./ess-status";
 import { Unknowns } from "./legacy-device-list";
 import { maskSerial } from "./redact";
@@ -150,11 +151,18 @@ function scaled(value: unknown, factor: number): number | null {
   return n === null ? null : factor === 1 ? n : Math.round(n * factor * 1e6) / 1e6;
 }
 
+/** A livedata value in its physical range (plausible.ts), else null: a soc of 5000 or a power of 1e308 is none. */
+function liveValue(value: unknown, field: string, factor: number): number | null {
+  const n = parseDecimal(value);
+  const plausible = n === null ? null : plausibleLiveValue(field, n);
+  return plausible === null ? null : scaled(plausible, factor);
+}
+
 export function normalizeLiveData(vars: JsonObject): LiveData | null {
   const prefix = "/sys/livedata/";
   if (!Object.keys(vars).some((k) => k.startsWith(prefix))) return null;
   const live = { time: parseEpochFlexible(vars[prefix + "time"]) } as LiveData;
-  for (const [field, name, factor] of LIVE_FIELDS) live[name] = scaled(vars[prefix + field], factor);
+  for (const [field, name, factor] of LIVE_FIELDS) live[name] = liveValue(vars[prefix + field], field, factor);
   return live;
 }
 

@@ -3,6 +3,7 @@
 // dropped (and counted), the rest is kept. A dropped counter simply takes the device's next reading as its base.
 import { DeviceCategory } from "./device-types";
 import { cleanIdentifier, hasControlCharacters } from "./identifiers";
+import { plausibleLifetime } from "./plausible";
 import { isJsonObject, JsonObject, setOwn } from "./safe-object";
 import {
   CounterState,
@@ -17,11 +18,6 @@ import {
 
 /** More devices than any PVS lists (it supports a few hundred): a store holding more is not ours. */
 export const MAX_DEVICES = 5000;
-/**
- * A lifetime counter of 1 TWh: a thousand inverters of 500 W running 2,000 full-load hours a year for a century
- * stay a hundred times below it. Any stored value beyond is corruption, not energy.
- */
-export const MAX_LIFETIME_KWH = 1e9;
 /** More than a 5,000-inverter site makes in a day, by two orders of magnitude. */
 const MAX_DAY_KWH = 1e6;
 /** A power this package could ever have measured on one site (kW): 100 MW. */
@@ -122,11 +118,6 @@ function restoreDevice(state: SiteMemoryState, serial: string, d: unknown): bool
   };
   setOwn(state.devices, serial, entry);
   return true;
-}
-
-/** A counter value that could be a real lifetime: finite, within MAX_LIFETIME_KWH, and ≥ 0 unless signed. */
-export function plausibleLifetime(value: unknown, signed: boolean): value is number {
-  return isFiniteNumber(value) && Math.abs(value) <= MAX_LIFETIME_KWH && (signed || value >= 0);
 }
 
 function restoreCounter(state: SiteMemoryState, key: string, c: unknown): boolean {

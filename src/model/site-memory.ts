@@ -8,7 +8,8 @@ import { Device, DeviceList, meterRole, totalInverterPowerKw } from "./device";
 import { DeviceCategory } from "./device-types";
 import { setOwn } from "./safe-object";
 import { addToDay } from "./site-day-energy";
-import { MAX_DEVICES, plausibleLifetime, restore } from "./site-memory-restore";
+import { plausibleLifetime } from "./plausible";
+import { MAX_DEVICES, restore } from "./site-memory-restore";
 import {
   counterKey,
   CounterIssueReason,
