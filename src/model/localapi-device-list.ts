@@ -6,7 +6,15 @@
 // `p_3phsum_kw`) so that every downstream piece (site energy, checks, split, units) works unchanged. What the varserver
 // does not report (STATE, meter subtype, firmware versions of inverters) stays absent: nothing is invented.
 import { assess, Device, DeviceList, newDevice, withViews } from "./device";
-import { classifyLowerCase, optionalSerial, optionalString, parseDecimal } from "./fields";
+import {
+  classifyLowerCase,
+  optionalIdentifier,
+  optionalSerial,
+  optionalString,
+  parseDecimal,
+  secretForms,
+} from "./fields";
+import { cleanIdentifier } from "./identifiers";
 import { plausibleLiveValue } from "./plausible";
 import { emptyStorage, StorageSummary } from "./ess-status";
 import { Unknowns } from "./legacy-device-list";
@@ -196,7 +204,7 @@ export function normalizeVars(reading: VarsReading): VarsDeviceList {
   if (supervisor) devices.push(supervisor);
   for (const { cls, leaves } of [...groups.values()].sort(byClassAndIndex)) {
     const known = Object.hasOwn(VARS_CLASSES, cls) ? VARS_CLASSES[cls] : null;
-    if (!known) bump(unknowns.deviceTypes, `varserver:${cls}`);
+    if (!known) bump(unknowns.deviceTypes, `varserver:${cleanIdentifier(cls)}`);
     const device = varsDevice(cls, known, leaves, (field) =>
       bump(unknowns.fields, `${known?.deviceType ?? cls}.${field}`),
     );
@@ -286,8 +294,8 @@ function varsDevice(
   }
   return newDevice({
     serial: optionalSerial(leaves.sn),
-    deviceType: known?.deviceType ?? cls,
-    model: optionalString(leaves.prodMdlNm),
+    deviceType: known?.deviceType ?? (cleanIdentifier(cls) || "unknown"),
+    model: optionalIdentifier(leaves.prodMdlNm),
     state: null,
     dataTime: parseIsoTime(leaves.msmtEps),
     parent: null,
@@ -301,7 +309,6 @@ const INFO = "/sys/info/";
 /** Supervisor health: identity from `/sys/info/`, CPU/RAM/flash use, uptime and flash wear. */
 export function supervisorDevice(system: JsonObject, time: string | null): Device | null {
   if (Object.keys(system).length === 0) return null;
-  const text = (name: string) => optionalString(system[name]);
   const properties: JsonObject = {};
   const metrics: Device["metrics"] = {};
   for (const [name, value] of Object.entries(system)) {
@@ -315,8 +322,8 @@ export function supervisorDevice(system: JsonObject, time: string | null): Devic
       setOwn(metrics, short, "metric" in kind ? kind.metric : null);
     } else setOwn(properties, short, typeof value === "string" ? value.trim() : value);
   }
-  const serial = text(INFO + "serialnum");
-  const model = text(INFO + "model");
+  const serial = optionalSerial(system[INFO + "serialnum"]);
+  const model = optionalIdentifier(system[INFO + "model"]);
   return newDevice({
     serial: serial === null ? null : maskSerial(serial),
     deviceType: "PVS",
@@ -348,6 +355,5 @@ function storageFromVars(list: DeviceList, live: LiveData | null): StorageSummar
 
 /** The strings of a LocalAPI reading that must never leave the package unmasked: the serial. */
 export function varsSecrets(system: JsonObject): string[] {
-  const serial = optionalString(system[INFO + "serialnum"]);
-  return serial && serial.length >= 6 ? [serial] : [];
+  return secretForms(system[INFO + "serialnum"]);
 }

@@ -1,7 +1,7 @@
 // What Home Assistant shows and how it reads each metric: the names (by metric, in the PVS's units), and the device
 // class, state class and unit, which come from the package's one unit table (units.ts). Pure: no Node-RED here.
 import { unitOf } from "../units";
-import { pvsUnitName } from "./common";
+import { pvsUnitName, safeText } from "./common";
 
 export type StateClass = "measurement" | "total" | "total_increasing";
 
@@ -257,7 +257,7 @@ export function humanName(name: string): string {
     .filter((w) => w !== "")
     .map((w) => (Object.hasOwn(WORDS, w) ? WORDS[w] : w))
     .filter((w) => w !== "");
-  const text = words.join(" ").trim() || name.replace(/_+/g, " ").trim();
+  const text = safeText(words.join(" ")) || safeText(name.replace(/_+/g, " "));
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

@@ -10,7 +10,7 @@
 import { Device, meterRole } from "../device";
 import { DeviceListPayload } from "../device-list-output";
 import { JsonObject } from "../safe-object";
-import { deviceId, liveMetrics, pvsUnitName, safeId, siteMetrics } from "./common";
+import { deviceId, liveMetrics, pvsUnitName, safeId, safeText, siteMetrics, topicPrefix } from "./common";
 import { LIVE_NAMES, nameFrom, NAMES, sensorClass, SITE_NAMES, STORAGE_NAMES } from "./homeassistant-names";
 import { DEFAULT_PREFIX, deviceTopic, liveTopic, metricTopic, MqttMessage, pvsIdOf, siteTopic } from "./mqtt";
 
@@ -51,8 +51,9 @@ const KIND_NAMES: Readonly<Record<string, string>> = {
  * ZT01234567890").
  */
 function deviceName(device: Device): string {
-  if (device.label) return device.label;
-  const shown = (device.serial ?? "").replace(/\*+$/, "");
+  const label = safeText(device.label ?? "");
+  if (label) return label;
+  const shown = safeText(device.serial ?? "").replace(/\*+$/, "");
   const role = meterRole(device);
   const kind =
     device.category === "supervisor"
@@ -63,20 +64,22 @@ function deviceName(device: Device): string {
           : "Meter"
         : device.category === "inverter"
           ? "Inverter"
-          : (device.deviceType ?? "Device");
+          : safeText(device.deviceType ?? "") || "Device";
   return `${kind} ${shown}`.trim();
 }
 
 const text = (v: unknown): string | null =>
-  typeof v === "string" && v.trim() !== "" ? v.trim() : typeof v === "number" ? String(v) : null;
+  typeof v === "string" && safeText(v) !== "" ? safeText(v) : typeof v === "number" ? String(v) : null;
 
 /** The `device` block of a device's entities. */
 function deviceBlock(device: Device, id: string, via: string | null): JsonObject {
   const p = device.properties;
   const block: JsonObject = { identifiers: [`pvs_${id}`], name: deviceName(device), manufacturer: "SunPower" };
-  if (device.model) block.model = device.model;
+  const model = text(device.model);
+  if (model) block.model = model;
   // The supervisor's serial is masked: a value with asterisks is not a serial number, so it is left out.
-  if (device.category !== "supervisor" && device.serial) block.serial_number = device.serial;
+  const serial = text(device.serial);
+  if (device.category !== "supervisor" && serial) block.serial_number = serial;
   const sw = text(p.SWVER) ?? text(p.sw_rev);
   if (sw) block.sw_version = sw;
   const hw = text(p.hw_version) ?? text(p.HWVER) ?? text(p.hwrev);
@@ -123,8 +126,8 @@ export class DiscoveryTracker {
   private readonly expireAfterS: number | null;
 
   constructor(options: DiscoveryOptions = {}) {
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
-    this.discoveryPrefix = options.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX;
+    this.prefix = topicPrefix(options.prefix, DEFAULT_PREFIX);
+    this.discoveryPrefix = topicPrefix(options.discoveryPrefix, DEFAULT_DISCOVERY_PREFIX);
     this.expireAfterS = options.expireAfterS && options.expireAfterS > 0 ? Math.round(options.expireAfterS) : null;
   }
 
