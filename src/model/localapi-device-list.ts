@@ -15,7 +15,7 @@ import {
   secretForms,
 } from "./fields";
 import { cleanIdentifier } from "./identifiers";
-import { plausibleLiveValue } from "./plausible";
+import { plausibleKw, plausibleLiveValue, plausiblePct } from "./plausible";
 import { emptyStorage, StorageSummary } from "./ess-status";
 import { Unknowns } from "./legacy-device-list";
 import { maskSerial } from "./redact";
@@ -343,13 +343,14 @@ function storageFromVars(list: DeviceList, live: LiveData | null): StorageSummar
   const summary = emptyStorage();
   const first = ess[0];
   summary.operatingMode = optionalString(first.properties.opMode);
-  const mean = (name: string) => {
-    const values = ess.map((d) => d.metrics[name]).filter((v): v is number => typeof v === "number");
+  // A charge outside 0-100 % or a power of 1e308 is no reading (plausible.ts): left out of the mean.
+  const mean = (name: string, plausible: (v: unknown) => number | null) => {
+    const values = ess.map((d) => plausible(d.metrics[name])).filter((v): v is number => v !== null);
     return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
   };
-  summary.customer_soc_pct = mean("customer_soc_pct");
-  summary.system_soc_pct = mean("soc_pct") ?? live?.soc_pct ?? null;
-  summary.power_kw = live?.ess_p_kw ?? mean("p_3phsum_kw");
+  summary.customer_soc_pct = mean("customer_soc_pct", plausiblePct);
+  summary.system_soc_pct = mean("soc_pct", plausiblePct) ?? live?.soc_pct ?? null;
+  summary.power_kw = live?.ess_p_kw ?? mean("p_3phsum_kw", (v) => plausibleKw(v));
   return summary;
 }
 

@@ -65,3 +65,8 @@ export function plausibleLiveValue(field: string, n: number): number | null {
       return n;
   }
 }
+
+/** A state of charge in percent, 0 to 100, else null. */
+export function plausiblePct(value: unknown): number | null {
+  return isFiniteNumber(value) && value >= 0 && value <= 100 ? value : null;
+}

@@ -27,7 +27,7 @@ export interface StampState {
   since: string;
 }
 
-/** What the readings say about the consumption CT (see site.ts for how it is judged). */
+/** What the readings say about the consumption CT (see site-ct.ts for how it is judged). */
 export interface CtEvidence {
   /** The consumption meter's declared subtype when this evidence was gathered; a change restarts it. */
   subtype: string | null;

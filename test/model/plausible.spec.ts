@@ -1,6 +1,8 @@
 // Figures outside what physics allows are dropped where they enter the model: on the WebSocket and livedata paths
 // of pvs-live, and on the device list's site figures. Never an impossible number, never export at night.
 import assert from "assert";
+import { mergeEssStatus } from "../../src/model/ess-status";
+import { normalizeDeviceList } from "../../src/model/legacy-device-list";
 import { liveFromVars, livePayload, parseTelemetryFrame } from "../../src/model/live";
 import { normalizeLiveData } from "../../src/model/localapi-device-list";
 import { SiteMemory } from "../../src/model/site-memory";
@@ -116,5 +118,21 @@ describe("model/plausible: the device list's site figures", () => {
     // Without the meter's lifetime, production energy is the inverters' lifetime sum.
     assert.ok(out.site.production_kwh! < 1e5, `${out.site.production_kwh}`);
     assert.strictEqual(out.site.import_kwh, undefined);
+  });
+});
+
+describe("model/plausible: the storage summary", () => {
+  it("a battery reporting 5000 % and an ESS meter at 1e308 kW leave the summary, never pass into it", () => {
+    const report = fixture("sunvault-ess-status") as unknown as {
+      ess_report: { [section: string]: Array<Record<string, unknown>> };
+    };
+    const battery = report.ess_report.battery_status[0];
+    battery.customer_state_of_charge = { value: 5000, unit: "%" };
+    battery.system_state_of_charge = { value: -3, unit: "%" };
+    const ess = report.ess_report.ess_status[0];
+    ess.ess_meter_reading = { agg_power: { value: 1e308, unit: "kW" } };
+    const storage = mergeEssStatus(normalizeDeviceList(fixture("sunvault-device-list")), report);
+    assert.deepStrictEqual([storage.customer_soc_pct, storage.system_soc_pct], [null, null]);
+    assert.ok(storage.power_kw === null || Math.abs(storage.power_kw) < 1e5, `${storage.power_kw}`);
   });
 });
