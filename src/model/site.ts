@@ -232,7 +232,9 @@ export function deriveSite(
   put(
     "production_kw",
     choice.kw,
-    p ? "the production meter's reading is missing or stale" : "no production meter and no inverter reports AC power",
+    p
+      ? "the production meter's reading is missing, stale or impossible"
+      : "no production meter and no inverter reports AC power",
   );
   const meterKwh =
     p?.serial && num(p, "net_ltea_3phsum_kwh") !== null ? memory.lifetime(p.serial, "net_ltea_3phsum_kwh") : null;
@@ -269,7 +271,7 @@ function powerFigures(site: Site, put: Put, { list, ct, choice, live, checks }: 
       ? "the livedata does not report it"
       : ct.mode === null
         ? unknownCt
-        : "the consumption meter's reading is missing or stale";
+        : "the consumption meter's reading is missing, stale or impossible";
   // From the livedata, grid and site load come with the production of the same moment: the PVS's own figures.
   const split = fromLive
     ? { consumption: plausibleKw(live?.site_load_p_kw ?? null), net: plausibleKw(live?.net_p_kw ?? null) }
