@@ -75,40 +75,46 @@ export interface Restored {
 export function restore(saved: unknown): Restored {
   const state = emptyState();
   if (!isJsonObject(saved) || saved.version !== 1) return { state, dropped: 0 };
-  let dropped = 0;
-  const count = (kept: boolean) => {
-    if (!kept) dropped++;
+  let kept = 0;
+  let given = 0;
+  const take = (ok: boolean) => {
+    given++;
+    if (ok) kept++;
   };
-  if (saved.lastTime !== null && saved.lastTime !== undefined) count(isStoredTime(saved.lastTime));
+  if (saved.lastTime !== null && saved.lastTime !== undefined) take(isStoredTime(saved.lastTime));
   state.lastTime = isStoredTime(saved.lastTime) ? saved.lastTime : null;
-  for (const [serial, d] of entries(saved.devices)) count(restoreDevice(state, serial, d));
-  for (const [key, c] of entries(saved.counters)) count(restoreCounter(state, key, c));
-  for (const [serial, st] of entries(saved.stamps)) {
-    const ok = isStoredSerial(serial) && isJsonObject(st) && isStoredTime(st.stamp) && isStoredTime(st.since);
-    if (ok && Object.keys(state.stamps).length < MAX_DEVICES) setOwn(state.stamps, serial, { ...pick(st) });
-    else count(false);
-  }
+  // Entries beyond MAX_DEVICES are dropped too: no PVS lists that many devices.
+  const [devices, stamps] = [entries(saved.devices), entries(saved.stamps)];
+  given += Math.max(0, devices.length - MAX_DEVICES) + Math.max(0, stamps.length - MAX_DEVICES);
+  for (const [serial, d] of devices.slice(0, MAX_DEVICES)) take(restoreDevice(state, serial, d));
+  for (const [key, c] of entries(saved.counters)) take(restoreCounter(state, key, c));
+  for (const [serial, st] of stamps.slice(0, MAX_DEVICES)) take(restoreStamp(state, serial, st));
   if (isJsonObject(saved.ct)) state.ct = restoreEvidence(saved.ct);
-  state.today = restoreDay(saved.today);
-  state.yesterday = restoreDay(saved.yesterday);
-  if (saved.today && !state.today) dropped++;
-  if (saved.yesterday && !state.yesterday) dropped++;
+  for (const day of ["today", "yesterday"] as const) {
+    if (saved[day] === null || saved[day] === undefined) continue;
+    state[day] = restoreDay(saved[day]);
+    take(state[day] !== null);
+  }
   // Yesterday is the day before today's: one that is not was not written by the memory.
   if (state.today && state.yesterday && state.yesterday.date >= state.today.date) {
     state.yesterday = null;
-    dropped++;
+    kept--;
   }
-  return { state, dropped };
+  return { state, dropped: given - kept };
 }
 
 const entries = (v: unknown): Array<[string, unknown]> => (isJsonObject(v) ? Object.entries(v) : []);
-const pick = (st: JsonObject) => ({ stamp: st.stamp as string, since: st.since as string });
+
+function restoreStamp(state: SiteMemoryState, serial: string, st: unknown): boolean {
+  if (!isStoredSerial(serial) || !isJsonObject(st) || !isStoredTime(st.stamp) || !isStoredTime(st.since)) return false;
+  setOwn(state.stamps, serial, { stamp: st.stamp, since: st.since });
+  return true;
+}
 
 function restoreDevice(state: SiteMemoryState, serial: string, d: unknown): boolean {
   if (!isStoredSerial(serial) || !isJsonObject(d)) return false;
   if (!isStoredTime(d.firstSeen) || !isStoredTime(d.lastSeen) || d.firstSeen > d.lastSeen) return false;
   if (typeof d.category !== "string" || !CATEGORIES.has(d.category)) return false;
-  if (Object.keys(state.devices).length >= MAX_DEVICES) return false;
   const entry: SeenDevice = {
     deviceType: storedText(d.deviceType),
     category: d.category as DeviceCategory,
