@@ -1,6 +1,7 @@
 // The normalized device model shared by every output of the package, whichever API reported the data.
 import { ageLimitS, isPeer, peerLimitS, StampKind, stampKind } from "./cadence";
 import { categoryOf, DeviceCategory, splitGroupOf, SplitGroup } from "./device-types";
+import { MAX_DEVICE_KW, plausibleKw } from "./plausible";
 import { isJsonObject, JsonObject } from "./safe-object";
 
 /**
@@ -126,9 +127,9 @@ export function meterRole(device: Pick<Device, "deviceType" | "model" | "propert
  * `minKw`.
  */
 function producing(device: Device, minKw: number): boolean {
-  const p = device.metrics.p_3phsum_kw;
+  const p = plausibleKw(device.metrics.p_3phsum_kw, MAX_DEVICE_KW);
   const working = device.state === null || device.state.toLowerCase() === "working";
-  return device.stale === false && working && typeof p === "number" && p > minKw;
+  return device.stale === false && working && p !== null && p > minKw;
 }
 
 /** Inverters wake up within minutes of each other; until half of them produce, the rest are asleep, not faulty. */
@@ -205,7 +206,7 @@ export function assess(time: string | null, devices: Device[], context: AssessCo
 /** Daylight from the site's power: the fresh production meter, the livedata, or the working inverters together. */
 function siteDaylight(devices: Device[], inverters: Device[], livePvKw: number | null | undefined): boolean {
   const meter = devices.find((d) => meterRole(d) === "production");
-  const meterKw = meter && meter.stale === false ? meter.metrics.p_3phsum_kw : null;
+  const meterKw = meter && meter.stale === false ? plausibleKw(meter.metrics.p_3phsum_kw) : null;
   const working = inverters
     .filter((d) => producing(d, 0))
     .reduce((sum, d) => sum + (d.metrics.p_3phsum_kw as number), 0);
@@ -282,8 +283,9 @@ export function totalInverterPowerKw(list: Pick<DeviceList, "inverters">): numbe
   let sum = 0;
   let seen = false;
   for (const inv of list.inverters) {
-    const p = inv.metrics.p_3phsum_kw;
-    if (typeof p !== "number") continue;
+    // A reading no inverter could give (1e308) is no reading: it must not make the sum infinite.
+    const p = plausibleKw(inv.metrics.p_3phsum_kw, MAX_DEVICE_KW);
+    if (p === null) continue;
     seen = true;
     if (inv.stale === false) sum += p;
   }

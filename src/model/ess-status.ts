@@ -5,6 +5,7 @@
 import { Device, DeviceList } from "./device";
 import { parseDecimal } from "./fields";
 import { PayloadError } from "./payload-error";
+import { plausibleKw, plausiblePct } from "./plausible";
 import { isJsonObject, JsonObject, setOwn } from "./safe-object";
 import { unitOf } from "./units";
 
@@ -149,16 +150,19 @@ export function mergeEssStatus(list: DeviceList, raw: unknown): StorageSummary {
       summary.operatingMode = flat.properties.operational_mode;
   }
 
-  summary.customer_soc_pct = mean(batteries.map((b) => b.metrics.customer_state_of_charge_pct));
+  // A battery's charge outside 0-100 % (or a power of 1e308) is no reading: it is left out of the summary.
+  summary.customer_soc_pct = mean(batteries.map((b) => plausiblePct(b.metrics.customer_state_of_charge_pct)));
   summary.system_soc_pct = mean(
-    batteries.map((b) => b.metrics.system_state_of_charge_pct ?? b.metrics.state_of_charge_pct),
+    batteries.map((b) => plausiblePct(b.metrics.system_state_of_charge_pct ?? b.metrics.state_of_charge_pct)),
   );
   const powers = enclosures.map((e) =>
-    typeof e.metrics.ess_meter_reading_agg_power_kw === "number"
-      ? e.metrics.ess_meter_reading_agg_power_kw
-      : typeof e.metrics.ess_meter_reading_agg_power_w === "number"
-        ? e.metrics.ess_meter_reading_agg_power_w / 1000
-        : null,
+    plausibleKw(
+      typeof e.metrics.ess_meter_reading_agg_power_kw === "number"
+        ? e.metrics.ess_meter_reading_agg_power_kw
+        : typeof e.metrics.ess_meter_reading_agg_power_w === "number"
+          ? e.metrics.ess_meter_reading_agg_power_w / 1000
+          : null,
+    ),
   );
   summary.power_kw = powers.some((p) => p !== null) ? powers.reduce<number>((a, p) => a + (p ?? 0), 0) : null;
   return summary;

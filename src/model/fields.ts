@@ -1,4 +1,5 @@
 // Field classification and number parsing shared by the legacy normalizers.
+import { cleanIdentifier, cleanOptional } from "./identifiers";
 import { unitOf } from "./units";
 
 /** Lower-case fields that describe a device rather than measure it: they stay as reported. */
@@ -95,11 +96,29 @@ export function optionalString(value: unknown): string | null {
 }
 
 /**
- * A serial as an identity: trimmed text, or null when absent, empty, or the firmware's default for a text
- * variable that was never set, `n/a` (the varserver's variable list, SunStrong-Management/pypvs
+ * An identifier or name from the wire (model, device type, state, parent): optionalString with the control and
+ * bidirectional characters made spaces (identifiers.ts), or null when nothing is left.
+ */
+export function optionalIdentifier(value: unknown): string | null {
+  return cleanOptional(optionalString(value));
+}
+
+/**
+ * A serial as an identity: trimmed clean text (optionalIdentifier), or null when absent, empty, or the firmware's
+ * default for a text variable that was never set, `n/a` (the varserver's variable list, SunStrong-Management/pypvs
  * doc/varserver-variables-public-pvs6.csv: `/sys/devices/<class>/{index}/sn,str,n/a`).
  */
 export function optionalSerial(value: unknown): string | null {
-  const s = optionalString(value);
+  const s = optionalIdentifier(value);
   return s === null || s.toLowerCase() === "n/a" ? null : s;
+}
+
+/**
+ * The forms of a secret (the supervisor serial) that must be masked: as sent, and as optionalSerial cleans it, so
+ * that neither the raw answer nor the model's cleaned serial shows it. Too short to be a serial: none.
+ */
+export function secretForms(value: unknown): string[] {
+  if (typeof value !== "string") return [];
+  const forms = [value.trim(), cleanIdentifier(value)].filter((s) => s.length >= 6);
+  return [...new Set(forms)];
 }

@@ -1,7 +1,7 @@
 // Legacy `Command=DeviceList` answer -> DeviceListPayload.
 import { assess, Device, DeviceList, newDevice, withViews } from "./device";
 import { isKnownDeviceType, unknownFields } from "./device-types";
-import { isPropertyField, metricOf, NOT_A_METRIC, optionalSerial, optionalString } from "./fields";
+import { isPropertyField, metricOf, NOT_A_METRIC, optionalIdentifier, optionalSerial, secretForms } from "./fields";
 import { PayloadError } from "./payload-error";
 import { masker } from "./redact";
 import { isJsonObject, JsonObject, setOwn } from "./safe-object";
@@ -44,7 +44,7 @@ export function legacyUnknowns(raw: unknown): Unknowns {
   const bump = (bag: { [k: string]: number }, key: string) =>
     setOwn(bag, key, (Object.hasOwn(bag, key) ? bag[key] : 0) + 1);
   for (const entry of list) {
-    const type = optionalString(entry.DEVICE_TYPE);
+    const type = optionalIdentifier(entry.DEVICE_TYPE);
     if (!isKnownDeviceType(type)) {
       bump(out.deviceTypes, type ?? "(none)");
       continue;
@@ -59,9 +59,7 @@ export function legacySecrets(raw: unknown): string[] {
   const list = isJsonObject(raw) && Array.isArray(raw.devices) ? raw.devices : [];
   const fromList = list.filter(isJsonObject).find((e) => e.DEVICE_TYPE === "PVS")?.SERIAL;
   const fromStart = isJsonObject(raw) && isJsonObject(raw.supervisor) ? raw.supervisor.SERIAL : undefined;
-  return [fromList, fromStart]
-    .filter((s): s is string => typeof s === "string" && s.trim().length >= 6)
-    .map((s) => s.trim());
+  return [...new Set([fromList, fromStart].flatMap(secretForms))];
 }
 
 /** One device of the answer, with every string holding one of the secrets masked (keys too): see `masker`. */
@@ -83,11 +81,11 @@ export function normalizeLegacyDevice(entry: JsonObject, mask: <T>(value: T) => 
   // Data age, staleness and condition need the whole answer: assess() fills them in.
   return newDevice({
     serial: mask(optionalSerial(entry.SERIAL)),
-    deviceType: mask(optionalString(entry.DEVICE_TYPE)),
-    model: mask(optionalString(entry.MODEL)),
-    state: mask(optionalString(entry.STATE)),
+    deviceType: mask(optionalIdentifier(entry.DEVICE_TYPE)),
+    model: mask(optionalIdentifier(entry.MODEL)),
+    state: mask(optionalIdentifier(entry.STATE)),
     dataTime: parsePvsTime(entry.DATATIME),
-    parent: mask(optionalString(entry.PARENT)),
+    parent: mask(optionalIdentifier(entry.PARENT)),
     properties,
     metrics,
   });

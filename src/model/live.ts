@@ -3,6 +3,7 @@
 // carry only what changed, so values are merged into the last known ones; nothing absent is ever made 0.
 import { Device, DeviceList } from "./device";
 import { parseDecimal } from "./fields";
+import { plausibleKw, plausibleLiveValue, plausibleNumber } from "./plausible";
 import { isJsonObject, JsonObject } from "./safe-object";
 import { consumptionCt, splitByCt } from "./site";
 import { CtEvidence, emptyEvidence, NEGATIVE_KW } from "./site-memory";
@@ -38,16 +39,20 @@ const LIVEDATA = "/sys/livedata/";
 export const MAX_FRAME_BYTES = 64 * 1024;
 
 export type FrameResult =
-  /** Values to merge (possibly none), and fields that came with a type they cannot have. */
+  /** Values to merge (possibly none), and fields that came with a type or a value they cannot have. */
   | { kind: "values"; values: LiveValues; rejected: string[] }
   /** A frame of another kind (not "power"): nothing to merge, nothing wrong. */
   | { kind: "other"; notification: string }
   /** Not a frame at all: says why, never quotes the text. */
   | { kind: "bad"; reason: string };
 
-/** A value as the PVS sends it: a JSON number, or a decimal string in the variables. */
-function fieldValue(value: unknown): number | null {
-  return parseDecimal(value);
+/**
+ * A value as the PVS sends it (a JSON number, or a decimal string in the variables), when it is within the field's
+ * physical range (plausible.ts); null otherwise: a soc of 5000 or a power of 1e308 is never passed on.
+ */
+function fieldValue(field: string, value: unknown): number | null {
+  const n = parseDecimal(value);
+  return n === null ? null : plausibleLiveValue(field, n);
 }
 
 /** Reads one WebSocket frame `{"notification":"power","params":{…}}`; never throws. */
@@ -69,7 +74,7 @@ export function parseTelemetryFrame(text: string): FrameResult {
   const rejected: string[] = [];
   for (const [name, value] of Object.entries(parsed.params)) {
     if (!FIELD_SET.has(name)) continue; // a field a newer firmware adds: not ours to interpret
-    const n = fieldValue(value);
+    const n = fieldValue(name, value);
     if (n === null) rejected.push(name);
     else values[name as LiveField] = n;
   }
@@ -80,7 +85,7 @@ export function parseTelemetryFrame(text: string): FrameResult {
 export function liveFromVars(vars: JsonObject): LiveValues {
   const values: LiveValues = {};
   for (const field of LIVE_FIELDS) {
-    const n = fieldValue(vars[LIVEDATA + field]);
+    const n = fieldValue(field, vars[LIVEDATA + field]);
     if (n !== null) values[field] = n;
   }
   return values;
@@ -91,10 +96,8 @@ export function mergeLive(known: LiveValues, update: LiveValues): LiveValues {
   return { ...known, ...update };
 }
 
-const meterKw = (meter: Device | null): number | null => {
-  const v = meter && meter.stale !== true ? meter.metrics.p_3phsum_kw : null;
-  return typeof v === "number" ? v : null;
-};
+const meterKw = (meter: Device | null): number | null =>
+  meter && meter.stale !== true ? plausibleKw(meter.metrics.p_3phsum_kw) : null;
 
 /**
  * Live values from a device list's meters (legacy firmware): production from the production meter, grid and
@@ -109,16 +112,16 @@ export function liveFromDeviceList(list: DeviceList, evidence: CtEvidence = empt
   // A production meter reads a few watts negative at night: that is 0, as in the site figures.
   const pv = rawPv !== null && rawPv < 0 && rawPv > NEGATIVE_KW ? 0 : rawPv;
   if (pv !== null) values.pv_p = pv;
-  const pvKwh = p?.metrics.net_ltea_3phsum_kwh;
-  if (typeof pvKwh === "number") values.pv_en = pvKwh;
+  const pvKwh = plausibleNumber("net_ltea_3phsum_kwh", p?.metrics.net_ltea_3phsum_kwh);
+  if (pvKwh !== null) values.pv_en = pvKwh;
   const c = list.meters.consumption;
   const ct = consumptionCt(list, evidence);
   const power = splitByCt(ct.mode, pv, meterKw(c));
   // A house never feeds the grid: a negative site load is production and grid of different moments.
   if (power.consumption !== null) values.site_load_p = Math.max(0, power.consumption);
   if (power.net !== null) values.net_p = power.net;
-  const cKwh = c?.metrics.net_ltea_3phsum_kwh;
-  const energy = splitByCt(ct.mode, typeof pvKwh === "number" ? pvKwh : null, typeof cKwh === "number" ? cKwh : null);
+  const cKwh = plausibleNumber("net_ltea_3phsum_kwh", c?.metrics.net_ltea_3phsum_kwh);
+  const energy = splitByCt(ct.mode, pvKwh, cKwh);
   if (energy.consumption !== null && energy.consumption >= 0) values.site_load_en = energy.consumption;
   if (energy.net !== null) values.net_en = energy.net;
   return values;
@@ -155,6 +158,16 @@ function hasBattery(v: LiveValues): boolean {
   return [v.soc, v.ess_en, v.ess_p, v.backupTimeRemaining].some((x) => x !== undefined && x !== 0);
 }
 
+/**
+ * Grid power with a meter's noise around zero (a few watts "exported") read as 0 when nothing on site could export:
+ * no production and no battery discharging. Otherwise, as reported.
+ */
+function gridKw(v: LiveValues): number | undefined {
+  const net = v.net_p;
+  if (net === undefined || net >= 0 || net < NEGATIVE_KW || v.pv_p === undefined) return net;
+  return v.pv_p > 0 || (v.ess_p ?? 0) > 0 ? net : 0;
+}
+
 /** The payload for the current values (a new object); `now` stands in for a time the values lack. */
 export function livePayload(v: LiveValues, now: number): LivePayload {
   const stamp = v.time !== undefined ? parseEpochFlexible(v.time) : null;
@@ -165,13 +178,14 @@ export function livePayload(v: LiveValues, now: number): LivePayload {
   };
   put("production_kw", v.pv_p);
   put("consumption_kw", v.site_load_p);
-  put("net_kw", v.net_p);
-  if (v.net_p !== undefined) {
-    put("import_kw", Math.max(0, v.net_p));
-    put("export_kw", Math.max(0, -v.net_p));
+  const net = gridKw(v);
+  put("net_kw", net);
+  if (net !== undefined) {
+    put("import_kw", Math.max(0, net));
+    put("export_kw", Math.max(0, -net));
   }
   if (v.pv_p !== undefined && v.site_load_p !== undefined) put("surplus_kw", Math.max(0, v.pv_p - v.site_load_p));
-  else if (v.net_p !== undefined && !hasBattery(v)) put("surplus_kw", Math.max(0, -v.net_p));
+  else if (net !== undefined && !hasBattery(v)) put("surplus_kw", Math.max(0, -net));
   if (hasBattery(v)) {
     put("battery_kw", v.ess_p);
     if (v.soc !== undefined) put("soc_pct", v.soc * 100, 2);

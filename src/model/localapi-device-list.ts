@@ -6,7 +6,16 @@
 // `p_3phsum_kw`) so that every downstream piece (site energy, checks, split, units) works unchanged. What the varserver
 // does not report (STATE, meter subtype, firmware versions of inverters) stays absent: nothing is invented.
 import { assess, Device, DeviceList, newDevice, withViews } from "./device";
-import { classifyLowerCase, optionalSerial, optionalString, parseDecimal } from "./fields";
+import {
+  classifyLowerCase,
+  optionalIdentifier,
+  optionalSerial,
+  optionalString,
+  parseDecimal,
+  secretForms,
+} from "./fields";
+import { cleanIdentifier } from "./identifiers";
+import { plausibleKw, plausibleLiveValue, plausiblePct } from "./plausible";
 import { emptyStorage, StorageSummary } from "./ess-status";
 import { Unknowns } from "./legacy-device-list";
 import { maskSerial } from "./redact";
@@ -150,11 +159,18 @@ function scaled(value: unknown, factor: number): number | null {
   return n === null ? null : factor === 1 ? n : Math.round(n * factor * 1e6) / 1e6;
 }
 
+/** A livedata value in its physical range (plausible.ts), else null: a soc of 5000 or a power of 1e308 is none. */
+function liveValue(value: unknown, field: string, factor: number): number | null {
+  const n = parseDecimal(value);
+  const plausible = n === null ? null : plausibleLiveValue(field, n);
+  return plausible === null ? null : scaled(plausible, factor);
+}
+
 export function normalizeLiveData(vars: JsonObject): LiveData | null {
   const prefix = "/sys/livedata/";
   if (!Object.keys(vars).some((k) => k.startsWith(prefix))) return null;
   const live = { time: parseEpochFlexible(vars[prefix + "time"]) } as LiveData;
-  for (const [field, name, factor] of LIVE_FIELDS) live[name] = scaled(vars[prefix + field], factor);
+  for (const [field, name, factor] of LIVE_FIELDS) live[name] = liveValue(vars[prefix + field], field, factor);
   return live;
 }
 
@@ -188,7 +204,7 @@ export function normalizeVars(reading: VarsReading): VarsDeviceList {
   if (supervisor) devices.push(supervisor);
   for (const { cls, leaves } of [...groups.values()].sort(byClassAndIndex)) {
     const known = Object.hasOwn(VARS_CLASSES, cls) ? VARS_CLASSES[cls] : null;
-    if (!known) bump(unknowns.deviceTypes, `varserver:${cls}`);
+    if (!known) bump(unknowns.deviceTypes, `varserver:${cleanIdentifier(cls)}`);
     const device = varsDevice(cls, known, leaves, (field) =>
       bump(unknowns.fields, `${known?.deviceType ?? cls}.${field}`),
     );
@@ -278,8 +294,8 @@ function varsDevice(
   }
   return newDevice({
     serial: optionalSerial(leaves.sn),
-    deviceType: known?.deviceType ?? cls,
-    model: optionalString(leaves.prodMdlNm),
+    deviceType: known?.deviceType ?? (cleanIdentifier(cls) || "unknown"),
+    model: optionalIdentifier(leaves.prodMdlNm),
     state: null,
     dataTime: parseIsoTime(leaves.msmtEps),
     parent: null,
@@ -293,7 +309,6 @@ const INFO = "/sys/info/";
 /** Supervisor health: identity from `/sys/info/`, CPU/RAM/flash use, uptime and flash wear. */
 export function supervisorDevice(system: JsonObject, time: string | null): Device | null {
   if (Object.keys(system).length === 0) return null;
-  const text = (name: string) => optionalString(system[name]);
   const properties: JsonObject = {};
   const metrics: Device["metrics"] = {};
   for (const [name, value] of Object.entries(system)) {
@@ -307,8 +322,8 @@ export function supervisorDevice(system: JsonObject, time: string | null): Devic
       setOwn(metrics, short, "metric" in kind ? kind.metric : null);
     } else setOwn(properties, short, typeof value === "string" ? value.trim() : value);
   }
-  const serial = text(INFO + "serialnum");
-  const model = text(INFO + "model");
+  const serial = optionalSerial(system[INFO + "serialnum"]);
+  const model = optionalIdentifier(system[INFO + "model"]);
   return newDevice({
     serial: serial === null ? null : maskSerial(serial),
     deviceType: "PVS",
@@ -328,18 +343,18 @@ function storageFromVars(list: DeviceList, live: LiveData | null): StorageSummar
   const summary = emptyStorage();
   const first = ess[0];
   summary.operatingMode = optionalString(first.properties.opMode);
-  const mean = (name: string) => {
-    const values = ess.map((d) => d.metrics[name]).filter((v): v is number => typeof v === "number");
+  // A charge outside 0-100 % or a power of 1e308 is no reading (plausible.ts): left out of the mean.
+  const mean = (name: string, plausible: (v: unknown) => number | null) => {
+    const values = ess.map((d) => plausible(d.metrics[name])).filter((v): v is number => v !== null);
     return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
   };
-  summary.customer_soc_pct = mean("customer_soc_pct");
-  summary.system_soc_pct = mean("soc_pct") ?? live?.soc_pct ?? null;
-  summary.power_kw = live?.ess_p_kw ?? mean("p_3phsum_kw");
+  summary.customer_soc_pct = mean("customer_soc_pct", plausiblePct);
+  summary.system_soc_pct = mean("soc_pct", plausiblePct) ?? live?.soc_pct ?? null;
+  summary.power_kw = live?.ess_p_kw ?? mean("p_3phsum_kw", (v) => plausibleKw(v));
   return summary;
 }
 
 /** The strings of a LocalAPI reading that must never leave the package unmasked: the serial. */
 export function varsSecrets(system: JsonObject): string[] {
-  const serial = optionalString(system[INFO + "serialnum"]);
-  return serial && serial.length >= 6 ? [serial] : [];
+  return secretForms(system[INFO + "serialnum"]);
 }

@@ -1,84 +1,37 @@
 // What the package remembers about one PVS between polls: every device serial it has seen, the last good
 // value of every lifetime counter, the evidence about the consumption CT, and the energy of the current
-// local day. The state is plain JSON so that the Node-RED wrapper can keep it in the context store, where it
-// survives redeploys and (with a persistent store) restarts.
+// local day. The state is plain JSON (site-memory-state.ts) so that the Node-RED wrapper can keep it in the
+// context store, where it survives redeploys and (with a persistent store) restarts; site-memory-restore.ts
+// checks it when it is read back.
 import { stampKind, stopLimitS } from "./cadence";
 import { Device, DeviceList, meterRole, totalInverterPowerKw } from "./device";
 import { DeviceCategory } from "./device-types";
-import { isJsonObject, setOwn } from "./safe-object";
+import { setOwn } from "./safe-object";
+import { addToDay } from "./site-day-energy";
+import { plausibleLifetime } from "./plausible";
+import { MAX_DEVICES, restore } from "./site-memory-restore";
+import {
+  counterKey,
+  CounterIssueReason,
+  CtEvidence,
+  DayEnergy,
+  emptyEvidence,
+  emptyState,
+  IntervalEnergy,
+  SeenDevice,
+  SiteMemoryState,
+} from "./site-memory-state";
 
-/** A device remembered from an earlier answer. */
-export interface SeenDevice {
-  deviceType: string | null;
-  category: DeviceCategory;
-  model: string | null;
-  firstSeen: string;
-  lastSeen: string;
-}
-
-/** "zero": a lifetime counter that was above 0 read exactly 0, a firmware glitch (never taken as a reset). */
-export type CounterIssueReason = "reset" | "rollback" | "jump" | "zero";
-
-/** The last good value of one lifetime counter, and a reading that does not fit, while it is being watched. */
-interface CounterState {
-  good: number;
-  at: string;
-  suspect?: { value: number; count: number; reason: CounterIssueReason };
-}
-
-/** A device's data stamp (DATATIME / msmtEps) and when (the answer's time) it was first seen. */
-interface StampState {
-  stamp: string;
-  since: string;
-}
-
-/** What the readings say about the consumption CT (see site.ts for how it is judged). */
-export interface CtEvidence {
-  /** The consumption meter's declared subtype when this evidence was gathered; a change restarts it. */
-  subtype: string | null;
-  /** Readings with production of at least HIGH_SUN_KW. */
-  highSun: number;
-  /** Of those, readings in which the consumption meter clearly imported (above IMPORTING_KW). */
-  highSunImporting: number;
-  lowestDuringHighSun: number | null;
-  highestProduction: number | null;
-  /** Readings in which the consumption meter read clearly negative (export). */
-  negative: number;
-  lowestConsumptionMeter: number | null;
-  /** The consumption meter's export counter when first and last seen. */
-  negFirst: number | null;
-  negLast: number | null;
-  /** Readings in which the production meter read clearly negative (reversed CT). */
-  productionNegative: number;
-  lowestProductionMeter: number | null;
-}
-
-/** Energy over one local calendar day, from counter deltas (kWh). Absent keys could not be measured. */
-export interface DayEnergy {
-  /** Local date of the Node-RED host, YYYY-MM-DD. */
-  date: string;
-  /** From when the energy is counted: local midnight, or the first answer of the day after a gap. */
-  since: string;
-  /** False when the package did not see the day start (Node-RED started mid-day, or a long gap at midnight). */
-  complete: boolean;
-  production_kwh?: number;
-  consumption_kwh?: number;
-  import_kwh?: number;
-  export_kwh?: number;
-}
-
-export interface SiteMemoryState {
-  version: 1;
-  /** CURTIME of the last answer that advanced the memory. */
-  lastTime: string | null;
-  devices: { [serial: string]: SeenDevice };
-  counters: { [serialAndField: string]: CounterState };
-  /** Each device's last data stamp, and the answer time it was first seen at: when it stops advancing (cadence.ts). */
-  stamps: { [serial: string]: StampState };
-  ct: CtEvidence;
-  today: DayEnergy | null;
-  yesterday: DayEnergy | null;
-}
+export type {
+  CounterIssueReason,
+  CtEvidence,
+  DayEnergy,
+  IntervalEnergy,
+  SeenDevice,
+  SiteMemoryState,
+} from "./site-memory-state";
+export { counterKey, emptyEvidence, emptyState } from "./site-memory-state";
+export { localDate, localMidnight } from "./site-day-energy";
 
 /** A reading that did not fit its counter's history. */
 export interface CounterEvent {
@@ -99,14 +52,6 @@ export interface MissingDevice {
   lastSeen: string;
   /** Last good lifetime counters, which the site sums keep using while the device is away. */
   held: { [field: string]: number };
-}
-
-/** Energy moved through the site's counters since the previous answer (kWh), per quantity that could be measured. */
-export interface IntervalEnergy {
-  production_kwh?: number;
-  consumption_kwh?: number;
-  import_kwh?: number;
-  export_kwh?: number;
 }
 
 export interface Observation {
@@ -140,13 +85,6 @@ export const HIGH_SUN_KW = 1;
 export const IMPORTING_KW = 0.05;
 /** Below this a meter is clearly negative, not noise around zero, kW. */
 export const NEGATIVE_KW = -0.05;
-/** A day's start is only split across midnight for gaps shorter than this. */
-const MAX_SPLIT_GAP_MS = 2 * 3600_000;
-const MAX_DEVICES = 5000;
-
-export function counterKey(serial: string, field: string): string {
-  return `${serial} ${field}`;
-}
 
 /** Counters that only ever grow on a healthy device, with the most power that could move them (kW). */
 export function monotonicCounters(device: Device): Array<{ field: string; maxKw: number }> {
@@ -176,62 +114,27 @@ function meterMaxKw(meter: Device): number {
   return (typeof ct === "number" && ct > 0 ? ct : 200) * 0.5;
 }
 
-export function emptyEvidence(subtype: string | null = null): CtEvidence {
-  return {
-    subtype,
-    highSun: 0,
-    highSunImporting: 0,
-    lowestDuringHighSun: null,
-    highestProduction: null,
-    negative: 0,
-    lowestConsumptionMeter: null,
-    negFirst: null,
-    negLast: null,
-    productionNegative: 0,
-    lowestProductionMeter: null,
-  };
-}
-
-export function emptyState(): SiteMemoryState {
-  return {
-    version: 1,
-    lastTime: null,
-    devices: {},
-    counters: {},
-    stamps: {},
-    ct: emptyEvidence(),
-    today: null,
-    yesterday: null,
-  };
-}
-
-const pad = (n: number) => String(n).padStart(2, "0");
-
-/** Local calendar date of the Node-RED host (the TZ environment variable, else the system zone). */
-export function localDate(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
-/** Start of the local day holding `ms`; Date handles daylight-saving changes (23- and 25-hour days). */
-export function localMidnight(ms: number): number {
-  const d = new Date(ms);
-  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-}
-
 const min = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
 const max = (a: number | null, b: number) => (a === null ? b : Math.max(a, b));
 
 export class SiteMemory {
-  private constructor(private state: SiteMemoryState) {}
+  private constructor(
+    private state: SiteMemoryState,
+    /** How many stored entries fromJSON() dropped as malformed or impossible (0 for a fresh memory). */
+    readonly droppedOnRestore = 0,
+  ) {}
 
   static create(): SiteMemory {
     return new SiteMemory(emptyState());
   }
 
-  /** Restores a saved state; anything unreadable (an old format, a corrupted store) starts afresh. */
+  /**
+   * Restores a saved state; anything unreadable (an old format, a corrupted store) starts afresh, and each entry
+   * that is malformed or impossible (a negative lifetime counter, a date that is no date) is dropped on its own.
+   */
   static fromJSON(saved: unknown): SiteMemory {
-    return new SiteMemory(restore(saved));
+    const { state, dropped } = restore(saved);
+    return new SiteMemory(state, dropped);
   }
 
   /** A copy of the state. */
@@ -329,7 +232,7 @@ export class SiteMemory {
       }
     }
     this.gatherCtEvidence(list);
-    this.addToDay(sources.interval(deltas), t, last);
+    addToDay(this.state, sources.interval(deltas), t, last);
     this.state.lastTime = iso;
     return {
       replay: false,
@@ -411,7 +314,8 @@ export class SiteMemory {
     signed: boolean,
     deltas: Map<string, number>,
   ): CounterEvent | null {
-    if (typeof reading !== "number") return null;
+    // A reading no meter could hold (1e308, a negative lifetime) is no reading: it never becomes a base.
+    if (!plausibleLifetime(reading, signed)) return null;
     const key = counterKey(serial, field);
     const counters = this.state.counters;
     const prev = Object.hasOwn(counters, key) ? counters[key] : null;
@@ -490,108 +394,4 @@ export class SiteMemory {
       ev.negLast = neg;
     }
   }
-
-  private addToDay(interval: IntervalEnergy, t: number, last: number | null): void {
-    const date = localDate(t);
-    const today = this.state.today;
-    if (today && today.date === date) {
-      this.state.today = add(today, interval, 1);
-      return;
-    }
-    const midnight = localMidnight(t);
-    // The interval straddles midnight: split it by time between the two days.
-    const splittable =
-      today !== null &&
-      last !== null &&
-      last < midnight &&
-      t - last <= MAX_SPLIT_GAP_MS &&
-      localDate(last) === today.date;
-    const after = splittable && last !== null ? (t - midnight) / (t - last) : 0;
-    if (today) this.state.yesterday = splittable ? add(today, interval, 1 - after) : today;
-    const fresh: DayEnergy = { date, since: new Date(splittable ? midnight : t).toISOString(), complete: splittable };
-    // Without a split, the interval's energy belongs to no known day; the quantities still start at 0.
-    this.state.today = add(fresh, interval, splittable ? after : 0);
-  }
-}
-
-const QUANTITIES = ["production_kwh", "consumption_kwh", "import_kwh", "export_kwh"] as const;
-
-function add(day: DayEnergy, interval: IntervalEnergy, share: number): DayEnergy {
-  const out: DayEnergy = { ...day };
-  for (const q of QUANTITIES) {
-    const d = interval[q];
-    if (typeof d === "number") out[q] = round6((out[q] ?? 0) + Math.max(0, d) * share);
-  }
-  return out;
-}
-
-const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
-
-const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
-const isTime = (v: unknown): v is string => typeof v === "string" && !Number.isNaN(Date.parse(v));
-const numOrNull = (v: unknown) => (isFiniteNumber(v) ? v : null);
-
-/** Rebuilds a state from stored JSON, keeping only entries that are well formed. */
-function restore(saved: unknown): SiteMemoryState {
-  const state = emptyState();
-  if (!isJsonObject(saved) || saved.version !== 1) return state;
-  state.lastTime = isTime(saved.lastTime) ? saved.lastTime : null;
-  if (isJsonObject(saved.devices)) {
-    for (const [serial, d] of Object.entries(saved.devices)) {
-      if (!isJsonObject(d) || !isTime(d.firstSeen) || !isTime(d.lastSeen) || typeof d.category !== "string") continue;
-      const entry: SeenDevice = {
-        deviceType: typeof d.deviceType === "string" ? d.deviceType : null,
-        category: d.category as DeviceCategory,
-        model: typeof d.model === "string" ? d.model : null,
-        firstSeen: d.firstSeen,
-        lastSeen: d.lastSeen,
-      };
-      setOwn(state.devices, serial, entry);
-    }
-  }
-  if (isJsonObject(saved.counters)) {
-    for (const [key, c] of Object.entries(saved.counters)) {
-      if (!isJsonObject(c) || !isFiniteNumber(c.good) || !isTime(c.at)) continue;
-      setOwn(state.counters, key, { good: c.good, at: c.at });
-    }
-  }
-  if (isJsonObject(saved.stamps)) {
-    for (const [serial, st] of Object.entries(saved.stamps)) {
-      if (!isJsonObject(st) || !isTime(st.stamp) || !isTime(st.since)) continue;
-      setOwn(state.stamps, serial, { stamp: st.stamp, since: st.since });
-    }
-  }
-  if (isJsonObject(saved.ct)) {
-    const ct = saved.ct;
-    const count = (v: unknown) => (isFiniteNumber(v) && v >= 0 ? Math.floor(v) : 0);
-    state.ct = {
-      subtype: typeof ct.subtype === "string" ? ct.subtype : null,
-      highSun: count(ct.highSun),
-      highSunImporting: count(ct.highSunImporting),
-      lowestDuringHighSun: numOrNull(ct.lowestDuringHighSun),
-      highestProduction: numOrNull(ct.highestProduction),
-      negative: count(ct.negative),
-      lowestConsumptionMeter: numOrNull(ct.lowestConsumptionMeter),
-      negFirst: numOrNull(ct.negFirst),
-      negLast: numOrNull(ct.negLast),
-      productionNegative: count(ct.productionNegative),
-      lowestProductionMeter: numOrNull(ct.lowestProductionMeter),
-    };
-  }
-  state.today = restoreDay(saved.today);
-  state.yesterday = restoreDay(saved.yesterday);
-  return state;
-}
-
-function restoreDay(saved: unknown): DayEnergy | null {
-  if (
-    !isJsonObject(saved) ||
-    typeof saved.date !== "string" ||
-    !/^\d{4}-\d\d-\d\d$/.test(saved.date) ||
-    !isTime(saved.since)
-  )
-    return null;
-  const day: DayEnergy = { date: saved.date, since: saved.since, complete: saved.complete === true };
-  for (const q of QUANTITIES) if (isFiniteNumber(saved[q]) && (saved[q] as number) >= 0) day[q] = saved[q] as number;
-  return day;
 }

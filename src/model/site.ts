@@ -6,32 +6,21 @@
 import { isPeer } from "./cadence";
 import { Device, DeviceList, totalInverterPowerKw } from "./device";
 import { Check } from "./checks";
+import { LiveData } from "./localapi-device-list";
+import { plausibleKw, plausibleNumber } from "./plausible";
+import { ConsumptionCt, CtMode } from "./site-ct";
 import {
   counterKey,
-  CtEvidence,
   DayEnergy,
   EnergySources,
-  HIGH_SUN_KW,
   IntervalEnergy,
   NEGATIVE_KW,
   Observation,
   SiteMemory,
 } from "./site-memory";
-import { LiveData } from "./localapi-device-list";
 
-/** What the consumption CT measures: the grid connection (net, signed) or the house load (gross). */
-export type CtMode = "net" | "gross";
-
-export interface ConsumptionCt {
-  /** The consumption meter's serial, or null when the site has none. */
-  meter: string | null;
-  /** The meter's `subtype` as the PVS reports it (NET_CONSUMPTION_LOADSIDE, GROSS_CONSUMPTION_LINESIDE, NOT_USED…). */
-  declared: string | null;
-  /** How this package reads the meter; null when it cannot tell. */
-  mode: CtMode | null;
-  /** "declared": from the subtype; "inferred": the subtype says nothing and the readings decided. */
-  basis: "declared" | "inferred" | null;
-}
+export { consumptionCt, ctChecks } from "./site-ct";
+export type { ConsumptionCt, CtMode } from "./site-ct";
 
 export interface Site {
   production_kw?: number;
@@ -80,57 +69,9 @@ export interface SiteSource {
   stale: boolean;
 }
 
-const DECLARED_MODES: Readonly<Record<string, CtMode>> = {
-  NET_CONSUMPTION_LOADSIDE: "net",
-  GROSS_CONSUMPTION_LINESIDE: "gross",
-};
-
-/** Readings with high production before "never went negative" says something about the CT. */
-const HIGH_SUN_READINGS = 10;
-/** Negative readings before "went negative" is evidence of export and not a glitch. */
-const NEGATIVE_READINGS = 3;
-/** Export counter growth (kWh) that proves the meter sees export. */
-const EXPORT_GROWTH_KWH = 0.5;
-
 const round = (n: number) => Math.round(n * 1e4) / 1e4;
-const num = (d: Device | null | undefined, field: string) => {
-  const v = d?.metrics[field];
-  return typeof v === "number" ? v : null;
-};
-
-function declaredSubtype(meter: Device | null): string | null {
-  const s = meter?.properties.subtype;
-  return typeof s === "string" && s.trim() !== "" ? s.trim().toUpperCase() : null;
-}
-
-/** Whether the consumption meter has been seen exporting: negative readings or a growing export counter. */
-function exportSeen(ev: CtEvidence): boolean {
-  return (
-    ev.negative >= NEGATIVE_READINGS ||
-    (ev.negFirst !== null && ev.negLast !== null && ev.negLast - ev.negFirst > EXPORT_GROWTH_KWH)
-  );
-}
-
-/** A lifetime export count a load-only CT could never have gathered (kWh, and share of the meter's lifetime). */
-const LIFETIME_EXPORT_KWH = 10;
-
-/** Decides how to read the consumption meter: the subtype when it says, else the evidence. */
-export function consumptionCt(list: DeviceList, ev: CtEvidence): ConsumptionCt {
-  const meter = list.meters.consumption;
-  if (!meter) return { meter: null, declared: null, mode: null, basis: null };
-  const declared = declaredSubtype(meter);
-  const fromSubtype = declared !== null && Object.hasOwn(DECLARED_MODES, declared) ? DECLARED_MODES[declared] : null;
-  if (fromSubtype) return { meter: meter.serial, declared, mode: fromSubtype, basis: "declared" };
-  // A load-only CT never counts export: its export counter stays near zero while its lifetime grows.
-  const neg = num(meter, "neg_ltea_3phsum_kwh");
-  const net = num(meter, "net_ltea_3phsum_kwh");
-  const exportedInItsLife = neg !== null && neg > LIFETIME_EXPORT_KWH && neg > Math.abs(net ?? 0) * 0.01;
-  if (exportSeen(ev) || exportedInItsLife || (net ?? 0) < 0)
-    return { meter: meter.serial, declared, mode: "net", basis: "inferred" };
-  if (neg !== null && net !== null && net > 100 && neg < net * 0.01)
-    return { meter: meter.serial, declared, mode: "gross", basis: "inferred" };
-  return { meter: meter.serial, declared, mode: null, basis: null };
-}
+/** A device's field, when it holds a possible value (see plausible.ts): 1e308 on a meter is no reading. */
+const num = (d: Device | null | undefined, field: string) => plausibleNumber(field, d?.metrics[field]);
 
 /** A production power with the noise a meter shows at night (a few watts negative) read as 0. */
 const denoised = (p: number | null) => (p !== null && p < 0 && p > NEGATIVE_KW ? 0 : p);
@@ -170,7 +111,7 @@ function chooseProduction(list: DeviceList, live: LiveData | null): ProductionCh
   if (p && p.stale !== true && meterKw !== null)
     return { kw: meterKw, source: "production meter", power: "devices", stale: false };
   if (!p && freshInverters) return { kw: inverterKw, source: "inverters", power: "devices", stale: false };
-  const liveKw = denoised(live?.pv_p_kw ?? null);
+  const liveKw = denoised(plausibleKw(live?.pv_p_kw ?? null));
   if (liveKw !== null) return { kw: liveKw, source: "livedata", power: "livedata", stale: false };
   if (freshInverters) return { kw: inverterKw, source: "inverters", power: "devices", stale: false };
   if (meterKw !== null) return { kw: meterKw, source: "production meter", power: "devices", stale: true };
@@ -236,6 +177,33 @@ function inverterLifetimeKwh(list: DeviceList, memory: SiteMemory, missing: Obse
   return seen ? sum : null;
 }
 
+/** Sets a figure (rounded), or says why it is absent; a value that is no possible number is absent too. */
+type Put = (field: keyof Site, value: number | null, reason: string) => void;
+
+function putter(site: Site): Put {
+  return (field, value, reason) => {
+    const rounded = value === null ? NaN : round(value);
+    if (!Number.isFinite(rounded)) site.unavailable[field] = reason;
+    else (site as unknown as Record<string, number>)[field] = rounded;
+  };
+}
+
+function siteSource(list: DeviceList, live: LiveData | null, choice: ProductionChoice): SiteSource {
+  const devicesTime = newestDeviceTime(list);
+  const liveTime = live?.time ?? null;
+  return {
+    power: choice.power,
+    time: choice.power === "livedata" ? liveTime : choice.power === "devices" ? devicesTime : null,
+    devicesTime,
+    liveTime,
+    lagS:
+      devicesTime !== null && liveTime !== null
+        ? Math.round((Date.parse(liveTime) - Date.parse(devicesTime)) / 1000)
+        : null,
+    stale: choice.stale,
+  };
+}
+
 /**
  * The site figures of one answer. `live`: the LocalAPI's `/sys/livedata/` of the same reading; `checks`
  * receives what the figures had to correct (consumption that came out negative).
@@ -248,52 +216,51 @@ export function deriveSite(
   live: LiveData | null = null,
   checks: Check[] = [],
 ): Site {
-  const p = list.meters.production;
-  const c = list.meters.consumption;
-  const devicesTime = newestDeviceTime(list);
-  const liveTime = live?.time ?? null;
   const choice = chooseProduction(list, live);
   const site: Site = {
-    productionSource: null,
-    source: {
-      power: choice.power,
-      time: choice.power === "livedata" ? liveTime : choice.power === "devices" ? devicesTime : null,
-      devicesTime,
-      liveTime,
-      lagS:
-        devicesTime !== null && liveTime !== null
-          ? Math.round((Date.parse(liveTime) - Date.parse(devicesTime)) / 1000)
-          : null,
-      stale: choice.stale,
-    },
+    productionSource: choice.source,
+    source: siteSource(list, live, choice),
     consumptionCt: ct,
     inverters: inverterCounts(list, obs),
     today: obs.today,
     yesterday: obs.yesterday,
     unavailable: {},
   };
-  const put = (field: keyof Site, value: number | null, reason: string) => {
-    if (value === null || !Number.isFinite(value)) site.unavailable[field] = reason;
-    else (site as unknown as Record<string, number>)[field] = round(value);
-  };
-
+  const put = putter(site);
   // Production: the production meter when there is one, else the inverters' AC output (see chooseProduction).
-  const production = choice.kw;
-  site.productionSource = choice.source;
+  const p = list.meters.production;
   put(
     "production_kw",
-    production,
-    p ? "the production meter's reading is missing or stale" : "no production meter and no inverter reports AC power",
+    choice.kw,
+    p
+      ? "the production meter's reading is missing, stale or impossible"
+      : "no production meter and no inverter reports AC power",
   );
-  const meterKwh = p?.serial
-    ? num(p, "net_ltea_3phsum_kwh") !== null
-      ? memory.lifetime(p.serial, "net_ltea_3phsum_kwh")
-      : null
-    : null;
+  const meterKwh =
+    p?.serial && num(p, "net_ltea_3phsum_kwh") !== null ? memory.lifetime(p.serial, "net_ltea_3phsum_kwh") : null;
   const productionKwh = meterKwh ?? inverterLifetimeKwh(list, memory, obs.missing);
   put("production_kwh", productionKwh, "no production meter lifetime and no inverter lifetime counter");
+  const why = powerFigures(site, put, { list, ct, choice, live, checks });
+  energyFigures(put, list, memory, ct, productionKwh, why);
+  for (const q of ["production_kwh", "consumption_kwh", "import_kwh", "export_kwh"] as const) {
+    if (obs.today && obs.today[q] === undefined)
+      site.unavailable[`today.${q}`] = site.unavailable[q] ?? "not measurable from this site's counters";
+  }
+  return site;
+}
 
-  // Consumption and grid, per what the consumption CT measures.
+interface PowerInputs {
+  list: DeviceList;
+  ct: ConsumptionCt;
+  choice: ProductionChoice;
+  live: LiveData | null;
+  checks: Check[];
+}
+
+/** Consumption and grid power, per what the consumption CT measures; returns why they would be unknown. */
+function powerFigures(site: Site, put: Put, { list, ct, choice, live, checks }: PowerInputs): string {
+  const c = list.meters.consumption;
+  const production = choice.kw;
   const cKw = c && c.stale !== true ? num(c, "p_3phsum_kw") : null;
   const noMeter = "the site has no consumption meter (CT)";
   const unknownCt = `the consumption meter's subtype (${ct.declared ?? "none"}) does not say whether its CT measures the grid connection or the house load, and its readings do not tell yet`;
@@ -304,10 +271,10 @@ export function deriveSite(
       ? "the livedata does not report it"
       : ct.mode === null
         ? unknownCt
-        : "the consumption meter's reading is missing or stale";
+        : "the consumption meter's reading is missing, stale or impossible";
   // From the livedata, grid and site load come with the production of the same moment: the PVS's own figures.
   const split = fromLive
-    ? { consumption: live?.site_load_p_kw ?? null, net: live?.net_p_kw ?? null }
+    ? { consumption: plausibleKw(live?.site_load_p_kw ?? null), net: plausibleKw(live?.net_p_kw ?? null) }
     : splitByCt(ct.mode, production, cKw);
   let consumption = split.consumption;
   const net = split.net;
@@ -325,7 +292,19 @@ export function deriveSite(
     production !== null && net !== null ? Math.max(0, production - Math.max(0, -net)) : null,
     site.unavailable.net_kw ?? site.unavailable.production_kw ?? why,
   );
+  return why;
+}
 
+/** The lifetime energies, per what the consumption CT measures. */
+function energyFigures(
+  put: Put,
+  list: DeviceList,
+  memory: SiteMemory,
+  ct: ConsumptionCt,
+  productionKwh: number | null,
+  why: string,
+): void {
+  const c = list.meters.consumption;
   const cNet = c?.serial ? memory.lifetime(c.serial, "net_ltea_3phsum_kwh") : null;
   const energy = splitByCt(ct.mode, productionKwh, cNet);
   const negative = "the lifetime counters disagree: production plus net energy is below zero";
@@ -356,11 +335,6 @@ export function deriveSite(
   } else {
     for (const f of ["consumption_kwh", "net_kwh", "import_kwh", "export_kwh"] as const) put(f, null, why);
   }
-  for (const q of ["production_kwh", "consumption_kwh", "import_kwh", "export_kwh"] as const) {
-    if (obs.today && obs.today[q] === undefined)
-      site.unavailable[`today.${q}`] = site.unavailable[q] ?? "not measurable from this site's counters";
-  }
-  return site;
 }
 
 function negativeConsumptionCheck(kw: number, productionSource: Site["productionSource"]): Check {
@@ -386,81 +360,4 @@ function inverterCounts(list: DeviceList, obs: Observation): Site["inverters"] {
     fault: count("fault"),
     missing,
   };
-}
-
-/** The installer's view of the CTs: evidence that a CT is placed or configured differently than the PVS says. */
-export function ctChecks(list: DeviceList, ct: ConsumptionCt, ev: CtEvidence): Check[] {
-  const checks: Check[] = [];
-  const serial = ct.meter ?? "?";
-  const kw = (n: number | null) => (n === null ? "?" : `${n.toFixed(2)} kW`);
-  if (
-    ct.basis === "declared" &&
-    ct.mode === "net" &&
-    ev.highSun >= HIGH_SUN_READINGS &&
-    ev.highSunImporting === ev.highSun &&
-    !exportSeen(ev)
-  ) {
-    const neg = ev.negLast === null ? "" : ` and its export counter (neg_ltea_3phsum_kwh) stayed at ${ev.negLast} kWh`;
-    checks.push({
-      code: "CT_NET_NEVER_EXPORTS",
-      level: "warning",
-      key: "CT_NET_NEVER_EXPORTS",
-      message:
-        `The consumption meter ${serial} is configured as ${ct.declared} (a CT on the grid connection, negative when exporting), ` +
-        `but in ${ev.highSun} readings with production of ${HIGH_SUN_KW} kW or more (up to ${kw(ev.highestProduction)}) it always imported (never below ${kw(ev.lowestDuringHighSun)})${neg}. ` +
-        "Either the CT measures the house load only (gross, line side) or this home never exports. If the panels often out-produce the house, " +
-        "the CT placement or the PVS's meter configuration is wrong, and consumption derived from it (here and in the PVS's own figures) counts solar twice.",
-      details: {
-        declared: ct.declared,
-        readings: ev.highSun,
-        lowest_kw: ev.lowestDuringHighSun,
-        highestProduction_kw: ev.highestProduction,
-        exportCounter_kwh: ev.negLast,
-      },
-    });
-  }
-  if (ct.basis === "declared" && ct.mode === "gross" && ev.negative >= NEGATIVE_READINGS) {
-    checks.push({
-      code: "CT_GROSS_SEES_EXPORT",
-      level: "warning",
-      key: "CT_GROSS_SEES_EXPORT",
-      message:
-        `The consumption meter ${serial} is configured as ${ct.declared} (a CT on the house load, never negative), ` +
-        `but it read below ${NEGATIVE_KW} kW ${ev.negative} times (lowest ${kw(ev.lowestConsumptionMeter)}). A load-only CT cannot see export: ` +
-        "the CT is probably on the grid connection (net) or installed reversed. Consumption here is still computed as configured; check the CT.",
-      details: { declared: ct.declared, negativeReadings: ev.negative, lowest_kw: ev.lowestConsumptionMeter },
-    });
-  }
-  if (ev.productionNegative >= NEGATIVE_READINGS) {
-    checks.push({
-      code: "CT_PRODUCTION_NEGATIVE",
-      level: "warning",
-      key: "CT_PRODUCTION_NEGATIVE",
-      message:
-        `The production meter ${list.meters.production?.serial ?? "?"} read below ${NEGATIVE_KW} kW ${ev.productionNegative} times (lowest ${kw(ev.lowestProductionMeter)}). ` +
-        "A production CT reads at most a few watts negative at night; this looks like a CT installed reversed or on the wrong conductor.",
-      details: { negativeReadings: ev.productionNegative, lowest_kw: ev.lowestProductionMeter },
-    });
-  }
-  if (list.meters.consumption && ct.basis === "inferred") {
-    checks.push({
-      code: "CT_MODE_INFERRED",
-      level: "info",
-      key: `CT_MODE_INFERRED:${ct.mode}`,
-      message:
-        `The consumption meter ${serial} does not declare what its CT measures (subtype ${ct.declared ?? "none"}); ` +
-        (ct.mode === "net"
-          ? "it shows export (negative readings, or an export counter a load-only CT could not have), so it is read as a net (grid) meter."
-          : "its export counter stays at zero while its lifetime grows, so it is read as a gross (house-load) meter."),
-    });
-  }
-  if (list.meters.consumption && ct.mode === null) {
-    checks.push({
-      code: "CT_MODE_UNKNOWN",
-      level: "info",
-      key: "CT_MODE_UNKNOWN",
-      message: `Consumption, grid import and export are not reported yet: ${serial}: ${"subtype " + (ct.declared ?? "none")} does not say what the CT measures and no export has been seen.`,
-    });
-  }
-  return checks;
 }

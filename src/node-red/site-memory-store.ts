@@ -42,7 +42,10 @@ export function siteMemoryStore(owner: Node, pvsLabel: string, sharedKey: string
       try {
         context.get(SITE_MEMORY_KEY, (err: Error | undefined, saved: unknown) => {
           if (err) owner.warn(`could not read the remembered devices and counters (${err.message}); starting afresh`);
-          resolve(err ? SiteMemory.create() : SiteMemory.fromJSON(saved));
+          const memory = err ? SiteMemory.create() : SiteMemory.fromJSON(saved);
+          if (memory.droppedOnRestore > 0)
+            owner.warn(`${memory.droppedOnRestore} remembered entries were malformed or impossible and were dropped`);
+          resolve(memory);
         });
       } catch (err) {
         owner.warn(`could not read the remembered devices and counters (${problem(err)}); starting afresh`);

@@ -2,6 +2,13 @@
 // flat list, and the metric names in the PVS's own units. Pure: no Node-RED here.
 import { Device } from "../device";
 import { DeviceListPayload } from "../device-list-output";
+import { cleanIdentifier } from "../identifiers";
+
+/**
+ * A text as an output may show it (a tag, a device name): control and bidirectional characters made spaces
+ * (identifiers.ts). The model cleans what it reads off the wire; a format cleans again, for payloads built elsewhere.
+ */
+export const safeText = (text: string): string => cleanIdentifier(text);
 
 /**
  * An identifier made of `[a-z0-9_]` only: lower case, every run of other characters becomes one `_`, and no
@@ -21,14 +28,19 @@ export function deviceId(device: Pick<Device, "serial">): string | null {
   return id === "" ? null : id;
 }
 
-/** A topic prefix as the user typed it, cleaned: no wildcards, no spaces, no slash at either end. */
+/** A topic prefix as the user typed it, cleaned: no wildcards, no spaces or controls, no slash at either end. */
 export function topicPrefix(value: unknown, fallback: string): string {
-  const text = typeof value === "string" ? value.trim() : "";
+  const text = typeof value === "string" ? cleanIdentifier(value) : "";
   const clean = text
     .replace(/[+#\s\0]+/g, "_")
     .replace(/\/{2,}/g, "/")
     .replace(/^\/+|\/+$/g, "");
   return clean === "" ? fallback : clean;
+}
+
+/** One topic level from a name (a device category): letters, digits, `_` and `-`; anything else becomes `_`. */
+export function topicLevel(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]+/g, "_") || "_";
 }
 
 /** Finite numbers only: what can be written as a measurement. */

@@ -16,7 +16,7 @@
 import { Device, meterRole } from "../device";
 import { DeviceListPayload } from "../device-list-output";
 import { setOwn } from "../safe-object";
-import { isMeasurement, liveMetrics, safeId, siteMetrics } from "./common";
+import { isMeasurement, liveMetrics, safeId, safeText, siteMetrics } from "./common";
 
 export interface InfluxPoint {
   measurement: string;
@@ -52,7 +52,9 @@ function withTimestamp(point: Omit<InfluxPoint, "timestamp">, timestamp: Date | 
 function tagsOf(device: Device): InfluxPoint["tags"] {
   const tags: InfluxPoint["tags"] = {};
   const put = (name: string, value: string | null | undefined) => {
-    if (typeof value === "string" && value.trim() !== "") tags[name] = value;
+    // node-influx escapes commas, spaces and `=` in tags, not a newline, which would end the point.
+    const clean = typeof value === "string" ? safeText(value) : "";
+    if (clean !== "") tags[name] = clean;
   };
   put("serial", device.serial);
   put("device_type", device.deviceType);
@@ -68,7 +70,8 @@ function fieldsOf(entries: Iterable<[string, number | null]>): InfluxPoint["fiel
   for (const [name, value] of entries) {
     // `time` is reserved by InfluxDB; the PVS has no such measurement, but a point must never carry one.
     if (!isMeasurement(value) || name === "time") continue;
-    setOwn(fields, name, value);
+    const key = safeText(name);
+    if (key !== "") setOwn(fields, key, value);
     any = true;
   }
   return any ? fields : null;
@@ -87,7 +90,8 @@ export function influxPoints(payload: DeviceListPayload, options: InfluxOptions 
     points.push(withTimestamp({ measurement, tags: tagsOf(device), fields }, timeOf(device.dataTime, payload.time)));
   }
   const pvs: InfluxPoint["tags"] = {};
-  if (payload.supervisor?.serial?.trim()) pvs.pvs = payload.supervisor.serial;
+  const pvsSerial = safeText(payload.supervisor?.serial ?? "");
+  if (pvsSerial !== "") pvs.pvs = pvsSerial;
   const site = fieldsOf(siteMetrics(payload));
   if (site)
     points.push(withTimestamp({ measurement: `${prefix}_site`, tags: { ...pvs }, fields: site }, timeOf(payload.time)));

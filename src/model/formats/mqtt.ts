@@ -14,7 +14,7 @@
 // `<id>` is the serial made of `[a-z0-9_]` (see safeId): never the supervisor's real serial, never its mask.
 import { JsonObject } from "../safe-object";
 import { DeviceListPayload } from "../device-list-output";
-import { deviceId, liveMetrics, safeId, siteMetrics } from "./common";
+import { deviceId, liveMetrics, safeId, siteMetrics, topicLevel, topicPrefix } from "./common";
 
 /** A type, not an interface, so that it is a Node-RED message as it stands. */
 export type MqttMessage = {
@@ -38,7 +38,7 @@ export const DEFAULT_PREFIX = "pvs";
 
 /** The topic level of a device: `<prefix>/<category>/<id>`. */
 export function deviceTopic(prefix: string, category: string, id: string): string {
-  return `${prefix}/${category}/${id}`;
+  return `${prefix}/${topicLevel(category)}/${id}`;
 }
 
 /** The id of the PVS a payload came from (its supervisor's), or null when the list has no supervisor. */
@@ -64,7 +64,8 @@ export function metricTopic(base: string, name: string): string {
  * missing devices "offline"; the site; the PVS's totals. Built lazily, so a sender can spread the work.
  */
 export function* mqttStateMessages(payload: DeviceListPayload, options: MqttOptions = {}): Generator<MqttMessage> {
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  // Cleaned here too (no wildcard, NUL or control in a topic), whoever built the options.
+  const prefix = topicPrefix(options.prefix, DEFAULT_PREFIX);
   const none = options.nullPayload ?? "";
   const message = (topic: string, value: number | string | null): MqttMessage => ({
     topic,

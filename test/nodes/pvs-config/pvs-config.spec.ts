@@ -7,7 +7,7 @@ import { helper, nextMessages, settle } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 import { emulatorPerTest } from "../../support/emulator-per-test";
 
-type ConfigNode = { label: string; configError: string | null; pvs: unknown; userCount(): number; host: string };
+type ConfigNode = { endpoint: string; configError: string | null; pvs: unknown; userCount(): number; host: string };
 
 describe("pvs-config node", () => {
   const { emulator } = emulatorPerTest();

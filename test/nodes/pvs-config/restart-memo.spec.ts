@@ -1,4 +1,4 @@
-// Issue 19: a Node-RED restart with a persistent context store takes over the last detection and DeviceList
+// A Node-RED restart with a persistent context store takes over the last detection and DeviceList
 // start, so that the restart alone causes neither a detection nor a DeviceList the ration would not allow.
 import assert from "assert";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "fs";
