@@ -1,6 +1,6 @@
 // This PVS's secrets: its serial (the LocalAPI owner password's source) and the password the user set. The
 // owner password derives from them, and every text that leaves the package is masked with them.
-import { redactText } from "../../model/redact";
+import { redactSerial, redactText } from "../../model/redact";
 import { Identity } from "./identity";
 
 /** Where the serial comes from: the API detection's identity, now and as last seen. */
@@ -25,8 +25,14 @@ export class OwnerSecrets {
     );
   }
 
+  /**
+   * `text` with the secrets masked as they are, then the serial in any other spelling (lower case, split by a
+   * dash) and its password alone (a host name, a `Server` header): answers quote them as they like.
+   */
   redact(text: string): string {
-    return redactText(text, this.list());
+    const serial = this.serials.lastIdentity?.serial;
+    const masked = redactText(text, this.list());
+    return serial ? redactSerial(masked, serial) : masked;
   }
 
   /** The LocalAPI owner password: the user's, else the last 5 characters of the serial; null while unknown. */
