@@ -13,8 +13,8 @@ import { maskSerial, passwordSpellings, serialSpellings } from "../model/redact"
 import { isJsonObject, JsonObject } from "../model/safe-object";
 import {
   addSecretValue,
-  anyOf,
   collectNamedSecrets,
+  knownMasker,
   maskAddresses,
   maskMacs,
   maskModemIds,
@@ -68,16 +68,18 @@ export function eachEntry(root: unknown, visit: (item: JsonObject, key: string, 
   }
 }
 
-/** Every string of `root`: keys, values, array items. */
+/** Every string of `root`: keys, values, array items at any depth (iterative, as eachEntry). */
 function eachString(root: unknown, visit: (text: string) => void): void {
-  if (typeof root === "string") return visit(root);
-  eachEntry(root, (_item, key, value) => {
-    visit(key);
-    if (typeof value === "string") visit(value);
-    else if (Array.isArray(value)) for (const v of value) if (typeof v === "string") visit(v);
-    return false;
-  });
-  if (Array.isArray(root)) for (const v of root) if (typeof v === "string") visit(v);
+  const stack: unknown[] = [root];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item === "string") visit(item);
+    else if (Array.isArray(item)) for (const v of item) stack.push(v);
+    else if (isJsonObject(item))
+      for (const [key, value] of Object.entries(item)) {
+        visit(key);
+        stack.push(value);
+      }
+  }
 }
 
 /**
@@ -106,7 +108,8 @@ export interface RedactionPlan {
   keptSerials: ReadonlySet<string>;
 }
 
-type TextRule = (text: string, key: string | null) => string;
+/** Redacts one string; `version`: it is the value of a version field (see maskAddresses). */
+type TextRule = (text: string, version: boolean) => string;
 
 /** The steps of the plan, compiled once for the whole file. */
 function compile(plan: RedactionPlan): TextRule {
@@ -117,20 +120,21 @@ function compile(plan: RedactionPlan): TextRule {
   const supervisor = [...plan.supervisor].sort((a, b) => b.length - a.length);
   const spellings = supervisor.flatMap((s) => [serialSpellings(s), serialSpellings(maskSerial(s))]);
   const passwords = [...new Set(supervisor.map((s) => s.slice(-5).toLowerCase()))].map(passwordSpellings);
-  const known = anyOf(plan.known);
-  return (text, key) => {
+  const shortestSerial = Math.min(...supervisor.map((s) => s.length));
+  const known = knownMasker(plan.known, REDACTED);
+  return (text, version) => {
     let out = text;
     // A composite serial (a SunVault ESS's `00001ABC1234_01234567890ABCDEF`, which holds its inverter's serial)
     // gets its own pseudonym, not its inverter's with the rest left readable; the rest are whole tokens.
     for (const serial of composite)
       if (out.includes(serial)) out = out.split(serial).join(plan.pseudonyms.get(serial) as string);
     if (tokens) out = out.replace(/[A-Za-z0-9]+/g, (token) => plan.pseudonyms.get(token) ?? token);
-    for (const spelling of spellings) out = out.replace(spelling, REPLAY_SERIAL);
-    for (const password of passwords) out = password(out, "*****");
-    if (known) out = out.replace(known, REDACTED);
+    if (out.length >= shortestSerial) for (const spelling of spellings) out = out.replace(spelling, REPLAY_SERIAL);
+    if (out.length >= 5) for (const password of passwords) out = password(out, "*****");
+    out = known(out);
     out = maskMacs(maskNamedSecrets(out));
     out = maskModemIds(out, plan.keptSerials);
-    return maskAddresses(out, key !== null && isVersionKey(leafOf(key)));
+    return maskAddresses(out, version);
   };
 }
 
@@ -140,32 +144,40 @@ function compile(plan: RedactionPlan): TextRule {
  */
 export function redactFile<T>(root: T, plan: RedactionPlan): T {
   const rule = compile(plan);
-  const copyOf = (value: unknown, key: string | null): unknown => {
-    if (typeof value === "string") return rule(value, key);
+  // A file repeats a few keys thousands of times (one DeviceList field per device): each is looked at once.
+  const keys = new Map<string, { name: string; secret: boolean; version: boolean }>();
+  const keyOf = (key: string) => {
+    let known = keys.get(key);
+    if (!known) {
+      const leaf = leafOf(key);
+      known = { name: rule(key, false), secret: isSecretKey(leaf) || isMacKey(leaf), version: isVersionKey(leaf) };
+      keys.set(key, known);
+    }
+    return known;
+  };
+  const stack: Array<[object, JsonObject]> = [];
+  const copyOf = (value: unknown, version: boolean): unknown => {
+    if (typeof value === "string") return rule(value, version);
     if (typeof value !== "object" || value === null) return value;
     const copy: unknown = Array.isArray(value) ? new Array<unknown>(value.length) : {};
     stack.push([value, copy as JsonObject]);
     return copy;
   };
-  const stack: Array<[object, JsonObject]> = [];
-  const top = copyOf(root, null);
+  const top = copyOf(root, false);
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [original, copy] = next;
     if (Array.isArray(original)) {
-      original.forEach((v: unknown, i) => (copy[i] = copyOf(v, null)));
+      original.forEach((v: unknown, i) => (copy[i] = copyOf(v, false)));
       continue;
     }
     for (const [key, value] of Object.entries(original)) {
-      const leaf = leafOf(key);
-      const secret = (isSecretKey(leaf) || isMacKey(leaf)) && (typeof value === "string" || typeof value === "number");
-      const item = secret ? REDACTED : copyOf(value, key);
+      const { name, secret, version } = keyOf(key);
+      const item =
+        secret && (typeof value === "string" || typeof value === "number") ? REDACTED : copyOf(value, version);
       // A "__proto__" key from JSON.parse is an own property; plain assignment would change the prototype.
-      Object.defineProperty(copy, rule(key, null), {
-        value: item,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      if (name === "__proto__")
+        Object.defineProperty(copy, name, { value: item, enumerable: true, writable: true, configurable: true });
+      else copy[name] = item;
     }
   }
   return top as T;

@@ -38,9 +38,10 @@ const MODEM_ID = /(?<![0-9A-Za-z.])(?:\d{15}|89\d{17,18}[Ff]?)(?![0-9A-Za-z]|\.\
  * A secret written as `name=value` or `name: value` in free text (or as JSON text inside a string): Wi-Fi keys
  * (`psk:…`, `key=…`, `wpa_passphrase=…`), passwords, tokens, the session cookie, SSIDs, modem identifiers. The
  * value runs to the next space, quote or separator; an Authorization's scheme (`basic`) is kept with its value.
+ * The name's prefix is bounded (`wpa_key`, `sta0_wpa_key`), so that a long chain of `a_a_a…` costs linear time.
  */
 const NAMED_SECRET = new RegExp(
-  String.raw`(?<![A-Za-z0-9])((?:[A-Za-z0-9]+[_-])*` +
+  String.raw`(?<![A-Za-z0-9])((?:[A-Za-z0-9]{1,20}[_-]){0,3}` +
     String.raw`(?:[eb]?ssid|psk|key|passphrase|pass|passwd|password|pwd|secret|token|cookie|session(?:id)?|` +
     String.raw`authorization|imei|iccid|imsi)["']?\s*[=:]\s*(?:\\?["'])?\s*(?:(?:basic|bearer|digest)\s+)?)` +
     String.raw`([^\s"'\\,;&<>]+)`,
@@ -52,8 +53,12 @@ const SESSION_COOKIE = /session=([^\s"'\\,;&<>]+)/gi;
 const PLAIN_VALUE =
   /^(none|null|nil|true|false|on|off|open|yes|no|ok|n\/a|na|unknown|disabled?|enabled?|auto|any|default|wpa\d?|psk\d?|wep|sae|\[redacted\])$/i;
 
+/** Whether `text` may hold a `name=value` secret (most strings of a file do not: a cheap test first). */
+const mayName = (text: string) => text.length >= 5 && (text.includes("=") || text.includes(":"));
+
 /** Replaces MAC addresses (all spellings with separators, and bare ones the text calls a MAC). */
 export function maskMacs(text: string): string {
+  if (text.length < 12) return text;
   return text.replace(MAC, MAC_MASK).replace(BARE_MAC, (_all: string, before: string) => before + MAC_MASK);
 }
 
@@ -85,30 +90,35 @@ function isPublicIpv6(text: string): boolean {
  * `fw_version`), where `1.2.3.4` is a version; elsewhere only a version word just before it makes it one.
  */
 export function maskAddresses(text: string, isVersion: boolean): string {
-  const v4 = isVersion
-    ? text
-    : text.replace(IPV4, (all: string, a: string, b: string, c: string, d: string, at: number, whole: string) => {
-        const octets = [a, b, c, d].map(Number);
-        if (octets.some((o) => o > 255) || isPrivateIpv4(octets)) return all;
-        return VERSION_BEFORE.test(whole.slice(Math.max(0, at - 24), at)) ? all : IPV4_MASK;
-      });
-  return v4.replace(IPV6, (all: string) => (isPublicIpv6(all) ? IPV6_MASK : all));
+  if (text.length < 6) return text;
+  const v4 =
+    isVersion || !text.includes(".")
+      ? text
+      : text.replace(IPV4, (all: string, a: string, b: string, c: string, d: string, at: number, whole: string) => {
+          const octets = [a, b, c, d].map(Number);
+          if (octets.some((o) => o > 255) || isPrivateIpv4(octets)) return all;
+          return VERSION_BEFORE.test(whole.slice(Math.max(0, at - 24), at)) ? all : IPV4_MASK;
+        });
+  return v4.includes(":") ? v4.replace(IPV6, (all: string) => (isPublicIpv6(all) ? IPV6_MASK : all)) : v4;
 }
 
 /** Replaces IMEIs and ICCIDs standing alone, except the digit strings in `keep` (inverter serials are 15 digits). */
 export function maskModemIds(text: string, keep: ReadonlySet<string>): string {
+  if (text.length < 15) return text;
   return text.replace(MODEM_ID, (found: string) => (keep.has(found) ? found : REDACTED));
 }
 
 /** Replaces the values of `name=value` secrets (see NAMED_SECRET). */
 export function maskNamedSecrets(text: string): string {
+  if (!mayName(text)) return text;
   return text.replace(NAMED_SECRET, (_all: string, name: string) => name + REDACTED);
 }
 
 /** Adds the values of `name=value` secrets in `text` to `found` (to be masked wherever else they appear). */
 export function collectNamedSecrets(text: string, found: Set<string>): void {
+  if (!mayName(text)) return;
   for (const m of text.matchAll(NAMED_SECRET)) addSecretValue(m[2], found);
-  for (const m of text.matchAll(SESSION_COOKIE)) addSecretValue(m[1], found);
+  if (text.includes("=")) for (const m of text.matchAll(SESSION_COOKIE)) addSecretValue(m[1], found);
 }
 
 /**
@@ -121,15 +131,36 @@ export function addSecretValue(value: string, found: Set<string>): void {
   found.add(v);
 }
 
-/** Matches any of `values` where it stands as a whole (not inside a longer word or number), in any case. */
-export function anyOf(values: Iterable<string>): RegExp | null {
-  const sorted = [...values].sort((a, b) => b.length - a.length);
-  if (sorted.length === 0) return null;
-  const alternatives = sorted.map((v) => {
-    const body = v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const start = /^[A-Za-z0-9]/.test(v) ? "(?<![A-Za-z0-9])" : "";
-    const end = /[A-Za-z0-9]$/.test(v) ? "(?![A-Za-z0-9])" : "";
-    return start + body + end;
-  });
-  return new RegExp(alternatives.join("|"), "gi");
+/** At most this many known secrets, of at most this length: a hostile answer cannot make the masking slow. */
+const MAX_KNOWN = 256;
+const MAX_KNOWN_LENGTH = 256;
+
+/**
+ * A function masking each of `values` where it stands as a whole (not inside a longer word or number), in any
+ * case. Each value is looked for (lower-case `includes`) before its pattern runs: most strings hold none.
+ */
+export function knownMasker(values: Iterable<string>, replacement: string): (text: string) => string {
+  const known = [...values]
+    .filter((v) => v.length <= MAX_KNOWN_LENGTH)
+    .slice(0, MAX_KNOWN)
+    .sort((a, b) => b.length - a.length)
+    .map((v) => {
+      const body = v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const start = /^[A-Za-z0-9]/.test(v) ? "(?<![A-Za-z0-9])" : "";
+      const end = /[A-Za-z0-9]$/.test(v) ? "(?![A-Za-z0-9])" : "";
+      return { lower: v.toLowerCase(), pattern: new RegExp(start + body + end, "gi") };
+    });
+  if (known.length === 0) return (text) => text;
+  const shortest = Math.min(...known.map((k) => k.lower.length));
+  return (text) => {
+    if (text.length < shortest) return text;
+    let out = text;
+    let lower = out.toLowerCase();
+    for (const { lower: value, pattern } of known) {
+      if (!lower.includes(value)) continue;
+      out = out.replace(pattern, replacement);
+      lower = out.toLowerCase();
+    }
+    return out;
+  };
 }
