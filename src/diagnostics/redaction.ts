@@ -119,7 +119,9 @@ function compile(plan: RedactionPlan): TextRule {
   const tokens = plan.pseudonyms.size > composite.length;
   const supervisor = [...plan.supervisor].sort((a, b) => b.length - a.length);
   const spellings = supervisor.flatMap((s) => [serialSpellings(s), serialSpellings(maskSerial(s))]);
-  const passwords = [...new Set(supervisor.map((s) => s.slice(-5).toLowerCase()))].map(passwordSpellings);
+  const passwords = [...new Set(supervisor.map((s) => s.slice(-5).toLowerCase()))].map((p) =>
+    passwordSpellings(p, (token) => plan.keptSerials.has(token)),
+  );
   const shortestSerial = Math.min(...supervisor.map((s) => s.length));
   const known = knownMasker(plan.known, REDACTED);
   return (text, version) => {

@@ -36,15 +36,17 @@ const VERSION_BEFORE =
 const MODEM_ID = /(?<![0-9A-Za-z.])(?:\d{15}|89\d{17,18}[Ff]?)(?![0-9A-Za-z]|\.\d)/g;
 /**
  * A secret written as `name=value` or `name: value` in free text (or as JSON text inside a string): Wi-Fi keys
- * (`psk:…`, `key=…`, `wpa_passphrase=…`), passwords, tokens, the session cookie, SSIDs, modem identifiers. The
- * value runs to the next space, quote or separator; an Authorization's scheme (`basic`) is kept with its value.
- * The name's prefix is bounded (`wpa_key`, `sta0_wpa_key`), so that a long chain of `a_a_a…` costs linear time.
+ * (`psk:…`, `key=…`, `wpa_passphrase=…`), passwords, tokens, the session cookie, SSIDs, modem identifiers. A
+ * quoted value runs to its closing quote (`"correct horse"`, also `\"…\"` in JSON text twice encoded), any other
+ * to the next space, quote or separator; an Authorization's scheme (`basic`) goes with its value. The name's
+ * prefix is bounded (`wpa_key`, `sta0_wpa_key`) and a quoted value too, so that the match costs linear time.
+ * Groups: 1 the name and separator, 2 and 3 a quoted value and its quote, 4 a bare value.
  */
 const NAMED_SECRET = new RegExp(
   String.raw`(?<![A-Za-z0-9])((?:[A-Za-z0-9]{1,20}[_-]){0,3}` +
     String.raw`(?:[eb]?ssid|psk|key|passphrase|pass|passwd|password|pwd|secret|token|cookie|session(?:id)?|` +
-    String.raw`authorization|imei|iccid|imsi)["']?\s*[=:]\s*(?:\\?["'])?\s*(?:(?:basic|bearer|digest)\s+)?)` +
-    String.raw`([^\s"'\\,;&<>]+)`,
+    String.raw`authorization|imei|iccid|imsi)\\?["']?\s*[=:]\s*)` +
+    String.raw`(?:(\\?["'])((?:(?!\2).){1,256}?)\2|((?:(?:basic|bearer|digest)\s+)?[^\s"'\\,;&<>]+))`,
   "gi",
 );
 /** The session cookie wherever it is written (`Cookie: session=…`, a URL): its value is masked wherever else it is. */
@@ -111,13 +113,16 @@ export function maskModemIds(text: string, keep: ReadonlySet<string>): string {
 /** Replaces the values of `name=value` secrets (see NAMED_SECRET). */
 export function maskNamedSecrets(text: string): string {
   if (!mayName(text)) return text;
-  return text.replace(NAMED_SECRET, (_all: string, name: string) => name + REDACTED);
+  return text.replace(NAMED_SECRET, (_all: string, name: string, quote: string | undefined) =>
+    quote ? name + quote + REDACTED + quote : name + REDACTED,
+  );
 }
 
 /** Adds the values of `name=value` secrets in `text` to `found` (to be masked wherever else they appear). */
 export function collectNamedSecrets(text: string, found: Set<string>): void {
   if (!mayName(text)) return;
-  for (const m of text.matchAll(NAMED_SECRET)) addSecretValue(m[2], found);
+  for (const m of text.matchAll(NAMED_SECRET))
+    addSecretValue(m[3] ?? m[4].replace(/^(basic|bearer|digest)\s+/i, ""), found);
   if (text.includes("=")) for (const m of text.matchAll(SESSION_COOKIE)) addSecretValue(m[1], found);
 }
 

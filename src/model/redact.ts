@@ -96,13 +96,20 @@ export function serialSpellings(serial: string): RegExp {
 /**
  * The LocalAPI password the serial gives (its last 5 characters) wherever it ends a token, in any case: alone
  * (`Server: lighttpd Q7X9Z`), or as a larger token's tail (a host name `pvs6-554q7x9z`). A password of digits
- * only is left inside a number (`1200123.5`), where it is a coincidence, not the password.
+ * only is left inside a number (`1200123.5`), where it is a coincidence, not the password; so is a token `keep`
+ * names (a device serial the user asked to keep that happens to end the same way).
  */
-export function passwordSpellings(password: string): (text: string, replacement: string) => string {
+export function passwordSpellings(
+  password: string,
+  keep: (token: string) => boolean = () => false,
+): (text: string, replacement: string) => string {
   const pattern = new RegExp(`${escapeRegExp(password)}(?![A-Za-z0-9])`, "gi");
   const digits = /^\d+$/.test(password);
   return (text, replacement) =>
     text.replace(pattern, (found: string, at: number, whole: string) => {
+      let start = at;
+      while (start > 0 && /[A-Za-z0-9]/.test(whole[start - 1])) start--;
+      if (start < at && keep(whole.slice(start, at + found.length))) return found;
       if (!digits) return replacement;
       const before = whole.slice(Math.max(0, at - 1), at);
       const after = whole.slice(at + found.length, at + found.length + 2);
