@@ -108,8 +108,8 @@ export interface RedactionPlan {
   keptSerials: ReadonlySet<string>;
 }
 
-/** Redacts one string; `version`: it is the value of a version field (see maskAddresses). */
-type TextRule = (text: string, version: boolean) => string;
+/** Redacts one string; `version`: a version field's value (see maskAddresses); `isKey`: a key, not a value. */
+type TextRule = (text: string, version: boolean, isKey?: boolean) => string;
 
 /** The steps of the plan, compiled once for the whole file. */
 function compile(plan: RedactionPlan): TextRule {
@@ -124,7 +124,7 @@ function compile(plan: RedactionPlan): TextRule {
   );
   const shortestSerial = Math.min(...supervisor.map((s) => s.length));
   const known = knownMasker(plan.known, REDACTED);
-  return (text, version) => {
+  return (text, version, isKey = false) => {
     let out = text;
     // A composite serial (a SunVault ESS's `00001ABC1234_01234567890ABCDEF`, which holds its inverter's serial)
     // gets its own pseudonym, not its inverter's with the rest left readable; the rest are whole tokens.
@@ -133,7 +133,9 @@ function compile(plan: RedactionPlan): TextRule {
     if (tokens) out = out.replace(/[A-Za-z0-9]+/g, (token) => plan.pseudonyms.get(token) ?? token);
     if (out.length >= shortestSerial) for (const spelling of spellings) out = out.replace(spelling, REPLAY_SERIAL);
     if (out.length >= 5) for (const password of passwords) out = password(out, "*****");
-    out = known(out);
+    // Not in keys: they are the firmware's names (`/sys/devices/11/meter/data`), which a common word as an SSID
+    // ("data") would break.
+    if (!isKey) out = known(out);
     out = maskMacs(maskNamedSecrets(out));
     out = maskModemIds(out, plan.keptSerials);
     return maskAddresses(out, version);
@@ -152,7 +154,11 @@ export function redactFile<T>(root: T, plan: RedactionPlan): T {
     let known = keys.get(key);
     if (!known) {
       const leaf = leafOf(key);
-      known = { name: rule(key, false), secret: isSecretKey(leaf) || isMacKey(leaf), version: isVersionKey(leaf) };
+      known = {
+        name: rule(key, false, true),
+        secret: isSecretKey(leaf) || isMacKey(leaf),
+        version: isVersionKey(leaf),
+      };
       keys.set(key, known);
     }
     return known;

@@ -151,8 +151,8 @@ export function knownMasker(values: Iterable<string>, replacement: string): (tex
     .sort((a, b) => b.length - a.length)
     .map((v) => {
       const body = v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      const start = /^[A-Za-z0-9]/.test(v) ? "(?<![A-Za-z0-9])" : "";
-      const end = /[A-Za-z0-9]$/.test(v) ? "(?![A-Za-z0-9])" : "";
+      const start = /^\w/.test(v) ? "(?<!\\w)" : "";
+      const end = /\w$/.test(v) ? "(?!\\w)" : "";
       return { lower: v.toLowerCase(), pattern: new RegExp(start + body + end, "gi") };
     });
   if (known.length === 0) return (text) => text;

@@ -72,6 +72,18 @@ describe("diagnostics redaction, rule by rule", () => {
     assert.strictEqual(vars["/net/auth/header"], "Authorization: [redacted]");
   });
 
+  it("a common word as the SSID is masked in values, not in the firmware's variable names", () => {
+    const vars = fileOf({
+      "/net/sta0/ssid": "data",
+      "/sys/devices/11/meter/data": "1.5",
+      "/net/sta0/event": "joined data",
+    }).vars as Json;
+    assert.deepStrictEqual(
+      [vars["/net/sta0/ssid"], vars["/sys/devices/11/meter/data"], vars["/net/sta0/event"]],
+      ["[redacted]", "1.5", "joined [redacted]"],
+    );
+  });
+
   it("MACs in every form, not a certificate fingerprint; IMEI and ICCID, also as JSON numbers under their keys", () => {
     const file = fileOf({
       "/net/wan0/macs": "A4:5E:60:12:34:56 a4-5e-60-12-34-57 a45e.6012.3458 HWaddr A45E60123459",
