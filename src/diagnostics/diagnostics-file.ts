@@ -40,6 +40,8 @@ export interface DiagnosticsInput {
   log: AnswerLogSnapshot;
   /** Strings that must never appear (the connection's serial and password). */
   secrets: readonly string[];
+  /** The session cookies the client held (OwnerSecrets.sessions): masked wherever they appear. */
+  sessions?: readonly string[];
   keepDeviceSerials?: boolean;
   configError?: string | null;
   now?: number;
@@ -253,7 +255,7 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
   const redacted = redactFile(plain, {
     pseudonyms,
     supervisor: [...new Set(supervisorSerials)],
-    known: collectSecrets(plain),
+    known: new Set([...(input.sessions ?? []), ...collectSecrets(plain)]),
     keptSerials: new Set(input.keepDeviceSerials ? devices : []),
   });
   // Last, the masking every output goes through, with the connection's secrets (serial, password).

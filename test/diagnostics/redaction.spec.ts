@@ -167,4 +167,16 @@ describe("diagnostics redaction, rule by rule", () => {
       "PVS ZT21345678901***** at pvs6-*****.local said ZT21345678901*****",
     );
   });
+
+  it("session cookies the client held (OwnerSecrets.heldSession): masked bare in error texts and in the file", () => {
+    const identity = { serial: SERIAL } as Identity;
+    const owner = new OwnerSecrets({ identity, lastIdentity: identity }, () => null);
+    const [old, current] = ["0ld5e55i0nT0ken0123456789", "n3w5e55i0nT0ken0123456789"];
+    owner.heldSession(old);
+    owner.heldSession(current);
+    assert.deepStrictEqual(owner.sessions(), [old, current]);
+    assert.strictEqual(owner.redact(`unknown session ${old}`), "unknown session [redacted]");
+    const file = fileOf({ "/net/x/error": `no such session ${old} (now ${current})` }, { sessions: owner.sessions() });
+    assert.strictEqual((file.vars as Json)["/net/x/error"], "no such session [redacted] (now [redacted])");
+  });
 });

@@ -11,7 +11,12 @@ export interface SerialSource {
   readonly lastIdentity: Identity | null;
 }
 
+/** Session cookies remembered for masking: the last ones (a session lasts minutes, a diagnostics file 50 frames). */
+const MAX_SESSIONS = 16;
+
 export class OwnerSecrets {
+  private readonly cookies: string[] = [];
+
   constructor(
     private readonly serials: SerialSource,
     /** The owner password the user set (settings may change it); empty: derived from the serial. */
@@ -26,12 +31,31 @@ export class OwnerSecrets {
   }
 
   /**
-   * `text` with the secrets masked as they are, then the serial in any other spelling (lower case, split by a
-   * dash) and its password alone (a host name, a `Server` header): answers quote them as they like.
+   * Remembers a session cookie the client was given: an error page may quote it after the client has dropped it
+   * (a 500 ends the session), so every one it held is masked, not only the current one.
+   */
+  heldSession(cookie: string): void {
+    if (cookie.length < 8 || this.cookies.includes(cookie)) return;
+    this.cookies.push(cookie);
+    if (this.cookies.length > MAX_SESSIONS) this.cookies.shift();
+  }
+
+  /** The session cookies held lately (see heldSession), for the diagnostics file to mask wherever they appear. */
+  sessions(): string[] {
+    return [...this.cookies];
+  }
+
+  /**
+   * `text` with the secrets masked as they are (session cookies wholly), then the serial in any other spelling
+   * (lower case, split by a dash) and its password alone (a host name, a `Server` header): answers quote them as
+   * they like.
    */
   redact(text: string): string {
     const serial = this.serials.lastIdentity?.serial;
-    const masked = redactText(text, this.list());
+    let masked = redactText(text, this.list());
+    for (const cookie of this.cookies) {
+      if (masked.includes(cookie)) masked = masked.split(cookie).join("[redacted]");
+    }
     return serial ? redactSerial(masked, serial) : masked;
   }
 
