@@ -3,15 +3,7 @@
 // the recorded answers rebuilt from the answer log, with a `diagnostics` section beside it, so that a
 // diagnostics file and a test fixture are one format.
 //
-// Redaction, in this order, over the whole file:
-// 1. values of keys that name a secret or a network identity (SSID, wpa_key/PSK, MAC, password, cookie, token)
-//    are replaced, whatever their place;
-// 2. device serials become stable pseudonyms (the same serial, the same pseudonym throughout), unless kept;
-// 3. the supervisor's serial (its last 5 characters are the LocalAPI password) becomes REPLAY_SERIAL everywhere,
-//    so the replayed PVS still logs in, with REPLAY_SERIAL's last 5 characters;
-// 4. MAC addresses and public IPv4 and IPv6 addresses left in any text are replaced;
-// 5. last, redactDeep with the connection's secrets (serial, password): the masking every output goes through.
-import { isIPv6 } from "net";
+// Redaction: see redaction.ts.
 import { legacySecrets } from "../model/legacy-device-list";
 import { redactDeep } from "../model/redact";
 import { isJsonObject, JsonObject } from "../model/safe-object";
@@ -22,20 +14,12 @@ import { Health } from "../pvs/client/breaker";
 import { RequestBudget } from "../pvs/client/budget";
 import { ConnectionInfo } from "../pvs/connection/connection";
 import { isVarsWrite, parseVarsAnswer } from "../pvs/localapi/vars-query";
+import { collectSecrets, eachEntry, redactFile, REPLAY_SERIAL } from "./redaction";
 
-/** The supervisor serial a diagnostics file carries instead of the real one (replay logs in with "AG000"). */
-export const REPLAY_SERIAL = "ZT000000000DIAG000";
 export const DIAGNOSTICS_FORMAT = "pvs-diagnostics/1";
-export const REDACTED = "[redacted]";
+export { REDACTED } from "./text-rules";
+export { REPLAY_SERIAL };
 
-/** Keys whose values never leave the package (the last path segment of a `/vars` name, or a JSON key). */
-const SECRET_KEY = /ssid|wpa|psk|passw|secret|token|cookie|authoriz|(^|_)mac($|_)|mac_?addr|lmac|bssid/i;
-const MAC = /\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b/g;
-const IPV4 = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])/g;
-/** Candidates for an IPv6 address (checked with net.isIPv6): hex groups and at least two colons, standing alone. */
-const IPV6 = /(?<![0-9A-Za-z:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:.])/g;
-/** Text just before a value of a version field (SWVER, FWVER, hw_version, sw_rev; not a server's or driver's). */
-const VERSION_VALUE = /"[A-Za-z0-9_/]*(?:(?<!ser|dri)ver|version|rev)"\s*:\s*"[^"]*$/i;
 /**
  * The whole file at most (bytes of its JSON). The answer log's own limits (8 MB of bodies, 50 frames of at most
  * 64 KB) keep it below that; a 1,000-inverter site gives about 0.8 MB. Should a file still exceed it (say, thousands
@@ -56,6 +40,8 @@ export interface DiagnosticsInput {
   log: AnswerLogSnapshot;
   /** Strings that must never appear (the connection's serial and password). */
   secrets: readonly string[];
+  /** The session cookies the client held (OwnerSecrets.sessions): masked wherever they appear. */
+  sessions?: readonly string[];
   keepDeviceSerials?: boolean;
   configError?: string | null;
   now?: number;
@@ -81,29 +67,6 @@ export interface AnswerMeta {
 export interface DiagnosticsFile extends Recording {
   answers: AnswerMeta[];
   diagnostics: JsonObject;
-}
-
-/** A private, loopback, link-local or documentation address: not a user's public IP. */
-function isPrivateIpv4(octets: number[]): boolean {
-  const [a, b] = octets;
-  return (
-    a === 10 ||
-    a === 127 ||
-    a === 0 ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 169 && b === 254) ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    a >= 224
-  );
-}
-
-/** A global unicast IPv6 address (2000::/3) other than the documentation prefix 2001:db8::/32: a user's public one. */
-function isPublicIpv6(text: string): boolean {
-  if (!isIPv6(text)) return false;
-  const first = parseInt(text.split(":")[0] || "0", 16);
-  const second = parseInt(text.split(":")[1] || "0", 16);
-  return first >= 0x2000 && first <= 0x3fff && !(first === 0x2001 && second === 0x0db8);
 }
 
 function parseJson(text: string): unknown {
@@ -202,24 +165,6 @@ function jsonOrValue(value: unknown): unknown {
     : value;
 }
 
-/**
- * Visits every key of every object in `root` (iterative: answers may nest deeply); `visit` returns true where it
- * took the value, else an object value is walked into.
- */
-function eachEntry(root: unknown, visit: (item: JsonObject, key: string, value: unknown) => boolean): void {
-  const stack: unknown[] = [root];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (Array.isArray(item)) {
-      for (const v of item) if (typeof v === "object" && v !== null) stack.push(v);
-      continue;
-    }
-    if (!isJsonObject(item)) continue;
-    for (const [key, value] of Object.entries(item)) {
-      if (!visit(item, key, value) && typeof value === "object" && value !== null) stack.push(value);
-    }
-  }
-}
-
 /** Adds the string values of serial-naming keys anywhere in `root`. */
 function collectSerials(root: unknown, found: Set<string>): void {
   eachEntry(root, (_item, key, value) => {
@@ -255,48 +200,8 @@ function deviceSerials(
   return [...found].filter((s) => s.length >= 6);
 }
 
-/** Replaces the values of secret-naming keys, anywhere. */
-function scrubKeys(root: unknown): unknown {
-  const copy = JSON.parse(JSON.stringify(root ?? null)) as unknown;
-  eachEntry(copy, (item, key, value) => {
-    const leaf = key.split("/").pop() ?? key;
-    if (!SECRET_KEY.test(leaf) || (typeof value !== "string" && typeof value !== "number")) return false;
-    item[key] = REDACTED;
-    return true;
-  });
-  return copy;
-}
-
 const pseudonym = (serial: string, i: number) =>
   `SN${String(i + 1).padStart(8, "0")}${/[a-z]$/.test(serial) ? serial.slice(-1) : ""}`;
-
-/**
- * The replacements, applied to the file's text (serials and addresses are plain JSON string content). Known
- * serials come first, longest first: a composite serial (a SunVault ESS's `00001ABC1234_01234567890ABCDEF`, which
- * holds its inverter's serial) gets its own pseudonym, not its inverter's with the rest left readable. Serials with
- * other characters than letters and digits are few and replaced one by one; the rest are whole alphanumeric
- * tokens, replaced in one pass through a map (a 1,000-inverter file in well under a second). Then the few
- * supervisor serials, also inside longer tokens (a meter's serial may hold it).
- */
-function replaceInText(text: string, pseudonyms: ReadonlyMap<string, string>, supervisor: readonly string[]): string {
-  let out = text;
-  const composite = [...pseudonyms.keys()].filter((s) => !/^[A-Za-z0-9]+$/.test(s)).sort((a, b) => b.length - a.length);
-  for (const serial of composite)
-    if (out.includes(serial)) out = out.split(serial).join(pseudonyms.get(serial) as string);
-  if (pseudonyms.size > composite.length) out = out.replace(/[A-Za-z0-9]+/g, (token) => pseudonyms.get(token) ?? token);
-  for (const serial of [...supervisor].sort((a, b) => b.length - a.length))
-    if (out.includes(serial)) out = out.split(serial).join(REPLAY_SERIAL);
-  out = out.replace(MAC, "xx:xx:xx:xx:xx:xx");
-  out = out.replace(IPV4, (all: string, a: string, b: string, c: string, d: string, at: number, whole: string) => {
-    const octets = [a, b, c, d].map(Number);
-    if (octets.some((o) => o > 255)) return all;
-    // "SWVER": "1.2.3.4" is a version, not an address
-    if (VERSION_VALUE.test(whole.slice(Math.max(0, at - 80), at))) return all;
-    return isPrivateIpv4(octets) ? all : "203.0.113.0"; // TEST-NET-3 (RFC 5737): clearly not an address of theirs
-  });
-  out = out.replace(IPV6, (all: string) => (isPublicIpv6(all) ? "2001:db8::" : all)); // the documentation prefix (RFC 3849)
-  return out;
-}
 
 /** The diagnostics file: a replayable recording plus what the runtime knew, redacted. */
 export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
@@ -308,10 +213,8 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
     ...legacySecrets(legacy.Start),
     ...varsSecrets(vars),
   ].filter((s) => s.length >= 6);
-  const devices = input.keepDeviceSerials
-    ? []
-    : deviceSerials(legacy, vars, telemetry, input.settings).filter((s) => !supervisorSerials.includes(s));
-  const pseudonyms = new Map([...devices].sort().map((s, i) => [s, pseudonym(s, i)]));
+  const devices = deviceSerials(legacy, vars, telemetry, input.settings).filter((s) => !supervisorSerials.includes(s));
+  const pseudonyms = new Map(input.keepDeviceSerials ? [] : [...devices].sort().map((s, i) => [s, pseudonym(s, i)]));
   const file = {
     format: RECORDING_FORMAT,
     source: `diagnostics ${new Date(input.now ?? Date.now()).toISOString()}`,
@@ -344,13 +247,20 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
           ? "kept"
           : `${pseudonyms.size} replaced by stable pseudonyms (SN00000001…)`,
         removed:
-          "passwords, cookies, Authorization headers, Wi-Fi keys and SSIDs, MAC addresses, public IPv4 and IPv6 addresses",
+          "passwords, cookies, Authorization headers, Wi-Fi keys and SSIDs, MAC addresses, IMEIs and ICCIDs, public IPv4 and IPv6 addresses",
       },
     },
   };
-  const text = replaceInText(JSON.stringify(scrubKeys(file)), pseudonyms, [...new Set(supervisorSerials)]);
+  const plain = JSON.parse(JSON.stringify(file)) as DiagnosticsFile;
+  const redacted = redactFile(plain, {
+    pseudonyms,
+    supervisor: [...new Set(supervisorSerials)],
+    known: new Set([...(input.sessions ?? []), ...collectSecrets(plain)]),
+    keptSerials: new Set(input.keepDeviceSerials ? devices : []),
+  });
+  // Last, the masking every output goes through, with the connection's secrets (serial, password).
   const masked = redactDeep(
-    JSON.parse(text) as DiagnosticsFile,
+    redacted,
     input.secrets.filter((s) => s.length >= 4),
   );
   return withinSize(masked, input.maxFileBytes ?? MAX_FILE_BYTES);

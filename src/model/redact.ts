@@ -82,3 +82,49 @@ function redact(value: unknown, secrets: readonly string[]): unknown {
 function emptyLike(value: object): { [key: string]: unknown } {
   return (Array.isArray(value) ? new Array<unknown>(value.length) : {}) as { [key: string]: unknown };
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The serial in any spelling a text may give it: any case, and any one separator (`-`, `_`, `.`, `:`, space)
+ * between two of its characters (`zt99887766-554q7x9z`).
+ */
+export function serialSpellings(serial: string): RegExp {
+  return new RegExp([...serial].map(escapeRegExp).join("[-_.: ]?"), "gi");
+}
+
+/**
+ * The LocalAPI password the serial gives (its last 5 characters) wherever it ends a token, in any case: alone
+ * (`Server: lighttpd Q7X9Z`), or as a larger token's tail (a host name `pvs6-554q7x9z`). A password of digits
+ * only is left inside a number (`1200123.5`), where it is a coincidence, not the password; so is a token `keep`
+ * names (a device serial the user asked to keep that happens to end the same way).
+ */
+export function passwordSpellings(
+  password: string,
+  keep: (token: string) => boolean = () => false,
+): (text: string, replacement: string) => string {
+  const pattern = new RegExp(`${escapeRegExp(password)}(?![A-Za-z0-9])`, "gi");
+  const digits = /^\d+$/.test(password);
+  return (text, replacement) =>
+    text.replace(pattern, (found: string, at: number, whole: string) => {
+      let start = at;
+      while (start > 0 && /[A-Za-z0-9]/.test(whole[start - 1])) start--;
+      if (start < at && keep(whole.slice(start, at + found.length))) return found;
+      if (!digits) return replacement;
+      const before = whole.slice(Math.max(0, at - 1), at);
+      const after = whole.slice(at + found.length, at + found.length + 2);
+      return /[\d.]/.test(before) || /^\.\d/.test(after) ? found : replacement;
+    });
+}
+
+/**
+ * `text` with `serial` masked in every spelling (see serialSpellings) and its password wherever it ends a token
+ * (see passwordSpellings): what an error text or a diagnostics file must not hold however the PVS spelled them.
+ */
+export function redactSerial(text: string, serial: string, replacement = maskSerial(serial)): string {
+  if (serial.length < 6) return text;
+  const password = serial.slice(-MASK.length);
+  let out = text.replace(serialSpellings(serial), replacement);
+  if (out.toLowerCase().includes(password.toLowerCase())) out = passwordSpellings(password)(out, MASK);
+  return out;
+}
