@@ -10,14 +10,19 @@ import { PvsConfigNode } from "./types";
 /** Settings of the flow definition that are not settings (wiring, editor state). */
 const NOT_SETTINGS = new Set(["id", "type", "z", "g", "x", "y", "wires", "credentials", "_users", "d"]);
 
+/** This package's version, from its package.json: found upwards, from the source (tests) or from dist/ alike. */
 function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as {
-      version?: unknown;
-    };
-    return typeof pkg.version === "string" ? pkg.version : "unknown";
-  } catch {
-    return "unknown";
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === "@pvs-local/node-red-sunpower") return typeof pkg.version === "string" ? pkg.version : "unknown";
+    } catch {
+      // no package.json here: look further up
+    }
+    if (path.dirname(dir) === dir) return "unknown";
   }
 }
 
@@ -57,6 +62,7 @@ export async function diagnosticsFile(
     health: pvs ? pvs.health() : null,
     log: pvs ? pvs.client.answerLog.snapshot() : { answers: [], frames: [], errors: [], checks: null, checksAt: null },
     secrets: pvs ? pvs.secrets() : [],
+    sessions: pvs ? pvs.sessions() : [],
     keepDeviceSerials,
   });
 }

@@ -221,4 +221,23 @@ describe("diagnostics file: secrets in any spelling and place, no password typed
     const kept = await download("?keepSerials=1");
     assert.deepStrictEqual(leaks(kept, sessions()), [], "no secret with device serials kept");
   });
+
+  it("LocalAPI: a session cookie an error page quotes bare (never as session=) is masked: the client knows it held it", async () => {
+    const { pvs, poll } = await deploy(localApiCapture());
+    const [cookie] = [...(pvs as unknown as { localApi: { sessions: Map<string, number> } }).localApi.sessions.keys()];
+    assert.ok(cookie, "logged in with the serial's password");
+    pvs.setFault({ kind: "status", status: 500, body: `<html>500: ${cookie} is not valid</html>`, commands: ["vars"] });
+    await poll("list");
+    pvs.setFault(null);
+    const text = await download();
+    assert.ok(!text.includes(cookie), "the held cookie is nowhere in the file");
+    const file = JSON.parse(text) as { answers: Array<{ status: number; body?: string }> };
+    assert.ok(
+      file.answers.some((a) => a.status === 500 && a.body?.includes("500: [redacted] is not valid")),
+      "the error page is recorded, the cookie masked",
+    );
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { version: string };
+    const versions = (JSON.parse(text) as { diagnostics: { versions: { package: string } } }).diagnostics.versions;
+    assert.strictEqual(versions.package, pkg.version, "the package's own version");
+  });
 });

@@ -14,6 +14,8 @@ export interface LocalApiOptions {
   fingerprint?: string | null;
   /** Hears the fingerprint of every certificate the PVS presents. */
   onCertificate?: (fingerprint: string) => void;
+  /** Hears every session cookie a login got (a secret: the diagnostics mask it wherever it shows up). */
+  onSession?: (cookie: string) => void;
   renewAfterMs?: number;
   refusedHoldMs?: number;
   /** First wait before a new login after the PVS rejected a fresh session (doubles up to 5 min). */

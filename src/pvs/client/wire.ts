@@ -58,6 +58,7 @@ export class PvsWire {
           renewAfterMs: local.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS,
           refusedHoldMs: local.refusedHoldMs ?? DEFAULT_REFUSED_HOLD_MS,
           loginBackoffBaseMs: local.loginBackoffBaseMs,
+          onSession: local.onSession,
         })
       : null;
   }

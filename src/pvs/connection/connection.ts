@@ -119,6 +119,7 @@ export class PvsConnection implements LiveAccess {
         timeoutMs: localApiTimeoutMs,
         fingerprint: fingerprint ?? null,
         onCertificate: (fp) => (this.certificate = fp),
+        onSession: (cookie) => this.owner.heldSession(cookie),
         renewAfterMs,
         refusedHoldMs,
         loginBackoffBaseMs,
@@ -166,6 +167,11 @@ export class PvsConnection implements LiveAccess {
   /** Every string that must never leave the package unmasked. */
   secrets(): string[] {
     return this.owner.list();
+  }
+
+  /** The LocalAPI session cookies held lately: masked wherever a diagnostics file would show them. */
+  sessions(): string[] {
+    return this.owner.sessions();
   }
 
   redact(text: string): string {

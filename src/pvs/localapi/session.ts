@@ -25,6 +25,8 @@ export interface SessionOptions {
   /** First wait before logging in again after the PVS rejected a fresh session; doubles to `loginBackoffMaxMs`. */
   loginBackoffBaseMs?: number;
   loginBackoffMaxMs?: number;
+  /** Hears every session a login got. */
+  onSession?: (cookie: string) => void;
 }
 
 export const DEFAULT_RENEW_AFTER_MS = 240_000;
@@ -240,6 +242,7 @@ export class LocalApiSession {
   }
 
   loggedIn(cookie: string, now = Date.now()): void {
+    this.options.onSession?.(cookie);
     this.cookie = cookie;
     this.since = now;
     this.refused = null;
