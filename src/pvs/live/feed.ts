@@ -255,7 +255,7 @@ export class LiveFeed {
       case "frame":
         if (event.rejected.length > 0)
           this.emit((l) =>
-            l.warning(`ignored telemetry fields with values of the wrong type: ${event.rejected.join(", ")}`),
+            l.warning(`ignored telemetry fields of the wrong type or out of range: ${event.rejected.join(", ")}`),
           );
         if (Object.keys(event.values).length > 0) this.publish("WebSocket", event.values, false);
         return;
