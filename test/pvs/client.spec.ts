@@ -74,7 +74,10 @@ describe("pvs/client against the emulator", () => {
     assert.deepStrictEqual(order, ["Get_Comm", "DeviceList"]);
     const lists = emulator.requests.filter((r) => r.command === "DeviceList");
     assert.strictEqual(lists.length, 2);
-    assert.ok(lists[1].startedAt - lists[0].startedAt >= 590, `${lists[1].startedAt - lists[0].startedAt} ms apart`);
+    // The ration counts from the client's start of the first; the emulator sees the first later by the connection's
+    // set-up, which the second (keep-alive) skips: a few ms to tens on a loaded machine. Without the ration the
+    // second would follow the first by milliseconds.
+    assert.ok(lists[1].startedAt - lists[0].startedAt >= 500, `${lists[1].startedAt - lists[0].startedAt} ms apart`);
     assert.strictEqual(c.getStats().reused, 1);
   });
 
