@@ -5,6 +5,7 @@ import { setupPollingNode } from "../../src/node-red/polling-node";
 import { apiTag, clock, MessageSource, sourceOf, Translate } from "../../src/node-red/status";
 import { PollingDef } from "../../src/node-red/types";
 import { migrateSettings } from "../../src/node-red/node-settings";
+import { PVS_COMM_SETTINGS } from "./settings";
 
 interface CommDef extends PollingDef {
   onlyOnChange: boolean;
@@ -13,11 +14,12 @@ interface CommDef extends PollingDef {
 export = function (RED: NodeAPI): void {
   function PvsComm(this: Node, def: CommDef): void {
     RED.nodes.createNode(this, def);
-    def = migrateSettings("pvs-comm", def);
+    def = migrateSettings(PVS_COMM_SETTINGS, def);
     const node = this;
     let last: CommPayload | null = null;
     let source: MessageSource | null = null;
     setupPollingNode(RED, node, def, {
+      settings: PVS_COMM_SETTINGS,
       defaultTopic: "pvs/comm",
       async produce({ pvs, config, signal, read }, base) {
         const { api, payload } = await pvs.readComm(signal, read);

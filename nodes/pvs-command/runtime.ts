@@ -20,6 +20,7 @@ import { setupPollingNode } from "../../src/node-red/polling-node";
 import { apiTag, clock, MessageSource, sourceOf, Translate } from "../../src/node-red/status";
 import { PollingDef } from "../../src/node-red/types";
 import { migrateSettings } from "../../src/node-red/node-settings";
+import { PVS_COMMAND_SETTINGS } from "./settings";
 
 interface CommandDef extends PollingDef {
   command: string;
@@ -97,7 +98,7 @@ function answerStatus(command: string, payload: unknown, source: MessageSource |
 export = function (RED: NodeAPI): void {
   function PvsCommand(this: Node, def: CommandDef): void {
     RED.nodes.createNode(this, def);
-    def = migrateSettings("pvs-command", def);
+    def = migrateSettings(PVS_COMMAND_SETTINGS, def);
     const node = this;
     const fromMsg = def.fromMsg !== false;
     // The form's parameters, by their names on the wire; each command takes only its own.
@@ -107,6 +108,7 @@ export = function (RED: NodeAPI): void {
     };
     let last: { command: string; payload: unknown; source: MessageSource | null } | null = null;
     setupPollingNode(RED, node, def, {
+      settings: PVS_COMMAND_SETTINGS,
       defaultTopic: "pvs/command",
       async produce({ pvs, config, signal, freshness }, base) {
         const input = base as NodeMessage & { command?: unknown; params?: unknown };

@@ -4,14 +4,9 @@
 import type { Request, Response } from "express";
 import { NodeAPI } from "node-red";
 import { AdminError, DevicesAnswer, InfoAnswer, TestAnswer } from "../../src/node-red/admin-api";
-import { ConfigSettings, parseSettings } from "../../src/node-red/config-settings";
-import {
-  connectionKey,
-  STORED_PASSWORD,
-  storedPasswordRefusal,
-  testConnection,
-} from "../../src/node-red/connection-test";
-import { diagnosticsFile, diagnosticsFileName } from "../../src/node-red/diagnostics-download";
+import { ConfigSettings, parseSettings } from "./connection-settings";
+import { connectionKey, STORED_PASSWORD, storedPasswordRefusal, testConnection } from "./connection-test";
+import { diagnosticsFile, diagnosticsFileName } from "./diagnostics-download";
 import { PvsConfigNode } from "../../src/node-red/types";
 
 const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;

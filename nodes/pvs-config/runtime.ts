@@ -5,11 +5,12 @@ import { Node, NodeAPI } from "node-red";
 import { ConnectionMemo } from "../../src/pvs/connection/connection";
 import { Lease, samePvs } from "../../src/node-red/pvs-registry";
 import { sharedConnections } from "../../src/node-red/shared-connections";
-import { parseSettings } from "../../src/node-red/config-settings";
-import { connectionKey } from "../../src/node-red/connection-test";
+import { parseSettings } from "./connection-settings";
+import { connectionKey } from "./connection-test";
 import { siteMemoryStore } from "../../src/node-red/site-memory-store";
 import { PvsConfigCredentials, PvsConfigDef, PvsConfigNode } from "../../src/node-red/types";
 import { migrateSettings } from "../../src/node-red/node-settings";
+import { PVS_CONFIG_SETTINGS } from "./settings";
 import { registerRoutes } from "./routes";
 
 /** Context key of the connection memo a restart takes over (see PvsConnection.memo). */
@@ -19,7 +20,7 @@ export = function (RED: NodeAPI): void {
   function PvsConfig(this: PvsConfigNode, def: PvsConfigDef): void {
     RED.nodes.createNode(this, def);
     // A node saved by an earlier version: its missing settings are their defaults (src/node-red/node-settings.ts).
-    def = migrateSettings("pvs-config", def);
+    def = migrateSettings(PVS_CONFIG_SETTINGS, def);
     const node = this;
     const users = new Set<string>();
     const password =

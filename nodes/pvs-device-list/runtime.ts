@@ -15,6 +15,7 @@ import { setupPollingNode } from "../../src/node-red/polling-node";
 import { apiTag, clock, MessageSource, sourceOf, Translate } from "../../src/node-red/status";
 import { PollingDef } from "../../src/node-red/types";
 import { defaultNumber, migrateSettings } from "../../src/node-red/node-settings";
+import { PVS_DEVICE_LIST_SETTINGS } from "./settings";
 
 /** What goes out: the device list (default), InfluxDB batch points, MQTT topics, or those with HA discovery. */
 type OutputFormat = "list" | "influx" | "mqtt" | "homeassistant";
@@ -46,7 +47,7 @@ function expander(def: DeviceListDef): ((msg: NodeMessage) => Iterable<NodeMessa
   // Home Assistant: sensors expire after a few polls without news (never when polling only on input).
   const interval = numberSetting(
     def.interval,
-    defaultNumber("pvs-device-list", "interval"),
+    defaultNumber(PVS_DEVICE_LIST_SETTINGS, "interval"),
     0,
     7 * 24 * 3600,
     "interval",
@@ -117,11 +118,12 @@ function deviceListStatus(msg: NodeMessage | null, t: Translate): NodeStatus {
 export = function (RED: NodeAPI): void {
   function PvsDeviceList(this: Node, def: DeviceListDef): void {
     RED.nodes.createNode(this, def);
-    def = migrateSettings("pvs-device-list", def);
+    def = migrateSettings(PVS_DEVICE_LIST_SETTINGS, def);
     const unitSystem: UnitSystem = def.units === "si" ? "si" : "pvs";
     const logChecks = checkLogger(this);
 
     setupPollingNode(RED, this, def, {
+      settings: PVS_DEVICE_LIST_SETTINGS,
       defaultTopic: "pvs/device-list",
       rationed: true,
       async produce({ pvs, config, signal, read }, base) {

@@ -6,6 +6,7 @@ import { PvsError } from "../../src/pvs/http/errors";
 import { ChunkedSender } from "../../src/node-red/chunked-send";
 import { clock, errorStatus, translator } from "../../src/node-red/status";
 import { migrateSettings } from "../../src/node-red/node-settings";
+import { PVS_INVERTER_SPLIT_SETTINGS } from "./settings";
 
 interface SplitDef extends NodeDef, SplitSettings {
   topicPrefix: string;
@@ -18,7 +19,7 @@ type Done = (err?: Error) => void;
 export = function (RED: NodeAPI): void {
   function PvsInverterSplit(this: Node, def: SplitDef): void {
     RED.nodes.createNode(this, def);
-    def = migrateSettings("pvs-inverter-split", def);
+    def = migrateSettings(PVS_INVERTER_SPLIT_SETTINGS, def);
     const node = this;
     const t = translator(RED);
     const prefixType = ["msg", "flow", "global", "env"].includes(def.topicPrefixType ?? "")

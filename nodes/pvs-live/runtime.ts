@@ -12,6 +12,7 @@ import { SendMode, SendPolicy } from "../../src/node-red/live-policy";
 import { clock, editorText, sourceOf, Translate } from "../../src/node-red/status";
 import { ConfigUser } from "../../src/node-red/config-user";
 import { defaultNumber, migrateSettings } from "../../src/node-red/node-settings";
+import { PVS_LIVE_SETTINGS } from "./settings";
 
 interface LiveDef extends NodeDef {
   server: string;
@@ -54,13 +55,13 @@ function liveSettings(def: LiveDef): LiveSettings {
   // Blank is the default (one source: NODE_DEFAULTS); out of range is a setup error, and the node then runs
   // nothing, so the value it would have used does not matter: the default again.
   const setting = (name: NumberName, min: number, max: number, label: string) =>
-    numberSetting(def[name], defaultNumber("pvs-live", name), min, max, label);
+    numberSetting(def[name], defaultNumber(PVS_LIVE_SETTINGS, name), min, max, label);
   const threshold = setting("threshold", 0, 1_000_000, "threshold");
   const every = setting("every", 1, 86_400, "at most every");
   const interval = setting("interval", 1, 3600, "poll interval");
   const problem = [threshold, every, interval].find((s): s is { error: string } => "error" in s);
   const valueOf = (s: { value: number } | { error: string }, name: NumberName) =>
-    "value" in s ? s.value : defaultNumber("pvs-live", name);
+    "value" in s ? s.value : defaultNumber(PVS_LIVE_SETTINGS, name);
   return {
     mode: def.send === "update" || def.send === "interval" ? def.send : "change",
     units: def.units === "si" ? "si" : "pvs",
@@ -226,7 +227,7 @@ class LiveRun {
 export = function (RED: NodeAPI): void {
   function PvsLive(this: Node, def: LiveDef): void {
     RED.nodes.createNode(this, def);
-    def = migrateSettings("pvs-live", def);
+    def = migrateSettings(PVS_LIVE_SETTINGS, def);
     const run = new LiveRun(RED, this, liveSettings(def), def.server);
     run.start();
     this.on("input", (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) =>

@@ -6,6 +6,7 @@ import { PvsError, toPvsError } from "../pvs/http/errors";
 import { phaseOf, Poller } from "../pvs/client/poller";
 import { Freshness, ReadOptions } from "../pvs/http/request";
 import { defaultNumber } from "./node-settings";
+import { BaseProps, NodeSettings } from "../settings/node-settings";
 import { numberSetting } from "./numbers";
 import { ChunkedSender } from "./chunked-send";
 import { ConfigUser } from "./config-user";
@@ -30,6 +31,8 @@ export interface PollContext {
 const SHARE_BEAT_MS = 2000;
 
 export interface PollingSpec {
+  /** The node type's settings (its interval default). */
+  settings: NodeSettings<BaseProps>;
   defaultTopic: string;
   /** Its polls read the legacy DeviceList, rationed by the PVS's "DeviceList every": timer runs keep to it. */
   rationed?: boolean;
@@ -54,7 +57,7 @@ const MAX_INTERVAL_S = 7 * 24 * 3600;
 
 export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec: PollingSpec): void {
   // Blank (spaces, an empty environment variable) is the node type's own default: pvs-comm's is not pvs-device-list's.
-  const interval = numberSetting(def.interval, defaultNumber(node.type, "interval"), 0, MAX_INTERVAL_S, "interval");
+  const interval = numberSetting(def.interval, defaultNumber(spec.settings, "interval"), 0, MAX_INTERVAL_S, "interval");
   const user = new ConfigUser(RED, node, {
     server: def.server,
     settingError: "error" in interval ? interval.error : null,

@@ -44,7 +44,7 @@ export function currentVersion(settings: NodeSettings<BaseProps>): number {
 }
 
 /** A setting's default by name (untyped access, for a runtime that reads a setting by its name). */
-export function defaultOf(settings: NodeSettings<BaseProps>, name: string): SettingValue | undefined {
+export function defaultOf<P extends BaseProps>(settings: NodeSettings<P>, name: string): SettingValue | undefined {
   const defaults: Readonly<Record<string, SettingValue>> = settings.defaults;
   return Object.prototype.hasOwnProperty.call(defaults, name) ? defaults[name] : undefined;
 }

@@ -8,7 +8,7 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import type { Page } from "playwright-core";
-import { NODE_DEFAULTS } from "../../src/node-red/node-settings";
+import { NODE_DEFAULTS } from "../support/node-settings";
 import { CHROMIUM, closeDialogs, deploy, openEditor, type EditorWindow, type Session } from "./editor";
 
 interface Demo {

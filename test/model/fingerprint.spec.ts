@@ -2,7 +2,7 @@
 // all read the same way.
 import assert from "assert";
 import { normalizeFingerprint, pinnedFingerprint } from "../../src/model/fingerprint";
-import { parseSettings } from "../../src/node-red/config-settings";
+import { parseSettings } from "../../nodes/pvs-config/connection-settings";
 
 const HEX = "ab".repeat(32);
 const CANONICAL = Array(32).fill("AB").join(":");

@@ -6,7 +6,7 @@ import assert from "assert";
 import fs from "fs";
 import path from "path";
 import { PvsEmulator } from "../../src/emulator/server";
-import { migrateSettings, NODE_DEFAULTS, NODE_SETTINGS } from "../../src/node-red/node-settings";
+import { migrateSettings, NODE_DEFAULTS, NODE_SETTINGS } from "../support/node-settings";
 import { currentVersion } from "../../src/settings/node-settings";
 import { PvsConfigNode } from "../../src/node-red/types";
 import { helper, NODE_RED_PACKAGE, until } from "../support/node-red";
@@ -119,11 +119,11 @@ describe("released flows: as saved by earlier versions, they run (real runtime, 
           const defaults = NODE_DEFAULTS["pvs-config"];
           const effective = cfg.shared()?.effective;
           assert.deepStrictEqual(effective, {
-            timeoutS: saved.timeout ?? defaults.timeout,
-            spacingS: 0,
-            deviceListEveryS: saved.deviceListEvery ?? defaults.deviceListEvery,
+            timeout: saved.timeout ?? defaults.timeout,
+            minSpacing: 0,
+            deviceListEvery: saved.deviceListEvery ?? defaults.deviceListEvery,
             api: saved.api ?? defaults.api,
-            pinned: null,
+            fingerprint: null,
           });
           const info = cfg.pvs?.info();
           assert.deepStrictEqual(

@@ -5,7 +5,7 @@ import assert from "assert";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
 import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
-import { migrateSettings, NODE_DEFAULTS, NODE_SETTINGS } from "../../src/node-red/node-settings";
+import { migrateSettings, NODE_DEFAULTS, NODE_SETTINGS } from "../support/node-settings";
 import { currentVersion } from "../../src/settings/node-settings";
 import { PvsConfigNode } from "../../src/node-red/types";
 import { helper } from "../support/node-red";

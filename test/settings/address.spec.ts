@@ -3,7 +3,7 @@
 // (the request URL is built from both, and failed "Invalid URL" on every poll).
 import assert from "assert";
 import { cleanHost, defaultPort, portNumber, portSetting } from "../../src/settings/address";
-import { parseSettings } from "../../src/node-red/config-settings";
+import { parseSettings } from "../../nodes/pvs-config/connection-settings";
 
 describe("pvs-config address rules", () => {
   it("cleans up what people paste as a host", () => {

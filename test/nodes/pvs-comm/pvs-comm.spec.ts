@@ -7,7 +7,7 @@ import { helper, nextMessages, settle } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 import { emulatorPerTest } from "../../support/emulator-per-test";
 import { advance, fakeClock } from "../../support/simulated-time";
-import { NODE_DEFAULTS } from "../../../src/node-red/node-settings";
+import { NODE_DEFAULTS } from "../../support/node-settings";
 
 type Msg = NodeMessage & { payload: CommPayload; error?: { code?: string } };
 

@@ -1,8 +1,8 @@
 import assert from "assert";
 import sinon from "sinon";
 import { phaseOf } from "../../../src/pvs/client/poller";
-import { ConfigSettings, parseSettings } from "../../../src/node-red/config-settings";
-import { migrateSettings } from "../../../src/node-red/node-settings";
+import { ConfigSettings, parseSettings } from "../../../nodes/pvs-config/connection-settings";
+import { migrateSettings } from "../../support/node-settings";
 import { pvsKey } from "../../../src/node-red/pvs-registry";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../../src/emulator/server";

@@ -1,12 +1,12 @@
 // pvs-config's settings checked and made into connection options (host and port rules: src/settings/address.ts),
 // for the config node and the editor's "Test connection", which tests the form's settings before they are deployed.
-import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
-import { pinnedFingerprint } from "../model/fingerprint";
-import { ConnectionOptions } from "../pvs/connection/connection";
-import { ApiSetting } from "../pvs/connection/identity";
-import { formatEndpoint, Protocol } from "../pvs/http/transport";
-import { cleanHost, defaultPort, portSetting } from "../settings/address";
-import { numberSetting } from "./numbers";
+import { PVS_CONFIG_SETTINGS } from "./settings";
+import { pinnedFingerprint } from "../../src/model/fingerprint";
+import { ConnectionOptions } from "../../src/pvs/connection/connection";
+import { ApiSetting } from "../../src/pvs/connection/identity";
+import { formatEndpoint, Protocol } from "../../src/pvs/http/transport";
+import { cleanHost, defaultPort, portSetting } from "../../src/settings/address";
+import { numberSetting } from "../../src/node-red/numbers";
 
 const DEFAULTS = PVS_CONFIG_SETTINGS.defaults;
 

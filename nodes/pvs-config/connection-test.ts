@@ -1,9 +1,9 @@
 // The editor's "Test connection": reads the device list with the settings in the form (not yet deployed)
 // and says what it found, or why it failed. Through the deployed node's connection when the settings are the
 // same (so its ration, back-off and session apply), else through a short-lived one that logs out after.
-import { ConnectionOptions, PvsConnection } from "../pvs/connection/connection";
-import { toPvsError } from "../pvs/http/errors";
-import { TestAnswer } from "./admin-api";
+import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection/connection";
+import { toPvsError } from "../../src/pvs/http/errors";
+import { TestAnswer } from "../../src/node-red/admin-api";
 
 /** What the editor sends for a stored password it is not shown (Node-RED's credentials API: "unchanged"). */
 export const STORED_PASSWORD = "__PWRD__";

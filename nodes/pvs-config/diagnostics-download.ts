@@ -4,8 +4,8 @@
 import fs from "fs";
 import path from "path";
 import { NodeAPI } from "node-red";
-import { buildDiagnostics, DiagnosticsFile } from "../diagnostics/diagnostics-file";
-import { PvsConfigNode } from "./types";
+import { buildDiagnostics, DiagnosticsFile } from "../../src/diagnostics/diagnostics-file";
+import { PvsConfigNode } from "../../src/node-red/types";
 
 /** Settings of the flow definition that are not settings (wiring, editor state). */
 const NOT_SETTINGS = new Set(["id", "type", "z", "g", "x", "y", "wires", "credentials", "_users", "d"]);
