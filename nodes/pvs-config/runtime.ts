@@ -2,7 +2,7 @@
 // every node using this PVS goes through, shared with every other pvs-config node on the same PVS and kept over
 // redeploys (src/node-red/pvs-registry.ts). What the editor asks it is answered by its admin routes (routes.ts).
 import { Node, NodeAPI } from "node-red";
-import { ConnectionMemo } from "../../src/pvs/connection/connection";
+import { ConnectionMemory } from "../../src/pvs/connection/connection";
 import { Lease, samePvs } from "../../src/node-red/pvs-registry";
 import { sharedConnections } from "../../src/node-red/shared-connections";
 import { parseSettings } from "./connection-settings";
@@ -13,8 +13,10 @@ import { migrateSettings } from "../../src/node-red/node-settings";
 import { PVS_CONFIG_SETTINGS } from "./settings";
 import { registerRoutes } from "./routes";
 
-/** Context key of the connection memo a restart takes over (see PvsConnection.memo). */
-const CONNECTION_MEMO = "pvsConnectionMemo";
+/** Context key of the connection memory a restart takes over (see PvsConnection.memory). */
+const CONNECTION_MEMORY_KEY = "pvsConnectionMemory";
+/** The key and field earlier versions stored it under: read once, so that a restart after an update keeps it. */
+const EARLIER_KEY = "pvsConnectionMemo";
 
 export = function (RED: NodeAPI): void {
   function PvsConfig(this: PvsConfigNode, def: PvsConfigDef): void {
@@ -39,7 +41,7 @@ export = function (RED: NodeAPI): void {
     node.shared = () => lease?.shared() ?? null;
     node.siteMemory = siteMemoryStore(node, node.endpoint, lease?.key ?? null);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
-    const memo = lease ? keepMemo(node, lease) : null;
+    const memory = lease ? keepMemory(node, lease) : null;
 
     node.register = (user: Node) => {
       users.add(user.id);
@@ -55,7 +57,7 @@ export = function (RED: NodeAPI): void {
       // The users' own close handlers have cancelled their requests. The last node of a PVS to let go keeps
       // the connection for the grace period (a redeploy takes it back); after it, the connection is closed and
       // the LocalAPI session ended, so that neither redeploys nor deleted nodes leave sessions open on the PVS.
-      memo?.stop(removed);
+      memory?.stop(removed);
       const closing = lease ? lease.release(removed) : Promise.resolve();
       closing.then(
         () => done(),
@@ -73,23 +75,26 @@ export = function (RED: NodeAPI): void {
 
 /**
  * A restart takes over the last detection, DeviceList start and lock-out where a context store keeps them;
- * nothing secret is in the memo (PvsConnection.memo). A memo of another PVS (address changed) is ignored; one an
+ * nothing secret is in the memory (PvsConnection.memory). A memory of another PVS (address changed) is ignored; one an
  * earlier version keyed with the API setting and pin too is this PVS's. It is stored whenever it changes, not only
  * on close, so that a crash does not lose it. `stop` ends the saving, with a last save unless the node is removed.
  */
-function keepMemo(node: PvsConfigNode, lease: Lease): { stop(removed: boolean): void } {
-  const save = (memo: ConnectionMemo) => {
+function keepMemory(node: PvsConfigNode, lease: Lease): { stop(removed: boolean): void } {
+  const save = (memory: ConnectionMemory) => {
     try {
-      node.context().set(CONNECTION_MEMO, { pvs: lease.key, memo });
+      node.context().set(CONNECTION_MEMORY_KEY, { pvs: lease.key, memory });
+      node.context().set(EARLIER_KEY, undefined);
     } catch {
       // Kept in memory over redeploys anyway (the grace period); only a restart would detect afresh.
     }
   };
-  const stopSaving = lease.connection.onMemo(save);
+  const stopSaving = lease.connection.onMemory(save);
   try {
-    node.context().get(CONNECTION_MEMO, (err: Error | undefined, saved: unknown) => {
-      const memo = saved as { pvs?: unknown; memo?: unknown } | undefined;
-      if (!err && memo && samePvs(memo.pvs, lease.key)) lease.connection.restore(memo.memo);
+    node.context().get([CONNECTION_MEMORY_KEY, EARLIER_KEY], (err: Error | undefined, ...saved: unknown[]) => {
+      if (err) return;
+      const [current, earlier] = saved as Array<{ pvs?: unknown; memory?: unknown; memo?: unknown } | undefined>;
+      const stored = current ?? earlier;
+      if (stored && samePvs(stored.pvs, lease.key)) lease.connection.restore(stored.memory ?? stored.memo);
     });
   } catch {
     // No context store to read: a restart then detects afresh, as before.
@@ -97,8 +102,8 @@ function keepMemo(node: PvsConfigNode, lease: Lease): { stop(removed: boolean): 
   return {
     stop(removed) {
       stopSaving();
-      const memo = removed ? null : lease.connection.memo();
-      if (memo) save(memo);
+      const memory = removed ? null : lease.connection.memory();
+      if (memory) save(memory);
     },
   };
 }

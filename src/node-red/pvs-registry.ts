@@ -46,7 +46,7 @@ export function pvsKey(options: ConnectionOptions): string {
 }
 
 /**
- * Whether a key stored before a restart (a connection memo) names the PVS of `key`: the same key, or one written
+ * Whether a key stored before a restart (a connection memory) names the PVS of `key`: the same key, or one written
  * by a version that also keyed the API setting and the pin (two more entries, now shared settings).
  */
 export function samePvs(stored: unknown, key: string): boolean {

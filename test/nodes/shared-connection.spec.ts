@@ -459,7 +459,7 @@ describe("pvs registry: keys and merged settings", () => {
     }
   });
 
-  it("a connection memo stored under an earlier version's key (with the API setting and pin) is this PVS's", () => {
+  it("a connection memory stored under an earlier version's key (with the API setting and pin) is this PVS's", () => {
     const key = pvsKey(base);
     const old = JSON.stringify([...(JSON.parse(key) as unknown[]), "legacy", null]);
     assert.ok(samePvs(key, key));

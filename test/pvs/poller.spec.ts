@@ -80,7 +80,7 @@ describe("Poller", () => {
   });
 
   it("keeps its beat when timing the next run throws or yields no number, and reports the throw", async () => {
-    // What the ration is read from threw (PvsConnection.info on a stored memo's impossible date): the exception
+    // What the ration is read from threw (PvsConnection.info on a stored memory's impossible date): the exception
     // escaped from the timer, an uncaught exception that stopped Node-RED at every start.
     const errors: unknown[] = [];
     const starts: number[] = [];

@@ -18,7 +18,7 @@ import { Freshness, PvsRequest, ReadOptions } from "../http/request";
 import { DEVICE_LIST_REQUEST, DeviceListReading, readDeviceList } from "./read-device-list";
 import { OwnerSecrets } from "./owner-secrets";
 import { ReadContext } from "./read-context";
-import { ConnectionMemo, isoTime, readMemo } from "./memo";
+import { ConnectionMemory, isoTime, readMemory } from "./connection-memory";
 import { CommReading, readComm } from "./read-comm";
 import {
   CommandReading,
@@ -80,7 +80,7 @@ export interface ConnectionInfo {
   pinned: string | null;
 }
 
-export type { ConnectionMemo } from "./memo";
+export type { ConnectionMemory } from "./connection-memory";
 export { REDETECT_AFTER_FAILURES } from "./detection";
 
 export class PvsConnection implements LiveAccess {
@@ -92,8 +92,8 @@ export class PvsConnection implements LiveAccess {
   private readonly owner: OwnerSecrets;
   private readonly read: ReadContext;
   private readonly live: LiveFeedShare;
-  /** See onMemo: checked after each detection (the client reports each request's end itself). */
-  private readonly memoWatchers = new Set<() => void>();
+  /** See onMemory: checked after each detection (the client reports each request's end itself). */
+  private readonly memoryWatchers = new Set<() => void>();
 
   constructor(private readonly options: ConnectionOptions) {
     const {
@@ -131,7 +131,7 @@ export class PvsConnection implements LiveAccess {
       readPublic: (signal, opts) => this.groups.readPublic(signal, opts),
       endBackoff: () => this.client.endBackoff(),
       forgotten: () => this.groups.forget(),
-      detected: () => this.memoWatchers.forEach((check) => check()),
+      detected: () => this.memoryWatchers.forEach((check) => check()),
     });
     this.owner = new OwnerSecrets(this.detection, () => this.options.password);
     this.read = { client: this.client, detection: this.detection, groups: this.groups, secrets: this.owner };
@@ -230,8 +230,8 @@ export class PvsConnection implements LiveAccess {
    * request the ration, the lock-out and the last detection would not. Nothing secret: no serial, no password,
    * no answer.
    */
-  memo(): ConnectionMemo | null {
-    const detection = this.detection.memo();
+  memory(): ConnectionMemory | null {
+    const detection = this.detection.memory();
     const deviceListAt = this.client.lastStart(DEVICE_LIST_REQUEST.key);
     const lockedOutUntil = this.client.lockedOutUntil();
     if (!detection && deviceListAt === null && lockedOutUntil === null) return null;
@@ -239,37 +239,38 @@ export class PvsConnection implements LiveAccess {
   }
 
   /**
-   * Hears the memo whenever a request's end changed it (so that a crash, not only a close, leaves it stored);
+   * Hears the memory whenever a request's end changed it (so that a crash, not only a close, leaves it stored);
    * returns the way to stop hearing.
    */
-  onMemo(listener: (memo: ConnectionMemo) => void): () => void {
-    let last = JSON.stringify(this.memo());
+  onMemory(listener: (memory: ConnectionMemory) => void): () => void {
+    let last = JSON.stringify(this.memory());
     const check = () => {
-      const memo = this.memo();
-      const text = JSON.stringify(memo);
-      if (text === last || memo === null) return;
+      const memory = this.memory();
+      const text = JSON.stringify(memory);
+      if (text === last || memory === null) return;
       last = text;
-      listener(memo);
+      listener(memory);
     };
-    this.memoWatchers.add(check);
+    this.memoryWatchers.add(check);
     const stop = this.client.onSettled(check);
     return () => {
       stop();
-      this.memoWatchers.delete(check);
+      this.memoryWatchers.delete(check);
     };
   }
 
   /**
-   * Takes over a memo of a connection to this PVS before a restart: only what readMemo believes (a field of the
+   * Takes over a memory of a connection to this PVS before a restart: only what readMemory believes (a field of the
    * wrong type or an impossible time is ignored, the rest kept).
    */
   restore(stored: unknown): void {
-    const memo = readMemo(stored);
-    if (!memo) return;
-    if (memo.detection) this.detection.restore(memo.detection);
-    if (memo.deviceListStartedAt !== null) this.client.restoreStart(DEVICE_LIST_REQUEST.key, memo.deviceListStartedAt);
+    const memory = readMemory(stored);
+    if (!memory) return;
+    if (memory.detection) this.detection.restore(memory.detection);
+    if (memory.deviceListStartedAt !== null)
+      this.client.restoreStart(DEVICE_LIST_REQUEST.key, memory.deviceListStartedAt);
     // Held as a lock-out only when it could be one: in the future, and no later than the longest wait.
-    if (memo.lockedOutUntil != null) this.client.restoreLockout(memo.lockedOutUntil);
+    if (memory.lockedOutUntil != null) this.client.restoreLockout(memory.lockedOutUntil);
   }
 
   /** Logs out of the LocalAPI session (when there is one) and closes the connection. */

@@ -1,6 +1,6 @@
 // When to ask a PVS which API it serves and how long to believe it: the lifecycle of one connection's detection
 // (asked on first need, through the open sources in turn; kept until the firmware changes: a new build, a legacy
-// 403, failures in a row; taken over across a restart as a memo), and the rule for reading through the API in use.
+// 403, failures in a row; taken over across a restart as a memory), and the rule for reading through the API in use.
 // What each answer says is read by identity.ts.
 import { ApiKind, apiForBuild, ApiSetting, Identity, identityFromSupervisorInfo, identityFromVars } from "./identity";
 import { PvsError, PvsErrorCode, toPvsError } from "../http/errors";
@@ -37,8 +37,8 @@ export interface DetectionAccess {
   detected?(): void;
 }
 
-/** A legacy detection as a restart takes it over (see ApiDetection.memo). */
-export interface DetectionMemo {
+/** A legacy detection as a restart takes it over (see ApiDetection.memory). */
+export interface DetectionMemory {
   api: "legacy";
   model: string | null;
   build: number | null;
@@ -98,7 +98,7 @@ export class ApiDetection {
    * in the clear). Only a legacy detection is worth keeping: the LocalAPI needs the serial to log in, so its
    * detection is made again (one light read) whatever was remembered.
    */
-  memo(): DetectionMemo | null {
+  memory(): DetectionMemory | null {
     if (this.api !== "legacy" || this.detectedAt === null) return null;
     const id = this.current;
     return {
@@ -111,11 +111,11 @@ export class ApiDetection {
   }
 
   /** Takes over a detection remembered before a restart, unless this one has detected already. */
-  restore(memo: DetectionMemo): void {
+  restore(memory: DetectionMemory): void {
     if (this.api !== null || (this.setting !== "auto" && this.setting !== "legacy")) return;
     this.api = "legacy";
-    this.current = { model: memo.model, build: memo.build, version: memo.version, serial: null };
-    this.detectedAt = memo.detectedAt;
+    this.current = { model: memory.model, build: memory.build, version: memory.version, serial: null };
+    this.detectedAt = memory.detectedAt;
   }
 
   /** Runs `read` through the detected API; failures with a code in `outcomes` say nothing about the firmware. */

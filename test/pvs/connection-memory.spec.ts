@@ -3,9 +3,9 @@
 import assert from "assert";
 import { PvsEmulator } from "../../src/emulator/server";
 import { ConnectionOptions, PvsConnection } from "../../src/pvs/connection/connection";
-import { MEMO_CLOCK_SKEW_MS, readMemo } from "../../src/pvs/connection/memo";
+import { MEMO_CLOCK_SKEW_MS, readMemory } from "../../src/pvs/connection/connection-memory";
 
-describe("pvs/connection memo across a restart", () => {
+describe("pvs/connection memory across a restart", () => {
   const signal = new AbortController().signal;
   let emulator: PvsEmulator;
   const connections: PvsConnection[] = [];
@@ -37,17 +37,17 @@ describe("pvs/connection memo across a restart", () => {
     const before = connect();
     await before.readDeviceList(signal);
     // as a context store keeps it
-    const memo = JSON.parse(JSON.stringify(before.memo())) as { deviceListStartedAt: number };
-    assert.ok(!JSON.stringify(memo).includes(emulator.site.serial.slice(-5)), "nothing secret in it");
+    const memory = JSON.parse(JSON.stringify(before.memory())) as { deviceListStartedAt: number };
+    assert.ok(!JSON.stringify(memory).includes(emulator.site.serial.slice(-5)), "nothing secret in it");
     // When the client sent it (the ration counts from there): the emulator sees it a few ms later, more on a busy
     // machine, which made a difference of the emulator's two times fall short of the ration by a few ms.
-    const lastList = memo.deviceListStartedAt;
+    const lastList = memory.deviceListStartedAt;
     assert.ok(
       Math.abs(emulator.requests.filter((r) => r.command === "DeviceList")[0].startedAt - lastList) < 200,
-      "the memo's DeviceList start is the one sent",
+      "the memory's DeviceList start is the one sent",
     );
     const after = connect();
-    after.restore(memo);
+    after.restore(memory);
     assert.deepStrictEqual([after.info().api, after.info().build], ["legacy", 61707]);
     await after.readDeviceList(signal);
     assert.strictEqual(emulator.count("supervisor/info"), 1, "no second detection");
@@ -60,23 +60,23 @@ describe("pvs/connection memo across a restart", () => {
     await before.readDeviceList(signal);
     emulator.setFault({ kind: "status", status: 403, commands: ["DeviceList"] });
     await assert.rejects(before.readDeviceList(signal));
-    const memo = JSON.parse(JSON.stringify(before.memo())) as { lockedOutUntil: number };
-    assert.ok(memo.lockedOutUntil > Date.now() + 50_000, "the lock-out's end is kept (a minute ±10 %)");
+    const memory = JSON.parse(JSON.stringify(before.memory())) as { lockedOutUntil: number };
+    assert.ok(memory.lockedOutUntil > Date.now() + 50_000, "the lock-out's end is kept (a minute ±10 %)");
     const after = connect({ backoffMaxMs: 60_000 });
-    after.restore(memo);
+    after.restore(memory);
     assert.deepStrictEqual(
       [after.health().state, after.health().retryAt, after.health().lastError?.code],
-      ["backing-off", memo.lockedOutUntil, "PVS_FORBIDDEN"],
+      ["backing-off", memory.lockedOutUntil, "PVS_FORBIDDEN"],
     );
-    assert.strictEqual(after.memo()?.lockedOutUntil, memo.lockedOutUntil, "kept again by the restarted connection");
+    assert.strictEqual(after.memory()?.lockedOutUntil, memory.lockedOutUntil, "kept again by the restarted connection");
     for (const until of [Date.now() - 1, Date.now() + 61_000, Number.MAX_SAFE_INTEGER, "soon", null]) {
       const c = connect({ backoffMaxMs: 60_000 });
-      c.restore({ ...memo, lockedOutUntil: until });
+      c.restore({ ...memory, lockedOutUntil: until });
       assert.strictEqual(c.health().state, "ok", `ignored: ${String(until)}`);
     }
   });
 
-  it("ignores a malformed memo, and keeps no LocalAPI detection (it needs the serial to log in)", async () => {
+  it("ignores a malformed memory, and keeps no LocalAPI detection (it needs the serial to log in)", async () => {
     const c = connect();
     for (const bad of [
       null,
@@ -102,13 +102,13 @@ describe("pvs/connection memo across a restart", () => {
       });
       connections.push(l);
       await l.readDeviceList(signal);
-      assert.strictEqual(l.memo(), null);
+      assert.strictEqual(l.memory(), null);
     } finally {
       await local.stop();
     }
   });
 
-  describe("a hostile stored memo (a context store is a file anyone may edit)", () => {
+  describe("a hostile stored memory (a context store is a file anyone may edit)", () => {
     const now = Date.now();
     const good = {
       format: 1,
@@ -134,21 +134,22 @@ describe("pvs/connection memo across a restart", () => {
       null,
     ];
 
-    it("keeps a sound memo whole", () => {
-      assert.deepStrictEqual(readMemo(good, now), good);
+    it("keeps a sound memory whole", () => {
+      assert.deepStrictEqual(readMemory(good, now), good);
     });
 
     it("drops every impossible time and every field of the wrong type, keeping the rest", () => {
       for (const t of hostileTimes) {
         const label = JSON.stringify(t) ?? String(t);
-        const m = readMemo({ ...good, detection: { ...good.detection, detectedAt: t } }, now);
+        const m = readMemory({ ...good, detection: { ...good.detection, detectedAt: t } }, now);
         assert.strictEqual(m?.detection, null, `detectedAt ${label}`);
         assert.strictEqual(m?.deviceListStartedAt, good.deviceListStartedAt, `the rest kept (${label})`);
-        assert.strictEqual(readMemo({ ...good, deviceListStartedAt: t }, now)?.deviceListStartedAt, null, label);
+        assert.strictEqual(readMemory({ ...good, deviceListStartedAt: t }, now)?.deviceListStartedAt, null, label);
         // (A lock-out's end lies ahead: one minute past the skew is a time it can have.)
-        if (t !== later) assert.strictEqual(readMemo({ ...good, lockedOutUntil: t }, now)?.lockedOutUntil, null, label);
+        if (t !== later)
+          assert.strictEqual(readMemory({ ...good, lockedOutUntil: t }, now)?.lockedOutUntil, null, label);
       }
-      const junk = readMemo(
+      const junk = readMemory(
         {
           ...good,
           detection: { ...good.detection, model: { x: 1 }, build: 1e16, version: "x".repeat(65) },
@@ -160,15 +161,18 @@ describe("pvs/connection memo across a restart", () => {
         [null, null, null],
       );
       for (const build of [-3, 0, 1.5, "61707", Number.MAX_VALUE])
-        assert.strictEqual(readMemo({ ...good, detection: { ...good.detection, build } }, now)?.detection?.build, null);
+        assert.strictEqual(
+          readMemory({ ...good, detection: { ...good.detection, build } }, now)?.detection?.build,
+          null,
+        );
       assert.strictEqual(
-        readMemo({ ...good, detection: { ...good.detection, model: "PVS\u00006" } }, now)?.detection?.model,
+        readMemory({ ...good, detection: { ...good.detection, model: "PVS\u00006" } }, now)?.detection?.model,
         null,
       );
       for (const detection of [[good.detection], "legacy", 1e16, { ...good.detection, api: ["legacy"] }])
-        assert.strictEqual(readMemo({ ...good, detection }, now)?.detection, null, JSON.stringify(detection));
+        assert.strictEqual(readMemory({ ...good, detection }, now)?.detection, null, JSON.stringify(detection));
       for (const bad of [[good], { ...good, format: "1" }, { ...good, format: 1e16 }, undefined])
-        assert.strictEqual(readMemo(bad, now), null);
+        assert.strictEqual(readMemory(bad, now), null);
     });
 
     it("a restored connection with any of them answers info() and reads the PVS (no Invalid time value)", async () => {
@@ -184,7 +188,7 @@ describe("pvs/connection memo across a restart", () => {
         assert.strictEqual(info.api, null, `nothing taken over from ${JSON.stringify(t) ?? String(t)}`);
         assert.strictEqual(info.detectedAt, null);
         assert.strictEqual(c.health().state, "ok");
-        assert.strictEqual(c.memo(), null, "nothing impossible stored again");
+        assert.strictEqual(c.memory(), null, "nothing impossible stored again");
       }
       const c = connect();
       c.restore({ ...good, detection: { ...good.detection, detectedAt: 1e16 } });

@@ -1,7 +1,7 @@
 // A Node-RED restart with a persistent context store takes over the last detection and DeviceList
 // start, so that the restart alone causes neither a detection nor a DeviceList the ration would not allow.
 import assert from "assert";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import path from "path";
 import { PvsEmulator } from "../../../src/emulator/server";
@@ -22,12 +22,35 @@ function filesOf(dir: string): string {
     .join("\n");
 }
 
+/** Every file under `dir`, by path. */
+function pathsOf(dir: string): string[] {
+  return readdirSync(dir)
+    .map((f) => path.join(dir, f))
+    .flatMap((f) => (statSync(f).isDirectory() ? pathsOf(f) : [f]));
+}
+
+/** The stored memory as earlier versions wrote it: key `pvsConnectionMemo`, field `memo`. */
+function asEarlierVersion(dir: string): void {
+  for (const file of pathsOf(dir)) {
+    const stored = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    const current = stored.pvsConnectionMemory as { pvs: unknown; memory: unknown } | undefined;
+    if (!current) continue;
+    delete stored.pvsConnectionMemory;
+    stored.pvsConnectionMemo = { pvs: current.pvs, memo: current.memory };
+    writeFileSync(file, JSON.stringify(stored));
+  }
+}
+
 describe("pvs-config: a restart keeps the detection and the DeviceList ration (file-backed context store)", function () {
   this.timeout(20000);
 
-  it("no detection and no early DeviceList after a restart; nothing secret on disk", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "pvs-memo-"));
-    const saved = mkdtempSync(path.join(tmpdir(), "pvs-memo-saved-"));
+  it("no detection and no early DeviceList after a restart; nothing secret on disk", () => restart(() => undefined));
+
+  it("the same after an update from a version that stored it as pvsConnectionMemo", () => restart(asEarlierVersion));
+
+  async function restart(rewrite: (dir: string) => void): Promise<void> {
+    const dir = mkdtempSync(path.join(tmpdir(), "pvs-memory-"));
+    const saved = mkdtempSync(path.join(tmpdir(), "pvs-memory-saved-"));
     const emulator = new PvsEmulator({ inverters: 3 });
     await emulator.start();
     const withFileStore = [() => runtime._redNodes.loadContextsPlugin(), ...NODE_MODULES];
@@ -54,7 +77,8 @@ describe("pvs-config: a restart keeps the detection and the DeviceList ration (f
       rmSync(dir, { recursive: true, force: true });
       cpSync(saved, dir, { recursive: true });
       const disk = filesOf(dir);
-      assert.ok(disk.includes("pvsConnectionMemo"), "the memo was stored");
+      assert.ok(disk.includes("pvsConnectionMemory"), "the memory was stored");
+      rewrite(dir);
       assert.ok(
         !disk.includes(emulator.site.serial) && !disk.includes(emulator.site.serial.slice(-5)),
         "no serial, no password on disk",
@@ -78,5 +102,5 @@ describe("pvs-config: a restart keeps the detection and the DeviceList ration (f
       rmSync(dir, { recursive: true, force: true });
       rmSync(saved, { recursive: true, force: true });
     }
-  });
+  }
 });

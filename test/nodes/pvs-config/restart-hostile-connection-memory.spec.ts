@@ -1,6 +1,6 @@
-// A stored memo with an impossible time (detectedAt 1e16, edited or corrupted in a file context store) made every
+// A stored memory with an impossible time (detectedAt 1e16, edited or corrupted in a file context store) made every
 // start crash: about a second after the first DeviceList, the poller timed its next run from PvsConnection.info,
-// whose `new Date(1e16).toISOString()` threw "RangeError: Invalid time value" out of a timer. Now the memo is
+// whose `new Date(1e16).toISOString()` threw "RangeError: Invalid time value" out of a timer. Now the memory is
 // checked before it is believed, and the node keeps polling on its beat.
 import assert from "assert";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
@@ -15,15 +15,15 @@ type Runtime = {
   _redNodes: { stopFlows(): Promise<void>; loadContextsPlugin(): Promise<void>; closeContextsPlugin(): Promise<void> };
 };
 const runtime = helper as unknown as Runtime;
-type Stored = { pvsConnectionMemo?: { memo: { detection: { detectedAt: unknown } } } };
+type Stored = { pvsConnectionMemory?: { memory: { detection: { detectedAt: unknown } } } };
 
-/** The stored context file holding the memo. */
-function memoFile(dir: string): string | null {
+/** The stored context file holding the memory. */
+function memoryFile(dir: string): string | null {
   for (const name of readdirSync(dir)) {
     const file = path.join(dir, name);
     const found = statSync(file).isDirectory()
-      ? memoFile(file)
-      : readFileSync(file, "utf8").includes("pvsConnectionMemo")
+      ? memoryFile(file)
+      : readFileSync(file, "utf8").includes("pvsConnectionMemory")
         ? file
         : null;
     if (found) return found;
@@ -31,12 +31,12 @@ function memoFile(dir: string): string | null {
   return null;
 }
 
-describe("pvs-config: a restart with a hostile stored memo keeps Node-RED running", function () {
+describe("pvs-config: a restart with a hostile stored memory keeps Node-RED running", function () {
   this.timeout(30000);
 
   for (const detectedAt of [1e16, Number.MAX_VALUE, -1e16, "2026-01-01"]) {
     it(`detectedAt ${String(detectedAt)}: detected afresh, polls go on on the beat`, async () => {
-      const dir = mkdtempSync(path.join(tmpdir(), "pvs-hostile-memo-"));
+      const dir = mkdtempSync(path.join(tmpdir(), "pvs-hostile-memory-"));
       const emulator = new PvsEmulator({ inverters: 3 });
       await emulator.start();
       const withFileStore = [() => runtime._redNodes.loadContextsPlugin(), ...NODE_MODULES];
@@ -57,12 +57,12 @@ describe("pvs-config: a restart with a hostile stored memo keeps Node-RED runnin
         await runtime._redNodes.closeContextsPlugin();
         await helper.unload();
         dropLiveSiteMemories();
-        const file = memoFile(dir);
-        assert.ok(file, "the memo was stored");
+        const file = memoryFile(dir);
+        assert.ok(file, "the memory was stored");
         // localfilesystem keeps a node's context as one JSON object per node, keyed by name.
         const stored = JSON.parse(readFileSync(file, "utf8")) as Stored;
-        assert.ok(stored.pvsConnectionMemo, "the memo is in the file");
-        stored.pvsConnectionMemo.memo.detection.detectedAt = detectedAt;
+        assert.ok(stored.pvsConnectionMemory, "the memory is in the file");
+        stored.pvsConnectionMemory.memory.detection.detectedAt = detectedAt;
         writeFileSync(file, JSON.stringify(stored));
 
         const detections = emulator.count("supervisor/info");

@@ -1,15 +1,15 @@
-// What a Node-RED restart takes over from the connection before it (PvsConnection.memo), and the check a stored
-// memo passes before anything in it is believed: a context store is a file that an older version, a crash mid-write
+// What a Node-RED restart takes over from the connection before it (PvsConnection.memory), and the check a stored
+// memory passes before anything in it is believed: a context store is a file that an older version, a crash mid-write
 // or a person may have left in any shape, and one impossible time in it must not stop Node-RED at every start.
-import { DetectionMemo } from "./detection";
+import { DetectionMemory } from "./detection";
 import { isJsonObject } from "../../model/safe-object";
 
-/** See PvsConnection.memo. */
-export interface ConnectionMemo {
+/** See PvsConnection.memory. */
+export interface ConnectionMemory {
   format: 1;
-  detection: DetectionMemo | null;
+  detection: DetectionMemory | null;
   deviceListStartedAt: number | null;
-  /** When a 403 lock-out in force ends (epoch ms); absent in memos written before it was kept. */
+  /** When a 403 lock-out in force ends (epoch ms); absent in memories written before it was kept. */
   lockedOutUntil?: number | null;
 }
 
@@ -40,7 +40,7 @@ function build(value: unknown): number | null {
   return typeof value === "number" && Number.isInteger(value) && value > 0 && value < 10_000_000 ? value : null;
 }
 
-function readDetection(value: unknown, now: number): DetectionMemo | null {
+function readDetection(value: unknown, now: number): DetectionMemory | null {
   if (!isJsonObject(value) || value.api !== "legacy") return null;
   const detectedAt = instant(value.detectedAt, now + MEMO_CLOCK_SKEW_MS);
   if (detectedAt === null) return null;
@@ -54,11 +54,11 @@ function readDetection(value: unknown, now: number): DetectionMemo | null {
 }
 
 /**
- * A stored memo as far as it can be believed: each field of the right type, each time one that this PVS and this
+ * A stored memory as far as it can be believed: each field of the right type, each time one that this PVS and this
  * machine can have had (not before 2010, not later than now and a small skew; a lock-out's end within a day);
- * anything else is left out (null), the rest kept. Null when it is no memo at all.
+ * anything else is left out (null), the rest kept. Null when it is no memory at all.
  */
-export function readMemo(value: unknown, now = Date.now()): ConnectionMemo | null {
+export function readMemory(value: unknown, now = Date.now()): ConnectionMemory | null {
   if (!isJsonObject(value) || value.format !== 1) return null;
   return {
     format: 1,
