@@ -97,7 +97,14 @@ export class PvsClient {
   request(
     request: PvsRequest,
     signal?: AbortSignal,
-    { freshness = "wait", urgent = false, probe = false, command = false, shareWithinMs = 0 }: RequestOptions = {},
+    {
+      freshness = "wait",
+      urgent = false,
+      probe = false,
+      command = false,
+      shareWithinMs = 0,
+      onStart,
+    }: RequestOptions = {},
   ): Promise<JsonObject> {
     return new Promise<JsonObject>((resolve, reject) => {
       if (this.closed || this.closing) return reject(new PvsError("PVS_ABORTED", "the PVS connection is closed"));
@@ -122,7 +129,7 @@ export class PvsClient {
         this.stats.refused++;
         return reject(this.breaker.openError(this.endpoint));
       }
-      const waiter: Waiter = { resolve, reject, signal };
+      const waiter: Waiter = { resolve, reject, signal, onStart };
       let job = this.queue.find(request.key);
       if (job) {
         this.stats.coalesced++;
@@ -140,6 +147,7 @@ export class PvsClient {
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
       this.queue.pump();
+      if (target === this.queue.inFlight) started(waiter);
     });
   }
 
@@ -292,6 +300,7 @@ export class PvsClient {
     let outcome: JsonObject | PvsError;
     const startedAt = Date.now();
     if (request.rationed) this.memory.started(request.key, true, startedAt);
+    for (const waiter of job.waiters) started(waiter);
     this.wire.exchanges = 0;
     try {
       outcome = await this.wire.perform(request, job.controller.signal);
@@ -373,5 +382,16 @@ export class PvsClient {
     this.pvsHealth.endBackoff();
     this.pvsHealth.announceHealth();
     this.queue.pump();
+  }
+}
+
+/** Tells a waiter once that its request is on the wire; what its callback throws stays with the caller. */
+function started(waiter: Waiter): void {
+  const hear = waiter.onStart;
+  waiter.onStart = undefined;
+  try {
+    hear?.();
+  } catch {
+    // A status update that failed must not fail the request.
   }
 }

@@ -10,6 +10,8 @@ export interface Waiter {
   reject: (err: PvsError) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
+  /** Hears that the job went on the wire (RequestOptions.onStart). */
+  onStart?: () => void;
 }
 
 export interface Job {

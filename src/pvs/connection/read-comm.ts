@@ -18,11 +18,11 @@ const GET_COMM = legacyCommand("Get_Comm");
 export async function readComm(
   { client, detection, groups, secrets }: ReadContext,
   signal: AbortSignal,
-  { shareWithinMs = 0 }: ReadOptions = {},
+  { shareWithinMs = 0, onStart }: ReadOptions = {},
 ): Promise<CommReading> {
   return detection.withApi(signal, async (api) => {
     if (api === "legacy")
-      return { api, payload: normalizeComm(await client.request(GET_COMM, signal, { shareWithinMs })) };
+      return { api, payload: normalizeComm(await client.request(GET_COMM, signal, { shareWithinMs, onStart })) };
     const net = await groups.read("network", signal, shareWithinMs);
     const system = await groups.read("system", signal, shareWithinMs);
     return { api, payload: redactDeep(normalizeVarsComm(net, system), secrets.list()) };

@@ -68,7 +68,12 @@ export interface RequestOptions {
    * Timeouts, resets, 403 and 5xx still count.
    */
   command?: boolean;
+  /**
+   * Called once when this caller's request goes on the wire (at once when it joins one already there); never
+   * when it is answered from memory. A node shows "polling…" from then, its last reading while it waits.
+   */
+  onStart?: () => void;
 }
 
 /** How a node's read may be answered: see RequestOptions. */
-export type ReadOptions = Pick<RequestOptions, "freshness" | "shareWithinMs">;
+export type ReadOptions = Pick<RequestOptions, "freshness" | "shareWithinMs" | "onStart">;
