@@ -10,7 +10,7 @@ import { BaseProps, NodeSettings } from "../settings/node-settings";
 import { numberSetting } from "./numbers";
 import { ChunkedSender } from "./chunked-send";
 import { ConfigUser } from "./config-user";
-import { pollingStatus, Translate } from "./status";
+import { pollingStatus, Translate, waitingStatus } from "./status";
 import { PollingDef, PvsConfigNode } from "./types";
 
 /** What a poll may use: the PVS connection, the config node, and the signal that ends with the node. */
@@ -62,9 +62,11 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     server: def.server,
     settingError: "error" in interval ? interval.error : null,
   });
+  let poller: Poller | null = null;
   const poll = pollWith(user, node, spec, {
     topic: def.topic && def.topic.trim() !== "" ? def.topic.trim() : spec.defaultTopic,
     intervalMs: "value" in interval ? interval.value * 1000 : 0,
+    nextAt: (timerStart) => nextRun(poller, timerStart),
   });
 
   node.on("input", (msg, send, done) => {
@@ -76,7 +78,7 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
     // The PVS's phase: every node of this PVS, through whichever pvs-config, polls on the same beat, so the
     // shared client asks once for all.
     const rationMs = () => (spec.rationed && pvs.info().api !== "localapi" ? pvs.deviceListEveryMs : 0);
-    const poller = new Poller(
+    poller = new Poller(
       interval.value * 1000,
       () => poll(null, (m) => node.send(m)),
       phaseOf(config?.pvsKey ?? config?.id ?? ""),
@@ -84,16 +86,41 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
       // What escaped a run or the timing of the next still reaches the user, with a code; the beat goes on.
       (err) => node.error(toPvsError(err), {}),
     );
-    poller.start();
-    user.onClose(() => poller.stop());
+    const beat = poller;
+    beat.start();
+    user.onClose(() => beat.stop());
   }
+}
+
+/**
+ * When the timer's next run comes: for a timer run still going (started at `timerStart`) the beat it will
+ * schedule, else the one scheduled; null without a timer or when it cannot be told.
+ */
+function nextRun(poller: Poller | null, timerStart: number | null): number | null {
+  if (!poller) return null;
+  if (timerStart === null) return poller.nextRunAt;
+  try {
+    const now = Date.now();
+    return now + poller.delayAfter(timerStart, now);
+  } catch {
+    return null;
+  }
+}
+
+interface PollSettings {
+  topic: string;
+  intervalMs: number;
+  /** The next timer run (see nextRun), for the status a reading shows until then. */
+  nextAt(timerStart: number | null): number | null;
 }
 
 /** One poll, for an input message (`trigger`) or the timer (null): read, send, show, and report failures. */
 type Poll = (trigger: NodeMessageInFlow | null, send: Send, done?: (err?: Error) => void) => Promise<void>;
 
-function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: { topic: string; intervalMs: number }): Poll {
+function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: PollSettings): Poll {
   const sender = new ChunkedSender();
+  /** The last reading's status, shown again (with the next run's time) while a poll waits for its turn. */
+  let lastReading: NodeStatus | null = null;
   user.onClose(() => sender.cancel());
 
   const fail = (error: PvsError, msg: NodeMessage, done?: (err?: Error) => void) => {
@@ -112,12 +139,13 @@ function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: { topic: s
       fail(user.setupError ?? new PvsError("PVS_NOT_CONFIGURED", "the PVS connection is not available"), base, done);
       return;
     }
-    node.status(pollingStatus());
+    const startedAt = Date.now();
+    const onStart = showPollingOnStart(node, user, lastReading !== null && pvs.info().api !== "localapi");
     try {
       const freshness: Freshness = trigger ? "reuse" : "wait";
       const read: ReadOptions = trigger
-        ? { freshness }
-        : { freshness, shareWithinMs: Math.min(SHARE_BEAT_MS, s.intervalMs / 2) };
+        ? { freshness, onStart }
+        : { freshness, onStart, shareWithinMs: Math.min(SHARE_BEAT_MS, s.intervalMs / 2) };
       const out = await user.abortable((signal) => spec.produce({ pvs, config, signal, freshness, read }, base));
       if (user.closed) return done?.();
       if (out && spec.expand) {
@@ -127,7 +155,8 @@ function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: { topic: s
         send(out);
       }
       user.showingHealth = false;
-      node.status(spec.okStatus(out, user.t));
+      lastReading = spec.okStatus(out, user.t);
+      node.status(waitingStatus(user.t, lastReading, s.nextAt(trigger ? null : startedAt)));
       done?.();
     } catch (err) {
       const error = toPvsError(err);
@@ -135,5 +164,23 @@ function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: { topic: s
       if (user.closed || error.code === "PVS_ABORTED") return done?.();
       fail(user.redact(error), base, done);
     }
+  };
+}
+
+/**
+ * "polling…" only while the request is on the wire: with a reading to show (the legacy API, whose DeviceList
+ * waits for its ration), from the moment the client starts the request (never when another node's answer is
+ * shared); without one, or on the LocalAPI (whose reads wait only for the spacing), at once.
+ */
+function showPollingOnStart(node: Node, user: ConfigUser, waitQuietly: boolean): (() => void) | undefined {
+  if (!waitQuietly) {
+    node.status(pollingStatus());
+    return undefined;
+  }
+  let shown = false;
+  return () => {
+    if (shown || user.closed) return;
+    shown = true;
+    node.status(pollingStatus());
   };
 }

@@ -95,6 +95,15 @@ export function pollingStatus(): NodeStatus {
   return { fill: "blue", shape: "dot", text: editorText("status.polling") };
 }
 
+/**
+ * The last reading's status (its own time already in it) and, when known, when the next comes:
+ * "12 inverters · 4.10 kW · 14:05 · next 14:07". Shown while a poll waits, so the reading never disappears.
+ */
+export function waitingStatus(t: Translate, last: NodeStatus, nextAt: number | null): NodeStatus {
+  if (nextAt === null || !Number.isFinite(nextAt)) return last;
+  return { ...last, text: `${last.text ?? ""} · ${t("status.next", { time: clock(new Date(nextAt)) })}` };
+}
+
 /** What every output message says about its source in `msg.pvs` (never a secret). */
 export interface MessageSource {
   host: string;

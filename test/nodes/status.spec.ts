@@ -8,7 +8,7 @@ import sinon from "sinon";
 import { PvsEmulator } from "../../src/emulator/server";
 import { retryStatus, Translate } from "../../src/node-red/status";
 import { helper } from "../support/node-red";
-import { advance, fakeClock } from "../support/simulated-time";
+import { advance, fakeClock, onTheWire } from "../support/simulated-time";
 import { NODE_MODULES, testFlow } from "../support/flows";
 
 type Status = { fill?: string; text?: string };
@@ -114,6 +114,71 @@ describe("node status texts", function () {
       while (statuses("list").length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
       assert.deepStrictEqual(statuses("list")[0], { fill: "blue", shape: "dot", text: `${KEY}polling` });
       for (const key of ["notConfigured", "badConfig", "connecting", "polling"]) assert.ok(catalog.status[key], key);
+    });
+
+    it("says polling only while the request is on the wire, and keeps the last reading while waiting for the ration", async () => {
+      emulator = new PvsEmulator({ inverters: 3, delayMs: 500 });
+      await emulator.start();
+      clock = fakeClock();
+      // The 120 s ration: "list" polls every 30 s (its beat keeps to the ration), "list2" every 45 s (its beat
+      // falls 15 s after list's DeviceList, so it waits ~105 s for the ration), and pvs-comm every 30 s beside them.
+      await helper.load(
+        NODE_MODULES,
+        testFlow(
+          emulator,
+          [
+            { id: "list", type: "pvs-device-list", server: "cfg", interval: 30 },
+            { id: "list2", type: "pvs-device-list", server: "cfg", interval: 45 },
+            { id: "comm", type: "pvs-comm", server: "cfg", interval: 30 },
+          ],
+          { deviceListEvery: 120 },
+        ),
+      );
+      const ids = ["list", "list2", "comm"];
+      // Each status with whether a request was on the wire as it was set.
+      const seen = new Map<string, Array<{ text: string; wire: boolean; at: number }>>(ids.map((id) => [id, []]));
+      for (const id of ids) {
+        const node = helper.getNode(id) as unknown as { status: (s: Status) => void };
+        const spied = node.status;
+        const emu = emulator;
+        node.status = function (this: unknown, s: Status) {
+          seen.get(id)?.push({ text: s.text ?? "", wire: onTheWire(emu), at: Date.now() });
+          spied.call(this, s);
+        };
+      }
+      const fakeTime = clock;
+      const isReading = (text: string) => /status\.(inverters|internetUp|linkUp|internetDown)/.test(text);
+      const readings = (id: string) => (seen.get(id) ?? []).filter((s) => isReading(s.text));
+      await advance(fakeTime, emulator, {
+        forMs: 12 * 60_000,
+        until: () => ids.every((id) => readings(id).length >= 4),
+        what: "four readings of each node",
+      });
+      for (const id of ids) {
+        const log = seen.get(id) ?? [];
+        const describe = log.map((s) => `${s.wire ? "wire" : "idle"} ${s.text}`).join(" | ");
+        const first = log.findIndex((s) => isReading(s.text));
+        const after = log.slice(first);
+        const polling = after.filter((s) => /status\.polling$/.test(s.text));
+        assert.ok(polling.length >= 2, `${id} polled again: ${describe}`);
+        for (const [i, s] of after.entries()) {
+          if (!/status\.polling$/.test(s.text)) continue;
+          assert.ok(s.wire, `${id} said polling with nothing on the wire: ${describe}`);
+          // Until then it showed its last reading (with the next run's time), and after it the new one.
+          assert.ok(isReading(after[i - 1].text), `${id} showed its reading while waiting: ${describe}`);
+          assert.ok(!after[i + 1] || isReading(after[i + 1].text), `${id} then its new reading: ${describe}`);
+        }
+        for (const s of after.filter((s) => isReading(s.text)))
+          assert.match(s.text, /\d\d:\d\d · \S*status\.next$/, `${id}: the reading's time and the next one's`);
+      }
+      // list2 did wait for the ration: its readings came once per ration, not every 45 s.
+      const gaps = readings("list2")
+        .slice(1)
+        .map((s, i) => s.at - readings("list2")[i].at);
+      assert.ok(
+        gaps.every((gap) => gap >= 100_000),
+        `list2's readings ${gaps.join(", ")} ms apart`,
+      );
     });
 
     it("pvs-live's first status, sent before the source is known, has no empty segment", async () => {

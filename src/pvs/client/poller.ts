@@ -9,6 +9,7 @@
 export class Poller {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private nextAt: number | null = null;
   private readonly phaseMs: number;
 
   constructor(
@@ -34,8 +35,14 @@ export class Poller {
     this.schedule(initialDelayMs);
   }
 
+  /** Epoch ms of the next run while one is scheduled; null while a run is going or after stop(). */
+  get nextRunAt(): number | null {
+    return this.nextAt;
+  }
+
   stop(): void {
     this.stopped = true;
+    this.nextAt = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -61,11 +68,13 @@ export class Poller {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
+    this.nextAt = Date.now() + Math.max(0, delayMs);
     this.timer = setTimeout(() => void this.run(), Math.max(0, delayMs));
   }
 
   private async run(): Promise<void> {
     this.timer = null;
+    this.nextAt = null;
     const started = Date.now();
     try {
       await this.task();
