@@ -41,14 +41,12 @@ function foundText(found: Found, api: string): string {
 
 // "Search the network": the PVS units that answer mDNS, each with a button that fills Host and the API.
 function setupSearch(): void {
-  const row = $("#pvs-config-search-row");
   const result = $("#pvs-config-search-result");
   $("#pvs-config-search").on("click", function (e) {
     e.preventDefault();
     const button = $(this).prop("disabled", true);
     const label = button.find("span").text(t("pvs-config.search.running"));
-    result.empty();
-    row.show();
+    result.empty().css("display", "inline-block");
     $.getJSON("pvs-config/discover")
       .done((answer: DiscoverAnswer) => {
         if (answer.units.length === 0) result.text(t("pvs-config.search.none"));
