@@ -1,12 +1,14 @@
 // pvs-config's admin HTTP routes, which the editor asks (answers typed in src/node-red/admin-api.ts): the devices
-// of the last polls, "Test connection", what a deployed node found, and "Download diagnostics". Each checks the
+// of the last polls, "Search the network", "Test connection", what a deployed node found, and
+// "Download diagnostics". Each checks the
 // editor user's permission (RED.auth.needsPermission) before anything else.
 import type { Request, Response } from "express";
 import { NodeAPI } from "node-red";
-import { AdminError, DevicesAnswer, InfoAnswer, TestAnswer } from "../../src/node-red/admin-api";
+import { AdminError, DevicesAnswer, DiscoverAnswer, InfoAnswer, TestAnswer } from "../../src/node-red/admin-api";
 import { ConfigSettings, parseSettings } from "./connection-settings";
 import { connectionKey, STORED_PASSWORD, storedPasswordRefusal, testConnection } from "./connection-test";
 import { diagnosticsFile, diagnosticsFileName } from "./diagnostics-download";
+import { searchNetwork } from "./network-search";
 import { PvsConfigNode } from "../../src/node-red/types";
 
 const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -19,6 +21,7 @@ export function registerRoutes(RED: NodeAPI): void {
   RED.httpAdmin.get("/pvs-config/devices", RED.auth.needsPermission("pvs-config.read"), (_req, res) => {
     res.json(listedDevices(RED, deployedConfig));
   });
+  RED.httpAdmin.get("/pvs-config/discover", RED.auth.needsPermission("pvs-config.read"), discoverRoute());
   RED.httpAdmin.post("/pvs-config/:id/test", RED.auth.needsPermission("pvs-config.write"), testRoute(deployedConfig));
   RED.httpAdmin.get("/pvs-config/:id/info", RED.auth.needsPermission("pvs-config.read"), (req, res) => {
     const id = String(req.params.id);
@@ -43,6 +46,25 @@ function listedDevices(RED: NodeAPI, deployedConfig: (id: string) => PvsConfigNo
     if (found?.pvs) pvs.push({ id: found.id, name: found.name || found.endpoint, devices: found.pvs.devices() });
   });
   return { pvs };
+}
+
+/** "Search the network": one search at a time, as each one listens for 3 s and asks every unit found. */
+function discoverRoute() {
+  let searching = false;
+  return (_req: Request, res: Response): void => {
+    if (searching) {
+      res.status(429).json({ error: "a search is already running" } satisfies AdminError);
+      return;
+    }
+    searching = true;
+    searchNetwork()
+      .then((answer) => res.json(answer satisfies DiscoverAnswer))
+      .catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : "the search failed";
+        res.status(500).json({ error: `the search failed: ${message}` } satisfies AdminError);
+      })
+      .finally(() => (searching = false));
+  };
 }
 
 /**

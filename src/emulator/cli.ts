@@ -14,7 +14,7 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
                     [--storage] [--night frozen|no-data|absent]
                     [--localapi] [--https-port 18443] [--session-ttl 300]
                     [--telemetry-port 19002] [--ws-enabled] [--ws-close-every 600] [--ws-fault stall|refuse]
-                    [--fault SPEC] [--fault-on COMMAND,...]
+                    [--fault SPEC] [--fault-on COMMAND,...] [--mdns ADDRESS]
        pvs-emulator --replay FILE [--advance-rate 1] [--hold SERIAL,...] [--port …] [--https-port …] [--telemetry-port …]
 
   --port       TCP port to listen on (0 = any free port)
@@ -36,6 +36,8 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
   --ws-enabled start with the telemetry WebSocket enabled
   --ws-close-every  close each WebSocket connection after this many seconds (default 600, as real firmware; 0 never)
   --ws-fault   stall: connections stay open but get no frames; refuse: connections are dropped at once
+  --mdns       announce this PVS by mDNS (as _pvs6._tcp / _pvs5._tcp, its HTTP port) on ADDRESS, one IPv4 address
+               of this machine that --host serves on (e.g. --host 0.0.0.0 --mdns 192.168.1.50); off by default
   --fault      misbehave like a struggling PVS; SPEC is one of:
 ${FAULT_SPECS.map(([spec, what]) => `                 ${spec.padEnd(18)} ${what}`).join("\n")}
   --fault-on   only for these requests: DeviceList, Get_Comm, supervisor/info, vars, auth:login… (default: all)
@@ -75,6 +77,8 @@ export interface CliOptions extends Required<
   replayFile?: string;
   replayAdvanceRate?: number;
   replayHold?: string[];
+  /** Announce by mDNS on this IPv4 address. */
+  mdnsAddress?: string;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -132,7 +136,10 @@ export function parseArgs(argv: string[]): CliOptions {
         .split(",")
         .map((c) => c.trim())
         .filter((c) => c !== "");
-    else if (flag === "--fault") faultSpec = value ?? "";
+    else if (flag === "--mdns") {
+      if (!value) throw new Error(`--mdns needs an IPv4 address\n\n${USAGE}`);
+      opts.mdnsAddress = value;
+    } else if (flag === "--fault") faultSpec = value ?? "";
     else if (flag === "--fault-on")
       faultOn = (value ?? "")
         .split(",")
@@ -180,7 +187,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const { fault, wsFault, replayFile, ...settings } = opts;
+  const { fault, wsFault, replayFile, mdnsAddress, ...settings } = opts;
   let replay: Recording | undefined;
   let emulator: PvsEmulator;
   try {
@@ -188,6 +195,7 @@ async function main(): Promise<void> {
     emulator = new PvsEmulator({
       ...settings,
       replay,
+      mdns: mdnsAddress !== undefined ? { address: mdnsAddress } : undefined,
       httpsPort: opts.httpsPort ?? DEFAULT_HTTPS_PORT,
       telemetryPort: opts.telemetryPort ?? DEFAULT_TELEMETRY_PORT,
     });
@@ -199,6 +207,7 @@ async function main(): Promise<void> {
   if (fault) emulator.setFault(fault);
   if (wsFault) emulator.setTelemetryFault({ [wsFault]: true });
   await emulator.start();
+  if (mdnsAddress !== undefined) process.stdout.write(`announcing by mDNS on ${mdnsAddress}\n`);
   if (replay) {
     process.stdout.write(
       `PVS emulator replaying ${replayFile} (${replay.source ?? "a recording"}): ${emulator.site.localApi ? "LocalAPI" : "legacy API"} on ${emulator.url} and ${emulator.httpsUrl}, telemetry ws://${opts.host}:${emulator.telemetryPort}${opts.replayAdvanceRate ? `, advancing ×${opts.replayAdvanceRate}` : ""}\n`,

@@ -9,6 +9,7 @@ import { EmulatorControls, RequestRecord } from "./controls";
 import { deliver, readBody, WEB_SERVER_ANSWERS } from "./delivery";
 import { Fault } from "./faults";
 import { Answer } from "./localapi";
+import { PvsMdnsResponder } from "./mdns";
 import { commandOf, rawQuery, requestUrl, route, RouteContext } from "./routes";
 import { SelfSignedCertificate, selfSignedCertificate } from "./self-signed";
 import { SiteOptions } from "./site";
@@ -49,6 +50,8 @@ export interface EmulatorOptions extends Partial<SiteOptions> {
    * advanceRecording.
    */
   replayHold?: string[];
+  /** Announce this unit by mDNS on this one IPv4 address (its HTTP port); off unless asked for. */
+  mdns?: { address: string };
   // `localApi` (new firmware: LocalAPI served, legacy DeviceList locked) comes from SiteOptions.
 }
 
@@ -67,9 +70,12 @@ export class PvsEmulator extends EmulatorControls {
   private readonly wantedTelemetryPort: number;
   private readonly routes: RouteContext;
   private readonly pending = new Set<NodeJS.Timeout>();
+  private readonly mdnsAddress: string | undefined;
+  private responder: PvsMdnsResponder | undefined;
 
   constructor(options: EmulatorOptions = {}) {
     super(options);
+    this.mdnsAddress = options.mdns?.address;
     this.host = options.host ?? "127.0.0.1";
     this.wantedPort = options.port ?? 0;
     this.wantedHttpsPort = options.httpsPort ?? 0;
@@ -93,7 +99,9 @@ export class PvsEmulator extends EmulatorControls {
     try {
       await listen(this.httpsServer, this.wantedHttpsPort, this.host);
       await this.telemetry.start(this.wantedTelemetryPort, this.host);
+      if (this.mdnsAddress !== undefined) await this.announce(this.mdnsAddress);
     } catch (err) {
+      await this.telemetry.stop();
       await new Promise<void>((resolve) => this.server.close(() => resolve()));
       if (this.httpsServer.listening) await new Promise<void>((resolve) => this.httpsServer.close(() => resolve()));
       throw err;
@@ -101,7 +109,16 @@ export class PvsEmulator extends EmulatorControls {
     return this.port;
   }
 
+  private async announce(address: string): Promise<void> {
+    const { model, serial } = this.site;
+    const responder = new PvsMdnsResponder({ model, serial, address, port: this.port });
+    await responder.start();
+    this.responder = responder;
+  }
+
   async stop(): Promise<void> {
+    await this.responder?.stop();
+    this.responder = undefined;
     for (const t of this.pending) clearTimeout(t);
     this.pending.clear();
     await this.telemetry.stop();

@@ -110,3 +110,24 @@ export type InfoAnswer = { deployed: false } | DeployedInfo;
 export interface AdminError {
   error: string;
 }
+
+/** A PVS found by "Search the network": what mDNS announced and what its open supervisor/info said. */
+export interface DiscoveredUnit {
+  model: "PVS6" | "PVS5";
+  /** IPv4 first. */
+  addresses: string[];
+  /** The mDNS host name (any part of the serial in it masked). */
+  host: string;
+  port: number;
+  /** Masked: the last 5 characters are the LocalAPI password. */
+  serial: string;
+  /** Null when the unit's supervisor/info did not answer or said nothing of it. */
+  build: number | null;
+  version: string | null;
+  api: "localapi" | "legacy" | null;
+}
+
+/** GET pvs-config/discover: the PVS units that answered mDNS on the local network. */
+export interface DiscoverAnswer {
+  units: DiscoveredUnit[];
+}

@@ -126,5 +126,15 @@ const SERIAL = "ZT01234567890ABCDE";
       }
       assert.strictEqual(demo.emulator.count(), before, "a download asks the PVS nothing");
     });
+
+    // Only the refusals: a search with the permission would browse the machine's real network (that one runs in a
+    // network namespace: test/nodes/pvs-config/discover.spec.ts).
+    it("refuses Search the network to no user (401) and to a user without pvs-config.read", async () => {
+      const anonymous = await get("pvs-config/discover", null);
+      assert.strictEqual(anonymous.status, 401);
+      const flowsOnly = await get("pvs-config/discover", tokens.flows);
+      assert.ok(flowsOnly.status === 401 || flowsOnly.status === 403, `without pvs-config.read: ${flowsOnly.status}`);
+      for (const refused of [anonymous, flowsOnly]) assert.ok(!refused.text.includes("units"), "no search ran");
+    });
   },
 );
