@@ -4,12 +4,12 @@
 // a listener whose accept queue is full (a child process blocked for good), where the TCP connect itself hangs:
 // Linux drops the SYN, as a PVS that is off or on another address gives no answer at all.
 import assert from "assert";
-import { ChildProcess, spawn } from "child_process";
 import net from "net";
 import sinon from "sinon";
 import { CONNECT_TIMEOUT_MS } from "../../src/pvs/http/connect-deadline";
 import { PvsError } from "../../src/pvs/http/errors";
 import { Transport } from "../../src/pvs/http/transport";
+import { SilentAddress, silentAddress } from "../support/silent-address";
 
 const ANSWER_MS = 120_000;
 
@@ -65,55 +65,18 @@ function watch(p: Promise<unknown>): Outcome {
   return outcome;
 }
 
-/** A child process listening on a backlog of 1 that blocks before it accepts anything; resolves with its port. */
-function blockedListener(): Promise<{ child: ChildProcess; port: number }> {
-  const script = `
-    const s = require("net").createServer();
-    s.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
-      require("fs").writeSync(1, s.address().port + "\\n");
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-    });`;
-  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.stdout?.once("data", (d: Buffer) => resolve({ child, port: Number(String(d).trim()) }));
-  });
-}
-
-/** Connects until a connection hangs (the accept queue is full); false if none does within a few tries. */
-async function fillQueue(port: number, sockets: net.Socket[]): Promise<boolean> {
-  for (let i = 0; i < 8; i++) {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.on("error", () => undefined);
-    sockets.push(socket);
-    const connected = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 300);
-      socket.once("connect", () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-    if (!connected) return true;
-  }
-  return false;
-}
-
 describe("transport: the connect deadline, TCP", () => {
-  let listener: { child: ChildProcess; port: number };
-  const fillers: net.Socket[] = [];
+  let listener: SilentAddress | null = null;
 
   before(async function () {
-    listener = await blockedListener();
-    if (!(await fillQueue(listener.port, fillers))) this.skip(); // a TCP stack that never leaves a connect hanging
+    listener = await silentAddress();
+    if (!listener) this.skip(); // a TCP stack that never leaves a connect hanging
   });
-  after(() => {
-    for (const s of fillers) s.destroy();
-    listener?.child.kill();
-  });
+  after(() => listener?.close());
 
   it("an HTTP address where the TCP connection never completes fails with PVS_UNREACHABLE after 10 s", async () => {
     const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["setTimeout", "clearTimeout", "Date"] });
-    const transport = new Transport({ protocol: "http", host: "127.0.0.1", port: listener.port });
+    const transport = new Transport({ protocol: "http", host: "127.0.0.1", port: (listener as SilentAddress).port });
     try {
       const outcome = watch(transport.get("/cgi-bin/dl_cgi", { Command: "DeviceList" }, ANSWER_MS));
       for (let i = 0; i < 20; i++) await realPause();
@@ -124,7 +87,10 @@ describe("transport: the connect deadline, TCP", () => {
       for (let i = 0; i < 20 && !outcome.done; i++) await realPause();
       assert.ok(outcome.err, "no failure at the connect deadline");
       assert.strictEqual(outcome.err.code, "PVS_UNREACHABLE");
-      assert.strictEqual(outcome.err.message, `no answer at 127.0.0.1:${listener.port} (no connection within 10 s)`);
+      assert.strictEqual(
+        outcome.err.message,
+        `no answer at 127.0.0.1:${(listener as SilentAddress).port} (no connection within 10 s)`,
+      );
     } finally {
       transport.close();
       clock.restore();
