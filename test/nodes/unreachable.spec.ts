@@ -72,4 +72,32 @@ describe("an unreachable PVS address", function () {
       assert.strictEqual(caught[1].error?.code, "PVS_UNREACHABLE", caught[1].error?.message);
     });
   }
+
+  it("without a Catch node, each failed poll is logged once (one error record, no warning)", async () => {
+    const port = (address as SilentAddress).port;
+    clock = fakeClock();
+    const flow = testFlow(
+      { port, httpsPort: port },
+      [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 600 }],
+      { timeout: 120 },
+    ).filter((n) => n.id !== "catch" && n.id !== "caught");
+    await helper.load(NODE_MODULES, flow);
+    const logSpy = helper.log() as unknown as sinon.SinonSpy<[{ level: number; id?: string; msg?: unknown }]>;
+    // Node-RED's log levels (@node-red/util log): ERROR 20, WARN 30. Records of our nodes only.
+    const records = (level: number) =>
+      logSpy.args.map(([r]) => r).filter((r) => r.level === level && (r.id === "list" || r.id === "cfg"));
+    const show = () => JSON.stringify(logSpy.args.map(([r]) => r).filter((r) => r.level <= 30));
+    const drive = (until: () => boolean, forMs: number, what: string) =>
+      advance(clock as sinon.SinonFakeTimers, NO_EMULATOR, { until, forMs, what });
+
+    await drive(() => records(20).length >= 1, 60_000, "the first poll's failure");
+    await drive(() => false, 5000, "");
+    assert.strictEqual(records(20).length, 1, show());
+    assert.match(String(records(20)[0].msg), /no answer at 127\.0\.0\.1:/);
+    assert.strictEqual(records(30).length, 0, show());
+    await drive(() => records(20).length >= 2, 15 * 60_000, "the second poll's failure");
+    await drive(() => false, 5000, "");
+    assert.strictEqual(records(20).length, 2, show());
+    assert.strictEqual(records(30).length, 0, show());
+  });
 });
