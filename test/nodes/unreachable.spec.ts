@@ -83,7 +83,7 @@ describe("an unreachable PVS address", function () {
     ).filter((n) => n.id !== "catch" && n.id !== "caught");
     await helper.load(NODE_MODULES, flow);
     const logSpy = helper.log() as unknown as sinon.SinonSpy<[{ level: number; id?: string; msg?: unknown }]>;
-    // Node-RED's log levels (@node-red/util log): ERROR 20, WARN 30. Records of our nodes only.
+    // Node-RED's log levels: ERROR 20, WARN 30. Records of our nodes only.
     const records = (level: number) =>
       logSpy.args.map(([r]) => r).filter((r) => r.level === level && (r.id === "list" || r.id === "cfg"));
     const show = () => JSON.stringify(logSpy.args.map(([r]) => r).filter((r) => r.level <= 30));
