@@ -9,13 +9,14 @@ export interface SilentAddress {
   close(): void;
 }
 
-/** Resolves with the port of a listener that blocks for good before it accepts anything. */
+/** Resolves with the port of a listener that blocks before it accepts anything (2 min at most: no orphan stays). */
 function blockedListener(): Promise<{ child: ChildProcess; port: number }> {
   const script = `
     const s = require("net").createServer();
     s.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
       require("fs").writeSync(1, s.address().port + "\\n");
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000);
+      process.exit(0);
     });`;
   const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
