@@ -7,6 +7,7 @@ import https from "https";
 import tls from "tls";
 // One rule for a fingerprint, the pin's and the certificate's.
 import { normalizeFingerprint } from "../../model/fingerprint";
+import { armConnectDeadline } from "./connect-deadline";
 
 export class CertificateMismatchError extends Error {
   readonly code = "PVS_CERT_MISMATCH";
@@ -48,6 +49,7 @@ export class PvsHttpsAgent extends https.Agent {
   ): Duplex | null | undefined {
     // Verification is ours (below), for this connection only; Node's global TLS settings are untouched.
     const socket = tls.connect({ ...(options as tls.ConnectionOptions), rejectUnauthorized: false });
+    armConnectDeadline(socket, "secureConnect");
     this.connecting.add(socket);
     let settled = false;
     const settle = (err: Error | null) => {

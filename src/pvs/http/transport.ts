@@ -2,7 +2,10 @@
 // and every failure mapped to a PvsError.
 import axios, { AxiosError, AxiosInstance } from "axios";
 import http from "http";
+import { Duplex } from "stream";
+import { Socket } from "net";
 import { diagnosticHeaders } from "../client/answer-log";
+import { armConnectDeadline, CONNECT_TIMEOUT_CODE } from "./connect-deadline";
 import { PvsError } from "./errors";
 import { CertificateMismatchError, PvsHttpsAgent, TlsObserver } from "./tls-trust";
 
@@ -44,6 +47,18 @@ const UNREACHABLE = new Set([
   "ERR_SOCKET_CONNECTION_TIMEOUT",
 ]);
 
+/** Plain HTTP's agent, with the connect deadline (PvsHttpsAgent has its own, up to the end of the handshake). */
+class PvsHttpAgent extends http.Agent {
+  override createConnection(
+    options: http.ClientRequestArgs,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const socket = super.createConnection(options, callback);
+    if (socket instanceof Socket && socket.connecting) armConnectDeadline(socket, "connect");
+    return socket;
+  }
+}
+
 export function formatEndpoint(endpoint: Endpoint): string {
   const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
   return `${host}:${endpoint.port}`;
@@ -65,7 +80,7 @@ export class Transport {
     this.agent =
       endpoint.protocol === "https"
         ? new PvsHttpsAgent(trust.pinned, trust)
-        : new http.Agent({ keepAlive: false, maxSockets: 1 });
+        : new PvsHttpAgent({ keepAlive: false, maxSockets: 1 });
     this.client = axios.create({
       baseURL: `${endpoint.protocol}://${this.endpoint}`,
       httpAgent: endpoint.protocol === "http" ? this.agent : undefined,
@@ -159,6 +174,9 @@ export class Transport {
         `PVS at ${this.endpoint} presented a certificate (SHA-256 ${mismatch.seen || "unknown"}) that is not the pinned one; nothing was sent. If the PVS was replaced or reset, clear or update the pinned fingerprint in the PVS settings`,
       );
     }
+    const causeCode: unknown = (cause as { code?: unknown } | undefined)?.code;
+    if (code === CONNECT_TIMEOUT_CODE || causeCode === CONNECT_TIMEOUT_CODE)
+      return new PvsError("PVS_UNREACHABLE", `no answer at ${this.endpoint} (${message})`);
     if (/maxContentLength/i.test(message))
       return new PvsError("PVS_TOO_LARGE", `PVS at ${this.endpoint} sent an answer over the size limit`);
     if (code === "ECONNABORTED" || code === "ETIMEDOUT")
