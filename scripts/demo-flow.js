@@ -10,6 +10,14 @@ const EXAMPLES = path.resolve(__dirname, "..", "examples");
 const DEMO_CONFIG_ID = "demo0pvs0config0";
 const DEMO_UI_BASE_ID = "demo0ui0base0000";
 const DASHBOARD_PATH = "/dashboard";
+// pvs-command's commands that LocalAPI firmware also offers; the others are legacy dl_cgi commands it refuses
+// (src/pvs/connection/read-commands.ts refuses them up front with PVS_NOT_SUPPORTED).
+const COMMANDS_ON_BOTH_APIS = new Set(["SupervisorInfo", "SupervisorHealth"]);
+
+/** True when an example asks the PVS for something only the legacy API offers. */
+function needsLegacyApi(nodes) {
+  return nodes.some((n) => n.type === "pvs-command" && !COMMANDS_ON_BOTH_APIS.has(n.command));
+}
 
 function exampleFiles(dir = EXAMPLES) {
   return fs
@@ -22,15 +30,20 @@ function exampleFiles(dir = EXAMPLES) {
 
 /**
  * @returns {object[]} a full flow: tabs, their nodes, and one pvs-config on host (dl_cgi port, LocalAPI port, telemetry port);
- *   `deviceListEvery` sets its DeviceList ration (seconds; the node's default when absent, 0 = none).
+ *   `deviceListInterval` is every pvs-device-list's poll (10 s) and `deviceListEvery` the DeviceList ration (seconds;
+ *   0 = none; half the poll, so that a poll never finds it a moment short). The emulator needs no sparing, and a debug
+ *   sidebar opened at any time fills within seconds (a real PVS's 120 s ration would leave it empty for minutes). With
+ *   `localApi` (a new-firmware PVS) the examples that need the legacy API are left out: on that firmware they
+ *   could only show a red node and log an error.
  */
 function buildDemoFlow({
   host,
   port,
   localPort = 443,
   telemetryPort = 9002,
-  deviceListInterval = 30,
-  deviceListEvery,
+  deviceListInterval = 10,
+  deviceListEvery = deviceListInterval / 2,
+  localApi = false,
 }) {
   const config = {
     id: DEMO_CONFIG_ID,
@@ -45,14 +58,15 @@ function buildDemoFlow({
     timeout: 120,
     minSpacing: 1,
   };
-  if (deviceListEvery !== undefined) config.deviceListEvery = deviceListEvery;
+  if (deviceListEvery !== undefined) config.deviceListEvery = deviceListEvery; // undefined: the node's default
   const flow = [config];
   let uiBase = null;
   exampleFiles().forEach((file, i) => {
+    const nodes = JSON.parse(fs.readFileSync(file, "utf8"));
+    if (localApi && needsLegacyApi(nodes)) return;
     const tab = `demo0tab0${String(i).padStart(6, "0")}`;
     const label = path.basename(file, ".json").replace(/^\d+ - /, "");
     flow.push({ id: tab, type: "tab", label, disabled: false, info: `Example: ${path.relative(EXAMPLES, file)}` });
-    const nodes = JSON.parse(fs.readFileSync(file, "utf8"));
     // Ids are made unique per example; references to another node of the example (wires, a widget's
     // group, a group's page…) follow, and references to the replaced config nodes point at the shared ones.
     const renamed = new Map(nodes.map((n) => [n.id, `${n.id}${i}`]));

@@ -8,7 +8,8 @@ module.exports = {
   editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
   logging: { console: { level: "info", metrics: false, audit: false } },
   functionExternalModules: false,
-  // What pvs-device-list remembers (inverters seen, counters, today's energy) survives demo restarts.
+  // What pvs-device-list remembers (inverters seen, counters, today's energy) is kept on file during a run; the
+  // demo empties it at each start, as its emulator's counters start afresh.
   contextStorage: { default: { module: "localfilesystem" } },
   externalModules: { autoInstall: false, palette: { allowInstall: false } },
 };

@@ -51,7 +51,7 @@ async function waitForEditor(url, child, timeoutMs) {
 /**
  * @param {{userDir: string, editorPort?: number, emulatorPort?: number, inverters?: number, delayMs?: number, localApi?: boolean, longitude?: number, now?: () => number, settings?: object, flow?: object[]}} options
  *   `settings` is merged over the demo settings (tests add adminAuth); `flow` replaces the demo flow; `longitude`
- *   moves the emulated sun (default -117) and `now` is the emulated site's clock (default Date.now), so a test can
+ *   moves the emulated sun (default: this machine's time zone) and `now` is the emulated site's clock (default Date.now), so a test can
  *   have day or night whenever it runs, or play a day fast.
  * @returns {Promise<{url: string, dashboardUrl: string | null, emulator: object, logFile: string, stop: () => Promise<void>}>}
  *   `dashboardUrl`: the Dashboard 2 page when the flow has a ui-base (the demo flow does), else null.
@@ -65,13 +65,15 @@ async function startDemo(options) {
   }
   const { userDir } = options;
   const { PvsEmulator } = require(path.join(root, "dist", "src", "emulator", "server.js"));
+  const { localLongitude } = require(path.join(root, "dist", "src", "emulator", "site.js"));
   const emulator = new PvsEmulator({
     port: options.emulatorPort ?? (await firstFreePort(18080)),
     httpsPort: await firstFreePort(18443),
     localApi: options.localApi === true,
     inverters: options.inverters ?? 20,
     delayMs: options.delayMs ?? 1500,
-    ...(options.longitude !== undefined ? { longitude: options.longitude } : {}),
+    // By default the sun follows this machine's day: a demo at lunchtime in Europe or Asia is not at night.
+    longitude: options.longitude ?? localLongitude(),
     ...(options.now !== undefined ? { now: options.now } : {}),
   });
   await emulator.start();
@@ -100,8 +102,12 @@ async function startDemo(options) {
       port: emulator.port,
       localPort: emulator.httpsPort,
       telemetryPort: emulator.telemetryPort,
+      localApi: options.localApi === true,
     });
   fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow, null, 2));
+  // The emulator's lifetime counters start afresh with it: what pvs-device-list remembered of the last run's
+  // (higher) counters would read as counters going backwards, so the demo starts with an empty context store.
+  fs.rmSync(path.join(userDir, "context"), { recursive: true, force: true });
   fs.copyFileSync(path.join(__dirname, "demo-settings.js"), path.join(userDir, "demo-settings.js"));
   const extra = JSON.stringify(options.settings ?? {});
   fs.writeFileSync(

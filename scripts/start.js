@@ -5,6 +5,15 @@
 const path = require("path");
 const { startDemo } = require("./demo");
 
+/** `npm start -- --longitude DEG` puts the emulated site there (default: this machine's time zone). */
+function longitudeArg() {
+  const i = process.argv.indexOf("--longitude");
+  if (i < 0) return undefined;
+  const deg = Number(process.argv[i + 1]);
+  if (!Number.isFinite(deg) || deg < -180 || deg > 180) throw new Error("--longitude needs degrees east, -180 to 180");
+  return deg;
+}
+
 async function main() {
   // `npm start -- --localapi` (or PVS_DEMO_API=localapi): the emulator runs new firmware (LocalAPI over HTTPS).
   const localApi = process.argv.includes("--localapi") || process.env.PVS_DEMO_API === "localapi";
@@ -14,6 +23,7 @@ async function main() {
     editorPort: process.env.PORT ? Number(process.env.PORT) : undefined,
     emulatorPort: process.env.PVS_EMULATOR_PORT ? Number(process.env.PVS_EMULATOR_PORT) : undefined,
     inverters: process.env.PVS_EMULATOR_INVERTERS ? Number(process.env.PVS_EMULATOR_INVERTERS) : undefined,
+    longitude: longitudeArg(),
   });
   const stop = () => void demo.stop().then(() => process.exit(0));
   process.on("SIGINT", stop);

@@ -8,8 +8,9 @@ import { Recording, RECORDING_FORMAT, recordingFromCapture } from "../model/reco
 import { isJsonObject } from "../model/safe-object";
 import { checkRecording } from "./replay-check";
 import { EmulatorOptions, PvsEmulator } from "./server";
+import { localLongitude } from "./site";
 
-const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude -117]
+const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude DEG]
                     [--model PVS6|PVS5] [--firmware 2024|2019] [--ct net|gross|none] [--declared SUBTYPE]
                     [--storage] [--night frozen|no-data|absent]
                     [--localapi] [--https-port 18443] [--session-ttl 300]
@@ -21,7 +22,7 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
   --host       address to listen on (default 127.0.0.1, this machine only)
   --inverters  number of simulated microinverters
   --delay      milliseconds before each answer (a real DeviceList takes ~10 s)
-  --longitude  degrees east; sets when the simulated sun rises and sets
+  --longitude  degrees east; sets when the simulated sun rises and sets (default: this machine's time zone)
   --model      PVS6 (default) or PVS5 (meters without per-leg fields, subtype or import counter)
   --firmware   PVS6 field set: 2024 (default: per-leg meter fields, subtypes, p_mppt1_kw) or 2019 (the seed's)
   --ct         what the consumption CT measures: net (grid, default), gross (house load) or none
@@ -82,7 +83,7 @@ export interface CliOptions extends Required<
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const opts: CliOptions = { port: 18080, host: "127.0.0.1", inverters: 12, delayMs: 0, longitude: -117 };
+  const opts: CliOptions = { port: 18080, host: "127.0.0.1", inverters: 12, delayMs: 0, longitude: localLongitude() };
   let faultSpec: string | null = null;
   let faultOn: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {

@@ -52,6 +52,15 @@ const HOUR_MS = 3_600_000;
 const STEP_MS = 60_000;
 const INVERTER_PEAK_KW = 0.36;
 
+/**
+ * The longitude whose solar time is this machine's local time (solar noon at local 12:00, 13:00 in summer time),
+ * so that a demo has daylight while its user does, wherever they are. Degrees east, from the time-zone offset.
+ */
+export function localLongitude(t: number = Date.now()): number {
+  const degrees = -new Date(t).getTimezoneOffset() / 4;
+  return Math.max(-180, Math.min(180, degrees));
+}
+
 /** Fraction of peak output at epoch ms `t` (0 at night). */
 export function sunFactor(t: number, longitude: number): number {
   const { hour, sunrise, dayLength } = solarClock(t, longitude);

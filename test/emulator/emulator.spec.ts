@@ -3,7 +3,7 @@ import axios from "axios";
 import { parseArgs } from "../../src/emulator/cli";
 import { FAULT_SPECS } from "../../src/emulator/faults";
 import { PvsEmulator } from "../../src/emulator/server";
-import { SimulatedSite, sunFactor } from "../../src/emulator/site";
+import { localLongitude, SimulatedSite, sunFactor } from "../../src/emulator/site";
 
 // 2025-06-21 at longitude -117: local solar noon is about 19:48 UTC.
 const NOON = Date.UTC(2025, 5, 21, 19, 48);
@@ -79,8 +79,10 @@ describe("emulator", () => {
       host: "127.0.0.1",
       inverters: 40,
       delayMs: 1500,
-      longitude: -117,
+      longitude: localLongitude(), // the sun follows this machine's day unless --longitude says otherwise
     });
+    assert.strictEqual(parseArgs(["--longitude", "-117"]).longitude, -117);
+    assert.throws(() => parseArgs(["--longitude", "200"]), /--longitude needs a number from -180 to 180/);
     assert.throws(() => parseArgs(["--inverters", "many"]), /--inverters needs a number/);
     assert.throws(() => parseArgs(["--frobnicate"]), /unknown option/);
   });
