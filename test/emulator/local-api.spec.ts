@@ -1,6 +1,7 @@
 import assert from "assert";
 import { parseArgs, startupLine } from "../../src/emulator/cli";
 import { DEFAULT_SERIAL, EmulatorOptions, PvsEmulator } from "../../src/emulator/server";
+import { localLongitude } from "../../src/emulator/site";
 import { withSimulatedDate } from "../support/simulated-date";
 import { basic, byName, login, request, vars, VarsList } from "./request";
 
@@ -716,7 +717,8 @@ describe("emulator LocalAPI", () => {
         host: "127.0.0.1",
         inverters: 12,
         delayMs: 0,
-        longitude: -117,
+        // The sun follows this machine's day unless --longitude says otherwise.
+        longitude: localLongitude(),
         localApi: true,
         httpsPort: 0,
         sessionTtlS: 60,
