@@ -32,7 +32,7 @@ const READ_COMMANDS = new Set([
 ]);
 
 const DL_CGI = "/cgi-bin/dl_cgi";
-/** What new firmware answers on the legacy list (krbaker#125). */
+/** What new firmware answers on the legacy list (krbaker/hass-sunpower#125). */
 const LEGACY_LOCKED: Answer = { status: 403, body: { status: 403, error: "Unauthorized", path: "" } };
 export const NOT_FOUND: Answer = { status: 404, body: { result: "error", msg: "not found" } };
 const NOT_ALLOWED: Answer = { status: 405, body: { result: "error", msg: "method not allowed" } };
