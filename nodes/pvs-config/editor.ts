@@ -258,6 +258,7 @@ function showShared(shared: SharedAnswer | null | undefined): void {
       }) +
       ")";
   }
+  if (shared.nowAt) text += ". " + t("pvs-config.shared.nowAt", { address: shared.nowAt });
   $("#pvs-config-shared").text(text);
   $("#pvs-config-shared-row").show();
 }

@@ -102,6 +102,7 @@ function disagreements(members: readonly ConnectionOptions[]): SharedSetting[] {
     differ(labelsOf) ? "labels" : null,
     differ((o) => o.api) ? "api" : null,
     differ((o) => o.fingerprint || null) ? "fingerprint" : null,
+    differ((o) => o.follow === true) ? "follow" : null,
   ].filter((d): d is SharedSetting => d !== null);
 }
 
@@ -244,6 +245,7 @@ export class PvsRegistry {
         fingerprint: effective.fingerprint ?? null,
       },
       disagree: disagreements(options),
+      ...(entry.connection.followedTo ? { nowAt: entry.connection.followedTo } : {}),
     };
   }
 }

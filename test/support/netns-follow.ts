@@ -86,7 +86,10 @@ const scenarios: Record<string, () => Promise<unknown>> = {
       const before = run.emulator.count("DeviceList");
       const seen = run.messages.length;
       const next = await waitFor(() => run.messages.length > seen, 60_000);
+      const info = await helper.request().get("/pvs-config/cfg/info");
+      const shared = (info.body as { shared?: { nowAt?: string } }).shared;
       return {
+        nowAt: shared?.nowAt ?? null,
         first,
         next,
         followedInMs: Date.now() - movedAt,
@@ -122,6 +125,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
         first,
         messagesAfter: run.messages.length - seen,
         host: run.connection().host,
+        nowAt: run.connection().followedTo,
         otherRequests: other.count(),
         warnings: run.warnings(),
         searches,

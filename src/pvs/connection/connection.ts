@@ -345,6 +345,11 @@ export class PvsConnection implements LiveAccess {
     return this.follower.target;
   }
 
+  /** The address the PVS was followed to; null while requests go to the configured host. */
+  get followedTo(): string | null {
+    return this.follower.target === this.follower.configured ? null : this.follower.target;
+  }
+
   get telemetryPort(): number {
     return this.options.telemetryPort ?? DEFAULT_TELEMETRY_PORT;
   }

@@ -22,6 +22,7 @@ interface Outcome {
   messagesAfter?: number;
   otherRequests?: number;
   health?: string | null;
+  nowAt?: string | null;
 }
 
 describe("pvs-config: following the PVS to its new address (real runtime, mDNS in a network namespace)", function () {
@@ -53,6 +54,7 @@ describe("pvs-config: following the PVS to its new address (real runtime, mDNS i
     assert.ok(o.next, "a message after the move");
     assert.ok((o.followedInMs ?? Infinity) < 60_000, `followed in ${o.followedInMs} ms`);
     assert.strictEqual(o.host, "127.0.0.3");
+    assert.strictEqual(o.nowAt, "127.0.0.3", "the dialog's shared-connection answer says where the PVS is now");
     assert.ok((o.listsAtNewAddress ?? 0) >= 1, "the emulator answered a DeviceList at 127.0.0.3");
     assert.ok(o.searches >= 1 && o.searches <= 3, `${o.searches} searches`);
     assert.deepStrictEqual(o.warnings, [`PVS moved from 127.0.0.2 to 127.0.0.3 (serial ${maskSerial(SERIAL_A)})`]);
@@ -62,6 +64,7 @@ describe("pvs-config: following the PVS to its new address (real runtime, mDNS i
     const o = outcomes.get("otherSerial") as Outcome;
     assert.ok(o.first);
     assert.strictEqual(o.host, "127.0.0.2");
+    assert.strictEqual(o.nowAt, null);
     assert.strictEqual(o.otherRequests, 0, "the other PVS was never asked");
     assert.strictEqual(o.messagesAfter, 0);
     assert.deepStrictEqual(o.warnings, []);
