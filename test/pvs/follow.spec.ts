@@ -238,7 +238,8 @@ describe("pvs/connection follow: a connection follows an emulator from 127.0.0.1
       backoffMaxMs: 100,
       follow: true,
       followTuning: {
-        afterFailures: 2,
+        // Past the three failures after which the detection forgets the PVS: not its serial, still.
+        afterFailures: 5,
         browseEveryMs: 100,
         // What mDNS would answer: the emulator's serial at its new address.
         find: (matches) =>

@@ -152,7 +152,8 @@ export class PvsConnection implements LiveAccess {
     this.follower = new Follower(
       {
         health: () => this.client.health(),
-        serial: () => this.detection.identity?.serial ?? null,
+        // The last one read: a detection forgotten after failures in a row still knows whom it reached.
+        serial: () => this.detection.lastIdentity?.serial ?? null,
         enabled: () => this.options.follow === true,
         redirect: (host) => this.redirect(host),
       },
