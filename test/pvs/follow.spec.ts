@@ -190,6 +190,26 @@ describe("pvs/connection follow: the follower's decisions (a search that answers
     );
   });
 
+  it("turned off: back to the configured host at once", async () => {
+    let enabled = true;
+    const moves: PvsMove[] = [];
+    const f = new Follower(
+      {
+        health: () => ({ ...ok, state: "ok", retryAt: null }),
+        serial: () => SERIAL,
+        enabled: () => enabled,
+        redirect: () => undefined,
+      },
+      "192.168.1.20",
+    );
+    f.onMove((m) => moves.push(m));
+    f.restore({ serialDigest: serialDigest(SERIAL), followedHost: "192.168.1.33" });
+    enabled = false;
+    f.turnedOff();
+    assert.strictEqual(f.target, "192.168.1.20");
+    assert.deepStrictEqual(moves.at(-1), { from: "192.168.1.33", to: "192.168.1.20", reason: "back" });
+  });
+
   it("believes a stored digest and followed address only in their shape: 64 hex digits, an IP address", () => {
     const base = { format: 1, detection: null, deviceListStartedAt: null };
     const good = readMemory({ ...base, serialDigest: serialDigest(SERIAL), followedHost: "192.168.1.33" });
@@ -271,6 +291,30 @@ describe("pvs/connection follow: a connection follows an emulator from 127.0.0.1
     const memory = JSON.stringify(connection.memory());
     assert.match(memory, /"followedHost":"127\.0\.0\.2"/);
     assert.ok(!memory.includes(emulator.site.serial.slice(-5)), "no serial, no password in the memory");
+  });
+
+  it("a restart tries the address the PVS was followed to, kept in the memory", async () => {
+    emulator = new PvsEmulator({ inverters: 2, host: "127.0.0.2" });
+    await emulator.start();
+    // Host 127.0.0.1: nothing listens there on the emulator's port.
+    connection = connect({});
+    const digest = serialDigest(emulator.site.serial);
+    connection.restore({
+      format: 1,
+      detection: null,
+      deviceListStartedAt: null,
+      serialDigest: digest,
+      followedHost: "127.0.0.2",
+    });
+    assert.deepStrictEqual([connection.host, connection.followedTo], ["127.0.0.2", "127.0.0.2"]);
+    const reading = await connection.readDeviceList(signal);
+    assert.strictEqual(reading.list.inverters.length, 2);
+    assert.strictEqual(emulator.count("DeviceList"), 1);
+    connection.retune({ follow: false });
+    assert.deepStrictEqual(
+      [connection.host, connection.followedTo, connection.memory()?.followedHost],
+      ["127.0.0.1", null, undefined],
+    );
   });
 
   it("LocalAPI with a pinned certificate: a fresh login at the new address, the pin still checked", async () => {

@@ -188,6 +188,7 @@ export class PvsConnection implements LiveAccess {
     Object.assign(this.options, settings);
     this.client.retune(settings);
     if (settings.api !== undefined) this.detection.change(settings.api);
+    if (settings.follow === false) this.follower.turnedOff();
   }
 
   info(): ConnectionInfo {

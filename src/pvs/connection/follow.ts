@@ -167,6 +167,13 @@ export class Follower {
     if (!same && this.current !== this.configured) this.moveTo(this.configured, "back");
   }
 
+  /** Following was turned off: requests go to the configured host again, a search under way is dropped. */
+  turnedOff(): void {
+    this.search?.abort();
+    this.search = null;
+    if (this.current !== this.configured) this.moveTo(this.configured, "back");
+  }
+
   /** Hears each move; returns the way to stop hearing. */
   onMove(listener: (move: PvsMove) => void): () => void {
     this.listeners.add(listener);
