@@ -28,6 +28,7 @@ export interface ConfigSettings {
   deviceListEvery?: unknown;
   fingerprint?: unknown;
   labels?: unknown;
+  follow?: unknown;
 }
 
 export interface ParsedSettings {
@@ -107,6 +108,8 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
         password,
         fingerprint: pinned,
         labels: cleanLabels(def.labels),
+        // Off only when unticked: a flow of an earlier version got it on by its migration.
+        follow: def.follow !== false && def.follow !== "false",
       }
     : null;
   return { options, problems, endpoint: label };

@@ -47,6 +47,8 @@ export async function testConnection(options: ConnectionOptions, deployed: PvsCo
       timeoutMs,
       localApiTimeoutMs: Math.min(options.localApiTimeoutMs ?? timeoutMs, timeoutMs),
       backoffBaseMs: 0,
+      // One reading of the form's settings: tests Host itself, never an address found elsewhere.
+      follow: false,
     });
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs + 1000);

@@ -258,6 +258,7 @@ function showShared(shared: SharedAnswer | null | undefined): void {
       }) +
       ")";
   }
+  if (shared.nowAt) text += ". " + t("pvs-config.shared.nowAt", { address: shared.nowAt });
   $("#pvs-config-shared").text(text);
   $("#pvs-config-shared-row").show();
 }
@@ -350,6 +351,7 @@ RED.nodes.registerType<PvsConfigProps>("pvs-config", {
     minSpacing: { value: settings.defaults.minSpacing, validate: inRange(0, 3600) },
     deviceListEvery: { value: settings.defaults.deviceListEvery, validate: inRange(0, 86400) },
     labels: { value: settings.defaults.labels },
+    follow: { value: settings.defaults.follow },
   },
   credentials: {
     password: { type: "password" },

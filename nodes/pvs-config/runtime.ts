@@ -42,6 +42,7 @@ export = function (RED: NodeAPI): void {
     node.siteMemory = siteMemoryStore(node, node.endpoint, lease?.key ?? null);
     if (node.configError) node.error(`PVS settings: ${node.configError}`);
     const memory = lease ? keepMemory(node, lease) : null;
+    const stopHearingMoves = lease ? logMoves(node, lease) : () => undefined;
 
     node.register = (user: Node) => {
       users.add(user.id);
@@ -58,6 +59,7 @@ export = function (RED: NodeAPI): void {
       // the connection for the grace period (a redeploy takes it back); after it, the connection is closed and
       // the LocalAPI session ended, so that neither redeploys nor deleted nodes leave sessions open on the PVS.
       memory?.stop(removed);
+      stopHearingMoves();
       const closing = lease ? lease.release(removed) : Promise.resolve();
       closing.then(
         () => done(),
@@ -72,6 +74,22 @@ export = function (RED: NodeAPI): void {
 
   registerRoutes(RED);
 };
+
+/**
+ * Says in the log, once per move, where the PVS's requests go now: a warning when it was followed by mDNS (the
+ * addresses and the masked serial only), a note when a restart tries the address it was followed to or the
+ * connection goes back to the configured host.
+ */
+function logMoves(node: PvsConfigNode, lease: Lease): () => void {
+  return lease.connection.onMove((move) => {
+    const serial = lease.connection.info().serial;
+    const which = serial ? ` (serial ${serial})` : "";
+    if (move.reason === "found") node.warn(`PVS moved from ${move.from} to ${move.to}${which}`);
+    else if (move.reason === "restored")
+      node.log(`PVS tried at ${move.to}, the address it was followed to before the restart (configured: ${move.from})`);
+    else node.log(`PVS not found by mDNS: back to the configured host ${move.to} (from ${move.from})`);
+  });
+}
 
 /**
  * A restart takes over the last detection, DeviceList start and lock-out where a context store keeps them;

@@ -1,7 +1,7 @@
 // pvs-config's settings: what its edit dialog saves, their defaults and their migrations, for the runtime
 // (src/node-red/node-settings.ts, parseSettings) and the editor (editor.ts) alike.
 import { defaultPort } from "../../src/settings/address";
-import { BaseProps, NodeSettings, VERSIONS_BEGIN } from "../../src/settings/node-settings";
+import { BaseProps, Migration, NodeSettings, VERSIONS_BEGIN } from "../../src/settings/node-settings";
 
 /** A number setting as saved: a number, or text (a form field, an environment variable `${NAME}`). */
 type NumberSetting = number | string;
@@ -28,7 +28,20 @@ export interface PvsConfigProps extends BaseProps {
   deviceListEvery: NumberSetting;
   /** Names the user gave devices, by serial. */
   labels: Record<string, string>;
+  /** Follow the PVS by mDNS when it stops answering at its address (src/pvs/connection/follow.ts). */
+  follow: boolean;
 }
+
+/**
+ * 1 → 2: following the PVS to a new address arrived, on for every flow saved before it too (a PVS that changed
+ * its address after a reboot was what users of earlier versions ran into).
+ */
+export const FOLLOW_ARRIVES: Migration = {
+  version: 2,
+  up: (def) => {
+    if (typeof def.follow !== "boolean") def.follow = true;
+  },
+};
 
 export const PVS_CONFIG_SETTINGS: NodeSettings<PvsConfigProps> = {
   type: "pvs-config",
@@ -45,7 +58,8 @@ export const PVS_CONFIG_SETTINGS: NodeSettings<PvsConfigProps> = {
     minSpacing: 5,
     deviceListEvery: 120,
     labels: {},
+    follow: true,
   },
   dependentDefaults: (def) => ({ port: defaultPort(def.protocol) }),
-  migrations: [VERSIONS_BEGIN],
+  migrations: [VERSIONS_BEGIN, FOLLOW_ARRIVES],
 };

@@ -64,7 +64,7 @@ export class PvsEmulator extends EmulatorControls {
   private readonly httpsServer: https.Server;
   private certificate: SelfSignedCertificate;
   private previousCertificate: SelfSignedCertificate | null = null;
-  private readonly host: string;
+  private host: string;
   private readonly wantedPort: number;
   private readonly wantedHttpsPort: number;
   private readonly wantedTelemetryPort: number;
@@ -114,6 +114,22 @@ export class PvsEmulator extends EmulatorControls {
     const responder = new PvsMdnsResponder({ model, serial, address, port: this.port });
     await responder.start();
     this.responder = responder;
+  }
+
+  /**
+   * Moves the running PVS to another address, as a DHCP lease after a reboot does: HTTP and HTTPS stop listening and
+   * listen again on `host`, same ports, same serial and counters; the mDNS announcement moves with them. The telemetry
+   * WebSocket stays where it was.
+   */
+  async moveTo(host: string): Promise<void> {
+    for (const server of [this.server, this.httpsServer]) {
+      const { port } = server.address() as AddressInfo;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listen(server, port, host);
+    }
+    this.host = host;
+    await this.responder?.moveTo(host);
   }
 
   async stop(): Promise<void> {

@@ -69,7 +69,7 @@ export interface BudgetAnswer {
 
 /** The pvs-config settings that the nodes sharing one PVS merge, by the names they have in the form. */
 export type SharedSetting =
-  "minSpacing" | "timeout" | "deviceListEvery" | "password" | "labels" | "api" | "fingerprint";
+  "minSpacing" | "timeout" | "deviceListEvery" | "password" | "labels" | "api" | "fingerprint" | "follow";
 
 /**
  * The settings nodes sharing the PVS's one connection, and what it uses: the most protective of their settings
@@ -91,6 +91,8 @@ export interface SharedAnswer {
   };
   /** The settings on which the members disagree. */
   disagree: SharedSetting[];
+  /** The address the PVS was followed to, when requests no longer go to the configured host. */
+  nowAt?: string;
 }
 
 /** GET pvs-config/<id>/info about a deployed pvs-config: the PVS's part only when its settings are valid. */

@@ -6,6 +6,7 @@
 // which every pvs-config node uses, is in shared-connections.ts.
 // Plain module: no Node-RED import, so that it can be tested and reused on its own.
 import { ConnectionOptions, PvsConnection, SharedSettings } from "../pvs/connection/connection";
+import { FollowTuning } from "../pvs/connection/follow";
 import { SharedAnswer, SharedSetting } from "./admin-api";
 
 /** Long enough for a redeploy of a large flow, short enough not to keep a removed PVS's session for long. */
@@ -66,7 +67,8 @@ export function samePvs(stored: unknown, key: string): boolean {
  * working on, and the retry costs it again). The first member that typed a password gives it; device names are
  * merged, the first member's name for a serial winning. The most specific API setting and trust: a fixed API
  * (legacy or LocalAPI) over Detect, a pinned certificate over none; between two fixed APIs or two pins, the first
- * member's (the first deployed).
+ * member's (the first deployed). Following the PVS to a new address only when every member has it on (one that
+ * turned it off knows its network: a reserved address, a PVS behind a router that mDNS does not cross).
  */
 export function mergeSettings(members: readonly ConnectionOptions[]): SharedSettings {
   const max = (pick: (o: ConnectionOptions) => number | undefined) => Math.max(0, ...members.map((o) => pick(o) ?? 0));
@@ -84,6 +86,7 @@ export function mergeSettings(members: readonly ConnectionOptions[]): SharedSett
     labels,
     api: members.map((o) => o.api).find((api) => api !== "auto") ?? "auto",
     fingerprint: members.map((o) => o.fingerprint).find((p) => typeof p === "string" && p !== "") ?? null,
+    follow: members.length > 0 && members.every((o) => o.follow === true),
   };
 }
 
@@ -99,6 +102,7 @@ function disagreements(members: readonly ConnectionOptions[]): SharedSetting[] {
     differ(labelsOf) ? "labels" : null,
     differ((o) => o.api) ? "api" : null,
     differ((o) => o.fingerprint || null) ? "fingerprint" : null,
+    differ((o) => o.follow === true) ? "follow" : null,
   ].filter((d): d is SharedSetting => d !== null);
 }
 
@@ -128,6 +132,8 @@ export interface Lease {
 export class PvsRegistry {
   /** Milliseconds a connection outlives its last member (0: closed with it). */
   graceMs: number;
+  /** The follow rule's timings and search for the connections opened from now on (tests). */
+  followTuning: FollowTuning | undefined;
   private readonly entries = new Map<string, Entry>();
   private readonly create: (options: ConnectionOptions) => PvsConnection;
   private readonly onClosed: (key: string, removed: boolean) => void;
@@ -152,7 +158,7 @@ export class PvsRegistry {
     if (!entry) {
       entry = {
         key,
-        connection: this.create({ ...options }),
+        connection: this.create({ ...options, followTuning: this.followTuning ?? options.followTuning }),
         members: new Map(),
         grace: null,
         password: null,
@@ -239,6 +245,7 @@ export class PvsRegistry {
         fingerprint: effective.fingerprint ?? null,
       },
       disagree: disagreements(options),
+      ...(entry.connection.followedTo ? { nowAt: entry.connection.followedTo } : {}),
     };
   }
 }

@@ -77,9 +77,20 @@ describe("settings runner", () => {
     }
   });
 
-  it("the current version is the last step's; every node type starts at 1", () => {
+  it("the current version is the last step's; pvs-config is at 2 (following arrived)", () => {
     assert.strictEqual(currentVersion(SETTINGS), 3);
-    assert.strictEqual(currentVersion(PVS_CONFIG_SETTINGS), 1);
+    assert.strictEqual(currentVersion(PVS_CONFIG_SETTINGS), 2);
+  });
+
+  it("pvs-config 1 → 2: a flow saved before following arrived gets it on; one saved with it off keeps it off", () => {
+    for (const settingsVersion of [undefined, 0, 1]) {
+      const def: Record<string, unknown> = { host: "192.168.1.20", settingsVersion };
+      migrateInPlace(PVS_CONFIG_SETTINGS, def);
+      assert.deepStrictEqual([def.follow, def.settingsVersion], [true, 2], String(settingsVersion));
+    }
+    const off: Record<string, unknown> = { host: "192.168.1.20", follow: false, settingsVersion: 2 };
+    migrateInPlace(PVS_CONFIG_SETTINGS, off);
+    assert.strictEqual(off.follow, false);
   });
 
   it("a default that follows another setting: pvs-config's port follows its protocol", () => {

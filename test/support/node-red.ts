@@ -10,6 +10,9 @@ helper.init(require.resolve(NODE_RED_PACKAGE));
 // that load and unload flows against a fresh emulator each time close it with the node, as before; the specs of
 // the grace period itself (test/nodes/shared-connection.spec.ts, lifecycle.spec.ts) set the real one.
 sharedConnections.graceMs = 0;
+// No mDNS from node specs onto the machine's network: a connection that would follow its PVS finds it nowhere.
+// The specs of following itself (test/nodes/pvs-config/follow.spec.ts) search for real, in a network namespace.
+sharedConnections.followTuning = { find: () => Promise.resolve(null) };
 
 export { helper };
 

@@ -38,9 +38,9 @@ export {
 const COMMAND_REFUSALS = new Set<PvsErrorCode>(["PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE"]);
 
 export class PvsClient {
-  readonly endpoint: string;
-  /** The exchanges of the job in flight, the LocalAPI session and the transports. */
-  private readonly wire: PvsWire;
+  endpoint: string;
+  /** The exchanges of the job in flight, the LocalAPI session and the transports (moved by PvsConnection.moveTo). */
+  readonly wire: PvsWire;
   /** One job in flight, identical requests joined, each started when its turn has come. */
   private readonly queue: RequestQueue;
   private closed = false;

@@ -30,7 +30,7 @@ export class PvsWire {
   readonly localTransport: Transport | null;
   readonly session: LocalApiSession | null;
   /** The LocalAPI's host:port, for its errors (the dl_cgi port is another). */
-  private readonly localLabel: string;
+  private localLabel: string;
   /** A login on the wire (closeAndLogout waits for it, to end its session too). */
   loginInFlight = false;
   /** Wire exchanges of the job in flight (0: it failed before sending anything). */
@@ -160,6 +160,20 @@ export class PvsWire {
     const api = transport === this.localTransport ? "vars" : "dl_cgi";
     const bare = kind === "login" || kind === "logout";
     this.records.answerLog.answer(api === "vars" && !bare ? request : kind, api, request, answer, startedAt, !bare);
+  }
+
+  /**
+   * Sends to `host` from the next exchange on (a PVS followed to its new address): the session of the old address is
+   * dropped, not logged out (that address no longer answers); the next read logs in afresh.
+   */
+  moveTo(host: string): void {
+    this.transport.moveTo({ ...this.options, host });
+    const local = this.options.localApi;
+    if (local) {
+      this.localTransport?.moveTo({ protocol: "https", host, port: local.port });
+      this.localLabel = formatEndpoint({ ...this.options, host, port: local.port });
+    }
+    this.session?.invalidate();
   }
 
   /** Ends the session at close: one short request, errors ignored, after which the client closes. */

@@ -1,6 +1,7 @@
 // What a Node-RED restart takes over from the connection before it (PvsConnection.memory), and the check a stored
 // memory passes before anything in it is believed: a context store is a file that an older version, a crash mid-write
 // or a person may have left in any shape, and one impossible time in it must not stop Node-RED at every start.
+import net from "net";
 import { DetectionMemory } from "./detection";
 import { isJsonObject } from "../../model/safe-object";
 
@@ -11,6 +12,10 @@ export interface ConnectionMemory {
   deviceListStartedAt: number | null;
   /** When a 403 lock-out in force ends (epoch ms); absent in memories written before it was kept. */
   lockedOutUntil?: number | null;
+  /** SHA-256 digest of the serial of the PVS reached (follow.ts serialDigest), never the serial; absent before. */
+  serialDigest?: string | null;
+  /** The address the PVS was followed to, other than the configured host (tried first after a restart). */
+  followedHost?: string | null;
 }
 
 /** No time this package remembers is older than this (it was written years later). */
@@ -65,7 +70,21 @@ export function readMemory(value: unknown, now = Date.now()): ConnectionMemory |
     detection: readDetection(value.detection, now),
     deviceListStartedAt: instant(value.deviceListStartedAt, now + MEMO_CLOCK_SKEW_MS),
     lockedOutUntil: instant(value.lockedOutUntil, now + LATEST_LOCKOUT_MS),
+    ...followed(value),
   };
+}
+
+/** What a following connection keeps (follow.ts), present only when it was stored. */
+function followed(value: Readonly<Record<string, unknown>>): Pick<ConnectionMemory, "serialDigest" | "followedHost"> {
+  const out: Pick<ConnectionMemory, "serialDigest" | "followedHost"> = {};
+  if ("serialDigest" in value)
+    out.serialDigest =
+      typeof value.serialDigest === "string" && /^[0-9a-f]{64}$/.test(value.serialDigest) ? value.serialDigest : null;
+  // Only an IP address: what a search found (a name here would send requests wherever it resolves).
+  if ("followedHost" in value)
+    out.followedHost =
+      typeof value.followedHost === "string" && net.isIP(value.followedHost) !== 0 ? value.followedHost : null;
+  return out;
 }
 
 /** An instant as ISO text, null when it has none (a Date cannot hold it). */

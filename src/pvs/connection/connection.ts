@@ -28,6 +28,8 @@ import {
   runLegacyCommand,
 } from "./read-commands";
 import { enableTelemetry, readLiveVars } from "../live/read-live";
+import { Follower, FollowTuning, PvsMove } from "./follow";
+import { formatEndpoint } from "../http/transport";
 
 export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "redact"> {
   api: ApiSetting;
@@ -46,6 +48,10 @@ export interface ConnectionOptions extends Omit<ClientOptions, "localApi" | "red
   renewAfterMs?: number;
   refusedHoldMs?: number;
   loginBackoffBaseMs?: number;
+  /** Follow the PVS to its new address when it stops answering at this one (follow.ts); off unless true. */
+  follow?: boolean;
+  /** The follow rule's timings and search (tests). */
+  followTuning?: FollowTuning;
 }
 
 /**
@@ -62,6 +68,7 @@ export type SharedSettings = Pick<
   | "labels"
   | "api"
   | "fingerprint"
+  | "follow"
 >;
 
 /** What may be shown about a PVS (editor, status, msg.pvs): nothing secret. */
@@ -94,6 +101,7 @@ export class PvsConnection implements LiveAccess {
   private readonly live: LiveFeedShare;
   /** See onMemory: checked after each detection (the client reports each request's end itself). */
   private readonly memoryWatchers = new Set<() => void>();
+  private readonly follower: Follower;
 
   constructor(private readonly options: ConnectionOptions) {
     const {
@@ -108,6 +116,8 @@ export class PvsConnection implements LiveAccess {
       renewAfterMs,
       refusedHoldMs,
       loginBackoffBaseMs,
+      follow: _follow,
+      followTuning,
       ...client
     } = options;
     this.client = new PvsClient({
@@ -131,11 +141,42 @@ export class PvsConnection implements LiveAccess {
       readPublic: (signal, opts) => this.groups.readPublic(signal, opts),
       endBackoff: () => this.client.endBackoff(),
       forgotten: () => this.groups.forget(),
-      detected: () => this.memoryWatchers.forEach((check) => check()),
+      detected: () => {
+        this.follower.identified();
+        this.memoryWatchers.forEach((check) => check());
+      },
     });
     this.owner = new OwnerSecrets(this.detection, () => this.options.password);
     this.read = { client: this.client, detection: this.detection, groups: this.groups, secrets: this.owner };
     this.live = new LiveFeedShare(this, options.telemetry);
+    this.follower = new Follower(
+      {
+        health: () => this.client.health(),
+        // The last one read: a detection forgotten after failures in a row still knows whom it reached.
+        serial: () => this.detection.lastIdentity?.serial ?? null,
+        enabled: () => this.options.follow === true,
+        redirect: (host) => this.redirect(host),
+      },
+      options.host,
+      followTuning,
+    );
+    this.client.onSettled(() => this.follower.check());
+  }
+
+  /** Hears each change of the address requests go to (a PVS followed to its new address); returns the way to stop. */
+  onMove(listener: (move: PvsMove) => void): () => void {
+    return this.follower.onMove(listener);
+  }
+
+  /**
+   * Every request from now on goes to `host`, same ports: the session of the old address is dropped, a pinned
+   * certificate still applies (a moved PVS is the same box), the old address's back-off ends so the next poll goes.
+   */
+  private redirect(host: string): void {
+    this.client.wire.moveTo(host);
+    this.client.endpoint = formatEndpoint({ ...this.options, host });
+    this.client.endBackoff();
+    this.memoryWatchers.forEach((check) => check());
   }
 
   /**
@@ -147,6 +188,7 @@ export class PvsConnection implements LiveAccess {
     Object.assign(this.options, settings);
     this.client.retune(settings);
     if (settings.api !== undefined) this.detection.change(settings.api);
+    if (settings.follow === false) this.follower.turnedOff();
   }
 
   info(): ConnectionInfo {
@@ -227,15 +269,16 @@ export class PvsConnection implements LiveAccess {
   /**
    * What a Node-RED restart may take over where a context store keeps it: a legacy detection, when
    * the last DeviceList started and when a 403 lock-out ends, so that a restart causes neither a detection nor a
-   * request the ration, the lock-out and the last detection would not. Nothing secret: no serial, no password,
-   * no answer.
+   * request the ration, the lock-out and the last detection would not; while following is on, the serial's digest
+   * and the followed address (follow.ts). Nothing secret: no serial, no password, no answer.
    */
   memory(): ConnectionMemory | null {
     const detection = this.detection.memory();
     const deviceListAt = this.client.lastStart(DEVICE_LIST_REQUEST.key);
     const lockedOutUntil = this.client.lockedOutUntil();
-    if (!detection && deviceListAt === null && lockedOutUntil === null) return null;
-    return { format: 1, detection, deviceListStartedAt: deviceListAt, lockedOutUntil };
+    const followed = this.follower.memory();
+    if (!detection && deviceListAt === null && lockedOutUntil === null && !followed) return null;
+    return { format: 1, detection, deviceListStartedAt: deviceListAt, lockedOutUntil, ...followed };
   }
 
   /**
@@ -271,10 +314,12 @@ export class PvsConnection implements LiveAccess {
       this.client.restoreStart(DEVICE_LIST_REQUEST.key, memory.deviceListStartedAt);
     // Held as a lock-out only when it could be one: in the future, and no later than the longest wait.
     if (memory.lockedOutUntil != null) this.client.restoreLockout(memory.lockedOutUntil);
+    this.follower.restore(memory);
   }
 
   /** Logs out of the LocalAPI session (when there is one) and closes the connection. */
   close(): Promise<void> {
+    this.follower.close();
     this.live.close();
     return this.client.closeAndLogout();
   }
@@ -297,8 +342,14 @@ export class PvsConnection implements LiveAccess {
     return this.live.current;
   }
 
+  /** Where requests go now: the configured host, or the address the PVS was followed to. */
   get host(): string {
-    return this.options.host;
+    return this.follower.target;
+  }
+
+  /** The address the PVS was followed to; null while requests go to the configured host. */
+  get followedTo(): string | null {
+    return this.follower.target === this.follower.configured ? null : this.follower.target;
   }
 
   get telemetryPort(): number {

@@ -183,8 +183,9 @@ export class ApiDetection {
     } else {
       // A fixed API still wants the identity: the serial is the LocalAPI password, the build is shown. When the
       // PVS cannot be reached at all, the API stays unknown (detected again next poll) unless it was known before.
+      // The legacy API fixed asks supervisor/info alone: its LocalAPI would be of no use.
       const previous = this.previous;
-      const found = await this.detect(signal, setting === "legacy" ? "legacy-first" : "vars-first", urgent).catch(
+      const found = await this.detect(signal, setting === "legacy" ? "legacy-only" : "vars-first", urgent).catch(
         (err: unknown) => {
           const code = toPvsError(err).code;
           if (code === "PVS_ABORTED" || code === "PVS_CERT_MISMATCH") throw err;
@@ -218,7 +219,7 @@ export class ApiDetection {
    */
   private async detect(
     signal: AbortSignal,
-    order: "legacy-first" | "vars-first",
+    order: "legacy-first" | "vars-first" | "legacy-only",
     urgent = false,
   ): Promise<{ identity: Identity | null; source: ApiKind }> {
     let firstError: PvsError | null = null;
@@ -235,6 +236,7 @@ export class ApiDetection {
       ],
     ];
     if (order === "vars-first") sources.reverse();
+    if (order === "legacy-only") sources.pop();
     for (const [source, ask] of sources) {
       try {
         const identity = await ask();

@@ -52,7 +52,18 @@ export async function findPvsBySerial(serial: string, options: BrowseOptions): P
     throw new PvsError("PVS_BAD_INPUT", "findPvsBySerial needs the PVS serial (letters and digits)");
   }
   const wanted = serial.toUpperCase();
-  const match = (s: Sightings) => s.units().find((u) => u.serial.toUpperCase() === wanted);
+  return findPvsWhere((s) => s.toUpperCase() === wanted, options);
+}
+
+/**
+ * Resolves with the first unit whose full, unmasked serial (the TXT `serialnum`) `matches`, or null at the timeout
+ * or abort: a connection that keeps only a digest of its PVS's serial compares digests (src/pvs/connection/follow.ts).
+ */
+export async function findPvsWhere(
+  matches: (serial: string) => boolean,
+  options: BrowseOptions,
+): Promise<PvsUnit | null> {
+  const match = (s: Sightings) => s.units().find((u) => matches(u.serial));
   const sightings = await listen(options, (s) => match(s) !== undefined);
   const unit = match(sightings);
   return unit ? publicUnit(unit) : null;

@@ -67,7 +67,7 @@ export function formatEndpoint(endpoint: Endpoint): string {
 export class Transport {
   private readonly client: AxiosInstance;
   private readonly agent: http.Agent;
-  private readonly endpoint: string;
+  private endpoint: string;
 
   constructor(
     endpoint: Endpoint,
@@ -144,6 +144,15 @@ export class Transport {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /**
+   * Sends to another host from the next request on, same port and trust (a PVS followed to its new address is the
+   * same box: a pinned certificate still applies).
+   */
+  moveTo(endpoint: Endpoint): void {
+    this.endpoint = formatEndpoint(endpoint);
+    this.client.defaults.baseURL = `${endpoint.protocol}://${this.endpoint}`;
   }
 
   /** Pins another certificate (or none) for the connections made from now on; nothing on plain HTTP. */
