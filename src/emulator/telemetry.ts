@@ -11,7 +11,7 @@ export interface TelemetrySettings {
   closeEveryMs: number;
   /** Connections stay open, but no frame is sent. */
   stall: boolean;
-  /** Connections are dropped at once, as while the socket is not enabled. */
+  /** Connections are accepted and dropped at once (a daemon that fails them; not enabled, the port is closed). */
   refuse: boolean;
 }
 
@@ -46,7 +46,6 @@ interface Client {
 }
 
 export class TelemetryServer {
-  enabled = false;
   readonly settings: TelemetrySettings = { closeEveryMs: DEFAULT_CLOSE_EVERY_MS, stall: false, refuse: false };
   /** WebSocket connections accepted so far. */
   accepted = 0;
@@ -61,6 +60,9 @@ export class TelemetryServer {
   private readonly clients = new Map<WebSocket, Client>();
   private readonly sockets = new Set<Socket>();
   private frameTimer: NodeJS.Timeout | null = null;
+  private isEnabled = false;
+  /** Where the socket listens while enabled: the port is taken at start, so that it stays the same. */
+  private bound: { port: number; host: string } | null = null;
 
   /**
    * `livedata`: the site's `/sys/livedata/` fields now, as numbers by field name. `recorded`: a replay's frames,
@@ -76,8 +78,8 @@ export class TelemetryServer {
       res.end("Upgrade Required");
     });
     this.server.on("connection", (socket: Socket) => {
-      // Not enabled (or refusing): the port answers nothing; the connection ends at once.
-      if (!this.enabled || this.settings.refuse) {
+      // The refusing fault (or a connection that came just before a disable): accepted, then ended at once.
+      if (!this.isEnabled || this.settings.refuse) {
         this.refused++;
         return void socket.destroy();
       }
@@ -90,6 +92,10 @@ export class TelemetryServer {
     this.wss.on("connection", (ws: WebSocket) => this.accept(ws));
   }
 
+  /**
+   * Takes the port; while the socket is not enabled it then stops listening, so that a connection is refused
+   * (see `enabled`).
+   */
   async start(port: number, host: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
@@ -98,10 +104,36 @@ export class TelemetryServer {
         resolve();
       });
     });
+    this.bound = { port: (this.server.address() as AddressInfo).port, host };
+    if (!this.isEnabled) await this.unlisten();
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.bound?.port ?? 0;
+  }
+
+  /**
+   * Whether `/sys/telemetryws/enable` is 1. Until then nothing listens on the port and a connection is refused (TCP
+   * RST): "port 9002 does not open" on a unit without the socket (smcneece/ha-esunpower docs/CHANGELOG.md, PVS5),
+   * and the clients write the enable before every connect for that reason (SunStrong-Management/pypvs
+   * src/pypvs/pvs_websocket.py `enable_callback`). Turning it off again closes the port; open connections stay.
+   */
+  get enabled(): boolean {
+    return this.isEnabled;
+  }
+
+  set enabled(on: boolean) {
+    this.isEnabled = on;
+    if (!this.bound) return;
+    if (on && !this.server.listening) {
+      // An IP host binds at once; a port taken meanwhile leaves the socket closed, as a failed daemon would.
+      this.server.once("error", () => undefined);
+      this.server.listen(this.bound.port, this.bound.host);
+    } else if (!on && this.server.listening) void this.unlisten();
+  }
+
+  private unlisten(): Promise<void> {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   /** WebSocket connections open now. */
@@ -136,7 +168,8 @@ export class TelemetryServer {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.bound = null;
+    await this.unlisten();
   }
 
   private accept(ws: WebSocket): void {
