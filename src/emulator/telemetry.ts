@@ -43,6 +43,8 @@ interface Client {
   closeTimer: NodeJS.Timeout | null;
   /** A replay's next recorded frame. */
   replayTimer: NodeJS.Timeout | null;
+  /** The `time` last sent and when (ms), so that a repeated frame carries a fresh one. */
+  lastTime: { value: number; at: number } | null;
 }
 
 export class TelemetryServer {
@@ -174,7 +176,7 @@ export class TelemetryServer {
 
   private accept(ws: WebSocket): void {
     this.accepted++;
-    const client: Client = { sent: new Map(), closeTimer: null, replayTimer: null };
+    const client: Client = { sent: new Map(), closeTimer: null, replayTimer: null, lastTime: null };
     this.clients.set(ws, client);
     if (this.settings.closeEveryMs > 0) {
       client.closeTimer = setTimeout(() => {
@@ -237,7 +239,12 @@ export class TelemetryServer {
     }, FRAME_EVERY_MS);
   }
 
-  /** Sends the fields that changed since this client's last frame (all of them first), with the time. */
+  /**
+   * Sends the fields that changed since this client's last frame (all of them first), with the time. The time
+   * changes every second on a real unit, so a frame comes every second even when nothing else moved (the capture
+   * test/fixtures/corpus/sneelco__hass-addon-pvs-recorder/ws_example.json carries `time` in its params): then
+   * `time` alone, fresh even when the values stand still (a frozen replay), counted on from the last one sent.
+   */
   private sendFrame(ws: WebSocket, client: Client): void {
     if (this.settings.stall || ws.readyState !== WebSocket.OPEN) return;
     const now = this.livedata();
@@ -245,10 +252,21 @@ export class TelemetryServer {
     for (const [field, value] of Object.entries(now)) {
       if (field !== "time" && client.sent.get(field) !== value) params[field] = value;
     }
-    if (Object.keys(params).length === 0) return;
-    if (now.time !== undefined) params.time = now.time;
+    const time = this.freshTime(client, now.time);
+    if (Object.keys(params).length === 0 && time === null) return;
+    if (time !== null) params.time = time;
     for (const [field, value] of Object.entries(params)) client.sent.set(field, value);
     this.framesSent++;
     ws.send(JSON.stringify({ notification: "power", params }));
+  }
+
+  /** The site's `time`, or, when it has not moved since the last frame, that one plus the seconds since. */
+  private freshTime(client: Client, time: number | undefined): number | null {
+    if (time === undefined) return null;
+    const at = Date.now();
+    const last = client.lastTime;
+    const value = last && time <= last.value ? last.value + Math.max(0, Math.round((at - last.at) / 1000)) : time;
+    if (!last || value !== last.value) client.lastTime = { value, at };
+    return value;
   }
 }
