@@ -131,7 +131,8 @@ export function productionMeter(unit: LegacyProfile, t: number, kw: number, kwh:
  */
 export function consumptionMeter(unit: LegacyProfile, t: number, kw: number, pos: number, neg: number): LegacyDevice {
   const meter: LegacyDevice = {
-    ...meterBase(unit, "c", t, 200),
+    // CT scale 100 on every real consumption meter (builds 4150 and 61839 in test/fixtures/corpus).
+    ...meterBase(unit, "c", t, 100),
     ...powerFields(kw, unit.consumptionCt === "gross" ? 0.92 : 0.88),
     net_ltea_3phsum_kwh: num(pos - neg, 2),
   };

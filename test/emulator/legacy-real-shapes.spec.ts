@@ -189,6 +189,7 @@ describe("emulator legacy answers against real captures", () => {
       "4150",
     );
     const consumption = emulated.find((d) => d.TYPE === "PVS5-METER-C") as LegacyDevice;
+    assert.deepStrictEqual([consumption.CAL0, consumption.ct_scl_fctr], ["100", "100"], "as every real one");
     for (const absent of ["subtype", "consumption_subtype_enum", "neg_ltea_3phsum_kwh"])
       assert.strictEqual(consumption[absent], undefined, absent);
   });
