@@ -21,6 +21,11 @@ export const LEGACY_LOCKED: Answer = { status: 403, body: { status: 403, error: 
 
 /** Open on every firmware (pypvs doc/dl_cgi.md "Open"). */
 const OPEN = new Set(["supervisor/info", "communication/interfaces"]);
+
+/** Whether new firmware answers this dl_cgi path without a session. */
+export function isOpenPath(path: string): boolean {
+  return OPEN.has(path);
+}
 const WITH_SESSION = new Set(["devices/list", "network/interfaces", "network/powerProduction"]);
 
 const ALIASES: Record<string, string> = { wan: "Ethernet", sta0: "Wi-Fi", cell: "Cellular", plc: "PLC" };

@@ -2,7 +2,7 @@
 // simulated site, or a recording's answers (a replay). Answers are plain data; server.ts sends them, faults and all.
 import http from "http";
 import { Answer, AUTH_BAD_REQUEST, LocalApi } from "./localapi";
-import { dlCgiPath, LEGACY_LOCKED } from "./dl-cgi-paths";
+import { dlCgiPath, isOpenPath, LEGACY_LOCKED } from "./dl-cgi-paths";
 import { Recording } from "../model/recording";
 import { recordedLegacy } from "./replay";
 import { SimulatedSite } from "./site";
@@ -201,7 +201,7 @@ function discoveryProgress(site: SimulatedSite): Record<string, unknown> {
 }
 
 /**
- * A legacy answer from the recording: 403 on LocalAPI firmware but for the open supervisor/info, 404 for what it
+ * A legacy answer from the recording: 403 on LocalAPI firmware but for the open paths, 404 for what it
  * lacks, and for a path outside dl_cgi the simulated site's 404 (no path is looked up in the recording).
  */
 function replayed(ctx: RouteContext, recording: Recording, url: URL): Answer {
@@ -212,7 +212,7 @@ function replayed(ctx: RouteContext, recording: Recording, url: URL): Answer {
         ? url.pathname.slice(DL_CGI.length + 1)
         : null;
   if (key === null) return NOT_FOUND;
-  if (ctx.site.localApi && key !== "supervisor/info") return LEGACY_LOCKED;
+  if (ctx.site.localApi && !isOpenPath(key)) return LEGACY_LOCKED;
   const answer = recordedLegacy(recording, key);
   return answer === null
     ? { status: 404, body: { result: "error", msg: `${key} is not in this recording` } }

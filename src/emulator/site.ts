@@ -363,7 +363,7 @@ export class SimulatedSite {
     return supervisorInfo(this.profile);
   }
 
-  /** The varserver's `/sys/info/sw_rev` ("2025.10.07.61846"; PVS5 "0.0.25.5412"). */
+  /** The varserver's `/sys/info/sw_rev` ("2025.10.20.61846"; PVS5 "0.0.25.5412"). */
   get swRev(): string {
     return firmwareBuild(this.profile).swRev;
   }

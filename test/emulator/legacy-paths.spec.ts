@@ -116,6 +116,10 @@ describe("emulator dl_cgi paths, telemetry port and replay identity", function (
     assert.strictEqual(reply.status, 200);
     assert.strictEqual(byName(reply).get("/sys/info/serialnum"), serial);
     await login(emulator.httpsUrl, serial);
+    // The documented open paths stay open on a LocalAPI replay; a recording lacking one answers 404, not 403.
+    assert.strictEqual((await request(`${emulator.httpsUrl}${DL}/communication/interfaces`)).status, 404);
+    assert.strictEqual((await request(`${emulator.httpsUrl}${DL}/devices/list`)).status, 403);
+    assert.strictEqual((await request(`${emulator.httpsUrl}${DL}/supervisor/info`)).status, 200);
   });
 
   it("a frozen replay's telemetry keeps coming every second, its time counted on", async () => {
