@@ -2,7 +2,7 @@
 // seed's shape (strings for numbers, UTC "YYYY,MM,DD,HH,MM,SS" stamps, UPPERCASE identity fields), Get_Comm and
 // supervisor/info. Formats only: the site (site.ts) supplies the numbers.
 import type { CtPlacement, NightMode } from "./site";
-import { FirmwareIdentity, firmwareBuild, fwver, hardwareVersion } from "./firmware";
+import { COPROCESSOR_VERSIONS, FirmwareIdentity, firmwareBuild, fwver, hardwareVersion } from "./firmware";
 
 export type LegacyDevice = Record<string, string | number | boolean>;
 
@@ -50,7 +50,7 @@ export function supervisorDevice(unit: LegacyProfile, t: number, uptimeS: number
     DATATIME: pvsTime(floorTo(t, 5 * 60_000)),
     DETAIL: "detail",
     DEVICE_TYPE: "PVS",
-    HWVER: hardwareVersion(unit.model),
+    HWVER: hardwareVersion(unit.model, unit.firmware),
     MODEL: `PV Supervisor ${unit.model}`,
     SERIAL: unit.serial,
     STATE: "working",
@@ -77,6 +77,8 @@ function meterBase(unit: LegacyProfile, kind: "p" | "c", t: number, ct: number):
     DATATIME: pvsTime(floorTo(t, 15_000)),
     DESCR: `Power Meter ${serial}`,
     DEVICE_TYPE: "Power Meter",
+    // The meter bus since build 61707 (krbaker/hass-sunpower#81; corpus smcneece__ha-esunpower/dl_cgi.json, 61839).
+    ...(unit.firmware === "2024" ? { interface: "mime" } : {}),
     ISDETAIL: true,
     MODEL: `${unit.model}M0400${kind}`,
     OPERATION: "noop",
@@ -121,14 +123,20 @@ export function productionMeter(unit: LegacyProfile, t: number, kw: number, kwh:
   return meter;
 }
 
-/** `pos` counts forward, `neg` backward (a gross CT: the house load, and almost nothing back). */
+/**
+ * `pos` counts forward, `neg` backward (a gross CT: the house load, and almost nothing back). The 2019 build 4150
+ * meter has no subtype and no backward counter, only the net one (test/fixtures/corpus ginoledesma__sunpower-pvs-
+ * exporter/notes-DeviceList.json, device_list.json; site.ts declares no subtype there unless asked); clients tell
+ * the meter by TYPE PVS5-METER-C and the MODEL's "c".
+ */
 export function consumptionMeter(unit: LegacyProfile, t: number, kw: number, pos: number, neg: number): LegacyDevice {
   const meter: LegacyDevice = {
-    ...meterBase(unit, "c", t, 200),
+    // CT scale 100 on every real consumption meter (builds 4150 and 61839 in test/fixtures/corpus).
+    ...meterBase(unit, "c", t, 100),
     ...powerFields(kw, unit.consumptionCt === "gross" ? 0.92 : 0.88),
     net_ltea_3phsum_kwh: num(pos - neg, 2),
-    neg_ltea_3phsum_kwh: num(neg, 2),
   };
+  if (unit.firmware !== "2019" || unit.model === "PVS5") meter.neg_ltea_3phsum_kwh = num(neg, 2);
   if (unit.subtype !== null) Object.assign(meter, { subtype: unit.subtype, consumption_subtype_enum: unit.subtype });
   if (unit.firmware === "2024") {
     const v1 = 121 + Math.sin(t / 200_000);
@@ -182,7 +190,8 @@ export function inverterDevice(unit: LegacyProfile, t: number, reading: Inverter
     MOD_SN: modern ? "" : `P07M${String(1234567 + i).padStart(8, "0")}`,
     NMPLT_SKU: "",
     SWVER: modern ? "4.40.1" : "118079776",
-    ...(modern ? { PANEL: "SPR-A420-G-AC", hw_version: "4405", interface: "mime", module_serial: "" } : {}),
+    // As the real 61839 records have them (test/fixtures/corpus cmalek__sungazer/DeviceList.json).
+    ...(modern ? { PANEL: "SPR-A420-G-AC", hw_version: "4405", interface: "mime", module_serial: "", slave: 0 } : {}),
     freq_hz: num(59.99 + 0.02 * Math.sin(dataT / 50_000), 2),
     i_3phsum_a: num((ac * 1000) / vac, 2),
     i_mppt1_a: num(vdc > 0 ? (dc * 1000) / vdc : 0, 2),
@@ -196,15 +205,21 @@ export function inverterDevice(unit: LegacyProfile, t: number, reading: Inverter
   };
 }
 
-/** supervisor/info (and Start): the supervisor's identity and firmware; PVS5 reports no BUILD (only in SWVER). */
+/**
+ * supervisor/info (and Start): the supervisor's identity and firmware, in the real answers' key order. PVS5 reports
+ * no BUILD (only in SWVER); nor does the 2019 build 4150 (test/fixtures/corpus
+ * ginoledesma__sunpower-pvs-exporter/notes-Start.json), which also lacks the coprocessor versions.
+ */
 export function supervisorInfo(unit: LegacyProfile): Record<string, unknown> {
   const { swver, build } = firmwareBuild(unit);
+  const later = unit.model === "PVS6" && (unit.firmware === "2024" || unit.localApi);
   const supervisor = {
     SWVER: swver,
     SERIAL: unit.serial,
     MODEL: unit.model,
-    ...(build === null ? {} : { BUILD: build }),
+    ...(build === null || !later ? {} : { BUILD: build }),
     FWVER: fwver(unit.model),
+    ...(later ? COPROCESSOR_VERSIONS : {}),
   };
   return { result: "succeed", supervisor };
 }

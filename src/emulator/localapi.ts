@@ -156,6 +156,12 @@ export class LocalApi {
     this.caches.clear();
   }
 
+  /** Whether the request's cookie holds a live session (what the locked dl_cgi paths ask). */
+  hasSession(cookieHeader: string | undefined): boolean {
+    const token = sessionCookie(cookieHeader);
+    return token !== null && this.valid(token);
+  }
+
   /**
    * The answer to a `/vars` query (null: never answer), and whether the caller had a valid session. `query` is
    * the raw QUERY_STRING or POST body, parsed the way the firmware's fcgi_vars does (src/fcgi_vars.c,

@@ -17,7 +17,14 @@ export function servesLocalApi(recording: Recording): boolean {
   return recording.vars !== undefined && Object.keys(recording.vars).length > 0;
 }
 
-/** The namespace as the varserver stores it: strings, with JSON values kept as their text (IsJSON prints them raw). */
+const SERIALNUM = "/sys/info/serialnum";
+
+/**
+ * The namespace as the varserver stores it: strings, with JSON values kept as their text (IsJSON prints them raw).
+ * A capture of some variables only (a `match=livedata` answer) still comes from a unit that has a serial, readable
+ * without a login (the public `/sys/info/serialnum`, docs/protocol.md): when the recording names it elsewhere
+ * (supervisor/info, Start, the DeviceList's PVS), that variable answers it rather than a 400.
+ */
 export function recordedVariables(recording: Recording): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, value] of Object.entries(recording.vars ?? {})) {
@@ -25,6 +32,8 @@ export function recordedVariables(recording: Recording): Map<string, string> {
     else if (typeof value === "number" || typeof value === "boolean") out.set(name, String(value));
     else if (value !== null && typeof value === "object") out.set(name, JSON.stringify(value));
   }
+  const serial = recordedSerial(recording);
+  if (out.size > 0 && !out.has(SERIALNUM) && serial !== null) out.set(SERIALNUM, serial);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // simulated site, or a recording's answers (a replay). Answers are plain data; server.ts sends them, faults and all.
 import http from "http";
 import { Answer, AUTH_BAD_REQUEST, LocalApi } from "./localapi";
+import { dlCgiPath, isOpenPath, LEGACY_LOCKED } from "./dl-cgi-paths";
 import { Recording } from "../model/recording";
 import { recordedLegacy } from "./replay";
 import { SimulatedSite } from "./site";
@@ -32,8 +33,6 @@ const READ_COMMANDS = new Set([
 ]);
 
 const DL_CGI = "/cgi-bin/dl_cgi";
-/** What new firmware answers on the legacy list (krbaker/hass-sunpower#125). */
-const LEGACY_LOCKED: Answer = { status: 403, body: { status: 403, error: "Unauthorized", path: "" } };
 export const NOT_FOUND: Answer = { status: 404, body: { result: "error", msg: "not found" } };
 const NOT_ALLOWED: Answer = { status: 405, body: { result: "error", msg: "method not allowed" } };
 const GRID_PROFILE = {
@@ -89,7 +88,10 @@ export function route(
   const recording = ctx.replayNow();
   if (recording) return replayed(ctx, recording, url);
   if (url.pathname === DL_CGI) return ctx.site.localApi ? LEGACY_LOCKED : command(ctx, url);
-  if (url.pathname === `${DL_CGI}/supervisor/info`) return { status: 200, body: ctx.site.supervisorInfo() };
+  const path = url.pathname.startsWith(`${DL_CGI}/`)
+    ? pathAnswer(ctx, req, url.pathname.slice(DL_CGI.length + 1))
+    : null;
+  if (path) return path;
   if (url.pathname === `${DL_CGI}/energy-storage-system/status`) {
     if (ctx.site.localApi) return LEGACY_LOCKED;
     const report = ctx.site.essStatus();
@@ -98,6 +100,21 @@ export function route(
       : { status: 404, body: { result: "error", msg: "no energy storage system" } };
   }
   return NOT_FOUND;
+}
+
+/** A documented path-style read (dl-cgi-paths.ts), or null for another path. */
+function pathAnswer(ctx: RouteContext, req: http.IncomingMessage, path: string): Answer | null {
+  const site = {
+    localApi: ctx.site.localApi,
+    supervisorInfo: () => ctx.site.supervisorInfo(),
+    comm: () => ctx.site.comm(),
+    devices: () => {
+      const answer = ctx.site.deviceList();
+      ctx.editDevices(answer);
+      return answer.devices;
+    },
+  };
+  return dlCgiPath(site, path, ctx.site.localApi && ctx.localApi.hasSession(req.headers.cookie));
 }
 
 function auth(localApi: LocalApi, req: http.IncomingMessage, method: string): Answer {
@@ -184,7 +201,7 @@ function discoveryProgress(site: SimulatedSite): Record<string, unknown> {
 }
 
 /**
- * A legacy answer from the recording: 403 on LocalAPI firmware but for the open supervisor/info, 404 for what it
+ * A legacy answer from the recording: 403 on LocalAPI firmware but for the open paths, 404 for what it
  * lacks, and for a path outside dl_cgi the simulated site's 404 (no path is looked up in the recording).
  */
 function replayed(ctx: RouteContext, recording: Recording, url: URL): Answer {
@@ -195,7 +212,7 @@ function replayed(ctx: RouteContext, recording: Recording, url: URL): Answer {
         ? url.pathname.slice(DL_CGI.length + 1)
         : null;
   if (key === null) return NOT_FOUND;
-  if (ctx.site.localApi && key !== "supervisor/info") return LEGACY_LOCKED;
+  if (ctx.site.localApi && !isOpenPath(key)) return LEGACY_LOCKED;
   const answer = recordedLegacy(recording, key);
   return answer === null
     ? { status: 404, body: { result: "error", msg: `${key} is not in this recording` } }

@@ -173,9 +173,13 @@ export class SimulatedSite {
     this.firmware = this.model === "PVS5" ? "2019" : (options.firmware ?? "2024");
     this.ct = options.consumptionCt ?? "net";
     const matching = this.ct === "gross" ? "GROSS_CONSUMPTION_LINESIDE" : "NET_CONSUMPTION_LOADSIDE";
-    // Old PVS5 meters report no subtype at all.
+    // Old PVS5 meters report no subtype at all, nor does the 2019 PVS6 (legacy-answers.ts consumptionMeter).
     this.subtype =
-      options.declaredSubtype !== undefined ? options.declaredSubtype : this.model === "PVS5" ? null : matching;
+      options.declaredSubtype !== undefined
+        ? options.declaredSubtype
+        : this.model === "PVS5" || this.firmware === "2019"
+          ? null
+          : matching;
     this.night = options.night ?? "frozen";
     this.storage = options.storage === true;
     this.localApi = options.localApi === true;
@@ -359,7 +363,7 @@ export class SimulatedSite {
     return supervisorInfo(this.profile);
   }
 
-  /** The varserver's `/sys/info/sw_rev` ("2025.10.07.61846"; PVS5 "0.0.25.5412"). */
+  /** The varserver's `/sys/info/sw_rev` ("2025.10.20.61846"; PVS5 "0.0.25.5412"). */
   get swRev(): string {
     return firmwareBuild(this.profile).swRev;
   }

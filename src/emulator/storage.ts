@@ -19,6 +19,8 @@ type Part = [serial: string, deviceType: string, type: string, model: string, ex
 
 const WORKING = { STATE: "working", STATEDESCR: "Working" };
 const ERROR = { STATE: "error", STATEDESCR: "Error" };
+/** The Schneider parts on the SunSpec bus share the one gateway's MAC (cmalek/sungazer's SunVault records). */
+const SUNSPEC = { interface: "sunspec", mac_address: "d8:a9:ab:cd:12:34" };
 /** A part behind the ESS on the SunSpec bus. */
 const child = (slave: number) => ({ parent: 11, slave, PARENT: STORAGE.ess });
 const BATTERY_PARENT = { parent: 11, PARENT: STORAGE.ess };
@@ -29,8 +31,9 @@ const PARTS: ReadonlyArray<Part> = [
     "HUB+",
     "HUB+",
     "SunPower MIDC",
+    // In error on both real SunVault lists (build 61204: krbaker/hass-sunpower#37; 61839: smcneece/ha-esunpower#5).
     {
-      ...WORKING,
+      ...ERROR,
       hw_version: "1.5.0",
       interface: "ttymxc5",
       slave: 220,
@@ -57,7 +60,7 @@ const PARTS: ReadonlyArray<Part> = [
     "ESS BMS",
     "EQUINOX-BMS",
     "SchneiderElectric-SP1",
-    { ...ERROR, interface: "sunspec", mac_address: "d8:a9:ab:cd:12:34", PORT: "P0, SunSpec, Slave 230", ...child(230) },
+    { ...ERROR, ...SUNSPEC, ...child(230), PORT: "P0, SunSpec, Slave 230" },
   ],
   ...STORAGE.batteries.map((b): Part => [
     b,
@@ -71,14 +74,15 @@ const PARTS: ReadonlyArray<Part> = [
     "Storage Inverter",
     "SCHNEIDER-XWPRO",
     "SchneiderElectric-XW6848-21",
-    { interface: "sunspec", PORT: "P0, SunSpec, Slave 10", ...child(10) },
+    { ...ERROR, ...SUNSPEC, ...child(10), SWVER: "V1", PORT: "P0, SunSpec, Slave 10" },
   ],
+  // The gateway sits on the bus on its own: no parent (cmalek/sungazer tests/fixtures/DeviceList/DeviceList.json).
   [
     STORAGE.gateway,
     "Gateway",
     "GATEWAY",
     "SchneiderElectric-ConextGateway",
-    { interface: "sunspec", PORT: "P0, SunSpec, Slave 1", ...child(1) },
+    { ...ERROR, ...SUNSPEC, slave: 1, SWVER: "V1", PORT: "P0, SunSpec, Slave 1" },
   ],
 ];
 
@@ -112,19 +116,28 @@ function disconnect(t: number): Part {
   ];
 }
 
-/** SunVault parts at `t`, in the order a real list has them. */
+/**
+ * SunVault parts at `t`, each record's fields in a real record's order: identity and state, the part's own fields,
+ * origin, OPERATION, PARENT, CURTIME (cmalek/sungazer tests/fixtures/DeviceList/DeviceList.json).
+ */
 export function storageDevices(t: number): LegacyDevice[] {
   const curtime = pvsTime(t);
-  return [...PARTS, disconnect(t)].map(([serial, deviceType, type, model, extra]) => ({
-    ISDETAIL: true,
-    SERIAL: serial,
-    TYPE: type,
-    MODEL: model,
-    DESCR: `${deviceType} ${serial}`,
-    DEVICE_TYPE: deviceType,
-    origin: "data_logger",
-    OPERATION: "noop",
-    CURTIME: curtime,
-    ...extra,
-  }));
+  return [...PARTS, disconnect(t)].map(([serial, deviceType, type, model, extra]) => {
+    const { STATE, STATEDESCR, PARENT, ...own } = extra;
+    return {
+      ISDETAIL: true,
+      SERIAL: serial,
+      TYPE: type,
+      STATE,
+      STATEDESCR,
+      MODEL: model,
+      DESCR: `${deviceType} ${serial}`,
+      DEVICE_TYPE: deviceType,
+      ...own,
+      origin: "data_logger",
+      OPERATION: "noop",
+      ...(PARENT === undefined ? {} : { PARENT }),
+      CURTIME: curtime,
+    };
+  });
 }

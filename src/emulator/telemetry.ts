@@ -11,7 +11,7 @@ export interface TelemetrySettings {
   closeEveryMs: number;
   /** Connections stay open, but no frame is sent. */
   stall: boolean;
-  /** Connections are dropped at once, as while the socket is not enabled. */
+  /** Connections are accepted and dropped at once (a daemon that fails them; not enabled, the port is closed). */
   refuse: boolean;
 }
 
@@ -43,10 +43,11 @@ interface Client {
   closeTimer: NodeJS.Timeout | null;
   /** A replay's next recorded frame. */
   replayTimer: NodeJS.Timeout | null;
+  /** The `time` last sent and when (ms), so that a repeated frame carries a fresh one. */
+  lastTime: { value: number; at: number } | null;
 }
 
 export class TelemetryServer {
-  enabled = false;
   readonly settings: TelemetrySettings = { closeEveryMs: DEFAULT_CLOSE_EVERY_MS, stall: false, refuse: false };
   /** WebSocket connections accepted so far. */
   accepted = 0;
@@ -61,6 +62,9 @@ export class TelemetryServer {
   private readonly clients = new Map<WebSocket, Client>();
   private readonly sockets = new Set<Socket>();
   private frameTimer: NodeJS.Timeout | null = null;
+  private isEnabled = false;
+  /** Where the socket listens while enabled: the port is taken at start, so that it stays the same. */
+  private bound: { port: number; host: string } | null = null;
 
   /**
    * `livedata`: the site's `/sys/livedata/` fields now, as numbers by field name. `recorded`: a replay's frames,
@@ -76,8 +80,8 @@ export class TelemetryServer {
       res.end("Upgrade Required");
     });
     this.server.on("connection", (socket: Socket) => {
-      // Not enabled (or refusing): the port answers nothing; the connection ends at once.
-      if (!this.enabled || this.settings.refuse) {
+      // The refusing fault (or a connection that came just before a disable): accepted, then ended at once.
+      if (!this.isEnabled || this.settings.refuse) {
         this.refused++;
         return void socket.destroy();
       }
@@ -90,6 +94,10 @@ export class TelemetryServer {
     this.wss.on("connection", (ws: WebSocket) => this.accept(ws));
   }
 
+  /**
+   * Takes the port; while the socket is not enabled it then stops listening, so that a connection is refused
+   * (see `enabled`).
+   */
   async start(port: number, host: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
@@ -98,10 +106,36 @@ export class TelemetryServer {
         resolve();
       });
     });
+    this.bound = { port: (this.server.address() as AddressInfo).port, host };
+    if (!this.isEnabled) await this.unlisten();
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.bound?.port ?? 0;
+  }
+
+  /**
+   * Whether `/sys/telemetryws/enable` is 1. Until then nothing listens on the port and a connection is refused (TCP
+   * RST): "port 9002 does not open" on a unit without the socket (smcneece/ha-esunpower docs/CHANGELOG.md, PVS5),
+   * and the clients write the enable before every connect for that reason (SunStrong-Management/pypvs
+   * src/pypvs/pvs_websocket.py `enable_callback`). Turning it off again closes the port; open connections stay.
+   */
+  get enabled(): boolean {
+    return this.isEnabled;
+  }
+
+  set enabled(on: boolean) {
+    this.isEnabled = on;
+    if (!this.bound) return;
+    if (on && !this.server.listening) {
+      // An IP host binds at once; a port taken meanwhile leaves the socket closed, as a failed daemon would.
+      this.server.once("error", () => undefined);
+      this.server.listen(this.bound.port, this.bound.host);
+    } else if (!on && this.server.listening) void this.unlisten();
+  }
+
+  private unlisten(): Promise<void> {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   /** WebSocket connections open now. */
@@ -136,12 +170,13 @@ export class TelemetryServer {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.bound = null;
+    await this.unlisten();
   }
 
   private accept(ws: WebSocket): void {
     this.accepted++;
-    const client: Client = { sent: new Map(), closeTimer: null, replayTimer: null };
+    const client: Client = { sent: new Map(), closeTimer: null, replayTimer: null, lastTime: null };
     this.clients.set(ws, client);
     if (this.settings.closeEveryMs > 0) {
       client.closeTimer = setTimeout(() => {
@@ -204,7 +239,12 @@ export class TelemetryServer {
     }, FRAME_EVERY_MS);
   }
 
-  /** Sends the fields that changed since this client's last frame (all of them first), with the time. */
+  /**
+   * Sends the fields that changed since this client's last frame (all of them first), with the time. The time
+   * changes every second on a real unit, so a frame comes every second even when nothing else moved (the capture
+   * test/fixtures/corpus/sneelco__hass-addon-pvs-recorder/ws_example.json carries `time` in its params): then
+   * `time` alone, fresh even when the values stand still (a frozen replay), counted on from the last one sent.
+   */
   private sendFrame(ws: WebSocket, client: Client): void {
     if (this.settings.stall || ws.readyState !== WebSocket.OPEN) return;
     const now = this.livedata();
@@ -212,10 +252,21 @@ export class TelemetryServer {
     for (const [field, value] of Object.entries(now)) {
       if (field !== "time" && client.sent.get(field) !== value) params[field] = value;
     }
-    if (Object.keys(params).length === 0) return;
-    if (now.time !== undefined) params.time = now.time;
+    const time = this.freshTime(client, now.time);
+    if (Object.keys(params).length === 0 && time === null) return;
+    if (time !== null) params.time = time;
     for (const [field, value] of Object.entries(params)) client.sent.set(field, value);
     this.framesSent++;
     ws.send(JSON.stringify({ notification: "power", params }));
+  }
+
+  /** The site's `time`, or, when it has not moved since the last frame, that one plus the seconds since. */
+  private freshTime(client: Client, time: number | undefined): number | null {
+    if (time === undefined) return null;
+    const at = Date.now();
+    const last = client.lastTime;
+    const value = last && time <= last.value ? last.value + Math.max(0, Math.round((at - last.at) / 1000)) : time;
+    if (!last || value !== last.value) client.lastTime = { value, at };
+    return value;
   }
 }

@@ -244,7 +244,8 @@ describe("emulator LocalAPI", () => {
         ["/sys/info/sw_rev", "/sys/info/lmac"],
       );
       assert.strictEqual(list.count, 2);
-      assert.strictEqual(list.values[0].value, "2025.10.07.61846");
+      // As a real 61846 unit (test/fixtures/corpus/ksmooove__SunPower-Monitoring/vars-sw-rev.json).
+      assert.strictEqual(list.values[0].value, "2025.10.20.61846");
     });
 
     it("answers match= with every variable containing the substring, and fmt=obj as one object", async () => {
@@ -490,6 +491,13 @@ describe("emulator LocalAPI", () => {
           MODEL: "PVS6",
           BUILD: 61846,
           FWVER: "1.0.0",
+          // The real 61846 answer's (test/fixtures/corpus/ksmooove__SunPower-Monitoring/supervisor-info.json).
+          SCVER: 1630652920,
+          EASICVER: 131329,
+          SCBUILD: 1188,
+          WNSERIAL: 16,
+          WNMODEL: 400,
+          WNVER: 3000,
         },
       });
       const pvs = emulator.site.deviceList().devices[0];
