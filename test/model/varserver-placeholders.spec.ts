@@ -1,8 +1,9 @@
 // What the varserver prints for what a unit does not have, read as absent: "nan" storage livedata on a PV-only
 // unit (the 61846 capture, ksmooove/SunPower-Monitoring fixtures/pvs6/vars-livedata.json) and "0.000000" meter
 // counters a meter does not keep (every meter has every leaf: pypvs doc/varserver-variables-public-pvs5.csv,
-// the 61846 capture's production meter).
+// the 61846 capture's production meter). And no field of the vendor's nested layout lost when a device comes in both.
 import assert from "assert";
+import { normalizeVars } from "../../src/model/localapi-device-list";
 import { SiteMemory } from "../../src/model/site-memory";
 import { analyzeVars, capture, ksmooove, Vars } from "./captures";
 
@@ -65,5 +66,22 @@ describe("model/varserver: placeholders are absent values", () => {
       assert.strictEqual(exporter.import_kwh, 0);
       assert.strictEqual(exporter.export_kwh, Number(neg));
     });
+  });
+});
+
+describe("model/varserver: a device in both layouts loses no field", () => {
+  it("the flat leaves win, the nested object's vldFldMsk is kept as reported; every number is a metric", () => {
+    const nested = capture<Record<string, Record<string, unknown>>>(`${PYPVS}/LocalAPI-vars-match-meter-data-obj.json`);
+    const data = nested["/sys/devices/11/meter/data"];
+    const flat: Vars = {};
+    for (const [field, value] of Object.entries(data))
+      if (field !== "vldFldMsk") flat[`/sys/devices/meter/0/${field}`] = String(value);
+    const out = normalizeVars({ devices: { ...flat, ...nested }, live: {}, system: {} });
+    const meter = out.list.devices.find((d) => d.serial === data.sn);
+    assert.ok(meter);
+    assert.strictEqual(out.list.devices.filter((d) => d.serial === data.sn).length, 1, "listed once");
+    assert.strictEqual(meter.properties.vldFldMsk, data.vldFldMsk);
+    for (const [field, value] of Object.entries(data))
+      if (typeof value === "number") assert.ok(Object.values(meter.metrics).includes(value), `${field} ${value}`);
   });
 });
