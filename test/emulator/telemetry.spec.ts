@@ -78,6 +78,16 @@ describe("emulator telemetry WebSocket", function () {
     }
   });
 
+  it("a SunVault site's first frame also has the battery fields (pypvs doc/LocalAPI.md livedata: soc, ess_p)", async () => {
+    const emulator = await start({ storage: true, telemetryEnabled: true });
+    const { ws, frames } = await connect(emulator.telemetryPort);
+    const end = Date.now() + 4000;
+    while (frames.length < 1 && Date.now() < end) await settle(50);
+    ws.close();
+    for (const field of ["ess_p", "ess_en", "soc", "backupTimeRemaining", "midstate"])
+      assert.strictEqual(typeof frames[0]?.params[field], "number", field);
+  });
+
   it("a PVS5 has no WebSocket: the write answers 400 and the port stays closed", async () => {
     const emulator = await start({ model: "PVS5" });
     const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);
