@@ -108,6 +108,7 @@ const EXPORT_KWH0 = 2750;
 const LOAD_KWH0 = 3200;
 const CHARGED_KWH0 = 5400;
 const DISCHARGED_KWH0 = 5000;
+const GROSS_BACKFLOW_KWH = 0.03; // what a gross CT counts backward over the site's life: almost nothing
 
 /** The battery as the varserver shows it; power positive = discharging, fractions 0-1. */
 export interface BatteryState {
@@ -132,10 +133,17 @@ export interface SiteSnapshot {
   /** Production meter power and lifetime energy (the production meter's own numbers). */
   pvKw: number;
   pvKwh: number;
-  /** Grid power (+import/−export) and net lifetime energy (import − export). */
+  /** Grid power (+import/−export) and net lifetime energy (import − export; a gross CT: load − production). */
   gridKw: number;
   gridKwh: number;
   loadKw: number;
+  /** `/sys/livedata/site_load_*`: a gross CT's own power and counter, else production + grid + battery. */
+  siteLoadKw: number;
+  siteLoadKwh: number;
+  /** Inverter serial → lifetime kWh, which the varserver keeps showing at night even when DeviceList does not. */
+  inverterKwh: ReadonlyMap<string, number>;
+  /** When the inverters stopped reporting (the last sunset), or null by day. */
+  nightSince: number | null;
   uptimeS: number;
   /** A load average, as dl_cpu_load. */
   cpuLoad: number;
@@ -254,25 +262,38 @@ export class SimulatedSite {
   }
 
   deviceList(): { devices: LegacyDevice[]; result: string } {
-    return this.deviceListAt(this.advance());
+    const { devices, result } = this.deviceListAt(this.advance());
+    return { devices, result };
   }
 
   /** The device list and the site totals at one instant, so both APIs can show the same site. */
   snapshot(): SiteSnapshot {
     const t = this.advance();
-    const { devices } = this.deviceListAt(t);
-    const { production, load, battery } = this.powersAt(t);
+    const { devices, inverterKwh } = this.deviceListAt(t);
+    const { f, production, load, battery } = this.powersAt(t);
+    const [pvKw, pvKwh, gross] = [production * 0.995, this.productionMeterKwh(), this.ct === "gross"];
+    const state = this.storage ? this.batteryState(battery, load) : null;
+    const [essKw, essKwh] = state ? [state.kw, state.dischargedKwh - state.chargedKwh] : [0, 0];
+    // A gross CT meters the load: in the real gross-CT capture (ksmooove/SunPower-Monitoring fixtures/pvs6, 61846)
+    // site_load_en follows the consumption netLtea3phsumKwh (62972.78 vs .67) and net_en = site_load_en - pv_en.
+    const grossKwh = this.loadKwh + LOAD_KWH0 - GROSS_BACKFLOW_KWH;
+    const gridKw = gross ? load - pvKw : load - production + battery;
+    const gridKwh = gross ? grossKwh - pvKwh : this.importKwh + IMPORT_KWH0 - (this.exportKwh + EXPORT_KWH0);
     return {
       t,
       devices,
-      pvKw: production * 0.995,
-      pvKwh: this.productionMeterKwh(),
-      gridKw: load - production + battery,
-      gridKwh: this.importKwh + IMPORT_KWH0 - (this.exportKwh + EXPORT_KWH0),
+      pvKw,
+      pvKwh,
+      gridKw,
+      gridKwh,
       loadKw: load,
+      siteLoadKw: gross ? load : pvKw + gridKw + essKw,
+      siteLoadKwh: gross ? grossKwh : pvKwh + gridKwh + essKwh,
+      inverterKwh,
+      nightSince: f === 0 ? lastSunset(t, this.options.longitude) : null,
       uptimeS: this.uptimeS(t),
       cpuLoad: this.cpuLoad(t),
-      battery: this.storage ? this.batteryState(battery, load) : null,
+      battery: state,
     };
   }
 
@@ -317,12 +338,13 @@ export class SimulatedSite {
     };
   }
 
-  private deviceListAt(t: number): { devices: LegacyDevice[]; result: string } {
+  private deviceListAt(t: number): { devices: LegacyDevice[]; result: string; inverterKwh: Map<string, number> } {
     const unit = this.profile;
     const { f, production, load, battery } = this.powersAt(t);
     const devices: LegacyDevice[] = [supervisorDevice(unit, t, this.uptimeS(t), this.cpuLoad(t))];
     devices.push(productionMeter(unit, t, production * 0.995, this.productionMeterKwh()));
-    if (this.ct === "gross") devices.push(consumptionMeter(unit, t, load, this.loadKwh + LOAD_KWH0, 0.03));
+    if (this.ct === "gross")
+      devices.push(consumptionMeter(unit, t, load, this.loadKwh + LOAD_KWH0, GROSS_BACKFLOW_KWH));
     // A net CT counts import forward and export backward.
     else if (this.ct === "net")
       devices.push(
@@ -335,16 +357,19 @@ export class SimulatedSite {
         ),
       );
     const night = f === 0;
+    const inverterKwh = new Map<string, number>();
     if (!(night && this.night === "absent")) {
       const dataT = night ? lastSunset(t, this.options.longitude) : floorTo(t, 15_000);
       for (let index = 0; index < this.options.inverters; index++) {
         const peakKw = this.inverterPeakKw(index);
         const lifetimeKwh = 1500 + index * 3.7 + peakKw * this.sunHours;
-        devices.push(inverterDevice(unit, t, { index, dataT, f: night ? 0 : f, peakKw, lifetimeKwh }));
+        const inverter = inverterDevice(unit, t, { index, dataT, f: night ? 0 : f, peakKw, lifetimeKwh });
+        inverterKwh.set(String(inverter.SERIAL), lifetimeKwh);
+        devices.push(inverter);
       }
     }
     if (this.storage) devices.push(...storageDevices(t));
-    return { devices, result: "succeed" };
+    return { devices, result: "succeed", inverterKwh };
   }
 
   /** The `energy-storage-system/status` report, or null on a site without storage. */

@@ -20,6 +20,8 @@ const FRAME_EVERY_MS = 1000;
 /** The longest a Node timer waits (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+const STORAGE_FIELDS = new Set(["ess_p", "ess_en", "soc", "backupTimeRemaining", "midstate"]);
+
 /** A replay's telemetry: the recorded frames, sent to each client in a loop at their recorded offsets. */
 export interface RecordedFrames {
   /** The frames in their recorded order, with their offsets (ms from the first). */
@@ -249,7 +251,11 @@ export class TelemetryServer {
     if (this.settings.stall || ws.readyState !== WebSocket.OPEN) return;
     const now = this.livedata();
     const params: Record<string, number> = {};
+    // A PV-only unit's frames carry no storage fields (its ess_p is "nan"): the real frame (sneelco/hass-addon-pvs-
+    // recorder ws_example.json) has only time and the pv, net and site_load power and energy.
+    const storage = now.ess_p !== undefined;
     for (const [field, value] of Object.entries(now)) {
+      if (!storage && STORAGE_FIELDS.has(field)) continue;
       if (field !== "time" && client.sent.get(field) !== value) params[field] = value;
     }
     const time = this.freshTime(client, now.time);

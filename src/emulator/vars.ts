@@ -1,10 +1,20 @@
 // The new firmware's varserver namespace, built from one snapshot of the simulated site: the same devices as
 // the legacy DeviceList at the same instant, renamed to the varserver's flat `/sys/devices/<class>/<N>/<field>`
-// string leaves (docs/protocol.md "Variables"). Values are the legacy strings unchanged, so the two APIs can be
-// compared field by field.
-import { LegacyDevice, num } from "./legacy-answers";
+// string leaves (docs/protocol.md "Variables"), every leaf of the vendor's list for the model (vars-leaves.ts),
+// numbers printed as the firmware prints them (C "%f" for floats), so the two APIs show the same numbers.
+import { LegacyDevice } from "./legacy-answers";
 import { BatteryState, SimulatedSite, SiteSnapshot } from "./site";
 import { STORAGE } from "./storage";
+import {
+  cFloat,
+  INVERTER_LEAVES,
+  Leaf,
+  METER_LEAVES,
+  nightInverterFields,
+  printLeaf,
+  STORAGE_INT_LEAVES,
+  STORAGE_TEXT_LEAVES,
+} from "./vars-leaves";
 
 /** What an unauthenticated client may read (pypvs#40: unauthenticated `match=/` showed only these). */
 export const PUBLIC_VARIABLES: ReadonlySet<string> = new Set(
@@ -12,47 +22,6 @@ export const PUBLIC_VARIABLES: ReadonlySet<string> = new Set(
     (n) => `/sys/info/${n}`,
   ),
 );
-
-/** Legacy field → varserver leaf, in the varserver's order. SERIAL/MODEL/DATATIME come first for every class. */
-const IDENTITY: ReadonlyArray<[string, string]> = [
-  ["SERIAL", "sn"],
-  ["MODEL", "prodMdlNm"],
-  ["DATATIME", "msmtEps"],
-];
-
-const INVERTER_FIELDS: ReadonlyArray<[string, string]> = [
-  ...IDENTITY,
-  ["p_3phsum_kw", "p3phsumKw"],
-  ["i_3phsum_a", "i3phsumA"],
-  ["vln_3phavg_v", "vln3phavgV"],
-  ["freq_hz", "freqHz"],
-  ["ltea_3phsum_kwh", "ltea3phsumKwh"],
-  ["t_htsnk_degc", "tHtsnkDegc"],
-  ["p_mppt1_kw", "pMppt1Kw"],
-  ["v_mppt1_v", "vMppt1V"],
-  ["i_mppt1_a", "iMppt1A"],
-];
-
-const METER_FIELDS: ReadonlyArray<[string, string]> = [
-  ...IDENTITY,
-  ["ct_scl_fctr", "ctSclFctr"],
-  ["freq_hz", "freqHz"],
-  ["p_3phsum_kw", "p3phsumKw"],
-  ["q_3phsum_kvar", "q3phsumKvar"],
-  ["s_3phsum_kva", "s3phsumKva"],
-  ["tot_pf_rto", "totPfRto"],
-  ["net_ltea_3phsum_kwh", "netLtea3phsumKwh"],
-  ["neg_ltea_3phsum_kwh", "negLtea3phsumKwh"],
-  ["pos_ltea_3phsum_kwh", "posLtea3phsumKwh"],
-  ["v12_v", "v12V"],
-  ["v1n_v", "v1nV"],
-  ["v2n_v", "v2nV"],
-  ["i1_a", "i1A"],
-  ["i2_a", "i2A"],
-  ["p1_kw", "p1Kw"],
-  ["p2_kw", "p2Kw"],
-  ["i_a", "i3phsumA"],
-];
 
 /** Legacy "2025,09,30,15,50,00" (UTC) → "2025-09-30T15:50:00Z". */
 export function isoFromPvsTime(pvsTime: string): string {
@@ -77,24 +46,44 @@ function iso(t: number): string {
   return new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/**
+ * The `msmtEps` of a device whose data was taken at `reportedAt` (epoch ms; null: still reporting), read at `t`:
+ * the lagging 5-minute stamp, never later than the data, always on the 5-minute grid (real stamps are:
+ * "2026-07-13T15:10:00Z" in the 61846 capture, "03:35:00Z" on the vendor's night inverters).
+ */
+export function deviceStamp(t: number, reportedAt: number | null): number {
+  const stamp = varsStampAt(t);
+  return reportedAt === null || reportedAt >= stamp ? stamp : Math.floor(reportedAt / FIVE_MINUTES) * FIVE_MINUTES;
+}
+
 function deviceVariables(
   out: Map<string, string>,
   prefix: string,
   device: LegacyDevice,
-  fields: ReadonlyArray<[string, string]>,
+  leaves: readonly Leaf[],
   t: number,
 ): void {
-  for (const [legacy, leaf] of fields) {
-    const value = device[legacy];
-    if (value === undefined) continue; // varserver has no leaf for a field this device lacks
-    if (legacy !== "DATATIME") out.set(`${prefix}/${leaf}`, String(value));
+  for (const { leaf, kind, legacy } of leaves) {
+    const field = legacy.find((f) => device[f] !== undefined);
+    const value = field === undefined ? undefined : device[field];
+    if (leaf !== "msmtEps") out.set(`${prefix}/${leaf}`, printLeaf(kind, value));
     else {
-      // A device that stopped reporting (inverters after sunset) keeps its last stamp; the others lag as on a real
-      // unit.
-      const own = Date.parse(isoFromPvsTime(String(value)));
-      out.set(`${prefix}/${leaf}`, iso(Number.isNaN(own) ? varsStampAt(t) : Math.min(own, varsStampAt(t))));
+      const own = value === undefined ? NaN : Date.parse(isoFromPvsTime(String(value)));
+      out.set(`${prefix}/${leaf}`, iso(deviceStamp(t, Number.isNaN(own) ? null : own)));
     }
   }
+}
+
+/**
+ * An inverter at night. DeviceList may show it with no data (`--night no-data`), but the varserver keeps its
+ * counters, MPPT leaves and stamp (the vendor's night example, pypvs doc/LocalAPI.md "inverter data"): fill in
+ * what the night shows; a frozen inverter keeps its last values and its sunset stamp.
+ */
+function nightInverter(device: LegacyDevice, index: number, snapshot: SiteSnapshot): LegacyDevice {
+  if (snapshot.nightSince === null || device.DATATIME !== undefined) return device;
+  const kwh = snapshot.inverterKwh.get(String(device.SERIAL));
+  if (kwh === undefined) return device;
+  return { ...nightInverterFields(index, kwh), ...device };
 }
 
 function set(out: Map<string, string>, prefix: string, values: Record<string, string>): void {
@@ -121,64 +110,70 @@ function infoVariables(out: Map<string, string>, site: SimulatedSite, snapshot: 
     cpu_usage: String(Math.round(snapshot.cpuLoad * 25)), // a 4-core load average as percent
     ram_usage: "38",
     flash_usage: "21",
+    finance_type: "UNKNOWN", // both vendor lists, their default
   });
-  if (pvs6) out.set("/sys/pvs/flashwear_type_b", "0x01");
+  if (pvs6) set(out, "/sys/pvs", { flashwear_type_b: "0x01", usb_erase_count: "0" });
 }
 
-/** `/sys/livedata`: the site's totals; site load is what a real PVS derives: production + grid + battery discharge. */
-function liveVariables(out: Map<string, string>, pvs6: boolean, snapshot: SiteSnapshot): void {
+/**
+ * `/sys/livedata`, in the 61846 capture's order. Without storage (PVS6 PV-only, and a PVS5, whose list marks the
+ * storage leaves NOT USED) `ess_en`, `ess_p` and `soc` are "nan" and backup time and MID state "0", as the PV-only
+ * 61846 capture (ksmooove/SunPower-Monitoring fixtures/pvs6/vars-livedata.json) has them.
+ */
+function liveVariables(out: Map<string, string>, snapshot: SiteSnapshot): void {
   const battery = snapshot.battery;
-  const essKw = battery?.kw ?? 0;
-  const essKwh = battery ? battery.dischargedKwh - battery.chargedKwh : 0;
-  const live: Record<string, string> = {
+  set(out, "/sys/livedata", {
     time: String(Math.floor(snapshot.t / 1000)),
-    pv_p: num(snapshot.pvKw, 4),
-    pv_en: num(snapshot.pvKwh, 2),
-    net_p: num(snapshot.gridKw, 4),
-    net_en: num(snapshot.gridKwh, 2),
-    site_load_p: num(snapshot.pvKw + snapshot.gridKw + essKw, 4),
-    site_load_en: num(snapshot.pvKwh + snapshot.gridKwh + essKwh, 2),
-  };
-  if (pvs6) {
-    // PVS5 has no storage fields at all; a PVS6 without storage reports zeros.
-    Object.assign(live, {
-      ess_p: num(essKw, 4),
-      ess_en: num(essKwh, 2),
-      soc: num(battery?.soc ?? 0, 4),
-      backupTimeRemaining: String(battery?.backupMinutes ?? 0),
-      midstate: battery ? "2" : "0",
-    });
+    pv_p: cFloat(snapshot.pvKw),
+    pv_en: cFloat(snapshot.pvKwh),
+    net_p: cFloat(snapshot.gridKw),
+    net_en: cFloat(snapshot.gridKwh),
+    site_load_p: cFloat(snapshot.siteLoadKw),
+    site_load_en: cFloat(snapshot.siteLoadKwh),
+    ess_en: battery ? cFloat(battery.dischargedKwh - battery.chargedKwh) : "nan",
+    ess_p: battery ? cFloat(battery.kw) : "nan",
+    soc: battery ? cFloat(battery.soc) : "nan",
+    backupTimeRemaining: String(battery?.backupMinutes ?? 0),
+    midstate: battery ? "2" : "0",
+  });
+}
+
+/** Storage leaves printed by kind (vendor pvs6 list). */
+function setStorage(out: Map<string, string>, prefix: string, values: Record<string, string | number>): void {
+  const sorted = Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [leaf, value] of sorted) {
+    const kind = STORAGE_TEXT_LEAVES.has(leaf) ? "text" : STORAGE_INT_LEAVES.has(leaf) ? "int" : "float";
+    out.set(`${prefix}/${leaf}`, printLeaf(kind, value));
   }
-  set(out, "/sys/livedata", live);
 }
 
 /** The SunVault's ESS and its transfer switch (the HUB+). */
 function storageVariables(out: Map<string, string>, battery: BatteryState, t: number): void {
-  const eps = iso(varsStampAt(t));
+  const eps = iso(deviceStamp(t, null));
   const cellT = battery.cellTempC;
-  set(out, "/sys/devices/ess/0", {
+  setStorage(out, "/sys/devices/ess/0", {
     sn: STORAGE.ess,
     prodMdlNm: "SPWR-Equinox-model",
     msmtEps: eps,
     opMode: "SELF_CONSUMPTION",
-    socVal: num(battery.soc, 4),
-    customerSocVal: num(battery.customerSoc, 4),
+    socVal: battery.soc,
+    customerSocVal: battery.customerSoc,
     sohVal: "1",
-    p3phsumKw: num(battery.kw, 4),
-    negLtea3phsumKwh: num(battery.chargedKwh, 2),
-    posLtea3phsumKwh: num(battery.dischargedKwh, 2),
+    p3phsumKw: battery.kw,
+    negLtea3phsumKwh: battery.chargedKwh,
+    posLtea3phsumKwh: battery.dischargedKwh,
     v1nV: "121",
     v2nV: "120.5",
-    vBattV: num(battery.voltage, 2),
+    vBattV: battery.voltage,
     tInvtrDegc: "36.6",
-    chrgLimitPmaxKw: num(battery.chargeLimitKw, 3),
-    dischrgLimPmaxKw: num(battery.dischargeLimitKw, 3),
-    maxTBattCellDegc: num(cellT + 1, 2),
-    minTBattCellDegc: num(cellT - 1, 2),
-    maxVBattCellV: num(battery.voltage / 16 + 0.002, 4),
-    minVBattCellV: num(battery.voltage / 16 - 0.002, 4),
+    chrgLimitPmaxKw: battery.chargeLimitKw,
+    dischrgLimPmaxKw: battery.dischargeLimitKw,
+    maxTBattCellDegc: cellT + 1,
+    minTBattCellDegc: cellT - 1,
+    maxVBattCellV: battery.voltage / 16 + 0.002,
+    minVBattCellV: battery.voltage / 16 - 0.002,
   });
-  set(out, "/sys/devices/transfer_switch/0", {
+  setStorage(out, "/sys/devices/transfer_switch/0", {
     sn: STORAGE.hub,
     prodMdlNm: "SunPower MIDC",
     msmtEps: eps,
@@ -211,10 +206,9 @@ const PVS5_NETWORK: ReadonlyArray<readonly [string, string]> = [
 
 function networkVariables(out: Map<string, string>, pvs6: boolean): void {
   for (const [iface, state] of pvs6 ? PVS6_NETWORK : PVS5_NETWORK) out.set(`/net/${iface}/state`, state);
-  if (pvs6) {
-    set(out, "/sys/toggle_cell", { broadband_connected: "1", cell_connected: "0", low_data_mode: "0" });
-    out.set("/sys/telemetryws/enable", "0");
-  }
+  // Both vendor lists have the toggle_cell leaves; only the pvs6 one has the telemetry switch.
+  set(out, "/sys/toggle_cell", { broadband_connected: "1", cell_connected: "0", low_data_mode: "0" });
+  if (pvs6) out.set("/sys/telemetryws/enable", "0");
 }
 
 /**
@@ -229,14 +223,16 @@ export function siteVariables(
   const pvs6 = site.model === "PVS6";
   const out = new Map<string, string>();
   infoVariables(out, site, snapshot);
-  liveVariables(out, pvs6, snapshot);
+  liveVariables(out, snapshot);
   let inverters = 0;
   let meters = 0;
   for (const device of devices) {
-    if (device.DEVICE_TYPE === "Inverter")
-      deviceVariables(out, `/sys/devices/inverter/${inverters++}`, device, INVERTER_FIELDS, snapshot.t);
-    else if (device.DEVICE_TYPE === "Power Meter")
-      deviceVariables(out, `/sys/devices/meter/${meters++}`, device, METER_FIELDS, snapshot.t);
+    if (device.DEVICE_TYPE === "Inverter") {
+      const index = inverters++;
+      const shown = nightInverter(device, index, snapshot);
+      deviceVariables(out, `/sys/devices/inverter/${index}`, shown, INVERTER_LEAVES, snapshot.t);
+    } else if (device.DEVICE_TYPE === "Power Meter")
+      deviceVariables(out, `/sys/devices/meter/${meters++}`, device, METER_LEAVES, snapshot.t);
   }
   if (snapshot.battery) storageVariables(out, snapshot.battery, snapshot.t);
   networkVariables(out, pvs6);

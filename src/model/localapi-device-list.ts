@@ -242,10 +242,16 @@ function deviceGroups(vars: JsonObject): DeviceGroup[] {
     if (data && fields) nested.push({ cls: data[2], index: Number(data[1]), leaves: fields });
   }
   const groups = [...flat.values()];
-  const flatSerials = new Set(groups.map((g) => `${g.cls} ${optionalSerial(g.leaves.sn)}`));
-  for (const g of nested)
-    if (optionalSerial(g.leaves.sn) === null || !flatSerials.has(`${g.cls} ${optionalSerial(g.leaves.sn)}`))
-      groups.push(g);
+  const bySerial = new Map(groups.map((g) => [`${g.cls} ${optionalSerial(g.leaves.sn)}`, g]));
+  for (const g of nested) {
+    const twin =
+      optionalSerial(g.leaves.sn) === null ? undefined : bySerial.get(`${g.cls} ${optionalSerial(g.leaves.sn)}`);
+    if (!twin) groups.push(g);
+    // The flat leaves win; what only the nested object has (its `vldFldMsk`) is kept, not dropped.
+    else
+      for (const [field, value] of Object.entries(g.leaves))
+        if (!Object.hasOwn(twin.leaves, field)) setOwn(twin.leaves, field, value);
+  }
   return groups;
 }
 

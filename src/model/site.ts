@@ -73,6 +73,18 @@ const round = (n: number) => Math.round(n * 1e4) / 1e4;
 /** A device's field, when it holds a possible value (see plausible.ts): 1e308 on a meter is no reading. */
 const num = (d: Device | null | undefined, field: string) => plausibleNumber(field, d?.metrics[field]);
 
+/**
+ * A meter's import or export counter, unless it is the varserver's placeholder: there every meter has every leaf,
+ * "0.000000" where it measures nothing (the 61846 capture's production meter; pypvs doc/varserver-variables-public-
+ * pvs5.csv), so a 0 that the net counter contradicts (pos - neg far from net) is no reading.
+ */
+function counter(d: Device | null | undefined, field: "pos_ltea_3phsum_kwh" | "neg_ltea_3phsum_kwh"): number | null {
+  const value = num(d, field);
+  if (value !== 0) return value;
+  const [pos, neg, net] = ["pos_ltea_3phsum_kwh", "neg_ltea_3phsum_kwh", "net_ltea_3phsum_kwh"].map((f) => num(d, f));
+  return pos === null || neg === null || net === null || Math.abs(pos - neg - net) <= 0.1 ? value : null;
+}
+
 /** A production power with the noise a meter shows at night (a few watts negative) read as 0. */
 const denoised = (p: number | null) => (p !== null && p < 0 && p > NEGATIVE_KW ? 0 : p);
 
@@ -152,8 +164,8 @@ export function energySources(list: DeviceList, ct: ConsumptionCt): EnergySource
         out.consumption_kwh = net;
       } else {
         if (production !== undefined) out.consumption_kwh = production + net;
-        if (num(c, "pos_ltea_3phsum_kwh") !== null) out.import_kwh = delta(c, "pos_ltea_3phsum_kwh") ?? 0;
-        if (num(c, "neg_ltea_3phsum_kwh") !== null) out.export_kwh = delta(c, "neg_ltea_3phsum_kwh") ?? 0;
+        if (counter(c, "pos_ltea_3phsum_kwh") !== null) out.import_kwh = delta(c, "pos_ltea_3phsum_kwh") ?? 0;
+        if (counter(c, "neg_ltea_3phsum_kwh") !== null) out.export_kwh = delta(c, "neg_ltea_3phsum_kwh") ?? 0;
       }
       return out;
     },
@@ -317,12 +329,12 @@ function energyFigures(
     );
     put(
       "import_kwh",
-      c?.serial && num(c, "pos_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "pos_ltea_3phsum_kwh") : null,
+      c?.serial && counter(c, "pos_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "pos_ltea_3phsum_kwh") : null,
       "the consumption meter does not report pos_ltea_3phsum_kwh (PVS5 meters and older firmware do not)",
     );
     put(
       "export_kwh",
-      c?.serial && num(c, "neg_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "neg_ltea_3phsum_kwh") : null,
+      c?.serial && counter(c, "neg_ltea_3phsum_kwh") !== null ? memory.lifetime(c.serial, "neg_ltea_3phsum_kwh") : null,
       "the consumption meter does not report neg_ltea_3phsum_kwh",
     );
   } else if (ct.mode === "gross") {

@@ -259,8 +259,8 @@ describe("emulator LocalAPI", () => {
         "net_en",
         "site_load_p",
         "site_load_en",
+        "ess_en", // the 61846 capture's order (ksmooove/SunPower-Monitoring fixtures/pvs6/vars-livedata.json)
         "ess_p",
-        "ess_en",
         "soc",
         "backupTimeRemaining",
         "midstate",
@@ -271,9 +271,9 @@ describe("emulator LocalAPI", () => {
       );
       assert.ok(Object.values(obj).every((v) => typeof v === "string"));
       assert.strictEqual(obj["/sys/livedata/time"], String(NOON / 1000));
-      assert.strictEqual(obj["/sys/livedata/ess_p"], "0", "no storage on this site");
-      const sum =
-        Number(obj["/sys/livedata/pv_p"]) + Number(obj["/sys/livedata/net_p"]) + Number(obj["/sys/livedata/ess_p"]);
+      // No storage on this site: "nan", as the PV-only 61846 capture (ksmooove/SunPower-Monitoring) has it.
+      assert.strictEqual(obj["/sys/livedata/ess_p"], "nan", "no storage on this site");
+      const sum = Number(obj["/sys/livedata/pv_p"]) + Number(obj["/sys/livedata/net_p"]);
       assert.ok(Math.abs(sum - Number(obj["/sys/livedata/site_load_p"])) < 0.001, "load = production + grid + battery");
     });
 
@@ -521,16 +521,15 @@ describe("emulator LocalAPI", () => {
       );
       assert.strictEqual(all.get("/net/wan/state"), "online");
       assert.strictEqual(all.get("/net/plc/state"), "N/A");
-      for (const absent of [
-        "/sys/pvs/flashwear_type_b",
-        "/sys/livedata/ess_p",
-        "/sys/livedata/soc",
-        "/sys/livedata/midstate",
-        "/sys/telemetryws/enable",
-        "/sys/toggle_cell/cell_connected",
-      ]) {
+      for (const absent of ["/sys/pvs/flashwear_type_b", "/sys/telemetryws/enable"]) {
         assert.ok(!all.has(absent), absent);
       }
+      // The vendor's pvs5 list has the storage livedata leaves (NOT USED: no value, as on a PV-only PVS6) and
+      // the toggle_cell leaves.
+      for (const leaf of ["ess_p", "ess_en", "soc"]) assert.strictEqual(all.get(`/sys/livedata/${leaf}`), "nan");
+      assert.strictEqual(all.get("/sys/livedata/midstate"), "0");
+      assert.strictEqual(all.get("/sys/toggle_cell/cell_connected"), "0");
+      assert.strictEqual(all.get("/sys/info/finance_type"), "UNKNOWN");
     });
 
     it("has the PVS6 identity and network variables", async () => {
@@ -629,7 +628,6 @@ describe("emulator LocalAPI", () => {
         i2_a: "i2A",
         p1_kw: "p1Kw",
         p2_kw: "p2Kw",
-        i_a: "i3phsumA",
       },
     };
 
@@ -656,14 +654,22 @@ describe("emulator LocalAPI", () => {
           const leaves = [...all.keys()]
             .filter((k) => k.startsWith(`${prefix}/`))
             .map((k) => k.slice(prefix.length + 1));
-          const expected = Object.entries(fields[cls]).filter(([legacyName]) => device[legacyName] !== undefined);
+          // Every leaf of the class on every device (61846 capture), zeros for what the legacy record lacks.
+          const expected = Object.entries(fields[cls]);
           assert.deepStrictEqual(
             leaves.filter((l) => l !== "msmtEps").sort(),
             expected.map(([, leaf]) => leaf).sort(),
             prefix,
           );
-          for (const [legacyName, leaf] of expected)
-            assert.strictEqual(all.get(`${prefix}/${leaf}`), String(device[legacyName]), `${prefix}/${leaf}`);
+          // The same numbers, printed as the firmware prints a float ("%f" of a 32-bit float).
+          for (const [legacyName, leaf] of expected) {
+            const value = all.get(`${prefix}/${leaf}`);
+            const sent = device[legacyName];
+            if (typeof sent === "string" && !/^-?\d/.test(sent)) assert.strictEqual(value, sent, `${prefix}/${leaf}`);
+            else if (sent === undefined) assert.match(String(value), /^0(\.000000)?$/, `${prefix}/${leaf}`);
+            else if (/^\d+$/.test(String(value))) assert.strictEqual(value, String(sent), `${prefix}/${leaf}`);
+            else assert.strictEqual(value, Math.fround(Number(sent)).toFixed(6), `${prefix}/${leaf}`);
+          }
           // The LocalAPI stamps device data on 5-minute boundaries, 4-9 minutes late (real captures: 265 s, >500 s).
           const stamp = Date.parse(String(all.get(`${prefix}/msmtEps`)));
           const lag = Number(all.get("/sys/livedata/time")) * 1000 - stamp;
@@ -673,11 +679,13 @@ describe("emulator LocalAPI", () => {
         assert.ok(!all.has(`/sys/devices/${cls}/${legacy.length}/sn`), "no more devices than the legacy list");
       }
       const production = devices.find((d) => d.TYPE === "PVS5-METER-P");
-      assert.strictEqual(all.get("/sys/livedata/pv_p"), production?.p_3phsum_kw);
-      assert.strictEqual(all.get("/sys/livedata/pv_en"), production?.net_ltea_3phsum_kwh);
+      const close = (name: string, legacy: unknown, within: number, message?: string) =>
+        assert.ok(Math.abs(Number(all.get(name)) - Number(legacy)) <= within, message ?? name);
+      close("/sys/livedata/pv_p", production?.p_3phsum_kw, 1e-4);
+      close("/sys/livedata/pv_en", production?.net_ltea_3phsum_kwh, 0.01);
       const consumption = devices.find((d) => d.TYPE === "PVS5-METER-C");
-      assert.strictEqual(all.get("/sys/livedata/net_p"), consumption?.p_3phsum_kw, "a net CT measures the grid");
-      assert.strictEqual(all.get("/sys/livedata/net_en"), consumption?.net_ltea_3phsum_kwh);
+      close("/sys/livedata/net_p", consumption?.p_3phsum_kw, 1e-4, "a net CT measures the grid");
+      close("/sys/livedata/net_en", consumption?.net_ltea_3phsum_kwh, 0.01);
       assert.strictEqual(all.get("/sys/info/sys_type"), "Storage");
       assert.strictEqual(
         all.get("/sys/devices/ess/0/sn"),
@@ -695,13 +703,36 @@ describe("emulator LocalAPI", () => {
       assert.ok(!all.has("/sys/devices/inverter/0/STATE"));
     });
 
-    it("has no inverters at night when the legacy list has none, and only sn/prodMdlNm in no-data mode", async () => {
+    it("has no inverters at night when the legacy list has none, and keeps their counters in no-data mode", async () => {
       const absent = await bothApis({ now: () => MIDNIGHT, night: "absent" });
       assert.strictEqual(absent.devices.filter((d) => d.DEVICE_TYPE === "Inverter").length, 0);
       assert.ok(![...absent.all.keys()].some((k) => k.startsWith("/sys/devices/inverter/")));
+      // DeviceList shows only serial and model, but the varserver keeps the counters, MPPT leaves and a stamp on
+      // the 5-minute grid (the vendor's night example, pypvs doc/LocalAPI.md "inverter data").
       const noData = await bothApis({ now: () => MIDNIGHT, night: "no-data" });
+      const legacy = noData.devices.find((d) => d.DEVICE_TYPE === "Inverter");
+      assert.deepStrictEqual(legacy?.ltea_3phsum_kwh, undefined);
       const leaves = [...noData.all.keys()].filter((k) => k.startsWith("/sys/devices/inverter/0/"));
-      assert.deepStrictEqual(leaves, ["/sys/devices/inverter/0/sn", "/sys/devices/inverter/0/prodMdlNm"]);
+      assert.deepStrictEqual(
+        leaves.map((k) => k.slice("/sys/devices/inverter/0/".length)),
+        Object.values(fields.inverter).concat("msmtEps").sort(),
+      );
+      assert.ok(Number(noData.all.get("/sys/devices/inverter/0/ltea3phsumKwh")) > 1000, "lifetime energy kept");
+      assert.strictEqual(noData.all.get("/sys/devices/inverter/0/p3phsumKw"), "0.000000");
+      assert.ok(Number(noData.all.get("/sys/devices/inverter/0/vMppt1V")) > 0, "a little MPPT voltage");
+      const stamp = Date.parse(String(noData.all.get("/sys/devices/inverter/0/msmtEps")));
+      assert.ok(stamp > Date.UTC(2025, 0, 1) && stamp % 300_000 === 0, "a stamp on the 5-minute grid");
+    });
+
+    it("stamps frozen night inverters at sunset, on the 5-minute grid", async () => {
+      const frozen = await bothApis({ now: () => MIDNIGHT, night: "frozen" });
+      const legacy = frozen.devices.find((d) => d.DEVICE_TYPE === "Inverter");
+      const sunset = Date.parse(
+        String(legacy?.DATATIME).replace(/^(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)$/, "$1-$2-$3T$4:$5:$6Z"),
+      );
+      const stamp = Date.parse(String(frozen.all.get("/sys/devices/inverter/0/msmtEps")));
+      assert.strictEqual(stamp % 300_000, 0, "on the grid");
+      assert.ok(stamp <= sunset && sunset - stamp < 300_000, `${stamp} is the boundary before ${sunset}`);
     });
 
     it("applies editDeviceList to the varserver devices too", async () => {

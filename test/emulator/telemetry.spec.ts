@@ -52,30 +52,40 @@ describe("emulator telemetry WebSocket", function () {
     ws.close();
     assert.ok(frames.length >= 2, `${frames.length} frames`);
     assert.strictEqual(frames[0].notification, "power");
+    // A PV-only unit's frame has no storage fields (sneelco/hass-addon-pvs-recorder ws_example.json).
     assert.deepStrictEqual(Object.keys(frames[0].params).sort(), [
-      "backupTimeRemaining",
-      "ess_en",
-      "ess_p",
-      "midstate",
       "net_en",
       "net_p",
       "pv_en",
       "pv_p",
       "site_load_en",
       "site_load_p",
-      "soc",
       "time",
     ]);
     assert.ok(
       Object.values(frames[0].params).every((v) => typeof v === "number"),
       "numbers, as the PVS sends them",
     );
-    assert.ok(
-      frames
-        .slice(1)
-        .every((f) => Object.keys(f.params).length < Object.keys(frames[0].params).length && "time" in f.params),
-      "later frames: changed fields and the time",
-    );
+    // Later frames: the time, and only fields whose value differs from the one last sent.
+    const last = new Map(Object.entries(frames[0].params));
+    for (const f of frames.slice(1)) {
+      assert.ok("time" in f.params, "later frames have the time");
+      for (const [field, value] of Object.entries(f.params)) {
+        assert.ok(last.has(field), `${field} was in the first frame`);
+        if (field !== "time") assert.notStrictEqual(value, last.get(field), `${field} changed`);
+        last.set(field, value);
+      }
+    }
+  });
+
+  it("a SunVault site's first frame also has the battery fields (pypvs doc/LocalAPI.md livedata: soc, ess_p)", async () => {
+    const emulator = await start({ storage: true, telemetryEnabled: true });
+    const { ws, frames } = await connect(emulator.telemetryPort);
+    const end = Date.now() + 4000;
+    while (frames.length < 1 && Date.now() < end) await settle(50);
+    ws.close();
+    for (const field of ["ess_p", "ess_en", "soc", "backupTimeRemaining", "midstate"])
+      assert.strictEqual(typeof frames[0]?.params[field], "number", field);
   });
 
   it("a PVS5 has no WebSocket: the write answers 400 and the port stays closed", async () => {
