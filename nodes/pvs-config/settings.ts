@@ -1,7 +1,7 @@
 // pvs-config's settings: what its edit dialog saves, their defaults and their migrations, for the runtime
 // (src/node-red/node-settings.ts, parseSettings) and the editor (editor.ts) alike.
 import { defaultPort } from "../../src/settings/address";
-import { BaseProps, NodeSettings, VERSIONS_BEGIN } from "../../src/settings/node-settings";
+import { BaseProps, Migration, NodeSettings, VERSIONS_BEGIN } from "../../src/settings/node-settings";
 
 /** A number setting as saved: a number, or text (a form field, an environment variable `${NAME}`). */
 type NumberSetting = number | string;
@@ -30,11 +30,28 @@ export interface PvsConfigProps extends BaseProps {
   labels: Record<string, string>;
 }
 
+/** The host earlier versions gave a new node: the installer port (LAN1) of old firmware. */
+export const EARLIER_DEFAULT_HOST = "172.27.153.1";
+
+/** The settings version from which a node's host is its own: a new node has none until the user sets it. */
+export const HOST_REQUIRED_VERSION = 2;
+
+/**
+ * 1 → 2: a new node has no host (most units run new firmware and answer on the home network, at an address only
+ * the user knows). A node saved before without one, or blank, worked on the default of its day: it keeps it.
+ */
+export const HOST_OF_EARLIER_VERSIONS: Migration = {
+  version: HOST_REQUIRED_VERSION,
+  up: (def) => {
+    if (def.host === undefined || def.host === null || def.host === "") def.host = EARLIER_DEFAULT_HOST;
+  },
+};
+
 export const PVS_CONFIG_SETTINGS: NodeSettings<PvsConfigProps> = {
   type: "pvs-config",
   defaults: {
     name: "",
-    host: "172.27.153.1",
+    host: "",
     api: "auto",
     port: defaultPort("http"),
     protocol: "http",
@@ -47,5 +64,5 @@ export const PVS_CONFIG_SETTINGS: NodeSettings<PvsConfigProps> = {
     labels: {},
   },
   dependentDefaults: (def) => ({ port: defaultPort(def.protocol) }),
-  migrations: [VERSIONS_BEGIN],
+  migrations: [VERSIONS_BEGIN, HOST_OF_EARLIER_VERSIONS],
 };
