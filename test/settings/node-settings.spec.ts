@@ -1,7 +1,7 @@
 // The settings runner (src/settings/node-settings.ts) that the runtime and the edit dialogs share: the steps after
 // a node's version in order, then every missing setting its default; never a downgrade.
 import assert from "assert";
-import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
+import { HOST_REQUIRED_VERSION, PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
 import {
   BaseProps,
   currentVersion,
@@ -79,7 +79,10 @@ describe("settings runner", () => {
 
   it("the current version is the last step's; every node type starts at 1", () => {
     assert.strictEqual(currentVersion(SETTINGS), 3);
-    assert.strictEqual(currentVersion(PVS_CONFIG_SETTINGS), 1);
+    assert.strictEqual(PVS_CONFIG_SETTINGS.migrations[0].version, 1);
+    const last = PVS_CONFIG_SETTINGS.migrations[PVS_CONFIG_SETTINGS.migrations.length - 1];
+    assert.strictEqual(currentVersion(PVS_CONFIG_SETTINGS), last.version);
+    assert.ok(last.version >= HOST_REQUIRED_VERSION, "pvs-config has the step that keeps an earlier node's host");
   });
 
   it("a default that follows another setting: pvs-config's port follows its protocol", () => {
