@@ -65,15 +65,15 @@ async function startDemo(options) {
   }
   const { userDir } = options;
   const { PvsEmulator } = require(path.join(root, "dist", "src", "emulator", "server.js"));
-  const { localLongitude } = require(path.join(root, "dist", "src", "emulator", "site.js"));
   const emulator = new PvsEmulator({
     port: options.emulatorPort ?? (await firstFreePort(18080)),
     httpsPort: await firstFreePort(18443),
     localApi: options.localApi === true,
     inverters: options.inverters ?? 20,
     delayMs: options.delayMs ?? 1500,
-    // By default the sun follows this machine's day: a demo at lunchtime in Europe or Asia is not at night.
-    longitude: options.longitude ?? localLongitude(),
+    // By default (the emulator's) the sun follows this machine's day: a demo at lunchtime in Europe or Asia is not
+    // at night.
+    ...(options.longitude !== undefined ? { longitude: options.longitude } : {}),
     ...(options.now !== undefined ? { now: options.now } : {}),
   });
   await emulator.start();

@@ -1,7 +1,7 @@
 // The package as the world gets it: the Flow Library's scorecard (node-red-dev validate, offline: see
 // scripts/validate.js), and the tarball `npm pack` makes, installed into a fresh Node-RED user directory the way
-// the palette manager installs a module, then loaded by a real Node-RED: 5 on the suite's first pass, 4.1 (on the
-// machine's own Node) on its second.
+// the palette manager installs a module and as the README's install commands do, then loaded by a real Node-RED:
+// 5 on the suite's first pass, 4.1 (on the machine's own Node) on its second.
 import assert from "assert";
 import { spawn, spawnSync } from "child_process";
 import fs from "fs";
@@ -179,17 +179,8 @@ function npm(args: string[], cwd: string): string {
     });
 
     it("installs with the palette manager's npm command and loads: every node type enabled with its icon and languages, the examples listed", async () => {
-      const userDir = path.join(work, "userdir");
-      fs.mkdirSync(userDir);
-      // What Node-RED writes into a new user directory, then the palette manager's install (its exact arguments).
-      fs.writeFileSync(
-        path.join(userDir, "package.json"),
-        JSON.stringify(
-          { name: "node-red-project", description: "A Node-RED Project", version: "0.0.1", private: true },
-          null,
-          4,
-        ),
-      );
+      const userDir = newUserDir(path.join(work, "userdir"));
+      // The palette manager's install (its exact arguments).
       npm(
         [
           "install",
@@ -205,6 +196,45 @@ function npm(args: string[], cwd: string): string {
         ],
         userDir,
       );
+      await loadsInNodeRed(userDir, "palette");
+    });
+
+    it("installs with the README's install commands, run as written (only the paths replaced), and loads", async () => {
+      const userDir = newUserDir(path.join(work, "readme-userdir"));
+      const script = readmeInstallCommands();
+      // The README names the file `npm pack` makes; only where it lies, and the user directory, differ here.
+      const named = script.match(/\S+\.tgz\b/g) ?? [];
+      assert.deepStrictEqual(
+        named.map((p) => path.basename(p)),
+        [path.basename(tarball)],
+        "the README installs the tarball npm pack makes, by its name",
+      );
+      const run = script.replace(/\S+\.tgz\b/g, shellQuote(tarball)).replace(/~\/\.node-red\b/g, shellQuote(userDir));
+      assert.doesNotMatch(run, /~|\$HOME/, "nothing outside the test's directories");
+      const r = spawnSync("sh", ["-e", "-c", run], { cwd: work, env: cleanEnv(), encoding: "utf8", timeout: 120000 });
+      assert.strictEqual(r.status, 0, `the README's commands failed:\n${run}\n${r.stdout}\n${r.stderr}`);
+      await loadsInNodeRed(userDir, "readme");
+    });
+
+    /** What Node-RED writes into a new user directory. */
+    function newUserDir(userDir: string): string {
+      fs.mkdirSync(userDir);
+      fs.writeFileSync(
+        path.join(userDir, "package.json"),
+        JSON.stringify(
+          { name: "node-red-project", description: "A Node-RED Project", version: "0.0.1", private: true },
+          null,
+          4,
+        ),
+      );
+      return userDir;
+    }
+
+    /**
+     * The package installed into `userDir`, loaded by a real Node-RED: every node type enabled with its icon and
+     * languages, the examples listed, no error logged.
+     */
+    async function loadsInNodeRed(userDir: string, how: string): Promise<void> {
       const installed = JSON.parse(fs.readFileSync(path.join(userDir, "package.json"), "utf8")) as {
         dependencies: Record<string, string>;
       };
@@ -304,8 +334,23 @@ function npm(args: string[], cwd: string): string {
           await exited;
         }
         fs.mkdirSync(RESULTS, { recursive: true });
-        fs.copyFileSync(logFile, path.join(RESULTS, `package-${NODE_RED}.log`));
+        fs.copyFileSync(logFile, path.join(RESULTS, `package-${NODE_RED}-${how}.log`));
       }
-    });
+    }
   },
 );
+
+/** The marked block of the README's install section: the shell commands that install the packed tarball. */
+function readmeInstallCommands(): string {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const block = /<!-- install-commands:[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(readme);
+  assert.ok(block, "README.md has the marked install block (<!-- install-commands: … --> before a ```sh block)");
+  const commands = block[1].trim();
+  assert.match(commands, /^cd ~\/\.node-red$/m, "it installs into the Node-RED user directory");
+  assert.match(commands, /^npm install \S+\.tgz/m, "with npm install of the packed tarball");
+  return commands;
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
+}

@@ -14,6 +14,7 @@ const DEFAULTS = PVS_CONFIG_SETTINGS.defaults;
 const LOCALAPI_TIMEOUT_MAX_MS = 15_000;
 const MAX_LABELS = 5000;
 const MAX_LABEL_LENGTH = 64;
+const NO_HOST = "no host: set the PVS's address (Search the network finds it), then deploy";
 
 /** The settings as the editor stores them (numbers may arrive as strings, from env vars too). */
 export interface ConfigSettings {
@@ -35,6 +36,8 @@ export interface ParsedSettings {
   /** Null when a setting is invalid; `problems` say which. */
   options: ConnectionOptions | null;
   problems: string[];
+  /** Why there are no options: no host yet (a new node), or an invalid setting; null with options. */
+  code: "PVS_NO_HOST" | "PVS_BAD_CONFIG" | null;
   /** host:port, for messages and status (never a secret). */
   endpoint: string;
 }
@@ -53,7 +56,9 @@ export function cleanLabels(value: unknown): Map<string, string> {
 }
 
 export function parseSettings(def: ConfigSettings, password: string | null): ParsedSettings {
-  const host = cleanHost(def.host === undefined || def.host === "" ? DEFAULTS.host : def.host);
+  // No host: a new node the user has not set up yet (an earlier version's node got its host by migration).
+  const noHost = def.host === undefined || def.host === null || (typeof def.host === "string" && !def.host.trim());
+  const host = noHost ? null : cleanHost(def.host);
   const protocol: Protocol = def.protocol === "https" ? "https" : "http";
   const api: ApiSetting = def.api === "legacy" || def.api === "localapi" ? def.api : "auto";
   const port = portSetting(def.port, defaultPort(protocol), "port");
@@ -70,7 +75,7 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
   );
   const pinned = pinnedFingerprint(def.fingerprint);
   const problems = [
-    host ? null : `host "${String(def.host)}" is not a host name or IP address`,
+    noHost ? NO_HOST : host ? null : `host "${String(def.host)}" is not a host name or IP address`,
     "error" in port ? port.error : null,
     "error" in localPort ? localPort.error : null,
     "error" in telemetryPort ? telemetryPort.error : null,
@@ -81,7 +86,7 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
   ].filter((p): p is string => p !== null);
   const label = formatEndpoint({
     protocol,
-    host: host ?? String(def.host),
+    host: host ?? String(def.host ?? ""),
     port: "value" in port ? port.value : defaultPort(protocol),
   });
   const ok =
@@ -112,5 +117,6 @@ export function parseSettings(def: ConfigSettings, password: string | null): Par
         follow: def.follow !== false && def.follow !== "false",
       }
     : null;
-  return { options, problems, endpoint: label };
+  const code = options ? null : noHost ? "PVS_NO_HOST" : "PVS_BAD_CONFIG";
+  return { options, problems, code, endpoint: label };
 }

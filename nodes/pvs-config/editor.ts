@@ -3,7 +3,7 @@
 import { deviceKind, listedDevices } from "../../src/editor/device-picker";
 import { translator } from "../../src/editor/i18n";
 import { migrate, orDefault } from "../../src/editor/settings";
-import { fingerprint, host, port, range } from "../../src/editor/validators";
+import { fingerprint, port, range, requiredHost } from "../../src/editor/validators";
 import type {
   DeployedInfo,
   DiscoverAnswer,
@@ -16,7 +16,7 @@ import type {
 import { normalizeFingerprint } from "../../src/model/fingerprint";
 import { defaultPort } from "../../src/settings/address";
 import { currentVersion } from "../../src/settings/node-settings";
-import { PvsConfigProps, PVS_CONFIG_SETTINGS } from "./settings";
+import { HOST_REQUIRED_VERSION, PvsConfigProps, PVS_CONFIG_SETTINGS } from "./settings";
 
 const t = translator("pvs-config");
 const settings = PVS_CONFIG_SETTINGS;
@@ -335,7 +335,11 @@ RED.nodes.registerType<PvsConfigProps>("pvs-config", {
     settingsVersion: { value: currentVersion(settings) },
     host: {
       value: settings.defaults.host,
-      validate: orDefault(host(() => t("pvs-config.errors.host"))),
+      validate: requiredHost(
+        () => t("pvs-config.errors.host"),
+        () => t("pvs-config.errors.noHost"),
+        HOST_REQUIRED_VERSION,
+      ),
     },
     api: { value: settings.defaults.api },
     port: { value: settings.defaults.port, validate: isPort },

@@ -91,7 +91,8 @@ function testRoute(deployedConfig: (id: string) => PvsConfigNode | null) {
     const password = typed === STORED_PASSWORD ? stored || null : typed || null;
     const settings = parseSettings(form, password);
     if (!settings.options) {
-      res.json({ ok: false, code: "PVS_BAD_CONFIG", message: settings.problems.join("; ") } satisfies TestAnswer);
+      const code = settings.code ?? "PVS_BAD_CONFIG";
+      res.json({ ok: false, code, message: settings.problems.join("; ") } satisfies TestAnswer);
       return;
     }
     const same = deployed?.pvs && deployed.connectionKey === connectionKey(settings.options) ? deployed.pvs : null;

@@ -1,17 +1,20 @@
 // pvs-config: one PVS. Holds the connection (API detection, the shared client, the LocalAPI session) that
 // every node using this PVS goes through, shared with every other pvs-config node on the same PVS and kept over
 // redeploys (src/node-red/pvs-registry.ts). What the editor asks it is answered by its admin routes (routes.ts).
-import { Node, NodeAPI } from "node-red";
+import { Node, NodeAPI, NodeDef } from "node-red";
 import { ConnectionMemory } from "../../src/pvs/connection/connection";
 import { Lease, samePvs } from "../../src/node-red/pvs-registry";
 import { sharedConnections } from "../../src/node-red/shared-connections";
 import { parseSettings } from "./connection-settings";
 import { connectionKey } from "./connection-test";
 import { siteMemoryStore } from "../../src/node-red/site-memory-store";
-import { PvsConfigCredentials, PvsConfigDef, PvsConfigNode } from "../../src/node-red/types";
+import { PvsConfigCredentials, PvsConfigNode } from "../../src/node-red/types";
 import { migrateSettings } from "../../src/node-red/node-settings";
-import { PVS_CONFIG_SETTINGS } from "./settings";
+import { PVS_CONFIG_SETTINGS, PvsConfigProps } from "./settings";
 import { registerRoutes } from "./routes";
+
+/** The node as a flow holds it: the editor's settings (settings.ts), any of them absent in a flow saved earlier. */
+type PvsConfigDef = NodeDef & Partial<PvsConfigProps>;
 
 /** Context key of the connection memory a restart takes over (see PvsConnection.memory). */
 const CONNECTION_MEMORY_KEY = "pvsConnectionMemory";
@@ -31,6 +34,7 @@ export = function (RED: NodeAPI): void {
         : null;
     const settings = parseSettings(def, password);
     node.configError = settings.problems.length ? settings.problems.join("; ") : null;
+    node.configErrorCode = node.configError ? (settings.code ?? "PVS_BAD_CONFIG") : null;
     node.endpoint = settings.endpoint;
     const lease: Lease | null = settings.options
       ? sharedConnections.acquire({ id: node.id, name: node.name || node.endpoint }, settings.options)

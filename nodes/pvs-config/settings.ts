@@ -32,13 +32,23 @@ export interface PvsConfigProps extends BaseProps {
   follow: boolean;
 }
 
+/** The host earlier versions gave a new node: the installer port (LAN1) of old firmware. */
+export const EARLIER_DEFAULT_HOST = "172.27.153.1";
+
+/** The settings version from which a node's host is its own: a new node has none until the user sets it. */
+export const HOST_REQUIRED_VERSION = 2;
+
 /**
- * 1 → 2: following the PVS to a new address arrived, on for every flow saved before it too (a PVS that changed
- * its address after a reboot was what users of earlier versions ran into).
+ * 1 → 2, one release:
+ * - a new node has no host (most units run new firmware and answer on the home network, at an address only the
+ *   user knows). A node saved before without one, or blank, worked on the default of its day: it keeps it.
+ * - following the PVS to a new address arrived, on for every flow saved before it too (a PVS that changed its
+ *   address after a reboot was what users of earlier versions ran into).
  */
-export const FOLLOW_ARRIVES: Migration = {
-  version: 2,
+export const HOST_REQUIRED_FOLLOW_ARRIVES: Migration = {
+  version: HOST_REQUIRED_VERSION,
   up: (def) => {
+    if (def.host === undefined || def.host === null || def.host === "") def.host = EARLIER_DEFAULT_HOST;
     if (typeof def.follow !== "boolean") def.follow = true;
   },
 };
@@ -47,7 +57,7 @@ export const PVS_CONFIG_SETTINGS: NodeSettings<PvsConfigProps> = {
   type: "pvs-config",
   defaults: {
     name: "",
-    host: "172.27.153.1",
+    host: "",
     api: "auto",
     port: defaultPort("http"),
     protocol: "http",
@@ -61,5 +71,5 @@ export const PVS_CONFIG_SETTINGS: NodeSettings<PvsConfigProps> = {
     follow: true,
   },
   dependentDefaults: (def) => ({ port: defaultPort(def.protocol) }),
-  migrations: [VERSIONS_BEGIN, FOLLOW_ARRIVES],
+  migrations: [VERSIONS_BEGIN, HOST_REQUIRED_FOLLOW_ARRIVES],
 };

@@ -59,6 +59,20 @@ export function host(message: () => string): Validator {
   };
 }
 
+/**
+ * A required host: blank is invalid in a node of settings version `requiredFrom` or later (a new one), and valid in
+ * one saved before, which its migration gives the default of its day.
+ */
+export function requiredHost(message: () => string, blank: () => string, requiredFrom: number): Validator {
+  const valid = host(message);
+  return function (value, opt) {
+    if (value !== undefined && value !== null && value !== "") return valid.call(this, value, opt);
+    const version = Number((this as { settingsVersion?: unknown }).settingsVersion);
+    if (!Number.isInteger(version) || version < requiredFrom) return true;
+    return opt ? blank() : false;
+  };
+}
+
 /** A pinned certificate: blank (no pin) or a SHA-256 fingerprint in any spelling (src/model/fingerprint.ts). */
 export function fingerprint(message: () => string): Validator {
   return function (value, opt) {

@@ -13,7 +13,7 @@ import {
 } from "./replay";
 import type { EmulatorOptions } from "./server";
 import { checkRecording } from "./replay-check";
-import { SimulatedSite } from "./site";
+import { localLongitude, SimulatedSite } from "./site";
 import { TelemetryServer, TelemetrySettings } from "./telemetry";
 import { siteVariables } from "./vars";
 import { Recording } from "../model/recording";
@@ -112,7 +112,8 @@ export class EmulatorControls {
       ...site,
       ...recorded,
       inverters: site.inverters ?? 3,
-      longitude: site.longitude ?? -117,
+      // The sun follows this machine's day unless set: the one default of the emulator, its CLI and the demo.
+      longitude: site.longitude ?? localLongitude((site.now ?? Date.now)()),
       serial: recorded.serial ?? site.serial ?? DEFAULT_SERIAL,
       now: site.now ?? Date.now,
     });

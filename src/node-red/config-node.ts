@@ -13,6 +13,6 @@ export function findPvsConfig(RED: NodeAPI, id: string): PvsConfigNode | null {
 export function setupErrorOf(config: PvsConfigNode | null, settingError: string | null): PvsError | null {
   if (!config) return new PvsError("PVS_NOT_CONFIGURED", "no pvs-config node is selected, or it is disabled");
   if (settingError) return new PvsError("PVS_BAD_CONFIG", settingError);
-  if (config.configError) return new PvsError("PVS_BAD_CONFIG", config.configError);
+  if (config.configError) return new PvsError(config.configErrorCode ?? "PVS_BAD_CONFIG", config.configError);
   return null;
 }

@@ -50,7 +50,7 @@ export class ConfigUser {
     this.pvs = !this.setupError && this.config?.pvs ? this.config.pvs : null;
     if (this.setupError) {
       this.status(errorStatus(this.t, this.setupError));
-      if (this.setupError.code === "PVS_BAD_CONFIG") node.error(this.setupError);
+      if (this.setupError.code !== "PVS_NOT_CONFIGURED") node.error(this.setupError);
     }
     this.config?.register(node);
     this.stopHearing = this.pvs ? this.pvs.onHealth((health) => this.hear(health)) : null;

@@ -27,7 +27,7 @@ export function editorText(key: string): string {
 }
 
 /** Setting problems last until the next deploy: no time stamp, so the editor can show them in its language. */
-const SETUP_ERRORS = new Set<PvsErrorCode>(["PVS_NOT_CONFIGURED", "PVS_BAD_CONFIG"]);
+const SETUP_ERRORS = new Set<PvsErrorCode>(["PVS_NOT_CONFIGURED", "PVS_BAD_CONFIG", "PVS_NO_HOST"]);
 
 /** Local wall-clock HH:MM, so a glance tells how fresh the status is. */
 export function clock(date = new Date()): string {
@@ -37,6 +37,7 @@ export function clock(date = new Date()): string {
 const ERROR_KEYS: Record<PvsErrorCode, string> = {
   PVS_NOT_CONFIGURED: "status.notConfigured",
   PVS_BAD_CONFIG: "status.badConfig",
+  PVS_NO_HOST: "status.noHost",
   PVS_UNREACHABLE: "status.unreachable",
   PVS_TIMEOUT: "status.timeout",
   PVS_FORBIDDEN: "status.forbidden",

@@ -44,7 +44,12 @@ function legacyCase(): Case {
 }
 
 function localApiCase(): Case {
-  const site = new PvsEmulator({ localApi: true, inverters: 3, now: () => Date.UTC(2026, 5, 21, 19, 0, 0) });
+  const site = new PvsEmulator({
+    localApi: true,
+    inverters: 3,
+    longitude: -117,
+    now: () => Date.UTC(2026, 5, 21, 19, 0, 0),
+  });
   const vars = Object.fromEntries(siteVariables(site.site, site.site.snapshot()));
   const meter = (suffix: string) => {
     const dir = Object.keys(vars)

@@ -22,7 +22,12 @@ const FIXTURES = path.join(__dirname, "../fixtures");
 const HOUR = 3_600_000;
 
 function recordings(): Record<string, Recording> {
-  const site = new PvsEmulator({ localApi: true, inverters: 3, now: () => Date.UTC(2026, 5, 21, 19, 0, 0) });
+  const site = new PvsEmulator({
+    localApi: true,
+    inverters: 3,
+    longitude: -117,
+    now: () => Date.UTC(2026, 5, 21, 19, 0, 0),
+  });
   return {
     legacy: {
       format: RECORDING_FORMAT,

@@ -23,7 +23,12 @@ type Msg = NodeMessage & { payload: LivePayload; source: string; at: number };
  * energy counters): all fields first, then only those that changed.
  */
 function recording(): { recording: Recording; time: number; pvKw: number; pvKwh: number } {
-  const site = new PvsEmulator({ localApi: true, inverters: 3, now: () => Date.UTC(2026, 5, 21, 19, 0, 0) });
+  const site = new PvsEmulator({
+    localApi: true,
+    inverters: 3,
+    longitude: -117,
+    now: () => Date.UTC(2026, 5, 21, 19, 0, 0),
+  });
   const vars = Object.fromEntries(siteVariables(site.site, site.site.snapshot()));
   const live = (field: string) => Number(vars[`/sys/livedata/${field}`]);
   const time = live("time");

@@ -28,7 +28,8 @@ type Legacy = Record<string, string | number | boolean>;
 describe("emulator LocalAPI", () => {
   const running: PvsEmulator[] = [];
   const start = async (options: EmulatorOptions = {}) => {
-    const emulator = new PvsEmulator({ localApi: true, inverters: 2, ...options });
+    // The fixed moments below are chosen for longitude -117 (solar noon about 19:48 UTC).
+    const emulator = new PvsEmulator({ localApi: true, inverters: 2, longitude: -117, ...options });
     running.push(emulator);
     await emulator.start();
     return emulator;

@@ -1,5 +1,7 @@
-// The emulated sun follows the local day of the machine by default (the demo and the CLI), wherever it is.
+// The emulated sun follows the local day of the machine by default (the emulator, its CLI and the demo), wherever
+// it is.
 import assert from "assert";
+import { PvsEmulator } from "../../src/emulator/server";
 import { localLongitude, SimulatedSite, sunFactor } from "../../src/emulator/site";
 import { inTimeZone } from "../support/time-zone";
 
@@ -14,6 +16,14 @@ for (const tz of ["Asia/Tokyo", "Europe/Berlin", "Australia/Sydney", "America/Lo
       assert.strictEqual(sunFactor(midnight, localLongitude(midnight)), 0);
       const site = new SimulatedSite({ inverters: 4, longitude: localLongitude(noon), serial: "ZT0", now: () => noon });
       assert.ok(site.snapshot().pvKw > 0.8 * 4 * 0.34, `production at local midday: ${site.snapshot().pvKw} kW`);
+    });
+
+    it("is the emulator's own default: without a longitude, its site produces at local midday, not at midnight", () => {
+      const noon = new Date(2025, 5, 21, 12, 30).getTime();
+      const midnight = new Date(2025, 5, 21, 0, 30).getTime();
+      const at = (now: number) => new PvsEmulator({ inverters: 4, now: () => now }).site.snapshot().pvKw;
+      assert.ok(at(noon) > 0.8 * 4 * 0.34, `production at local midday: ${at(noon)} kW`);
+      assert.strictEqual(at(midnight), 0);
     });
   });
 }

@@ -24,8 +24,8 @@ describe("certificate fingerprint rule", () => {
     assert.strictEqual(pinnedFingerprint(undefined), null);
     assert.strictEqual(pinnedFingerprint(` ${HEX} `), CANONICAL);
     assert.strictEqual(pinnedFingerprint("not a fingerprint"), "invalid");
-    assert.strictEqual(parseSettings({ fingerprint: HEX }, null).options?.fingerprint, CANONICAL);
-    const bad = parseSettings({ fingerprint: "abc" }, null);
+    assert.strictEqual(parseSettings({ host: "192.168.1.50", fingerprint: HEX }, null).options?.fingerprint, CANONICAL);
+    const bad = parseSettings({ host: "192.168.1.50", fingerprint: "abc" }, null);
     assert.strictEqual(bad.options, null);
     assert.match(bad.problems.join(), /not a SHA-256 fingerprint/);
   });

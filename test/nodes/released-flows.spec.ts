@@ -11,7 +11,7 @@ import { currentVersion } from "../../src/settings/node-settings";
 import { PvsConfigNode } from "../../src/node-red/types";
 import { helper, NODE_RED_PACKAGE, until } from "../support/node-red";
 import { FlowNode, NODE_MODULES } from "../support/flows";
-import { siteClockNearNoon } from "../support/simulated-time";
+import { SITE_LONGITUDE, siteClockNearNoon } from "../support/simulated-time";
 
 const DIR = path.resolve(__dirname, "..", "fixtures", "released-flows");
 const FILES = fs
@@ -79,7 +79,7 @@ describe("released flows: as saved by earlier versions, they run (real runtime, 
           "saved before settings versions",
         );
         // Near solar noon: pvs-live sends when the site's power moves.
-        emulator = new PvsEmulator({ inverters: 3, localApi, now: siteClockNearNoon() });
+        emulator = new PvsEmulator({ inverters: 3, localApi, longitude: SITE_LONGITUDE, now: siteClockNearNoon() });
         await emulator.start();
         const sent = new Set<string>();
         hooks.add("onSend.releasedFlows", (events) => events.forEach((e) => sent.add(e.source.id)));

@@ -4,8 +4,8 @@
 import assert from "assert";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../src/emulator/server";
-import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
-import { migrateSettings, NODE_DEFAULTS, NODE_SETTINGS } from "../support/node-settings";
+import { EARLIER_DEFAULT_HOST } from "../../nodes/pvs-config/settings";
+import { migrateSettings, MIGRATION_CASES, NODE_DEFAULTS, NODE_SETTINGS } from "../support/node-settings";
 import { currentVersion } from "../../src/settings/node-settings";
 import { PvsConfigNode } from "../../src/node-red/types";
 import { helper } from "../support/node-red";
@@ -95,8 +95,10 @@ describe("settings that migrate: an older flow works in the runtime (real runtim
         // The PVS's key names the address it uses: host, protocol, dl_cgi, LocalAPI and telemetry ports.
         const [host, , port, localPort, telemetryPort] = JSON.parse(node.pvsKey ?? "[]") as unknown[];
         const used: Record<string, unknown> = { host, port, localPort, telemetryPort };
-        assert.strictEqual(used[missing], NODE_DEFAULTS["pvs-config"][missing]);
-        assert.strictEqual(host, missing === "host" ? PVS_CONFIG_SETTINGS.defaults.host : "127.0.0.1");
+        // Saved before host was required: a missing host is the one new nodes got then.
+        const expected = missing === "host" ? EARLIER_DEFAULT_HOST : NODE_DEFAULTS["pvs-config"][missing];
+        assert.strictEqual(used[missing], expected);
+        assert.strictEqual(host, missing === "host" ? EARLIER_DEFAULT_HOST : "127.0.0.1");
         return;
       }
       const msg = await firstOutput(
@@ -174,6 +176,18 @@ describe("settings that migrate: one source of defaults", () => {
       "never downgraded",
     );
   });
+
+  for (const { what, type, saved, expect } of MIGRATION_CASES)
+    it(`migrates ${what}, in the runtime and in the edit dialog`, () => {
+      const runtime = migrateSettings(type, { id: "n", ...saved }) as Record<string, unknown>;
+      const dialog: Record<string, unknown> = { id: "n", _: (k: string) => k, ...saved };
+      editorDefinition(type).oneditprepare?.call(dialog);
+      for (const [name, value] of Object.entries(expect)) {
+        assert.deepStrictEqual(runtime[name], value, `runtime ${name}`);
+        assert.deepStrictEqual(plain(dialog)[name], value, `dialog ${name}`);
+      }
+      assert.strictEqual(runtime.settingsVersion, versionOf(type));
+    });
 
   it("the editors carry the runtime's defaults and version, accept a missing setting and fill it in", () => {
     for (const [type, defaults] of Object.entries(NODE_DEFAULTS)) {

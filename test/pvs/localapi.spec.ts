@@ -251,9 +251,9 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
   });
 
   it("normalizes the same site to the same devices on both APIs (serials, values, units)", async () => {
-    const now = Date.UTC(2026, 5, 21, 19, 0, 0); // midday at the emulator's longitude
-    const legacy = await emulator({ localApi: false, now: () => now, inverters: 5 });
-    const fresh = await emulator({ localApi: true, now: () => now, inverters: 5 });
+    const now = Date.UTC(2026, 5, 21, 19, 0, 0); // midday at longitude -117
+    const legacy = await emulator({ localApi: false, longitude: -117, now: () => now, inverters: 5 });
+    const fresh = await emulator({ localApi: true, longitude: -117, now: () => now, inverters: 5 });
     const a = await connect(legacy).readDeviceList(signal);
     const b = await connect(fresh).readDeviceList(signal);
     const bySerial = (devices: Device[]) =>

@@ -15,7 +15,7 @@ import { coreNodes, INFLUXD, InfluxResult, requireBinary, Service, startInfluxDb
 const EXAMPLE = path.resolve(__dirname, "../../examples/pvs-device-list/03 - InfluxDB.json");
 const influxNodes = require("node-red-contrib-influxdb/influxdb.js") as (RED: unknown) => void;
 const DATABASE = "pvs";
-// A June afternoon at the emulator's longitude: panels produce, the battery works.
+// A June afternoon at longitude -117: panels produce, the battery works.
 const START = Date.UTC(2025, 5, 21, 20, 0);
 const STEP_MS = 5 * 60_000;
 
@@ -101,7 +101,7 @@ describe("services: the InfluxDB example writes every point to a real InfluxDB 1
   it("after two polls holds exactly the payloads' points; a third with a device gone adds no empty field", async () => {
     assert.ok(influx);
     let clock = START;
-    emulator = new PvsEmulator({ inverters: 4, localApi: true, storage: true, now: () => clock });
+    emulator = new PvsEmulator({ inverters: 4, localApi: true, storage: true, longitude: -117, now: () => clock });
     emulator.delayMs = 100; // the example's node and the reference node then share each request
     await emulator.start();
 
@@ -260,7 +260,7 @@ describe("services: the README's change node for InfluxDB 2's Stackhero write no
   });
 
   it("turns a poll's points into { precision: 'ms', data } with every point and its time in milliseconds", async () => {
-    emulator = new PvsEmulator({ inverters: 3, localApi: true, now: () => START });
+    emulator = new PvsEmulator({ inverters: 3, localApi: true, longitude: -117, now: () => START });
     emulator.delayMs = 100;
     await emulator.start();
     const flow: FlowNode[] = [

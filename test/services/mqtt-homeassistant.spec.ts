@@ -166,7 +166,7 @@ describe("services: the MQTT and Home Assistant example on a real Mosquitto, rea
     assert.ok(broker);
     const port = broker.port;
     let clock = START;
-    emulator = new PvsEmulator({ inverters: 3, localApi: true, storage: true, now: () => clock });
+    emulator = new PvsEmulator({ inverters: 3, localApi: true, storage: true, longitude: -117, now: () => clock });
     await emulator.start();
 
     // The example as imported: its PVS on the emulator, its broker on the test Mosquitto, its debug node a helper.

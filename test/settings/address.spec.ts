@@ -80,7 +80,7 @@ describe("pvs-config address rules", () => {
     assert.strictEqual(defaultPort("https"), 443);
     assert.strictEqual(defaultPort("http"), 80);
     assert.strictEqual(defaultPort(undefined), 80);
-    assert.strictEqual(parseSettings({ protocol: "https", port: "" }, null).options?.port, 443);
-    assert.strictEqual(parseSettings({ protocol: "http" }, null).options?.port, 80);
+    assert.strictEqual(parseSettings({ host: "127.0.0.1", protocol: "https", port: "" }, null).options?.port, 443);
+    assert.strictEqual(parseSettings({ host: "127.0.0.1", protocol: "http" }, null).options?.port, 80);
   });
 });

@@ -1,7 +1,7 @@
 // The settings runner (src/settings/node-settings.ts) that the runtime and the edit dialogs share: the steps after
 // a node's version in order, then every missing setting its default; never a downgrade.
 import assert from "assert";
-import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
+import { HOST_REQUIRED_VERSION, PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
 import {
   BaseProps,
   currentVersion,
@@ -77,9 +77,9 @@ describe("settings runner", () => {
     }
   });
 
-  it("the current version is the last step's; pvs-config is at 2 (following arrived)", () => {
+  it("the current version is the last step's; pvs-config is at 2 (host required, following arrived)", () => {
     assert.strictEqual(currentVersion(SETTINGS), 3);
-    assert.strictEqual(currentVersion(PVS_CONFIG_SETTINGS), 2);
+    assert.strictEqual(currentVersion(PVS_CONFIG_SETTINGS), HOST_REQUIRED_VERSION);
   });
 
   it("pvs-config 1 → 2: a flow saved before following arrived gets it on; one saved with it off keeps it off", () => {

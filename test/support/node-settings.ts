@@ -2,7 +2,7 @@
 // node runtime hands its own settings to the shared code).
 import { PVS_COMM_SETTINGS } from "../../nodes/pvs-comm/settings";
 import { PVS_COMMAND_SETTINGS } from "../../nodes/pvs-command/settings";
-import { PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
+import { HOST_REQUIRED_VERSION, PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
 import { PVS_DEVICE_LIST_SETTINGS } from "../../nodes/pvs-device-list/settings";
 import { PVS_INVERTER_SPLIT_SETTINGS } from "../../nodes/pvs-inverter-split/settings";
 import { PVS_LIVE_SETTINGS } from "../../nodes/pvs-live/settings";
@@ -35,3 +35,45 @@ export function migrateSettings<T extends object>(type: string, def: T) {
 
 // Every type in package.json has its settings here.
 for (const type of NODE_TYPES) if (!NODE_SETTINGS[type]) throw new Error(`test/support/node-settings.ts lacks ${type}`);
+
+/** A node as an earlier version saved it, and what the migration must make of it (the settings it names). */
+export interface MigrationCase {
+  what: string;
+  type: string;
+  saved: Record<string, unknown>;
+  expect: Record<string, unknown>;
+}
+
+/** The migration steps' table: each step's cases, run through the runtime's and the editor's migration alike. */
+export const MIGRATION_CASES: readonly MigrationCase[] = [
+  {
+    what: "pvs-config of version 1 without host: the host new nodes got then (old firmware's installer port)",
+    type: "pvs-config",
+    saved: { settingsVersion: 1, port: 80 },
+    expect: { host: "172.27.153.1" },
+  },
+  {
+    what: "pvs-config of version 1 with a blank host: the same",
+    type: "pvs-config",
+    saved: { settingsVersion: 1, host: "" },
+    expect: { host: "172.27.153.1" },
+  },
+  {
+    what: "pvs-config saved before versions existed, without host: the same",
+    type: "pvs-config",
+    saved: { timeout: 30 },
+    expect: { host: "172.27.153.1", timeout: 30 },
+  },
+  {
+    what: "pvs-config of version 1 with a host: kept",
+    type: "pvs-config",
+    saved: { settingsVersion: 1, host: "192.168.1.50" },
+    expect: { host: "192.168.1.50" },
+  },
+  {
+    what: "a new pvs-config (the version from which host is required) with a blank host: none, the user sets it",
+    type: "pvs-config",
+    saved: { settingsVersion: HOST_REQUIRED_VERSION, host: "" },
+    expect: { host: "" },
+  },
+];

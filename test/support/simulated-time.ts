@@ -6,8 +6,11 @@ import { PvsEmulator } from "../../src/emulator/server";
 import { LOAD_WAVE_MS } from "../../src/emulator/site";
 import { helper, settle } from "./node-red";
 
+/** The longitude the tests' fixed moments are chosen for (the emulator's default is this machine's time zone's). */
+export const SITE_LONGITUDE = -117;
+
 /**
- * A moment near solar noon (at the emulator's default longitude) where the emulated load's wave crosses zero, so
+ * A moment near solar noon (at SITE_LONGITUDE) where the emulated load's wave crosses zero, so
  * it moves fastest (~0.24 W/s). The emulator, like the PVS, sends a telemetry frame only when a value changed; at
  * night at the wave's crest few do (3 in 30 s), so tests that count frames run here, whatever the hour CI runs at.
  */
@@ -21,6 +24,7 @@ export const LOAD_MOVING_AT = (() => {
  * assertions need the sun up and the load moving (frames, panels producing), whatever the hour CI runs at.
  */
 export function siteClockNearNoon(): () => number {
+  // Use with longitude SITE_LONGITUDE.
   const offsetMs = LOAD_MOVING_AT - Date.now();
   return () => Date.now() + offsetMs;
 }

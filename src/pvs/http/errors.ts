@@ -3,6 +3,7 @@
 export type PvsErrorCode =
   | "PVS_NOT_CONFIGURED" // the node has no usable pvs-config
   | "PVS_BAD_CONFIG" // the pvs-config has an invalid setting
+  | "PVS_NO_HOST" // the pvs-config has no host yet (a new node): nothing is sent
   | "PVS_UNREACHABLE" // connection refused, reset, host not found, network down
   | "PVS_TIMEOUT" // no complete answer within the timeout
   | "PVS_FORBIDDEN" // HTTP 403 (legacy lock-out or locked firmware)

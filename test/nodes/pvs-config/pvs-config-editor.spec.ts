@@ -8,19 +8,22 @@ import { PvsEmulator } from "../../../src/emulator/server";
 import { DeviceListPayload } from "../../../src/model/device-list-output";
 import { helper, nextMessages } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
+import { TestAnswer } from "../../../src/node-red/admin-api";
+import { HOST_REQUIRED_VERSION } from "../../../nodes/pvs-config/settings";
 
 type Msg = NodeMessage & { payload: DeviceListPayload; label?: string };
-type TestAnswer = {
-  ok: boolean;
-  code?: string;
-  message?: string;
-  api?: string;
-  model?: string;
-  build?: number;
-  serial?: string;
-  devices?: { total: number; inverters: number; meters: number };
-  durationMs?: number;
-};
+type Passed = Extract<TestAnswer, { ok: true }>;
+type Failed = Extract<TestAnswer, { ok: false }>;
+/** A test's answer that must say the PVS answered (else the assertion shows why not). */
+function passed(answer: TestAnswer): Passed {
+  if (!answer.ok) assert.fail(`the test failed: ${answer.code}: ${answer.message}`);
+  return answer;
+}
+/** A test's answer that must say it failed. */
+function failed(answer: TestAnswer): Failed {
+  if (answer.ok) assert.fail("the test passed");
+  return answer;
+}
 const SERIAL = "ZT01234567890ABCDE";
 
 describe("pvs-config editor support (real runtime)", function () {
@@ -63,7 +66,7 @@ describe("pvs-config editor support (real runtime)", function () {
 
   it("tests the form's settings before they are deployed: model, build, API, masked serial and device counts", async () => {
     await helper.load(NODE_MODULES, testFlow(legacy, []));
-    const answer = await test("not-deployed-yet", form(legacy));
+    const answer = passed(await test("not-deployed-yet", form(legacy)));
     const { durationMs, ...found } = answer;
     assert.deepStrictEqual(found, {
       ok: true,
@@ -74,8 +77,7 @@ describe("pvs-config editor support (real runtime)", function () {
       devices: { total: 6, inverters: 3, meters: 2 },
     });
     assert.ok(typeof durationMs === "number" && durationMs >= 0);
-    const localapi = await test("another", form(fresh));
-    assert.strictEqual(localapi.ok, true);
+    const localapi = passed(await test("another", form(fresh)));
     assert.strictEqual(localapi.api, "localapi");
     assert.strictEqual(fresh.openSessions, 0, "the test's own session was logged out");
     assert.ok(!JSON.stringify([answer, localapi]).includes(SERIAL));
@@ -88,10 +90,18 @@ describe("pvs-config editor support (real runtime)", function () {
       code: "PVS_BAD_CONFIG",
       message: 'host "not a host/!" is not a host name or IP address',
     });
-    const closed = await test("x", form(legacy, { port: "1" }));
-    assert.strictEqual(closed.ok, false);
+    // A new node's form before the user set the host: said so, nothing sent.
+    const before = legacy.count();
+    for (const host of ["", "  "])
+      assert.deepStrictEqual(await test("x", form(legacy, { host, settingsVersion: HOST_REQUIRED_VERSION })), {
+        ok: false,
+        code: "PVS_NO_HOST",
+        message: "no host: set the PVS's address (Search the network finds it), then deploy",
+      });
+    assert.strictEqual(legacy.count(), before, "nothing sent");
+    const closed = failed(await test("x", form(legacy, { port: "1" })));
     assert.strictEqual(closed.code, "PVS_UNREACHABLE");
-    const wrong = await test("x", form(fresh, { password: "WRONG" }));
+    const wrong = failed(await test("x", form(fresh, { password: "WRONG" })));
     assert.strictEqual(wrong.code, "PVS_LOGIN_REFUSED");
     assert.ok(!JSON.stringify(wrong).includes("WRONG"));
     await helper.request().post("/pvs-config/a%20b/test").send({}).expect(400);
@@ -109,11 +119,10 @@ describe("pvs-config editor support (real runtime)", function () {
     const logins = fresh.count("auth:login");
     const cfg = helper.getNode("cfg") as unknown as { pvs: unknown };
     assert.ok(cfg.pvs);
-    const answer = await test("cfg", form(fresh, { password: "__PWRD__", deviceListEvery: "120" }));
-    assert.strictEqual(answer.ok, true, answer.message);
+    passed(await test("cfg", form(fresh, { password: "__PWRD__", deviceListEvery: "120" })));
     assert.strictEqual(fresh.count("auth:login"), logins, "the deployed session served the test");
     assert.strictEqual(
-      (await test("cfg", form(fresh, { password: "WRONG" }))).code,
+      failed(await test("cfg", form(fresh, { password: "WRONG" }))).code,
       "PVS_LOGIN_REFUSED",
       "a typed password is the one tested",
     );
@@ -144,8 +153,7 @@ describe("pvs-config editor support (real runtime)", function () {
         form(fresh, { localPort: String(foreign.httpsPort), password: "__PWRD__" }),
         form(fresh, { host: "localhost", password: "__PWRD__" }),
       ]) {
-        const answer = await test("cfg", body);
-        assert.strictEqual(answer.ok, false, JSON.stringify(body));
+        const answer = failed(await test("cfg", body));
         assert.strictEqual(answer.code, "PVS_PASSWORD_NEEDED");
         assert.match(answer.message ?? "", /type the password/);
         assert.ok(!JSON.stringify(answer).includes(stored));
@@ -153,10 +161,9 @@ describe("pvs-config editor support (real runtime)", function () {
       assert.deepStrictEqual(seen, [], "the other host received no request at all");
       assert.strictEqual(fresh.count("auth:login"), logins, "nor did the own PVS get a login with another port");
       // Typed in the form, the password is the user's to send; left empty, the other PVS's own serial is used.
-      const typed = await test("cfg", form(foreign, { password: "FGHIJ" }));
-      assert.strictEqual(typed.ok, true, typed.message);
+      passed(await test("cfg", form(foreign, { password: "FGHIJ" })));
       assert.deepStrictEqual(sentCredentials(), ["ssm_owner:FGHIJ"], "the typed password was sent");
-      assert.strictEqual((await test("cfg", form(foreign, { password: "" }))).ok, true);
+      passed(await test("cfg", form(foreign, { password: "" })));
       assert.ok(seen.length > 0);
       assert.deepStrictEqual(
         [...new Set(sentCredentials())],
@@ -164,8 +171,7 @@ describe("pvs-config editor support (real runtime)", function () {
         "the stored password never reached the other host",
       );
       // The own PVS, as deployed, still tests with the stored password.
-      const own = await test("cfg", form(fresh, { password: "__PWRD__", deviceListEvery: "120" }));
-      assert.strictEqual(own.ok, true, own.message);
+      passed(await test("cfg", form(fresh, { password: "__PWRD__", deviceListEvery: "120" })));
     } finally {
       await foreign.stop();
     }

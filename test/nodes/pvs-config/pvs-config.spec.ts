@@ -6,6 +6,7 @@ import { NodeMessage } from "node-red";
 import { helper, nextMessages, settle } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 import { emulatorPerTest } from "../../support/emulator-per-test";
+import { HOST_REQUIRED_VERSION } from "../../../nodes/pvs-config/settings";
 
 type ConfigNode = { endpoint: string; configError: string | null; pvs: unknown; userCount(): number; host: string };
 
@@ -78,6 +79,35 @@ describe("pvs-config node", () => {
     });
   }
 
+  // A new node has no host (most units answer on the home network, at an address only the user knows): it must
+  // say so and send nothing, not poll an address that fits only old firmware.
+  for (const host of ["", "   ", undefined])
+    it(`a new pvs-config with host ${JSON.stringify(host)}: PVS_NO_HOST, a red status that says so, nothing sent`, async () => {
+      await helper.load(
+        NODE_MODULES,
+        testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 1 }], {
+          host,
+          settingsVersion: HOST_REQUIRED_VERSION,
+        }),
+      );
+      const cfg = helper.getNode("cfg") as unknown as ConfigNode & { configErrorCode: string | null };
+      assert.strictEqual(cfg.configErrorCode, "PVS_NO_HOST");
+      assert.match(cfg.configError ?? "", /^no host: set the PVS's address/);
+      assert.strictEqual(cfg.pvs, null, "no connection");
+      const status = (helper.getNode("list").status as unknown as sinon.SinonSpy).lastCall?.args[0];
+      assert.deepStrictEqual(status, {
+        fill: "red",
+        shape: "ring",
+        text: "@pvs-local/node-red-sunpower/pvs-config:status.noHost",
+      });
+      const caught = nextMessages<NodeMessage & { error?: { code?: string } }>(helper.getNode("caught"));
+      helper.getNode("list").receive({ payload: "now" });
+      const [msg] = await caught;
+      assert.strictEqual(msg.error?.code, "PVS_NO_HOST");
+      await settle(1500);
+      assert.strictEqual(emulator.count(), 0, "the PVS was not asked");
+    });
+
   it("cleans up what people paste as a host", () => {
     assert.strictEqual(cleanHost(" http://172.27.153.1/ "), "172.27.153.1");
     assert.strictEqual(cleanHost("pvs6.local"), "pvs6.local");
@@ -98,6 +128,20 @@ describe("pvs-config editor validators (the editor's bundle, the runtime's rules
       assert.strictEqual(valid("host", host), false);
       assert.strictEqual(reason("host", host), "@pvs-local/node-red-sunpower/pvs-config:pvs-config.errors.host");
     });
+  it("requires a host in a new node; a node saved before host was required may lack it (it gets the earlier default)", () => {
+    const fresh = { ...node, settingsVersion: HOST_REQUIRED_VERSION };
+    for (const blank of ["", undefined, null]) {
+      assert.strictEqual(defaults.host.validate?.call(fresh, blank), false, String(blank));
+      assert.strictEqual(
+        defaults.host.validate?.call(fresh, blank, {}),
+        "@pvs-local/node-red-sunpower/pvs-config:pvs-config.errors.noHost",
+      );
+      for (const version of [undefined, 0, HOST_REQUIRED_VERSION - 1])
+        assert.strictEqual(defaults.host.validate?.call({ ...node, settingsVersion: version }, blank), true);
+    }
+    assert.strictEqual(defaults.host.validate?.call(fresh, "192.168.1.50"), true);
+    assert.strictEqual(defaults.host.validate?.call(fresh, "a b"), false);
+  });
   for (const port of ["80.5", 80.5, "0x50", "1e2", "0", "65536", "-1"])
     it(`refuses the port ${JSON.stringify(port)} in each port field`, () => {
       for (const name of ["port", "localPort", "telemetryPort"]) {

@@ -57,7 +57,7 @@ describe("pvs-config: a stored site memory edited to impossible values (file-bac
     const saved = mkdtempSync(path.join(tmpdir(), "pvs-hostile-saved-"));
     // A controlled clock, two minutes per poll, so that every poll is an answer newer than the last.
     let now = Date.UTC(2025, 5, 21, 19, 0);
-    const emulator = new PvsEmulator({ inverters: 3, now: () => now });
+    const emulator = new PvsEmulator({ inverters: 3, longitude: -117, now: () => now });
     await emulator.start();
     const withFileStore = [() => runtime._redNodes.loadContextsPlugin(), ...NODE_MODULES];
     const flow = () => testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 0 }]);

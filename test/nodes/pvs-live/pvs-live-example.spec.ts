@@ -59,7 +59,12 @@ describe("example: charge the car from surplus (real runtime, emulator WebSocket
   it("starts charging in the midday surplus, once, and stops when the sun is gone", async () => {
     base = NOON;
     startedAt = Date.now();
-    emulator = new PvsEmulator({ inverters: 20, localApi: true, now: () => base + (Date.now() - startedAt) });
+    emulator = new PvsEmulator({
+      inverters: 20,
+      localApi: true,
+      longitude: -117,
+      now: () => base + (Date.now() - startedAt),
+    });
     await emulator.start();
     const flow = exampleFlow();
     await helper.load([...NODE_MODULES, functionNode], flow);

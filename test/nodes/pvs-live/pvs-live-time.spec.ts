@@ -9,7 +9,7 @@ import { ENABLE_WAIT_MS } from "../../../src/pvs/live/feed";
 import { PvsConfigNode } from "../../../src/node-red/types";
 import { helper, sendsOf, settle } from "../../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../../support/flows";
-import { fakeClock, LOAD_MOVING_AT, onTheWire } from "../../support/simulated-time";
+import { fakeClock, LOAD_MOVING_AT, onTheWire, SITE_LONGITUDE } from "../../support/simulated-time";
 
 type Msg = NodeMessage & { payload: LivePayload; source: string; at: number };
 
@@ -62,6 +62,7 @@ describe("pvs-live over simulated time", function () {
       localApi: true,
       telemetryEnabled: true,
       telemetryCloseEveryMs: 0,
+      longitude: SITE_LONGITUDE,
       ...options,
     });
     await emulator.start();

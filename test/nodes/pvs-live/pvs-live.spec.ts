@@ -8,7 +8,7 @@ import { LivePayload } from "../../../src/model/live";
 import { PvsConfigNode } from "../../../src/node-red/types";
 import { helper, settle, until } from "../../support/node-red";
 import { FlowNode, NODE_MODULES, testFlow } from "../../support/flows";
-import { siteClockNearNoon } from "../../support/simulated-time";
+import { SITE_LONGITUDE, siteClockNearNoon } from "../../support/simulated-time";
 
 type Msg = NodeMessage & {
   payload: LivePayload & Record<string, unknown>;
@@ -55,7 +55,7 @@ describe("pvs-live node (real Node-RED runtime, emulator over HTTPS and WebSocke
   let emulator: PvsEmulator;
   const start = async (options: EmulatorOptions) => {
     // The site near solar noon, where a frame comes every second (see LOAD_MOVING_AT).
-    emulator = new PvsEmulator({ inverters: 4, now: siteClockNearNoon(), ...options });
+    emulator = new PvsEmulator({ inverters: 4, longitude: SITE_LONGITUDE, now: siteClockNearNoon(), ...options });
     await emulator.start();
   };
   afterEach(async () => {
