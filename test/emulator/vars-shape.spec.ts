@@ -114,7 +114,8 @@ describe("emulator /vars: the shape of a real unit's namespace", function () {
   });
 
   async function namespace(options: EmulatorOptions): Promise<Map<string, string>> {
-    const emulator = new PvsEmulator({ localApi: true, inverters: 3, ...options });
+    // Longitude -117: the fixed moments above (MIDNIGHT) are that site's.
+    const emulator = new PvsEmulator({ localApi: true, inverters: 3, longitude: -117, ...options });
     running.push(emulator);
     await emulator.start();
     const cookie = await login(emulator.httpsUrl, DEFAULT_SERIAL);

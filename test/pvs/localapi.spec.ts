@@ -273,7 +273,15 @@ describe("pvs/connection: the LocalAPI against the emulator over HTTPS", () => {
       );
       const names = Object.keys(d.metrics);
       assert.ok(names.length >= 9, `${serial} has its measurements`);
-      for (const name of names) assert.strictEqual(d.metrics[name], l.metrics[name], `${serial} ${name}`);
+      // The varserver prints a 32-bit float with "%f" (60.0035 → "60.003502"): equal within float32 precision.
+      // A LocalAPI meter has all 19 leaves of a real one, zeros where this meter measures nothing (per-leg
+      // currents of a production meter), which its legacy record leaves out.
+      for (const name of names) {
+        const [r, s] = [d.metrics[name], l.metrics[name]];
+        if (s === undefined && d.category === "meter" && r === 0) continue;
+        if (typeof r !== "number" || typeof s !== "number") assert.strictEqual(r, s, `${serial} ${name}`);
+        else assert.ok(Math.abs(r - s) <= Math.abs(s) * 2 ** -23 + 1e-6, `${serial} ${name}: ${r} vs ${s}`);
+      }
     }
     assert.strictEqual(b.list.meters.production?.serial, a.list.meters.production?.serial);
     assert.strictEqual(b.list.meters.consumption?.serial, a.list.meters.consumption?.serial);
