@@ -82,8 +82,9 @@ const PARTS: ReadonlyArray<Part> = [
   ],
 ];
 
-/** The PV disconnect relay, the one part with readings of its own. */
-function disconnect(t: number): Part {
+/** The PV disconnect relay, the one part with readings of its own; its grid side reads 0 V in an outage. */
+function disconnect(t: number, islanded: boolean): Part {
+  const grid = (volts: string) => (islanded ? "0.0" : volts);
   return [
     STORAGE.disconnect,
     "PV Disconnect",
@@ -104,18 +105,18 @@ function disconnect(t: number): Part {
       relay2_state: "1",
       relay1_error: "0",
       relay2_error: "0",
-      v1n_grid_v: "123.1",
-      v2n_grid_v: "122.5",
+      v1n_grid_v: grid("123.1"),
+      v2n_grid_v: grid("122.5"),
       v1n_pv_v: "122.8",
       v2n_pv_v: "122.5",
     },
   ];
 }
 
-/** SunVault parts at `t`, in the order a real list has them. */
-export function storageDevices(t: number): LegacyDevice[] {
+/** SunVault parts at `t`, in the order a real list has them; `islanded`: the grid is down. */
+export function storageDevices(t: number, islanded = false): LegacyDevice[] {
   const curtime = pvsTime(t);
-  return [...PARTS, disconnect(t)].map(([serial, deviceType, type, model, extra]) => ({
+  return [...PARTS, disconnect(t, islanded)].map(([serial, deviceType, type, model, extra]) => ({
     ISDETAIL: true,
     SERIAL: serial,
     TYPE: type,
