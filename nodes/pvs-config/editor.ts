@@ -350,6 +350,7 @@ RED.nodes.registerType<PvsConfigProps>("pvs-config", {
     minSpacing: { value: settings.defaults.minSpacing, validate: inRange(0, 3600) },
     deviceListEvery: { value: settings.defaults.deviceListEvery, validate: inRange(0, 86400) },
     labels: { value: settings.defaults.labels },
+    allowBatteryControl: { value: settings.defaults.allowBatteryControl },
   },
   credentials: {
     password: { type: "password" },

@@ -32,6 +32,7 @@ export = function (RED: NodeAPI): void {
     const settings = parseSettings(def, password);
     node.configError = settings.problems.length ? settings.problems.join("; ") : null;
     node.endpoint = settings.endpoint;
+    node.allowBatteryControl = def.allowBatteryControl === true;
     const lease: Lease | null = settings.options
       ? sharedConnections.acquire({ id: node.id, name: node.name || node.endpoint }, settings.options)
       : null;

@@ -28,6 +28,8 @@ export interface PvsConfigProps extends BaseProps {
   deviceListEvery: NumberSetting;
   /** Names the user gave devices, by serial. */
   labels: Record<string, string>;
+  /** Whether pvs-battery may write the SunVault's mode and reserve; off unless the owner turns it on. */
+  allowBatteryControl: boolean;
 }
 
 export const PVS_CONFIG_SETTINGS: NodeSettings<PvsConfigProps> = {
@@ -45,7 +47,12 @@ export const PVS_CONFIG_SETTINGS: NodeSettings<PvsConfigProps> = {
     minSpacing: 5,
     deviceListEvery: 120,
     labels: {},
+    allowBatteryControl: false,
   },
   dependentDefaults: (def) => ({ port: defaultPort(def.protocol) }),
-  migrations: [VERSIONS_BEGIN],
+  migrations: [
+    VERSIONS_BEGIN,
+    // Battery control came later: a PVS saved before it stays read-only.
+    { version: 2, up: (def) => void (def.allowBatteryControl ??= false) },
+  ],
 };

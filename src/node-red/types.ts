@@ -26,6 +26,7 @@ export interface PvsConfigDef extends NodeDef {
   fingerprint?: string;
   /** Names the user gave devices, by serial ("East roof 3"); carried as `label` in every output. */
   labels?: Record<string, string>;
+  allowBatteryControl?: boolean;
 }
 
 /** Stored encrypted by Node-RED, never exported with the flow. */
@@ -47,6 +48,8 @@ export interface PvsConfigNode extends Node<PvsConfigCredentials> {
   endpoint: string;
   /** The other pvs-config nodes sharing this PVS's connection, and the settings it uses; null without one. */
   shared(): SharedState | null;
+  /** The "allow battery control" setting: pvs-battery writes nothing without it. */
+  allowBatteryControl: boolean;
   /** What is remembered about this PVS between polls (devices seen, counters, today's energy). */
   siteMemory: SiteMemoryStore;
   register(user: Node): void;

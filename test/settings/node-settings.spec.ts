@@ -77,9 +77,18 @@ describe("settings runner", () => {
     }
   });
 
-  it("the current version is the last step's; every node type starts at 1", () => {
+  it("the current version is the last step's; pvs-config's second step is battery control", () => {
     assert.strictEqual(currentVersion(SETTINGS), 3);
-    assert.strictEqual(currentVersion(PVS_CONFIG_SETTINGS), 1);
+    assert.strictEqual(currentVersion(PVS_CONFIG_SETTINGS), 2);
+  });
+
+  it("pvs-config saved before battery control: migrated with battery control off; a saved choice kept", () => {
+    const old: Record<string, unknown> = { settingsVersion: 1, host: "10.0.0.2" };
+    migrateInPlace(PVS_CONFIG_SETTINGS, old);
+    assert.deepStrictEqual([old.allowBatteryControl, old.settingsVersion], [false, 2]);
+    const fresh: Record<string, unknown> = { settingsVersion: 2, allowBatteryControl: true };
+    migrateInPlace(PVS_CONFIG_SETTINGS, fresh);
+    assert.strictEqual(fresh.allowBatteryControl, true);
   });
 
   it("a default that follows another setting: pvs-config's port follows its protocol", () => {
