@@ -18,7 +18,7 @@ import { PvsError, toPvsError } from "../../src/pvs/http/errors";
 import { ConfigUser } from "../../src/node-red/config-user";
 import { numberSetting } from "../../src/node-red/numbers";
 import { defaultNumber, migrateSettings } from "../../src/node-red/node-settings";
-import { clock, errorStatus, sourceOf } from "../../src/node-red/status";
+import { clock, editorText, errorStatus, sourceOf } from "../../src/node-red/status";
 import { PVS_BATTERY_SETTINGS } from "./settings";
 
 interface BatteryDef extends NodeDef {
@@ -165,6 +165,13 @@ export = function (RED: NodeAPI): void {
       settingError: "error" in watch ? watch.error : null,
     });
     const run = new BatteryRun(this, user, "value" in watch ? watch.value : 10, def.topic);
+    // Says at once whether the owner allowed writes: a node that would refuse shows it before any message.
+    if (!user.setupError)
+      user.status(
+        user.config?.allowBatteryControl
+          ? { fill: "green", shape: "ring", text: editorText("status.batteryReady") }
+          : { fill: "grey", shape: "ring", text: editorText("status.controlOff") },
+      );
     this.on("input", (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       run.input(msg, send).then(
         () => done(),
