@@ -141,6 +141,16 @@ describe("pvs-battery (real Node-RED runtime, emulated SunVault)", function () {
     assert.strictEqual(out[0].payload.writes[0].reported, "SELF_CONSUMPTION");
   });
 
+  it("a redeploy during the watch ends it: no late message, no read after close", async () => {
+    const { out } = await deploy(true);
+    await send({ mode: "BACKUP_ONLY" }, () => writes().length === 1, "the write");
+    const reads = emulator.count("vars");
+    await helper.unload();
+    await clock.tickAsync(11 * 60_000);
+    assert.strictEqual(out.length, 0);
+    assert.strictEqual(emulator.count("vars"), reads, "the watch's timer was cleared");
+  });
+
   it("refuses on a legacy PVS (PVS_NOT_SUPPORTED) and sends nothing", async () => {
     emulator.setLocalApi(false);
     const { caught } = await deploy(true);
