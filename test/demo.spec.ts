@@ -483,7 +483,7 @@ class DashboardClient {
     fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  it("loads all six node types without errors", async () => {
+  it("loads all seven node types without errors", async () => {
     const res = await demo.get(`${demo.url}nodes`);
     const sets = (
       JSON.parse(res.body) as Array<{ module: string; name: string; enabled: boolean; err?: string }>
@@ -497,6 +497,7 @@ class DashboardClient {
         ["pvs-inverter-split", true, null],
         ["pvs-command", true, null],
         ["pvs-live", true, null],
+        ["pvs-battery", true, null],
       ],
     );
   });

@@ -356,6 +356,7 @@ RED.nodes.registerType<PvsConfigProps>("pvs-config", {
     deviceListEvery: { value: settings.defaults.deviceListEvery, validate: inRange(0, 86400) },
     labels: { value: settings.defaults.labels },
     follow: { value: settings.defaults.follow },
+    allowBatteryControl: { value: settings.defaults.allowBatteryControl },
   },
   credentials: {
     password: { type: "password" },

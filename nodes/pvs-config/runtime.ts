@@ -36,6 +36,7 @@ export = function (RED: NodeAPI): void {
     node.configError = settings.problems.length ? settings.problems.join("; ") : null;
     node.configErrorCode = node.configError ? (settings.code ?? "PVS_BAD_CONFIG") : null;
     node.endpoint = settings.endpoint;
+    node.allowBatteryControl = def.allowBatteryControl === true;
     const lease: Lease | null = settings.options
       ? sharedConnections.acquire({ id: node.id, name: node.name || node.endpoint }, settings.options)
       : null;

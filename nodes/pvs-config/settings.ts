@@ -30,6 +30,8 @@ export interface PvsConfigProps extends BaseProps {
   labels: Record<string, string>;
   /** Follow the PVS by mDNS when it stops answering at its address (src/pvs/connection/follow.ts). */
   follow: boolean;
+  /** Whether pvs-battery may write the SunVault's mode and reserve; off unless the owner turns it on. */
+  allowBatteryControl: boolean;
 }
 
 /** The host earlier versions gave a new node: the installer port (LAN1) of old firmware. */
@@ -44,12 +46,14 @@ export const HOST_REQUIRED_VERSION = 2;
  *   user knows). A node saved before without one, or blank, worked on the default of its day: it keeps it.
  * - following the PVS to a new address arrived, on for every flow saved before it too (a PVS that changed its
  *   address after a reboot was what users of earlier versions ran into).
+ * - battery control arrived, off: a PVS saved before it stays read-only.
  */
-export const HOST_REQUIRED_FOLLOW_ARRIVES: Migration = {
+export const HOST_FOLLOW_BATTERY_ARRIVE: Migration = {
   version: HOST_REQUIRED_VERSION,
   up: (def) => {
     if (def.host === undefined || def.host === null || def.host === "") def.host = EARLIER_DEFAULT_HOST;
     if (typeof def.follow !== "boolean") def.follow = true;
+    if (typeof def.allowBatteryControl !== "boolean") def.allowBatteryControl = false;
   },
 };
 
@@ -69,7 +73,8 @@ export const PVS_CONFIG_SETTINGS: NodeSettings<PvsConfigProps> = {
     deviceListEvery: 120,
     labels: {},
     follow: true,
+    allowBatteryControl: false,
   },
   dependentDefaults: (def) => ({ port: defaultPort(def.protocol) }),
-  migrations: [VERSIONS_BEGIN, HOST_REQUIRED_FOLLOW_ARRIVES],
+  migrations: [VERSIONS_BEGIN, HOST_FOLLOW_BATTERY_ARRIVE],
 };

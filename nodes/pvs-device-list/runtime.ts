@@ -2,6 +2,8 @@
 // normalized, checked device list with the site's power and energy, or that list in an output format
 // (InfluxDB points, MQTT topics, Home Assistant discovery).
 import { NodeAPI, Node, NodeMessage, NodeStatus } from "node-red";
+import { backupFromDevices } from "../../src/model/backup-readings";
+import { backupStatus } from "../../src/model/backup-state";
 import { Check } from "../../src/model/checks";
 import { analyzeDeviceList, DeviceListPayload } from "../../src/model/device-list-output";
 import { topicPrefix } from "../../src/model/formats/common";
@@ -10,6 +12,7 @@ import { influxPoints } from "../../src/model/formats/influx";
 import { DEFAULT_PREFIX, mqttStateMessages } from "../../src/model/formats/mqtt";
 import { redactDeep } from "../../src/model/redact";
 import { UnitSystem } from "../../src/model/units";
+import { BackupEvents } from "../../src/node-red/backup-events";
 import { numberSetting } from "../../src/node-red/numbers";
 import { setupPollingNode } from "../../src/node-red/polling-node";
 import { apiTag, clock, MessageSource, sourceOf, Translate } from "../../src/node-red/status";
@@ -121,6 +124,8 @@ export = function (RED: NodeAPI): void {
     def = migrateSettings(PVS_DEVICE_LIST_SETTINGS, def);
     const unitSystem: UnitSystem = def.units === "si" ? "si" : "pvs";
     const logChecks = checkLogger(this);
+    const backup = new BackupEvents();
+    const node = this;
 
     setupPollingNode(RED, this, def, {
       settings: PVS_DEVICE_LIST_SETTINGS,
@@ -142,6 +147,9 @@ export = function (RED: NodeAPI): void {
         pvs.client.answerLog.noteChecks(payload.checks);
         const data = reading.api === "legacy" ? "DeviceList" : "varserver";
         const msg: NodeMessage = { ...base, payload, pvs: sourceOf(config.endpoint, pvs, data) };
+        // The SunVault's grid state: one `pvs/backup` message when it changes, before the list.
+        const event = backup.offer(backupStatus(backupFromDevices(payload.devices, payload.live)), { pvs: msg.pvs });
+        if (event) node.send(event);
         if (def.includeRaw) {
           msg.raw = redactDeep(reading.raw.main, reading.secrets);
           if (reading.raw.storage) msg.rawStorage = redactDeep(reading.raw.storage, reading.secrets);
@@ -149,7 +157,7 @@ export = function (RED: NodeAPI): void {
         return msg;
       },
       expand: expander(def),
-      okStatus: deviceListStatus,
+      okStatus: (msg, t) => backup.status(t) ?? deviceListStatus(msg, t),
     });
   }
 

@@ -3,6 +3,8 @@
 // else the device list's meters) and sends on every update, on a change beyond a threshold, or at most every N s.
 import { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
 import { inUnits, liveFromDeviceList, LivePayload, livePayload, LiveValues } from "../../src/model/live";
+import { backupFromDevices, backupFromLive } from "../../src/model/backup-readings";
+import { backupStatus } from "../../src/model/backup-state";
 import { emptyEvidence, SiteMemory } from "../../src/model/site-memory";
 import { UnitSystem } from "../../src/model/units";
 import { FeedState, LiveSource, LiveUpdate } from "../../src/pvs/live/feed";
@@ -10,6 +12,7 @@ import { toPvsError } from "../../src/pvs/http/errors";
 import { numberSetting } from "../../src/node-red/numbers";
 import { SendMode, SendPolicy } from "../../src/node-red/live-policy";
 import { clock, editorText, sourceOf, Translate } from "../../src/node-red/status";
+import { BackupEvents } from "../../src/node-red/backup-events";
 import { ConfigUser } from "../../src/node-red/config-user";
 import { defaultNumber, migrateSettings } from "../../src/node-red/node-settings";
 import { PVS_LIVE_SETTINGS } from "./settings";
@@ -94,6 +97,8 @@ class LiveRun {
   private latest: Latest | null = null;
   private memory: SiteMemory | null = null;
   private sourceLabel = "";
+  /** The SunVault's grid state: one `pvs/backup` message per change. */
+  private readonly backup = new BackupEvents();
   private lastWarnAt = -Infinity;
 
   constructor(
@@ -169,6 +174,8 @@ class LiveRun {
 
   private okStatus(l: Latest): void {
     if (this.user.showingHealth) return;
+    const backup = this.backup.status(this.user.t);
+    if (backup) return this.user.status(backup);
     // The first values (read as the socket opens) may come before the source is known: no empty segment.
     const text = [gridText(this.user.t, l.values), this.sourceLabel, clock()].filter((part) => part !== "");
     this.user.status({ fill: "green", shape: "dot", text: text.join(" · ") });
@@ -213,8 +220,18 @@ class LiveRun {
       : update.values;
     if (Object.keys(values).length === 0) return;
     this.latest = { values, source: update.source };
+    this.offerBackup(update, values);
     this.okStatus(this.latest);
     this.policy.offer(values, this.latest, update.seed);
+  }
+
+  /** The backup event, sent at once whatever the send option: livedata, or the legacy list's PV disconnect relay. */
+  private offerBackup(update: LiveUpdate, values: LiveValues): void {
+    const reading = update.list ? backupFromDevices(update.list.devices, null) : backupFromLive(values);
+    const config = this.user.config;
+    const pvs = config?.pvs ? { pvs: sourceOf(config.endpoint, config.pvs, update.source) } : {};
+    const msg = this.backup.offer(backupStatus(reading), pvs);
+    if (msg) this.node.send(msg);
   }
 
   private onWarning(text: string): void {

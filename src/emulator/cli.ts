@@ -7,12 +7,13 @@ import path from "path";
 import { Recording, RECORDING_FORMAT, recordingFromCapture } from "../model/recording";
 import { isJsonObject } from "../model/safe-object";
 import { checkRecording } from "./replay-check";
+import { parseOutage } from "./storage-control";
 import { EmulatorOptions, PvsEmulator } from "./server";
 import { localLongitude } from "./site";
 
 const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude DEG]
                     [--model PVS6|PVS5] [--firmware 2024|2019] [--ct net|gross|none] [--declared SUBTYPE]
-                    [--storage] [--night frozen|no-data|absent]
+                    [--storage] [--outage AT:DURATION] [--night frozen|no-data|absent]
                     [--localapi] [--https-port 18443] [--session-ttl 300]
                     [--telemetry-port 19002] [--ws-enabled] [--ws-close-every 600] [--ws-fault stall|refuse]
                     [--fault SPEC] [--fault-on COMMAND,...] [--mdns ADDRESS]
@@ -28,6 +29,8 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
   --ct         what the consumption CT measures: net (grid, default), gross (house load) or none
   --declared   the subtype the PVS claims for the consumption meter (e.g. a misconfigured NET_CONSUMPTION_LOADSIDE)
   --storage    add a SunVault (HUB+, ESS, BMS, batteries, storage inverter) and its status report
+  --outage     with --storage: the grid goes down AT seconds after start for DURATION seconds (e.g. 60:600);
+               the SunVault islands the house (MID open, grid side 0 V, no grid power, the battery carries the load)
   --night      inverters at night: frozen (error, data frozen at sunset), no-data (error, no data) or absent
   --localapi   new firmware: LocalAPI (/auth, /vars) served, legacy DeviceList answers 403
   --https-port HTTPS port, same paths as HTTP with a self-signed certificate (default 18443, 0 = any free port)
@@ -80,6 +83,8 @@ export interface CliOptions extends Required<
   replayHold?: string[];
   /** Announce by mDNS on this IPv4 address. */
   mdnsAddress?: string;
+  /** `--outage AT:DURATION`, in ms. */
+  outage?: { atMs: number; durationMs: number };
 }
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -140,6 +145,10 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (flag === "--mdns") {
       if (!value) throw new Error(`--mdns needs an IPv4 address\n\n${USAGE}`);
       opts.mdnsAddress = value;
+    } else if (flag === "--outage") {
+      const outage = parseOutage(value ?? "");
+      if (!outage) throw new Error(`--outage needs AT:DURATION in whole seconds, e.g. 60:600\n\n${USAGE}`);
+      opts.outage = outage;
     } else if (flag === "--fault") faultSpec = value ?? "";
     else if (flag === "--fault-on")
       faultOn = (value ?? "")
@@ -188,7 +197,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const { fault, wsFault, replayFile, mdnsAddress, ...settings } = opts;
+  const { fault, wsFault, replayFile, mdnsAddress, outage, ...settings } = opts;
   let replay: Recording | undefined;
   let emulator: PvsEmulator;
   try {
@@ -207,6 +216,7 @@ async function main(): Promise<void> {
   }
   if (fault) emulator.setFault(fault);
   if (wsFault) emulator.setTelemetryFault({ [wsFault]: true });
+  if (outage) emulator.storage.addOutage(emulator.site.now() + outage.atMs, outage.durationMs);
   await emulator.start();
   if (mdnsAddress !== undefined) process.stdout.write(`announcing by mDNS on ${mdnsAddress}\n`);
   if (replay) {

@@ -2,7 +2,7 @@
 // or off), sessions and caches, the telemetry socket's habits, a replay's clock, and the request log they read.
 // The servers that answer from it are server.ts's; the answers themselves come from routes.ts.
 import { changeDevices, Fault } from "./faults";
-import { LocalApi } from "./localapi";
+import { LocalApi, OwnerSettings } from "./localapi";
 import {
   advanceRecording,
   recordedFrames,
@@ -14,6 +14,7 @@ import {
 import type { EmulatorOptions } from "./server";
 import { checkRecording } from "./replay-check";
 import { localLongitude, SimulatedSite } from "./site";
+import { overlayStorageVariables, StorageControl } from "./storage-control";
 import { TelemetryServer, TelemetrySettings } from "./telemetry";
 import { siteVariables } from "./vars";
 import { Recording } from "../model/recording";
@@ -126,7 +127,18 @@ export class EmulatorControls {
         available: () => this.servesTelemetry(),
         enable: () => (this.telemetry.enabled = true),
       },
+      this.ownerSettings(),
     );
+  }
+
+  /** The SunVault's writable settings, on a site that has one (else every other write stays read-only). */
+  private ownerSettings(): OwnerSettings | null {
+    if (!this.site.storage || this.replay) return null;
+    const control = this.site.storageControl;
+    return {
+      check: (name, value) => control.check(name, value),
+      write: (name, value) => void control.write(name, value, this.site.now()),
+    };
   }
 
   private telemetryServer(enabled: boolean, closeEveryMs: number | undefined): TelemetryServer {
@@ -268,8 +280,24 @@ export class EmulatorControls {
     const answer = { devices: snapshot.devices };
     this.editDevices(answer);
     const vars = siteVariables(this.site, snapshot, answer.devices);
+    overlayStorageVariables(vars, this.site.storageControl, snapshot.t);
     if (vars.has("/sys/telemetryws/enable")) vars.set("/sys/telemetryws/enable", this.telemetry.enabled ? "1" : "0");
     return vars;
+  }
+
+  /** The SunVault's settings, outages and the tests' switches (ignore writes, the cloud's revert). */
+  get storage(): StorageControl {
+    return this.site.storageControl;
+  }
+
+  /** The grid goes away now, for `durationMs` (default: until endOutage). */
+  startOutage(durationMs = Infinity): void {
+    this.site.storageControl.addOutage(this.site.now(), durationMs);
+  }
+
+  /** The grid is back now. */
+  endOutage(): void {
+    this.site.storageControl.endOutage(this.site.now());
   }
 
   /** A device-list fault, then the test's own edit. */

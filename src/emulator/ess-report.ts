@@ -42,10 +42,12 @@ function essStatus(chargingKw: number, updated: string): Record<string, unknown>
   };
 }
 
-function hubPlusStatus(updated: string): Record<string, unknown> {
+/** The HUB+: in an outage its contactor opens (the site is islanded) and its grid side reads 0 V. */
+function hubPlusStatus(updated: string, islanded: boolean): Record<string, unknown> {
+  const grid = (volts: number) => v(islanded ? 0 : volts, "V");
   return {
     serial_number: STORAGE.hub,
-    contactor_position: "CLOSED",
+    contactor_position: islanded ? "OPEN" : "CLOSED",
     contactor_error: "CONTACTOR_ERROR_NONE",
     grid_voltage_state: "METER_VOLTAGE_IN_RANGE",
     load_voltage_state: "METER_VOLTAGE_IN_RANGE",
@@ -53,8 +55,8 @@ function hubPlusStatus(updated: string): Record<string, unknown> {
     load_frequency_state: "METER_FREQUENCY_IN_RANGE",
     hub_temperature: v(31.2, "C", 1),
     hub_humidity: v(35, "%", 0),
-    grid_phase1_voltage: v(121.4, "V"),
-    grid_phase2_voltage: v(120.9, "V"),
+    grid_phase1_voltage: grid(121.4),
+    grid_phase2_voltage: grid(120.9),
     load_phase1_voltage: v(121.3, "V"),
     load_phase2_voltage: v(120.8, "V"),
     last_updated: updated,
@@ -74,18 +76,23 @@ function inverterStatus(chargingKw: number, updated: string): Record<string, unk
 }
 
 /** The report at `t` for the battery's state (its power positive when charging, as the report signs it). */
-export function essReport(t: number, battery: BatteryState): Record<string, unknown> {
+export function essReport(
+  t: number,
+  battery: BatteryState,
+  islanded = false,
+  mode = "SELF_CONSUMPTION",
+): Record<string, unknown> {
   const updated = updatedAt(t);
   const chargingKw = -battery.kw;
   return {
     ess_report: {
       battery_status: [batteryStatus(battery, updated)],
       ess_status: [essStatus(chargingKw, updated)],
-      hub_plus_status: hubPlusStatus(updated),
+      hub_plus_status: hubPlusStatus(updated, islanded),
       inverter_status: [inverterStatus(chargingKw, updated)],
       ess_state: {
         storage_controller_status: "RUNNING",
-        operational_mode: "SELF_CONSUMPTION",
+        operational_mode: mode,
         permission_to_operate: true,
       },
     },

@@ -31,6 +31,15 @@ export interface TelemetrySwitch {
   enable(): void;
 }
 
+/**
+ * The SunVault settings the owner may write (storage-control.ts): `check` says whether a value would be taken
+ * ("read-only", "bad-value", or null), `write` takes it.
+ */
+export interface OwnerSettings {
+  check(name: string, value: string): string | null;
+  write(name: string, value: string): void;
+}
+
 const TELEMETRY_ENABLE = "/sys/telemetryws/enable";
 const TELEMETRY_ENABLE_NAME = TELEMETRY_ENABLE;
 
@@ -89,6 +98,13 @@ function sessionCookie(header: string | undefined): string | null {
   return null;
 }
 
+/** `name=value` of one `set=`; more than one assignment is refused whole ("" name). */
+function assignment(assignments: string): [string, string] {
+  const each = assignments.split(",").filter((a) => a !== "");
+  if (each.length !== 1 || !each[0].includes("=")) return ["", ""];
+  return [each[0].slice(0, each[0].indexOf("=")), each[0].slice(each[0].indexOf("=") + 1)];
+}
+
 export class LocalApi {
   /** Session token → expiry (epoch ms, absolute from login). Date.now() so fake timers move it too. */
   private readonly sessions = new Map<string, number>();
@@ -102,6 +118,7 @@ export class LocalApi {
     private readonly settings: LocalApiSettings,
     private readonly variables: () => Map<string, string>,
     private readonly telemetry: TelemetrySwitch | null = null,
+    private readonly owner: OwnerSettings | null = null,
   ) {}
 
   /**
@@ -257,6 +274,12 @@ export class LocalApi {
         const match = part.slice(6);
         for (const name of visible.keys()) if (name.includes(match)) state.cache.add(name);
       } else if (part.startsWith("set=")) {
+        const [name, value] = assignment(part.slice(4));
+        if (name !== TELEMETRY_ENABLE_NAME && this.owner) {
+          this.owner.write(name, value);
+          state.cache.add(name);
+          continue;
+        }
         if (part.slice(4).endsWith("=1")) this.telemetry?.enable();
         state.cache.add(TELEMETRY_ENABLE);
       } else if (part.startsWith("tags=") || part.startsWith("instance=")) {
@@ -276,9 +299,13 @@ export class LocalApi {
   private checkWrite(assignments: string, authenticated: boolean): Answer | null {
     // Writes need an ACL the owner has only for the telemetry switch; the emulator lets a client change nothing else.
     if (!authenticated) return varsError(401, "Unauthorized", ERROR_NO_SESSION_INFO | ERROR_AUTHENTICATION);
-    const each = assignments.split(",").filter((a) => a !== "");
-    const [name, value] =
-      each.length === 1 ? [each[0].slice(0, each[0].indexOf("=")), each[0].slice(each[0].indexOf("=") + 1)] : ["", ""];
+    const [name, value] = assignment(assignments);
+    // The SunVault's two owner settings (ssm_owner write in pypvs doc/varserver-variables-public-pvs6.csv).
+    if (name !== TELEMETRY_ENABLE_NAME && this.owner) {
+      const refused = this.owner.check(name, value);
+      if (refused === "bad-value") return varsError(400, "Bad request", ERROR_DATA_QUERY);
+      return refused === null ? null : varsError(403, "Forbidden", ERROR_READ_ONLY);
+    }
     if (name !== TELEMETRY_ENABLE_NAME || !this.telemetry) return varsError(403, "Forbidden", ERROR_READ_ONLY);
     if (!this.telemetry.available()) return varsError(400, "Bad request", ERROR_VARIABLE_NOT_FOUND);
     if (value !== "1" && value !== "0") return varsError(400, "Bad request", ERROR_DATA_QUERY);

@@ -16,6 +16,7 @@ import {
   supervisorInfo,
 } from "./legacy-answers";
 import { storageDevices } from "./storage";
+import { StorageControl } from "./storage-control";
 import { lastSunset, loadKw, sunFactor } from "./sun";
 
 export { LOAD_WAVE_MS, localLongitude, sunFactor } from "./sun";
@@ -129,6 +130,8 @@ export class SimulatedSite {
   readonly storage: boolean;
   /** New firmware: changes the build numbers (a firmware update flips it). */
   localApi: boolean;
+  /** The SunVault's owner settings and the grid's outages (storage-control.ts). */
+  readonly storageControl = new StorageControl();
   /** A load switched on by a flow (an EV charger, a pool pump), in kW on top of the household's. */
   extraLoadKw = 0;
 
@@ -149,6 +152,11 @@ export class SimulatedSite {
     this.night = options.night ?? "frozen";
     this.storage = options.storage === true;
     this.localApi = options.localApi === true;
+  }
+
+  /** The site's clock (ms). */
+  now(): number {
+    return this.options.now();
   }
 
   get model(): "PVS6" | "PVS5" {
@@ -174,11 +182,9 @@ export class SimulatedSite {
     return sum;
   }
 
-  /** Battery power for a surplus (kW, positive = charging): self-consumption mode, within SOC limits. */
-  private batteryFor(surplusKw: number): number {
-    if (!this.storage) return 0;
-    if (surplusKw > 0) return this.soc >= 1 ? 0 : Math.min(surplusKw, BATTERY_MAX_KW);
-    return this.soc <= BATTERY_RESERVE ? 0 : Math.max(surplusKw, -BATTERY_MAX_KW);
+  /** Battery power for a surplus (kW, positive = charging) at `t`: as its mode, reserve and the grid allow. */
+  private batteryFor(surplusKw: number, t: number): number {
+    return this.storage ? this.storageControl.batteryFor(surplusKw, this.soc, t) : 0;
   }
 
   /** Advances the energy counters to the current time. */
@@ -198,7 +204,7 @@ export class SimulatedSite {
       const load = loadKw(mid, this.options.longitude) + this.extraLoadKw;
       this.productionKwh += production * hours;
       this.loadKwh += load * hours;
-      const battery = this.batteryFor(production - load);
+      const battery = this.batteryFor(production - load, mid);
       this.soc = Math.min(1, Math.max(0, this.soc + (battery * hours) / BATTERY_KWH));
       this.batteryKw = battery;
       if (battery > 0) this.chargedKwh += battery * hours;
@@ -216,7 +222,7 @@ export class SimulatedSite {
     const f = sunFactor(t, this.options.longitude);
     const production = this.sitePeakKw() * f;
     const load = loadKw(t, this.options.longitude) + this.extraLoadKw;
-    return { f, production, load, battery: this.batteryFor(production - load) };
+    return { f, production, load, battery: this.batteryFor(production - load, t) };
   }
 
   deviceList(): { devices: LegacyDevice[]; result: string } {
@@ -326,7 +332,7 @@ export class SimulatedSite {
         devices.push(inverter);
       }
     }
-    if (this.storage) devices.push(...storageDevices(t));
+    if (this.storage) devices.push(...storageDevices(t, this.storageControl.islanded(t)));
     return { devices, result: "succeed", inverterKwh };
   }
 
@@ -335,7 +341,8 @@ export class SimulatedSite {
     if (!this.storage) return null;
     const t = this.advance();
     // The report shows the battery's power over the last step, as the counters have it.
-    return essReport(t, this.batteryState(this.batteryKw, loadKw(t, this.options.longitude) + this.extraLoadKw));
+    const battery = this.batteryState(this.batteryKw, loadKw(t, this.options.longitude) + this.extraLoadKw);
+    return essReport(t, battery, this.storageControl.islanded(t), this.storageControl.modeAt(t));
   }
 
   comm(): Record<string, unknown> {

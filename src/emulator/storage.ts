@@ -86,8 +86,9 @@ const PARTS: ReadonlyArray<Part> = [
   ],
 ];
 
-/** The PV disconnect relay, the one part with readings of its own. */
-function disconnect(t: number): Part {
+/** The PV disconnect relay, the one part with readings of its own; its grid side reads 0 V in an outage. */
+function disconnect(t: number, islanded: boolean): Part {
+  const grid = (volts: string) => (islanded ? "0.0" : volts);
   return [
     STORAGE.disconnect,
     "PV Disconnect",
@@ -108,8 +109,8 @@ function disconnect(t: number): Part {
       relay2_state: "1",
       relay1_error: "0",
       relay2_error: "0",
-      v1n_grid_v: "123.1",
-      v2n_grid_v: "122.5",
+      v1n_grid_v: grid("123.1"),
+      v2n_grid_v: grid("122.5"),
       v1n_pv_v: "122.8",
       v2n_pv_v: "122.5",
     },
@@ -118,11 +119,12 @@ function disconnect(t: number): Part {
 
 /**
  * SunVault parts at `t`, each record's fields in a real record's order: identity and state, the part's own fields,
- * origin, OPERATION, PARENT, CURTIME (cmalek/sungazer tests/fixtures/DeviceList/DeviceList.json).
+ * origin, OPERATION, PARENT, CURTIME (cmalek/sungazer tests/fixtures/DeviceList/DeviceList.json). `islanded`: the
+ * grid is down.
  */
-export function storageDevices(t: number): LegacyDevice[] {
+export function storageDevices(t: number, islanded = false): LegacyDevice[] {
   const curtime = pvsTime(t);
-  return [...PARTS, disconnect(t)].map(([serial, deviceType, type, model, extra]) => {
+  return [...PARTS, disconnect(t, islanded)].map(([serial, deviceType, type, model, extra]) => {
     const { STATE, STATEDESCR, PARENT, ...own } = extra;
     return {
       ISDETAIL: true,

@@ -25,6 +25,8 @@ export interface PvsConfigNode extends Node<PvsConfigCredentials> {
   endpoint: string;
   /** The other pvs-config nodes sharing this PVS's connection, and the settings it uses; null without one. */
   shared(): SharedState | null;
+  /** The "allow battery control" setting: pvs-battery writes nothing without it. */
+  allowBatteryControl: boolean;
   /** What is remembered about this PVS between polls (devices seen, counters, today's energy). */
   siteMemory: SiteMemoryStore;
   register(user: Node): void;

@@ -435,6 +435,8 @@ suite(function () {
           /^not offered by this PVS's API/.test(status.text)
         )
           continue;
+        // pvs-battery writes nothing until the owner ticks "allow battery control", which the examples leave off.
+        if (type === "pvs-battery" && /^battery control is off/.test(status.text)) continue;
         assert.strictEqual(status.fill, "green", `${example}: ${id} shows "${status.text}" (${status.fill})`);
       }
     }

@@ -77,7 +77,7 @@ describe("settings runner", () => {
     }
   });
 
-  it("the current version is the last step's; pvs-config is at 2 (host required, following arrived)", () => {
+  it("the current version is the last step's; pvs-config is at 2 (host required, following and battery control arrived)", () => {
     assert.strictEqual(currentVersion(SETTINGS), 3);
     assert.strictEqual(currentVersion(PVS_CONFIG_SETTINGS), HOST_REQUIRED_VERSION);
   });
@@ -91,6 +91,15 @@ describe("settings runner", () => {
     const off: Record<string, unknown> = { host: "192.168.1.20", follow: false, settingsVersion: 2 };
     migrateInPlace(PVS_CONFIG_SETTINGS, off);
     assert.strictEqual(off.follow, false);
+  });
+
+  it("pvs-config saved before battery control: migrated with battery control off; a saved choice kept", () => {
+    const old: Record<string, unknown> = { settingsVersion: 1, host: "10.0.0.2" };
+    migrateInPlace(PVS_CONFIG_SETTINGS, old);
+    assert.deepStrictEqual([old.allowBatteryControl, old.settingsVersion], [false, 2]);
+    const fresh: Record<string, unknown> = { settingsVersion: 2, allowBatteryControl: true };
+    migrateInPlace(PVS_CONFIG_SETTINGS, fresh);
+    assert.strictEqual(fresh.allowBatteryControl, true);
   });
 
   it("a default that follows another setting: pvs-config's port follows its protocol", () => {

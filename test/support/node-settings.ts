@@ -1,5 +1,6 @@
 // Every node type's settings by type, for tests that go over all of them (the runtime has no such table: each
 // node runtime hands its own settings to the shared code).
+import { PVS_BATTERY_SETTINGS } from "../../nodes/pvs-battery/settings";
 import { PVS_COMM_SETTINGS } from "../../nodes/pvs-comm/settings";
 import { PVS_COMMAND_SETTINGS } from "../../nodes/pvs-command/settings";
 import { HOST_REQUIRED_VERSION, PVS_CONFIG_SETTINGS } from "../../nodes/pvs-config/settings";
@@ -18,6 +19,7 @@ export const NODE_SETTINGS: Readonly<Record<string, NodeSettings<BaseProps>>> = 
     PVS_COMMAND_SETTINGS,
     PVS_LIVE_SETTINGS,
     PVS_INVERTER_SPLIT_SETTINGS,
+    PVS_BATTERY_SETTINGS,
   ].map((s: NodeSettings<BaseProps>) => [s.type, s]),
 );
 

@@ -21,6 +21,9 @@ export type PvsErrorCode =
   | "PVS_NOT_ALLOWED" // a command or path outside the read-only allow-list
   | "PVS_NOT_SUPPORTED" // a read this PVS's API does not offer (a legacy ?Command= on LocalAPI firmware)
   | "PVS_BAD_INPUT" // an input message this node cannot use
+  | "PVS_CONTROL_OFF" // a battery write while the pvs-config does not allow battery control
+  | "PVS_BAD_VALUE" // a battery mode or reserve outside what the owner may set
+  | "PVS_WRITE_TOO_SOON" // a second write of one battery setting within 5 minutes
   | "PVS_CIRCUIT_OPEN" // failed several times in a row: not asked again until the back-off has passed
   | "PVS_ABORTED" // the request was cancelled because its node closed
   | "PVS_INTERNAL"; // a fault in this package; the message says what

@@ -5,8 +5,8 @@
 // exactly as sent. Nothing is URL-decoded, so `%2Fsys%2F…` names nothing: slashes, commas and "=" go out
 // literally, as pypvs, ha-esunpower and the vendor's curl examples send them.
 //
-// Only reads can be built here; the one write this package sends is a fixed request of its own (turning the
-// PVS6 telemetry WebSocket on).
+// Only reads can be built here. The writes are fixed requests of their own: turning the PVS6 telemetry WebSocket
+// on (below), and the SunVault's mode and reserve from their allow-list (battery-writes.ts).
 import { PvsError } from "../http/errors";
 import { parseJsonBody } from "../http/json-body";
 import { PvsRequest } from "../http/request";
