@@ -126,6 +126,7 @@ export = function (RED: NodeAPI): void {
       settings: PVS_DEVICE_LIST_SETTINGS,
       defaultTopic: "pvs/device-list",
       rationed: true,
+      news: "devices",
       async produce({ pvs, config, signal, read }, base) {
         const reading = await pvs.readDeviceList(signal, read);
         const memory = await config.siteMemory.load();

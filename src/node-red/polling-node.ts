@@ -11,6 +11,7 @@ import { numberSetting } from "./numbers";
 import { ChunkedSender } from "./chunked-send";
 import { ConfigUser } from "./config-user";
 import { pollingStatus, Translate, waitingStatus } from "./status";
+import { NewsGroup } from "../pvs/schedule/pace";
 import { PollingDef, PvsConfigNode } from "./types";
 
 /** What a poll may use: the PVS connection, the config node, and the signal that ends with the node. */
@@ -36,6 +37,8 @@ export interface PollingSpec {
   defaultTopic: string;
   /** Its polls read the legacy DeviceList, rationed by the PVS's "DeviceList every": timer runs keep to it. */
   rationed?: boolean;
+  /** The data its polls read, whose reads follow the PVS's publications (its pace); without: the beat, eased. */
+  news?: NewsGroup;
   /**
    * Reads from the PVS and builds the message to send (a new object built on `base`), or null to send
    * nothing (e.g. "only on change"). Throws for an answer it cannot use.
@@ -85,6 +88,9 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
       rationMs,
       // What escaped a run or the timing of the next still reaches the user, with a code; the beat goes on.
       (err) => node.error(toPvsError(err), {}),
+      // The interval is the longest gap the user accepts: the PVS's pace reads sooner when it has news, later
+      // while it struggles or the site sleeps.
+      (lastStart, latestAt) => pvs.client.pace.nextReadAt(spec.news ?? null, lastStart, latestAt),
     );
     const beat = poller;
     beat.start();
@@ -140,7 +146,7 @@ function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: PollSettin
       return;
     }
     const startedAt = Date.now();
-    const onStart = showPollingOnStart(node, user, lastReading !== null && pvs.info().api !== "localapi");
+    const onStart = showPollingOnStart(node, user, lastReading !== null);
     try {
       const freshness: Freshness = trigger ? "reuse" : "wait";
       const read: ReadOptions = trigger
@@ -168,9 +174,9 @@ function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: PollSettin
 }
 
 /**
- * "polling…" only while the request is on the wire: with a reading to show (the legacy API, whose DeviceList
- * waits for its ration), from the moment the client starts the request (never when another node's answer is
- * shared); without one, or on the LocalAPI (whose reads wait only for the spacing), at once.
+ * "polling…" only while a request is on the wire: with a reading to show, from the moment the client starts the
+ * request (never when another node's answer is shared, nor while a DeviceList waits for its ration); without
+ * one, at once.
  */
 function showPollingOnStart(node: Node, user: ConfigUser, waitQuietly: boolean): (() => void) | undefined {
   if (!waitQuietly) {

@@ -5,6 +5,12 @@
 // poll at the same instant and the shared client answers them with one request per command, however many there
 // are and whenever each was deployed. Different PVSs get different phases, so a fleet is spread over the interval
 // instead of polled all at once.
+//
+// With a plan (the PVS's pace, src/pvs/schedule) the beat is the latest a run may come: the plan brings it
+// sooner when the PVS will have news, or later while the PVS struggles or the site sleeps.
+
+/** The least time between two runs' starts that a plan may set. */
+const MIN_PLANNED_GAP_MS = 5000;
 
 export class Poller {
   private timer: NodeJS.Timeout | null = null;
@@ -25,6 +31,11 @@ export class Poller {
     private readonly minGapMs: () => number = () => 0,
     /** Hears what went wrong in a run or in timing the next (the node's error path); the beat goes on. */
     private readonly onError: (err: unknown) => void = () => undefined,
+    /**
+     * The pace (src/pvs/schedule/pace.ts): when to run given the last start and the beat, the latest the user
+     * accepts (epoch ms); sooner when the PVS will have news, later while it struggles or the site sleeps.
+     */
+    private readonly plan: ((lastStart: number, latestAt: number) => number) | null = null,
   ) {
     this.phaseMs = ((Math.trunc(phase) % intervalMs) + intervalMs) % intervalMs;
   }
@@ -53,7 +64,15 @@ export class Poller {
    * deploy is not a moment after the first run.
    */
   delayAfter(lastStart: number, now: number): number {
-    return this.beatAfter(lastStart, now, this.minGapMs());
+    const gap = this.minGapMs();
+    const beat = this.beatAfter(lastStart, now, gap);
+    if (!this.plan) return beat;
+    const at = this.plan(lastStart, now + beat);
+    // Never sooner than the ration allows, nor than MIN_PLANNED_GAP_MS (a plan in the past must not spin); a plan
+    // that is no time keeps the beat.
+    if (!Number.isFinite(at)) return beat;
+    const earliest = Math.max(now, lastStart + Math.max(Number.isFinite(gap) ? gap : 0, MIN_PLANNED_GAP_MS));
+    return Math.max(0, Math.ceil(Math.max(at, earliest) - now));
   }
 
   /** Milliseconds from `now` to the next beat at least half an interval and `minGapMs` after `lastStart`. */
