@@ -291,6 +291,12 @@ function showRequests(info: DeployedInfo): void {
         count: health.failuresInARow,
       });
   }
+  const pace = info.pace;
+  if (pace) {
+    const next = pace.devices.nextRead ? new Date(pace.devices.nextRead).toLocaleTimeString() : "–";
+    const usual = pace.usualMs === null ? "–" : (pace.usualMs / 1000).toFixed(1);
+    text += " · " + t("pvs-config.pace." + pace.state, { factor: pace.factor, usual, next });
+  }
   $("#pvs-config-requests").text(text);
 }
 

@@ -33,8 +33,11 @@ interface DeviceListDef extends PollingDef {
 
 const OUTPUTS: readonly OutputFormat[] = ["list", "influx", "mqtt", "homeassistant"];
 
-/** Least seconds before HA shows a sensor unavailable: a few missed polls, a breaker's 5-minute pause. */
-const MIN_EXPIRE_AFTER_S = 600;
+/**
+ * Least seconds before HA shows a sensor unavailable: a few missed polls, a breaker's 5-minute pause, and two of
+ * the night watch's half-hour reads (src/pvs/schedule/night.ts) with a margin.
+ */
+const MIN_EXPIRE_AFTER_S = 3900;
 
 /** Keys of checks already logged by one node; bounded so that a long run of counter events cannot grow it. */
 const MAX_REMEMBERED_CHECKS = 1000;
