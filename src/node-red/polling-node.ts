@@ -69,7 +69,11 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
   const poll = pollWith(user, node, spec, {
     topic: def.topic && def.topic.trim() !== "" ? def.topic.trim() : spec.defaultTopic,
     intervalMs: "value" in interval ? interval.value * 1000 : 0,
-    nextAt: (timerStart) => nextRun(poller, timerStart),
+    nextAt: (timerStart) => {
+      const at = nextRun(poller, timerStart);
+      if (at !== null && spec.news && user.pvs) user.pvs.client.pace.noteNextRead(spec.news, at);
+      return at;
+    },
   });
 
   node.on("input", (msg, send, done) => {
@@ -104,6 +108,8 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
  */
 function nextRun(poller: Poller | null, timerStart: number | null): number | null {
   if (!poller) return null;
+  // A message's reading while a timer run is going (they shared its request): the next run that one will schedule.
+  if (timerStart === null && poller.nextRunAt === null) timerStart = poller.runStartedAt;
   if (timerStart === null) return poller.nextRunAt;
   try {
     const now = Date.now();

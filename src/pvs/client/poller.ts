@@ -16,6 +16,7 @@ export class Poller {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private nextAt: number | null = null;
+  private runStart: number | null = null;
   private readonly phaseMs: number;
 
   constructor(
@@ -51,6 +52,11 @@ export class Poller {
     return this.nextAt;
   }
 
+  /** Epoch ms at which the run going now started; null while none is. */
+  get runStartedAt(): number | null {
+    return this.runStart;
+  }
+
   stop(): void {
     this.stopped = true;
     this.nextAt = null;
@@ -67,7 +73,8 @@ export class Poller {
     const gap = this.minGapMs();
     const beat = this.beatAfter(lastStart, now, gap);
     if (!this.plan) return beat;
-    const at = this.plan(lastStart, now + beat);
+    // The interval is the longest gap: the beat, or a whole interval after the last start if that comes first.
+    const at = this.plan(lastStart, Math.min(now + beat, Math.max(now, lastStart + this.intervalMs)));
     // Never sooner than the ration allows, nor than MIN_PLANNED_GAP_MS (a plan in the past must not spin); a plan
     // that is no time keeps the beat.
     if (!Number.isFinite(at)) return beat;
@@ -95,12 +102,14 @@ export class Poller {
     this.timer = null;
     this.nextAt = null;
     const started = Date.now();
+    this.runStart = started;
     try {
       await this.task();
     } catch (err) {
       // A throw must never stop the schedule or escape as a rejection (which stops Node-RED).
       this.report(err);
     }
+    this.runStart = null;
     let delayMs: number;
     try {
       delayMs = this.delayAfter(started, Date.now());

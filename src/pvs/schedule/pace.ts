@@ -63,9 +63,12 @@ export class Pace {
     // Struggling: every gap stretched by the factor.
     const factor = this.strain.factorAt(now);
     if (factor > 1) at = lastStart + (at - lastStart) * factor;
-    at = Math.max(at, now);
-    if (group === "devices") this.lastDevicesPlan = at;
-    return at;
+    return Math.max(at, now);
+  }
+
+  /** The next read a node of `group` has scheduled (its status shows it): what the dialog shows as the next read. */
+  noteNextRead(group: NewsGroup, at: number): void {
+    if (group === "devices" && Number.isFinite(at)) this.lastDevicesPlan = at;
   }
 
   summary(now = Date.now()): PaceSummary {
