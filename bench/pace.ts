@@ -1,8 +1,8 @@
 // 9. Pace: how often device data is read against how often it is new. An emulated site (src/emulator, with the
 // publication delay a real PVS has and the client is not told: 265 s after each 5-minute stamp) over a simulated
 // day from midnight at -117° (a night on each side), read by four policies: this package's pace (reads when the
-// PVS has news, probes a late change, a slow watch at night) with today's default interval (120 s, kept as
-// "at least this often") and with 900 s; today's fixed beat of 120 s; a fixed 10 s reader (pypvs-style); a fixed
+// PVS has news, probes a late change, a slow watch at night) with the default interval (900 s, "at least this
+// often") and an old flow's 120 s; today's fixed beat of 120 s; a fixed 10 s reader (pypvs-style); a fixed
 // 300 s reader (ha-esunpower style). Each read is one device-data read (on the LocalAPI the devices group).
 // The policies' decisions are the package's own (src/pvs/schedule); the clock is simulated, no HTTP.
 // Then a struggling PVS: answer times x5 for an hour, requests in that hour against the hour before.
@@ -78,8 +78,8 @@ function quantile(values: number[], q: number): number {
 runBench(async () => {
   const hours = isQuick() ? 6 : 24;
   const policies = [
-    paced("this package, interval 900 s", 900),
-    paced("this package, interval 120 s (default)", 120),
+    paced("this package, interval 900 s (default)", 900),
+    paced("this package, interval 120 s", 120),
     fixed("today's fixed beat, 120 s", 120),
     fixed("fixed 10 s (pypvs-style)", 10),
     fixed("fixed 300 s (ha-esunpower style)", 300),
