@@ -94,7 +94,8 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
       (err) => node.error(toPvsError(err), {}),
       // The interval is the longest gap the user accepts: the PVS's pace reads sooner when it has news, later
       // while it struggles or the site sleeps.
-      (lastStart, latestAt) => pvs.client.pace.nextReadAt(spec.news ?? null, lastStart, latestAt),
+      (lastStart, beatAt, firstBeatAt) =>
+        pvs.client.pace.nextReadAt(spec.news ?? null, lastStart, beatAt, Date.now(), firstBeatAt),
     );
     const beat = poller;
     beat.start();

@@ -33,10 +33,12 @@ export class Poller {
     /** Hears what went wrong in a run or in timing the next (the node's error path); the beat goes on. */
     private readonly onError: (err: unknown) => void = () => undefined,
     /**
-     * The pace (src/pvs/schedule/pace.ts): when to run given the last start and the beat, the latest the user
-     * accepts (epoch ms); sooner when the PVS will have news, later while it struggles or the site sleeps.
+     * The pace (src/pvs/schedule/pace.ts): when to run (epoch ms) given the last start, the beat the poller would
+     * keep, and a whole interval after the last start (the latest a run reading news may come: every node of the
+     * PVS reads news at the same instants, so they stay together off the beat); sooner when the PVS will have
+     * news, later while it struggles or the site sleeps.
      */
-    private readonly plan: ((lastStart: number, latestAt: number) => number) | null = null,
+    private readonly plan: ((lastStart: number, beatAt: number, firstBeatAt: number) => number) | null = null,
   ) {
     this.phaseMs = ((Math.trunc(phase) % intervalMs) + intervalMs) % intervalMs;
   }
@@ -73,8 +75,7 @@ export class Poller {
     const gap = this.minGapMs();
     const beat = this.beatAfter(lastStart, now, gap);
     if (!this.plan) return beat;
-    // The interval is the longest gap: the beat, or a whole interval after the last start if that comes first.
-    const at = this.plan(lastStart, Math.min(now + beat, Math.max(now, lastStart + this.intervalMs)));
+    const at = this.plan(lastStart, now + beat, Math.max(now, lastStart + this.intervalMs));
     // Never sooner than the ration allows, nor than MIN_PLANNED_GAP_MS (a plan in the past must not spin); a plan
     // that is no time keeps the beat.
     if (!Number.isFinite(at)) return beat;

@@ -49,15 +49,23 @@ export class Pace {
   }
 
   /**
-   * When a node that last started a read at `lastStart` reads next (epoch ms). `latestAt` is the latest the user
-   * accepts (the interval's beat); `group` the data the node reads, null for data without news (network figures).
+   * When a node that last started a read at `lastStart` reads next (epoch ms). `beatAt` is the interval's beat (at
+   * least half an interval on); `firstBeatAt` the first beat after the last start, the latest while reads follow
+   * news (so that the interval stays the longest gap); `group` the data the node reads, null for data without
+   * news (network figures).
    */
-  nextReadAt(group: NewsGroup | null, lastStart: number, latestAt: number, now = Date.now()): number {
-    let at = latestAt;
+  nextReadAt(
+    group: NewsGroup | null,
+    lastStart: number,
+    beatAt: number,
+    now = Date.now(),
+    firstBeatAt = beatAt,
+  ): number {
+    let at = beatAt;
     if (group !== null) {
       // A news time this node already read at or after (a read that failed, or noted nothing): the beat decides.
       const news = this.clock(group).nextAt();
-      if (news !== null && news > lastStart) at = Math.min(at, news);
+      if (news !== null && news > lastStart) at = Math.min(firstBeatAt, news);
       if (this.night.asleep(now)) at = this.night.nextAt(lastStart);
     }
     // Struggling: every gap stretched by the factor.
