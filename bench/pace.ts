@@ -32,6 +32,8 @@ interface Outcome {
   ages: number[];
   struggleReads: number;
   calmReads: number;
+  /** Reads in the hour from 30 minutes after the struggle ended. */
+  afterReads: number;
 }
 
 function run(policy: Policy, hours: number, struggleFrom: number | null): Outcome {
@@ -44,13 +46,15 @@ function run(policy: Policy, hours: number, struggleFrom: number | null): Outcom
     publicationDelayS: DELAY_S,
   });
   const pace = new Pace();
-  const out: Outcome = { reads: 0, news: 0, ages: [], struggleReads: 0, calmReads: 0 };
+  const out: Outcome = { reads: 0, news: 0, ages: [], struggleReads: 0, calmReads: 0, afterReads: 0 };
   let lastStamp = 0;
   const end = DAY0 + hours * 3600_000;
   while (now < end) {
     const struggling = struggleFrom !== null && now >= struggleFrom && now < struggleFrom + 3600_000;
     if (struggleFrom !== null && now >= struggleFrom - 3600_000 && now < struggleFrom) out.calmReads++;
     if (struggling) out.struggleReads++;
+    const after = struggleFrom === null ? -1 : now - (struggleFrom + 5400_000);
+    if (after >= 0 && after < 3600_000) out.afterReads++;
     out.reads++;
     pace.noteAnswer(struggling ? USUAL_MS * 5 : USUAL_MS, "ok", now);
     const devices = normalizeDeviceList(delayed.deviceList()).devices;
@@ -99,7 +103,7 @@ runBench(async () => {
   const ours = run(policies[0], hours, null);
   const today = run(policies[2], hours, null);
   const noon = DAY0 + 11 * 3600_000;
-  const strained = run(policies[0], Math.min(hours, 14), isQuick() ? DAY0 + 4 * 3600_000 : noon);
+  const strained = run(policies[0], Math.min(hours, 15), isQuick() ? DAY0 + 3 * 3600_000 : noon);
   const figures: Figure[] = [
     figure("device reads per new reading (interval 900 s)", ours.reads / Math.max(1, ours.news), "requests", {
       baseline: today.reads / Math.max(1, today.news),
@@ -120,6 +124,16 @@ runBench(async () => {
       target: "<= half",
       met: strained.struggleReads * 2 <= strained.calmReads,
     }),
+    figure(
+      "reads in the hour from 30 min after the struggle, against the hour before it",
+      strained.afterReads,
+      "requests",
+      {
+        baseline: strained.calmReads,
+        target: "back to the calm pace (>= 90 %)",
+        met: strained.afterReads >= 0.9 * strained.calmReads,
+      },
+    ),
   ];
   return {
     name: "pace",
