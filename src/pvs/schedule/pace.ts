@@ -63,9 +63,10 @@ export class Pace {
   ): number {
     let at = beatAt;
     if (group !== null) {
-      // A news time this node already read at or after (a read that failed, or noted nothing): the beat decides.
+      // A news time this node already read at or after, or that passed while its run waited (a read that failed,
+      // noted nothing, or waited out a back-off): the beat decides.
       const news = this.clock(group).nextAt();
-      if (news !== null && news > lastStart) at = Math.min(firstBeatAt, news);
+      if (news !== null && news > lastStart && news > now) at = Math.min(firstBeatAt, news);
       if (this.night.asleep(now)) at = this.night.nextAt(lastStart);
     }
     // Struggling: every gap stretched by the factor.
