@@ -9,6 +9,9 @@ import { NewsClock } from "./news";
 import { NightWatch, producing } from "./night";
 import { AnswerSign, Strain } from "./strain";
 
+/** Easing off stretches gaps up to half an hour: a PVS read that seldom is spared already, its data not lost. */
+export const EASED_MAX_GAP_MS = 30 * 60_000;
+
 /** The groups whose reads follow the PVS's publications. */
 export type NewsGroup = "devices";
 
@@ -69,9 +72,12 @@ export class Pace {
       if (news !== null && news > lastStart && news > now) at = Math.min(firstBeatAt, news);
       if (this.night.asleep(now)) at = this.night.nextAt(lastStart);
     }
-    // Struggling: every gap stretched by the factor.
+    // Struggling: every gap stretched by the factor, to at most EASED_MAX_GAP_MS (a gap already that long is kept).
     const factor = this.strain.factorAt(now);
-    if (factor > 1) at = lastStart + (at - lastStart) * factor;
+    if (factor > 1) {
+      const gap = at - lastStart;
+      at = lastStart + Math.max(gap, Math.min(gap * factor, EASED_MAX_GAP_MS));
+    }
     return Math.max(at, now);
   }
 
