@@ -12,7 +12,17 @@ import os from "os";
 import path from "path";
 import { BenchResult, RESULT_MARKER, summaryTable, table } from "./support/report";
 
-const BENCHES = ["overhead", "amplification", "split", "memory", "fleet", "redeploy", "latency", "diagnostics-size"];
+const BENCHES = [
+  "overhead",
+  "amplification",
+  "split",
+  "memory",
+  "fleet",
+  "redeploy",
+  "latency",
+  "diagnostics-size",
+  "pace",
+];
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");

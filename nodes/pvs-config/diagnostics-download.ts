@@ -59,6 +59,7 @@ export async function diagnosticsFile(
     configError: config.configError,
     info: pvs ? pvs.info() : null,
     budget: pvs ? pvs.budget() : null,
+    pace: pvs ? pvs.client.pace.summary() : null,
     health: pvs ? pvs.health() : null,
     log: pvs ? pvs.client.answerLog.snapshot() : { answers: [], frames: [], errors: [], checks: null, checksAt: null },
     secrets: pvs ? pvs.secrets() : [],

@@ -122,7 +122,15 @@ function info(found: PvsConfigNode | null): InfoAnswer {
     deployed: true,
     endpoint: found.endpoint,
     configError: found.configError,
-    ...(pvs ? { ...pvs.info(), health: pvs.health(), budget: pvs.budget(), shared: found.shared() } : {}),
+    ...(pvs
+      ? {
+          ...pvs.info(),
+          health: pvs.health(),
+          budget: pvs.budget(),
+          pace: pvs.client.pace.summary(),
+          shared: found.shared(),
+        }
+      : {}),
   };
 }
 

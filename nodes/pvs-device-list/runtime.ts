@@ -36,8 +36,11 @@ interface DeviceListDef extends PollingDef {
 
 const OUTPUTS: readonly OutputFormat[] = ["list", "influx", "mqtt", "homeassistant"];
 
-/** Least seconds before HA shows a sensor unavailable: a few missed polls, a breaker's 5-minute pause. */
-const MIN_EXPIRE_AFTER_S = 600;
+/**
+ * Least seconds before HA shows a sensor unavailable: a few missed polls, a breaker's 5-minute pause, and two of
+ * the night watch's half-hour reads (src/pvs/schedule/night.ts) with a margin.
+ */
+const MIN_EXPIRE_AFTER_S = 3900;
 
 /** Keys of checks already logged by one node; bounded so that a long run of counter events cannot grow it. */
 const MAX_REMEMBERED_CHECKS = 1000;
@@ -131,6 +134,7 @@ export = function (RED: NodeAPI): void {
       settings: PVS_DEVICE_LIST_SETTINGS,
       defaultTopic: "pvs/device-list",
       rationed: true,
+      news: "devices",
       async produce({ pvs, config, signal, read }, base) {
         const reading = await pvs.readDeviceList(signal, read);
         const memory = await config.siteMemory.load();

@@ -5,7 +5,10 @@ import { BaseProps, NodeSettings, VERSIONS_BEGIN } from "../../src/settings/node
 export interface PvsDeviceListProps extends BaseProps {
   /** The pvs-config node's id. */
   server: string;
-  /** Seconds between polls; 0 polls only on input. Text from a form field or an environment variable. */
+  /**
+   * The longest seconds between polls (device data is read when the PVS publishes it, and at least this often);
+   * 0 polls only on input. Text from a form field or an environment variable.
+   */
   interval: number | string;
   topic: string;
   units: "pvs" | "si";
@@ -20,7 +23,7 @@ export const PVS_DEVICE_LIST_SETTINGS: NodeSettings<PvsDeviceListProps> = {
   type: "pvs-device-list",
   defaults: {
     name: "",
-    interval: 120,
+    interval: 900,
     topic: "",
     units: "pvs",
     includeRaw: false,

@@ -12,6 +12,7 @@ import { Recording, RECORDING_FORMAT } from "../model/recording";
 import { AnswerLogSnapshot, LoggedAnswer } from "../pvs/client/answer-log";
 import { Health } from "../pvs/client/breaker";
 import { RequestBudget } from "../pvs/client/budget";
+import { PaceSummary } from "../pvs/schedule/pace";
 import { ConnectionInfo } from "../pvs/connection/connection";
 import { isVarsWrite, parseVarsAnswer } from "../pvs/localapi/vars-query";
 import { collectSecrets, eachEntry, redactFile, REPLAY_SERIAL } from "./redaction";
@@ -36,6 +37,8 @@ export interface DiagnosticsInput {
   settings: Record<string, unknown>;
   info: ConnectionInfo | null;
   budget: RequestBudget | null;
+  /** How the PVS is read now: the pace, its usual answer time, the next device read (src/pvs/schedule/pace.ts). */
+  pace?: PaceSummary | null;
   health: Health | null;
   log: AnswerLogSnapshot;
   /** Strings that must never appear (the connection's serial and password). */
@@ -232,6 +235,7 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsFile {
       detection: input.info,
       health: input.health,
       budget: input.budget,
+      pace: input.pace ?? null,
       errors: input.log.errors,
       checks: input.log.checks,
       checksAt: input.log.checksAt,

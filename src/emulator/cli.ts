@@ -10,10 +10,11 @@ import { checkRecording } from "./replay-check";
 import { parseOutage } from "./storage-control";
 import { EmulatorOptions, PvsEmulator } from "./server";
 import { localLongitude } from "./site";
+import { DEFAULT_PUBLICATION_DELAY_S } from "./publication";
 
 const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverters 12] [--delay 0] [--longitude DEG]
                     [--model PVS6|PVS5] [--firmware 2024|2019] [--ct net|gross|none] [--declared SUBTYPE]
-                    [--storage] [--outage AT:DURATION] [--night frozen|no-data|absent]
+                    [--storage] [--outage AT:DURATION] [--night frozen|no-data|absent] [--publication-delay 265]
                     [--localapi] [--https-port 18443] [--session-ttl 300]
                     [--telemetry-port 19002] [--ws-enabled] [--ws-close-every 600] [--ws-fault stall|refuse]
                     [--fault SPEC] [--fault-on COMMAND,...] [--mdns ADDRESS]
@@ -24,6 +25,7 @@ const USAGE = `Usage: pvs-emulator [--port 18080] [--host 127.0.0.1] [--inverter
   --inverters  number of simulated microinverters
   --delay      milliseconds before each answer (a real DeviceList takes ~10 s)
   --longitude  degrees east; sets when the simulated sun rises and sets (default: this machine's time zone)
+  --publication-delay  seconds after its 5-minute stamp that device data appears (default 265; 0: at once)
   --model      PVS6 (default) or PVS5 (meters without per-leg fields, subtype or import counter)
   --firmware   PVS6 field set: 2024 (default: per-leg meter fields, subtypes, p_mppt1_kw) or 2019 (the seed's)
   --ct         what the consumption CT measures: net (grid, default), gross (house load) or none
@@ -59,7 +61,7 @@ const DEFAULT_HTTPS_PORT = 18443;
 const DEFAULT_TELEMETRY_PORT = 19002;
 
 export interface CliOptions extends Required<
-  Pick<EmulatorOptions, "port" | "host" | "inverters" | "delayMs" | "longitude">
+  Pick<EmulatorOptions, "port" | "host" | "inverters" | "delayMs" | "longitude" | "publicationDelayS">
 > {
   model?: EmulatorOptions["model"];
   firmware?: EmulatorOptions["firmware"];
@@ -88,7 +90,8 @@ export interface CliOptions extends Required<
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const opts: CliOptions = { port: 18080, host: "127.0.0.1", inverters: 12, delayMs: 0, longitude: localLongitude() };
+  const [longitude, publicationDelayS] = [localLongitude(), DEFAULT_PUBLICATION_DELAY_S];
+  const opts: CliOptions = { port: 18080, host: "127.0.0.1", inverters: 12, delayMs: 0, longitude, publicationDelayS };
   let faultSpec: string | null = null;
   let faultOn: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -111,6 +114,7 @@ export function parseArgs(argv: string[]): CliOptions {
       if (!choices.includes(value as T)) throw new Error(`${flag} needs one of ${choices.join(", ")}\n\n${USAGE}`);
       return value as T;
     };
+    const list = () => (value ?? "").split(",").flatMap((c) => (c.trim() === "" ? [] : [c.trim()]));
     const n = Number(value);
     const needNumber = (min: number, max: number) => {
       if (value === undefined || !Number.isFinite(n) || n < min || n > max)
@@ -122,6 +126,7 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (flag === "--inverters") opts.inverters = Math.floor(needNumber(0, 5000));
     else if (flag === "--delay") opts.delayMs = needNumber(0, 600_000);
     else if (flag === "--longitude") opts.longitude = needNumber(-180, 180);
+    else if (flag === "--publication-delay") opts.publicationDelayS = needNumber(0, 3600);
     else if (flag === "--model") opts.model = oneOf(["PVS6", "PVS5"] as const);
     else if (flag === "--firmware") opts.firmware = oneOf(["2024", "2019"] as const);
     else if (flag === "--ct") opts.consumptionCt = oneOf(["net", "gross", "none"] as const);
@@ -137,11 +142,7 @@ export function parseArgs(argv: string[]): CliOptions {
       if (!value) throw new Error(`--replay needs a file\n\n${USAGE}`);
       opts.replayFile = value;
     } else if (flag === "--advance-rate") opts.replayAdvanceRate = needNumber(0, 1_000_000);
-    else if (flag === "--hold")
-      opts.replayHold = (value ?? "")
-        .split(",")
-        .map((c) => c.trim())
-        .filter((c) => c !== "");
+    else if (flag === "--hold") opts.replayHold = list();
     else if (flag === "--mdns") {
       if (!value) throw new Error(`--mdns needs an IPv4 address\n\n${USAGE}`);
       opts.mdnsAddress = value;
@@ -150,11 +151,7 @@ export function parseArgs(argv: string[]): CliOptions {
       if (!outage) throw new Error(`--outage needs AT:DURATION in whole seconds, e.g. 60:600\n\n${USAGE}`);
       opts.outage = outage;
     } else if (flag === "--fault") faultSpec = value ?? "";
-    else if (flag === "--fault-on")
-      faultOn = (value ?? "")
-        .split(",")
-        .map((c) => c.trim())
-        .filter((c) => c !== "");
+    else if (flag === "--fault-on") faultOn = list();
     else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
   }
   if (faultSpec !== null) {

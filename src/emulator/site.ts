@@ -3,6 +3,7 @@
 // Deliberately shares no code with src/pvs or src/model, so that a bug there cannot hide here. The answers
 // built from it are formatted elsewhere: legacy-answers.ts, storage.ts, ess-report.ts (and vars.ts for /vars).
 import { essReport } from "./ess-report";
+import { Publication } from "./publication";
 import { firmwareBuild, fwver, hardwareVersion } from "./firmware";
 import {
   commAnswer,
@@ -50,6 +51,8 @@ export interface SiteOptions {
   night?: NightMode;
   /** New firmware (2025+): LocalAPI builds in every version string. Mutable later through `localApi`. */
   localApi?: boolean;
+  /** Seconds after its 5-minute stamp that device data becomes visible (publication.ts); none by default. */
+  publicationDelayS?: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -135,7 +138,11 @@ export class SimulatedSite {
   /** A load switched on by a flow (an EV charger, a pool pump), in kW on top of the household's. */
   extraLoadKw = 0;
 
+  private readonly publication: Publication | null;
+
   constructor(private readonly options: SiteOptions) {
+    const delayS = options.publicationDelayS;
+    this.publication = delayS !== undefined && delayS > 0 ? new Publication(delayS * 1000) : null;
     this.startedAt = options.now();
     this.lastT = this.startedAt;
     this.modelName = options.model ?? "PVS6";
@@ -333,7 +340,7 @@ export class SimulatedSite {
       }
     }
     if (this.storage) devices.push(...storageDevices(t, this.storageControl.islanded(t)));
-    return { devices, result: "succeed", inverterKwh };
+    return { devices: this.publication ? this.publication.view(t, devices) : devices, result: "succeed", inverterKwh };
   }
 
   /** The `energy-storage-system/status` report, or null on a site without storage. */

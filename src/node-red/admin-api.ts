@@ -67,6 +67,16 @@ export interface BudgetAnswer {
   lastAt: string | null;
 }
 
+/** How the PVS is read now (src/pvs/schedule/pace.ts PaceSummary): the pace, its usual answer time, the next read. */
+export interface PaceAnswer {
+  /** "eased": the PVS struggles, reads are spaced out by `factor`; "night": device reads every 30 minutes. */
+  state: "normal" | "eased" | "night";
+  factor: number;
+  /** The median of the PVS's normal answer times, ms; null before any. */
+  usualMs: number | null;
+  devices: { gridS: number; publicationDelayS: number | null; lastStamp: string | null; nextRead: string | null };
+}
+
 /** The pvs-config settings that the nodes sharing one PVS merge, by the names they have in the form. */
 export type SharedSetting =
   "minSpacing" | "timeout" | "deviceListEvery" | "password" | "labels" | "api" | "fingerprint" | "follow";
@@ -102,6 +112,7 @@ export interface DeployedInfo extends Partial<FoundPvs> {
   configError: string | null;
   health?: HealthAnswer;
   budget?: BudgetAnswer;
+  pace?: PaceAnswer;
   shared?: SharedAnswer | null;
 }
 

@@ -11,6 +11,7 @@ import { numberSetting } from "./numbers";
 import { ChunkedSender } from "./chunked-send";
 import { ConfigUser } from "./config-user";
 import { pollingStatus, Translate, waitingStatus } from "./status";
+import { NewsGroup } from "../pvs/schedule/pace";
 import { PollingDef, PvsConfigNode } from "./types";
 
 /** What a poll may use: the PVS connection, the config node, and the signal that ends with the node. */
@@ -36,6 +37,8 @@ export interface PollingSpec {
   defaultTopic: string;
   /** Its polls read the legacy DeviceList, rationed by the PVS's "DeviceList every": timer runs keep to it. */
   rationed?: boolean;
+  /** The data its polls read, whose reads follow the PVS's publications (its pace); without: the beat, eased. */
+  news?: NewsGroup;
   /**
    * Reads from the PVS and builds the message to send (a new object built on `base`), or null to send
    * nothing (e.g. "only on change"). Throws for an answer it cannot use.
@@ -66,7 +69,11 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
   const poll = pollWith(user, node, spec, {
     topic: def.topic && def.topic.trim() !== "" ? def.topic.trim() : spec.defaultTopic,
     intervalMs: "value" in interval ? interval.value * 1000 : 0,
-    nextAt: (timerStart) => nextRun(poller, timerStart),
+    nextAt: (timerStart) => {
+      const at = nextRun(poller, timerStart);
+      if (at !== null && spec.news && user.pvs) user.pvs.client.pace.noteNextRead(spec.news, at);
+      return at;
+    },
   });
 
   node.on("input", (msg, send, done) => {
@@ -85,6 +92,10 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
       rationMs,
       // What escaped a run or the timing of the next still reaches the user, with a code; the beat goes on.
       (err) => node.error(toPvsError(err), {}),
+      // The interval is the longest gap the user accepts: the PVS's pace reads sooner when it has news, later
+      // while it struggles or the site sleeps.
+      (lastStart, beatAt, firstBeatAt) =>
+        pvs.client.pace.nextReadAt(spec.news ?? null, lastStart, beatAt, Date.now(), firstBeatAt),
     );
     const beat = poller;
     beat.start();
@@ -98,6 +109,8 @@ export function setupPollingNode(RED: NodeAPI, node: Node, def: PollingDef, spec
  */
 function nextRun(poller: Poller | null, timerStart: number | null): number | null {
   if (!poller) return null;
+  // A message's reading while a timer run is going (they shared its request): the next run that one will schedule.
+  if (timerStart === null && poller.nextRunAt === null) timerStart = poller.runStartedAt;
   if (timerStart === null) return poller.nextRunAt;
   try {
     const now = Date.now();
@@ -140,7 +153,7 @@ function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: PollSettin
       return;
     }
     const startedAt = Date.now();
-    const onStart = showPollingOnStart(node, user, lastReading !== null && pvs.info().api !== "localapi");
+    const onStart = showPollingOnStart(node, user, lastReading !== null);
     try {
       const freshness: Freshness = trigger ? "reuse" : "wait";
       const read: ReadOptions = trigger
@@ -168,9 +181,9 @@ function pollWith(user: ConfigUser, node: Node, spec: PollingSpec, s: PollSettin
 }
 
 /**
- * "polling…" only while the request is on the wire: with a reading to show (the legacy API, whose DeviceList
- * waits for its ration), from the moment the client starts the request (never when another node's answer is
- * shared); without one, or on the LocalAPI (whose reads wait only for the spacing), at once.
+ * "polling…" only while a request is on the wire: with a reading to show, from the moment the client starts the
+ * request (never when another node's answer is shared, nor while a DeviceList waits for its ration); without
+ * one, at once.
  */
 function showPollingOnStart(node: Node, user: ConfigUser, waitQuietly: boolean): (() => void) | undefined {
   if (!waitQuietly) {

@@ -80,6 +80,7 @@ describe("emulator", () => {
       inverters: 40,
       delayMs: 1500,
       longitude: localLongitude(), // the sun follows this machine's day unless --longitude says otherwise
+      publicationDelayS: 265, // device data appears 265 s after its stamp, as in the build 61846 capture
     });
     assert.strictEqual(parseArgs(["--longitude", "-117"]).longitude, -117);
     assert.throws(() => parseArgs(["--longitude", "200"]), /--longitude needs a number from -180 to 180/);

@@ -759,6 +759,7 @@ describe("emulator LocalAPI", () => {
         delayMs: 0,
         // The sun follows this machine's day unless --longitude says otherwise.
         longitude: localLongitude(),
+        publicationDelayS: 265, // device data appears 265 s after its stamp, as in the build 61846 capture
         localApi: true,
         httpsPort: 0,
         sessionTtlS: 60,

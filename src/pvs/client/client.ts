@@ -22,6 +22,7 @@ import { JsonObject } from "../../model/safe-object";
 import { AnswerLog } from "./answer-log";
 import { Job, RequestQueue, settle, Waiter } from "./request-queue";
 import { PvsWire } from "./wire";
+import { Pace } from "../schedule/pace";
 
 export type { ClientOptions, ClientStats, LocalApiOptions } from "./client-options";
 export {
@@ -31,10 +32,7 @@ export {
   DEFAULT_LOCALAPI_TIMEOUT_MS,
 } from "./client-options";
 
-/**
- * What a PVS answers to a command it will not carry out: the command's outcome, not the PVS's health (see
- * RequestOptions.command).
- */
+/** What a PVS answers to a command it will not carry out: the command's outcome, not its health (RequestOptions). */
 const COMMAND_REFUSALS = new Set<PvsErrorCode>(["PVS_COMMAND_FAILED", "PVS_HTML_RESPONSE"]);
 
 export class PvsClient {
@@ -69,6 +67,8 @@ export class PvsClient {
   private jobDone: Promise<void> | null = null;
   /** Closing: waiting for a login in flight before logging out; nothing new starts. */
   private closing = false;
+  /** When nodes read next: this PVS's publications, strain and nights (src/pvs/schedule). */
+  readonly pace = new Pace();
 
   constructor(private readonly options: ClientOptions) {
     this.endpoint = formatEndpoint(options);
@@ -328,6 +328,7 @@ export class PvsClient {
           (job.command && COMMAND_REFUSALS.has(outcome.code))
         : job.urgent && this.breaker.retryAtMs > Date.now();
     this.recordOutcome(uninformative ? null : outcome, request);
+    if (this.wire.exchanges > 0) this.pace.noteOutcome(outcome, Date.now() - startedAt);
     settle(job, outcome);
     // Once the breaker is open, the requests waiting behind the failure are not sent either: they fail now.
     if (this.breaker.isOpen()) this.refuseQueue();

@@ -5,11 +5,18 @@
 // poll at the same instant and the shared client answers them with one request per command, however many there
 // are and whenever each was deployed. Different PVSs get different phases, so a fleet is spread over the interval
 // instead of polled all at once.
+//
+// With a plan (the PVS's pace, src/pvs/schedule) the beat is the latest a run may come: the plan brings it
+// sooner when the PVS will have news, or later while the PVS struggles or the site sleeps.
+
+/** The least time between two runs' starts that a plan may set. */
+const MIN_PLANNED_GAP_MS = 5000;
 
 export class Poller {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private nextAt: number | null = null;
+  private runStart: number | null = null;
   private readonly phaseMs: number;
 
   constructor(
@@ -25,6 +32,13 @@ export class Poller {
     private readonly minGapMs: () => number = () => 0,
     /** Hears what went wrong in a run or in timing the next (the node's error path); the beat goes on. */
     private readonly onError: (err: unknown) => void = () => undefined,
+    /**
+     * The pace (src/pvs/schedule/pace.ts): when to run (epoch ms) given the last start, the beat the poller would
+     * keep, and a whole interval after the last start (the latest a run reading news may come: every node of the
+     * PVS reads news at the same instants, so they stay together off the beat); sooner when the PVS will have
+     * news, later while it struggles or the site sleeps.
+     */
+    private readonly plan: ((lastStart: number, beatAt: number, firstBeatAt: number) => number) | null = null,
   ) {
     this.phaseMs = ((Math.trunc(phase) % intervalMs) + intervalMs) % intervalMs;
   }
@@ -40,6 +54,11 @@ export class Poller {
     return this.nextAt;
   }
 
+  /** Epoch ms at which the run going now started; null while none is. */
+  get runStartedAt(): number | null {
+    return this.runStart;
+  }
+
   stop(): void {
     this.stopped = true;
     this.nextAt = null;
@@ -53,7 +72,15 @@ export class Poller {
    * deploy is not a moment after the first run.
    */
   delayAfter(lastStart: number, now: number): number {
-    return this.beatAfter(lastStart, now, this.minGapMs());
+    const gap = this.minGapMs();
+    const beat = this.beatAfter(lastStart, now, gap);
+    if (!this.plan) return beat;
+    const at = this.plan(lastStart, now + beat, Math.max(now, lastStart + this.intervalMs));
+    // Never sooner than the ration allows, nor than MIN_PLANNED_GAP_MS (a plan in the past must not spin); a plan
+    // that is no time keeps the beat.
+    if (!Number.isFinite(at)) return beat;
+    const earliest = Math.max(now, lastStart + Math.max(Number.isFinite(gap) ? gap : 0, MIN_PLANNED_GAP_MS));
+    return Math.max(0, Math.ceil(Math.max(at, earliest) - now));
   }
 
   /** Milliseconds from `now` to the next beat at least half an interval and `minGapMs` after `lastStart`. */
@@ -76,12 +103,14 @@ export class Poller {
     this.timer = null;
     this.nextAt = null;
     const started = Date.now();
+    this.runStart = started;
     try {
       await this.task();
     } catch (err) {
       // A throw must never stop the schedule or escape as a rejection (which stops Node-RED).
       this.report(err);
     }
+    this.runStart = null;
     let delayMs: number;
     try {
       delayMs = this.delayAfter(started, Date.now());

@@ -23,8 +23,8 @@ export async function readComm(
   return detection.withApi(signal, async (api) => {
     if (api === "legacy")
       return { api, payload: normalizeComm(await client.request(GET_COMM, signal, { shareWithinMs, onStart })) };
-    const net = await groups.read("network", signal, shareWithinMs);
-    const system = await groups.read("system", signal, shareWithinMs);
+    const net = await groups.read("network", signal, shareWithinMs, onStart);
+    const system = await groups.read("system", signal, shareWithinMs, onStart);
     return { api, payload: redactDeep(normalizeVarsComm(net, system), secrets.list()) };
   });
 }

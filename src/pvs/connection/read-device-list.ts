@@ -76,9 +76,7 @@ export async function readDeviceList(
   const options: ReadOptions = typeof read === "string" ? { freshness: read } : read;
   return ctx.detection.withApi(signal, async (api) => {
     const reading =
-      api === "legacy"
-        ? await legacyDeviceList(ctx, signal, options)
-        : await varsDeviceList(ctx, signal, options.shareWithinMs ?? 0);
+      api === "legacy" ? await legacyDeviceList(ctx, signal, options) : await varsDeviceList(ctx, signal, options);
     // A PVS always has meters or inverters: a list without them is a PVS starting up, not a site without devices.
     if (!reading.list.devices.some((d) => d.deviceType !== "PVS")) {
       const error = new PvsError(
@@ -89,6 +87,7 @@ export async function readDeviceList(
       throw error;
     }
     ctx.client.reportSuccess();
+    ctx.client.pace.noteDevices(reading.list.devices);
     applyLabels(reading.list.devices, labels);
     return reading;
   });
@@ -111,11 +110,11 @@ async function legacyDeviceList(
 async function varsDeviceList(
   { groups, detection, secrets: owner }: ReadContext,
   signal: AbortSignal,
-  shareWithinMs: number,
+  { shareWithinMs = 0, onStart }: ReadOptions,
 ): Promise<DeviceListReading> {
-  const devices = await groups.read("devices", signal, shareWithinMs);
-  const live = await groups.read("live", signal, shareWithinMs);
-  const system = await groups.read("system", signal, shareWithinMs);
+  const devices = await groups.read("devices", signal, shareWithinMs, onStart);
+  const live = await groups.read("live", signal, shareWithinMs, onStart);
+  const system = await groups.read("system", signal, shareWithinMs, onStart);
   const secrets = [...owner.list(), ...varsSecrets(system)];
   const normalized = normalizeVars({ devices, live, system });
   detection.noteBuild(

@@ -101,8 +101,9 @@ export class VarsGroups {
 
   /**
    * One data group through its server-side cache: created once, re-read by id, created again when the PVS forgot it.
+   * `onStart` hears when a request of the read goes on the wire (a node shows "polling…" only then).
    */
-  async read(group: Group, signal: AbortSignal, shareWithinMs = 0): Promise<JsonObject> {
+  async read(group: Group, signal: AbortSignal, shareWithinMs = 0, onStart?: () => void): Promise<JsonObject> {
     const recent = this.selected.get(group);
     if (
       shareWithinMs > 0 &&
@@ -116,14 +117,14 @@ export class VarsGroups {
     const usable =
       state && !state.resend && (group !== "devices" || Date.now() - state.createdAt < DEVICE_CACHE_RESEND_MS);
     if (usable) {
-      const vars = await this.client.request(varsRequest(null, { cache }), signal, { shareWithinMs });
+      const vars = await this.client.request(varsRequest(null, { cache }), signal, { shareWithinMs, onStart });
       if (!isEmpty(vars)) return withoutSecrets(vars);
       // HTTP 400 for a cache id: the PVS forgot it (reboot). Create it again below.
     }
     const startedAt = Date.now();
     let vars: JsonObject;
     try {
-      vars = await this.select(group, cache, signal);
+      vars = await this.select(group, cache, signal, onStart);
     } catch (err) {
       const error = toPvsError(err);
       // Some firmware never answers a read that includes the flash-wear variable: leave it out from now on.
@@ -131,7 +132,7 @@ export class VarsGroups {
         throw error;
       this.flashwearHangs = true;
       cache = this.cacheId(group);
-      vars = await this.select(group, cache, signal);
+      vars = await this.select(group, cache, signal, onStart);
     }
     if (isEmpty(vars)) {
       this.caches.delete(group); // no such variables on this PVS (HTTP 400): none, not an error
@@ -168,10 +169,10 @@ export class VarsGroups {
     }
   }
 
-  private select(group: Group, cache: string, signal: AbortSignal): Promise<JsonObject> {
+  private select(group: Group, cache: string, signal: AbortSignal, onStart?: () => void): Promise<JsonObject> {
     const selection = this.selection(group);
-    if ("names" in selection) return this.readNames(selection.names, cache, true, signal, {});
-    return this.client.request(varsRequest(selection, { cache }), signal);
+    if ("names" in selection) return this.readNames(selection.names, cache, true, signal, { onStart });
+    return this.client.request(varsRequest(selection, { cache }), signal, { onStart });
   }
 
   /**

@@ -226,12 +226,12 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
     );
   });
 
-  it("MQTT + Home Assistant: sensors expire after three polls (at least 10 minutes) without news", async () => {
-    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ output: "homeassistant", interval: 300 })]));
+  it("MQTT + Home Assistant: sensors expire after three polls (at least 65 minutes: the night watch) without news", async () => {
+    await helper.load(NODE_MODULES, testFlow(emulator, [listNode({ output: "homeassistant", interval: 1800 })]));
     const got = collect();
     await until(() => got.some((m) => m.topic?.startsWith("pvs/site/")), 10000, "the poll at deploy");
     const config = got.find((m) => m.topic?.startsWith("homeassistant/sensor/"))?.payload as Config;
-    assert.strictEqual(config.expire_after, 900);
+    assert.strictEqual(config.expire_after, 5400);
   });
 
   it("sends a large site's MQTT messages in chunks, yielding to the event loop, and stops them on close", async () => {
