@@ -3,6 +3,8 @@
 // control_mode` and `/ess/config/dcm/control_param/min_customer_soc`, both ssm_owner read and write), grid
 // outages, and the tests' controls: a PVS that ignores writes, a cloud that puts the old mode back.
 
+import { cFloat } from "./vars-leaves";
+
 export const CONTROL_MODE = "/ess/config/dcm/mode_param/control_mode";
 export const MIN_CUSTOMER_SOC = "/ess/config/dcm/control_param/min_customer_soc";
 
@@ -83,10 +85,10 @@ export class StorageControl {
     return null;
   }
 
-  /** The two variables as the varserver lists them. */
+  /** The two variables as the varserver prints them (a float with C "%f", as every float leaf: vars-leaves.ts). */
   variables(t: number): Array<[string, string]> {
     return [
-      [MIN_CUSTOMER_SOC, this.minCustomerSoc.toFixed(2)],
+      [MIN_CUSTOMER_SOC, cFloat(this.minCustomerSoc)],
       [CONTROL_MODE, this.modeAt(t)],
     ];
   }

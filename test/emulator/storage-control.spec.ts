@@ -39,7 +39,7 @@ describe("emulator: SunVault settings and grid outages", function () {
     const written = await vars(emulator.httpsUrl, `set=${CONTROL_MODE}=BACKUP_ONLY`, cookie);
     assert.deepStrictEqual(byName(written), new Map([[CONTROL_MODE, "BACKUP_ONLY"]]));
     assert.strictEqual((await vars(emulator.httpsUrl, `set=${MIN_CUSTOMER_SOC}=0.45`, cookie)).status, 200);
-    assert.strictEqual(await get(MIN_CUSTOMER_SOC), "0.45");
+    assert.strictEqual(await get(MIN_CUSTOMER_SOC), "0.450000", 'a float printed with C "%f"');
     assert.strictEqual(await get("/sys/devices/ess/0/opMode"), "BACKUP_ONLY");
     assert.strictEqual(Number(await get("/sys/livedata/ess_p")), 0, "backup only: no discharge on the grid at night");
   });

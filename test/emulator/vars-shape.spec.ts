@@ -47,8 +47,8 @@ function vendorList(model: "pvs5" | "pvs6"): ListedVariable[] {
     });
 }
 
-// Outside what the emulator serves: the SunVault's control settings (`/ess/config/...`, its own part of the
-// emulator) and the communicator's network-report counters (`/metrics/...`, `/network/...`).
+// Served in full: `/sys/...` and `/net/...`. Of the SunVault's control settings (`/ess/config/...`) the emulator
+// serves only the two an owner may write; the communicator's report counters (`/metrics/...`, `/network/...`) not.
 const SERVED = /^\/(sys|net)\//;
 
 /** How the firmware prints each list type (C "%f" for float, "%d" for ints; the 61846 capture's values). */
@@ -143,9 +143,10 @@ describe("emulator /vars: the shape of a real unit's namespace", function () {
   for (const site of SITES) {
     it(`${site.title}: every listed leaf, none unlisted, the firmware's number formats`, async () => {
       const all = await namespace(site.options);
-      const list = vendorList(site.model).filter((v) => SERVED.test(v.name));
+      const full = vendorList(site.model);
+      const list = full.filter((v) => SERVED.test(v.name));
       for (const name of all.keys()) {
-        const listed = list.find((v) => v.pattern.test(name));
+        const listed = full.find((v) => v.pattern.test(name));
         assert.ok(listed, `${name} is not in the vendor's ${site.model} list`);
         const format = formatOf(name, listed.type);
         const value = String(all.get(name));

@@ -100,7 +100,7 @@ describe("pvs-battery (real Node-RED runtime, emulated SunVault)", function () {
       out[0].payload.writes.map((w) => [w.setting, w.written, w.reported]),
       [
         ["mode", "BACKUP_ONLY", "BACKUP_ONLY"],
-        ["reserve", "0.30", "0.30"],
+        ["reserve", "0.30", "0.300000"],
       ],
     );
     assert.strictEqual(out[0].topic, "pvs/battery");
