@@ -38,7 +38,7 @@ RED.nodes.registerType<PvsLiveProps>("pvs-live", {
     return this._("pvs-live.label.inputLabel");
   },
   outputLabels: function (index) {
-    return this._(index === 1 ? "pvs-live.label.eventsLabel" : "pvs-live.label.outputLabel");
+    return index === 1 ? this._("pvs-live.label.eventsLabel") : this._("pvs-live.label.outputLabel");
   },
   oneditprepare: function () {
     migrate(settings, this, "node-input-");
