@@ -42,7 +42,8 @@ RED.nodes.registerType<PvsDeviceListProps>("pvs-device-list", {
     },
   },
   inputs: 1,
-  outputs: 1,
+  // Output 2 carries only the backup events; a flow saved with one output keeps its wires on output 1.
+  outputs: 2,
   icon: "pvs-sun.svg",
   paletteLabel: "device list",
   label: function () {
@@ -52,7 +53,8 @@ RED.nodes.registerType<PvsDeviceListProps>("pvs-device-list", {
   inputLabels: function () {
     return this._("pvs-device-list.label.inputLabel");
   },
-  outputLabels: function () {
+  outputLabels: function (index) {
+    if (index === 1) return this._("pvs-device-list.label.eventsLabel");
     return this._("pvs-device-list.label." + (OUTPUT_LABELS[String(this.output)] || "outputLabel"));
   },
   oneditprepare: function () {

@@ -151,9 +151,10 @@ export = function (RED: NodeAPI): void {
         pvs.client.answerLog.noteChecks(payload.checks);
         const data = reading.api === "legacy" ? "DeviceList" : "varserver";
         const msg: NodeMessage = { ...base, payload, pvs: sourceOf(config.endpoint, pvs, data) };
-        // The SunVault's grid state: one `pvs/backup` message when it changes, before the list.
+        // The SunVault's grid state: one `pvs/backup` message when it changes, before the list, on the second
+        // output alone and never in an output format: the readings' output carries only readings.
         const event = backup.offer(backupStatus(backupFromDevices(payload.devices, payload.live)), { pvs: msg.pvs });
-        if (event) node.send(event);
+        if (event) node.send([null, event]);
         if (def.includeRaw) {
           msg.raw = redactDeep(reading.raw.main, reading.secrets);
           if (reading.raw.storage) msg.rawStorage = redactDeep(reading.raw.storage, reading.secrets);

@@ -26,7 +26,8 @@ RED.nodes.registerType<PvsLiveProps>("pvs-live", {
     topic: { value: settings.defaults.topic },
   },
   inputs: 1,
-  outputs: 1,
+  // Output 2 carries only the backup events; a flow saved with one output keeps its wires on output 1.
+  outputs: 2,
   icon: "pvs-live.svg",
   paletteLabel: "live",
   label: function () {
@@ -36,8 +37,8 @@ RED.nodes.registerType<PvsLiveProps>("pvs-live", {
   inputLabels: function () {
     return this._("pvs-live.label.inputLabel");
   },
-  outputLabels: function () {
-    return this._("pvs-live.label.outputLabel");
+  outputLabels: function (index) {
+    return index === 1 ? this._("pvs-live.label.eventsLabel") : this._("pvs-live.label.outputLabel");
   },
   oneditprepare: function () {
     migrate(settings, this, "node-input-");

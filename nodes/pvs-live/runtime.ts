@@ -37,6 +37,9 @@ interface Latest {
   source: LiveSource;
 }
 
+/** Output 1 the readings, output 2 the backup events. */
+type Send = (msgs: Array<NodeMessage | null>) => void;
+
 const DEFAULT_TOPIC = "pvs/live";
 /** The number settings (their defaults in NODE_DEFAULTS). */
 type NumberName = "threshold" | "every" | "interval";
@@ -117,7 +120,7 @@ class LiveRun {
       },
     });
     this.policy = new SendPolicy<Latest>({ mode: s.mode, thresholdW: s.thresholdW, everyMs: s.everyMs }, (l) => {
-      if (!this.user.closed) node.send(this.message({}, l));
+      if (!this.user.closed) node.send([this.message({}, l), null]);
     });
     this.user.onClose(() => this.policy.cancel());
   }
@@ -143,13 +146,13 @@ class LiveRun {
   }
 
   /** Any message: the latest values now (a new message built on it), whatever the send option. */
-  input(msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void): void {
+  input(msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void): void {
     try {
       if (this.user.setupError) return done(this.user.setupError);
       if (this.latest) {
         const l = this.latest;
         this.policy.noteSent(l.values);
-        send(this.message({ ...msg }, l));
+        send([this.message({ ...msg }, l), null]);
       }
       done();
     } catch (err) {
@@ -225,13 +228,16 @@ class LiveRun {
     this.policy.offer(values, this.latest, update.seed);
   }
 
-  /** The backup event, sent at once whatever the send option: livedata, or the legacy list's PV disconnect relay. */
+  /**
+   * The backup event, sent at once whatever the send option, on the second output only: a flow writing the readings
+   * into a database must never get it. From livedata, or the legacy list's PV disconnect relay.
+   */
   private offerBackup(update: LiveUpdate, values: LiveValues): void {
     const reading = update.list ? backupFromDevices(update.list.devices, null) : backupFromLive(values);
     const config = this.user.config;
     const pvs = config?.pvs ? { pvs: sourceOf(config.endpoint, config.pvs, update.source) } : {};
     const msg = this.backup.offer(backupStatus(reading), pvs);
-    if (msg) this.node.send(msg);
+    if (msg) this.node.send([null, msg]);
   }
 
   private onWarning(text: string): void {
@@ -247,9 +253,7 @@ export = function (RED: NodeAPI): void {
     def = migrateSettings(PVS_LIVE_SETTINGS, def);
     const run = new LiveRun(RED, this, liveSettings(def), def.server);
     run.start();
-    this.on("input", (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) =>
-      run.input(msg, send, done),
-    );
+    this.on("input", (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => run.input(msg, send, done));
   }
 
   RED.nodes.registerType("pvs-live", PvsLive);

@@ -1,4 +1,4 @@
-// The backup event pvs-live and pvs-device-list send: one message with the topic `pvs/backup` on their output
+// The backup event pvs-live and pvs-device-list send: one message with the topic `pvs/backup` on their second output
 // when a SunVault site goes on its battery, comes back to the grid, or its transfer switch says something unknown;
 // and the status that says so meanwhile ("on battery · 3 h 10 min left").
 import { NodeMessage, NodeStatus } from "node-red";

@@ -43,8 +43,9 @@ type ValidityWindow = EditorWindow & {
     editor: { validateNode(n: unknown): void };
     view: { importNodes(nodes: Node[], options: { generateIds: boolean; addFlow: boolean }): void };
     nodes: EditorWindow["RED"]["nodes"] & {
-      eachNode(cb: (n: Node & { valid?: boolean }) => void): void;
+      eachNode(cb: (n: Node & { valid?: boolean; outputs?: number }) => void): void;
       clear(): void;
+      convertNode(n: Node, exportCredentials: boolean): { wires?: string[][] };
     };
     history: { clear(): void };
   };
@@ -123,6 +124,22 @@ function olderShapes(): Node[] {
   return nodes;
 }
 
+/**
+ * What the editor would save now of each node with outputs: how many it has and their wires (targets sorted).
+ * A flow saved when pvs-live and pvs-device-list had one output keeps its wires on output 1 and gets a second.
+ */
+function savedWires(page: Page): Promise<Record<string, { outputs: number; wires: string[][] }>> {
+  return page.evaluate(() => {
+    const RED = (globalThis as unknown as ValidityWindow).RED;
+    const out: Record<string, { outputs: number; wires: string[][] }> = {};
+    RED.nodes.eachNode((n) => {
+      const wires = RED.nodes.convertNode(n, false).wires;
+      if (wires) out[n.id] = { outputs: n.outputs ?? 0, wires: wires.map((w) => [...w].sort()) };
+    });
+    return out;
+  });
+}
+
 /** How many nodes and config nodes the editor holds. */
 function counts(page: Page): Promise<{ nodes: number; configs: number }> {
   return page.evaluate(() => {
@@ -191,6 +208,15 @@ async function importAlone(page: Page, file: string, example = false): Promise<v
   );
   if (example) await onlyHostMissing(page, path.basename(file));
   else assert.deepStrictEqual(await invalid(page), [], path.basename(file));
+  const saved = await savedWires(page);
+  for (const n of flow) {
+    if (!Array.isArray(n.wires)) continue;
+    const name = `${path.basename(file)}: ${n.type} ${n.id}`;
+    const asFiled = (n.wires as string[][]).map((w) => [...w].sort());
+    assert.deepStrictEqual(saved[n.id]?.wires.slice(0, asFiled.length), asFiled, `${name}: its wires intact`);
+    if (n.type === "pvs-live" || n.type === "pvs-device-list")
+      assert.strictEqual(saved[n.id].outputs, 2, `${name}: readings and events`);
+  }
 }
 
 suite(function () {

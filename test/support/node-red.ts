@@ -63,15 +63,17 @@ export async function deploy(
 }
 
 /**
- * Every message `nodeId` sends, with the (simulated) time at which it sent it: delivery to a helper node happens
- * later, on real time.
+ * Every message `nodeId` sends on one of its outputs (the first unless told), with the (simulated) time at which it
+ * sent it: delivery to a helper node happens later, on real time.
  */
-export function sendsOf<T extends object>(nodeId: string): Array<T & { at: number }> {
+export function sendsOf<T extends object>(nodeId: string, output = 0): Array<T & { at: number }> {
   const got: Array<T & { at: number }> = [];
   const node = helper.getNode(nodeId);
   const send = node.send.bind(node);
   node.send = (m: unknown) => {
-    got.push({ ...(m as T), at: Date.now() });
+    // A send is one message (output 1) or an array by output, each entry a message, an array of them, or null.
+    const on: unknown = Array.isArray(m) ? m[output] : output === 0 ? m : null;
+    for (const one of Array.isArray(on) ? on : [on]) if (one) got.push({ ...(one as T), at: Date.now() });
     send(m as Parameters<typeof send>[0]);
   };
   return got;

@@ -1,5 +1,6 @@
 // pvs-device-list's backup events in the real runtime against the emulator: a grid outage and its return give one
-// `pvs/backup` message each, on the legacy API (the HUB+ and the SunVault report) and on the LocalAPI.
+// `pvs/backup` message each on the second output (never on the first, never in an output format), on the legacy API
+// (the HUB+ and the SunVault report) and on the LocalAPI.
 import assert from "assert";
 import sinon from "sinon";
 import { NodeMessage } from "node-red";
@@ -10,21 +11,32 @@ import { NODE_MODULES, testFlow } from "../../support/flows";
 
 type Msg = NodeMessage & { payload: BackupEvent & Record<string, unknown> };
 
-const listNode = { id: "list", type: "pvs-device-list", server: "cfg", interval: 0 };
+/** Output 1 to "out" (the readings), output 2 to "events". */
+const listNode = { id: "list", type: "pvs-device-list", server: "cfg", interval: 0, wires: [["out"], ["events"]] };
+const EVENTS_HELPER = { id: "events", type: "helper", x: 300, y: 300, wires: [] };
 
-function collect(): Msg[] {
-  const got: Msg[] = [];
-  helper.getNode("out").on("input", (m: unknown) => got.push(m as Msg));
+/** What reaches the two outputs. */
+interface Outputs {
+  readings: Msg[];
+  events: Msg[];
+}
+
+function collect(): Outputs {
+  const got: Outputs = { readings: [], events: [] };
+  helper.getNode("out").on("input", (m: unknown) => got.readings.push(m as Msg));
+  helper.getNode("events").on("input", (m: unknown) => got.events.push(m as Msg));
   return got;
 }
 
-/** One poll: the messages it sent (a backup event comes before the list). */
-async function poll(got: Msg[]): Promise<Msg[]> {
-  const before = got.length;
-  const lists = () => got.slice(before).filter((m) => m.topic === "pvs/device-list").length;
+/**
+ * One poll: the events it sent on output 2 (a backup event comes before the readings); `isReading` tells the
+ * poll's last message on output 1 (the list, or an output format's message).
+ */
+async function poll(got: Outputs, isReading = (m: Msg) => m.topic === "pvs/device-list"): Promise<Msg[]> {
+  const before = { readings: got.readings.length, events: got.events.length };
   helper.getNode("list").receive({});
-  await until(() => lists() === 1, 10000, "the device list");
-  return got.slice(before);
+  await until(() => got.readings.slice(before.readings).some(isReading), 10000, "the readings");
+  return got.events.slice(before.events);
 }
 
 const events = (msgs: Msg[]) => msgs.filter((m) => m.topic === "pvs/backup");
@@ -40,7 +52,7 @@ for (const api of ["legacy", "localapi"] as const) {
     const { emulator } = emulatorPerTest({ inverters: 3, storage: true, localApi: api === "localapi" });
 
     it("an outage and the grid's return: exactly one message each, with their times", async () => {
-      await helper.load(NODE_MODULES, testFlow(emulator, [listNode]));
+      await helper.load(NODE_MODULES, testFlow(emulator, [listNode, EVENTS_HELPER]));
       const got = collect();
       assert.deepStrictEqual(events(await poll(got)), [], "on the grid at deploy: nothing to tell");
       const outageAt = Date.now();
@@ -65,6 +77,33 @@ for (const api of ["legacy", "localapi"] as const) {
       assert.strictEqual(back.payload.outageMinutes, Math.round((Date.parse(back.payload.since) - since) / 60_000));
       assert.deepStrictEqual(events(await poll(got)), []);
       assert.notStrictEqual(lastStatus().fill, "yellow");
+      assert.strictEqual(events(got.events).length, got.events.length, "output 2 carries the backup events alone");
+      assert.deepStrictEqual(events(got.readings), [], "output 1 carries no backup event");
+      assert.ok(
+        got.readings.every((m) => m.topic === "pvs/device-list"),
+        "output 1: the device list only",
+      );
+    });
+
+    it("with the InfluxDB output during an outage: output 1 carries only points, the event goes out plain on 2", async () => {
+      const influx = { ...listNode, output: "influx" };
+      await helper.load(NODE_MODULES, testFlow(emulator, [influx, EVENTS_HELPER]));
+      const got = collect();
+      const isPoints = (m: Msg) => Array.isArray(m.payload);
+      assert.deepStrictEqual(await poll(got, isPoints), [], "on the grid at deploy: nothing to tell");
+      emulator.startOutage();
+      const [outage] = await poll(got, isPoints);
+      assert.strictEqual(outage?.topic, "pvs/backup");
+      assert.strictEqual(outage.payload.event, "outage", "the event as it is, not InfluxDB points");
+      assert.strictEqual(outage.payload.state, "backup");
+      assert.deepStrictEqual(await poll(got, isPoints), [], "still out: no second message");
+      assert.strictEqual(got.events.length, 1);
+      assert.strictEqual(got.readings.length, 3, "one batch of points per poll");
+      for (const m of got.readings) {
+        assert.ok(isPoints(m), "output 1: InfluxDB points only");
+        for (const point of m.payload as unknown as Array<Record<string, unknown>>)
+          assert.ok(typeof point.measurement === "string" && typeof point.fields === "object", "a point");
+      }
     });
   });
 }

@@ -1,5 +1,6 @@
 // pvs-live's backup events in the real runtime against the emulator: an outage and its return give one
-// `pvs/backup` message each, whatever the send option, from the telemetry WebSocket, livedata and the legacy list.
+// `pvs/backup` message each on the second output (never on the first), whatever the send option, from the telemetry
+// WebSocket, livedata and the legacy list.
 import assert from "assert";
 import sinon from "sinon";
 import { NodeMessage } from "node-red";
@@ -11,11 +12,15 @@ import { siteClockNearNoon } from "../../support/simulated-time";
 
 type Msg = NodeMessage & { payload: BackupEvent & Record<string, unknown>; source?: string };
 
-function collect(): Msg[] {
+/** What reaches one helper node: "out" on output 1, "events" on output 2. */
+function collect(id = "out"): Msg[] {
   const got: Msg[] = [];
-  helper.getNode("out").on("input", (m: unknown) => got.push(m as Msg));
+  helper.getNode(id).on("input", (m: unknown) => got.push(m as Msg));
   return got;
 }
+
+/** The events helper on output 2; output 1 goes to "out" as in every test flow. */
+const EVENTS_HELPER = { id: "events", type: "helper", x: 300, y: 300, wires: [] };
 
 const events = (msgs: Msg[]) => msgs.filter((m) => m.topic === "pvs/backup");
 const live = (msgs: Msg[]) => msgs.filter((m) => m.topic === "pvs/live");
@@ -45,11 +50,20 @@ describe("pvs-live backup events (real Node-RED runtime, emulator)", function ()
       await emulator.start();
       if (name.startsWith("livedata"))
         emulator.setFault({ kind: "status", status: 400, body: '{"status":400}', commands: ["vars:set"] });
-      const node = { id: "live", type: "pvs-live", server: "cfg", send: "interval", every: 3600, interval: 1 };
-      await helper.load(NODE_MODULES, testFlow(emulator, [node]));
-      const got = collect();
-      await until(() => live(got).length >= 1, 15000, "the first values");
-      assert.deepStrictEqual(events(got), [], "on the grid at deploy: nothing to tell");
+      const node = {
+        id: "live",
+        type: "pvs-live",
+        server: "cfg",
+        send: "interval",
+        every: 3600,
+        interval: 1,
+        wires: [["out"], ["events"]],
+      };
+      await helper.load(NODE_MODULES, testFlow(emulator, [node, EVENTS_HELPER]));
+      const got = collect("events");
+      const readings = collect("out");
+      await until(() => live(readings).length >= 1, 15000, "the first values");
+      assert.deepStrictEqual(got, [], "on the grid at deploy: nothing to tell");
       const outageAt = Date.now();
       emulator.startOutage();
       await until(() => events(got).length >= 1, 15000, "the outage message");
@@ -76,6 +90,12 @@ describe("pvs-live backup events (real Node-RED runtime, emulator)", function ()
       );
       assert.strictEqual(all[1].payload.previousSince, outage.payload.since);
       assert.notStrictEqual(lastStatus().fill, "yellow");
+      assert.strictEqual(got.length, all.length, "output 2 carries the backup events alone");
+      assert.deepStrictEqual(events(readings), [], "output 1 carries no backup event");
+      assert.ok(
+        readings.every((m) => m.topic === "pvs/live"),
+        "output 1: readings only",
+      );
     });
   }
 });
