@@ -4,7 +4,7 @@
 import sinon from "sinon";
 import { EmulatorOptions, PvsEmulator } from "../../src/emulator/server";
 import { helper } from "./node-red";
-import { fakeClock } from "./simulated-time";
+import { fakeClock, SITE_LONGITUDE } from "./simulated-time";
 
 export interface EmulatorPerTest {
   /** The running test's emulator. */
@@ -23,7 +23,8 @@ export function emulatorPerTest(options: EmulatorOptions = {}, setup: { clock?: 
   let emulator: PvsEmulator | null = null;
   let clock: sinon.SinonFakeTimers | null = null;
   beforeEach(async () => {
-    emulator = new PvsEmulator(options);
+    // The fake clock starts at a fixed moment of SITE_LONGITUDE's day: the emulated sun must be that site's too.
+    emulator = new PvsEmulator(setup.clock ? { longitude: SITE_LONGITUDE, ...options } : options);
     await emulator.start();
     if (setup.clock) clock = fakeClock();
   });

@@ -9,7 +9,7 @@ import { PvsEmulator } from "../../../src/emulator/server";
 import { DeviceListPayload } from "../../../src/model/device-list-output";
 import { helper, sendsOf } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
-import { advance, fakeClock, LOAD_MOVING_AT } from "../../support/simulated-time";
+import { advance, fakeClock, LOAD_MOVING_AT, SITE_LONGITUDE } from "../../support/simulated-time";
 
 type Msg = NodeMessage & { payload: DeviceListPayload };
 const DELAY_MS = 265_000;
@@ -26,7 +26,12 @@ describe("pvs-device-list at the PVS's pace (real runtime, LocalAPI emulator, si
 
   const start = async (interval: number) => {
     clock = fakeClock(LOAD_MOVING_AT);
-    emulator = new PvsEmulator({ inverters: 4, localApi: true, publicationDelayS: DELAY_MS / 1000 });
+    emulator = new PvsEmulator({
+      inverters: 4,
+      localApi: true,
+      publicationDelayS: DELAY_MS / 1000,
+      longitude: SITE_LONGITUDE,
+    });
     await emulator.start();
     await helper.load(
       NODE_MODULES,
