@@ -19,9 +19,12 @@ const SECRET = "ABCDE";
 describe("pvs-device-list output formats (real Node-RED runtime, emulator over HTTP)", function () {
   this.timeout(20000);
   let emulator: PvsEmulator;
+  /** A test that compares stamps with the emulator's answer stops the emulator's clock, so both are one instant. */
+  let frozenAt: number | null = null;
 
   beforeEach(async () => {
-    emulator = new PvsEmulator({ inverters: 3 });
+    frozenAt = null;
+    emulator = new PvsEmulator({ inverters: 3, now: () => frozenAt ?? Date.now() });
     await emulator.start();
   });
   afterEach(async () => {
@@ -93,6 +96,7 @@ describe("pvs-device-list output formats (real Node-RED runtime, emulator over H
   });
 
   it("InfluxDB batch: one message whose payload is the points, stamped with each device's data time", async () => {
+    frozenAt = Date.now();
     await helper.load(
       NODE_MODULES,
       testFlow(emulator, [listNode({ output: "influx", units: "si", topic: "solar/points" })]),
