@@ -75,7 +75,15 @@ export class Poller {
     const gap = this.minGapMs();
     const beat = this.beatAfter(lastStart, now, gap);
     if (!this.plan) return beat;
-    const at = this.plan(lastStart, now + beat, Math.max(now, lastStart + this.intervalMs));
+    // The longest gap ends on a half-beat (the PVS's phase, steps of half an interval): between half an interval
+    // and an interval after the last start, and the same instant for every node of the PVS whatever its last
+    // start, so that they still read together and share one request.
+    const half = this.intervalMs / 2;
+    const latest = lastStart + this.intervalMs;
+    const longest = Math.max(now, latest - this.sinceBeat(latest, half));
+    let at = this.plan(lastStart, now + beat, longest);
+    // Later than that (easing off, the night watch: counted from this node's last start): onto a half-beat too.
+    if (at > longest && this.sinceBeat(at, half) > 0) at += half - this.sinceBeat(at, half);
     // Never sooner than the ration allows, nor than MIN_PLANNED_GAP_MS (a plan in the past must not spin); a plan
     // that is no time keeps the beat.
     if (!Number.isFinite(at)) return beat;
@@ -88,9 +96,14 @@ export class Poller {
     // A gap that is no number of milliseconds would set a timer that fires at once, again and again.
     const gap = Number.isFinite(minGapMs) && minGapMs > 0 ? minGapMs : 0;
     const earliest = Math.max(now, lastStart + Math.max(this.intervalMs / 2, gap));
-    const sinceBeat = (((earliest - this.phaseMs) % this.intervalMs) + this.intervalMs) % this.intervalMs;
+    const sinceBeat = this.sinceBeat(earliest);
     const next = sinceBeat === 0 ? earliest : earliest + (this.intervalMs - sinceBeat);
     return Math.max(0, Math.ceil(next - now));
+  }
+
+  /** Milliseconds from the last beat (every `step`, on the PVS's phase) at or before `t` to `t`. */
+  private sinceBeat(t: number, step = this.intervalMs): number {
+    return (((t - this.phaseMs) % step) + step) % step;
   }
 
   private schedule(delayMs: number): void {

@@ -7,7 +7,7 @@ import sinon from "sinon";
 import { NodeMessage } from "node-red";
 import { PvsEmulator } from "../../../src/emulator/server";
 import { DeviceListPayload } from "../../../src/model/device-list-output";
-import { helper, sendsOf } from "../../support/node-red";
+import { deploy, helper, sendsOf } from "../../support/node-red";
 import { NODE_MODULES, testFlow } from "../../support/flows";
 import { advance, fakeClock, LOAD_MOVING_AT, SITE_LONGITUDE } from "../../support/simulated-time";
 
@@ -64,6 +64,31 @@ describe("pvs-device-list at the PVS's pace (real runtime, LocalAPI emulator, si
       .map((m) => (m.at - (stampOf(m) + DELAY_MS)) / 1000)
       .sort((a, b) => a - b);
     assert.ok(ages[Math.floor(ages.length / 2)] <= 30, `ages at the flow (s): ${ages.join(", ")}`);
+  });
+
+  it("nodes deployed at different moments still read together: one request for all of them", async () => {
+    clock = fakeClock(LOAD_MOVING_AT);
+    emulator = new PvsEmulator({
+      inverters: 4,
+      localApi: true,
+      publicationDelayS: DELAY_MS / 1000,
+      longitude: SITE_LONGITUDE,
+    });
+    await emulator.start();
+    const c = clock;
+    const lists = (k: number) =>
+      Array.from({ length: k }, (_, i) => ({ id: `list${i}`, type: "pvs-device-list", server: "cfg", interval: 60 }));
+    await helper.load(NODE_MODULES, testFlow(emulator, lists(1)));
+    for (let k = 2; k <= 5; k++) {
+      await advance(c, emulator, { forMs: 7_000 * k + 3_000 }); // as a user adds nodes, at odd moments
+      await deploy(testFlow(emulator, lists(k)), "nodes");
+    }
+    await advance(c, emulator, { forMs: 5 * 60_000 });
+    const since = Date.now();
+    await advance(c, emulator, { forMs: 20 * 60_000 });
+    const reads = emulator.requests.filter((r) => r.startedAt >= since && r.query?.includes("nrpvsdev")).length;
+    // 20 minutes at 60 s: 20 beats and 4 publications between them; five nodes each on its own time: about 100.
+    assert.ok(reads >= 18 && reads <= 26, `device reads of five nodes in 20 min: ${reads}`);
   });
 
   it("poll now still reads at once, and the status shows the scheduler's next read", async () => {
