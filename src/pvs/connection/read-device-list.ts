@@ -29,6 +29,14 @@ export interface DeviceListReading {
   secrets: string[];
 }
 
+/**
+ * The supervisor figures (`/sys/info/`, `/sys/pvs/`: uptime, memory, flash wear, firmware) change slowly: the device
+ * list reads them at most this often and shows the last reading, with its own time, in between. Every request
+ * counts on a PVS (pypvs issue 49: polling crashed PVS units). A firmware update reboots the PVS, which forgets its
+ * caches: the next read sees that and reads them again (VarsGroups), so the new build is still seen at once.
+ */
+export const SYSTEM_READ_EVERY_MS = 30 * 60_000;
+
 export const DEVICE_LIST_REQUEST = legacyCommand("DeviceList");
 export const ESS_STATUS_REQUEST = legacyPath("energy-storage-system/status");
 
@@ -112,11 +120,19 @@ async function varsDeviceList(
   signal: AbortSignal,
   { shareWithinMs = 0, onStart }: ReadOptions,
 ): Promise<DeviceListReading> {
+  const startedAt = Date.now();
   const devices = await groups.read("devices", signal, shareWithinMs, onStart);
   const live = await groups.read("live", signal, shareWithinMs, onStart);
-  const system = await groups.read("system", signal, shareWithinMs, onStart);
+  const { vars: system, readAt } = await groups.readWithin(
+    "system",
+    SYSTEM_READ_EVERY_MS,
+    signal,
+    shareWithinMs,
+    onStart,
+  );
   const secrets = [...owner.list(), ...varsSecrets(system)];
-  const normalized = normalizeVars({ devices, live, system });
+  const systemAgeMs = readAt < startedAt ? Date.now() - readAt : 0;
+  const normalized = normalizeVars({ devices, live, system, systemAgeMs });
   detection.noteBuild(
     buildFromVersion(typeof system["/sys/info/sw_rev"] === "string" ? system["/sys/info/sw_rev"] : null),
   );
