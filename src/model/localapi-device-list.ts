@@ -179,8 +179,8 @@ export interface VarsReading {
   devices: JsonObject;
   live: JsonObject;
   system: JsonObject;
-  /** How long before the rest the system group was read (it is read rarely); its time is the live time less that. */
-  systemAgeMs?: number;
+  /** The system group's own time when it was read before the rest (it is read rarely); else the live time. */
+  systemTime?: string | null;
 }
 
 export interface VarsDeviceList {
@@ -202,7 +202,7 @@ export function normalizeVars(reading: VarsReading): VarsDeviceList {
   const live = normalizeLiveData(reading.live);
   const time = live?.time ?? null;
   const devices: Device[] = [];
-  const supervisor = supervisorDevice(reading.system, earlier(time, reading.systemAgeMs ?? 0));
+  const supervisor = supervisorDevice(reading.system, reading.systemTime !== undefined ? reading.systemTime : time);
   if (supervisor) devices.push(supervisor);
   for (const { cls, leaves } of [...groups.values()].sort(byClassAndIndex)) {
     const known = Object.hasOwn(VARS_CLASSES, cls) ? VARS_CLASSES[cls] : null;
@@ -313,12 +313,6 @@ function varsDevice(
 }
 
 const INFO = "/sys/info/";
-
-/** An ISO time `ms` earlier (the same string when 0 or unknown). */
-function earlier(time: string | null, ms: number): string | null {
-  const at = time === null || ms <= 0 ? NaN : Date.parse(time) - ms;
-  return Number.isFinite(at) ? new Date(at).toISOString().replace(".000Z", "Z") : time;
-}
 
 /** Supervisor health: identity from `/sys/info/`, CPU/RAM/flash use, uptime and flash wear. */
 export function supervisorDevice(system: JsonObject, time: string | null): Device | null {
