@@ -19,14 +19,13 @@ describe("pvs-device-list: the supervisor figures read rarely (real runtime, Loc
   /** The system group's reads at the emulator (its cache made, or read by id). */
   const systemReads = () => emulator.requests.filter((r) => r.command === "vars" && /nrpvssys/.test(r.query ?? ""));
 
-  const start = async () => {
+  const start = async (comm = false) => {
     clock = fakeClock(LOAD_MOVING_AT);
     emulator = new PvsEmulator({ inverters: 4, localApi: true });
     await emulator.start();
-    await helper.load(
-      NODE_MODULES,
-      testFlow(emulator, [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 60 }]),
-    );
+    const nodes = [{ id: "list", type: "pvs-device-list", server: "cfg", interval: 60 }];
+    if (comm) nodes.push({ id: "comm", type: "pvs-comm", server: "cfg", interval: 60 });
+    await helper.load(NODE_MODULES, testFlow(emulator, nodes));
     return sendsOf<Msg>("list");
   };
 
@@ -76,5 +75,18 @@ describe("pvs-device-list: the supervisor figures read rarely (real runtime, Loc
     await advance(c, emulator, { forMs: 10_000, until: () => got.length > before, what: "the reading asked for" });
     assert.ok(systemReads().length > reads, "the supervisor figures were read again in the same poll");
     assert.strictEqual(got[got.length - 1].payload.supervisor?.dataAgeS, 0);
+  });
+
+  it("with pvs-comm reading the system group on its own interval, the list shows that reading and its time", async () => {
+    const got = await start(true);
+    const c = clock as sinon.SinonFakeTimers;
+    await advance(c, emulator, { forMs: 20 * 60_000, idle: "next-timer" });
+    assert.ok(got.length >= 5, `messages: ${got.length}`);
+    for (const m of got) {
+      const s = m.payload.supervisor;
+      assert.ok(s?.dataTime && m.payload.time, "every message carries the supervisor with a time");
+      const age = (Date.parse(m.payload.time) - Date.parse(s.dataTime)) / 1000;
+      assert.ok(age >= 0 && age <= 120, `the supervisor's time is comm's recent reading's: ${age} s old`);
+    }
   });
 });
