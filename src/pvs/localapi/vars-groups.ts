@@ -30,6 +30,8 @@ const DEVICE_CACHE_RESEND_MS = 15 * 60_000;
 /** A device seen before but missing now: send the selection again, at most this often. */
 const DEVICE_CACHE_RECHECK_MS = 5 * 60_000;
 const FLASHWEAR = "/sys/pvs/flashwear_type_b";
+/** The groups whose last answer is kept for readWithin: the slow ones (a device answer can be large). */
+const REMEMBERED: ReadonlySet<Group> = new Set<Group>(["system", "network"]);
 /**
  * The supervisor group's cache once the flash-wear variable hung: the hung request already put it into the
  * first cache (caches only grow), so every later read of that one would hang too.
@@ -71,7 +73,7 @@ export class VarsGroups {
    * instead of reading the cache by id right after it (bench/amplification.ts counted that extra read).
    */
   private readonly selected = new Map<Group, { startedAt: number; vars: JsonObject }>();
-  /** Each group's last answer, however it was read, and when that read started (see readWithin). */
+  /** The last answer of each REMEMBERED group, however it was read, and when that read started (see readWithin). */
   private readonly last = new Map<Group, { readAt: number; vars: JsonObject }>();
   private flashwearHangs = false;
   /** Names this unit turned out not to have: left out of every later list, which one of them would fail whole. */
@@ -127,7 +129,7 @@ export class VarsGroups {
   async read(group: Group, signal: AbortSignal, shareWithinMs = 0, onStart?: () => void): Promise<JsonObject> {
     const readAt = Date.now();
     const vars = await this.readGroup(group, signal, shareWithinMs, onStart);
-    this.last.set(group, { readAt, vars });
+    if (REMEMBERED.has(group)) this.last.set(group, { readAt, vars });
     return withoutSecrets(vars);
   }
 
