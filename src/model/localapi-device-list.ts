@@ -179,6 +179,8 @@ export interface VarsReading {
   devices: JsonObject;
   live: JsonObject;
   system: JsonObject;
+  /** The system group's own time when it was read before the rest (it is read rarely); else the live time. */
+  systemTime?: string | null;
 }
 
 export interface VarsDeviceList {
@@ -200,7 +202,7 @@ export function normalizeVars(reading: VarsReading): VarsDeviceList {
   const live = normalizeLiveData(reading.live);
   const time = live?.time ?? null;
   const devices: Device[] = [];
-  const supervisor = supervisorDevice(reading.system, time);
+  const supervisor = supervisorDevice(reading.system, reading.systemTime !== undefined ? reading.systemTime : time);
   if (supervisor) devices.push(supervisor);
   for (const { cls, leaves } of [...groups.values()].sort(byClassAndIndex)) {
     const known = Object.hasOwn(VARS_CLASSES, cls) ? VARS_CLASSES[cls] : null;

@@ -205,7 +205,8 @@ describe("lock-outs and rejected sessions (real runtime, fake clock)", function 
       await advance(clock, emulator, { forMs: 60_000 });
       const logins = emulator.count("auth:login");
       // Before: 7 logins in six polls, none logged out. Now: the first, one re-login, one more 30 s later.
-      assert.ok(proxy.reads >= 15, `the node kept polling (${proxy.reads} reads)`);
+      // Six polls: devices and live each (the supervisor figures are read at most every 30 minutes).
+      assert.ok(proxy.reads >= 11, `the node kept polling (${proxy.reads} reads)`);
       assert.ok(logins >= 2 && logins <= 3, `${logins} logins in 60 s`);
       assert.strictEqual(emulator.count("auth:logout"), logins - 1, "each session given up on was logged out");
       assert.ok(emulator.openSessions <= 1, `${emulator.openSessions} sessions left open on the PVS`);

@@ -6,12 +6,13 @@ import { emptyStorage, hasStorage, mergeEssStatus, StorageSummary } from "../../
 import { legacySecrets, legacyUnknowns, normalizeDeviceList, Unknowns } from "../../model/legacy-device-list";
 import { redactDeep } from "../../model/redact";
 import { JsonObject } from "../../model/safe-object";
-import { LiveData, normalizeVars, varsSecrets } from "../../model/localapi-device-list";
+import { LiveData, normalizeLiveData, normalizeVars, varsSecrets } from "../../model/localapi-device-list";
 import { ApiKind, buildFromVersion } from "./identity";
 import { PvsClient } from "../client/client";
 import { PvsError, toPvsError } from "../http/errors";
 import { legacyCommand, legacyPath } from "../legacy/dl-cgi";
 import { ReadContext } from "./read-context";
+import { VarsGroups } from "../localapi/vars-groups";
 import { Freshness, ReadOptions } from "../http/request";
 
 export interface DeviceListReading {
@@ -28,6 +29,14 @@ export interface DeviceListReading {
   raw: { main: JsonObject; storage: JsonObject | null };
   secrets: string[];
 }
+
+/**
+ * The supervisor figures (`/sys/info/`, `/sys/pvs/`: uptime, memory, flash wear, firmware) change slowly: the device
+ * list reads them at most this often and shows the last reading, with its own time, in between. Every request
+ * counts on a PVS (pypvs issue 49: polling crashed PVS units). A firmware update reboots the PVS, which forgets its
+ * caches: the next read sees that and reads them again (VarsGroups), so the new build is still seen at once.
+ */
+export const SYSTEM_READ_EVERY_MS = 30 * 60_000;
 
 export const DEVICE_LIST_REQUEST = legacyCommand("DeviceList");
 export const ESS_STATUS_REQUEST = legacyPath("energy-storage-system/status");
@@ -107,16 +116,40 @@ async function legacyDeviceList(
   return reading;
 }
 
+/** Per connection, the time the supervisor of its last system reading was given (the PVS's clock), by read. */
+const systemTimes = new WeakMap<VarsGroups, { readAt: number; time: string | null }>();
+
+/**
+ * The time of a system reading made before this poll: the one given to it then, or, when another node read it
+ * (pvs-comm), the live time less its age in whole seconds.
+ */
+function earlierSystemTime(groups: VarsGroups, readAt: number, live: JsonObject): string | null {
+  const known = systemTimes.get(groups);
+  if (known?.readAt === readAt) return known.time;
+  const time = normalizeLiveData(live)?.time ?? null;
+  const at = time === null ? NaN : Date.parse(time) - Math.round((Date.now() - readAt) / 1000) * 1000;
+  return Number.isFinite(at) ? new Date(at).toISOString() : null;
+}
+
 async function varsDeviceList(
   { groups, detection, secrets: owner }: ReadContext,
   signal: AbortSignal,
   { shareWithinMs = 0, onStart }: ReadOptions,
 ): Promise<DeviceListReading> {
+  const startedAt = Date.now();
   const devices = await groups.read("devices", signal, shareWithinMs, onStart);
   const live = await groups.read("live", signal, shareWithinMs, onStart);
-  const system = await groups.read("system", signal, shareWithinMs, onStart);
+  const { vars: system, readAt } = await groups.readWithin(
+    "system",
+    SYSTEM_READ_EVERY_MS,
+    signal,
+    shareWithinMs,
+    onStart,
+  );
   const secrets = [...owner.list(), ...varsSecrets(system)];
-  const normalized = normalizeVars({ devices, live, system });
+  const systemTime = readAt < startedAt ? earlierSystemTime(groups, readAt, live) : undefined;
+  const normalized = normalizeVars({ devices, live, system, systemTime });
+  systemTimes.set(groups, { readAt, time: normalized.list.supervisor?.dataTime ?? null });
   detection.noteBuild(
     buildFromVersion(typeof system["/sys/info/sw_rev"] === "string" ? system["/sys/info/sw_rev"] : null),
   );

@@ -30,6 +30,8 @@ const DEVICE_CACHE_RESEND_MS = 15 * 60_000;
 /** A device seen before but missing now: send the selection again, at most this often. */
 const DEVICE_CACHE_RECHECK_MS = 5 * 60_000;
 const FLASHWEAR = "/sys/pvs/flashwear_type_b";
+/** The groups whose last answer is kept for readWithin: the slow ones (a device answer can be large). */
+const REMEMBERED: ReadonlySet<Group> = new Set<Group>(["system", "network"]);
 /**
  * The supervisor group's cache once the flash-wear variable hung: the hung request already put it into the
  * first cache (caches only grow), so every later read of that one would hang too.
@@ -71,6 +73,8 @@ export class VarsGroups {
    * instead of reading the cache by id right after it (bench/amplification.ts counted that extra read).
    */
   private readonly selected = new Map<Group, { startedAt: number; vars: JsonObject }>();
+  /** The last answer of each REMEMBERED group, however it was read, and when that read started (see readWithin). */
+  private readonly last = new Map<Group, { readAt: number; vars: JsonObject }>();
   private flashwearHangs = false;
   /** Names this unit turned out not to have: left out of every later list, which one of them would fail whole. */
   private readonly lacking = new Set<string>();
@@ -85,6 +89,7 @@ export class VarsGroups {
   forget(): void {
     this.caches.clear();
     this.selected.clear();
+    this.last.clear();
     this.lacking.clear();
     this.flashwearHangs = false;
   }
@@ -100,10 +105,40 @@ export class VarsGroups {
   }
 
   /**
+   * The group's last answer, as it was, when its read started less than `maxAgeMs` ago; else a read now. With the
+   * time that read started (Date.now() clock), so that a caller can say how old the figures are.
+   */
+  async readWithin(
+    group: Group,
+    maxAgeMs: number,
+    signal: AbortSignal,
+    shareWithinMs = 0,
+    onStart?: () => void,
+  ): Promise<{ vars: JsonObject; readAt: number }> {
+    const last = this.last.get(group);
+    if (last && Date.now() - last.readAt < maxAgeMs) return { vars: withoutSecrets(last.vars), readAt: last.readAt };
+    const readAt = Date.now();
+    const vars = await this.read(group, signal, shareWithinMs, onStart);
+    return { vars, readAt: this.last.get(group)?.readAt ?? readAt };
+  }
+
+  /**
    * One data group through its server-side cache: created once, re-read by id, created again when the PVS forgot it.
    * `onStart` hears when a request of the read goes on the wire (a node shows "polling…" only then).
    */
   async read(group: Group, signal: AbortSignal, shareWithinMs = 0, onStart?: () => void): Promise<JsonObject> {
+    const readAt = Date.now();
+    const vars = await this.readGroup(group, signal, shareWithinMs, onStart);
+    if (REMEMBERED.has(group)) this.last.set(group, { readAt, vars });
+    return withoutSecrets(vars);
+  }
+
+  private async readGroup(
+    group: Group,
+    signal: AbortSignal,
+    shareWithinMs: number,
+    onStart?: () => void,
+  ): Promise<JsonObject> {
     const recent = this.selected.get(group);
     if (
       shareWithinMs > 0 &&
@@ -111,15 +146,17 @@ export class VarsGroups {
       Date.now() - recent.startedAt <= shareWithinMs &&
       this.caches.get(group)?.resend === false
     )
-      return withoutSecrets(recent.vars);
+      return recent.vars;
     let cache = this.cacheId(group);
     const state = this.caches.get(group);
     const usable =
       state && !state.resend && (group !== "devices" || Date.now() - state.createdAt < DEVICE_CACHE_RESEND_MS);
     if (usable) {
       const vars = await this.client.request(varsRequest(null, { cache }), signal, { shareWithinMs, onStart });
-      if (!isEmpty(vars)) return withoutSecrets(vars);
-      // HTTP 400 for a cache id: the PVS forgot it (reboot). Create it again below.
+      if (!isEmpty(vars)) return vars;
+      // HTTP 400 for a cache id: the PVS forgot it (reboot, as after a firmware update). Create it again below;
+      // what other groups last read may be from before the reboot, so readWithin reads them again.
+      this.last.clear();
     }
     const startedAt = Date.now();
     let vars: JsonObject;
@@ -140,7 +177,7 @@ export class VarsGroups {
     }
     this.caches.set(group, { createdAt: Date.now(), resend: false });
     this.selected.set(group, { startedAt, vars });
-    return withoutSecrets(vars);
+    return vars;
   }
 
   /** The serials of the last device read: one seen before but missing now may only be missing from the cache. */
