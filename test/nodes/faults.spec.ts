@@ -271,7 +271,12 @@ describe("fault matrix: every PVS fault through the real runtime, on both APIs",
           // The fault clears: the next timer poll (after the back-off) sends again, without any input.
           row.clear(emulator);
           const before = sent.length;
-          await drive(() => sent.length > before, 15 * 60_000, "polling to resume by itself");
+          // (and no read in flight: the pace may read again soon after, and "polling…" is then the truth)
+          await drive(
+            () => sent.length > before && !status().text?.includes("status.polling"),
+            15 * 60_000,
+            "polling to resume by itself",
+          );
           const fresh = sent[sent.length - 1];
           assert.strictEqual(fresh.payload.inverters.length, 3);
           assert.ok(["green", "yellow"].includes(status().fill ?? ""), status().text);
