@@ -27,9 +27,10 @@ export interface PollContext {
 
 /**
  * Timer polls take an identical answer that started at most this long ago (another node of the PVS on the same
- * beat), and never one older than half their interval.
+ * beat), and never one older than half their interval. The nodes of one beat queue for the one PVS, a few
+ * requests each half a second apart: twenty nodes' reads of one beat take about that long to be asked.
  */
-const SHARE_BEAT_MS = 2000;
+const SHARE_BEAT_MS = 30_000;
 
 export interface PollingSpec {
   /** The node type's settings (its interval default). */

@@ -75,12 +75,13 @@ export class Poller {
     const gap = this.minGapMs();
     const beat = this.beatAfter(lastStart, now, gap);
     if (!this.plan) return beat;
-    // The longest gap ends on a half-beat (the PVS's phase, steps of half an interval): between half an interval
-    // and an interval after the last start, and the same instant for every node of the PVS whatever its last
-    // start, so that they still read together and share one request.
+    // The longest gap ends on the PVS's beat, or on a half-beat where no beat falls between half an interval and
+    // an interval after the last start: the same instants for every node of the PVS whatever its last start, so
+    // that they come back to reading together and share one request.
     const half = this.intervalMs / 2;
     const latest = lastStart + this.intervalMs;
-    const longest = Math.max(now, latest - this.sinceBeat(latest, half));
+    const onBeat = latest - this.sinceBeat(latest);
+    const longest = Math.max(now, onBeat >= lastStart + half ? onBeat : latest - this.sinceBeat(latest, half));
     let at = this.plan(lastStart, now + beat, longest);
     // Later than that (easing off, the night watch: counted from this node's last start): onto a half-beat too.
     if (at > longest && this.sinceBeat(at, half) > 0) at += half - this.sinceBeat(at, half);
